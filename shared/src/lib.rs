@@ -1,0 +1,21 @@
+//! The fieldcase domain model and every format the project writes or reads.
+//!
+//! Nothing here does network I/O, touches a database or draws a screen: the
+//! app, the sync server and the verifier all build on these types so that a
+//! record means the same thing everywhere. The normative description of each
+//! format is in `docs/` at the repository root; the golden vectors under
+//! `shared/testdata/` pin the exact bytes.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod bag;
+pub mod casebag;
+pub mod chain;
+pub mod envelope;
+pub mod hash;
+pub mod keys;
+pub mod model;
+pub mod receipt;
+pub mod record;
+pub mod validate;
+pub mod wire;

@@ -1,0 +1,82 @@
+//! The sync API's request and response bodies (JSON). Field names are part of
+//! the protocol: do not rename. See `docs/sync.md`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::envelope::Envelope;
+use crate::keys::PublicKey;
+
+/// Path prefix of the API version described here.
+pub const API_PREFIX: &str = "/v1";
+
+/// `GET /v1/info`: who the server is and what it accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    /// Always "fieldcase-sync".
+    pub service: String,
+    /// Server software version.
+    pub version: String,
+    /// Key that signs receipts.
+    pub server_key: PublicKey,
+    /// What the server accepts.
+    pub limits: Limits,
+}
+
+/// Limits a client checks before sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Most records in one push.
+    pub max_batch_records: usize,
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// `POST /v1/devices/{device}/records` body: envelopes in seq order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRecords {
+    /// DSSE envelopes of consecutive records.
+    pub envelopes: Vec<Envelope>,
+}
+
+/// Successful push answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// Receipt envelope signed by the server key.
+    pub receipt: Envelope,
+}
+
+/// Machine-readable error codes. Each has its own HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// 403: the device key is not registered on this server.
+    UnknownDevice,
+    /// 422: a record's signature does not verify with the registered key.
+    BadSignature,
+    /// 409: a record has the seq of a held record but different bytes.
+    Fork,
+    /// 409: the batch does not continue the held chain (a seq is missing).
+    ChainGap,
+    /// 409: right seq, but its `prev` does not match the held chain.
+    ChainBreak,
+    /// 400: the request is malformed.
+    BadRequest,
+    /// 413: the request exceeds an advertised limit.
+    TooLarge,
+    /// 500: the server failed; nothing was stored by this request.
+    Internal,
+}
+
+/// Error body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// What went wrong, for programs.
+    pub error: ErrorCode,
+    /// What went wrong and what to do, for people.
+    pub message: String,
+    /// The seq of the record concerned, if one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+}

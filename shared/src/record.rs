@@ -213,6 +213,177 @@ pub fn seal(key: &DeviceKey, payload: &RecordPayload) -> SealedRecord {
     }
 }
 
+/// What can be wrong in a device log.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LogProblem {
+    /// The envelope or its signature is not acceptable.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    /// Records are not in ascending seq order.
+    #[error("record seq {seq} comes after seq {after}: records are out of order")]
+    Reorder {
+        /// This record's seq.
+        seq: u64,
+        /// The seq before it.
+        after: u64,
+    },
+    /// A seq is missing.
+    #[error("seq {expected} is missing (next record has seq {found})")]
+    Gap {
+        /// Seq expected.
+        expected: u64,
+        /// Seq found.
+        found: u64,
+    },
+    /// Two different records with one seq.
+    #[error("two different records with seq {seq}: the chain forked")]
+    Fork {
+        /// The seq.
+        seq: u64,
+    },
+    /// The same record twice.
+    #[error("record seq {seq} appears twice")]
+    Duplicate {
+        /// The seq.
+        seq: u64,
+    },
+    /// `prev` does not match the previous record's chain hash.
+    #[error("record seq {seq} does not link to the record before it (prev {found}, expected {expected})")]
+    ChainBreak {
+        /// The seq.
+        seq: u64,
+        /// Expected prev.
+        expected: Digest,
+        /// Prev in the record.
+        found: Digest,
+    },
+}
+
+impl LogProblem {
+    /// Short outcome name used by test vectors and the CLI.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            LogProblem::Record(RecordError::Envelope(EnvelopeError::BadSignature(_))) => {
+                "bad-signature"
+            }
+            LogProblem::Record(RecordError::WrongDevice { .. }) => "wrong-device",
+            LogProblem::Record(RecordError::WrongType(_)) => "wrong-type",
+            LogProblem::Record(_) => "malformed",
+            LogProblem::Reorder { .. } => "reorder",
+            LogProblem::Gap { .. } => "gap",
+            LogProblem::Fork { .. } => "fork",
+            LogProblem::Duplicate { .. } => "duplicate",
+            LogProblem::ChainBreak { .. } => "chain-break",
+        }
+    }
+}
+
+/// Result of checking a whole device log.
+#[derive(Debug, Clone)]
+pub struct LogCheck {
+    /// Head reached by the records that link.
+    pub head: chain::Head,
+    /// Records that verified and linked.
+    pub good: usize,
+    /// Every problem, with the index of the record in the input.
+    pub problems: Vec<(usize, LogProblem)>,
+}
+
+/// Checks a device's whole log from seq 1: each signature (strict), the
+/// device, and the chain. Reports every problem, not only the first.
+pub fn verify_log<'a>(
+    key: &PublicKey,
+    envelopes: impl IntoIterator<Item = &'a Envelope>,
+) -> LogCheck {
+    let device = key.device_id();
+    let mut problems = Vec::new();
+    let mut opened = Vec::new();
+    let mut last_seq = 0;
+    let mut reordered = false;
+    for (i, env) in envelopes.into_iter().enumerate() {
+        match open(env.clone(), key) {
+            Ok(v) => {
+                if v.header.seq < last_seq && !reordered {
+                    reordered = true;
+                    problems.push((
+                        i,
+                        LogProblem::Reorder {
+                            seq: v.header.seq,
+                            after: last_seq,
+                        },
+                    ));
+                }
+                last_seq = last_seq.max(v.header.seq);
+                opened.push((i, v));
+            }
+            Err(e) => problems.push((i, e.into())),
+        }
+    }
+    opened.sort_by_key(|(_, v)| v.header.seq);
+    let mut head = chain::Head::genesis(&device);
+    let mut held: std::collections::BTreeMap<u64, Digest> = Default::default();
+    let mut good = 0;
+    for (i, v) in opened {
+        let h = &v.header;
+        match chain::classify(&head, held.get(&h.seq).copied(), h.seq, &h.prev, &v.digest) {
+            chain::Step::Next => {
+                head = chain::Head {
+                    seq: h.seq,
+                    chain: v.chain,
+                };
+                held.insert(h.seq, v.digest);
+                good += 1;
+            }
+            chain::Step::Replay => problems.push((i, LogProblem::Duplicate { seq: h.seq })),
+            chain::Step::Fork { .. } => problems.push((i, LogProblem::Fork { seq: h.seq })),
+            chain::Step::Gap { expected } => {
+                problems.push((
+                    i,
+                    LogProblem::Gap {
+                        expected,
+                        found: h.seq,
+                    },
+                ));
+                // Continue from here so later records are still checked.
+                head = chain::Head {
+                    seq: h.seq,
+                    chain: v.chain,
+                };
+                held.insert(h.seq, v.digest);
+            }
+            chain::Step::BadPrev { expected } => {
+                problems.push((
+                    i,
+                    LogProblem::ChainBreak {
+                        seq: h.seq,
+                        expected,
+                        found: h.prev,
+                    },
+                ));
+                head = chain::Head {
+                    seq: h.seq,
+                    chain: v.chain,
+                };
+                held.insert(h.seq, v.digest);
+            }
+            chain::Step::ZeroSeq => problems.push((
+                i,
+                LogProblem::Gap {
+                    expected: head.seq + 1,
+                    found: 0,
+                },
+            )),
+        }
+    }
+    problems.sort_by_key(|(i, _)| *i);
+    LogCheck {
+        head,
+        good,
+        problems,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,1 +1,109 @@
-fn main() {}
+//! `fieldcase-verify`: checks a case bag offline, trusting only the keys
+//! given on the command line. Prints `VALID`, `INVALID (n problems)` or
+//! `UNVERIFIABLE (reason)`, then one line per problem
+//! (`path: CATEGORY: expected=… found=…`), then who signed it.
+//! Exit 0 valid, 1 invalid, 2 could not verify.
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use fieldcase_shared::casebag;
+use fieldcase_shared::keys::PublicKey;
+
+/// Verify a fieldcase case bag (one case, one disc) without any server.
+#[derive(Debug, Parser)]
+#[command(name = "fieldcase-verify", version, about, after_help = "Exit status: 0 VALID, 1 INVALID, 2 UNVERIFIABLE (not a bag, unreadable, bad arguments).")]
+struct Args {
+    /// The bag: the folder that holds bagit.txt.
+    path: PathBuf,
+    /// A trusted device public key (`ed25519:<hex>` as printed by
+    /// `fieldcase key show`, or a file holding it). Repeat for several.
+    /// Keys found inside the bag are never trusted.
+    #[arg(long = "key", required = true, value_name = "PUBKEY")]
+    keys: Vec<String>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_key(arg: &str) -> Result<PublicKey, String> {
+    if let Ok(k) = arg.parse::<PublicKey>() {
+        return Ok(k);
+    }
+    let text = std::fs::read_to_string(arg).map_err(|_| {
+        format!("--key {arg:?} is neither a public key (ed25519:<64 hex>) nor a readable file")
+    })?;
+    text.parse::<PublicKey>()
+        .map_err(|e| format!("--key file {arg}: {e}"))
+}
+
+fn unverifiable(json: bool, reason: &str) -> ExitCode {
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "result": "UNVERIFIABLE", "reason": reason })
+        );
+    } else {
+        println!("UNVERIFIABLE ({reason})");
+    }
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let mut keys = Vec::new();
+    for k in &args.keys {
+        match parse_key(k) {
+            Ok(k) => keys.push(k),
+            Err(e) => return unverifiable(args.json, &e),
+        }
+    }
+    let report = match casebag::verify(&args.path, &keys, |_| {}) {
+        Ok(r) => r,
+        Err(e) => return unverifiable(args.json, &e.to_string()),
+    };
+    let valid = report.is_valid();
+    if args.json {
+        let v = serde_json::json!({
+            "result": if valid { "VALID" } else { "INVALID" },
+            "report": report,
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        if valid {
+            println!("VALID");
+        } else {
+            println!("INVALID ({} problems)", report.problems.len());
+            for p in &report.problems {
+                println!("{p}");
+            }
+        }
+        if let Some(no) = &report.case_no {
+            println!("case: {no}");
+        }
+        for s in &report.signers {
+            println!(
+                "signed by device {} (key {}): {} records, seq {}–{}, last signed {}",
+                s.device,
+                s.key,
+                s.records,
+                s.first_seq,
+                s.last_seq,
+                s.last_signed_at.map(|t| t.to_rfc3339()).unwrap_or_default()
+            );
+        }
+        println!(
+            "checked {} payload files, {} bytes",
+            report.files_checked, report.bytes_checked
+        );
+    }
+    ExitCode::from(if valid { 0 } else { 1 })
+}

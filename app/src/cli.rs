@@ -1,0 +1,241 @@
+//! The `fieldcase` command line: the UI by default, and scriptable
+//! subcommands for seeding, listing, verifying, exporting and syncing.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::core::Terminal;
+
+/// fieldcase — offline roadside-check terminal for transport enforcement officers.
+#[derive(Debug, Parser)]
+#[command(name = "fieldcase", version, about)]
+pub struct Cli {
+    /// Folder holding this terminal's key, database and evidence.
+    #[arg(long, global = true, env = "FIELDCASE_DATA_DIR", default_value_os_t = default_data_dir())]
+    pub data_dir: PathBuf,
+    /// Sync server the UI's sync button uses, e.g. http://127.0.0.1:8470.
+    #[arg(long, global = true, env = "FIELDCASE_SERVER")]
+    pub server: Option<String>,
+    /// What to do (default: open the window).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the terminal's window (the default).
+    Ui,
+    /// Seed realistic closed cases (photos and a video each) through the
+    /// same code the UI uses.
+    Demo {
+        /// How many cases.
+        #[arg(long, default_value_t = 3)]
+        cases: usize,
+        /// Size of each case's body-camera video, in KiB.
+        #[arg(long, default_value_t = 2048)]
+        video_kib: usize,
+    },
+    /// Cases on this terminal.
+    Case {
+        #[command(subcommand)]
+        command: CaseCommand,
+    },
+    /// The device's signed record chain.
+    Chain {
+        #[command(subcommand)]
+        command: ChainCommand,
+    },
+    /// Archive bags (BagIt 1.0).
+    Bag {
+        #[command(subcommand)]
+        command: BagCommand,
+    },
+    /// The device key.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Push unsynced records to the sync server and keep its signed receipts.
+    /// (Give the server with --server URL or FIELDCASE_SERVER.)
+    Sync,
+}
+
+/// `case` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// List cases, newest first.
+    List {
+        /// One JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `chain` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ChainCommand {
+    /// Check every local record's signature and the chain (exit 0 valid, 1 not).
+    Verify,
+}
+
+/// `bag` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BagCommand {
+    /// Write a closed case as a BagIt bag into a new folder.
+    Export {
+        /// 案号 or case id (see `fieldcase case list`).
+        case: String,
+        /// Output folder (must not exist, or be empty).
+        out_dir: PathBuf,
+    },
+}
+
+/// `key` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Print the device public key (never the secret key).
+    Show,
+}
+
+fn default_data_dir() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("fieldcase")
+}
+
+/// Entry point of the `fieldcase` binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("fieldcase: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// A byte progress bar on stderr; indicatif hides it when stderr is not a terminal.
+fn byte_bar(label: &'static str, total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(label);
+    bar
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let dir = cli.data_dir.clone();
+    match cli.command.unwrap_or(Command::Ui) {
+        Command::Ui => {
+            let term = Terminal::open(&dir)?;
+            let window = crate::ui::build(term, Some(dir), cli.server)?;
+            slint::ComponentHandle::run(&window)?;
+        }
+        Command::Demo { cases, video_kib } => {
+            let mut term = Terminal::open(&dir)?;
+            let made = crate::demo::seed(&mut term, &dir, cases, video_kib * 1024, |i, no| {
+                eprintln!("demo: case {i}/{cases} {no} recorded, evidence imported, closed");
+            })?;
+            eprintln!(
+                "demo: {} cases seeded in {}; device {}",
+                made.len(),
+                dir.display(),
+                term.device_id()
+            );
+        }
+        Command::Case {
+            command: CaseCommand::List { json },
+        } => {
+            let term = Terminal::open(&dir)?;
+            let cases = term.store.cases(usize::MAX >> 1)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&cases)?);
+            } else if cases.is_empty() {
+                eprintln!("no cases on this terminal yet (try `fieldcase demo --cases 3`)");
+            } else {
+                println!("{:<22}\t{:<9}\t{:<6}\t{:>3}\t{:<8}\topened", "case", "plate", "status", "ev", "sync");
+                for c in cases {
+                    println!(
+                        "{}\t{}\t{}\t{:>3}\t{}\t{}",
+                        c.case_no,
+                        c.plate,
+                        c.status,
+                        c.evidence,
+                        if c.unsynced == 0 { "synced" } else { "pending" },
+                        c.opened_at
+                    );
+                }
+            }
+        }
+        Command::Chain {
+            command: ChainCommand::Verify,
+        } => {
+            let term = Terminal::open(&dir)?;
+            let check = term.verify_chain()?;
+            if check.problems.is_empty() {
+                println!(
+                    "VALID: {} records, head seq {} chain {}",
+                    check.good, check.head.seq, check.head.chain
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("INVALID ({} problems)", check.problems.len());
+            for (i, p) in &check.problems {
+                println!("record #{}: {}: {p}", i + 1, p.outcome());
+            }
+            return Ok(ExitCode::from(1));
+        }
+        Command::Bag {
+            command: BagCommand::Export { case, out_dir },
+        } => {
+            let term = Terminal::open(&dir)?;
+            let total = term
+                .store
+                .find_case(&case)?
+                .map_or(0, |c| c.evidence_bytes);
+            let bar = byte_bar("export", total);
+            let summary = term.export_bag(&case, &out_dir, |n| bar.inc(n))?;
+            bar.finish_and_clear();
+            eprintln!(
+                "bag written to {}: {} payload files, {} bytes",
+                out_dir.display(),
+                summary.payload.len(),
+                summary.payload_bytes
+            );
+            eprintln!(
+                "verify with: fieldcase-verify {} --key {}",
+                out_dir.display(),
+                term.public_key()
+            );
+        }
+        Command::Key {
+            command: KeyCommand::Show,
+        } => {
+            let term = Terminal::open(&dir)?;
+            println!("{}", term.public_key());
+        }
+        Command::Sync => {
+            let Some(server) = cli.server else {
+                anyhow::bail!("no server given: use `fieldcase sync --server URL` (or set FIELDCASE_SERVER)");
+            };
+            let mut term = Terminal::open(&dir)?;
+            let before = term.store.unsynced_count()?;
+            let r = crate::sync::sync(&mut term, &server)?;
+            eprintln!(
+                "sync: {} of {} unsynced records sent; server stored {} new, already held {}; {} receipts kept",
+                r.sent, before, r.new, r.already_held, r.receipts
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+

@@ -1,0 +1,339 @@
+//! The terminal's controller: every officer action as a plain method,
+//! used alike by the UI, the CLI and the demo seeder. No UI types here.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Datelike, FixedOffset, Local};
+use fieldcase_shared::bag::BagSummary;
+use fieldcase_shared::casebag::{self, CaseExport, ChainFile, ExportError};
+use fieldcase_shared::chain::Head;
+use fieldcase_shared::hash::Digest;
+use fieldcase_shared::keys::{DeviceId, DeviceKey, KeyError, PublicKey};
+use fieldcase_shared::model::{
+    CaseClosed, CaseOpened, CheckField, CheckInput, EvidenceItem, OfficerPair, ViolationRef,
+};
+use fieldcase_shared::record::{self, LogCheck, RecordBody};
+use fieldcase_shared::validate::ValidationError;
+use uuid::Uuid;
+
+use crate::store::{CaseRow, Store, StoreError};
+
+/// 案号 prefix used until one is configured (setting `case_prefix`).
+pub const DEFAULT_CASE_PREFIX: &str = "乌交执";
+/// Device key file name inside the data directory.
+pub const KEY_FILE: &str = "device.key";
+
+/// Errors of terminal actions.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Store failure.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Key failure.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// Form input is invalid (one error per bad field).
+    #[error("{}", .0.iter().map(|(_, e)| e.to_string()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<(CheckField, ValidationError)>),
+    /// No such case.
+    #[error("no case {0:?} on this terminal; `fieldcase case list` shows the case numbers")]
+    NoCase(String),
+    /// The case is closed and can no longer change.
+    #[error("case {0} is closed; a closed case cannot be changed")]
+    Closed(String),
+    /// Demo data could not be made.
+    #[error("demo data: {0}")]
+    Demo(String),
+    /// Export failed.
+    #[error(transparent)]
+    Export(#[from] ExportError),
+}
+
+/// A check just saved.
+#[derive(Debug, Clone)]
+pub struct CheckSaved {
+    /// Case id.
+    pub case_id: Uuid,
+    /// 案号 allocated.
+    pub case_no: String,
+    /// Seq of the record.
+    pub seq: u64,
+}
+
+/// The terminal: its key and its store.
+#[derive(Debug)]
+pub struct Terminal {
+    /// The local store.
+    pub store: Store,
+    key: DeviceKey,
+}
+
+impl Terminal {
+    /// Opens the terminal whose data lives in `dir`, creating the device key
+    /// (mode 0600) and database on first use.
+    pub fn open(dir: &Path) -> Result<Self, AppError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let key = DeviceKey::load_or_create(&dir.join(KEY_FILE))?;
+        let store = Store::open(dir)?;
+        Ok(Terminal { store, key })
+    }
+
+    /// A terminal on an in-memory database (controller tests).
+    pub fn in_memory(key: DeviceKey) -> Result<Self, AppError> {
+        Ok(Terminal {
+            store: Store::open_in_memory()?,
+            key,
+        })
+    }
+
+    /// The device public key.
+    pub fn public_key(&self) -> PublicKey {
+        self.key.public()
+    }
+
+    /// The device id.
+    pub fn device_id(&self) -> DeviceId {
+        self.key.public().device_id()
+    }
+
+    /// The current time on the device clock, with its offset.
+    pub fn now() -> DateTime<FixedOffset> {
+        Local::now().fixed_offset()
+    }
+
+    /// Validates the new-check form and saves it as a signed `case_opened`
+    /// record with a freshly allocated 案号.
+    pub fn record_check(
+        &mut self,
+        officers: &OfficerPair,
+        input: &CheckInput,
+        violation: Option<ViolationRef>,
+        now: DateTime<FixedOffset>,
+    ) -> Result<CheckSaved, AppError> {
+        let (vehicle, party, place, note) =
+            input.validate(now.date_naive()).map_err(AppError::Invalid)?;
+        let case_id = Uuid::now_v7();
+        let (payload, _) = self.store.append(&self.key, officers.cert_nos(), now, |alloc| {
+            let prefix = alloc
+                .setting("case_prefix")?
+                .unwrap_or_else(|| DEFAULT_CASE_PREFIX.to_owned());
+            let year = now.year();
+            let n = alloc.next(&format!("case_no:{year}"))?;
+            Ok(RecordBody::CaseOpened(CaseOpened {
+                case_id,
+                case_no: format!("{prefix}〔{year}〕{n:05}号"),
+                occurred_at: now,
+                place,
+                vehicle,
+                party,
+                violation,
+                note,
+            }))
+        })?;
+        let case_no = match &payload.body {
+            RecordBody::CaseOpened(c) => c.case_no.clone(),
+            _ => String::new(),
+        };
+        Ok(CheckSaved {
+            case_id,
+            case_no,
+            seq: payload.seq,
+        })
+    }
+
+    fn open_case(&self, key: &str) -> Result<CaseRow, AppError> {
+        let case = self
+            .store
+            .find_case(key)?
+            .ok_or_else(|| AppError::NoCase(key.to_owned()))?;
+        if case.status == "closed" {
+            return Err(AppError::Closed(case.case_no));
+        }
+        Ok(case)
+    }
+
+    /// Imports an evidence file into an open case: streams it into the blob
+    /// store (the original is only read), then appends an `evidence_added`
+    /// record naming its SHA-256.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_evidence(
+        &mut self,
+        officers: &OfficerPair,
+        case: &str,
+        src: &Path,
+        media_type: &str,
+        original_name: &str,
+        captured_at: Option<DateTime<FixedOffset>>,
+        progress: impl FnMut(u64),
+    ) -> Result<Digest, AppError> {
+        let row = self.open_case(case)?;
+        let case_id: Uuid = row
+            .case_id
+            .parse()
+            .map_err(|_| AppError::NoCase(row.case_id.clone()))?;
+        let (sha256, size) = self.store.put_blob(src, progress)?;
+        self.store
+            .append(&self.key, officers.cert_nos(), Self::now(), |_| {
+                Ok(RecordBody::EvidenceAdded(EvidenceItem {
+                    case_id,
+                    sha256,
+                    size,
+                    media_type: media_type.to_owned(),
+                    original_name: original_name.to_owned(),
+                    captured_at,
+                }))
+            })?;
+        Ok(sha256)
+    }
+
+    /// Closes a case: a `case_closed` record naming every earlier record of
+    /// the case. After this the case is read-only.
+    pub fn close_case(&mut self, officers: &OfficerPair, case: &str) -> Result<u64, AppError> {
+        let row = self.open_case(case)?;
+        let case_id: Uuid = row
+            .case_id
+            .parse()
+            .map_err(|_| AppError::NoCase(row.case_id.clone()))?;
+        let records: Vec<Digest> = self
+            .store
+            .case_records(&row.case_id)?
+            .iter()
+            .map(|r| r.digest)
+            .collect();
+        let (p, _) = self
+            .store
+            .append(&self.key, officers.cert_nos(), Self::now(), |_| {
+                Ok(RecordBody::CaseClosed(CaseClosed {
+                    case_id,
+                    case_no: row.case_no.clone(),
+                    evidence_count: row.evidence,
+                    records,
+                }))
+            })?;
+        Ok(p.seq)
+    }
+
+    /// Writes a closed case as a BagIt bag into `out` (new or empty folder).
+    pub fn export_bag(
+        &self,
+        case: &str,
+        out: &Path,
+        progress: impl FnMut(u64),
+    ) -> Result<BagSummary, AppError> {
+        let row = self
+            .store
+            .find_case(case)?
+            .ok_or_else(|| AppError::NoCase(case.to_owned()))?;
+        let records = self.store.case_records(&row.case_id)?;
+        let (Some(first), Some(last)) = (records.first(), records.last()) else {
+            return Err(AppError::NoCase(case.to_owned()));
+        };
+        let device = self.device_id();
+        let start = Head {
+            seq: first.seq - 1,
+            chain: self.store.chain_at(&device, first.seq - 1)?,
+        };
+        let links = self.store.links(first.seq, last.seq)?;
+        let mut blobs: BTreeMap<Digest, PathBuf> = BTreeMap::new();
+        for r in &records {
+            if let Ok(h) = record::parse_header(&r.envelope.payload) {
+                for b in h.blobs {
+                    if let Some(p) = self.store.blob_path(&b) {
+                        blobs.insert(b, p);
+                    }
+                }
+            }
+        }
+        let export = CaseExport {
+            device_key: self.public_key(),
+            records: records.into_iter().map(|r| r.envelope).collect(),
+            chain: ChainFile {
+                device,
+                start,
+                links,
+            },
+            blobs,
+        };
+        Ok(casebag::write(out, &export, progress)?)
+    }
+
+    /// Verifies every local record's signature and the whole chain.
+    pub fn verify_chain(&self) -> Result<LogCheck, AppError> {
+        let records = self.store.all_records()?;
+        let envs: Vec<_> = records.iter().map(|r| r.envelope.clone()).collect();
+        Ok(record::verify_log(&self.public_key(), &envs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn officers() -> OfficerPair {
+        OfficerPair::new("65010023", "65010031").unwrap()
+    }
+
+    fn input() -> CheckInput {
+        CheckInput {
+            plate: "新A12345".into(),
+            party_id: "11010519491231002X".into(),
+            party_name: "张三".into(),
+            place: "G30 连霍高速 K3480".into(),
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn saving_checks_allocates_numbers_and_chains() {
+        let mut t = Terminal::in_memory(DeviceKey::from_seed([5; 32])).unwrap();
+        let now = Terminal::now();
+        let a = t.record_check(&officers(), &input(), None, now).unwrap();
+        let b = t.record_check(&officers(), &input(), None, now).unwrap();
+        assert_ne!(a.case_no, b.case_no);
+        assert!(a.case_no.ends_with("00001号"), "{}", a.case_no);
+        assert_eq!((a.seq, b.seq), (1, 2));
+        let check = t.verify_chain().unwrap();
+        assert!(check.problems.is_empty());
+        assert_eq!(check.head.seq, 2);
+        assert_eq!(t.store.unsynced_count().unwrap(), 2);
+        let cases = t.store.cases(10).unwrap();
+        assert_eq!(cases.len(), 2);
+        assert_eq!(cases[0].case_no, b.case_no, "newest first");
+    }
+
+    #[test]
+    fn invalid_input_stores_nothing() {
+        let mut t = Terminal::in_memory(DeviceKey::from_seed([5; 32])).unwrap();
+        let mut bad = input();
+        bad.plate = "新A1234".into();
+        bad.party_id = "110105194912310021".into();
+        let err = t
+            .record_check(&officers(), &bad, None, Terminal::now())
+            .unwrap_err();
+        let AppError::Invalid(errs) = err else {
+            panic!("expected invalid input")
+        };
+        assert_eq!(errs.len(), 2);
+        assert_eq!(t.store.all_records().unwrap().len(), 0);
+        // Nothing allocated: the next good check still gets number 1.
+        let ok = t
+            .record_check(&officers(), &input(), None, Terminal::now())
+            .unwrap();
+        assert!(ok.case_no.ends_with("00001号"));
+    }
+
+    #[test]
+    fn closed_case_is_read_only() {
+        let mut t = Terminal::in_memory(DeviceKey::from_seed([5; 32])).unwrap();
+        let a = t
+            .record_check(&officers(), &input(), None, Terminal::now())
+            .unwrap();
+        t.close_case(&officers(), &a.case_no).unwrap();
+        let e = t.close_case(&officers(), &a.case_no).unwrap_err();
+        assert!(matches!(e, AppError::Closed(_)));
+    }
+}

@@ -1,0 +1,635 @@
+//! The terminal's local store: one SQLite database (WAL, `synchronous=FULL`)
+//! holding the signed record log and tables derived from it, plus evidence
+//! blobs in a content-addressed folder.
+//!
+//! A record is appended in one transaction that reads the chain head, signs
+//! the next record and writes it with its derived rows: it is either fully
+//! stored or not at all. Blobs are written to a temporary file, synced and
+//! renamed to their SHA-256 name, so a crash never leaves half a blob under
+//! a real name.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use fieldcase_shared::chain::{self, Head};
+use fieldcase_shared::envelope::Envelope;
+use fieldcase_shared::hash::{Digest, STREAM_BUFFER};
+use fieldcase_shared::keys::{DeviceId, DeviceKey};
+use fieldcase_shared::record::{self, RecordBody, RecordPayload, SealedRecord, FORMAT_VERSION};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use uuid::Uuid;
+
+/// Errors from the local store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Database failure.
+    #[error("local database: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// File system failure.
+    #[error("{path}: {source}")]
+    Io {
+        /// Path concerned.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: io::Error,
+    },
+    /// The database was written by a newer version of the app.
+    #[error("the local database has schema version {found}, newer than this app knows ({known}); update the app")]
+    TooNew {
+        /// Version in the file.
+        found: i64,
+        /// Latest known.
+        known: i64,
+    },
+    /// Stored data is damaged.
+    #[error("stored record seq {seq} is damaged: {detail}")]
+    Damaged {
+        /// Seq.
+        seq: u64,
+        /// What is wrong.
+        detail: String,
+    },
+    /// Not found.
+    #[error("{0}")]
+    NotFound(String),
+}
+
+fn io_at(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Append-only migrations: never edit one that has shipped; add a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: record log, derived case and evidence tables, receipts, settings.
+    "CREATE TABLE records (
+        seq        INTEGER PRIMARY KEY,
+        id         TEXT NOT NULL UNIQUE,
+        kind       TEXT NOT NULL,
+        case_id    TEXT,
+        envelope   BLOB NOT NULL,
+        digest     BLOB NOT NULL,
+        chain      BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        synced_at  TEXT
+     );
+     CREATE INDEX records_case ON records(case_id);
+     CREATE INDEX records_unsynced ON records(seq) WHERE synced_at IS NULL;
+     CREATE TABLE cases (
+        case_id    TEXT PRIMARY KEY,
+        case_no    TEXT NOT NULL UNIQUE,
+        opened_at  TEXT NOT NULL,
+        plate      TEXT NOT NULL,
+        party_id   TEXT NOT NULL,
+        party_name TEXT NOT NULL,
+        place      TEXT NOT NULL,
+        status     TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+        opened_seq INTEGER NOT NULL,
+        closed_seq INTEGER
+     );
+     CREATE TABLE evidence (
+        case_id       TEXT NOT NULL,
+        sha256        TEXT NOT NULL,
+        size          INTEGER NOT NULL,
+        media_type    TEXT NOT NULL,
+        original_name TEXT NOT NULL,
+        seq           INTEGER NOT NULL,
+        PRIMARY KEY (case_id, sha256)
+     );
+     CREATE TABLE receipts (
+        id          INTEGER PRIMARY KEY,
+        stored_at   TEXT NOT NULL,
+        server      TEXT NOT NULL,
+        first_seq   INTEGER NOT NULL,
+        last_seq    INTEGER NOT NULL,
+        envelope    BLOB NOT NULL
+     );
+     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+];
+
+/// A case as listed on screen and by `case list`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CaseRow {
+    /// Case id.
+    pub case_id: String,
+    /// 案号.
+    pub case_no: String,
+    /// When the check took place.
+    pub opened_at: String,
+    /// Plate.
+    pub plate: String,
+    /// Party id number.
+    pub party_id: String,
+    /// Party name.
+    pub party_name: String,
+    /// Place.
+    pub place: String,
+    /// `open` or `closed`.
+    pub status: String,
+    /// Evidence items.
+    pub evidence: u32,
+    /// Evidence bytes.
+    pub evidence_bytes: u64,
+    /// Records of this case not yet acknowledged by the server.
+    pub unsynced: u32,
+}
+
+/// A stored record row.
+#[derive(Debug, Clone)]
+pub struct StoredRecord {
+    /// Seq.
+    pub seq: u64,
+    /// The envelope.
+    pub envelope: Envelope,
+    /// Digest.
+    pub digest: Digest,
+    /// Chain hash.
+    pub chain: Digest,
+}
+
+/// The local store.
+pub struct Store {
+    conn: Connection,
+    blob_dir: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("blob_dir", &self.blob_dir).finish()
+    }
+}
+
+fn digest_col(seq: u64, bytes: Vec<u8>) -> Result<Digest, StoreError> {
+    let arr: [u8; 32] = bytes.try_into().map_err(|_| StoreError::Damaged {
+        seq,
+        detail: "digest column is not 32 bytes".into(),
+    })?;
+    Ok(Digest(arr))
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`: `fieldcase.sqlite3` and `blobs/`.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        fs::create_dir_all(dir.join("blobs")).map_err(io_at(dir))?;
+        fs::create_dir_all(dir.join("tmp")).map_err(io_at(dir))?;
+        let conn = Connection::open(dir.join("fieldcase.sqlite3"))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        Self::init(conn, Some(dir.to_owned()))
+    }
+
+    /// An in-memory store (tests, controller tests). Blobs are not available.
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory()?, None)
+    }
+
+    fn init(mut conn: Connection, dir: Option<PathBuf>) -> Result<Self, StoreError> {
+        // Every record append must survive power loss once committed.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew {
+                found: version,
+                known,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(Store {
+            conn,
+            blob_dir: dir.map(|d| d.join("blobs")),
+        })
+    }
+
+    /// A setting, if set.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Sets a setting.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// The head of the local chain.
+    pub fn head(&self, device: &DeviceId) -> Result<Head, StoreError> {
+        head_of(&self.conn, device)
+    }
+
+    /// Appends a record: reads the head, builds the payload with the next
+    /// seq, signs it, stores it with its derived rows — one transaction.
+    /// `make_body` may allocate from settings inside the same transaction
+    /// (for example the next 案号).
+    pub fn append(
+        &mut self,
+        key: &DeviceKey,
+        officers: Vec<String>,
+        created_at: DateTime<FixedOffset>,
+        make_body: impl FnOnce(&Allocator<'_>) -> Result<RecordBody, StoreError>,
+    ) -> Result<(RecordPayload, SealedRecord), StoreError> {
+        let device = key.public().device_id();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let head = head_of(&tx, &device)?;
+        let body = make_body(&Allocator { conn: &tx })?;
+        let blobs = match &body {
+            RecordBody::EvidenceAdded(e) => vec![e.sha256],
+            _ => vec![],
+        };
+        let payload = RecordPayload {
+            v: FORMAT_VERSION,
+            id: Uuid::now_v7(),
+            device,
+            seq: head.seq + 1,
+            prev: head.chain,
+            created_at,
+            officers,
+            blobs,
+            body,
+        };
+        let sealed = record::seal(key, &payload);
+        let case_id = payload.body.case_id().to_string();
+        tx.execute(
+            "INSERT INTO records (seq, id, kind, case_id, envelope, digest, chain, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                payload.seq as i64,
+                payload.id.to_string(),
+                payload.body.kind(),
+                case_id,
+                sealed.envelope.to_json(),
+                sealed.digest.0.to_vec(),
+                sealed.chain.0.to_vec(),
+                payload.created_at.to_rfc3339(),
+            ],
+        )?;
+        match &payload.body {
+            RecordBody::CaseOpened(c) => {
+                tx.execute(
+                    "INSERT INTO cases (case_id, case_no, opened_at, plate, party_id, party_name,
+                                        place, status, opened_seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8)",
+                    params![
+                        case_id,
+                        c.case_no,
+                        c.occurred_at.to_rfc3339(),
+                        c.vehicle.plate,
+                        c.party.id(),
+                        match &c.party {
+                            fieldcase_shared::model::Party::Person { name, .. }
+                            | fieldcase_shared::model::Party::Organisation { name, .. } => name,
+                        },
+                        c.place,
+                        payload.seq as i64
+                    ],
+                )?;
+            }
+            RecordBody::EvidenceAdded(e) => {
+                tx.execute(
+                    "INSERT OR IGNORE INTO evidence (case_id, sha256, size, media_type, original_name, seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        case_id,
+                        e.sha256.to_hex(),
+                        e.size as i64,
+                        e.media_type,
+                        e.original_name,
+                        payload.seq as i64
+                    ],
+                )?;
+            }
+            RecordBody::CaseClosed(_) => {
+                tx.execute(
+                    "UPDATE cases SET status = 'closed', closed_seq = ?2 WHERE case_id = ?1",
+                    params![case_id, payload.seq as i64],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok((payload, sealed))
+    }
+
+    /// Every record in seq order (for `chain verify`).
+    pub fn all_records(&self) -> Result<Vec<StoredRecord>, StoreError> {
+        self.records_where("1 = 1", params![])
+    }
+
+    /// Records of one case, in seq order.
+    pub fn case_records(&self, case_id: &str) -> Result<Vec<StoredRecord>, StoreError> {
+        self.records_where("case_id = ?1", params![case_id])
+    }
+
+    /// Records not yet named by a verified receipt, in seq order, at most `limit`.
+    pub fn unsynced(&self, limit: usize) -> Result<Vec<StoredRecord>, StoreError> {
+        self.records_where(
+            "synced_at IS NULL ORDER BY seq LIMIT ?1",
+            params![limit as i64],
+        )
+    }
+
+    /// Chain links (seq, digest, chain) for `from..=to`.
+    pub fn links(&self, from: u64, to: u64) -> Result<Vec<chain::Link>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT seq, digest, chain FROM records WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq")?;
+        let rows = st.query_map(params![from as i64, to as i64], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, Vec<u8>>(2)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, d, c) = row?;
+            let seq = seq as u64;
+            out.push(chain::Link {
+                seq,
+                digest: digest_col(seq, d)?,
+                chain: digest_col(seq, c)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Chain hash stored at `seq` (genesis for 0).
+    pub fn chain_at(&self, device: &DeviceId, seq: u64) -> Result<Digest, StoreError> {
+        if seq == 0 {
+            return Ok(chain::genesis(device));
+        }
+        let c: Vec<u8> = self
+            .conn
+            .query_row("SELECT chain FROM records WHERE seq = ?1", [seq as i64], |r| r.get(0))?;
+        digest_col(seq, c)
+    }
+
+    fn records_where(
+        &self,
+        clause: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let order = if clause.contains("ORDER BY") { "" } else { " ORDER BY seq" };
+        let sql = format!("SELECT seq, envelope, digest, chain FROM records WHERE {clause}{order}");
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map(args, |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, env, d, c) = row?;
+            let seq = seq as u64;
+            let envelope = Envelope::from_json(&env).map_err(|e| StoreError::Damaged {
+                seq,
+                detail: e.to_string(),
+            })?;
+            out.push(StoredRecord {
+                seq,
+                envelope,
+                digest: digest_col(seq, d)?,
+                chain: digest_col(seq, c)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Number of records not yet acknowledged by a verified receipt.
+    pub fn unsynced_count(&self) -> Result<u64, StoreError> {
+        let n: i64 =
+            self.conn
+                .query_row("SELECT count(*) FROM records WHERE synced_at IS NULL", [], |r| {
+                    r.get(0)
+                })?;
+        Ok(n as u64)
+    }
+
+    /// Stores a verified receipt and marks the records it names as synced.
+    /// `named` are the (seq, digest) pairs the receipt lists; only rows whose
+    /// digest matches are marked.
+    pub fn store_receipt(
+        &mut self,
+        server: &str,
+        envelope: &Envelope,
+        named: &[(u64, Digest)],
+    ) -> Result<usize, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let now = Utc::now().to_rfc3339();
+        let first = named.iter().map(|(s, _)| *s).min().unwrap_or(0);
+        let last = named.iter().map(|(s, _)| *s).max().unwrap_or(0);
+        tx.execute(
+            "INSERT INTO receipts (stored_at, server, first_seq, last_seq, envelope)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![now, server, first as i64, last as i64, envelope.to_json()],
+        )?;
+        let mut marked = 0;
+        for (seq, digest) in named {
+            marked += tx.execute(
+                "UPDATE records SET synced_at = ?1 WHERE seq = ?2 AND digest = ?3 AND synced_at IS NULL",
+                params![now, *seq as i64, digest.0.to_vec()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(marked)
+    }
+
+    /// Receipts stored so far.
+    pub fn receipt_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM receipts", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    /// Cases, newest first, at most `limit`.
+    pub fn cases(&self, limit: usize) -> Result<Vec<CaseRow>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT c.case_id, c.case_no, c.opened_at, c.plate, c.party_id, c.party_name, c.place,
+                    c.status,
+                    (SELECT count(*) FROM evidence e WHERE e.case_id = c.case_id),
+                    (SELECT coalesce(sum(size), 0) FROM evidence e WHERE e.case_id = c.case_id),
+                    (SELECT count(*) FROM records r WHERE r.case_id = c.case_id AND r.synced_at IS NULL)
+             FROM cases c ORDER BY c.opened_seq DESC LIMIT ?1",
+        )?;
+        let rows = st.query_map([limit as i64], |r| {
+            Ok(CaseRow {
+                case_id: r.get(0)?,
+                case_no: r.get(1)?,
+                opened_at: r.get(2)?,
+                plate: r.get(3)?,
+                party_id: r.get(4)?,
+                party_name: r.get(5)?,
+                place: r.get(6)?,
+                status: r.get(7)?,
+                evidence: r.get(8)?,
+                evidence_bytes: r.get::<_, i64>(9)? as u64,
+                unsynced: r.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Finds a case by 案号 or case id.
+    pub fn find_case(&self, key: &str) -> Result<Option<CaseRow>, StoreError> {
+        let id: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT case_id FROM cases WHERE case_no = ?1 OR case_id = ?1",
+                [key.trim()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(id) = id else { return Ok(None) };
+        Ok(self.cases(usize::MAX >> 1)?.into_iter().find(|c| c.case_id == id))
+    }
+
+    /// Path of the stored blob with this digest, if present.
+    pub fn blob_path(&self, digest: &Digest) -> Option<PathBuf> {
+        let dir = self.blob_dir.as_ref()?;
+        let hex = digest.to_hex();
+        let p = dir.join(&hex[..2]).join(&hex);
+        p.is_file().then_some(p)
+    }
+
+    /// Copies the file at `src` into the blob store, hashing while copying
+    /// in constant memory; returns its digest and size. The original is only
+    /// read. `progress` receives the running byte count.
+    pub fn put_blob(
+        &self,
+        src: &Path,
+        progress: impl FnMut(u64),
+    ) -> Result<(Digest, u64), StoreError> {
+        let input = File::open(src).map_err(io_at(src))?;
+        self.put_blob_reader(input, progress)
+    }
+
+    /// Stores bytes from a reader as a blob (see [`Store::put_blob`]).
+    pub fn put_blob_reader(
+        &self,
+        mut input: impl Read,
+        mut progress: impl FnMut(u64),
+    ) -> Result<(Digest, u64), StoreError> {
+        let Some(dir) = &self.blob_dir else {
+            return Err(StoreError::NotFound(
+                "this store has no blob folder (in-memory store)".into(),
+            ));
+        };
+        let tmp_dir = dir.with_file_name("tmp");
+        let tmp = tmp_dir.join(format!("{}.part", Uuid::now_v7()));
+        let file = File::create(&tmp).map_err(io_at(&tmp))?;
+        let mut out = BufWriter::with_capacity(STREAM_BUFFER, file);
+        let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+        let mut buf = vec![0u8; STREAM_BUFFER];
+        let mut total = 0u64;
+        let result = (|| -> Result<(), StoreError> {
+            loop {
+                let n = match input.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(io_at(&tmp)(e)),
+                };
+                sha2::Digest::update(&mut hasher, &buf[..n]);
+                out.write_all(&buf[..n]).map_err(io_at(&tmp))?;
+                total += n as u64;
+                progress(total);
+            }
+            let file = out.into_inner().map_err(|e| io_at(&tmp)(e.into_error()))?;
+            file.sync_all().map_err(io_at(&tmp))?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        let digest = Digest(sha2::Digest::finalize(hasher).into());
+        let hex = digest.to_hex();
+        let sub = dir.join(&hex[..2]);
+        fs::create_dir_all(&sub).map_err(io_at(&sub))?;
+        let dest = sub.join(&hex);
+        if dest.is_file() {
+            // Already held (same bytes): keep the existing file.
+            let _ = fs::remove_file(&tmp);
+        } else {
+            fs::rename(&tmp, &dest).map_err(io_at(&dest))?;
+            if let Ok(d) = File::open(&sub) {
+                d.sync_all().map_err(io_at(&sub))?;
+            }
+        }
+        Ok((digest, total))
+    }
+}
+
+/// Allocation inside the append transaction (案号 counters and the like).
+pub struct Allocator<'a> {
+    conn: &'a Connection,
+}
+
+impl Allocator<'_> {
+    /// Takes the next value of a named counter (starting at 1). Never reused:
+    /// the counter advances in the same transaction as the record using it.
+    pub fn next(&self, counter: &str) -> Result<u64, StoreError> {
+        let key = format!("counter:{counter}");
+        let cur: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [&key], |r| r.get(0))
+            .optional()?;
+        let next = cur.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, next.to_string()],
+        )?;
+        Ok(next)
+    }
+
+    /// A setting, if set.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+}
+
+fn head_of(conn: &Connection, device: &DeviceId) -> Result<Head, StoreError> {
+    let row: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, chain FROM records ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match row {
+        None => Ok(Head::genesis(device)),
+        Some((seq, c)) => Ok(Head {
+            seq: seq as u64,
+            chain: digest_col(seq as u64, c)?,
+        }),
+    }
+}

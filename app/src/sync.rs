@@ -1,0 +1,173 @@
+//! The sync client: pushes unsynced records to the server in batches and
+//! keeps each verified, signed receipt. A record counts as synced only when
+//! a receipt signed by the pinned server key names its seq and digest.
+
+use std::time::Duration;
+
+use fieldcase_shared::hash::Digest;
+use fieldcase_shared::keys::PublicKey;
+use fieldcase_shared::receipt::Receipt;
+use fieldcase_shared::wire::{ApiError, PushRecords, PushResponse, ServerInfo, API_PREFIX};
+
+use crate::core::Terminal;
+use crate::store::StoreError;
+
+/// Most records sent in one request, whatever the server allows.
+pub const CLIENT_MAX_BATCH: usize = 200;
+
+/// Sync failures, each saying what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// Network or HTTP failure.
+    #[error("cannot reach the sync server at {url}: {detail}. Check the address and the network; nothing was lost, sync again later")]
+    Unreachable {
+        /// Server URL.
+        url: String,
+        /// Cause.
+        detail: String,
+    },
+    /// The server refused the batch.
+    #[error("the server refused the records ({status} {code}): {message}")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// Error code.
+        code: String,
+        /// Server's message.
+        message: String,
+    },
+    /// The server's key differs from the one pinned at first sync.
+    #[error("the sync server's key changed (pinned {pinned}, now {offered}); do not sync until the agency confirms the new key")]
+    KeyChanged {
+        /// Pinned key.
+        pinned: PublicKey,
+        /// Offered key.
+        offered: PublicKey,
+    },
+    /// The receipt is not acceptable.
+    #[error("the server's receipt is not acceptable: {0}; the records stay unsynced")]
+    BadReceipt(String),
+    /// Local store failure.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a sync did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Records sent.
+    pub sent: usize,
+    /// Records the server stored for the first time.
+    pub new: usize,
+    /// Records the server already held (acknowledged again).
+    pub already_held: usize,
+    /// Receipts stored.
+    pub receipts: usize,
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+fn unreachable(url: &str, e: impl std::fmt::Display) -> SyncError {
+    SyncError::Unreachable {
+        url: url.to_owned(),
+        detail: e.to_string(),
+    }
+}
+
+/// Pushes every unsynced record to `server` (e.g. `http://127.0.0.1:8470`).
+pub fn sync(term: &mut Terminal, server: &str) -> Result<SyncReport, SyncError> {
+    let base = server.trim_end_matches('/');
+    let agent = agent();
+    let mut resp = agent
+        .get(format!("{base}{API_PREFIX}/info"))
+        .call()
+        .map_err(|e| unreachable(base, e))?;
+    if resp.status().as_u16() != 200 {
+        return Err(unreachable(base, format!("GET /v1/info answered {}", resp.status())));
+    }
+    let info: ServerInfo = resp
+        .body_mut()
+        .read_json()
+        .map_err(|e| unreachable(base, format!("not a fieldcase sync server: {e}")))?;
+    // Pin the server key on first contact (enrolment will provide it later).
+    let pinned = match term.store.setting("server_key")? {
+        Some(k) => k.parse::<PublicKey>().map_err(|e| SyncError::BadReceipt(e.to_string()))?,
+        None => {
+            term.store.set_setting("server_key", &info.server_key.to_string())?;
+            info.server_key
+        }
+    };
+    if pinned != info.server_key {
+        return Err(SyncError::KeyChanged {
+            pinned,
+            offered: info.server_key,
+        });
+    }
+    let batch = info.limits.max_batch_records.clamp(1, CLIENT_MAX_BATCH);
+    let device = term.device_id();
+    let url = format!("{base}{API_PREFIX}/devices/{device}/records");
+    let mut report = SyncReport::default();
+    loop {
+        let records = term.store.unsynced(batch)?;
+        if records.is_empty() {
+            break;
+        }
+        let sent: Vec<(u64, Digest)> = records.iter().map(|r| (r.seq, r.digest)).collect();
+        let body = PushRecords {
+            envelopes: records.into_iter().map(|r| r.envelope).collect(),
+        };
+        let mut resp = agent
+            .post(&url)
+            .send_json(&body)
+            .map_err(|e| unreachable(base, e))?;
+        let status = resp.status().as_u16();
+        if status != 200 {
+            let text = resp.body_mut().read_to_string().unwrap_or_default();
+            return Err(match serde_json::from_str::<ApiError>(&text) {
+                Ok(e) => SyncError::Refused {
+                    status,
+                    code: serde_json::to_value(e.error)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    message: e.message,
+                },
+                Err(_) => SyncError::Refused {
+                    status,
+                    code: "unknown".into(),
+                    message: text.chars().take(300).collect(),
+                },
+            });
+        }
+        let push: PushResponse = resp
+            .body_mut()
+            .read_json()
+            .map_err(|e| SyncError::BadReceipt(e.to_string()))?;
+        let receipt = Receipt::open(&push.receipt, &pinned)
+            .map_err(|e| SyncError::BadReceipt(e.to_string()))?;
+        if receipt.device != device {
+            return Err(SyncError::BadReceipt(format!(
+                "it is for device {}, not this one",
+                receipt.device
+            )));
+        }
+        let named: Vec<(u64, Digest)> = receipt.records.iter().map(|e| (e.seq, e.digest)).collect();
+        if let Some((seq, _)) = sent.iter().find(|s| !named.contains(s)) {
+            return Err(SyncError::BadReceipt(format!(
+                "it does not name record seq {seq}"
+            )));
+        }
+        term.store.store_receipt(base, &push.receipt, &named)?;
+        report.sent += sent.len();
+        report.new += receipt.records.iter().filter(|e| e.new).count();
+        report.already_held += receipt.records.iter().filter(|e| !e.new).count();
+        report.receipts += 1;
+    }
+    Ok(report)
+}

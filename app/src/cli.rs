@@ -162,7 +162,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else if cases.is_empty() {
                 eprintln!("no cases on this terminal yet (try `fieldcase demo --cases 3`)");
             } else {
-                println!("{:<22}\t{:<9}\t{:<6}\t{:>3}\t{:<8}\topened", "case", "plate", "status", "ev", "sync");
+                println!(
+                    "{:<22}\t{:<9}\t{:<6}\t{:>3}\t{:<8}\topened",
+                    "case", "plate", "status", "ev", "sync"
+                );
                 for c in cases {
                     println!(
                         "{}\t{}\t{}\t{:>3}\t{}\t{}",
@@ -198,10 +201,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: BagCommand::Export { case, out_dir },
         } => {
             let term = Terminal::open(&dir)?;
-            let total = term
-                .store
-                .find_case(&case)?
-                .map_or(0, |c| c.evidence_bytes);
+            let total = term.store.find_case(&case)?.map_or(0, |c| c.evidence_bytes);
             let bar = byte_bar("export", total);
             let summary = term.export_bag(&case, &out_dir, |n| bar.inc(n))?;
             bar.finish_and_clear();
@@ -225,7 +225,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Sync => {
             let Some(server) = cli.server else {
-                anyhow::bail!("no server given: use `fieldcase sync --server URL` (or set FIELDCASE_SERVER)");
+                anyhow::bail!(
+                    "no server given: use `fieldcase sync --server URL` (or set FIELDCASE_SERVER)"
+                );
             };
             let mut term = Terminal::open(&dir)?;
             let before = term.store.unsynced_count()?;
@@ -238,4 +240,3 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
-

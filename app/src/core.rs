@@ -114,26 +114,29 @@ impl Terminal {
         violation: Option<ViolationRef>,
         now: DateTime<FixedOffset>,
     ) -> Result<CheckSaved, AppError> {
-        let (vehicle, party, place, note) =
-            input.validate(now.date_naive()).map_err(AppError::Invalid)?;
+        let (vehicle, party, place, note) = input
+            .validate(now.date_naive())
+            .map_err(AppError::Invalid)?;
         let case_id = Uuid::now_v7();
-        let (payload, _) = self.store.append(&self.key, officers.cert_nos(), now, |alloc| {
-            let prefix = alloc
-                .setting("case_prefix")?
-                .unwrap_or_else(|| DEFAULT_CASE_PREFIX.to_owned());
-            let year = now.year();
-            let n = alloc.next(&format!("case_no:{year}"))?;
-            Ok(RecordBody::CaseOpened(CaseOpened {
-                case_id,
-                case_no: format!("{prefix}〔{year}〕{n:05}号"),
-                occurred_at: now,
-                place,
-                vehicle,
-                party,
-                violation,
-                note,
-            }))
-        })?;
+        let (payload, _) = self
+            .store
+            .append(&self.key, officers.cert_nos(), now, |alloc| {
+                let prefix = alloc
+                    .setting("case_prefix")?
+                    .unwrap_or_else(|| DEFAULT_CASE_PREFIX.to_owned());
+                let year = now.year();
+                let n = alloc.next(&format!("case_no:{year}"))?;
+                Ok(RecordBody::CaseOpened(CaseOpened {
+                    case_id,
+                    case_no: format!("{prefix}〔{year}〕{n:05}号"),
+                    occurred_at: now,
+                    place,
+                    vehicle,
+                    party,
+                    violation,
+                    note,
+                }))
+            })?;
         let case_no = match &payload.body {
             RecordBody::CaseOpened(c) => c.case_no.clone(),
             _ => String::new(),

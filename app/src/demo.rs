@@ -35,7 +35,11 @@ pub fn demo_violations() -> Result<Vec<ViolationRef>, String> {
         .map_err(|e| format!("assets/catalog/demo-violations.json: {e}"))?;
     let mut out = Vec::new();
     for (i, v) in cat.entries.into_iter().enumerate() {
-        if v.code.trim().is_empty() || v.title.trim().is_empty() || v.basis.trim().is_empty() || v.source.trim().is_empty() {
+        if v.code.trim().is_empty()
+            || v.title.trim().is_empty()
+            || v.basis.trim().is_empty()
+            || v.source.trim().is_empty()
+        {
             return Err(format!(
                 "assets/catalog/demo-violations.json entry {}: code, title, basis and source are required",
                 i + 1
@@ -62,8 +66,21 @@ pub fn demo_officers() -> OfficerPair {
     OfficerPair([officer("65010023"), officer("65010031")])
 }
 
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "买买提", "阿不都", "马", "赵"];
-const GIVEN: &[&str] = &["建国", "丽娜", "伟", "志强", "艾力", "古丽", "海军", "晓燕", "勇", "静"];
+const SURNAMES: &[&str] = &[
+    "王",
+    "李",
+    "张",
+    "刘",
+    "陈",
+    "杨",
+    "买买提",
+    "阿不都",
+    "马",
+    "赵",
+];
+const GIVEN: &[&str] = &[
+    "建国", "丽娜", "伟", "志强", "艾力", "古丽", "海军", "晓燕", "勇", "静",
+];
 const PLACES: &[&str] = &[
     "乌鲁木齐市 G30 连霍高速 乌鲁木齐东收费站出口",
     "乌鲁木齐市 G216 线 K12+300 治超检测站",
@@ -127,13 +144,21 @@ fn plate(rng: &mut Rng) -> String {
 /// Writes a JPEG "photo" (a coloured scene with stripes) unique to its seed.
 fn write_photo(path: &Path, rng: &mut Rng) -> Result<(), String> {
     let (w, h) = (640u32, 480u32);
-    let base = [rng.below(200) as u8, rng.below(200) as u8, rng.below(200) as u8];
+    let base = [
+        rng.below(200) as u8,
+        rng.below(200) as u8,
+        rng.below(200) as u8,
+    ];
     let stripe = 8 + rng.below(40) as u32;
     let img: ImageBuffer<Rgb<u8>, Vec<u8>> = ImageBuffer::from_fn(w, h, |x, y| {
         let band = ((x + y) / stripe) % 2 == 0;
         let shade = (y * 55 / h) as u8;
         if band {
-            Rgb([base[0].saturating_add(shade), base[1], base[2].saturating_add(40)])
+            Rgb([
+                base[0].saturating_add(shade),
+                base[1],
+                base[2].saturating_add(40),
+            ])
         } else {
             Rgb([base[0] / 2, base[1].saturating_add(shade), base[2] / 2])
         }
@@ -173,12 +198,16 @@ pub fn seed(
 ) -> Result<Vec<String>, AppError> {
     let violations = demo_violations().map_err(AppError::Demo)?;
     let officers = demo_officers();
-    let staging = data_dir.join("tmp").join(format!("demo-{}", uuid::Uuid::now_v7()));
+    let staging = data_dir
+        .join("tmp")
+        .join(format!("demo-{}", uuid::Uuid::now_v7()));
     fs::create_dir_all(&staging).map_err(|source| crate::store::StoreError::Io {
         path: staging.clone(),
         source,
     })?;
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (term.store.unsynced_count()? + 1) * 0x1000_0001 ^ Terminal::now().timestamp() as u64);
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15
+        ^ (term.store.unsynced_count()? + 1) * 0x1000_0001
+        ^ Terminal::now().timestamp() as u64);
     let mut out = Vec::new();
     for i in 0..n {
         let org = rng.below(5) == 0;
@@ -188,7 +217,11 @@ pub fn seed(
         } else {
             (
                 person_id(&mut rng),
-                format!("{}{}", SURNAMES[rng.below(SURNAMES.len())], GIVEN[rng.below(GIVEN.len())]),
+                format!(
+                    "{}{}",
+                    SURNAMES[rng.below(SURNAMES.len())],
+                    GIVEN[rng.below(GIVEN.len())]
+                ),
             )
         };
         let input = CheckInput {
@@ -251,7 +284,10 @@ mod tests {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap_or_default();
         for _ in 0..200 {
             let id = person_id(&mut rng);
-            assert!(fieldcase_shared::validate::id_card(&id, today).is_ok(), "{id}");
+            assert!(
+                fieldcase_shared::validate::id_card(&id, today).is_ok(),
+                "{id}"
+            );
             let p = plate(&mut rng);
             assert!(fieldcase_shared::validate::plate(&p).is_ok(), "{p}");
         }

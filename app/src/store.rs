@@ -160,7 +160,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("blob_dir", &self.blob_dir).finish()
+        f.debug_struct("Store")
+            .field("blob_dir", &self.blob_dir)
+            .finish()
     }
 }
 
@@ -351,11 +353,15 @@ impl Store {
 
     /// Chain links (seq, digest, chain) for `from..=to`.
     pub fn links(&self, from: u64, to: u64) -> Result<Vec<chain::Link>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare("SELECT seq, digest, chain FROM records WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq")?;
+        let mut st = self.conn.prepare(
+            "SELECT seq, digest, chain FROM records WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq",
+        )?;
         let rows = st.query_map(params![from as i64, to as i64], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, Vec<u8>>(2)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
@@ -375,9 +381,11 @@ impl Store {
         if seq == 0 {
             return Ok(chain::genesis(device));
         }
-        let c: Vec<u8> = self
-            .conn
-            .query_row("SELECT chain FROM records WHERE seq = ?1", [seq as i64], |r| r.get(0))?;
+        let c: Vec<u8> = self.conn.query_row(
+            "SELECT chain FROM records WHERE seq = ?1",
+            [seq as i64],
+            |r| r.get(0),
+        )?;
         digest_col(seq, c)
     }
 
@@ -386,7 +394,11 @@ impl Store {
         clause: &str,
         args: impl rusqlite::Params,
     ) -> Result<Vec<StoredRecord>, StoreError> {
-        let order = if clause.contains("ORDER BY") { "" } else { " ORDER BY seq" };
+        let order = if clause.contains("ORDER BY") {
+            ""
+        } else {
+            " ORDER BY seq"
+        };
         let sql = format!("SELECT seq, envelope, digest, chain FROM records WHERE {clause}{order}");
         let mut st = self.conn.prepare(&sql)?;
         let rows = st.query_map(args, |r| {
@@ -417,11 +429,11 @@ impl Store {
 
     /// Number of records not yet acknowledged by a verified receipt.
     pub fn unsynced_count(&self) -> Result<u64, StoreError> {
-        let n: i64 =
-            self.conn
-                .query_row("SELECT count(*) FROM records WHERE synced_at IS NULL", [], |r| {
-                    r.get(0)
-                })?;
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM records WHERE synced_at IS NULL",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(n as u64)
     }
 
@@ -503,7 +515,10 @@ impl Store {
             )
             .optional()?;
         let Some(id) = id else { return Ok(None) };
-        Ok(self.cases(usize::MAX >> 1)?.into_iter().find(|c| c.case_id == id))
+        Ok(self
+            .cases(usize::MAX >> 1)?
+            .into_iter()
+            .find(|c| c.case_id == id))
     }
 
     /// Path of the stored blob with this digest, if present.
@@ -595,7 +610,9 @@ impl Allocator<'_> {
         let key = format!("counter:{counter}");
         let cur: Option<String> = self
             .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [&key], |r| r.get(0))
+            .query_row("SELECT value FROM settings WHERE key = ?1", [&key], |r| {
+                r.get(0)
+            })
             .optional()?;
         let next = cur.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
         self.conn.execute(

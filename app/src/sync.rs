@@ -89,7 +89,10 @@ pub fn sync(term: &mut Terminal, server: &str) -> Result<SyncReport, SyncError> 
         .call()
         .map_err(|e| unreachable(base, e))?;
     if resp.status().as_u16() != 200 {
-        return Err(unreachable(base, format!("GET /v1/info answered {}", resp.status())));
+        return Err(unreachable(
+            base,
+            format!("GET /v1/info answered {}", resp.status()),
+        ));
     }
     let info: ServerInfo = resp
         .body_mut()
@@ -97,9 +100,12 @@ pub fn sync(term: &mut Terminal, server: &str) -> Result<SyncReport, SyncError> 
         .map_err(|e| unreachable(base, format!("not a fieldcase sync server: {e}")))?;
     // Pin the server key on first contact (enrolment will provide it later).
     let pinned = match term.store.setting("server_key")? {
-        Some(k) => k.parse::<PublicKey>().map_err(|e| SyncError::BadReceipt(e.to_string()))?,
+        Some(k) => k
+            .parse::<PublicKey>()
+            .map_err(|e| SyncError::BadReceipt(e.to_string()))?,
         None => {
-            term.store.set_setting("server_key", &info.server_key.to_string())?;
+            term.store
+                .set_setting("server_key", &info.server_key.to_string())?;
             info.server_key
         }
     };

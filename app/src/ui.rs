@@ -86,7 +86,10 @@ fn status_zh(status: &str) -> &'static str {
 
 fn refresh(w: &MainWindow, state: &State) {
     let c = w.global::<CheckAdapter>();
-    match (state.term.store.cases(200), state.term.store.unsynced_count()) {
+    match (
+        state.term.store.cases(200),
+        state.term.store.unsynced_count(),
+    ) {
         (Ok(cases), Ok(unsynced)) => {
             let items: Vec<RecordItem> = cases
                 .iter()

@@ -645,8 +645,26 @@ pub fn verify(
             }
         }
     }
+    // An evidence file no verified record names is unexpected, unless the
+    // summary attributes it to a record that is itself missing or
+    // unverifiable (that problem is already reported).
+    let claimed_seq: BTreeMap<&str, u64> = case
+        .as_ref()
+        .map(|c| {
+            c.evidence
+                .iter()
+                .map(|e| (e.path.as_str(), e.record_seq))
+                .collect()
+        })
+        .unwrap_or_default();
     for p in files.keys().filter(|p| p.starts_with(EVIDENCE_DIR)) {
-        if !referenced.contains(p) && !problems.has(p, Category::Modified) {
+        if referenced.contains(p) || problems.has(p, Category::Modified) {
+            continue;
+        }
+        let explained = claimed_seq
+            .get(p.as_str())
+            .is_some_and(|seq| !verified.contains_key(seq));
+        if !explained {
             problems.add(
                 p.clone(),
                 Category::Unexpected,

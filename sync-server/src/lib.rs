@@ -1,1 +1,45 @@
+//! fieldcase sync server: receives signed records from terminals, verifies
+//! them, stores them behind [`store::Store`] and answers with signed receipts.
+//!
+//! The server is a library first: [`api::router`] builds the routes,
+//! [`serve`] runs them on a listener until shutdown; the binary only parses
+//! arguments, sets up logging and calls these.
+#![forbid(unsafe_code)]
 
+pub mod api;
+pub mod store;
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+
+use fieldcase_shared::keys::{DeviceKey, KeyError};
+
+pub use api::{router, AppState};
+
+/// File name of the server's signing key inside the data directory.
+pub const SERVER_KEY_FILE: &str = "server.key";
+/// File name of the SQLite database inside the data directory.
+pub const DB_FILE: &str = "fieldcase-server.sqlite3";
+
+/// Opens the state kept in `dir`: the server key (created on first start,
+/// mode 0600) and the SQLite store.
+pub fn open_state(dir: &Path) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", dir.display()))?;
+    let key = DeviceKey::load_or_create(&dir.join(SERVER_KEY_FILE))
+        .map_err(|e: KeyError| anyhow::anyhow!(e))?;
+    let store = store::SqliteStore::open(&dir.join(DB_FILE))?;
+    Ok(AppState::new(Arc::new(store), key))
+}
+
+/// Serves the API on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

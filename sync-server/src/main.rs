@@ -1,1 +1,146 @@
-fn main() {}
+//! `fieldcase-server`: runs the sync server, or manages its devices.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use fieldcase_shared::keys::PublicKey;
+use fieldcase_sync_server::store::{Device, SqliteStore, Store};
+use fieldcase_sync_server::{open_state, serve, DB_FILE};
+
+/// fieldcase sync server: receives signed records from terminals and answers with signed receipts.
+#[derive(Debug, Parser)]
+#[command(name = "fieldcase-server", version, about)]
+struct Cli {
+    /// Folder for the server key and database.
+    #[arg(
+        long,
+        env = "FIELDCASE_SERVER_DATA_DIR",
+        default_value = "fieldcase-server-data"
+    )]
+    data_dir: PathBuf,
+    /// Address to listen on (port 0 picks a free port; the chosen address is printed).
+    #[arg(
+        long,
+        env = "FIELDCASE_SERVER_LISTEN",
+        default_value = "127.0.0.1:8470"
+    )]
+    listen: SocketAddr,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Registered terminals.
+    Device {
+        #[command(subcommand)]
+        command: DeviceCommand,
+    },
+    /// Print the server's public key (it signs receipts).
+    Key,
+}
+
+#[derive(Debug, Subcommand)]
+enum DeviceCommand {
+    /// Register a terminal by its public key (`fieldcase key show` prints it).
+    Add {
+        /// The device public key, `ed25519:<64 hex>`.
+        pubkey: String,
+        /// A name for people, e.g. "执法终端 07 / 一大队".
+        #[arg(long)]
+        name: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fieldcase-server: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| "info".into()),
+                )
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal())
+                .init();
+            let state = open_state(&cli.data_dir)?;
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(cli.listen)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", cli.listen))?;
+                let addr = listener.local_addr()?;
+                // Tests and scripts read this line to learn the port.
+                println!("fieldcase-server listening on http://{addr}");
+                tracing::info!(%addr, data_dir = %cli.data_dir.display(), "serving");
+                serve(listener, state, shutdown_signal()).await?;
+                tracing::info!("stopped");
+                anyhow::Ok(())
+            })?;
+        }
+        Command::Device {
+            command: DeviceCommand::Add { pubkey, name },
+        } => {
+            let key: PublicKey = pubkey.parse()?;
+            let name = name.trim();
+            if name.is_empty() {
+                anyhow::bail!("--name must not be empty");
+            }
+            std::fs::create_dir_all(&cli.data_dir)?;
+            let store = Arc::new(SqliteStore::open(&cli.data_dir.join(DB_FILE))?);
+            let device = Device {
+                id: key.device_id(),
+                key,
+                name: name.to_owned(),
+                added_at: Utc::now(),
+            };
+            store.add_device(&device)?;
+            println!("{}", device.id);
+            eprintln!("registered device {} ({name})", device.id);
+        }
+        Command::Key => {
+            let state = open_state(&cli.data_dir)?;
+            println!("{}", state.server_key());
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

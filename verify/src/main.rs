@@ -5,6 +5,7 @@
 //! Exit 0 valid, 1 invalid, 2 could not verify.
 #![forbid(unsafe_code)]
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -14,7 +15,12 @@ use fieldcase_shared::keys::PublicKey;
 
 /// Verify a fieldcase case bag (one case, one disc) without any server.
 #[derive(Debug, Parser)]
-#[command(name = "fieldcase-verify", version, about, after_help = "Exit status: 0 VALID, 1 INVALID, 2 UNVERIFIABLE (not a bag, unreadable, bad arguments).")]
+#[command(
+    name = "fieldcase-verify",
+    version,
+    about,
+    after_help = "Exit status: 0 VALID, 1 INVALID, 2 UNVERIFIABLE (not a bag, unreadable, bad arguments)."
+)]
 struct Args {
     /// The bag: the folder that holds bagit.txt.
     path: PathBuf,
@@ -40,14 +46,12 @@ fn parse_key(arg: &str) -> Result<PublicKey, String> {
 }
 
 fn unverifiable(json: bool, reason: &str) -> ExitCode {
-    if json {
-        println!(
-            "{}",
-            serde_json::json!({ "result": "UNVERIFIABLE", "reason": reason })
-        );
+    let line = if json {
+        serde_json::json!({ "result": "UNVERIFIABLE", "reason": reason }).to_string()
     } else {
-        println!("UNVERIFIABLE ({reason})");
-    }
+        format!("UNVERIFIABLE ({reason})")
+    };
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
     ExitCode::from(2)
 }
 
@@ -71,39 +75,43 @@ fn main() -> ExitCode {
         Err(e) => return unverifiable(args.json, &e.to_string()),
     };
     let valid = report.is_valid();
+    let mut out = String::new();
     if args.json {
         let v = serde_json::json!({
             "result": if valid { "VALID" } else { "INVALID" },
             "report": report,
         });
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        out = serde_json::to_string_pretty(&v).unwrap_or_default();
+        out.push('\n');
     } else {
         if valid {
-            println!("VALID");
+            out.push_str("VALID\n");
         } else {
-            println!("INVALID ({} problems)", report.problems.len());
+            out.push_str(&format!("INVALID ({} problems)\n", report.problems.len()));
             for p in &report.problems {
-                println!("{p}");
+                out.push_str(&format!("{p}\n"));
             }
         }
         if let Some(no) = &report.case_no {
-            println!("case: {no}");
+            out.push_str(&format!("case: {no}\n"));
         }
         for s in &report.signers {
-            println!(
-                "signed by device {} (key {}): {} records, seq {}–{}, last signed {}",
+            out.push_str(&format!(
+                "signed by device {} (key {}): {} records, seq {}–{}, last signed {}\n",
                 s.device,
                 s.key,
                 s.records,
                 s.first_seq,
                 s.last_seq,
                 s.last_signed_at.map(|t| t.to_rfc3339()).unwrap_or_default()
-            );
+            ));
         }
-        println!(
-            "checked {} payload files, {} bytes",
+        out.push_str(&format!(
+            "checked {} payload files, {} bytes\n",
             report.files_checked, report.bytes_checked
-        );
+        ));
     }
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
     ExitCode::from(if valid { 0 } else { 1 })
 }

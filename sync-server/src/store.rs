@@ -1,0 +1,360 @@
+//! Server storage behind a small trait, chosen once at start-up. Records
+//! reach the store already verified (signature, device); the store keeps the
+//! chain rule: a batch is appended atomically or not at all.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use fieldcase_shared::chain::{self, Head, Step};
+use fieldcase_shared::hash::Digest;
+use fieldcase_shared::keys::{DeviceId, PublicKey};
+use fieldcase_shared::receipt::ReceiptEntry;
+use fieldcase_shared::record::VerifiedRecord;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+/// Store failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Something already exists.
+    #[error("{0}")]
+    Conflict(String),
+    /// Backend failure.
+    #[error("storage failure: {0}")]
+    Other(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Other(Box::new(e))
+    }
+}
+
+/// Why a verified batch cannot be appended.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// Same seq as a held record, different bytes. The offending record was
+    /// kept as evidence of the fork.
+    #[error("record seq {seq} differs from the record already held at that seq ({held}); the device chain has forked")]
+    Fork {
+        /// Seq.
+        seq: u64,
+        /// Digest held.
+        held: Digest,
+    },
+    /// A seq is missing between what is held and the batch.
+    #[error("record seq {found} cannot follow: the server holds up to seq {held}, so seq {expected} must come next")]
+    Gap {
+        /// Expected seq.
+        expected: u64,
+        /// Seq received.
+        found: u64,
+        /// Held head seq.
+        held: u64,
+    },
+    /// `prev` does not match the held chain.
+    #[error("record seq {seq} does not link to the held record before it (its prev is not the held chain hash)")]
+    ChainBreak {
+        /// Seq.
+        seq: u64,
+    },
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A registered device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// Id (derived from the key).
+    pub id: DeviceId,
+    /// Its public key.
+    pub key: PublicKey,
+    /// Human name.
+    pub name: String,
+    /// When it was registered.
+    pub added_at: DateTime<Utc>,
+}
+
+/// What an ingest stored.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    /// One entry per record of the batch.
+    pub entries: Vec<ReceiptEntry>,
+    /// Head after the batch.
+    pub head: Head,
+}
+
+/// Server storage.
+pub trait Store: Send + Sync + 'static {
+    /// Registers a device; `Conflict` if its key is already registered.
+    fn add_device(&self, device: &Device) -> Result<(), StoreError>;
+    /// A registered device.
+    fn device(&self, id: &DeviceId) -> Result<Option<Device>, StoreError>;
+    /// Appends a verified batch (consecutive seqs) atomically. Records held
+    /// already with the same digest are acknowledged (`new: false`).
+    fn ingest(
+        &self,
+        device: &DeviceId,
+        records: &[VerifiedRecord],
+        received_at: DateTime<Utc>,
+    ) -> Result<Ingested, IngestError>;
+    /// Digests of every record held for a device, in seq order.
+    fn record_digests(&self, device: &DeviceId) -> Result<Vec<(u64, Digest)>, StoreError>;
+    /// Number of fork records kept for a device.
+    fn fork_count(&self, device: &DeviceId) -> Result<u64, StoreError>;
+}
+
+const MIGRATIONS: &[&str] = &[
+    // 1: devices, records, forks kept as evidence.
+    "CREATE TABLE devices (
+        id         TEXT PRIMARY KEY,
+        public_key TEXT NOT NULL UNIQUE,
+        name       TEXT NOT NULL,
+        added_at   TEXT NOT NULL
+     );
+     CREATE TABLE records (
+        device      TEXT NOT NULL REFERENCES devices(id),
+        seq         INTEGER NOT NULL,
+        digest      BLOB NOT NULL,
+        chain       BLOB NOT NULL,
+        envelope    BLOB NOT NULL,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (device, seq)
+     );
+     CREATE TABLE forks (
+        id          INTEGER PRIMARY KEY,
+        device      TEXT NOT NULL,
+        seq         INTEGER NOT NULL,
+        held_digest BLOB NOT NULL,
+        envelope    BLOB NOT NULL,
+        received_at TEXT NOT NULL
+     );",
+];
+
+/// The embedded default: one SQLite file.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+fn digest(bytes: Vec<u8>) -> Result<Digest, StoreError> {
+    let arr: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| StoreError::Other("stored digest is not 32 bytes".into()))?;
+    Ok(Digest(arr))
+}
+
+impl SqliteStore {
+    /// Opens or creates `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        Self::init(conn)
+    }
+
+    /// An in-memory store (handler tests).
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Self, StoreError> {
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > MIGRATIONS.len() as i64 {
+            return Err(StoreError::Other(
+                format!("database schema {version} is newer than this server knows").into(),
+            ));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
+        self.conn
+            .lock()
+            .map_err(|_| StoreError::Other("store lock poisoned".into()))
+    }
+}
+
+impl Store for SqliteStore {
+    fn add_device(&self, d: &Device) -> Result<(), StoreError> {
+        let conn = self.lock()?;
+        let n = conn.execute(
+            "INSERT OR IGNORE INTO devices (id, public_key, name, added_at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                d.id.to_string(),
+                d.key.to_string(),
+                d.name,
+                d.added_at.to_rfc3339()
+            ],
+        )?;
+        if n == 0 {
+            return Err(StoreError::Conflict(format!(
+                "device {} (key {}) is already registered",
+                d.id, d.key
+            )));
+        }
+        Ok(())
+    }
+
+    fn device(&self, id: &DeviceId) -> Result<Option<Device>, StoreError> {
+        let conn = self.lock()?;
+        let row: Option<(String, String, String)> = conn
+            .query_row(
+                "SELECT public_key, name, added_at FROM devices WHERE id = ?1",
+                [id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((key, name, added_at)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(Device {
+            id: *id,
+            key: key.parse().map_err(|e| StoreError::Other(Box::new(e)))?,
+            name,
+            added_at: DateTime::parse_from_rfc3339(&added_at)
+                .map_err(|e| StoreError::Other(Box::new(e)))?
+                .with_timezone(&Utc),
+        }))
+    }
+
+    fn ingest(
+        &self,
+        device: &DeviceId,
+        records: &[VerifiedRecord],
+        received_at: DateTime<Utc>,
+    ) -> Result<Ingested, IngestError> {
+        let mut conn = self.lock()?;
+        let dev = device.to_string();
+        let now = received_at.to_rfc3339();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let head_row: Option<(i64, Vec<u8>)> = tx
+            .query_row(
+                "SELECT seq, chain FROM records WHERE device = ?1 ORDER BY seq DESC LIMIT 1",
+                [&dev],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(StoreError::from)?;
+        let mut head = match head_row {
+            None => Head::genesis(device),
+            Some((seq, c)) => Head {
+                seq: seq as u64,
+                chain: digest(c)?,
+            },
+        };
+        let mut entries = Vec::with_capacity(records.len());
+        let mut fork = None;
+        for r in records {
+            let seq = r.header.seq;
+            let held: Option<Digest> = if seq <= head.seq {
+                tx.query_row(
+                    "SELECT digest FROM records WHERE device = ?1 AND seq = ?2",
+                    params![dev, seq as i64],
+                    |row| row.get::<_, Vec<u8>>(0),
+                )
+                .optional()
+                .map_err(StoreError::from)?
+                .map(digest)
+                .transpose()?
+            } else {
+                None
+            };
+            match chain::classify(&head, held, seq, &r.header.prev, &r.digest) {
+                Step::Next => {
+                    tx.execute(
+                        "INSERT INTO records (device, seq, digest, chain, envelope, received_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![
+                            dev,
+                            seq as i64,
+                            r.digest.0.to_vec(),
+                            r.chain.0.to_vec(),
+                            r.envelope.to_json(),
+                            now
+                        ],
+                    )
+                    .map_err(StoreError::from)?;
+                    head = Head {
+                        seq,
+                        chain: r.chain,
+                    };
+                    entries.push(ReceiptEntry {
+                        seq,
+                        digest: r.digest,
+                        new: true,
+                    });
+                }
+                Step::Replay => entries.push(ReceiptEntry {
+                    seq,
+                    digest: r.digest,
+                    new: false,
+                }),
+                Step::Fork { held } => {
+                    fork = Some((seq, held, r.envelope.to_json()));
+                    break;
+                }
+                Step::Gap { expected } => {
+                    return Err(IngestError::Gap {
+                        expected,
+                        found: seq,
+                        held: head.seq,
+                    })
+                }
+                Step::BadPrev { .. } | Step::ZeroSeq => {
+                    return Err(IngestError::ChainBreak { seq })
+                }
+            }
+        }
+        if let Some((seq, held, envelope)) = fork {
+            // Refuse the whole batch, but keep the forked record as evidence.
+            drop(tx);
+            conn.execute(
+                "INSERT INTO forks (device, seq, held_digest, envelope, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![dev, seq as i64, held.0.to_vec(), envelope, now],
+            )
+            .map_err(StoreError::from)?;
+            return Err(IngestError::Fork { seq, held });
+        }
+        tx.commit().map_err(StoreError::from)?;
+        Ok(Ingested { entries, head })
+    }
+
+    fn record_digests(&self, device: &DeviceId) -> Result<Vec<(u64, Digest)>, StoreError> {
+        let conn = self.lock()?;
+        let mut st =
+            conn.prepare("SELECT seq, digest FROM records WHERE device = ?1 ORDER BY seq")?;
+        let rows = st.query_map([device.to_string()], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, d) = row?;
+            out.push((seq as u64, digest(d)?));
+        }
+        Ok(out)
+    }
+
+    fn fork_count(&self, device: &DeviceId) -> Result<u64, StoreError> {
+        let conn = self.lock()?;
+        let n: i64 = conn.query_row(
+            "SELECT count(*) FROM forks WHERE device = ?1",
+            [device.to_string()],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+}

@@ -1,0 +1,263 @@
+//! Handler tests: the real router over an in-memory SQLite store, driven
+//! with `oneshot` (no socket).
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::{DateTime, Utc};
+use fieldcase_shared::chain;
+use fieldcase_shared::envelope::Envelope;
+use fieldcase_shared::hash::Digest;
+use fieldcase_shared::keys::DeviceKey;
+use fieldcase_shared::model::{CaseOpened, Party, Vehicle};
+use fieldcase_shared::receipt::Receipt;
+use fieldcase_shared::record::{self, RecordBody, RecordPayload, FORMAT_VERSION};
+use fieldcase_shared::wire::{ApiError, ErrorCode, PushRecords, PushResponse};
+use fieldcase_sync_server::store::{Device, SqliteStore, Store};
+use fieldcase_sync_server::{router, AppState};
+use tower::ServiceExt;
+use uuid::Uuid;
+
+struct Fixture {
+    state: AppState,
+    server_key: fieldcase_shared::keys::PublicKey,
+    device: DeviceKey,
+}
+
+fn fixture() -> Fixture {
+    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+    let device = DeviceKey::from_seed([11; 32]);
+    store
+        .add_device(&Device {
+            id: device.public().device_id(),
+            key: device.public(),
+            name: "终端01".into(),
+            added_at: Utc::now(),
+        })
+        .unwrap();
+    let server = DeviceKey::from_seed([99; 32]);
+    let server_key = server.public();
+    Fixture {
+        state: AppState::new(store, server),
+        server_key,
+        device,
+    }
+}
+
+/// `n` linked records of `key`, starting after `prev` at `first`.
+fn records(key: &DeviceKey, first: u64, n: u64, mut prev: Digest, note: &str) -> Vec<Envelope> {
+    let mut out = Vec::new();
+    for seq in first..first + n {
+        let p = RecordPayload {
+            v: FORMAT_VERSION,
+            id: Uuid::now_v7(),
+            device: key.public().device_id(),
+            seq,
+            prev,
+            created_at: DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap(),
+            officers: vec!["65010023".into(), "65010031".into()],
+            blobs: vec![],
+            body: RecordBody::CaseOpened(CaseOpened {
+                case_id: Uuid::now_v7(),
+                case_no: format!("乌交执〔2026〕{seq:05}号"),
+                occurred_at: DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap(),
+                place: "G30".into(),
+                vehicle: Vehicle {
+                    plate: "新A12345".into(),
+                },
+                party: Party::Person {
+                    id_number: "11010519491231002X".into(),
+                    name: String::new(),
+                },
+                violation: None,
+                note: note.into(),
+            }),
+        };
+        let s = record::seal(key, &p);
+        prev = s.chain;
+        out.push(s.envelope);
+    }
+    out
+}
+
+async fn push(f: &Fixture, device: &str, envs: Vec<Envelope>) -> (StatusCode, Vec<u8>) {
+    let body = serde_json::to_vec(&PushRecords { envelopes: envs }).unwrap();
+    push_raw(f, device, body).await
+}
+
+async fn push_raw(f: &Fixture, device: &str, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
+    let req = Request::post(format!("/v1/devices/{device}/records"))
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    let resp = router(f.state.clone()).oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (status, bytes.to_vec())
+}
+
+fn error(body: &[u8]) -> ApiError {
+    serde_json::from_slice(body).unwrap_or_else(|e| {
+        panic!(
+            "error body is not an ApiError ({e}): {}",
+            String::from_utf8_lossy(body)
+        )
+    })
+}
+
+#[tokio::test]
+async fn stores_batch_and_returns_verifiable_receipt_idempotently() {
+    let f = fixture();
+    let dev = f.device.public().device_id();
+    let envs = records(&f.device, 1, 3, chain::genesis(&dev), "");
+    let (status, body) = push(&f, &dev.to_string(), envs.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let resp: PushResponse = serde_json::from_slice(&body).unwrap();
+    let receipt = Receipt::open(&resp.receipt, &f.server_key).unwrap();
+    assert_eq!(receipt.device, dev);
+    assert_eq!(receipt.records.len(), 3);
+    assert!(receipt.records.iter().all(|e| e.new));
+    assert_eq!(receipt.head.seq, 3);
+
+    // Replay: acknowledged again, nothing stored twice.
+    let (status, body) = push(&f, &dev.to_string(), envs).await;
+    assert_eq!(status, StatusCode::OK);
+    let resp: PushResponse = serde_json::from_slice(&body).unwrap();
+    let again = Receipt::open(&resp.receipt, &f.server_key).unwrap();
+    assert!(again.records.iter().all(|e| !e.new));
+    assert_eq!(f.state.store().record_digests(&dev).unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn forged_signature_is_refused() {
+    let f = fixture();
+    let dev = f.device.public().device_id();
+    let mut envs = records(&f.device, 1, 2, chain::genesis(&dev), "");
+    // Change the payload after signing (the plate).
+    let text = String::from_utf8(envs[1].payload.clone())
+        .unwrap()
+        .replace("新A12345", "新A99999");
+    envs[1].payload = text.into_bytes();
+    let (status, body) = push(&f, &dev.to_string(), envs).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let e = error(&body);
+    assert_eq!(e.error, ErrorCode::BadSignature);
+    assert_eq!(e.seq, Some(2));
+    assert!(e.message.contains("signature"), "{}", e.message);
+    assert_eq!(f.state.store().record_digests(&dev).unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn records_signed_by_another_key_are_refused() {
+    let f = fixture();
+    let dev = f.device.public().device_id();
+    let intruder = DeviceKey::from_seed([12; 32]);
+    // Intruder signs records that claim to be the registered device's.
+    let mut envs = records(&intruder, 1, 1, chain::genesis(&dev), "");
+    let mut p: RecordPayload = serde_json::from_slice(&envs[0].payload).unwrap();
+    p.device = dev;
+    envs[0] = Envelope::sign(
+        &intruder,
+        &dev.to_string(),
+        record::RECORD_PAYLOAD_TYPE,
+        serde_json::to_vec(&p).unwrap(),
+    );
+    let (status, body) = push(&f, &dev.to_string(), envs).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error(&body).error, ErrorCode::BadSignature);
+}
+
+#[tokio::test]
+async fn unknown_device_is_refused() {
+    let f = fixture();
+    let stranger = DeviceKey::from_seed([13; 32]);
+    let dev = stranger.public().device_id();
+    let envs = records(&stranger, 1, 1, chain::genesis(&dev), "");
+    let (status, body) = push(&f, &dev.to_string(), envs).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let e = error(&body);
+    assert_eq!(e.error, ErrorCode::UnknownDevice);
+    assert!(e.message.contains("not registered"), "{}", e.message);
+}
+
+#[tokio::test]
+async fn fork_is_refused_and_kept() {
+    let f = fixture();
+    let dev = f.device.public().device_id();
+    let envs = records(&f.device, 1, 2, chain::genesis(&dev), "");
+    assert_eq!(
+        push(&f, &dev.to_string(), envs.clone()).await.0,
+        StatusCode::OK
+    );
+    // A different seq 2 on top of the same seq 1.
+    let first = record::open(envs[0].clone(), &f.device.public()).unwrap();
+    let other = records(&f.device, 2, 1, first.chain, "另一个版本");
+    let (status, body) = push(&f, &dev.to_string(), other).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let e = error(&body);
+    assert_eq!(e.error, ErrorCode::Fork);
+    assert_eq!(e.seq, Some(2));
+    assert!(e.message.contains("forked"), "{}", e.message);
+    assert_eq!(f.state.store().fork_count(&dev).unwrap(), 1);
+    // The held chain is unchanged.
+    let held = f.state.store().record_digests(&dev).unwrap();
+    assert_eq!(held.len(), 2);
+    assert_eq!(held[1].1, envs[1].digest());
+}
+
+#[tokio::test]
+async fn gap_is_refused_with_its_own_code() {
+    let f = fixture();
+    let dev = f.device.public().device_id();
+    let envs = records(&f.device, 1, 3, chain::genesis(&dev), "");
+    let (status, body) = push(&f, &dev.to_string(), vec![envs[2].clone()]).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let e = error(&body);
+    assert_eq!(e.error, ErrorCode::ChainGap);
+    assert!(e.message.contains("seq 1 must come next"), "{}", e.message);
+}
+
+#[tokio::test]
+async fn malformed_and_oversized_requests_get_clear_errors() {
+    let f = fixture();
+    let dev = f.device.public().device_id().to_string();
+    let (status, body) = push_raw(&f, &dev, b"{not json".to_vec()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error(&body).error, ErrorCode::BadRequest);
+
+    let (status, body) = push(&f, &dev, vec![]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error(&body).message.contains("no records"));
+
+    let (status, body) = push_raw(&f, "not-a-device", b"{}".to_vec()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error(&body).message.contains("device id"));
+
+    let big = vec![b' '; fieldcase_sync_server::api::MAX_BODY_BYTES + 10];
+    let (status, body) = push_raw(&f, &dev, big).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error(&body).error, ErrorCode::TooLarge);
+}
+
+#[tokio::test]
+async fn health_and_info() {
+    let f = fixture();
+    let resp = router(f.state.clone())
+        .oneshot(Request::get("/health").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let resp = router(f.state.clone())
+        .oneshot(Request::get("/v1/info").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let info: fieldcase_shared::wire::ServerInfo = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(info.server_key, f.server_key);
+    assert!(info.limits.max_batch_records >= 100);
+}

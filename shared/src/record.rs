@@ -296,84 +296,96 @@ pub fn verify_log<'a>(
     key: &PublicKey,
     envelopes: impl IntoIterator<Item = &'a Envelope>,
 ) -> LogCheck {
+    /// A record placed in the chain: its seq, prev, digest and chain hash,
+    /// and whether its signature verified.
+    struct Placed {
+        index: usize,
+        seq: u64,
+        prev: Digest,
+        digest: Digest,
+        chain: Digest,
+        verified: bool,
+    }
     let device = key.device_id();
     let mut problems = Vec::new();
-    let mut opened = Vec::new();
+    let mut placed = Vec::new();
     let mut last_seq = 0;
     let mut reordered = false;
     for (i, env) in envelopes.into_iter().enumerate() {
-        match open(env.clone(), key) {
-            Ok(v) => {
-                if v.header.seq < last_seq && !reordered {
-                    reordered = true;
-                    problems.push((
-                        i,
-                        LogProblem::Reorder {
-                            seq: v.header.seq,
-                            after: last_seq,
-                        },
-                    ));
+        let (header, verified) = match open(env.clone(), key) {
+            Ok(v) => (v.header, true),
+            Err(e) => {
+                problems.push((i, e.into()));
+                // A record whose signature fails still holds its place in the
+                // chain when its header is readable, so that one bad record
+                // is reported once and not again as a gap after it.
+                match parse_header(&env.payload) {
+                    Ok(h) if h.device == device => (h, false),
+                    _ => continue,
                 }
-                last_seq = last_seq.max(v.header.seq);
-                opened.push((i, v));
             }
-            Err(e) => problems.push((i, e.into())),
+        };
+        if header.seq < last_seq && !reordered {
+            reordered = true;
+            problems.push((
+                i,
+                LogProblem::Reorder {
+                    seq: header.seq,
+                    after: last_seq,
+                },
+            ));
         }
+        last_seq = last_seq.max(header.seq);
+        let digest = env.digest();
+        placed.push(Placed {
+            index: i,
+            seq: header.seq,
+            prev: header.prev,
+            digest,
+            chain: chain::link(&device, header.seq, &header.prev, &digest),
+            verified,
+        });
     }
-    opened.sort_by_key(|(_, v)| v.header.seq);
+    placed.sort_by_key(|p| p.seq);
     let mut head = chain::Head::genesis(&device);
     let mut held: std::collections::BTreeMap<u64, Digest> = Default::default();
     let mut good = 0;
-    for (i, v) in opened {
-        let h = &v.header;
-        match chain::classify(&head, held.get(&h.seq).copied(), h.seq, &h.prev, &v.digest) {
-            chain::Step::Next => {
-                head = chain::Head {
-                    seq: h.seq,
-                    chain: v.chain,
-                };
-                held.insert(h.seq, v.digest);
-                good += 1;
-            }
-            chain::Step::Replay => problems.push((i, LogProblem::Duplicate { seq: h.seq })),
-            chain::Step::Fork { .. } => problems.push((i, LogProblem::Fork { seq: h.seq })),
-            chain::Step::Gap { expected } => {
-                problems.push((
-                    i,
-                    LogProblem::Gap {
-                        expected,
-                        found: h.seq,
-                    },
-                ));
-                // Continue from here so later records are still checked.
-                head = chain::Head {
-                    seq: h.seq,
-                    chain: v.chain,
-                };
-                held.insert(h.seq, v.digest);
-            }
-            chain::Step::BadPrev { expected } => {
-                problems.push((
-                    i,
-                    LogProblem::ChainBreak {
-                        seq: h.seq,
-                        expected,
-                        found: h.prev,
-                    },
-                ));
-                head = chain::Head {
-                    seq: h.seq,
-                    chain: v.chain,
-                };
-                held.insert(h.seq, v.digest);
-            }
-            chain::Step::ZeroSeq => problems.push((
-                i,
-                LogProblem::Gap {
-                    expected: head.seq + 1,
-                    found: 0,
-                },
-            )),
+    for p in placed {
+        let step = chain::classify(&head, held.get(&p.seq).copied(), p.seq, &p.prev, &p.digest);
+        let problem = match step {
+            chain::Step::Next => None,
+            chain::Step::Replay => Some(LogProblem::Duplicate { seq: p.seq }),
+            chain::Step::Fork { .. } => Some(LogProblem::Fork { seq: p.seq }),
+            chain::Step::Gap { expected } => Some(LogProblem::Gap {
+                expected,
+                found: p.seq,
+            }),
+            chain::Step::BadPrev { expected } => Some(LogProblem::ChainBreak {
+                seq: p.seq,
+                expected,
+                found: p.prev,
+            }),
+            chain::Step::ZeroSeq => Some(LogProblem::Gap {
+                expected: head.seq + 1,
+                found: 0,
+            }),
+        };
+        let advance = matches!(
+            step,
+            chain::Step::Next | chain::Step::Gap { .. } | chain::Step::BadPrev { .. }
+        );
+        if let Some(problem) = problem {
+            problems.push((p.index, problem));
+        } else if p.verified {
+            good += 1;
+        }
+        if advance {
+            // Continue from here so later records are still checked.
+            head = chain::Head {
+                seq: p.seq,
+                chain: p.chain,
+            };
+            held.insert(p.seq, p.digest);
         }
     }
     problems.sort_by_key(|(i, _)| *i);

@@ -1,0 +1,293 @@
+//! The walking skeleton end to end, with the real binaries: seed cases on a
+//! terminal, sync them to a real server over loopback, export a case as a
+//! bag, verify it with our verifier and with standard tools, tamper with it.
+
+use std::fs;
+use std::path::Path;
+
+use base64::Engine as _;
+use fieldcase_app::core::Terminal;
+use fieldcase_e2e::{run, run_ok, tool, Server};
+use fieldcase_shared::envelope::{pae, Envelope};
+use fieldcase_shared::keys::PublicKey;
+use fieldcase_sync_server::store::{SqliteStore, Store};
+
+fn s(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn seed_sync_export_verify_and_tamper() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let term_dir = tmp.path().join("terminal");
+    let srv_dir = tmp.path().join("server");
+    let server = Server::start(&srv_dir);
+
+    // Seed three cases through the app's own code paths.
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &s(&term_dir),
+            "demo",
+            "--cases",
+            "3",
+            "--video-kib",
+            "1536",
+        ],
+    );
+    let cases: serde_json::Value = serde_json::from_str(&run_ok(
+        "fieldcase",
+        &["--data-dir", &s(&term_dir), "case", "list", "--json"],
+    ))
+    .expect("case list --json is JSON");
+    let cases = cases.as_array().expect("array of cases");
+    assert_eq!(cases.len(), 3);
+    assert!(cases
+        .iter()
+        .all(|c| c["status"] == "closed" && c["evidence"] == 3));
+    assert_eq!(
+        run_ok(
+            "fieldcase",
+            &["--data-dir", &s(&term_dir), "chain", "verify"]
+        )
+        .lines()
+        .next()
+        .map(|l| l.starts_with("VALID")),
+        Some(true)
+    );
+
+    // An unregistered terminal is refused, clearly.
+    let out = run(
+        "fieldcase",
+        &["--data-dir", &s(&term_dir), "sync", "--server", &server.url],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown_device") && err.contains("not registered"),
+        "{err}"
+    );
+
+    // Register the device, sync: the server holds exactly the local records.
+    let key = run_ok("fieldcase", &["--data-dir", &s(&term_dir), "key", "show"]);
+    let key = key.trim();
+    server.register(key, "执法终端 01");
+    let out = run_ok(
+        "fieldcase",
+        &["--data-dir", &s(&term_dir), "sync", "--server", &server.url],
+    );
+    drop(out);
+    let local: Vec<(u64, String)> = {
+        let t = Terminal::open(&term_dir).expect("open terminal store");
+        assert_eq!(t.store.unsynced_count().expect("count"), 0);
+        assert_eq!(t.store.receipt_count().expect("receipts"), 1);
+        t.store
+            .all_records()
+            .expect("records")
+            .iter()
+            .map(|r| (r.seq, r.digest.to_hex()))
+            .collect()
+    };
+    assert_eq!(local.len(), 3 * 5, "open + 3 evidence + close per case");
+    let device = key.parse::<PublicKey>().expect("key").device_id();
+    let held = || -> Vec<(u64, String)> {
+        let store = SqliteStore::open(&srv_dir.join(fieldcase_sync_server::DB_FILE))
+            .expect("open server store");
+        store
+            .record_digests(&device)
+            .expect("server records")
+            .into_iter()
+            .map(|(seq, d)| (seq, d.to_hex()))
+            .collect()
+    };
+    assert_eq!(held(), local);
+
+    // Syncing again sends nothing and changes nothing.
+    let out = run(
+        "fieldcase",
+        &["--data-dir", &s(&term_dir), "sync", "--server", &server.url],
+    );
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0 of 0"));
+    assert_eq!(held(), local);
+
+    // Export the first case as a bag and verify it.
+    let case_no = cases[2]["case_no"].as_str().expect("case_no").to_owned();
+    let bag = tmp.path().join("bag");
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &s(&term_dir),
+            "bag",
+            "export",
+            &case_no,
+            &s(&bag),
+        ],
+    );
+    let out = run("fieldcase-verify", &[&s(&bag), "--key", key]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert_eq!(text.lines().next(), Some("VALID"));
+    assert!(text.contains(&format!("case: {case_no}")), "{text}");
+
+    // Standard tools accept the clean bag.
+    let out = tool("sha256sum", &["-c", "manifest-sha256.txt"], &bag);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = tool("bagit.py", &["--validate", &s(&bag)], tmp.path());
+    assert!(
+        out.status.success(),
+        "bagit.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is valid"));
+
+    // OpenSSL verifies a record signature over the same DSSE bytes.
+    let rec = fs::read(
+        bag.join("data/records")
+            .read_dir()
+            .expect("records")
+            .next()
+            .expect("a record")
+            .expect("entry")
+            .path(),
+    )
+    .expect("read record");
+    let env = Envelope::from_json(&rec).expect("envelope");
+    fs::write(
+        tmp.path().join("msg.bin"),
+        pae(&env.payload_type, &env.payload),
+    )
+    .expect("write");
+    fs::write(tmp.path().join("sig.bin"), env.sig).expect("write");
+    let raw = key.parse::<PublicKey>().expect("key").to_bytes();
+    let mut der = hex::decode("302a300506032b6570032100").expect("hex");
+    der.extend_from_slice(&raw);
+    let pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        base64::engine::general_purpose::STANDARD.encode(&der)
+    );
+    fs::write(tmp.path().join("pub.pem"), pem).expect("write");
+    let out = tool(
+        "openssl",
+        &[
+            "pkeyutl", "-verify", "-pubin", "-inkey", "pub.pem", "-rawin", "-in", "msg.bin",
+            "-sigfile", "sig.bin",
+        ],
+        tmp.path(),
+    );
+    assert!(
+        out.status.success(),
+        "openssl: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // One byte of a photo changed: INVALID, the file named as MODIFIED.
+    let tampered = tmp.path().join("tampered");
+    copy_dir(&bag, &tampered);
+    let photo = fs::read_dir(tampered.join("data/evidence"))
+        .expect("evidence dir")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .expect("a photo");
+    let mut bytes = fs::read(&photo).expect("read photo");
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    fs::write(&photo, bytes).expect("write photo");
+    let out = run("fieldcase-verify", &[&s(&tampered), "--key", key]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert_eq!(text.lines().next(), Some("INVALID (1 problems)"), "{text}");
+    let name = photo
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        text.contains(&format!("data/evidence/{name}: MODIFIED: expected=")),
+        "{text}"
+    );
+    // sha256sum agrees that the photo changed.
+    let out = tool("sha256sum", &["-c", "manifest-sha256.txt"], &tampered);
+    assert!(!out.status.success());
+
+    // A key the verifier was not given: every record is UNKNOWN_KEY.
+    let other = tmp.path().join("other");
+    let other_key = run_ok("fieldcase", &["--data-dir", &s(&other), "key", "show"]);
+    let out = run("fieldcase-verify", &[&s(&bag), "--key", other_key.trim()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(": UNKNOWN_KEY: "));
+
+    // Not a bag at all: UNVERIFIABLE, exit 2.
+    let out = run("fieldcase-verify", &[&s(tmp.path()), "--key", key]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("UNVERIFIABLE ("));
+}
+
+#[test]
+fn chain_verify_catches_an_edited_record() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("terminal");
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &s(&dir),
+            "demo",
+            "--cases",
+            "1",
+            "--video-kib",
+            "64",
+        ],
+    );
+    // Edit record seq 1 in the database: change the plate, keep the signature.
+    let db = rusqlite::Connection::open(dir.join("fieldcase.sqlite3")).expect("open db");
+    let bytes: Vec<u8> = db
+        .query_row("SELECT envelope FROM records WHERE seq = 1", [], |r| {
+            r.get(0)
+        })
+        .expect("record 1");
+    let mut env = Envelope::from_json(&bytes).expect("envelope");
+    let text = String::from_utf8(env.payload.clone()).expect("utf8");
+    let plate_at = text.find("\"plate\":\"").expect("plate field") + 9;
+    let mut edited = text.into_bytes();
+    edited[plate_at + 3] = if edited[plate_at + 3] == b'7' {
+        b'8'
+    } else {
+        b'7'
+    };
+    env.payload = edited;
+    db.execute(
+        "UPDATE records SET envelope = ?1 WHERE seq = 1",
+        [env.to_json()],
+    )
+    .expect("update");
+    drop(db);
+    let out = run("fieldcase", &["--data-dir", &s(&dir), "chain", "verify"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    // The edited record fails its signature, and the next record's signed
+    // link no longer matches it: the chain itself shows the edit.
+    assert!(text.starts_with("INVALID (2 problems)"), "{text}");
+    assert!(text.contains("record #1: bad-signature"), "{text}");
+    assert!(text.contains("record #2: chain-break"), "{text}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for e in fs::read_dir(from).expect("read dir") {
+        let e = e.expect("entry");
+        let dest = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            fs::copy(e.path(), dest).expect("copy");
+        }
+    }
+}

@@ -650,3 +650,69 @@ fn head_of(conn: &Connection, device: &DeviceId) -> Result<Head, StoreError> {
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fieldcase_shared::model::CaseClosed;
+
+    fn closed_body() -> RecordBody {
+        RecordBody::CaseClosed(CaseClosed {
+            case_id: Uuid::nil(),
+            case_no: "x".into(),
+            evidence_count: 0,
+            records: vec![],
+        })
+    }
+
+    #[test]
+    fn a_failed_append_leaves_nothing_behind() {
+        let mut s = Store::open_in_memory().unwrap();
+        let key = DeviceKey::from_seed([1; 32]);
+        let now = chrono::Local::now().fixed_offset();
+        let r = s.append(&key, vec![], now, |alloc| {
+            alloc.next("case_no:2026")?;
+            Err(StoreError::NotFound("simulated failure".into()))
+        });
+        assert!(r.is_err());
+        assert!(s.all_records().unwrap().is_empty());
+        assert_eq!(
+            s.setting("counter:case_no:2026").unwrap(),
+            None,
+            "counter rolled back"
+        );
+        // The next append is seq 1 on the genesis head.
+        let (p, _) = s.append(&key, vec![], now, |_| Ok(closed_body())).unwrap();
+        assert_eq!(p.seq, 1);
+        assert_eq!(p.prev, chain::genesis(&key.public().device_id()));
+    }
+
+    #[test]
+    fn blobs_are_content_addressed_and_leave_no_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let (a, n) = s.put_blob_reader(&b"evidence bytes"[..], |_| {}).unwrap();
+        let (b, _) = s.put_blob_reader(&b"evidence bytes"[..], |_| {}).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(n, 14);
+        assert_eq!(a, fieldcase_shared::hash::sha256(b"evidence bytes"));
+        let path = s.blob_path(&a).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"evidence bytes");
+        assert!(path.ends_with(format!("{}/{}", &a.to_hex()[..2], a.to_hex())));
+
+        // A source that fails half-way stores nothing and leaves no temp file.
+        struct Failing(usize);
+        impl Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(io::Error::other("card removed"));
+                }
+                self.0 -= 1;
+                buf[0] = 7;
+                Ok(1)
+            }
+        }
+        assert!(s.put_blob_reader(Failing(3), |_| {}).is_err());
+        assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    }
+}

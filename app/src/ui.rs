@@ -214,23 +214,26 @@ fn connect_check(window: &MainWindow, state: Rc<RefCell<State>>) {
         };
         let c = w.global::<CheckAdapter>();
         c.set_syncing(true);
-        c.set_sync_status("正在同步…".into());
         let weak = w.as_weak();
         std::thread::spawn(move || {
-            let msg = match Terminal::open(&dir)
+            let (ok, msg) = match Terminal::open(&dir)
                 .map_err(|e| e.to_string())
                 .and_then(|mut t| crate::sync::sync(&mut t, &server).map_err(|e| e.to_string()))
             {
-                Ok(r) => format!(
-                    "同步完成：发送 {} 条，服务器新收 {} 条，已有 {} 条",
-                    r.sent, r.new, r.already_held
+                Ok(r) => (
+                    true,
+                    format!(
+                        "同步完成：发送 {} 条，服务器新收 {} 条，已有 {} 条",
+                        r.sent, r.new, r.already_held
+                    ),
                 ),
-                Err(e) => format!("同步失败（记录仍保存在本机）：{e}"),
+                Err(e) => (false, format!("同步失败（记录仍保存在本机）：{e}")),
             };
             let _ = weak.upgrade_in_event_loop(move |w| {
                 let c = w.global::<CheckAdapter>();
                 c.set_syncing(false);
-                c.set_sync_status(msg.into());
+                c.set_status_ok(ok);
+                c.set_status(msg.into());
                 c.invoke_refresh();
             });
         });

@@ -699,3 +699,29 @@ pub fn verify(
         bytes_checked: files.values().map(|(_, n)| n).sum(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::sha256;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn chain_file_round_trip(seed in any::<[u8; 16]>(), start in 0u64..1000, n in 0usize..20) {
+            let device = DeviceId(seed);
+            let links: Vec<Link> = (0..n as u64)
+                .map(|i| Link {
+                    seq: start + 1 + i,
+                    digest: sha256(&i.to_be_bytes()),
+                    chain: sha256(&(i + 7).to_be_bytes()),
+                })
+                .collect();
+            let cf = ChainFile { device, start: Head { seq: start, chain: sha256(b"s") }, links };
+            let bytes = pretty_json(&cf);
+            let back: ChainFile = serde_json::from_slice(&bytes).unwrap();
+            prop_assert_eq!(&back, &cf);
+            prop_assert_eq!(pretty_json(&back), bytes);
+        }
+    }
+}

@@ -165,6 +165,12 @@ mod tests {
             prop_assert_eq!(back, d);
         }
 
+    }
+
+    proptest! {
+        // Few cases: each input spans more than one stream buffer.
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
         #[test]
         fn streaming_equals_one_shot(data in proptest::collection::vec(any::<u8>(), 0..(3 * STREAM_BUFFER / 2))) {
             let mut seen = 0;

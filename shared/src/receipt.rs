@@ -98,6 +98,26 @@ impl Receipt {
 mod tests {
     use super::*;
     use crate::hash::sha256;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn receipt_round_trip(seed in any::<[u8; 32]>(), dev in any::<[u8; 16]>(), seqs in proptest::collection::vec(1u64..1_000_000, 0..20), secs in 0i64..4_000_000_000) {
+            let k = DeviceKey::from_seed(seed);
+            let r = Receipt {
+                v: 1,
+                server_key: k.public(),
+                device: DeviceId(dev),
+                received_at: DateTime::from_timestamp(secs, 0).unwrap(),
+                records: seqs.iter().map(|s| ReceiptEntry { seq: *s, digest: sha256(&s.to_be_bytes()), new: s % 2 == 0 }).collect(),
+                head: Head { seq: seqs.iter().max().copied().unwrap_or(0), chain: sha256(b"h") },
+            };
+            let env = Envelope::from_json(&r.sign(&k).to_json()).unwrap();
+            let back = Receipt::open(&env, &k.public()).unwrap();
+            prop_assert_eq!(&back, &r);
+            prop_assert_eq!(serde_json::to_vec(&back).unwrap(), env.payload);
+        }
+    }
 
     #[test]
     fn sign_open_and_refuse_other_key() {

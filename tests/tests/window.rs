@@ -40,7 +40,14 @@ fn window_opens_under_xvfb_at_portrait_size_and_draws() {
     let n = free_display();
     let display = format!(":{n}");
     let xvfb = Command::new("Xvfb")
-        .args([display.as_str(), "-screen", "0", "720x1280x24", "-nolisten", "tcp"])
+        .args([
+            display.as_str(),
+            "-screen",
+            "0",
+            "720x1280x24",
+            "-nolisten",
+            "tcp",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -88,10 +95,20 @@ fn window_opens_under_xvfb_at_portrait_size_and_draws() {
     );
     let shot = tmp.path().join("screen.png");
     let out = Command::new("import")
-        .args(["-display", &display, "-window", "root", &shot.to_string_lossy()])
+        .args([
+            "-display",
+            &display,
+            "-window",
+            "root",
+            &shot.to_string_lossy(),
+        ])
         .output()
         .expect("import is needed (package imagemagick)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = Command::new("convert")
         .args([&shot.to_string_lossy(), "-format", "%k", "info:"])
         .output()

@@ -1,0 +1,121 @@
+//! The sync button, against a real sync server on loopback: the sync runs on
+//! a worker thread while the window's event loop keeps going, and the screen
+//! then shows the outcome and the unsynced count drops to zero.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use fieldcase_app::core::Terminal;
+use fieldcase_app::ui;
+use fieldcase_shared::keys::DeviceKey;
+use fieldcase_sync_server::store::{Device, SqliteStore, Store};
+use fieldcase_sync_server::AppState;
+use i_slint_backend_testing::{AccessibleRole, ElementHandle};
+use slint::ComponentHandle;
+
+fn element(w: &ui::MainWindow, label: &str, role: AccessibleRole) -> ElementHandle {
+    ElementHandle::find_by_accessible_label(w, label)
+        .find(|e| e.accessible_role() == Some(role))
+        .unwrap_or_else(|| panic!("no {role:?} labelled {label:?} on screen"))
+}
+
+fn value_of(w: &ui::MainWindow, label: &str) -> String {
+    ElementHandle::find_by_accessible_label(w, label)
+        .next()
+        .and_then(|e| e.accessible_value())
+        .map(|s| s.to_string())
+        .unwrap_or_default()
+}
+
+fn shows_prefix(w: &ui::MainWindow, prefix: &str) -> bool {
+    i_slint_backend_testing::ElementQuery::from_root(w)
+        .match_descendants()
+        .match_predicate({
+            let prefix = prefix.to_owned();
+            move |e| e.accessible_label().is_some_and(|l| l.starts_with(&prefix))
+        })
+        .find_first()
+        .is_some()
+}
+
+/// Starts the real server (library) on a free loopback port, with `device`
+/// registered; returns its URL. The server runs until the test process ends.
+fn start_server(device: &fieldcase_shared::keys::PublicKey) -> String {
+    let store = Arc::new(SqliteStore::open_in_memory().expect("store"));
+    store
+        .add_device(&Device {
+            id: device.device_id(),
+            key: *device,
+            name: "测试终端".into(),
+            added_at: Utc::now(),
+        })
+        .expect("register");
+    let state = AppState::new(store, DeviceKey::generate());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let _ = tx.send(listener.local_addr().expect("addr"));
+            let _ = fieldcase_sync_server::serve(listener, state, std::future::pending()).await;
+        });
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("server address");
+    format!("http://{addr}")
+}
+
+#[test]
+fn sync_button_pushes_records_without_blocking_the_window() {
+    i_slint_backend_testing::init_integration_test_with_system_time();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("terminal");
+    let term = Terminal::open(&dir).expect("terminal");
+    let url = start_server(&term.public_key());
+    let w = ui::build(term, Some(dir.clone()), Some(url)).expect("window");
+    w.window().set_size(slint::LogicalSize::new(360.0, 720.0));
+    w.show().expect("show");
+
+    element(&w, "主办人员执法证号", AccessibleRole::TextInput).set_accessible_value("65010023");
+    element(&w, "协办人员执法证号", AccessibleRole::TextInput).set_accessible_value("65010031");
+    element(&w, "签到并开始", AccessibleRole::Button).invoke_accessible_default_action();
+    element(&w, "车牌号", AccessibleRole::TextInput).set_accessible_value("新A12345");
+    element(&w, "当事人证件号", AccessibleRole::TextInput)
+        .set_accessible_value("11010519491231002X");
+    element(&w, "检查地点", AccessibleRole::TextInput).set_accessible_value("G30 连霍高速");
+    element(&w, "保存检查记录", AccessibleRole::Button).invoke_accessible_default_action();
+    assert_eq!(value_of(&w, "未同步数量"), "1");
+
+    element(&w, "立即同步", AccessibleRole::Button).invoke_accessible_default_action();
+    // The window is not blocked: the button says it is working.
+    assert!(shows_prefix(&w, "同步中"), "button shows sync in progress");
+
+    // Run the event loop until the worker reports back (or give up).
+    let weak = w.as_weak();
+    let started = Instant::now();
+    let timer = slint::Timer::default();
+    timer.start(
+        slint::TimerMode::Repeated,
+        Duration::from_millis(50),
+        move || {
+            let done = weak
+                .upgrade()
+                .is_some_and(|w| !w.global::<ui::CheckAdapter>().get_syncing());
+            if done || started.elapsed() > Duration::from_secs(30) {
+                let _ = slint::quit_event_loop();
+            }
+        },
+    );
+    slint::run_event_loop().expect("event loop");
+
+    let status = value_of(&w, "状态");
+    assert!(
+        status.starts_with("同步完成：发送 1 条，服务器新收 1 条"),
+        "sync outcome shown: {status:?}"
+    );
+    assert_eq!(value_of(&w, "未同步数量"), "0");
+}

@@ -35,7 +35,7 @@ pub enum Command {
         #[arg(long, default_value_t = 3)]
         cases: usize,
         /// Size of each case's body-camera video, in KiB.
-        #[arg(long, default_value_t = 2048)]
+        #[arg(long, default_value_t = 8192)]
         video_kib: usize,
     },
     /// Cases on this terminal.
@@ -132,12 +132,30 @@ fn byte_bar(label: &'static str, total: u64) -> indicatif::ProgressBar {
     bar
 }
 
+/// Opens a terminal that must already exist: commands that only read or
+/// ship data never create a new device identity in a mistyped folder.
+fn open_existing(dir: &Path) -> anyhow::Result<Terminal> {
+    if !dir.join(crate::store::DB_FILE).is_file() {
+        anyhow::bail!(
+            "{} holds no fieldcase terminal data; check --data-dir (a new terminal is created by \
+             opening the window, `key show` or `demo`)",
+            dir.display()
+        );
+    }
+    Ok(Terminal::open(dir)?)
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let dir = cli.data_dir.clone();
     match cli.command.unwrap_or(Command::Ui) {
         Command::Ui => {
             let term = Terminal::open(&dir)?;
-            let window = crate::ui::build(term, Some(dir), cli.server)?;
+            let window = crate::ui::build(term, Some(dir), cli.server).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot open the window ({e}). Is there a display (DISPLAY or WAYLAND_DISPLAY)? \
+                     The subcommands work without one: see `fieldcase --help`"
+                )
+            })?;
             slint::ComponentHandle::run(&window)?;
         }
         Command::Demo { cases, video_kib } => {
@@ -155,7 +173,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Case {
             command: CaseCommand::List { json },
         } => {
-            let term = Terminal::open(&dir)?;
+            let term = open_existing(&dir)?;
             let cases = term.store.cases(usize::MAX >> 1)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&cases)?);
@@ -174,7 +192,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         c.status,
                         c.evidence,
                         if c.unsynced == 0 { "synced" } else { "pending" },
-                        c.opened_at
+                        chrono::DateTime::parse_from_rfc3339(&c.opened_at)
+                            .map(|t| t.format("%Y-%m-%d %H:%M %:z").to_string())
+                            .unwrap_or(c.opened_at.clone())
                     );
                 }
             }
@@ -182,7 +202,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Chain {
             command: ChainCommand::Verify,
         } => {
-            let term = Terminal::open(&dir)?;
+            let term = open_existing(&dir)?;
             let check = term.verify_chain()?;
             if check.problems.is_empty() {
                 println!(
@@ -200,7 +220,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bag {
             command: BagCommand::Export { case, out_dir },
         } => {
-            let term = Terminal::open(&dir)?;
+            let term = open_existing(&dir)?;
             let total = term.store.find_case(&case)?.map_or(0, |c| c.evidence_bytes);
             let bar = byte_bar("export", total);
             let summary = term.export_bag(&case, &out_dir, |n| bar.inc(n))?;
@@ -229,7 +249,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "no server given: use `fieldcase sync --server URL` (or set FIELDCASE_SERVER)"
                 );
             };
-            let mut term = Terminal::open(&dir)?;
+            let mut term = open_existing(&dir)?;
             let before = term.store.unsynced_count()?;
             let r = crate::sync::sync(&mut term, &server)?;
             eprintln!(

@@ -64,6 +64,9 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
     }
 }
 
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "fieldcase.sqlite3";
+
 /// Append-only migrations: never edit one that has shipped; add a new one.
 const MIGRATIONS: &[&str] = &[
     // 1: record log, derived case and evidence tables, receipts, settings.
@@ -179,7 +182,7 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         fs::create_dir_all(dir.join("blobs")).map_err(io_at(dir))?;
         fs::create_dir_all(dir.join("tmp")).map_err(io_at(dir))?;
-        let conn = Connection::open(dir.join("fieldcase.sqlite3"))?;
+        let conn = Connection::open(dir.join(DB_FILE))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         Self::init(conn, Some(dir.to_owned()))
     }

@@ -3,11 +3,12 @@
 //! These are the bodies of signed records (see [`crate::record`]). Field names
 //! are part of the record format: do not rename or reorder them.
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::hash::Digest;
+use crate::keys::{DeviceId, PublicKey};
 use crate::validate::{self, ValidationError};
 
 /// Longest free-text place description.
@@ -55,6 +56,19 @@ impl OfficerPair {
     pub fn cert_nos(&self) -> Vec<String> {
         self.0.iter().map(|o| o.cert_no.clone()).collect()
     }
+}
+
+/// An enforcement terminal known to the back office.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    /// Id, derived from the key ([`DeviceId::from_public_key`]).
+    pub id: DeviceId,
+    /// Its public key.
+    pub key: PublicKey,
+    /// A name for people, e.g. "执法终端 07 / 一大队".
+    pub name: String,
+    /// When it was registered.
+    pub added_at: DateTime<Utc>,
 }
 
 /// The party (当事人): a person or an organisation.

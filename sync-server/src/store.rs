@@ -13,6 +13,8 @@ use fieldcase_shared::receipt::ReceiptEntry;
 use fieldcase_shared::record::VerifiedRecord;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+pub use fieldcase_shared::model::Device;
+
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -61,19 +63,6 @@ pub enum IngestError {
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// A registered device.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Device {
-    /// Id (derived from the key).
-    pub id: DeviceId,
-    /// Its public key.
-    pub key: PublicKey,
-    /// Human name.
-    pub name: String,
-    /// When it was registered.
-    pub added_at: DateTime<Utc>,
 }
 
 /// What an ingest stored.

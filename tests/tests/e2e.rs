@@ -279,6 +279,25 @@ fn chain_verify_catches_an_edited_record() {
     assert!(text.contains("record #2: chain-break"), "{text}");
 }
 
+#[test]
+fn reading_commands_refuse_a_folder_without_terminal_data() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let typo = tmp.path().join("terminl");
+    for args in [
+        vec!["case", "list"],
+        vec!["chain", "verify"],
+        vec!["sync", "--server", "http://127.0.0.1:9"],
+    ] {
+        let mut full = vec!["--data-dir", typo.to_str().expect("utf8 path")];
+        full.extend(args.iter().copied());
+        let out = run("fieldcase", &full);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("holds no fieldcase terminal data"), "{err}");
+    }
+    assert!(!typo.exists(), "no new terminal was created by a typo");
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).expect("mkdir");
     for e in fs::read_dir(from).expect("read dir") {

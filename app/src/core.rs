@@ -11,7 +11,8 @@ use fieldcase_shared::chain::Head;
 use fieldcase_shared::hash::Digest;
 use fieldcase_shared::keys::{DeviceId, DeviceKey, KeyError, PublicKey};
 use fieldcase_shared::model::{
-    CaseClosed, CaseOpened, CheckField, CheckInput, EvidenceItem, OfficerPair, ViolationRef,
+    CaseClosed, CaseOpened, CheckField, CheckInput, EvidenceItem, OfficerPair, ValidCheck,
+    ViolationRef,
 };
 use fieldcase_shared::record::{self, LogCheck, RecordBody};
 use fieldcase_shared::validate::ValidationError;
@@ -114,7 +115,12 @@ impl Terminal {
         violation: Option<ViolationRef>,
         now: DateTime<FixedOffset>,
     ) -> Result<CheckSaved, AppError> {
-        let (vehicle, party, place, note) = input
+        let ValidCheck {
+            vehicle,
+            party,
+            place,
+            note,
+        } = input
             .validate(now.date_naive())
             .map_err(AppError::Invalid)?;
         let case_id = Uuid::now_v7();

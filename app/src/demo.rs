@@ -205,9 +205,10 @@ pub fn seed(
         path: staging.clone(),
         source,
     })?;
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15
-        ^ (term.store.unsynced_count()? + 1) * 0x1000_0001
-        ^ Terminal::now().timestamp() as u64);
+    // Vary the data between runs (time) and between seeds into one store.
+    let salt = term.store.unsynced_count()? + 1;
+    let mut rng =
+        Rng(0x9E37_79B9_7F4A_7C15 ^ (Terminal::now().timestamp() as u64).wrapping_mul(salt) | 1);
     let mut out = Vec::new();
     for i in 0..n {
         let org = rng.below(5) == 0;

@@ -9,13 +9,13 @@
 //! a real name.
 
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, Utc};
 use fieldcase_shared::chain::{self, Head};
 use fieldcase_shared::envelope::Envelope;
-use fieldcase_shared::hash::{Digest, STREAM_BUFFER};
+use fieldcase_shared::hash::{copy_hashing, CopyError, Digest, STREAM_BUFFER};
 use fieldcase_shared::keys::{DeviceId, DeviceKey};
 use fieldcase_shared::record::{self, RecordBody, RecordPayload, SealedRecord, FORMAT_VERSION};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -534,21 +534,22 @@ impl Store {
 
     /// Copies the file at `src` into the blob store, hashing while copying
     /// in constant memory; returns its digest and size. The original is only
-    /// read. `progress` receives the running byte count.
+    /// read. `progress` receives the length of each chunk copied.
     pub fn put_blob(
         &self,
         src: &Path,
         progress: impl FnMut(u64),
     ) -> Result<(Digest, u64), StoreError> {
         let input = File::open(src).map_err(io_at(src))?;
-        self.put_blob_reader(input, progress)
+        self.put_blob_reader(input, src, progress)
     }
 
     /// Stores bytes from a reader as a blob (see [`Store::put_blob`]).
     pub fn put_blob_reader(
         &self,
-        mut input: impl Read,
-        mut progress: impl FnMut(u64),
+        input: impl Read,
+        source: &Path,
+        progress: impl FnMut(u64),
     ) -> Result<(Digest, u64), StoreError> {
         let Some(dir) = &self.blob_dir else {
             return Err(StoreError::NotFound(
@@ -559,31 +560,23 @@ impl Store {
         let tmp = tmp_dir.join(format!("{}.part", Uuid::now_v7()));
         let file = File::create(&tmp).map_err(io_at(&tmp))?;
         let mut out = BufWriter::with_capacity(STREAM_BUFFER, file);
-        let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
-        let mut buf = vec![0u8; STREAM_BUFFER];
-        let mut total = 0u64;
-        let result = (|| -> Result<(), StoreError> {
-            loop {
-                let n = match input.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(io_at(&tmp)(e)),
-                };
-                sha2::Digest::update(&mut hasher, &buf[..n]);
-                out.write_all(&buf[..n]).map_err(io_at(&tmp))?;
-                total += n as u64;
-                progress(total);
+        let result = copy_hashing(input, &mut out, progress)
+            .map_err(|e| match e {
+                CopyError::Read(e) => io_at(source)(e),
+                CopyError::Write(e) => io_at(&tmp)(e),
+            })
+            .and_then(|(digest, total)| {
+                let file = out.into_inner().map_err(|e| io_at(&tmp)(e.into_error()))?;
+                file.sync_all().map_err(io_at(&tmp))?;
+                Ok((digest, total))
+            });
+        let (digest, total) = match result {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                return Err(e);
             }
-            let file = out.into_inner().map_err(|e| io_at(&tmp)(e.into_error()))?;
-            file.sync_all().map_err(io_at(&tmp))?;
-            Ok(())
-        })();
-        if let Err(e) = result {
-            let _ = fs::remove_file(&tmp);
-            return Err(e);
-        }
-        let digest = Digest(sha2::Digest::finalize(hasher).into());
+        };
         let hex = digest.to_hex();
         let sub = dir.join(&hex[..2]);
         fs::create_dir_all(&sub).map_err(io_at(&sub))?;
@@ -694,8 +687,12 @@ mod tests {
     fn blobs_are_content_addressed_and_leave_no_temp_files() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(dir.path()).unwrap();
-        let (a, n) = s.put_blob_reader(&b"evidence bytes"[..], |_| {}).unwrap();
-        let (b, _) = s.put_blob_reader(&b"evidence bytes"[..], |_| {}).unwrap();
+        let (a, n) = s
+            .put_blob_reader(&b"evidence bytes"[..], Path::new("test"), |_| {})
+            .unwrap();
+        let (b, _) = s
+            .put_blob_reader(&b"evidence bytes"[..], Path::new("test"), |_| {})
+            .unwrap();
         assert_eq!(a, b);
         assert_eq!(n, 14);
         assert_eq!(a, fieldcase_shared::hash::sha256(b"evidence bytes"));
@@ -715,7 +712,9 @@ mod tests {
                 Ok(1)
             }
         }
-        assert!(s.put_blob_reader(Failing(3), |_| {}).is_err());
+        assert!(s
+            .put_blob_reader(Failing(3), Path::new("card"), |_| {})
+            .is_err());
         assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
     }
 }

@@ -40,9 +40,9 @@ pub enum SyncError {
     #[error("the sync server's key changed (pinned {pinned}, now {offered}); do not sync until the agency confirms the new key")]
     KeyChanged {
         /// Pinned key.
-        pinned: PublicKey,
+        pinned: String,
         /// Offered key.
-        offered: PublicKey,
+        offered: String,
     },
     /// The receipt is not acceptable.
     #[error("the server's receipt is not acceptable: {0}; the records stay unsynced")]
@@ -111,8 +111,8 @@ pub fn sync(term: &mut Terminal, server: &str) -> Result<SyncReport, SyncError> 
     };
     if pinned != info.server_key {
         return Err(SyncError::KeyChanged {
-            pinned,
-            offered: info.server_key,
+            pinned: pinned.to_string(),
+            offered: info.server_key.to_string(),
         });
     }
     let batch = info.limits.max_batch_records.clamp(1, CLIENT_MAX_BATCH);

@@ -13,7 +13,12 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 use crate::core::{AppError, Terminal};
 
-slint::include_modules!();
+/// The code Slint generates from `app/ui/`.
+#[allow(clippy::unwrap_used, missing_docs)]
+mod generated {
+    slint::include_modules!();
+}
+pub use generated::*;
 
 /// What the window works on.
 struct State {

@@ -1,6 +1,7 @@
 //! UI flow driven through Slint's testing backend, the way an officer uses
 //! it: find inputs by their visible labels, type, press buttons, read what
 //! the screen shows. One test per file: the backend is per process.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
 
 use fieldcase_app::core::Terminal;
 use fieldcase_app::ui;

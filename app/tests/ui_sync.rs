@@ -1,6 +1,7 @@
 //! The sync button, against a real sync server on loopback: the sync runs on
 //! a worker thread while the window's event loop keeps going, and the screen
 //! then shows the outcome and the unsynced count drops to zero.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

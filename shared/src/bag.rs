@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::hash::{sha256, Digest, STREAM_BUFFER};
+use crate::hash::{sha256, CopyError, Digest, STREAM_BUFFER};
 
 /// Exact content of `bagit.txt`.
 pub const BAGIT_TXT: &str = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
@@ -262,26 +262,15 @@ impl BagWriter {
         mut progress: impl FnMut(u64),
     ) -> Result<(), BagError> {
         let path = self.target(rel)?;
-        let mut input = File::open(src).map_err(io_at(src))?;
+        let input = File::open(src).map_err(io_at(src))?;
         let out = File::create(&path).map_err(io_at(&path))?;
         let mut out = BufWriter::with_capacity(STREAM_BUFFER, out);
-        let mut hasher = sha2::Sha256::default();
-        let mut buf = vec![0u8; STREAM_BUFFER];
-        let mut total = 0u64;
-        loop {
-            let n = match input.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(io_at(src)(e)),
-            };
-            sha2::Digest::update(&mut hasher, &buf[..n]);
-            out.write_all(&buf[..n]).map_err(io_at(&path))?;
-            total += n as u64;
-            progress(n as u64);
-        }
+        let (found, total) =
+            crate::hash::copy_hashing(input, &mut out, &mut progress).map_err(|e| match e {
+                CopyError::Read(e) => io_at(src)(e),
+                CopyError::Write(e) => io_at(&path)(e),
+            })?;
         out.flush().map_err(io_at(&path))?;
-        let found = Digest(sha2::Digest::finalize(hasher).into());
         if found != *expected {
             let _ = fs::remove_file(&path);
             return Err(BagError::Changed {
@@ -615,7 +604,7 @@ pub fn check(root: &Path, mut progress: impl FnMut(u64)) -> Result<BagCheck, Bag
         .iter()
         .find(|(k, _)| k == "Payload-Oxum")
         .map(|(_, v)| v.clone());
-    let explained = c.problems.len() > 0;
+    let explained = !c.problems.is_empty();
     match said {
         Some(v) if v == oxum => {}
         Some(v) if !explained => c.problems.add(

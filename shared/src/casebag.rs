@@ -512,9 +512,8 @@ pub fn verify(
     let path_of_seq = |seq: u64| format!("{RECORDS_DIR}{seq:08}.dsse.json");
     if let Some(cf) = &chain_file {
         let mut h = cf.start.chain;
-        let mut expect_seq = cf.start.seq + 1;
         let mut listed = BTreeSet::new();
-        for l in &cf.links {
+        for (expect_seq, l) in (cf.start.seq + 1..).zip(cf.links.iter()) {
             if l.seq != expect_seq {
                 problems.add(
                     CHAIN_FILE,
@@ -556,7 +555,6 @@ pub fn verify(
                 );
             }
             h = next;
-            expect_seq += 1;
         }
         for (seq, (path, _)) in &verified {
             if !listed.contains(seq) {

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -97,12 +97,25 @@ pub fn sha256_parts(parts: &[&[u8]]) -> Digest {
     Digest(h.finalize().into())
 }
 
-/// Hashes a stream to its end in constant memory, calling `progress` with the
-/// running byte count after each buffer. Returns the digest and the length.
-pub fn sha256_reader<R: Read>(
+/// Which side of a hashing copy failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    /// Reading the source failed.
+    #[error("reading: {0}")]
+    Read(#[source] io::Error),
+    /// Writing the destination failed.
+    #[error("writing: {0}")]
+    Write(#[source] io::Error),
+}
+
+/// Copies `reader` to `writer` to its end in constant memory, hashing the
+/// bytes on the way; `progress` gets the length of each chunk copied.
+/// Returns the digest and the total length. The writer is not flushed.
+pub fn copy_hashing<R: Read, W: Write>(
     mut reader: R,
+    mut writer: W,
     mut progress: impl FnMut(u64),
-) -> io::Result<(Digest, u64)> {
+) -> Result<(Digest, u64), CopyError> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; STREAM_BUFFER];
     let mut total = 0u64;
@@ -111,13 +124,22 @@ pub fn sha256_reader<R: Read>(
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
+            Err(e) => return Err(CopyError::Read(e)),
         };
         h.update(&buf[..n]);
+        writer.write_all(&buf[..n]).map_err(CopyError::Write)?;
         total += n as u64;
-        progress(total);
+        progress(n as u64);
     }
     Ok((Digest(h.finalize().into()), total))
+}
+
+/// Hashes a stream to its end in constant memory; `progress` gets the length
+/// of each chunk read. Returns the digest and the length.
+pub fn sha256_reader<R: Read>(reader: R, progress: impl FnMut(u64)) -> io::Result<(Digest, u64)> {
+    copy_hashing(reader, io::sink(), progress).map_err(|e| match e {
+        CopyError::Read(e) | CopyError::Write(e) => e,
+    })
 }
 
 /// Hashes a file in constant memory. Returns the digest and the length.
@@ -174,7 +196,7 @@ mod tests {
         #[test]
         fn streaming_equals_one_shot(data in proptest::collection::vec(any::<u8>(), 0..(3 * STREAM_BUFFER / 2))) {
             let mut seen = 0;
-            let (d, n) = sha256_reader(&data[..], |t| seen = t).unwrap();
+            let (d, n) = sha256_reader(&data[..], |chunk| seen += chunk).unwrap();
             prop_assert_eq!(d, sha256(&data));
             prop_assert_eq!(n, data.len() as u64);
             prop_assert_eq!(seen, data.len() as u64);

@@ -220,6 +220,19 @@ pub struct CheckInput {
     pub note: String,
 }
 
+/// The new-check form, validated and normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidCheck {
+    /// The vehicle (plate normalised).
+    pub vehicle: Vehicle,
+    /// The party.
+    pub party: Party,
+    /// Place, trimmed.
+    pub place: String,
+    /// Note, trimmed (may be empty).
+    pub note: String,
+}
+
 /// A field of the new-check form, for pointing an error at its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckField {
@@ -239,7 +252,7 @@ impl CheckInput {
     pub fn validate(
         &self,
         today: NaiveDate,
-    ) -> Result<(Vehicle, Party, String, String), Vec<(CheckField, ValidationError)>> {
+    ) -> Result<ValidCheck, Vec<(CheckField, ValidationError)>> {
         let mut errs = Vec::new();
         let plate = validate::plate(&self.plate)
             .map(|_| validate::normalise_plate(&self.plate))
@@ -262,9 +275,12 @@ impl CheckInput {
             ));
         }
         match (plate, party, place) {
-            (Some(plate), Some(party), Some(place)) if errs.is_empty() => {
-                Ok((Vehicle { plate }, party, place, note))
-            }
+            (Some(plate), Some(party), Some(place)) if errs.is_empty() => Ok(ValidCheck {
+                vehicle: Vehicle { plate },
+                party,
+                place,
+                note,
+            }),
             _ => Err(errs),
         }
     }

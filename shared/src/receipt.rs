@@ -58,9 +58,9 @@ pub enum ReceiptError {
     #[error("receipt names server key {named} but the expected key is {expected}")]
     WrongKey {
         /// Key in the receipt.
-        named: PublicKey,
+        named: String,
         /// Pinned key.
-        expected: PublicKey,
+        expected: String,
     },
 }
 
@@ -86,8 +86,8 @@ impl Receipt {
             .map_err(|e| ReceiptError::BadPayload(e.to_string()))?;
         if r.server_key != *server_key {
             return Err(ReceiptError::WrongKey {
-                named: r.server_key,
-                expected: *server_key,
+                named: r.server_key.to_string(),
+                expected: server_key.to_string(),
             });
         }
         Ok(r)

@@ -304,10 +304,8 @@ pub fn plate(input: &str) -> Result<PlateKind, ValidationError> {
         return Err(bad(1, "letter A–Z except I and O"));
     }
     if c.len() == 7 {
-        for i in 2..6 {
-            if !plate_alnum(c[i]) {
-                return Err(bad(i, "letter or digit except I and O"));
-            }
+        if let Some(i) = (2..6).find(|&i| !plate_alnum(c[i])) {
+            return Err(bad(i, "letter or digit except I and O"));
         }
         if !(plate_alnum(c[6]) || "挂学警港澳".contains(c[6])) {
             return Err(bad(6, "letter or digit except I and O"));

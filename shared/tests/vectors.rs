@@ -7,6 +7,7 @@
 //!
 //! `FIELDCASE_REGEN_VECTORS=1 cargo test -p fieldcase-shared --test vectors`
 //! rewrites the generated files from fixed seeds (review the diff!).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use fieldcase_shared::chain::{self, Head, Step};
 use fieldcase_shared::hash::Digest;
-use fieldcase_shared::keys::{DeviceId, PublicKey};
+use fieldcase_shared::keys::DeviceId;
 use fieldcase_shared::receipt::ReceiptEntry;
 use fieldcase_shared::record::VerifiedRecord;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};

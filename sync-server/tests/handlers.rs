@@ -1,5 +1,6 @@
 //! Handler tests: the real router over an in-memory SQLite store, driven
 //! with `oneshot` (no socket).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
 
 use std::sync::Arc;
 

@@ -1,6 +1,7 @@
 //! The walking skeleton end to end, with the real binaries: seed cases on a
 //! terminal, sync them to a real server over loopback, export a case as a
 //! bag, verify it with our verifier and with standard tools, tamper with it.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
 
 use std::fs;
 use std::path::Path;

@@ -1,5 +1,6 @@
 //! The real terminal window, on a real X server (Xvfb): it opens at the
 //! handheld's portrait size, stays up, and draws something.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

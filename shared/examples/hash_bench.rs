@@ -43,7 +43,10 @@ fn tool_seconds(program: &str, args: &[&str]) -> Option<(f64, String)> {
 }
 
 fn main() {
-    let mib: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1024);
+    let mib: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1024);
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("evidence.bin");
     {
@@ -67,7 +70,10 @@ fn main() {
     let (ours, (digest, len)) = best_of(3, || sha256_file(&path).expect("hash"));
     let mb = len as f64 / 1e6;
     println!("file: {mib} MiB ({len} bytes), best of 3 runs each");
-    println!("fieldcase sha256_file : {ours:>7.3} s  {:>7.0} MB/s", mb / ours);
+    println!(
+        "fieldcase sha256_file : {ours:>7.3} s  {:>7.0} MB/s",
+        mb / ours
+    );
     match tool_seconds("openssl", &["dgst", "-sha256", &p]) {
         Some((t, out)) => {
             assert!(out.contains(&digest.to_hex()), "openssl disagrees: {out}");
@@ -77,8 +83,14 @@ fn main() {
         None => println!("openssl not found: no reference ratio"),
     }
     if let Some((t, out)) = tool_seconds("sha256sum", &[&p]) {
-        assert!(out.starts_with(&digest.to_hex()), "sha256sum disagrees: {out}");
+        assert!(
+            out.starts_with(&digest.to_hex()),
+            "sha256sum disagrees: {out}"
+        );
         println!("coreutils sha256sum   : {t:>7.3} s  {:>7.0} MB/s", mb / t);
     }
-    println!("peak RSS of this process: {} MiB (the file is {mib} MiB)", peak_rss_kib() / 1024);
+    println!(
+        "peak RSS of this process: {} MiB (the file is {mib} MiB)",
+        peak_rss_kib() / 1024
+    );
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 use fieldcase_shared::keys::PublicKey;
+use fieldcase_sync_server::config::Config;
 use fieldcase_sync_server::store::{Device, SqliteStore, Store};
 use fieldcase_sync_server::{open_state, serve, DB_FILE};
 
@@ -16,20 +17,17 @@ use fieldcase_sync_server::{open_state, serve, DB_FILE};
 #[derive(Debug, Parser)]
 #[command(name = "fieldcase-server", version, about)]
 struct Cli {
-    /// Folder for the server key and database.
-    #[arg(
-        long,
-        env = "FIELDCASE_SERVER_DATA_DIR",
-        default_value = "fieldcase-server-data"
-    )]
-    data_dir: PathBuf,
-    /// Address to listen on (port 0 picks a free port; the chosen address is printed).
-    #[arg(
-        long,
-        env = "FIELDCASE_SERVER_LISTEN",
-        default_value = "127.0.0.1:8470"
-    )]
-    listen: SocketAddr,
+    /// TOML configuration file (see fieldcase-server.example.toml); flags and
+    /// environment variables override it.
+    #[arg(long, env = "FIELDCASE_SERVER_CONFIG")]
+    config: Option<PathBuf>,
+    /// Folder for the server key and database [default: fieldcase-server-data].
+    #[arg(long, env = "FIELDCASE_SERVER_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Address to listen on; port 0 picks a free port and the chosen address
+    /// is printed [default: 127.0.0.1:8470].
+    #[arg(long, env = "FIELDCASE_SERVER_LISTEN")]
+    listen: Option<SocketAddr>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -71,28 +69,35 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(d) = cli.data_dir {
+        config.data_dir = d;
+    }
+    if let Some(l) = cli.listen {
+        config.listen = l;
+    }
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             tracing_subscriber::fmt()
                 .with_env_filter(
                     tracing_subscriber::EnvFilter::try_from_default_env()
-                        .unwrap_or_else(|_| "info".into()),
+                        .unwrap_or_else(|_| config.log.as_str().into()),
                 )
                 .with_writer(std::io::stderr)
                 .with_ansi(std::io::stderr().is_terminal())
                 .init();
-            let state = open_state(&cli.data_dir)?;
+            let state = open_state(&config.data_dir)?;
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(cli.listen)
+                let listener = tokio::net::TcpListener::bind(config.listen)
                     .await
-                    .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", cli.listen))?;
+                    .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
                 let addr = listener.local_addr()?;
                 // Tests and scripts read this line to learn the port.
                 println!("fieldcase-server listening on http://{addr}");
-                tracing::info!(%addr, data_dir = %cli.data_dir.display(), "serving");
+                tracing::info!(%addr, data_dir = %config.data_dir.display(), "serving");
                 serve(listener, state, shutdown_signal()).await?;
                 tracing::info!("stopped");
                 anyhow::Ok(())
@@ -106,8 +111,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if name.is_empty() {
                 anyhow::bail!("--name must not be empty");
             }
-            std::fs::create_dir_all(&cli.data_dir)?;
-            let store = Arc::new(SqliteStore::open(&cli.data_dir.join(DB_FILE))?);
+            std::fs::create_dir_all(&config.data_dir)?;
+            let store = Arc::new(SqliteStore::open(&config.data_dir.join(DB_FILE))?);
             let device = Device {
                 id: key.device_id(),
                 key,
@@ -119,7 +124,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("registered device {} ({name})", device.id);
         }
         Command::Key => {
-            let state = open_state(&cli.data_dir)?;
+            let state = open_state(&config.data_dir)?;
             println!("{}", state.server_key());
         }
     }

@@ -320,7 +320,15 @@ fn killing_the_app_mid_write_never_leaves_half_a_record() {
     let mut last_count = 0;
     for delay_ms in [40u64, 90, 150, 230, 320] {
         let mut child = std::process::Command::new(fieldcase_e2e::bin("fieldcase"))
-            .args(["--data-dir", &s(&dir), "demo", "--cases", "50", "--video-kib", "256"])
+            .args([
+                "--data-dir",
+                &s(&dir),
+                "demo",
+                "--cases",
+                "50",
+                "--video-kib",
+                "256",
+            ])
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("start demo");
@@ -328,10 +336,18 @@ fn killing_the_app_mid_write_never_leaves_half_a_record() {
         let _ = child.kill(); // SIGKILL: no chance to clean up
         let _ = child.wait();
 
+        if !dir.join("fieldcase.sqlite3").exists() {
+            continue; // killed before it created anything
+        }
         // Every stored record verifies and links; derived tables agree.
         let out = run("fieldcase", &["--data-dir", &s(&dir), "chain", "verify"]);
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(out.status.code(), Some(0), "after kill at {delay_ms} ms: {text}");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "after kill at {delay_ms} ms: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         let t = Terminal::open(&dir).expect("reopen");
         let records = t.store.all_records().expect("records");
         let evidence_records = records
@@ -348,7 +364,10 @@ fn killing_the_app_mid_write_never_leaves_half_a_record() {
         );
         last_count = cases.len();
         let listed: u32 = cases.iter().map(|c| c.evidence).sum();
-        assert_eq!(listed as usize, evidence_records, "derived rows match the log");
+        assert_eq!(
+            listed as usize, evidence_records,
+            "derived rows match the log"
+        );
         // Every blob a record names is stored in full.
         for r in &records {
             let h = fieldcase_shared::record::parse_header(&r.envelope.payload).expect("header");
@@ -359,4 +378,32 @@ fn killing_the_app_mid_write_never_leaves_half_a_record() {
             }
         }
     }
+}
+
+#[test]
+fn server_reads_its_config_file_and_refuses_a_bad_one() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("srv");
+    let good = tmp.path().join("good.toml");
+    fs::write(
+        &good,
+        format!("data_dir = {:?}\nlisten = \"127.0.0.1:0\"\n", s(&data)),
+    )
+    .expect("write config");
+    let key = run_ok("fieldcase-server", &["--config", &s(&good), "key"]);
+    assert!(key.trim().starts_with("ed25519:"), "{key}");
+    assert!(
+        data.join("server.key").is_file(),
+        "data_dir from the file is used"
+    );
+
+    let bad = tmp.path().join("bad.toml");
+    fs::write(&bad, "data_dri = \"/tmp/x\"\n").expect("write config");
+    let out = run("fieldcase-server", &["--config", &s(&bad), "key"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml") && err.contains("data_dri"),
+        "{err}"
+    );
 }

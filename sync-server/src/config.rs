@@ -1,0 +1,100 @@
+//! Server configuration: defaults, then a TOML file (`--config`), then
+//! environment variables and command-line flags (the binary applies those).
+//! `fieldcase-server.example.toml` in this crate is the documented example
+//! and is parsed by a test.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the server reads at start-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Folder for the server key and the embedded database.
+    pub data_dir: PathBuf,
+    /// Address to listen on (port 0: the OS picks one; the chosen address is printed).
+    pub listen: SocketAddr,
+    /// Log filter in `tracing` syntax, e.g. `info` or `fieldcase_sync_server=debug`.
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("fieldcase-server-data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8470)),
+            log: "info".into(),
+        }
+    }
+}
+
+/// A configuration file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Unreadable file.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// File.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Not valid TOML for this struct (unknown keys are refused).
+    #[error("config file {path} is not valid: {message}")]
+    Invalid {
+        /// File.
+        path: PathBuf,
+        /// What is wrong, with line and column.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Defaults, overlaid by the TOML file at `path` when given.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let Some(path) = path else {
+            return Ok(Config::default());
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|message| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        })
+    }
+
+    /// Parses TOML text (missing keys take their defaults).
+    pub fn parse(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_parses_and_matches_the_defaults_it_documents() {
+        let example = include_str!("../fieldcase-server.example.toml");
+        let c = Config::parse(example).unwrap();
+        assert_eq!(c, Config::default());
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_name() {
+        let e = Config::parse("listen = \"127.0.0.1:1\"\nlisten_adress = \"x\"\n").unwrap_err();
+        assert!(e.contains("listen_adress"), "{e}");
+    }
+
+    #[test]
+    fn partial_file_keeps_defaults() {
+        let c = Config::parse("listen = \"0.0.0.0:9000\"\n").unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.data_dir, Config::default().data_dir);
+    }
+}

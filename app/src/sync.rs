@@ -52,6 +52,38 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
+impl SyncError {
+    /// The message in Simplified Chinese, for the officers' screen.
+    pub fn zh(&self) -> String {
+        match self {
+            SyncError::Unreachable { url, .. } => format!(
+                "无法连接同步服务器（{url}）。请检查网络或服务器地址后再同步，本机记录不会丢失。"
+            ),
+            SyncError::Refused { code, message, .. } => match code.as_str() {
+                "unknown_device" => {
+                    "本终端尚未在后台登记。请将签到页底部的设备公钥交后台登记后再同步。".into()
+                }
+                "fork" => {
+                    "服务器发现本机记录链出现分叉，已拒收并留存。请立即联系后台，不要删除本机数据。"
+                        .into()
+                }
+                "bad_signature" => {
+                    "服务器验签失败，记录可能被改动。请联系后台，不要删除本机数据。".into()
+                }
+                "chain_gap" | "chain_break" => {
+                    format!("服务器与本机的记录链不连续（{code}）。请联系后台。")
+                }
+                _ => format!("服务器拒收了记录（{code}）：{message}"),
+            },
+            SyncError::KeyChanged { .. } => {
+                "同步服务器的密钥与首次同步时不同，为安全起见已停止同步。请联系后台确认。".into()
+            }
+            SyncError::BadReceipt(_) => "服务器回执无效，记录仍标为未同步，稍后可重试。".into(),
+            SyncError::Store(e) => format!("本机存储出错：{e}"),
+        }
+    }
+}
+
 /// What a sync did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SyncReport {

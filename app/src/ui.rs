@@ -38,7 +38,7 @@ pub fn build(
     let window = MainWindow::new()?;
     window
         .global::<SignInAdapter>()
-        .set_device_id(term.device_id().to_string().into());
+        .set_device_key(term.public_key().to_string().into());
     let can_sync = data_dir.is_some() && server.is_some();
     window.global::<CheckAdapter>().set_can_sync(can_sync);
     let state = Rc::new(RefCell::new(State {
@@ -177,7 +177,7 @@ fn connect_check(window: &MainWindow, state: Rc<RefCell<State>>) {
                     set(&c, zh(&e));
                 }
                 c.set_status_ok(false);
-                c.set_status("请更正标红的项目后再保存".into());
+                c.set_status("请按红字提示更正后再保存".into());
             }
             Err(e) => {
                 c.set_status_ok(false);
@@ -221,10 +221,11 @@ fn connect_check(window: &MainWindow, state: Rc<RefCell<State>>) {
         c.set_syncing(true);
         let weak = w.as_weak();
         std::thread::spawn(move || {
-            let (ok, msg) = match Terminal::open(&dir)
-                .map_err(|e| e.to_string())
-                .and_then(|mut t| crate::sync::sync(&mut t, &server).map_err(|e| e.to_string()))
-            {
+            let outcome = match Terminal::open(&dir) {
+                Ok(mut t) => crate::sync::sync(&mut t, &server).map_err(|e| e.zh()),
+                Err(e) => Err(format!("无法打开本机数据：{e}")),
+            };
+            let (ok, msg) = match outcome {
                 Ok(r) => (
                     true,
                     format!(

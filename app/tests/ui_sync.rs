@@ -40,19 +40,11 @@ fn shows_prefix(w: &ui::MainWindow, prefix: &str) -> bool {
         .is_some()
 }
 
-/// Starts the real server (library) on a free loopback port, with `device`
-/// registered; returns its URL. The server runs until the test process ends.
-fn start_server(device: &fieldcase_shared::keys::PublicKey) -> String {
+/// Starts the real server (library) on a free loopback port; returns its URL
+/// and its store. The server runs until the test process ends.
+fn start_server() -> (String, Arc<SqliteStore>) {
     let store = Arc::new(SqliteStore::open_in_memory().expect("store"));
-    store
-        .add_device(&Device {
-            id: device.device_id(),
-            key: *device,
-            name: "测试终端".into(),
-            added_at: Utc::now(),
-        })
-        .expect("register");
-    let state = AppState::new(store, DeviceKey::generate());
+    let state = AppState::new(store.clone(), DeviceKey::generate());
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -67,35 +59,14 @@ fn start_server(device: &fieldcase_shared::keys::PublicKey) -> String {
     let addr = rx
         .recv_timeout(Duration::from_secs(10))
         .expect("server address");
-    format!("http://{addr}")
+    (format!("http://{addr}"), store)
 }
 
-#[test]
-fn sync_button_pushes_records_without_blocking_the_window() {
-    i_slint_backend_testing::init_integration_test_with_system_time();
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = tmp.path().join("terminal");
-    let term = Terminal::open(&dir).expect("terminal");
-    let url = start_server(&term.public_key());
-    let w = ui::build(term, Some(dir.clone()), Some(url)).expect("window");
-    w.window().set_size(slint::LogicalSize::new(360.0, 720.0));
-    w.show().expect("show");
-
-    element(&w, "主办人员执法证号", AccessibleRole::TextInput).set_accessible_value("65010023");
-    element(&w, "协办人员执法证号", AccessibleRole::TextInput).set_accessible_value("65010031");
-    element(&w, "签到并开始", AccessibleRole::Button).invoke_accessible_default_action();
-    element(&w, "车牌号", AccessibleRole::TextInput).set_accessible_value("新A12345");
-    element(&w, "当事人证件号", AccessibleRole::TextInput)
-        .set_accessible_value("11010519491231002X");
-    element(&w, "检查地点", AccessibleRole::TextInput).set_accessible_value("G30 连霍高速");
-    element(&w, "保存检查记录", AccessibleRole::Button).invoke_accessible_default_action();
-    assert_eq!(value_of(&w, "未同步数量"), "1");
-
-    element(&w, "立即同步", AccessibleRole::Button).invoke_accessible_default_action();
+/// Presses the sync button and runs the event loop until the worker reports back.
+fn sync_and_wait(w: &ui::MainWindow) {
+    element(w, "立即同步", AccessibleRole::Button).invoke_accessible_default_action();
     // The window is not blocked: the button says it is working.
-    assert!(shows_prefix(&w, "同步中"), "button shows sync in progress");
-
-    // Run the event loop until the worker reports back (or give up).
+    assert!(shows_prefix(w, "同步中"), "button shows sync in progress");
     let weak = w.as_weak();
     let started = Instant::now();
     let timer = slint::Timer::default();
@@ -112,7 +83,51 @@ fn sync_button_pushes_records_without_blocking_the_window() {
         },
     );
     slint::run_event_loop().expect("event loop");
+}
 
+#[test]
+fn sync_button_pushes_records_without_blocking_the_window() {
+    i_slint_backend_testing::init_integration_test_with_system_time();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("terminal");
+    let term = Terminal::open(&dir).expect("terminal");
+    let key = term.public_key();
+    let (url, store) = start_server();
+    let w = ui::build(term, Some(dir.clone()), Some(url)).expect("window");
+    w.window().set_size(slint::LogicalSize::new(360.0, 720.0));
+    w.show().expect("show");
+
+    // The key the back office needs is on the sign-in screen.
+    assert_eq!(value_of(&w, "设备公钥"), key.to_string());
+    element(&w, "主办人员执法证号", AccessibleRole::TextInput).set_accessible_value("65010023");
+    element(&w, "协办人员执法证号", AccessibleRole::TextInput).set_accessible_value("65010031");
+    element(&w, "签到并开始", AccessibleRole::Button).invoke_accessible_default_action();
+    element(&w, "车牌号", AccessibleRole::TextInput).set_accessible_value("新A12345");
+    element(&w, "当事人证件号", AccessibleRole::TextInput)
+        .set_accessible_value("11010519491231002X");
+    element(&w, "检查地点", AccessibleRole::TextInput).set_accessible_value("G30 连霍高速");
+    element(&w, "保存检查记录", AccessibleRole::Button).invoke_accessible_default_action();
+    assert_eq!(value_of(&w, "未同步数量"), "1");
+
+    // Not registered yet: the officers are told, in Chinese, what to do.
+    sync_and_wait(&w);
+    let status = value_of(&w, "状态");
+    assert!(
+        status.contains("本终端尚未在后台登记"),
+        "unregistered device explained: {status:?}"
+    );
+    assert_eq!(value_of(&w, "未同步数量"), "1", "nothing lost");
+
+    // The back office registers the key shown on the sign-in screen.
+    store
+        .add_device(&Device {
+            id: key.device_id(),
+            key,
+            name: "测试终端".into(),
+            added_at: Utc::now(),
+        })
+        .expect("register");
+    sync_and_wait(&w);
     let status = value_of(&w, "状态");
     assert!(
         status.starts_with("同步完成：发送 1 条，服务器新收 1 条"),

@@ -1,0 +1,354 @@
+//! Case-bag verification: a clean bag is VALID; each kind of tampering is
+//! reported with its category and path, and nothing else is blamed.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::DateTime;
+use fieldcase_shared::bag::Category;
+use fieldcase_shared::casebag::{self, CaseExport, ChainFile, Report};
+use fieldcase_shared::chain::{self, Head, Link};
+use fieldcase_shared::envelope::Envelope;
+use fieldcase_shared::hash::{sha256, Digest};
+use fieldcase_shared::keys::DeviceKey;
+use fieldcase_shared::model::{CaseClosed, CaseOpened, EvidenceItem, Party, Vehicle};
+use fieldcase_shared::record::{self, RecordBody, RecordPayload, FORMAT_VERSION};
+use uuid::Uuid;
+
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    bag: PathBuf,
+    key: DeviceKey,
+}
+
+fn payload(key: &DeviceKey, seq: u64, prev: Digest, body: RecordBody) -> RecordPayload {
+    RecordPayload {
+        v: FORMAT_VERSION,
+        id: Uuid::now_v7(),
+        device: key.public().device_id(),
+        seq,
+        prev,
+        created_at: DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap(),
+        officers: vec!["65010023".into(), "65010031".into()],
+        blobs: match &body {
+            RecordBody::EvidenceAdded(e) => vec![e.sha256],
+            _ => vec![],
+        },
+        body,
+    }
+}
+
+/// A device log where another case's record (seq 2) sits between this
+/// case's records, exported as a bag.
+fn fixture() -> Fixture {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = DeviceKey::from_seed([31; 32]);
+    let device = key.public().device_id();
+    let case_id = Uuid::now_v7();
+    let at = DateTime::parse_from_rfc3339("2026-11-28T09:50:00+08:00").unwrap();
+    let photo = tmp.path().join("photo.jpg");
+    fs::write(
+        &photo,
+        b"\xff\xd8\xff\xe0 not really a jpeg, but bytes are bytes",
+    )
+    .unwrap();
+    let photo_hash = sha256(&fs::read(&photo).unwrap());
+    let opened = CaseOpened {
+        case_id,
+        case_no: "乌交执〔2026〕00007号".into(),
+        occurred_at: at,
+        place: "G30".into(),
+        vehicle: Vehicle {
+            plate: "新A12345".into(),
+        },
+        party: Party::Person {
+            id_number: "11010519491231002X".into(),
+            name: "张三".into(),
+        },
+        violation: None,
+        note: String::new(),
+    };
+    let mut other = opened.clone();
+    other.case_id = Uuid::now_v7();
+    other.case_no = "乌交执〔2026〕00008号".into();
+
+    let bodies = [
+        RecordBody::CaseOpened(opened),
+        RecordBody::CaseOpened(other),
+        RecordBody::EvidenceAdded(EvidenceItem {
+            case_id,
+            sha256: photo_hash,
+            size: fs::metadata(&photo).unwrap().len(),
+            media_type: "image/jpeg".into(),
+            original_name: "现场照片.jpg".into(),
+            captured_at: Some(at),
+        }),
+    ];
+    let mut prev = chain::genesis(&device);
+    let mut links = Vec::new();
+    let mut case_records = Vec::new();
+    let mut digests = Vec::new();
+    for (i, body) in bodies.into_iter().enumerate() {
+        let seq = i as u64 + 1;
+        let mine = body.case_id() == case_id;
+        let s = record::seal(&key, &payload(&key, seq, prev, body));
+        links.push(Link {
+            seq,
+            digest: s.digest,
+            chain: s.chain,
+        });
+        prev = s.chain;
+        if mine {
+            digests.push(s.digest);
+            case_records.push(s.envelope);
+        }
+    }
+    let close = record::seal(
+        &key,
+        &payload(
+            &key,
+            4,
+            prev,
+            RecordBody::CaseClosed(CaseClosed {
+                case_id,
+                case_no: "乌交执〔2026〕00007号".into(),
+                evidence_count: 1,
+                records: digests,
+            }),
+        ),
+    );
+    links.push(Link {
+        seq: 4,
+        digest: close.digest,
+        chain: close.chain,
+    });
+    case_records.push(close.envelope);
+
+    let bag = tmp.path().join("bag");
+    let export = CaseExport {
+        device_key: key.public(),
+        records: case_records,
+        chain: ChainFile {
+            device,
+            start: Head::genesis(&device),
+            links,
+        },
+        blobs: BTreeMap::from([(photo_hash, photo)]),
+    };
+    casebag::write(&bag, &export, |_| {}).unwrap();
+    Fixture {
+        _tmp: tmp,
+        bag,
+        key,
+    }
+}
+
+fn verify(f: &Fixture) -> Report {
+    casebag::verify(&f.bag, &[f.key.public()], |_| {}).unwrap()
+}
+
+fn found(r: &Report) -> Vec<(String, Category)> {
+    r.problems
+        .iter()
+        .map(|p| (p.path.clone(), p.category))
+        .collect()
+}
+
+fn evidence_path(bag: &Path) -> PathBuf {
+    fs::read_dir(bag.join("data/evidence"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+}
+
+#[test]
+fn clean_bag_is_valid() {
+    let f = fixture();
+    let r = verify(&f);
+    assert!(r.is_valid(), "{:?}", r.problems);
+    assert_eq!(r.case_no.as_deref(), Some("乌交执〔2026〕00007号"));
+    assert_eq!(r.signers.len(), 1);
+    assert_eq!(r.signers[0].records, 3);
+    // The other case's record is linked by digest only, never included.
+    assert!(!f.bag.join("data/records/00000002.dsse.json").exists());
+}
+
+#[test]
+fn changed_evidence_byte_is_modified() {
+    let f = fixture();
+    let p = evidence_path(&f.bag);
+    let mut b = fs::read(&p).unwrap();
+    b[3] ^= 1;
+    fs::write(&p, b).unwrap();
+    let rel = format!("data/evidence/{}", p.file_name().unwrap().to_string_lossy());
+    assert_eq!(found(&verify(&f)), [(rel, Category::Modified)]);
+}
+
+#[test]
+fn evidence_changed_and_manifests_rewritten_is_still_caught_by_the_signed_hash() {
+    let f = fixture();
+    let p = evidence_path(&f.bag);
+    fs::write(&p, b"forged bytes").unwrap();
+    rewrite_manifests(&f.bag);
+    let rel = format!("data/evidence/{}", p.file_name().unwrap().to_string_lossy());
+    assert_eq!(found(&verify(&f)), [(rel, Category::Modified)]);
+}
+
+#[test]
+fn removed_record_is_missing_even_with_manifests_rewritten() {
+    let f = fixture();
+    fs::remove_file(f.bag.join("data/records/00000003.dsse.json")).unwrap();
+    rewrite_manifests(&f.bag);
+    let r = verify(&f);
+    let got = found(&r);
+    assert!(
+        got.contains(&("data/records/00000003.dsse.json".into(), Category::Missing)),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn added_evidence_file_is_unexpected() {
+    let f = fixture();
+    fs::write(f.bag.join("data/evidence/999-extra.jpg"), b"planted").unwrap();
+    assert_eq!(
+        found(&verify(&f)),
+        [("data/evidence/999-extra.jpg".into(), Category::Unexpected)]
+    );
+}
+
+#[test]
+fn edited_record_fails_its_signature() {
+    let f = fixture();
+    let p = f.bag.join("data/records/00000001.dsse.json");
+    let mut env = Envelope::from_json(&fs::read(&p).unwrap()).unwrap();
+    env.payload = String::from_utf8(env.payload)
+        .unwrap()
+        .replace("新A12345", "新A54321")
+        .into_bytes();
+    fs::write(&p, env.to_json()).unwrap();
+    rewrite_manifests(&f.bag);
+    let got = found(&verify(&f));
+    assert!(
+        got.contains(&(
+            "data/records/00000001.dsse.json".into(),
+            Category::SignatureInvalid
+        )),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn a_second_signed_record_with_the_same_seq_is_a_fork() {
+    let f = fixture();
+    let original =
+        Envelope::from_json(&fs::read(f.bag.join("data/records/00000003.dsse.json")).unwrap())
+            .unwrap();
+    let mut p: RecordPayload = serde_json::from_slice(&original.payload).unwrap();
+    p.created_at += chrono::Duration::seconds(5);
+    let forked = record::seal(&f.key, &p);
+    fs::write(
+        f.bag.join("data/records/00000003-b.dsse.json"),
+        forked.envelope.to_json(),
+    )
+    .unwrap();
+    rewrite_manifests(&f.bag);
+    let got = found(&verify(&f));
+    assert!(got.iter().any(|(_, c)| *c == Category::Fork), "{got:?}");
+}
+
+#[test]
+fn swapped_record_files_break_the_chain() {
+    let f = fixture();
+    let a = f.bag.join("data/records/00000001.dsse.json");
+    let b = f.bag.join("data/records/00000003.dsse.json");
+    let (ba, bb) = (fs::read(&a).unwrap(), fs::read(&b).unwrap());
+    fs::write(&a, bb).unwrap();
+    fs::write(&b, ba).unwrap();
+    rewrite_manifests(&f.bag);
+    let got = found(&verify(&f));
+    assert!(
+        got.iter().any(|(_, c)| *c == Category::ChainBreak),
+        "{got:?}"
+    );
+    assert!(!got.iter().any(|(_, c)| *c == Category::SignatureInvalid));
+}
+
+#[test]
+fn a_changed_chain_link_is_a_chain_break() {
+    let f = fixture();
+    let p = f.bag.join("data/chain.json");
+    let mut cf: ChainFile = serde_json::from_slice(&fs::read(&p).unwrap()).unwrap();
+    cf.links[1].digest = sha256(b"some other record");
+    fs::write(&p, serde_json::to_vec_pretty(&cf).unwrap()).unwrap();
+    rewrite_manifests(&f.bag);
+    let got = found(&verify(&f));
+    assert!(
+        got.iter().any(|(_, c)| *c == Category::ChainBreak),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn another_key_is_unknown() {
+    let f = fixture();
+    let other = DeviceKey::from_seed([32; 32]).public();
+    let r = casebag::verify(&f.bag, &[other], |_| {}).unwrap();
+    let got = found(&r);
+    assert_eq!(
+        got.iter()
+            .filter(|(_, c)| *c == Category::UnknownKey)
+            .count(),
+        3,
+        "{got:?}"
+    );
+}
+
+/// Recomputes both manifests, as someone covering their tracks would.
+fn rewrite_manifests(bag: &Path) {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.push(p.strip_prefix(root).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(bag, &bag.join("data"), &mut files);
+    files.sort();
+    let mut manifest = String::new();
+    let mut bytes = 0;
+    for f in &files {
+        let b = fs::read(bag.join(f)).unwrap();
+        bytes += b.len();
+        manifest.push_str(&format!("{}  {f}\n", sha256(&b)));
+    }
+    fs::write(bag.join("manifest-sha256.txt"), &manifest).unwrap();
+    let info = fs::read_to_string(bag.join("bag-info.txt")).unwrap();
+    let info: String = info
+        .lines()
+        .map(|l| {
+            if l.starts_with("Payload-Oxum:") {
+                format!("Payload-Oxum: {bytes}.{}\n", files.len())
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    fs::write(bag.join("bag-info.txt"), &info).unwrap();
+    let mut tags = String::new();
+    for name in ["bag-info.txt", "bagit.txt", "manifest-sha256.txt"] {
+        tags.push_str(&format!(
+            "{}  {name}\n",
+            sha256(&fs::read(bag.join(name)).unwrap())
+        ));
+    }
+    fs::write(bag.join("tagmanifest-sha256.txt"), tags).unwrap();
+}

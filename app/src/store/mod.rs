@@ -8,14 +8,14 @@
 //! renamed to their SHA-256 name, so a crash never leaves half a blob under
 //! a real name.
 
-use std::fs::{self, File};
-use std::io::{self, BufWriter, Read};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, Utc};
 use fieldcase_shared::chain::{self, Head};
 use fieldcase_shared::envelope::Envelope;
-use fieldcase_shared::hash::{copy_hashing, CopyError, Digest, STREAM_BUFFER};
+use fieldcase_shared::hash::Digest;
 use fieldcase_shared::keys::{DeviceId, DeviceKey};
 use fieldcase_shared::record::{self, RecordBody, RecordPayload, SealedRecord, FORMAT_VERSION};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -177,6 +177,8 @@ fn digest_col(seq: u64, bytes: Vec<u8>) -> Result<Digest, StoreError> {
     Ok(Digest(arr))
 }
 
+mod blobs;
+
 impl Store {
     /// Opens (creating if needed) the store in `dir`: `fieldcase.sqlite3` and `blobs/`.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
@@ -219,22 +221,12 @@ impl Store {
 
     /// A setting, if set.
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()?)
+        setting_in(&self.conn, key)
     }
 
     /// Sets a setting.
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2)
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
+        set_setting_in(&self.conn, key, value)
     }
 
     /// The head of the local chain.
@@ -523,75 +515,6 @@ impl Store {
             .into_iter()
             .find(|c| c.case_id == id))
     }
-
-    /// Path of the stored blob with this digest, if present.
-    pub fn blob_path(&self, digest: &Digest) -> Option<PathBuf> {
-        let dir = self.blob_dir.as_ref()?;
-        let hex = digest.to_hex();
-        let p = dir.join(&hex[..2]).join(&hex);
-        p.is_file().then_some(p)
-    }
-
-    /// Copies the file at `src` into the blob store, hashing while copying
-    /// in constant memory; returns its digest and size. The original is only
-    /// read. `progress` receives the length of each chunk copied.
-    pub fn put_blob(
-        &self,
-        src: &Path,
-        progress: impl FnMut(u64),
-    ) -> Result<(Digest, u64), StoreError> {
-        let input = File::open(src).map_err(io_at(src))?;
-        self.put_blob_reader(input, src, progress)
-    }
-
-    /// Stores bytes from a reader as a blob (see [`Store::put_blob`]).
-    pub fn put_blob_reader(
-        &self,
-        input: impl Read,
-        source: &Path,
-        progress: impl FnMut(u64),
-    ) -> Result<(Digest, u64), StoreError> {
-        let Some(dir) = &self.blob_dir else {
-            return Err(StoreError::NotFound(
-                "this store has no blob folder (in-memory store)".into(),
-            ));
-        };
-        let tmp_dir = dir.with_file_name("tmp");
-        let tmp = tmp_dir.join(format!("{}.part", Uuid::now_v7()));
-        let file = File::create(&tmp).map_err(io_at(&tmp))?;
-        let mut out = BufWriter::with_capacity(STREAM_BUFFER, file);
-        let result = copy_hashing(input, &mut out, progress)
-            .map_err(|e| match e {
-                CopyError::Read(e) => io_at(source)(e),
-                CopyError::Write(e) => io_at(&tmp)(e),
-            })
-            .and_then(|(digest, total)| {
-                let file = out.into_inner().map_err(|e| io_at(&tmp)(e.into_error()))?;
-                file.sync_all().map_err(io_at(&tmp))?;
-                Ok((digest, total))
-            });
-        let (digest, total) = match result {
-            Ok(v) => v,
-            Err(e) => {
-                let _ = fs::remove_file(&tmp);
-                return Err(e);
-            }
-        };
-        let hex = digest.to_hex();
-        let sub = dir.join(&hex[..2]);
-        fs::create_dir_all(&sub).map_err(io_at(&sub))?;
-        let dest = sub.join(&hex);
-        if dest.is_file() {
-            // Already held (same bytes): keep the existing file.
-            let _ = fs::remove_file(&tmp);
-        } else {
-            fs::rename(&tmp, &dest).map_err(io_at(&dest))?;
-            if let Ok(d) = File::open(&sub) {
-                d.sync_all().map_err(io_at(&sub))?;
-            }
-        }
-        Ok((digest, total))
-    }
 }
 
 /// Allocation inside the append transaction (案号 counters and the like).
@@ -604,30 +527,33 @@ impl Allocator<'_> {
     /// the counter advances in the same transaction as the record using it.
     pub fn next(&self, counter: &str) -> Result<u64, StoreError> {
         let key = format!("counter:{counter}");
-        let cur: Option<String> = self
-            .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [&key], |r| {
-                r.get(0)
-            })
-            .optional()?;
+        let cur = setting_in(self.conn, &key)?;
         let next = cur.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
-        self.conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2)
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            params![key, next.to_string()],
-        )?;
+        set_setting_in(self.conn, &key, &next.to_string())?;
         Ok(next)
     }
 
     /// A setting, if set.
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()?)
+        setting_in(self.conn, key)
     }
+}
+
+fn setting_in(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+fn set_setting_in(conn: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
 }
 
 fn head_of(conn: &Connection, device: &DeviceId) -> Result<Head, StoreError> {
@@ -681,40 +607,5 @@ mod tests {
         let (p, _) = s.append(&key, vec![], now, |_| Ok(closed_body())).unwrap();
         assert_eq!(p.seq, 1);
         assert_eq!(p.prev, chain::genesis(&key.public().device_id()));
-    }
-
-    #[test]
-    fn blobs_are_content_addressed_and_leave_no_temp_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(dir.path()).unwrap();
-        let (a, n) = s
-            .put_blob_reader(&b"evidence bytes"[..], Path::new("test"), |_| {})
-            .unwrap();
-        let (b, _) = s
-            .put_blob_reader(&b"evidence bytes"[..], Path::new("test"), |_| {})
-            .unwrap();
-        assert_eq!(a, b);
-        assert_eq!(n, 14);
-        assert_eq!(a, fieldcase_shared::hash::sha256(b"evidence bytes"));
-        let path = s.blob_path(&a).unwrap();
-        assert_eq!(fs::read(&path).unwrap(), b"evidence bytes");
-        assert!(path.ends_with(format!("{}/{}", &a.to_hex()[..2], a.to_hex())));
-
-        // A source that fails half-way stores nothing and leaves no temp file.
-        struct Failing(usize);
-        impl Read for Failing {
-            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                if self.0 == 0 {
-                    return Err(io::Error::other("card removed"));
-                }
-                self.0 -= 1;
-                buf[0] = 7;
-                Ok(1)
-            }
-        }
-        assert!(s
-            .put_blob_reader(Failing(3), Path::new("card"), |_| {})
-            .is_err());
-        assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
     }
 }

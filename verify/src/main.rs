@@ -45,6 +45,26 @@ fn parse_key(arg: &str) -> Result<PublicKey, String> {
         .map_err(|e| format!("--key file {arg}: {e}"))
 }
 
+/// A byte progress bar on stderr, sized from the bag's `Payload-Oxum`;
+/// indicatif hides it when stderr is not a terminal.
+fn progress_bar(bag: &std::path::Path) -> indicatif::ProgressBar {
+    let total = std::fs::read_to_string(bag.join("bag-info.txt"))
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("Payload-Oxum: "))
+                .and_then(|v| v.split('.').next()?.trim().parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "verifying [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
 fn unverifiable(json: bool, reason: &str) -> ExitCode {
     let line = if json {
         serde_json::json!({ "result": "UNVERIFIABLE", "reason": reason }).to_string()
@@ -70,7 +90,10 @@ fn main() -> ExitCode {
             Err(e) => return unverifiable(args.json, &e),
         }
     }
-    let report = match casebag::verify(&args.path, &keys, |_| {}) {
+    let bar = progress_bar(&args.path);
+    let report = casebag::verify(&args.path, &keys, |n| bar.inc(n));
+    bar.finish_and_clear();
+    let report = match report {
         Ok(r) => r,
         Err(e) => return unverifiable(args.json, &e.to_string()),
     };

@@ -23,7 +23,7 @@ use crate::chain::{Head, Link};
 use crate::envelope::Envelope;
 use crate::hash::Digest;
 use crate::keys::{DeviceId, PublicKey};
-use crate::model::CaseOpened;
+use crate::model::{CaseOpened, EvidenceItem};
 use crate::record::{self, RecordBody, RecordError, RecordPayload};
 
 /// Case summary file.
@@ -44,19 +44,11 @@ pub const CASE_FORMAT: &str = "fieldcase-case/1";
 pub struct EvidenceEntry {
     /// Path in the bag.
     pub path: String,
-    /// SHA-256 of the bytes.
-    pub sha256: Digest,
-    /// Size.
-    pub size: u64,
-    /// Media type.
-    pub media_type: String,
-    /// Original file name (any script).
-    pub original_name: String,
-    /// Capture time if known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub captured_at: Option<DateTime<FixedOffset>>,
     /// Seq of the record that added it.
     pub record_seq: u64,
+    /// What that record says about the file (hash, size, type, original name).
+    #[serde(flatten)]
+    pub item: EvidenceItem,
 }
 
 /// One record in `case.json`.
@@ -220,12 +212,8 @@ pub fn write(
             w.add_file(&rel, src, &item.sha256, &mut progress)?;
             evidence.push(EvidenceEntry {
                 path: format!("data/{rel}"),
-                sha256: item.sha256,
-                size: item.size,
-                media_type: item.media_type.clone(),
-                original_name: item.original_name.clone(),
-                captured_at: item.captured_at,
                 record_seq: p.seq,
+                item: item.clone(),
             });
         }
     }

@@ -349,7 +349,7 @@ pub fn verify(
         .map(|c| {
             c.evidence
                 .iter()
-                .map(|e| (e.sha256, e.path.clone()))
+                .map(|e| (e.item.sha256, e.path.clone()))
                 .collect()
         })
         .unwrap_or_default();

@@ -10,6 +10,30 @@ use uuid::Uuid;
 
 use super::{io_at, Store, StoreError};
 
+/// A `.part` file untouched for this long was left by an import that
+/// crashed (an import in progress writes to it continuously).
+pub(super) const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes `.part` files in `tmp` not modified for `age`. They never hold a
+/// record: a blob only counts once renamed to its hash and named by a record.
+pub(super) fn remove_abandoned_parts(tmp: &Path, age: std::time::Duration) {
+    let Ok(entries) = fs::read_dir(tmp) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let stale = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|elapsed| elapsed >= age);
+        if stale && p.extension().is_some_and(|x| x == "part") {
+            let _ = fs::remove_file(p);
+        }
+    }
+}
+
 impl Store {
     /// Path of the stored blob with this digest, if present.
     pub fn blob_path(&self, digest: &Digest) -> Option<PathBuf> {
@@ -119,5 +143,25 @@ mod tests {
             .put_blob_reader(Failing(3), Path::new("card"), |_| {})
             .is_err());
         assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn abandoned_part_files_are_removed_fresh_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("a.part");
+        let fresh = dir.path().join("b.part");
+        let other = dir.path().join("keep.txt");
+        let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        for p in [&old, &fresh, &other] {
+            fs::write(p, b"x").unwrap();
+        }
+        for p in [&old, &other] {
+            let f = File::options().write(true).open(p).unwrap();
+            f.set_modified(two_hours_ago).unwrap();
+        }
+        remove_abandoned_parts(dir.path(), ABANDONED_AFTER);
+        assert!(!old.exists(), "an abandoned import is removed");
+        assert!(fresh.exists(), "an import in progress is left alone");
+        assert!(other.exists(), "only .part files are touched");
     }
 }

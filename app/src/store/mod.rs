@@ -184,6 +184,7 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         fs::create_dir_all(dir.join("blobs")).map_err(io_at(dir))?;
         fs::create_dir_all(dir.join("tmp")).map_err(io_at(dir))?;
+        blobs::remove_abandoned_parts(&dir.join("tmp"), blobs::ABANDONED_AFTER);
         let conn = Connection::open(dir.join(DB_FILE))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         Self::init(conn, Some(dir.to_owned()))

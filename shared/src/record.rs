@@ -42,6 +42,31 @@ pub struct RecordPayload {
     pub body: RecordBody,
 }
 
+impl RecordPayload {
+    /// The payload of the record at `seq` after `prev` on `device`: format
+    /// version, a fresh UUID v7 and `blobs` are filled in from `body`.
+    pub fn new(
+        device: DeviceId,
+        seq: u64,
+        prev: Digest,
+        created_at: DateTime<FixedOffset>,
+        officers: Vec<String>,
+        body: RecordBody,
+    ) -> Self {
+        RecordPayload {
+            v: FORMAT_VERSION,
+            id: Uuid::now_v7(),
+            device,
+            seq,
+            prev,
+            created_at,
+            officers,
+            blobs: body.blobs(),
+            body,
+        }
+    }
+}
+
 /// The kinds of record. Tag `kind` inside `body`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -61,6 +86,14 @@ impl RecordBody {
             RecordBody::CaseOpened(_) => "case_opened",
             RecordBody::EvidenceAdded(_) => "evidence_added",
             RecordBody::CaseClosed(_) => "case_closed",
+        }
+    }
+
+    /// The evidence blobs this body refers to (the payload's `blobs`).
+    pub fn blobs(&self) -> Vec<Digest> {
+        match self {
+            RecordBody::EvidenceAdded(e) => vec![e.sha256],
+            RecordBody::CaseOpened(_) | RecordBody::CaseClosed(_) => vec![],
         }
     }
 

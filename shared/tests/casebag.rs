@@ -14,7 +14,7 @@ use fieldcase_shared::envelope::Envelope;
 use fieldcase_shared::hash::{sha256, Digest};
 use fieldcase_shared::keys::DeviceKey;
 use fieldcase_shared::model::{CaseClosed, CaseOpened, EvidenceItem, Party, Vehicle};
-use fieldcase_shared::record::{self, RecordBody, RecordPayload, FORMAT_VERSION};
+use fieldcase_shared::record::{self, RecordBody, RecordPayload};
 use uuid::Uuid;
 
 struct Fixture {
@@ -24,20 +24,14 @@ struct Fixture {
 }
 
 fn payload(key: &DeviceKey, seq: u64, prev: Digest, body: RecordBody) -> RecordPayload {
-    RecordPayload {
-        v: FORMAT_VERSION,
-        id: Uuid::now_v7(),
-        device: key.public().device_id(),
+    RecordPayload::new(
+        key.public().device_id(),
         seq,
         prev,
-        created_at: DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap(),
-        officers: vec!["65010023".into(), "65010031".into()],
-        blobs: match &body {
-            RecordBody::EvidenceAdded(e) => vec![e.sha256],
-            _ => vec![],
-        },
+        DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap(),
+        vec!["65010023".into(), "65010031".into()],
         body,
-    }
+    )
 }
 
 /// A device log where another case's record (seq 2) sits between this

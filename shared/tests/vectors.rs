@@ -18,7 +18,7 @@ use fieldcase_shared::envelope::Envelope;
 use fieldcase_shared::hash::Digest;
 use fieldcase_shared::keys::{DeviceKey, PublicKey};
 use fieldcase_shared::model::{CaseClosed, CaseOpened, EvidenceItem, Party, Vehicle};
-use fieldcase_shared::record::{self, RecordBody, RecordPayload, FORMAT_VERSION};
+use fieldcase_shared::record::{self, RecordBody, RecordPayload};
 use uuid::Uuid;
 
 fn dir() -> PathBuf {
@@ -111,21 +111,18 @@ fn walk_vectors() {
 // ---- generator (fixed seeds, so the output only changes with the format) ----
 
 fn payload(key: &DeviceKey, seq: u64, prev: Digest, body: RecordBody) -> RecordPayload {
-    RecordPayload {
-        v: FORMAT_VERSION,
-        id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + u128::from(seq)),
-        device: key.public().device_id(),
+    let mut p = RecordPayload::new(
+        key.public().device_id(),
         seq,
         prev,
-        created_at: DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap()
+        DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap()
             + chrono::Duration::minutes(seq as i64),
-        officers: vec!["65010023".into(), "65010031".into()],
-        blobs: match &body {
-            RecordBody::EvidenceAdded(e) => vec![e.sha256],
-            _ => vec![],
-        },
+        vec!["65010023".into(), "65010031".into()],
         body,
-    }
+    );
+    // Fixed ids, so the generated files only change with the format.
+    p.id = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + u128::from(seq));
+    p
 }
 
 fn chain3(key: &DeviceKey) -> Vec<(RecordPayload, record::SealedRecord)> {

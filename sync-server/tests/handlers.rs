@@ -13,7 +13,7 @@ use fieldcase_shared::hash::Digest;
 use fieldcase_shared::keys::DeviceKey;
 use fieldcase_shared::model::{CaseOpened, Party, Vehicle};
 use fieldcase_shared::receipt::Receipt;
-use fieldcase_shared::record::{self, RecordBody, RecordPayload, FORMAT_VERSION};
+use fieldcase_shared::record::{self, RecordBody, RecordPayload};
 use fieldcase_shared::wire::{ApiError, ErrorCode, PushRecords, PushResponse};
 use fieldcase_sync_server::store::{Device, SqliteStore, Store};
 use fieldcase_sync_server::{router, AppState};
@@ -50,16 +50,13 @@ fn fixture() -> Fixture {
 fn records(key: &DeviceKey, first: u64, n: u64, mut prev: Digest, note: &str) -> Vec<Envelope> {
     let mut out = Vec::new();
     for seq in first..first + n {
-        let p = RecordPayload {
-            v: FORMAT_VERSION,
-            id: Uuid::now_v7(),
-            device: key.public().device_id(),
+        let p = RecordPayload::new(
+            key.public().device_id(),
             seq,
             prev,
-            created_at: DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap(),
-            officers: vec!["65010023".into(), "65010031".into()],
-            blobs: vec![],
-            body: RecordBody::CaseOpened(CaseOpened {
+            DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap(),
+            vec!["65010023".into(), "65010031".into()],
+            RecordBody::CaseOpened(CaseOpened {
                 case_id: Uuid::now_v7(),
                 case_no: format!("乌交执〔2026〕{seq:05}号"),
                 occurred_at: DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap(),
@@ -74,7 +71,7 @@ fn records(key: &DeviceKey, first: u64, n: u64, mut prev: Digest, note: &str) ->
                 violation: None,
                 note: note.into(),
             }),
-        };
+        );
         let s = record::seal(key, &p);
         prev = s.chain;
         out.push(s.envelope);

@@ -17,9 +17,8 @@ use fieldcase_shared::chain::{self, Head};
 use fieldcase_shared::envelope::Envelope;
 use fieldcase_shared::hash::Digest;
 use fieldcase_shared::keys::{DeviceId, DeviceKey};
-use fieldcase_shared::record::{self, RecordBody, RecordPayload, SealedRecord, FORMAT_VERSION};
+use fieldcase_shared::record::{self, RecordBody, RecordPayload, SealedRecord};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use uuid::Uuid;
 
 /// Errors from the local store.
 #[derive(Debug, thiserror::Error)]
@@ -252,21 +251,8 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let head = head_of(&tx, &device)?;
         let body = make_body(&Allocator { conn: &tx })?;
-        let blobs = match &body {
-            RecordBody::EvidenceAdded(e) => vec![e.sha256],
-            _ => vec![],
-        };
-        let payload = RecordPayload {
-            v: FORMAT_VERSION,
-            id: Uuid::now_v7(),
-            device,
-            seq: head.seq + 1,
-            prev: head.chain,
-            created_at,
-            officers,
-            blobs,
-            body,
-        };
+        let payload =
+            RecordPayload::new(device, head.seq + 1, head.chain, created_at, officers, body);
         let sealed = record::seal(key, &payload);
         let case_id = payload.body.case_id().to_string();
         tx.execute(
@@ -581,7 +567,7 @@ mod tests {
 
     fn closed_body() -> RecordBody {
         RecordBody::CaseClosed(CaseClosed {
-            case_id: Uuid::nil(),
+            case_id: uuid::Uuid::nil(),
             case_no: "x".into(),
             evidence_count: 0,
             records: vec![],

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use fieldcase_shared::casebag::Medium;
+
 use crate::core::Terminal;
 
 /// fieldcase — offline roadside-check terminal for transport enforcement officers.
@@ -53,6 +55,11 @@ pub enum Command {
         #[command(subcommand)]
         command: BagCommand,
     },
+    /// One case, one disc (一案一盘): sealed, reproducible disc images.
+    Disc {
+        #[command(subcommand)]
+        command: DiscCommand,
+    },
     /// The device key.
     Key {
         #[command(subcommand)]
@@ -84,7 +91,8 @@ pub enum ChainCommand {
 /// `bag` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum BagCommand {
-    /// Write a closed case as a BagIt bag into a new folder.
+    /// Write a closed case as a sealed BagIt bag into a new folder (the
+    /// same files a disc of the case holds). Seals the case first if needed.
     Export {
         /// 案号 or case id (see `fieldcase case list`).
         case: String,
@@ -93,11 +101,66 @@ pub enum BagCommand {
     },
 }
 
+/// Disc media (capacities of recordable discs).
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum MediumArg {
+    /// CD-R, 737,280,000 bytes.
+    Cd,
+    /// DVD±R, 4,700,372,992 bytes.
+    Dvd,
+    /// DVD±R dual layer, 8,543,666,176 bytes.
+    DvdDl,
+    /// BD-R, 25,025,314,816 bytes.
+    Bd,
+    /// BD-R dual layer, 50,050,629,632 bytes.
+    BdDl,
+}
+
+impl MediumArg {
+    fn medium(self) -> Medium {
+        match self {
+            MediumArg::Cd => Medium::Cd,
+            MediumArg::Dvd => Medium::Dvd,
+            MediumArg::DvdDl => Medium::DvdDl,
+            MediumArg::Bd => Medium::Bd,
+            MediumArg::BdDl => Medium::BdDl,
+        }
+    }
+}
+
+/// `disc` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DiscCommand {
+    /// Write the ISO 9660 + Joliet image(s) of a closed case: one image, or
+    /// a set of images when the case is larger than the medium. The same
+    /// case always gives byte-identical images. Seals the case first if
+    /// needed and records each image's SHA-256 and size in a signed record.
+    /// Prints `<sha256>  <image>` lines (`sha256sum -c` reads them).
+    Build {
+        /// 案号 or case id (see `fieldcase case list`).
+        case: String,
+        /// Disc medium the images must fit.
+        #[arg(long, value_enum, default_value = "dvd")]
+        medium: MediumArg,
+        /// Capacity in bytes instead of the medium's (odd media, tests).
+        #[arg(long, value_name = "BYTES")]
+        capacity: Option<u64>,
+        /// Folder for the images (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
 /// `key` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
     /// Print the device public key (never the secret key).
-    Show,
+    Show {
+        /// Print it as a minisign public key file, for `minisign -V -p FILE`
+        /// (its second line is what `minisign -P` takes).
+        #[arg(long)]
+        minisign: bool,
+    },
 }
 
 fn default_data_dir() -> PathBuf {
@@ -220,16 +283,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bag {
             command: BagCommand::Export { case, out_dir },
         } => {
-            let term = open_existing(&dir)?;
+            let mut term = open_existing(&dir)?;
             let total = term.store.find_case(&case)?.map_or(0, |c| c.evidence_bytes);
             let bar = byte_bar("export", total);
-            let summary = term.export_bag(&case, &out_dir, |n| bar.inc(n))?;
+            let disc = term.export_bag(&case, &out_dir, |n| bar.inc(n))?;
             bar.finish_and_clear();
             eprintln!(
-                "bag written to {}: {} payload files, {} bytes",
+                "sealed bag of {} written to {}: {} files, {} bytes",
+                disc.seal.case_no,
                 out_dir.display(),
-                summary.payload.len(),
-                summary.payload_bytes
+                disc.files.len(),
+                disc.bytes()
             );
             eprintln!(
                 "verify with: fieldcase-verify {} --key {}",
@@ -237,11 +301,49 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 term.public_key()
             );
         }
+        Command::Disc {
+            command:
+                DiscCommand::Build {
+                    case,
+                    medium,
+                    capacity,
+                    out,
+                },
+        } => {
+            let mut term = open_existing(&dir)?;
+            let medium = capacity.map_or(medium.medium(), Medium::Custom);
+            let total = term.store.find_case(&case)?.map_or(0, |c| c.evidence_bytes);
+            let bar = byte_bar("disc", total);
+            let written = term.build_discs(&case, medium, &out, |n| bar.inc(n))?;
+            bar.finish_and_clear();
+            for w in &written {
+                println!("{}  {}", w.sha256, w.path.display());
+            }
+            eprintln!(
+                "{} disc image(s) for the {} medium written to {}; verify with: fieldcase-verify {} --key {}",
+                written.len(),
+                medium.name(),
+                out.display(),
+                written
+                    .iter()
+                    .map(|w| w.path.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                term.public_key()
+            );
+        }
         Command::Key {
-            command: KeyCommand::Show,
+            command: KeyCommand::Show { minisign },
         } => {
             let term = Terminal::open(&dir)?;
-            println!("{}", term.public_key());
+            if minisign {
+                print!(
+                    "{}",
+                    fieldcase_shared::seal::minisign_public_key_file(&term.public_key())
+                );
+            } else {
+                println!("{}", term.public_key());
+            }
         }
         Command::Sync => {
             let Some(server) = cli.server else {

@@ -1,13 +1,10 @@
 //! The terminal's controller: every officer action as a plain method,
 //! used alike by the UI, the CLI and the demo seeder. No UI types here.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, FixedOffset, Local};
-use fieldcase_shared::bag::BagSummary;
-use fieldcase_shared::casebag::{self, CaseExport, ChainFile, ExportError};
-use fieldcase_shared::chain::Head;
+use fieldcase_shared::casebag::ExportError;
 use fieldcase_shared::hash::Digest;
 use fieldcase_shared::keys::{DeviceId, DeviceKey, KeyError, PublicKey};
 use fieldcase_shared::model::{
@@ -49,6 +46,18 @@ pub enum AppError {
     /// Export failed.
     #[error(transparent)]
     Export(#[from] ExportError),
+    /// Only a closed case can be archived.
+    #[error("case {0} is still open; close it before archiving it")]
+    NotClosed(String),
+    /// An output file or folder cannot be written.
+    #[error("{}: {source}", path.display())]
+    Output {
+        /// The path.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// A check just saved.
@@ -67,7 +76,7 @@ pub struct CheckSaved {
 pub struct Terminal {
     /// The local store.
     pub store: Store,
-    key: DeviceKey,
+    pub(crate) key: DeviceKey,
 }
 
 impl Terminal {
@@ -224,50 +233,6 @@ impl Terminal {
                 }))
             })?;
         Ok(p.seq)
-    }
-
-    /// Writes a closed case as a BagIt bag into `out` (new or empty folder).
-    pub fn export_bag(
-        &self,
-        case: &str,
-        out: &Path,
-        progress: impl FnMut(u64),
-    ) -> Result<BagSummary, AppError> {
-        let row = self
-            .store
-            .find_case(case)?
-            .ok_or_else(|| AppError::NoCase(case.to_owned()))?;
-        let records = self.store.case_records(&row.case_id)?;
-        let (Some(first), Some(last)) = (records.first(), records.last()) else {
-            return Err(AppError::NoCase(case.to_owned()));
-        };
-        let device = self.device_id();
-        let start = Head {
-            seq: first.seq - 1,
-            chain: self.store.chain_at(&device, first.seq - 1)?,
-        };
-        let links = self.store.links(first.seq, last.seq)?;
-        let mut blobs: BTreeMap<Digest, PathBuf> = BTreeMap::new();
-        for r in &records {
-            if let Ok(h) = record::parse_header(&r.envelope.payload) {
-                for b in h.blobs {
-                    if let Some(p) = self.store.blob_path(&b) {
-                        blobs.insert(b, p);
-                    }
-                }
-            }
-        }
-        let export = CaseExport {
-            device_key: self.public_key(),
-            records: records.into_iter().map(|r| r.envelope).collect(),
-            chain: ChainFile {
-                device,
-                start,
-                links,
-            },
-            blobs,
-        };
-        Ok(casebag::write(out, &export, progress)?)
     }
 
     /// Verifies every local record's signature and the whole chain.

@@ -5,6 +5,7 @@
 //! client that pushes records to the sync server.
 #![deny(unsafe_code)]
 
+pub mod archive;
 pub mod cli;
 pub mod core;
 pub mod demo;

@@ -205,6 +205,45 @@ pub struct CaseClosed {
     pub records: Vec<Digest>,
 }
 
+/// Body of a `case_sealed` record: the case's archive bundle is sealed.
+/// The record's `created_at` is the sealing time every disc of the bundle
+/// carries, so rebuilding a disc gives the same bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseSealed {
+    /// The case.
+    pub case_id: Uuid,
+    /// 案号.
+    pub case_no: String,
+    /// Bundle id (the seal's and the discs' identity).
+    pub bundle_id: Uuid,
+    /// Digests of every earlier record of the case in the bundle, in seq order.
+    pub records: Vec<Digest>,
+}
+
+/// One disc image written for a sealed bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscImage {
+    /// Position in the set, from 1.
+    pub index: u32,
+    /// SHA-256 of the whole image file.
+    pub sha256: Digest,
+    /// Image size in bytes.
+    pub size: u64,
+}
+
+/// Body of a `disc_recorded` record: which disc images belong to a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscRecorded {
+    /// The case.
+    pub case_id: Uuid,
+    /// Bundle id from the `case_sealed` record.
+    pub bundle_id: Uuid,
+    /// Medium name (`cd`, `dvd`, `dvd-dl`, `bd`, `bd-dl`, or `custom`).
+    pub medium: String,
+    /// Every image of the set.
+    pub discs: Vec<DiscImage>,
+}
+
 /// What officers type on the new-check form, before validation.
 #[derive(Debug, Clone, Default)]
 pub struct CheckInput {

@@ -9,7 +9,7 @@ use crate::chain;
 use crate::envelope::{Envelope, EnvelopeError};
 use crate::hash::Digest;
 use crate::keys::{DeviceId, DeviceKey, PublicKey};
-use crate::model::{CaseClosed, CaseOpened, EvidenceItem};
+use crate::model::{CaseClosed, CaseOpened, CaseSealed, DiscRecorded, EvidenceItem};
 
 /// DSSE payload type of a record.
 pub const RECORD_PAYLOAD_TYPE: &str = "application/vnd.fieldcase.record+json;version=1";
@@ -77,6 +77,10 @@ pub enum RecordBody {
     EvidenceAdded(EvidenceItem),
     /// A case closed.
     CaseClosed(CaseClosed),
+    /// A closed case's archive bundle sealed.
+    CaseSealed(CaseSealed),
+    /// Disc images written for a sealed bundle.
+    DiscRecorded(DiscRecorded),
 }
 
 impl RecordBody {
@@ -86,6 +90,8 @@ impl RecordBody {
             RecordBody::CaseOpened(_) => "case_opened",
             RecordBody::EvidenceAdded(_) => "evidence_added",
             RecordBody::CaseClosed(_) => "case_closed",
+            RecordBody::CaseSealed(_) => "case_sealed",
+            RecordBody::DiscRecorded(_) => "disc_recorded",
         }
     }
 
@@ -93,7 +99,10 @@ impl RecordBody {
     pub fn blobs(&self) -> Vec<Digest> {
         match self {
             RecordBody::EvidenceAdded(e) => vec![e.sha256],
-            RecordBody::CaseOpened(_) | RecordBody::CaseClosed(_) => vec![],
+            RecordBody::CaseOpened(_)
+            | RecordBody::CaseClosed(_)
+            | RecordBody::CaseSealed(_)
+            | RecordBody::DiscRecorded(_) => vec![],
         }
     }
 
@@ -103,6 +112,8 @@ impl RecordBody {
             RecordBody::CaseOpened(c) => c.case_id,
             RecordBody::EvidenceAdded(e) => e.case_id,
             RecordBody::CaseClosed(c) => c.case_id,
+            RecordBody::CaseSealed(c) => c.case_id,
+            RecordBody::DiscRecorded(c) => c.case_id,
         }
     }
 }

@@ -2,20 +2,17 @@
 //! reported with its category and path, and nothing else is blamed.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use chrono::DateTime;
 use fieldcase_shared::bag::Category;
-use fieldcase_shared::casebag::{self, CaseExport, ChainFile, Report};
-use fieldcase_shared::chain::{self, Head, Link};
+use fieldcase_shared::casebag::{self, ChainFile, Report};
 use fieldcase_shared::envelope::Envelope;
-use fieldcase_shared::hash::{sha256, Digest};
+use fieldcase_shared::hash::sha256;
 use fieldcase_shared::keys::DeviceKey;
-use fieldcase_shared::model::{CaseClosed, CaseOpened, EvidenceItem, Party, Vehicle};
-use fieldcase_shared::record::{self, RecordBody, RecordPayload};
-use uuid::Uuid;
+use fieldcase_shared::record::{self, RecordPayload};
+
+mod common;
 
 struct Fixture {
     _tmp: tempfile::TempDir,
@@ -23,124 +20,22 @@ struct Fixture {
     key: DeviceKey,
 }
 
-fn payload(key: &DeviceKey, seq: u64, prev: Digest, body: RecordBody) -> RecordPayload {
-    RecordPayload::new(
-        key.public().device_id(),
-        seq,
-        prev,
-        DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap(),
-        vec!["65010023".into(), "65010031".into()],
-        body,
-    )
-}
-
-/// A device log where another case's record (seq 2) sits between this
-/// case's records, exported as a bag.
 fn fixture() -> Fixture {
     let tmp = tempfile::tempdir().unwrap();
-    let key = DeviceKey::from_seed([31; 32]);
-    let device = key.public().device_id();
-    let case_id = Uuid::now_v7();
-    let at = DateTime::parse_from_rfc3339("2026-11-28T09:50:00+08:00").unwrap();
-    let photo = tmp.path().join("photo.jpg");
-    fs::write(
-        &photo,
-        b"\xff\xd8\xff\xe0 not really a jpeg, but bytes are bytes",
-    )
-    .unwrap();
-    let photo_hash = sha256(&fs::read(&photo).unwrap());
-    let opened = CaseOpened {
-        case_id,
-        case_no: "乌交执〔2026〕00007号".into(),
-        occurred_at: at,
-        place: "G30".into(),
-        vehicle: Vehicle {
-            plate: "新A12345".into(),
-        },
-        party: Party::Person {
-            id_number: "11010519491231002X".into(),
-            name: "张三".into(),
-        },
-        violation: None,
-        note: String::new(),
-    };
-    let mut other = opened.clone();
-    other.case_id = Uuid::now_v7();
-    other.case_no = "乌交执〔2026〕00008号".into();
-
-    let bodies = [
-        RecordBody::CaseOpened(opened),
-        RecordBody::CaseOpened(other),
-        RecordBody::EvidenceAdded(EvidenceItem {
-            case_id,
-            sha256: photo_hash,
-            size: fs::metadata(&photo).unwrap().len(),
-            media_type: "image/jpeg".into(),
-            original_name: "现场照片.jpg".into(),
-            captured_at: Some(at),
-        }),
-    ];
-    let mut prev = chain::genesis(&device);
-    let mut links = Vec::new();
-    let mut case_records = Vec::new();
-    let mut digests = Vec::new();
-    for (i, body) in bodies.into_iter().enumerate() {
-        let seq = i as u64 + 1;
-        let mine = body.case_id() == case_id;
-        let s = record::seal(&key, &payload(&key, seq, prev, body));
-        links.push(Link {
-            seq,
-            digest: s.digest,
-            chain: s.chain,
-        });
-        prev = s.chain;
-        if mine {
-            digests.push(s.digest);
-            case_records.push(s.envelope);
-        }
-    }
-    let close = record::seal(
-        &key,
-        &payload(
-            &key,
-            4,
-            prev,
-            RecordBody::CaseClosed(CaseClosed {
-                case_id,
-                case_no: "乌交执〔2026〕00007号".into(),
-                evidence_count: 1,
-                records: digests,
-            }),
-        ),
+    let case = common::sealed_case(
+        tmp.path(),
+        &[("现场照片.jpg", "image/jpeg", common::photo())],
     );
-    links.push(Link {
-        seq: 4,
-        digest: close.digest,
-        chain: close.chain,
-    });
-    case_records.push(close.envelope);
-
-    let bag = tmp.path().join("bag");
-    let export = CaseExport {
-        device_key: key.public(),
-        records: case_records,
-        chain: ChainFile {
-            device,
-            start: Head::genesis(&device),
-            links,
-        },
-        blobs: BTreeMap::from([(photo_hash, photo)]),
-    };
-    casebag::write(&bag, &export, |_| {}).unwrap();
+    let bag = common::write_bag(&case, &tmp.path().join("bag"));
     Fixture {
         _tmp: tmp,
         bag,
-        key,
+        key: case.key,
     }
 }
 
 fn verify(f: &Fixture) -> Report {
-    casebag::verify(&f.bag, &[f.key.public()], |_| {}).unwrap()
+    casebag::verify(&[f.bag.as_path()], &[f.key.public()], |_| {}).unwrap()
 }
 
 fn found(r: &Report) -> Vec<(String, Category)> {
@@ -166,7 +61,9 @@ fn clean_bag_is_valid() {
     assert!(r.is_valid(), "{:?}", r.problems);
     assert_eq!(r.case_no.as_deref(), Some("乌交执〔2026〕00007号"));
     assert_eq!(r.signers.len(), 1);
-    assert_eq!(r.signers[0].records, 3);
+    assert_eq!(r.signers[0].records, 4);
+    let sealed = r.sealed.as_ref().expect("a valid seal");
+    assert_eq!(sealed.case_no, "乌交执〔2026〕00007号");
     // The other case's record is linked by digest only, never included.
     assert!(!f.bag.join("data/records/00000002.dsse.json").exists());
 }
@@ -189,7 +86,16 @@ fn evidence_changed_and_manifests_rewritten_is_still_caught_by_the_signed_hash()
     fs::write(&p, b"forged bytes").unwrap();
     rewrite_manifests(&f.bag);
     let rel = format!("data/evidence/{}", p.file_name().unwrap().to_string_lossy());
-    assert_eq!(found(&verify(&f)), [(rel, Category::Modified)]);
+    assert_eq!(
+        found(&verify(&f)),
+        [
+            (
+                "tagmanifest-sha256.txt.minisig".into(),
+                Category::SealInvalid
+            ),
+            (rel, Category::Modified)
+        ]
+    );
 }
 
 #[test]
@@ -291,15 +197,19 @@ fn a_changed_chain_link_is_a_chain_break() {
 fn another_key_is_unknown() {
     let f = fixture();
     let other = DeviceKey::from_seed([32; 32]).public();
-    let r = casebag::verify(&f.bag, &[other], |_| {}).unwrap();
+    let r = casebag::verify(&[f.bag.as_path()], &[other], |_| {}).unwrap();
     let got = found(&r);
     assert_eq!(
         got.iter()
             .filter(|(_, c)| *c == Category::UnknownKey)
             .count(),
-        3,
+        5,
         "{got:?}"
     );
+    assert!(got.contains(&(
+        "tagmanifest-sha256.txt.minisig".into(),
+        Category::UnknownKey
+    )));
 }
 
 /// Recomputes both manifests, as someone covering their tracks would.
@@ -338,7 +248,13 @@ fn rewrite_manifests(bag: &Path) {
         .collect();
     fs::write(bag.join("bag-info.txt"), &info).unwrap();
     let mut tags = String::new();
-    for name in ["bag-info.txt", "bagit.txt", "manifest-sha256.txt"] {
+    for name in [
+        "README.TXT",
+        "bag-info.txt",
+        "bagit.txt",
+        "index.html",
+        "manifest-sha256.txt",
+    ] {
         tags.push_str(&format!(
             "{}  {name}\n",
             sha256(&fs::read(bag.join(name)).unwrap())

@@ -1,8 +1,9 @@
-//! `fieldcase-verify`: checks a case bag offline, trusting only the keys
-//! given on the command line. Prints `VALID`, `INVALID (n problems)` or
-//! `UNVERIFIABLE (reason)`, then one line per problem
-//! (`path: CATEGORY: expected=… found=…`), then who signed it.
-//! Exit 0 valid, 1 invalid, 2 could not verify.
+//! `fieldcase-verify`: checks a case bundle offline — a disc image file, a
+//! block device, a folder (mounted or copied disc), or every disc of a set
+//! — trusting only the keys given on the command line. Prints `VALID`,
+//! `INVALID (n problems)` or `UNVERIFIABLE (reason)`, then one line per
+//! problem (`path: CATEGORY: expected=… found=…`), then who sealed and
+//! signed it. Exit 0 valid, 1 invalid, 2 could not verify.
 #![forbid(unsafe_code)]
 
 use std::io::Write;
@@ -13,7 +14,7 @@ use clap::Parser;
 use fieldcase_shared::casebag;
 use fieldcase_shared::keys::PublicKey;
 
-/// Verify a fieldcase case bag (one case, one disc) without any server.
+/// Verify a fieldcase case bundle (one case, one disc) without any server.
 #[derive(Debug, Parser)]
 #[command(
     name = "fieldcase-verify",
@@ -22,8 +23,11 @@ use fieldcase_shared::keys::PublicKey;
     after_help = "Exit status: 0 VALID, 1 INVALID, 2 UNVERIFIABLE (not a bag, unreadable, bad arguments)."
 )]
 struct Args {
-    /// The bag: the folder that holds bagit.txt.
-    path: PathBuf,
+    /// The bundle: a disc image (.iso) or block device (read directly, no
+    /// mount needed), or the folder that holds bagit.txt. For a set of
+    /// discs give every disc.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
     /// A trusted device public key (`ed25519:<hex>` as printed by
     /// `fieldcase key show`, or a file holding it). Repeat for several.
     /// Keys found inside the bag are never trusted.
@@ -45,17 +49,9 @@ fn parse_key(arg: &str) -> Result<PublicKey, String> {
         .map_err(|e| format!("--key file {arg}: {e}"))
 }
 
-/// A byte progress bar on stderr, sized from the bag's `Payload-Oxum`;
-/// indicatif hides it when stderr is not a terminal.
-fn progress_bar(bag: &std::path::Path) -> indicatif::ProgressBar {
-    let total = std::fs::read_to_string(bag.join("bag-info.txt"))
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find_map(|l| l.strip_prefix("Payload-Oxum: "))
-                .and_then(|v| v.split('.').next()?.trim().parse::<u64>().ok())
-        })
-        .unwrap_or(0);
+/// A byte progress bar on stderr; indicatif hides it when stderr is not a
+/// terminal.
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(total);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
         "verifying [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
@@ -90,13 +86,14 @@ fn main() -> ExitCode {
             Err(e) => return unverifiable(args.json, &e),
         }
     }
-    let bar = progress_bar(&args.path);
-    let report = casebag::verify(&args.path, &keys, |n| bar.inc(n));
-    bar.finish_and_clear();
-    let report = match report {
-        Ok(r) => r,
+    let paths: Vec<&std::path::Path> = args.paths.iter().map(|p| p.as_path()).collect();
+    let sources = match casebag::open_all(&paths) {
+        Ok(s) => s,
         Err(e) => return unverifiable(args.json, &e.to_string()),
     };
+    let bar = progress_bar(casebag::total_bytes(&sources));
+    let report = casebag::verify_sources(sources, &keys, |n| bar.inc(n));
+    bar.finish_and_clear();
     let valid = report.is_valid();
     let mut out = String::new();
     if args.json {
@@ -118,6 +115,23 @@ fn main() -> ExitCode {
         if let Some(no) = &report.case_no {
             out.push_str(&format!("case: {no}\n"));
         }
+        match &report.sealed {
+            Some(s) => out.push_str(&format!(
+                "sealed by device {} at {} (bundle {})\n",
+                s.signer,
+                s.sealed_at.to_rfc3339(),
+                s.bundle
+            )),
+            None => out.push_str("seal: not verified\n"),
+        }
+        for d in &report.discs {
+            if d.count > 1 {
+                out.push_str(&format!(
+                    "disc {} of {}: {} ({})\n",
+                    d.index, d.count, d.label, d.kind
+                ));
+            }
+        }
         for s in &report.signers {
             out.push_str(&format!(
                 "signed by device {} (key {}): {} records, seq {}–{}, last signed {}\n",
@@ -130,7 +144,7 @@ fn main() -> ExitCode {
             ));
         }
         out.push_str(&format!(
-            "checked {} payload files, {} bytes\n",
+            "checked {} files, {} bytes\n",
             report.files_checked, report.bytes_checked
         ));
     }

@@ -310,6 +310,8 @@ impl Store {
                     params![case_id, payload.seq as i64],
                 )?;
             }
+            // Kept in `records` (kind, case_id); nothing derived.
+            RecordBody::CaseSealed(_) | RecordBody::DiscRecorded(_) => {}
         }
         tx.commit()?;
         Ok((payload, sealed))

@@ -2,15 +2,14 @@
 //! with the manifest; tag manifest; `Payload-Oxum`.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
-use std::io::{self, Read};
 use std::path::Path;
 
+use super::source::{BagSource, FileFacts};
 use super::{
-    io_at, BagError, Category, Problems, BAGIT_TXT, BAG_INFO, MANIFEST, MAX_MANIFEST_BYTES,
+    BagError, Category, Problems, BAGIT, BAGIT_TXT, BAG_INFO, MANIFEST, MAX_MANIFEST_BYTES,
     TAGMANIFEST,
 };
-use crate::hash::{sha256, Digest};
+use crate::hash::Digest;
 
 /// Result of checking a bag's fixity.
 #[derive(Debug, Default)]
@@ -82,108 +81,79 @@ fn truncate(s: &str) -> String {
     }
 }
 
-fn read_small(path: &Path) -> io::Result<Vec<u8>> {
-    let f = File::open(path)?;
-    let mut buf = Vec::new();
-    f.take(MAX_MANIFEST_BYTES + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > MAX_MANIFEST_BYTES {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "file too large for a tag file",
-        ));
-    }
-    Ok(buf)
+/// True for files kept in memory by the fixity check: the tag files at
+/// the bag root (manifests, `bag-info.txt`, …), up to the tag-file limit.
+pub fn is_tag_file(path: &str, size: u64) -> bool {
+    !path.contains('/') && size <= MAX_MANIFEST_BYTES
 }
 
-/// Lists regular files under `dir` (relative to `root`), reporting
-/// symlinks and other special files as UNEXPECTED.
-fn walk(root: &Path, dir: &Path, out: &mut Vec<String>, problems: &mut Problems) -> io::Result<()> {
-    let mut entries: Vec<_> = fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let p = e.path();
-        let rel = p
-            .strip_prefix(root)
-            .map(|r| r.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_default();
-        let ft = e.file_type()?;
-        if ft.is_dir() {
-            walk(root, &p, out, problems)?;
-        } else if ft.is_file() {
-            out.push(rel);
-        } else {
-            problems.add(
-                rel,
-                Category::Unexpected,
-                "a regular file",
-                "a link or special file",
-            );
-        }
-    }
-    Ok(())
-}
-
-/// Checks a bag's fixity: `bagit.txt`, payload manifest against every file
-/// under `data/` (each read once), tag manifest, `Payload-Oxum`.
+/// Checks a bag at `root` (a folder or a disc image): every file read once.
 /// `progress` gets the byte count of each chunk hashed.
 pub fn check(root: &Path, mut progress: impl FnMut(u64)) -> Result<BagCheck, BagError> {
-    let bagit = root.join("bagit.txt");
-    if !root.is_dir() {
-        return Err(BagError::NotABag(format!(
-            "{} is not a directory",
-            root.display()
-        )));
+    let mut src = BagSource::open(root)?;
+    let mut files = src.read(is_tag_file, true, |_, _| {}, &mut progress);
+    files.extend(src.read(|p, n| !is_tag_file(p, n), false, |_, _| {}, &mut progress));
+    Ok(check_files(&files, src.problems.clone(), &[]))
+}
+
+fn text_of<'a>(files: &'a BTreeMap<String, FileFacts>, name: &str) -> Result<&'a [u8], String> {
+    match files.get(name) {
+        None => Err("no such file".into()),
+        Some(f) if !f.complete() => Err(f.error.clone().unwrap_or_else(|| "unreadable".into())),
+        Some(f) => f
+            .content
+            .as_deref()
+            .ok_or_else(|| format!("larger than {MAX_MANIFEST_BYTES} bytes")),
     }
-    if !bagit.is_file() {
-        return Err(BagError::NotABag(format!(
-            "{} has no bagit.txt: not a BagIt bag (give the folder that holds bagit.txt)",
-            root.display()
-        )));
-    }
-    let mut c = BagCheck::default();
-    match read_small(&bagit) {
+}
+
+/// Checks a bag's fixity from files already read: `bagit.txt`, the payload
+/// manifest against every file under `data/`, the tag manifest,
+/// `Payload-Oxum`, and nothing else at the root except tag files the tag
+/// manifest lists and the names in `allowed_root`.
+pub fn check_files(
+    files: &BTreeMap<String, FileFacts>,
+    problems: Problems,
+    allowed_root: &[&str],
+) -> BagCheck {
+    let mut c = BagCheck {
+        problems,
+        ..BagCheck::default()
+    };
+    match text_of(files, "bagit.txt") {
         Ok(b) if b == BAGIT_TXT.as_bytes() => {}
         Ok(b) => c.problems.add(
             "bagit.txt",
             Category::BadLayout,
             "BagIt-Version: 1.0, UTF-8",
-            truncate(&String::from_utf8_lossy(&b)),
+            truncate(&String::from_utf8_lossy(b)),
         ),
         Err(e) => c
             .problems
-            .add("bagit.txt", Category::BadLayout, "readable", e.to_string()),
+            .add("bagit.txt", Category::Missing, "bagit.txt", e),
     }
-    // Payload files on disk.
-    let mut present = Vec::new();
-    let data = root.join("data");
-    if data.is_dir() {
-        walk(root, &data, &mut present, &mut c.problems).map_err(io_at(&data))?;
-    } else {
-        c.problems
-            .add("data", Category::Missing, "payload directory", "none");
-    }
-    for rel in &present {
-        let p = root.join(rel);
-        match File::open(&p).and_then(|f| crate::hash::sha256_reader(f, |_| {})) {
-            Ok((d, n)) => {
-                progress(n);
-                c.files.insert(rel.clone(), (d, n));
-            }
-            Err(e) => c
-                .problems
-                .add(rel.clone(), Category::Modified, "readable", e.to_string()),
+    for (path, f) in files.iter().filter(|(p, _)| p.starts_with("data/")) {
+        if f.complete() {
+            c.files.insert(path.clone(), (f.digest, f.size));
+        } else {
+            c.problems.add(
+                path.clone(),
+                Category::Missing,
+                format!("{} bytes", f.declared),
+                format!(
+                    "{} bytes readable ({})",
+                    f.size,
+                    f.error.as_deref().unwrap_or("unreadable")
+                ),
+            );
         }
     }
     // Payload manifest.
-    let manifest = match read_small(&root.join(MANIFEST)) {
-        Ok(b) => parse_manifest(MANIFEST, &String::from_utf8_lossy(&b), &mut c.problems),
+    let manifest = match text_of(files, MANIFEST) {
+        Ok(b) => parse_manifest(MANIFEST, &String::from_utf8_lossy(b), &mut c.problems),
         Err(e) => {
-            c.problems.add(
-                MANIFEST,
-                Category::Missing,
-                "payload manifest",
-                e.to_string(),
-            );
+            c.problems
+                .add(MANIFEST, Category::Missing, "payload manifest", e);
             BTreeMap::new()
         }
     };
@@ -198,7 +168,7 @@ pub fn check(root: &Path, mut progress: impl FnMut(u64)) -> Result<BagCheck, Bag
             continue;
         }
         match c.files.get(path) {
-            None if c.problems.has(path, Category::Modified) => {}
+            None if files.contains_key(path) => {}
             None => c.problems.add(
                 path.clone(),
                 Category::Missing,
@@ -214,7 +184,7 @@ pub fn check(root: &Path, mut progress: impl FnMut(u64)) -> Result<BagCheck, Bag
             Some(_) => {}
         }
     }
-    for path in c.files.keys() {
+    for path in files.keys().filter(|p| p.starts_with("data/")) {
         if !manifest.contains_key(path) {
             c.problems.add(
                 path.clone(),
@@ -225,23 +195,26 @@ pub fn check(root: &Path, mut progress: impl FnMut(u64)) -> Result<BagCheck, Bag
         }
     }
     // Tag manifest.
-    match read_small(&root.join(TAGMANIFEST)) {
+    let mut tags = BTreeMap::new();
+    match text_of(files, TAGMANIFEST) {
         Ok(b) => {
-            let tags = parse_manifest(TAGMANIFEST, &String::from_utf8_lossy(&b), &mut c.problems);
+            tags = parse_manifest(TAGMANIFEST, &String::from_utf8_lossy(b), &mut c.problems);
             for (path, want) in &tags {
-                match read_small(&root.join(path)) {
-                    Ok(bytes) => {
-                        let got = sha256(&bytes);
-                        if got != *want {
-                            c.problems.add(
-                                path.clone(),
-                                Category::Modified,
-                                want.to_hex(),
-                                got.to_hex(),
-                            );
-                        }
-                    }
-                    Err(_) => c.problems.add(
+                match files.get(path) {
+                    Some(f) if !f.complete() => c.problems.add(
+                        path.clone(),
+                        Category::Missing,
+                        want.to_hex(),
+                        f.error.clone().unwrap_or_default(),
+                    ),
+                    Some(f) if f.digest != *want => c.problems.add(
+                        path.clone(),
+                        Category::Modified,
+                        want.to_hex(),
+                        f.digest.to_hex(),
+                    ),
+                    Some(_) => {}
+                    None => c.problems.add(
                         path.clone(),
                         Category::Missing,
                         want.to_hex(),
@@ -260,17 +233,27 @@ pub fn check(root: &Path, mut progress: impl FnMut(u64)) -> Result<BagCheck, Bag
                 }
             }
         }
-        Err(e) => c.problems.add(
-            TAGMANIFEST,
-            Category::Missing,
-            "tag manifest",
-            e.to_string(),
-        ),
+        Err(e) => c
+            .problems
+            .add(TAGMANIFEST, Category::Missing, "tag manifest", e),
+    }
+    for path in files.keys().filter(|p| !p.starts_with("data/")) {
+        let known = [BAGIT, MANIFEST, TAGMANIFEST].contains(&path.as_str())
+            || tags.contains_key(path)
+            || allowed_root.contains(&path.as_str());
+        if !known {
+            c.problems.add(
+                path.clone(),
+                Category::Unexpected,
+                "only tag files outside data/",
+                "a file no manifest lists",
+            );
+        }
     }
     // bag-info.txt and Payload-Oxum.
-    match read_small(&root.join(BAG_INFO)) {
+    match text_of(files, BAG_INFO) {
         Ok(b) => {
-            for line in String::from_utf8_lossy(&b).lines() {
+            for line in String::from_utf8_lossy(b).lines() {
                 if let Some((k, v)) = line.split_once(": ") {
                     c.info.push((k.to_owned(), v.to_owned()));
                 }
@@ -278,12 +261,17 @@ pub fn check(root: &Path, mut progress: impl FnMut(u64)) -> Result<BagCheck, Bag
         }
         Err(e) => c
             .problems
-            .add(BAG_INFO, Category::Missing, "bag-info.txt", e.to_string()),
+            .add(BAG_INFO, Category::Missing, "bag-info.txt", e),
     }
+    let payload: Vec<&FileFacts> = files
+        .iter()
+        .filter(|(p, _)| p.starts_with("data/"))
+        .map(|(_, f)| f)
+        .collect();
     let oxum = format!(
         "{}.{}",
-        c.files.values().map(|(_, n)| n).sum::<u64>(),
-        c.files.len()
+        payload.iter().map(|f| f.declared).sum::<u64>(),
+        payload.len()
     );
     let said = c
         .info
@@ -307,5 +295,5 @@ pub fn check(root: &Path, mut progress: impl FnMut(u64)) -> Result<BagCheck, Bag
             "none",
         ),
     }
-    Ok(c)
+    c
 }

@@ -17,6 +17,8 @@ use crate::hash::{sha256, CopyError, Digest, STREAM_BUFFER};
 
 /// Exact content of `bagit.txt`.
 pub const BAGIT_TXT: &str = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
+/// Declaration file name.
+pub const BAGIT: &str = "bagit.txt";
 /// Payload manifest file name.
 pub const MANIFEST: &str = "manifest-sha256.txt";
 /// Tag manifest file name.
@@ -327,7 +329,9 @@ impl BagWriter {
 }
 
 mod check;
-pub use check::{check, parse_manifest, BagCheck};
+mod source;
+pub use check::{check, check_files, is_tag_file, parse_manifest, BagCheck};
+pub use source::{BagSource, FileFacts};
 
 #[cfg(test)]
 mod tests {

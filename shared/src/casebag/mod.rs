@@ -1,30 +1,38 @@
-//! The case bag: one closed case as a BagIt bag, and its full verification
-//! (fixity, record signatures, device chain, evidence references).
+//! The case bundle ("one case, one disc", 一案一盘): a sealed BagIt bag
+//! for one closed case, written as a folder or as one or more reproducible
+//! ISO 9660 disc images, and its full verification (fixity, seal, record
+//! signatures, device chain, evidence, disc sets).
 //!
-//! Layout (see `docs/bag.md`):
+//! Layout of every disc (see `docs/bag.md` and `docs/disc.md`):
 //! ```text
 //! bagit.txt  bag-info.txt  manifest-sha256.txt  tagmanifest-sha256.txt
-//! data/case.json                      case summary, original file names
+//! tagmanifest-sha256.txt.minisig      the seal (minisign, device key)
+//! README.TXT  index.html              for people; listed in the tag manifest
+//! data/case.json                      case summary, original names, custody events
 //! data/chain.json                     chain links from the case's first to last record
-//! data/device-key.txt                 the signing device's public key (informational)
+//! data/device-key.txt                 the device's public key (informational)
+//! data/device-key.pub                 the same key in minisign form (informational)
 //! data/records/<seq:08>.dsse.json     every signed record of the case
 //! data/evidence/<nnn>-<sha12>.<ext>   evidence bytes exactly as captured
+//! data/evidence/….<ext>.<part:03>     parts of a file split across discs
+//! data/thumbs/<nnn>-<sha12>.jpg       thumbnails of photos for index.html
+//! data/set.json                       only in a set of several discs
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::bag::{BagError, BagSummary, BagWriter};
+use crate::bag::BagError;
 use crate::chain::{Head, Link};
 use crate::envelope::Envelope;
 use crate::hash::Digest;
 use crate::keys::{DeviceId, PublicKey};
 use crate::model::{CaseOpened, EvidenceItem};
-use crate::record::{self, RecordBody, RecordError, RecordPayload};
+use crate::record::RecordError;
 
 /// Case summary file.
 pub const CASE_FILE: &str = "data/case.json";
@@ -32,20 +40,38 @@ pub const CASE_FILE: &str = "data/case.json";
 pub const CHAIN_FILE: &str = "data/chain.json";
 /// Device public key file.
 pub const KEY_FILE: &str = "data/device-key.txt";
+/// Device public key in minisign form.
+pub const MINISIGN_KEY_FILE: &str = "data/device-key.pub";
+/// Disc set description.
+pub const SET_FILE: &str = "data/set.json";
 /// Records folder.
 pub const RECORDS_DIR: &str = "data/records/";
 /// Evidence folder.
 pub const EVIDENCE_DIR: &str = "data/evidence/";
+/// Thumbnails folder.
+pub const THUMBS_DIR: &str = "data/thumbs/";
+/// The seal.
+pub const SEAL_FILE: &str = "tagmanifest-sha256.txt.minisig";
+/// Plain-text guide at the disc root.
+pub const README_FILE: &str = "README.TXT";
+/// Offline index page at the disc root.
+pub const INDEX_FILE: &str = "index.html";
 /// `format` value of `case.json`.
 pub const CASE_FORMAT: &str = "fieldcase-case/1";
+/// `format` value of `set.json`.
+pub const SET_FORMAT: &str = "fieldcase-set/1";
 
 /// One evidence file in `case.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceEntry {
-    /// Path in the bag.
+    /// Path in the bag (for a file split across discs, the name its parts
+    /// share before `.001`, `.002`, …).
     pub path: String,
     /// Seq of the record that added it.
     pub record_seq: u64,
+    /// Thumbnail path, for photos.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<String>,
     /// What that record says about the file (hash, size, type, original name).
     #[serde(flatten)]
     pub item: EvidenceItem,
@@ -64,6 +90,27 @@ pub struct RecordEntry {
     pub digest: Digest,
 }
 
+/// A custody event, named after CASE/UCO actions: who did what, when,
+/// where, with which instrument, to which object. Derived from the signed
+/// records; listed for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustodyEvent {
+    /// Action name (`open-case`, `acquire-evidence`, `close-case`, `seal-bundle`).
+    pub action: String,
+    /// 执法证号 of the officers who performed it.
+    pub performer: Vec<String>,
+    /// Device that signed it.
+    pub instrument: DeviceId,
+    /// When.
+    pub time: DateTime<FixedOffset>,
+    /// Where (the place of the check).
+    pub place: String,
+    /// What it acted on: the evidence SHA-256, or the record digest.
+    pub object: String,
+    /// The record that states it.
+    pub record_seq: u64,
+}
+
 /// `data/case.json`: for people and tools; the signed records are the truth.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseFile {
@@ -73,6 +120,8 @@ pub struct CaseFile {
     pub case_id: Uuid,
     /// 案号.
     pub case_no: String,
+    /// Bundle id (from the sealing record).
+    pub bundle_id: Uuid,
     /// Device that recorded the case.
     pub device: DeviceId,
     /// Its public key.
@@ -81,12 +130,16 @@ pub struct CaseFile {
     pub opened: CaseOpened,
     /// When the case was closed.
     pub closed_at: DateTime<FixedOffset>,
+    /// When the bundle was sealed.
+    pub sealed_at: DateTime<FixedOffset>,
     /// Officers (执法证号) on the records.
     pub officers: Vec<String>,
     /// Records in seq order.
     pub records: Vec<RecordEntry>,
     /// Evidence in record order.
     pub evidence: Vec<EvidenceEntry>,
+    /// Custody events in record order.
+    pub custody: Vec<CustodyEvent>,
 }
 
 /// `data/chain.json`: the device chain around the case.
@@ -100,17 +153,118 @@ pub struct ChainFile {
     pub links: Vec<Link>,
 }
 
-/// Everything needed to write a case bag.
+/// Where the bytes of one evidence file are in a disc set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetPart {
+    /// Disc number, from 1.
+    pub disc: u32,
+    /// Path on that disc.
+    pub path: String,
+    /// Offset of this part in the whole file.
+    pub offset: u64,
+    /// Part size.
+    pub size: u64,
+    /// SHA-256 of the part.
+    pub sha256: Digest,
+}
+
+/// One evidence file of a disc set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetItem {
+    /// SHA-256 of the whole file (as its record says).
+    pub sha256: Digest,
+    /// Whole size.
+    pub size: u64,
+    /// Its path in `case.json`.
+    pub path: String,
+    /// Its parts in order (one part when not split).
+    pub parts: Vec<SetPart>,
+}
+
+/// `data/set.json`: how a case too large for one disc is spread over several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetFile {
+    /// [`SET_FORMAT`].
+    pub format: String,
+    /// `Bag-Group-Identifier` of every disc of the set.
+    pub group: String,
+    /// Medium name.
+    pub medium: String,
+    /// Number of discs.
+    pub count: u32,
+    /// Every evidence file.
+    pub items: Vec<SetItem>,
+}
+
+/// Disc media and their capacities in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Medium {
+    /// CD-R, 737,280,000 B.
+    Cd,
+    /// DVD±R, 4,700,372,992 B.
+    Dvd,
+    /// DVD±R DL, 8,543,666,176 B.
+    DvdDl,
+    /// BD-R, 25,025,314,816 B.
+    Bd,
+    /// BD-R DL, 50,050,629,632 B.
+    BdDl,
+    /// Any other capacity (tests, odd media).
+    Custom(u64),
+}
+
+impl Medium {
+    /// Capacity in bytes.
+    pub fn capacity(self) -> u64 {
+        match self {
+            Medium::Cd => 737_280_000,
+            Medium::Dvd => 4_700_372_992,
+            Medium::DvdDl => 8_543_666_176,
+            Medium::Bd => 25_025_314_816,
+            Medium::BdDl => 50_050_629_632,
+            Medium::Custom(n) => n,
+        }
+    }
+
+    /// Name as given on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Medium::Cd => "cd",
+            Medium::Dvd => "dvd",
+            Medium::DvdDl => "dvd-dl",
+            Medium::Bd => "bd",
+            Medium::BdDl => "bd-dl",
+            Medium::Custom(_) => "custom",
+        }
+    }
+
+    /// Parses `cd`, `dvd`, `dvd-dl`, `bd`, `bd-dl`.
+    pub fn parse(s: &str) -> Option<Medium> {
+        Some(match s {
+            "cd" => Medium::Cd,
+            "dvd" => Medium::Dvd,
+            "dvd-dl" => Medium::DvdDl,
+            "bd" => Medium::Bd,
+            "bd-dl" => Medium::BdDl,
+            _ => return None,
+        })
+    }
+}
+
+/// Everything needed to write a case bundle.
 #[derive(Debug, Clone)]
 pub struct CaseExport {
     /// Device key.
     pub device_key: PublicKey,
-    /// The case's records (envelopes as stored), in seq order.
+    /// The case's records (envelopes as stored), in seq order, from the
+    /// opening record through the sealing record.
     pub records: Vec<Envelope>,
     /// Chain links from just before the first to the last case record.
     pub chain: ChainFile,
     /// Where each evidence blob can be read, by digest.
     pub blobs: BTreeMap<Digest, PathBuf>,
+    /// JPEG thumbnails of photos, by evidence digest.
+    pub thumbnails: BTreeMap<Digest, Vec<u8>>,
 }
 
 /// Why a case cannot be exported.
@@ -123,12 +277,25 @@ pub enum ExportError {
     /// A stored record is not readable.
     #[error("stored record is damaged: {0}")]
     Record(#[from] RecordError),
-    /// The case has no opening or no closing record.
+    /// The case has no opening, closing or sealing record.
     #[error("{0}")]
     Incomplete(String),
     /// A blob the records name is not in the store.
     #[error("evidence {0} is named by a record but is not in the local store")]
     BlobMissing(Digest),
+    /// The disc image cannot be laid out.
+    #[error("disc image: {0}")]
+    Iso(#[from] crate::iso::IsoError),
+    /// The chosen medium cannot hold even the case's metadata.
+    #[error("the {medium} medium ({capacity} bytes) cannot hold this case's metadata ({needed} bytes); choose a larger medium")]
+    MediumTooSmall {
+        /// Medium name.
+        medium: String,
+        /// Its capacity.
+        capacity: u64,
+        /// Bytes needed on every disc.
+        needed: u64,
+    },
 }
 
 fn extension_for(media_type: &str, original: &str) -> String {
@@ -150,110 +317,6 @@ fn extension_for(media_type: &str, original: &str) -> String {
         .unwrap_or_else(|| "bin".to_owned())
 }
 
-/// Writes the case bag for `export` into `out` (new or empty directory).
-/// `progress` receives byte counts as evidence is copied.
-pub fn write(
-    out: &Path,
-    export: &CaseExport,
-    mut progress: impl FnMut(u64),
-) -> Result<BagSummary, ExportError> {
-    let device = export.device_key.device_id();
-    let mut payloads = Vec::new();
-    for env in &export.records {
-        let v = record::open(env.clone(), &export.device_key)?;
-        let p: RecordPayload = serde_json::from_slice(&env.payload)
-            .map_err(|e| RecordError::BadPayload(e.to_string()))?;
-        payloads.push((v, p));
-    }
-    let opened = payloads.iter().find_map(|(_, p)| match &p.body {
-        RecordBody::CaseOpened(c) => Some(c.clone()),
-        _ => None,
-    });
-    let Some(opened) = opened else {
-        return Err(ExportError::Incomplete(
-            "the case has no opening record".into(),
-        ));
-    };
-    let Some(closed_at) = payloads.iter().find_map(|(_, p)| match &p.body {
-        RecordBody::CaseClosed(_) => Some(p.created_at),
-        _ => None,
-    }) else {
-        return Err(ExportError::Incomplete(format!(
-            "case {} is still open; only a closed case can be archived",
-            opened.case_no
-        )));
-    };
-
-    let mut w = BagWriter::create(out)?;
-    let mut records = Vec::new();
-    let mut evidence = Vec::new();
-    let mut officers = BTreeSet::new();
-    for (v, p) in &payloads {
-        let rel = format!("records/{:08}.dsse.json", p.seq);
-        w.add_bytes(&rel, &v.envelope.to_json())?;
-        officers.extend(p.officers.iter().cloned());
-        records.push(RecordEntry {
-            path: format!("data/{rel}"),
-            seq: p.seq,
-            kind: p.body.kind().to_owned(),
-            digest: v.digest,
-        });
-        if let RecordBody::EvidenceAdded(item) = &p.body {
-            let n = evidence.len() + 1;
-            let rel = format!(
-                "evidence/{n:03}-{}.{}",
-                item.sha256.short(12),
-                extension_for(&item.media_type, &item.original_name)
-            );
-            let src = export
-                .blobs
-                .get(&item.sha256)
-                .ok_or(ExportError::BlobMissing(item.sha256))?;
-            w.add_file(&rel, src, &item.sha256, &mut progress)?;
-            evidence.push(EvidenceEntry {
-                path: format!("data/{rel}"),
-                record_seq: p.seq,
-                item: item.clone(),
-            });
-        }
-    }
-    let case = CaseFile {
-        format: CASE_FORMAT.into(),
-        case_id: opened.case_id,
-        case_no: opened.case_no.clone(),
-        device,
-        device_key: export.device_key,
-        opened: opened.clone(),
-        closed_at,
-        officers: officers.into_iter().collect(),
-        records,
-        evidence,
-    };
-    w.add_bytes("case.json", &pretty_json(&case))?;
-    w.add_bytes("chain.json", &pretty_json(&export.chain))?;
-    w.add_bytes(
-        "device-key.txt",
-        format!("{}\n", export.device_key).as_bytes(),
-    )?;
-    let summary = w.finish(&[
-        ("Source-Organization", "fieldcase".into()),
-        ("Bagging-Date", closed_at.format("%Y-%m-%d").to_string()),
-        ("External-Identifier", opened.case_no.clone()),
-        (
-            "External-Description",
-            format!("Case {} recorded on device {device}", opened.case_no),
-        ),
-        (
-            "Bag-Software-Agent",
-            format!("fieldcase {}", env!("CARGO_PKG_VERSION")),
-        ),
-        ("Fieldcase-Case-Id", opened.case_id.to_string()),
-        ("Fieldcase-Device", device.to_string()),
-        ("Fieldcase-Closed-At", closed_at.to_rfc3339()),
-    ])?;
-    Ok(summary)
-}
-
 /// Pretty JSON with a final newline, for files people open.
 fn pretty_json<T: Serialize>(v: &T) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
@@ -261,8 +324,13 @@ fn pretty_json<T: Serialize>(v: &T) -> Vec<u8> {
     out
 }
 
+mod build;
+mod human;
+pub use build::{plan, Content, Disc, DiscFile};
+
 mod verify;
-pub use verify::{verify, Report, Signer};
+pub use build::{case_slug, new_bundle_id};
+pub use verify::{open_all, total_bytes, verify, verify_sources, DiscReport, Report, Signer};
 
 #[cfg(test)]
 mod tests {

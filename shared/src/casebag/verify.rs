@@ -1,21 +1,26 @@
-//! Verifying a case bag: fixity, record signatures, the device chain and
-//! evidence references, trusting only the keys given.
+//! Verifying case bundles — a folder, a disc image or a block device, or a
+//! whole disc set — trusting only the keys given. Every byte is read once:
+//! metadata files into memory, evidence streamed through SHA-256.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
-use std::io::Read;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
+use sha2::{Digest as _, Sha256};
 
-use super::{CaseFile, ChainFile, CASE_FILE, CHAIN_FILE, EVIDENCE_DIR, RECORDS_DIR};
-use crate::bag::{self, BagError, Category, Problem};
+use super::{
+    CaseFile, ChainFile, SetFile, CASE_FILE, CHAIN_FILE, EVIDENCE_DIR, KEY_FILE, MINISIGN_KEY_FILE,
+    RECORDS_DIR, SEAL_FILE, SET_FILE, THUMBS_DIR,
+};
+use crate::bag::{self, BagError, BagSource, Category, FileFacts, Problem, Problems, TAGMANIFEST};
 use crate::chain;
-use crate::envelope::{Envelope, EnvelopeError};
+use crate::envelope::{Envelope, EnvelopeError, MAX_ENVELOPE_BYTES};
 use crate::hash::Digest;
 use crate::keys::{DeviceId, PublicKey};
 use crate::record::{self, RecordBody, RecordError, RecordPayload, VerifiedRecord};
+use crate::seal::{Minisig, SealError, SealInfo};
 
 /// What a device signed in a verified bag.
 #[derive(Debug, Clone, Serialize)]
@@ -34,18 +39,35 @@ pub struct Signer {
     pub last_signed_at: Option<DateTime<FixedOffset>>,
 }
 
-/// The outcome of verifying a case bag.
+/// One path given to the verifier.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiscReport {
+    /// The path.
+    pub label: String,
+    /// `image` or `folder`.
+    pub kind: &'static str,
+    /// Position in a set (1 when alone).
+    pub index: u32,
+    /// Discs in the set (1 when alone).
+    pub count: u32,
+}
+
+/// The outcome of verifying a bundle.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     /// Every problem found.
     pub problems: Vec<Problem>,
     /// 案号 from the signed opening record, if found.
     pub case_no: Option<String>,
-    /// Who signed.
+    /// Who signed the records.
     pub signers: Vec<Signer>,
-    /// Payload files checked.
+    /// Who sealed the bundle and when (from a valid seal).
+    pub sealed: Option<SealInfo>,
+    /// What was given.
+    pub discs: Vec<DiscReport>,
+    /// Files checked.
     pub files_checked: usize,
-    /// Payload bytes hashed.
+    /// Bytes hashed.
     pub bytes_checked: u64,
 }
 
@@ -56,386 +78,333 @@ impl Report {
     }
 }
 
-fn read_json_file(root: &Path, rel: &str, max: u64) -> Result<Vec<u8>, String> {
-    let f = File::open(root.join(rel)).map_err(|e| e.to_string())?;
-    let mut buf = Vec::new();
-    f.take(max + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| e.to_string())?;
-    if buf.len() as u64 > max {
-        return Err(format!("larger than {max} bytes"));
+/// Largest metadata file kept in memory, and all of them together.
+const MAX_META_FILE: u64 = 64 << 20;
+const MAX_META_TOTAL: u64 = 256 << 20;
+
+fn is_meta(path: &str, size: u64) -> bool {
+    if path.starts_with(RECORDS_DIR) {
+        return size <= MAX_ENVELOPE_BYTES as u64;
     }
-    Ok(buf)
+    size <= MAX_META_FILE
+        && (bag::is_tag_file(path, size)
+            || [CASE_FILE, CHAIN_FILE, SET_FILE, KEY_FILE, MINISIGN_KEY_FILE].contains(&path))
 }
 
-/// Verifies a case bag at `root` trusting only `keys`. Reports every problem.
-/// Errs only when the path is not a bag at all (UNVERIFIABLE).
-pub fn verify(
-    root: &Path,
+fn content<'a>(files: &'a BTreeMap<String, FileFacts>, path: &str) -> Option<&'a [u8]> {
+    files
+        .get(path)
+        .filter(|f| f.complete())
+        .and_then(|f| f.content.as_deref())
+}
+
+fn info_field<'a>(info: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    info.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+fn bag_count(info: &[(String, String)]) -> Option<(u32, u32)> {
+    let v = info_field(info, "Bag-Count")?;
+    let (k, n) = v.split_once(" of ")?;
+    Some((k.trim().parse().ok()?, n.trim().parse().ok()?))
+}
+
+fn parse_info(files: &BTreeMap<String, FileFacts>) -> Vec<(String, String)> {
+    content(files, bag::BAG_INFO)
+        .map(|b| {
+            String::from_utf8_lossy(b)
+                .lines()
+                .filter_map(|l| l.split_once(": "))
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Opens every path given (folders, images, block devices).
+pub fn open_all(paths: &[&Path]) -> Result<Vec<BagSource>, BagError> {
+    paths.iter().map(|p| BagSource::open(p)).collect()
+}
+
+/// Bytes the verification will read (for a progress bar).
+pub fn total_bytes(sources: &[BagSource]) -> u64 {
+    sources
+        .iter()
+        .flat_map(|s| s.entries.iter().map(|e| e.1))
+        .sum()
+}
+
+/// Joint SHA-256 of a split file's parts, fed in order across discs.
+struct Joint {
+    parts: Vec<(u32, String)>,
+    next: usize,
+    current: Option<String>,
+    hasher: Sha256,
+    broken: bool,
+}
+
+/// Verifies a bundle from the opened sources (one per disc of a set, or a
+/// single folder or image), trusting only `keys`. Reports every problem.
+pub fn verify_sources(
+    mut sources: Vec<BagSource>,
     keys: &[PublicKey],
-    progress: impl FnMut(u64),
-) -> Result<Report, BagError> {
-    let check = bag::check(root, progress)?;
-    let mut problems = check.problems;
-    let files = check.files;
-    let by_device: BTreeMap<DeviceId, PublicKey> =
-        keys.iter().map(|k| (k.device_id(), *k)).collect();
+    mut progress: impl FnMut(u64),
+) -> Report {
+    // Pass 1: metadata into memory.
+    let budget = Cell::new(MAX_META_TOTAL);
+    let mut metas = Vec::new();
+    for s in sources.iter_mut() {
+        let m = s.read(
+            |p, n| {
+                let ok = is_meta(p, n) && n <= budget.get();
+                if ok {
+                    budget.set(budget.get() - n);
+                }
+                ok
+            },
+            true,
+            |_, _| {},
+            &mut progress,
+        );
+        metas.push(m);
+    }
+    let mut order: Vec<usize> = (0..sources.len()).collect();
+    order.sort_by_key(|&i| bag_count(&parse_info(&metas[i])).map(|c| c.0).unwrap_or(0));
+    let set: Option<SetFile> = order
+        .iter()
+        .find_map(|&i| content(&metas[i], SET_FILE).and_then(|b| serde_json::from_slice(b).ok()));
 
-    // case.json (unsigned summary; used to find files, cross-checked below).
-    let case: Option<CaseFile> = match read_json_file(root, CASE_FILE, 16 << 20) {
-        Ok(b) => match serde_json::from_slice(&b) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                problems.add(
-                    CASE_FILE,
-                    Category::BadLayout,
-                    "a fieldcase case summary",
-                    e.to_string(),
-                );
-                None
-            }
-        },
-        Err(e) => {
-            problems.add(CASE_FILE, Category::Missing, "case summary", e);
-            None
-        }
-    };
-
-    // Records.
-    let mut verified: BTreeMap<u64, (String, VerifiedRecord)> = BTreeMap::new();
-    let mut signers: BTreeMap<DeviceId, Signer> = BTreeMap::new();
-    let mut case_no = None;
-    let mut closing_list: Vec<Digest> = Vec::new();
-    for path in files.keys().filter(|p| p.starts_with(RECORDS_DIR)) {
-        let name = &path[RECORDS_DIR.len()..];
-        let file_seq = name
-            .strip_suffix(".dsse.json")
-            .and_then(|s| s.parse::<u64>().ok());
-        let bytes = match read_json_file(root, path, crate::envelope::MAX_ENVELOPE_BYTES as u64) {
-            Ok(b) => b,
-            Err(e) => {
-                problems.add(path.clone(), Category::BadLayout, "a signed record", e);
-                continue;
-            }
-        };
-        let env = match Envelope::from_json(&bytes) {
-            Ok(e) => e,
-            Err(e) => {
-                problems.add(
-                    path.clone(),
-                    Category::BadLayout,
-                    "a signed record (DSSE JSON)",
-                    e.to_string(),
-                );
-                continue;
-            }
-        };
-        let claimed = env
-            .keyid
-            .parse::<DeviceId>()
-            .ok()
-            .or_else(|| record::parse_header(&env.payload).ok().map(|h| h.device));
-        let Some(key) = claimed.and_then(|d| by_device.get(&d)) else {
-            let given: Vec<String> = keys.iter().map(|k| k.device_id().to_string()).collect();
-            problems.add(
-                path.clone(),
-                Category::UnknownKey,
-                format!("a record of device {}", given.join(" or ")),
-                format!("signed for device {}", env.keyid),
+    // Pass 2: everything else, streaming; split files hashed across discs.
+    let mut joints: BTreeMap<Digest, Joint> = BTreeMap::new();
+    if let Some(s) = &set {
+        for it in s.items.iter().filter(|it| it.parts.len() > 1) {
+            joints.insert(
+                it.sha256,
+                Joint {
+                    parts: it.parts.iter().map(|p| (p.disc, p.path.clone())).collect(),
+                    next: 0,
+                    current: None,
+                    hasher: Sha256::new(),
+                    broken: false,
+                },
             );
-            continue;
-        };
-        let v = match record::open(env, key) {
-            Ok(v) => v,
-            Err(RecordError::Envelope(EnvelopeError::BadSignature(_))) => {
-                problems.add(
-                    path.clone(),
-                    Category::SignatureInvalid,
-                    format!("a valid signature by {key}"),
-                    "signature does not verify",
-                );
-                continue;
-            }
-            Err(e) => {
-                problems.add(
-                    path.clone(),
-                    Category::BadLayout,
-                    "a valid record",
-                    e.to_string(),
-                );
-                continue;
-            }
-        };
-        let seq = v.header.seq;
-        if file_seq != Some(seq) {
-            problems.add(
-                path.clone(),
-                Category::ChainBreak,
-                format!("file named for seq {seq}"),
-                format!("file name {name}"),
-            );
-        }
-        let s = signers.entry(v.header.device).or_insert(Signer {
-            device: v.header.device,
-            key: *key,
-            records: 0,
-            first_seq: seq,
-            last_seq: seq,
-            last_signed_at: None,
-        });
-        s.records += 1;
-        s.first_seq = s.first_seq.min(seq);
-        if seq >= s.last_seq {
-            s.last_seq = seq;
-            s.last_signed_at = Some(v.header.created_at);
-        }
-        if let Ok(p) = serde_json::from_slice::<RecordPayload>(&v.envelope.payload) {
-            match p.body {
-                RecordBody::CaseOpened(c) => case_no = Some(c.case_no),
-                RecordBody::CaseClosed(c) => closing_list = c.records,
-                RecordBody::EvidenceAdded(_) => {}
-            }
-        }
-        match verified.get(&seq) {
-            Some((other, o)) if o.digest != v.digest => {
-                problems.add(
-                    path.clone(),
-                    Category::Fork,
-                    format!("one record at seq {seq} ({other})"),
-                    format!("a different record {}", v.digest),
-                );
-            }
-            Some(_) => {}
-            None => {
-                verified.insert(seq, (path.clone(), v));
-            }
         }
     }
-    if signers.len() > 1 {
+    let part_of: BTreeMap<(u32, String), Digest> = set
+        .iter()
+        .flat_map(|s| s.items.iter())
+        .filter(|it| it.parts.len() > 1)
+        .flat_map(|it| {
+            it.parts
+                .iter()
+                .map(move |p| ((p.disc, p.path.clone()), it.sha256))
+        })
+        .collect();
+    let mut all_files = vec![BTreeMap::new(); sources.len()];
+    for &i in &order {
+        let disc = bag_count(&parse_info(&metas[i])).map(|c| c.0).unwrap_or(1);
+        let kept: BTreeSet<String> = metas[i].keys().cloned().collect();
+        let rest = sources[i].read(
+            |p, _| !kept.contains(p),
+            false,
+            |p, chunk| {
+                let Some(item) = part_of.get(&(disc, p.to_owned())) else {
+                    return;
+                };
+                let Some(j) = joints.get_mut(item) else {
+                    return;
+                };
+                if j.current.as_deref() != Some(p) {
+                    if j.parts.get(j.next) == Some(&(disc, p.to_owned())) {
+                        j.next += 1;
+                        j.current = Some(p.to_owned());
+                    } else {
+                        j.broken = true;
+                    }
+                }
+                if !j.broken {
+                    j.hasher.update(chunk);
+                }
+            },
+            &mut progress,
+        );
+        let mut files = std::mem::take(&mut metas[i]);
+        files.extend(rest);
+        all_files[i] = files;
+    }
+
+    // Per disc.
+    let multi = sources.len() > 1 || set.is_some();
+    let mut problems = Problems::default();
+    let mut case_no = None;
+    let mut signers: BTreeMap<DeviceId, Signer> = BTreeMap::new();
+    let mut sealed = None;
+    let mut discs = Vec::new();
+    let mut groups = BTreeMap::new();
+    let mut set_digests = BTreeSet::new();
+    let (mut files_checked, mut bytes_checked) = (0usize, 0u64);
+    for &i in &order {
+        let files = &all_files[i];
+        files_checked += files.len();
+        bytes_checked += files.values().map(|f| f.size).sum::<u64>();
+        let info = parse_info(files);
+        let (index, count) = bag_count(&info).unwrap_or((1, 1));
+        let outcome = check_disc(
+            files,
+            sources[i].problems.clone(),
+            keys,
+            set.as_ref(),
+            index,
+        );
+        let prefix = if multi {
+            format!("[disc {index}/{count}] ")
+        } else {
+            String::new()
+        };
+        for p in outcome.problems.into_vec() {
+            problems.add(
+                format!("{prefix}{}", p.path),
+                p.category,
+                p.expected,
+                p.found,
+            );
+        }
+        case_no = case_no.or(outcome.case_no);
+        for s in outcome.signers {
+            signers.entry(s.device).or_insert(s);
+        }
+        sealed = sealed.or(outcome.sealed);
+        if let Some(d) = files.get(SET_FILE).filter(|f| f.complete()) {
+            set_digests.insert(d.digest);
+        }
+        let group = info_field(&info, "Bag-Group-Identifier")
+            .unwrap_or("")
+            .to_owned();
+        groups
+            .entry(group)
+            .or_insert_with(Vec::new)
+            .push((index, count, sources[i].label.clone()));
+        discs.push(DiscReport {
+            label: sources[i].label.clone(),
+            kind: if sources[i].is_image() {
+                "image"
+            } else {
+                "folder"
+            },
+            index,
+            count,
+        });
+    }
+
+    // The set as a whole.
+    if groups.len() > 1 {
         problems.add(
-            RECORDS_DIR,
+            "(set)",
             Category::BadLayout,
-            "records of one device",
-            format!("{} devices", signers.len()),
+            "discs of one bundle",
+            format!("{} different Bag-Group-Identifier values", groups.len()),
         );
     }
-
-    // Records listed in case.json must be present.
-    if let Some(c) = &case {
-        for r in &c.records {
-            if !files.contains_key(&r.path) && !problems.has(&r.path, Category::Missing) {
-                problems.add(
-                    r.path.clone(),
-                    Category::Missing,
-                    format!("record seq {} ({})", r.seq, r.digest),
-                    "no such file",
-                );
-            }
-        }
+    if set_digests.len() > 1 {
+        problems.add(
+            SET_FILE,
+            Category::Modified,
+            "the same set.json on every disc",
+            "differing copies",
+        );
     }
-
-    // Chain.
-    let chain_file: Option<ChainFile> = match read_json_file(root, CHAIN_FILE, 64 << 20) {
-        Ok(b) => serde_json::from_slice(&b)
-            .map_err(|e| {
+    if let Some(s) = &set {
+        let given: BTreeSet<u32> = discs.iter().map(|d| d.index).collect();
+        let mut seen = BTreeSet::new();
+        for d in &discs {
+            if !seen.insert(d.index) {
                 problems.add(
-                    CHAIN_FILE,
+                    format!("[disc {}/{}] {}", d.index, d.count, d.label),
                     Category::BadLayout,
-                    "chain links",
-                    e.to_string(),
-                )
-            })
-            .ok(),
-        Err(e) => {
-            problems.add(CHAIN_FILE, Category::Missing, "chain links", e);
-            None
-        }
-    };
-    let path_of_seq = |seq: u64| format!("{RECORDS_DIR}{seq:08}.dsse.json");
-    if let Some(cf) = &chain_file {
-        let mut h = cf.start.chain;
-        let mut listed = BTreeSet::new();
-        for (expect_seq, l) in (cf.start.seq + 1..).zip(cf.links.iter()) {
-            if l.seq != expect_seq {
-                problems.add(
-                    CHAIN_FILE,
-                    Category::ChainBreak,
-                    format!("link seq {expect_seq}"),
-                    format!("link seq {}", l.seq),
-                );
-                break;
-            }
-            listed.insert(l.seq);
-            let next = match verified.get(&l.seq) {
-                Some((path, v)) => {
-                    if v.header.prev != h {
-                        problems.add(
-                            path.clone(),
-                            Category::ChainBreak,
-                            format!("prev {h}"),
-                            format!("prev {}", v.header.prev),
-                        );
-                    }
-                    if v.digest != l.digest {
-                        problems.add(
-                            path.clone(),
-                            Category::ChainBreak,
-                            format!("record {} as linked", l.digest),
-                            format!("record {}", v.digest),
-                        );
-                    }
-                    v.chain
-                }
-                None => chain::link(&cf.device, l.seq, &h, &l.digest),
-            };
-            if next != l.chain {
-                problems.add(
-                    CHAIN_FILE,
-                    Category::ChainBreak,
-                    format!("h_{} = {next}", l.seq),
-                    format!("{}", l.chain),
-                );
-            }
-            h = next;
-        }
-        for (seq, (path, _)) in &verified {
-            if !listed.contains(seq) {
-                problems.add(
-                    path.clone(),
-                    Category::ChainBreak,
-                    "a record inside the listed chain",
-                    format!("seq {seq} not linked"),
+                    "each disc given once",
+                    "the same disc number given twice",
                 );
             }
         }
-        // Records the closing record names must be in the bag.
-        for d in &closing_list {
-            if !verified.values().any(|(_, v)| v.digest == *d) {
-                let p = cf
-                    .links
-                    .iter()
-                    .find(|l| l.digest == *d)
-                    .map(|l| path_of_seq(l.seq))
-                    .unwrap_or_else(|| format!("record {d}"));
+        for k in 1..=s.count {
+            if !given.contains(&k) {
                 problems.add(
-                    p,
+                    format!("[disc {k}/{}]", s.count),
                     Category::Missing,
-                    format!("record {d} named by the closing record"),
-                    "not in the bag",
+                    format!("disc {k} of {} of set {}", s.count, s.group),
+                    "not given",
                 );
             }
         }
-    } else {
-        // No chain file: at least adjacent records must link.
-        let mut prev: Option<&VerifiedRecord> = None;
-        for (path, v) in verified.values() {
-            if let Some(p) = prev {
-                if p.header.seq + 1 == v.header.seq && v.header.prev != p.chain {
+        for it in &s.items {
+            let absent: Vec<u32> = it
+                .parts
+                .iter()
+                .map(|p| p.disc)
+                .filter(|d| !given.contains(d))
+                .collect();
+            if !absent.is_empty() {
+                problems.add(
+                    it.path.clone(),
+                    Category::Missing,
+                    format!("{} ({} bytes)", it.sha256, it.size),
+                    format!(
+                        "on disc {}, not given",
+                        absent
+                            .iter()
+                            .map(|d| d.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+                continue;
+            }
+            if let Some(j) = joints.remove(&it.sha256) {
+                let found = Digest(j.hasher.finalize().into());
+                if j.broken || j.next != j.parts.len() {
                     problems.add(
-                        path.clone(),
-                        Category::ChainBreak,
-                        format!("prev {}", p.chain),
-                        format!("prev {}", v.header.prev),
+                        it.path.clone(),
+                        Category::Missing,
+                        "every part, in order",
+                        "parts missing or out of order",
+                    );
+                } else if found != it.sha256 {
+                    problems.add(
+                        it.path.clone(),
+                        Category::Modified,
+                        it.sha256.to_hex(),
+                        found.to_hex(),
                     );
                 }
             }
-            prev = Some(v);
         }
     }
-
-    // Evidence: every blob a record names must be present with its bytes.
-    let located: BTreeMap<Digest, String> = case
-        .as_ref()
-        .map(|c| {
-            c.evidence
-                .iter()
-                .map(|e| (e.item.sha256, e.path.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let by_hash: BTreeMap<Digest, &String> = files.iter().map(|(p, (d, _))| (*d, p)).collect();
-    let mut referenced = BTreeSet::new();
-    for (_, v) in verified.values() {
-        for blob in &v.header.blobs {
-            if let Some(p) = by_hash.get(blob) {
-                referenced.insert((*p).clone());
-                continue;
-            }
-            match located.get(blob) {
-                Some(p) => {
-                    referenced.insert(p.clone());
-                    match files.get(p) {
-                        Some((got, _)) => {
-                            problems.add(p.clone(), Category::Modified, blob.to_hex(), got.to_hex())
-                        }
-                        None => problems.add(
-                            p.clone(),
-                            Category::Missing,
-                            blob.to_hex(),
-                            "no such file",
-                        ),
-                    }
-                }
-                None => problems.add(
-                    format!("evidence {blob}"),
-                    Category::Missing,
-                    format!("named by record seq {}", v.header.seq),
-                    "no file with these bytes",
-                ),
-            }
-        }
-    }
-    // An evidence file no verified record names is unexpected, unless the
-    // summary attributes it to a record that is itself missing or
-    // unverifiable (that problem is already reported).
-    let claimed_seq: BTreeMap<&str, u64> = case
-        .as_ref()
-        .map(|c| {
-            c.evidence
-                .iter()
-                .map(|e| (e.path.as_str(), e.record_seq))
-                .collect()
-        })
-        .unwrap_or_default();
-    for p in files.keys().filter(|p| p.starts_with(EVIDENCE_DIR)) {
-        if referenced.contains(p) || problems.has(p, Category::Modified) {
-            continue;
-        }
-        let explained = claimed_seq
-            .get(p.as_str())
-            .is_some_and(|seq| !verified.contains_key(seq));
-        if !explained {
-            problems.add(
-                p.clone(),
-                Category::Unexpected,
-                "evidence named by a signed record",
-                "a file no record names",
-            );
-        }
-    }
-
-    // The summary must agree with the signed records.
-    if let (Some(c), Some(no)) = (&case, &case_no) {
-        if &c.case_no != no {
-            problems.add(
-                CASE_FILE,
-                Category::Modified,
-                format!("case number {no}"),
-                format!("case number {}", c.case_no),
-            );
-        }
-    }
-    if verified.is_empty() && !problems.is_empty() {
-        // Nothing verified: problems already say why.
-    } else if verified.is_empty() {
-        problems.add(RECORDS_DIR, Category::Missing, "signed records", "none");
-    }
-
-    Ok(Report {
+    Report {
         problems: problems.into_vec(),
         case_no,
         signers: signers.into_values().collect(),
-        files_checked: files.len(),
-        bytes_checked: files.values().map(|(_, n)| n).sum(),
-    })
+        sealed,
+        discs,
+        files_checked,
+        bytes_checked,
+    }
 }
+
+/// Verifies the bundle at `paths` (see [`verify_sources`]). Errs only when
+/// a path is neither a bag folder nor a disc image (UNVERIFIABLE).
+pub fn verify(
+    paths: &[&Path],
+    keys: &[PublicKey],
+    progress: impl FnMut(u64),
+) -> Result<Report, BagError> {
+    Ok(verify_sources(open_all(paths)?, keys, progress))
+}
+
+struct DiscOutcome {
+    problems: Problems,
+    case_no: Option<String>,
+    signers: Vec<Signer>,
+    sealed: Option<SealInfo>,
+}
+
+mod disc;
+use disc::check_disc;

@@ -306,14 +306,15 @@ impl IsoTree {
     }
 
     /// Reads every file's bytes once, in on-disc order, passing each chunk
-    /// to `visit(index, chunk)`. Bytes past the end of the image are
+    /// to `visit(index, chunk)`; only files `select(index)` accepts. Bytes past the end of the image are
     /// simply absent: `visit` sees fewer bytes than the file's size.
     pub fn read_files<R: Read + Seek>(
         &self,
         r: &mut R,
+        select: impl Fn(usize) -> bool,
         mut visit: impl FnMut(usize, &[u8]),
     ) -> io::Result<()> {
-        let mut order: Vec<usize> = (0..self.files.len()).collect();
+        let mut order: Vec<usize> = (0..self.files.len()).filter(|&i| select(i)).collect();
         order.sort_by_key(|&i| self.files[i].extents.first().map(|e| e.0).unwrap_or(0));
         let mut buf = vec![0u8; crate::hash::STREAM_BUFFER];
         for i in order {

@@ -68,8 +68,12 @@ fn round_trip_names_sizes_bytes() {
         .collect();
     assert_eq!(got, want);
     let mut bytes = vec![Vec::new(); tree.files.len()];
-    tree.read_files(&mut r, |i, chunk| bytes[i].extend_from_slice(chunk))
-        .unwrap();
+    tree.read_files(
+        &mut r,
+        |_| true,
+        |i, chunk| bytes[i].extend_from_slice(chunk),
+    )
+    .unwrap();
     for (e, b) in tree.files.iter().zip(&bytes) {
         assert_eq!(b, &content(&e.path, e.size()), "{}", e.path);
     }
@@ -127,7 +131,7 @@ fn truncated_image_reads_what_is_there() {
     let tree = IsoTree::read(&mut r).unwrap();
     assert!(tree.image_bytes < tree.volume_bytes);
     let mut n = [0u64; 2];
-    tree.read_files(&mut r, |i, c| n[i] += c.len() as u64)
+    tree.read_files(&mut r, |_| true, |i, c| n[i] += c.len() as u64)
         .unwrap();
     assert_eq!(n[0], 10_000);
     assert!(n[1] < 10_000);
@@ -231,7 +235,7 @@ proptest! {
         }
         let mut r = Cursor::new(&img);
         if let Ok(tree) = IsoTree::read(&mut r) {
-            let _ = tree.read_files(&mut r, |_, _| {});
+            let _ = tree.read_files(&mut r, |_| true, |_, _| {});
         }
     }
 

@@ -1,0 +1,256 @@
+//! Archiving a closed case: sealing it (a `case_sealed` record), writing
+//! the sealed bundle as a folder or as disc images, and recording each
+//! image's hash and size in a `disc_recorded` record.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use fieldcase_shared::casebag::{self, CaseExport, ChainFile, Disc, Medium};
+use fieldcase_shared::chain::Head;
+use fieldcase_shared::hash::Digest;
+use fieldcase_shared::model::{CaseSealed, DiscImage, DiscRecorded};
+use fieldcase_shared::record::{self, RecordBody, RecordPayload};
+use image::ImageDecoder;
+
+use crate::core::{AppError, Terminal};
+use crate::store::StoredRecord;
+
+/// Longest side of a thumbnail in pixels.
+const THUMB_PX: u32 = 256;
+
+/// One disc image written.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WrittenDisc {
+    /// Image file.
+    pub path: PathBuf,
+    /// Position in the set.
+    pub index: u32,
+    /// Discs in the set.
+    pub count: u32,
+    /// SHA-256 of the image.
+    pub sha256: Digest,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+fn body(r: &StoredRecord) -> Option<RecordBody> {
+    serde_json::from_slice::<RecordPayload>(&r.envelope.payload)
+        .ok()
+        .map(|p| p.body)
+}
+
+/// A JPEG thumbnail of an image file, upright (EXIF orientation applied);
+/// `None` for anything that does not decode as an image.
+pub fn thumbnail(path: &Path) -> Option<Vec<u8>> {
+    let reader = image::ImageReader::open(path)
+        .ok()?
+        .with_guessed_format()
+        .ok()?;
+    let mut decoder = reader.into_decoder().ok()?;
+    let orientation = decoder.orientation().ok()?;
+    let mut img = image::DynamicImage::from_decoder(decoder).ok()?;
+    img.apply_orientation(orientation);
+    let small = img.thumbnail(THUMB_PX, THUMB_PX).to_rgb8();
+    let mut out = Cursor::new(Vec::new());
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+        .encode_image(&small)
+        .ok()?;
+    Some(out.into_inner())
+}
+
+impl Terminal {
+    /// Seals a closed case unless its latest seal still covers every record
+    /// of the case; returns the records of the bundle (through the seal).
+    fn sealed_records(&mut self, case: &str) -> Result<Vec<StoredRecord>, AppError> {
+        let row = self
+            .store
+            .find_case(case)?
+            .ok_or_else(|| AppError::NoCase(case.to_owned()))?;
+        if row.status != "closed" {
+            return Err(AppError::NotClosed(row.case_no));
+        }
+        let records = self.store.case_records(&row.case_id)?;
+        let content: Vec<&StoredRecord> = records
+            .iter()
+            .filter(|r| !matches!(body(r), Some(RecordBody::DiscRecorded(_))))
+            .collect();
+        if let Some(last) = content.last() {
+            if matches!(body(last), Some(RecordBody::CaseSealed(_))) {
+                let upto = last.seq;
+                return Ok(records.into_iter().filter(|r| r.seq <= upto).collect());
+            }
+        }
+        // The seal is made in the name of the officers who closed the case.
+        let officers = content
+            .iter()
+            .rev()
+            .find_map(|r| {
+                serde_json::from_slice::<RecordPayload>(&r.envelope.payload)
+                    .ok()
+                    .filter(|p| matches!(p.body, RecordBody::CaseClosed(_)))
+                    .map(|p| p.officers)
+            })
+            .unwrap_or_default();
+        let case_id = row
+            .case_id
+            .parse()
+            .map_err(|_| AppError::NoCase(row.case_id.clone()))?;
+        let digests: Vec<Digest> = content
+            .iter()
+            .filter(|r| !matches!(body(r), Some(RecordBody::CaseSealed(_))))
+            .map(|r| r.digest)
+            .collect();
+        self.store.append(&self.key, officers, Self::now(), |_| {
+            Ok(RecordBody::CaseSealed(CaseSealed {
+                case_id,
+                case_no: row.case_no.clone(),
+                bundle_id: casebag::new_bundle_id(),
+                records: digests,
+            }))
+        })?;
+        let records = self.store.case_records(&row.case_id)?;
+        let upto = records
+            .iter()
+            .rev()
+            .find(|r| matches!(body(r), Some(RecordBody::CaseSealed(_))))
+            .map(|r| r.seq)
+            .unwrap_or(u64::MAX);
+        Ok(records.into_iter().filter(|r| r.seq <= upto).collect())
+    }
+
+    /// Plans the sealed bundle of a closed case (sealing it first if
+    /// needed). `medium` `None`: one folder bag without a size limit.
+    pub fn plan_bundle(
+        &mut self,
+        case: &str,
+        medium: Option<Medium>,
+        progress: impl FnMut(u64),
+    ) -> Result<Vec<Disc>, AppError> {
+        let records = self.sealed_records(case)?;
+        let (Some(first), Some(last)) = (records.first(), records.last()) else {
+            return Err(AppError::NoCase(case.to_owned()));
+        };
+        let device = self.device_id();
+        let start = Head {
+            seq: first.seq - 1,
+            chain: self.store.chain_at(&device, first.seq - 1)?,
+        };
+        let links = self.store.links(first.seq, last.seq)?;
+        let mut blobs = BTreeMap::new();
+        let mut thumbnails = BTreeMap::new();
+        for r in &records {
+            if let Some(RecordBody::EvidenceAdded(e)) = body(r) {
+                if let Some(p) = self.store.blob_path(&e.sha256) {
+                    if e.media_type.starts_with("image/") {
+                        if let Some(t) = thumbnail(&p) {
+                            thumbnails.insert(e.sha256, t);
+                        }
+                    }
+                    blobs.insert(e.sha256, p);
+                }
+            }
+        }
+        let export = CaseExport {
+            device_key: self.public_key(),
+            records: records.into_iter().map(|r| r.envelope).collect(),
+            chain: ChainFile {
+                device,
+                start,
+                links,
+            },
+            blobs,
+            thumbnails,
+        };
+        Ok(casebag::plan(&export, &self.key, medium, progress)?)
+    }
+
+    /// Writes a closed case's sealed bundle as a BagIt folder `out` (new
+    /// or empty). Returns the disc plan written.
+    pub fn export_bag(
+        &mut self,
+        case: &str,
+        out: &Path,
+        mut progress: impl FnMut(u64),
+    ) -> Result<Disc, AppError> {
+        let mut discs = self.plan_bundle(case, None, &mut progress)?;
+        let disc = discs.remove(0);
+        disc.write_dir(out, progress)?;
+        Ok(disc)
+    }
+
+    /// Builds the disc images of a closed case into `out_dir` and records
+    /// their hashes and sizes in a signed `disc_recorded` record (once per
+    /// distinct set of images).
+    pub fn build_discs(
+        &mut self,
+        case: &str,
+        medium: Medium,
+        out_dir: &Path,
+        mut progress: impl FnMut(u64),
+    ) -> Result<Vec<WrittenDisc>, AppError> {
+        let discs = self.plan_bundle(case, Some(medium), &mut progress)?;
+        fs::create_dir_all(out_dir).map_err(|source| AppError::Output {
+            path: out_dir.to_owned(),
+            source,
+        })?;
+        let mut written = Vec::new();
+        for d in &discs {
+            let path = out_dir.join(d.file_name());
+            if path.exists() {
+                return Err(AppError::Output {
+                    path,
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::AlreadyExists,
+                        "already exists; choose another --out folder or remove it",
+                    ),
+                });
+            }
+            let (sha256, size) = d.write_iso(&path, &mut progress)?;
+            written.push(WrittenDisc {
+                path,
+                index: d.index,
+                count: d.count,
+                sha256,
+                size,
+            });
+        }
+        let row = self
+            .store
+            .find_case(case)?
+            .ok_or_else(|| AppError::NoCase(case.to_owned()))?;
+        let bundle_id = discs[0].seal.bundle;
+        let images: Vec<DiscImage> = written
+            .iter()
+            .map(|w| DiscImage {
+                index: w.index,
+                sha256: w.sha256,
+                size: w.size,
+            })
+            .collect();
+        let already = self.store.case_records(&row.case_id)?.iter().any(|r| {
+            matches!(body(r), Some(RecordBody::DiscRecorded(d))
+                if d.bundle_id == bundle_id && d.medium == medium.name() && d.discs == images)
+        });
+        if !already {
+            let case_id = row
+                .case_id
+                .parse()
+                .map_err(|_| AppError::NoCase(row.case_id.clone()))?;
+            let officers =
+                record::parse_header(&self.store.case_records(&row.case_id)?[0].envelope.payload)
+                    .map(|h| h.officers)
+                    .unwrap_or_default();
+            self.store.append(&self.key, officers, Self::now(), |_| {
+                Ok(RecordBody::DiscRecorded(DiscRecorded {
+                    case_id,
+                    bundle_id,
+                    medium: medium.name().into(),
+                    discs: images,
+                }))
+            })?;
+        }
+        Ok(written)
+    }
+}

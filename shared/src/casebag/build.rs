@@ -1,0 +1,712 @@
+//! Planning and writing a sealed case bundle: every file's bytes and hash
+//! are decided before anything is written, so a folder and a disc image of
+//! the same case hold the same files, and two builds give the same bytes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset};
+use sha2::{Digest as _, Sha256};
+use uuid::Uuid;
+
+use super::human;
+use super::{
+    extension_for, pretty_json, CaseExport, CaseFile, CustodyEvent, EvidenceEntry, ExportError,
+    Medium, RecordEntry, SetFile, SetItem, SetPart, CASE_FILE, CASE_FORMAT, CHAIN_FILE, INDEX_FILE,
+    KEY_FILE, MINISIGN_KEY_FILE, README_FILE, SEAL_FILE, SET_FILE, SET_FORMAT,
+};
+use crate::bag::{self, BagError, BAGIT, BAGIT_TXT, BAG_INFO, MANIFEST, TAGMANIFEST};
+use crate::hash::{sha256, Digest, STREAM_BUFFER};
+use crate::iso::{self, IsoFile, IsoLayout, VolumeInfo, SECTOR};
+use crate::keys::DeviceKey;
+use crate::record::{self, RecordBody, RecordError, RecordPayload};
+use crate::seal::{minisign_public_key, minisign_public_key_file, Minisig, SealInfo};
+
+/// Where a file's bytes come from.
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// Bytes made by the planner.
+    Bytes(Arc<Vec<u8>>),
+    /// A range of an evidence blob in the store.
+    Blob {
+        /// Blob file.
+        path: PathBuf,
+        /// Offset of the range.
+        offset: u64,
+    },
+}
+
+/// One file of a disc.
+#[derive(Debug, Clone)]
+pub struct DiscFile {
+    /// Path in the bag.
+    pub path: String,
+    /// Size.
+    pub size: u64,
+    /// SHA-256 of the bytes.
+    pub sha256: Digest,
+    /// Where they come from.
+    pub content: Content,
+}
+
+/// One disc of a bundle: a complete, sealed bag.
+#[derive(Debug, Clone)]
+pub struct Disc {
+    /// Position in the set, from 1.
+    pub index: u32,
+    /// Discs in the set.
+    pub count: u32,
+    /// What the seal says.
+    pub seal: SealInfo,
+    /// Every file, sorted by path.
+    pub files: Vec<DiscFile>,
+}
+
+/// Free space kept per disc for tag files that grow with the evidence list.
+const SLACK_BASE: u64 = 256 * 1024;
+const SLACK_PER_FILE: u64 = 4096;
+/// Smallest part a split file leaves on a disc.
+const MIN_PART: u64 = 1024 * 1024;
+
+fn bytes_file(path: impl Into<String>, bytes: Vec<u8>) -> DiscFile {
+    DiscFile {
+        path: path.into(),
+        size: bytes.len() as u64,
+        sha256: sha256(&bytes),
+        content: Content::Bytes(Arc::new(bytes)),
+    }
+}
+
+/// Digits of the case number joined by `-` (`乌交执〔2026〕00001号` →
+/// `2026-00001`), for ASCII file and volume names.
+pub fn case_slug(case_no: &str) -> String {
+    let groups: Vec<String> = case_no
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|g| !g.is_empty())
+        .map(|g| g.to_ascii_lowercase())
+        .collect();
+    if groups.is_empty() {
+        "case".into()
+    } else {
+        groups.join("-")
+    }
+}
+
+struct Planned {
+    seal: SealInfo,
+    closed_at: DateTime<FixedOffset>,
+    fixed: Vec<DiscFile>,
+    evidence: Vec<(EvidenceEntry, PathBuf)>,
+    case: CaseFile,
+}
+
+fn gather(export: &CaseExport) -> Result<Planned, ExportError> {
+    let device = export.device_key.device_id();
+    let mut recs = Vec::new();
+    for env in &export.records {
+        let v = record::open(env.clone(), &export.device_key)?;
+        let p: RecordPayload = serde_json::from_slice(&env.payload)
+            .map_err(|e| RecordError::BadPayload(e.to_string()))?;
+        recs.push((v, p));
+    }
+    let Some(opened) = recs.iter().find_map(|(_, p)| match &p.body {
+        RecordBody::CaseOpened(c) => Some(c.clone()),
+        _ => None,
+    }) else {
+        return Err(ExportError::Incomplete(
+            "the case has no opening record".into(),
+        ));
+    };
+    let Some(closed_at) = recs.iter().find_map(|(_, p)| match &p.body {
+        RecordBody::CaseClosed(_) => Some(p.created_at),
+        _ => None,
+    }) else {
+        return Err(ExportError::Incomplete(format!(
+            "case {} is still open; only a closed case can be archived",
+            opened.case_no
+        )));
+    };
+    let Some((seal_seq, bundle_id, sealed_at)) =
+        recs.iter().rev().find_map(|(_, p)| match &p.body {
+            RecordBody::CaseSealed(s) => Some((p.seq, s.bundle_id, p.created_at)),
+            _ => None,
+        })
+    else {
+        return Err(ExportError::Incomplete(format!(
+            "case {} has not been sealed yet",
+            opened.case_no
+        )));
+    };
+    recs.retain(|(_, p)| p.seq <= seal_seq);
+
+    let mut fixed = Vec::new();
+    let mut records = Vec::new();
+    let mut evidence = Vec::new();
+    let mut custody = Vec::new();
+    let mut officers = BTreeSet::new();
+    for (v, p) in &recs {
+        let path = format!("data/records/{:08}.dsse.json", p.seq);
+        fixed.push(bytes_file(path.clone(), v.envelope.to_json()));
+        officers.extend(p.officers.iter().cloned());
+        records.push(RecordEntry {
+            path,
+            seq: p.seq,
+            kind: p.body.kind().to_owned(),
+            digest: v.digest,
+        });
+        let (action, object) = match &p.body {
+            RecordBody::CaseOpened(c) => ("open-case", format!("case:{}", c.case_no)),
+            RecordBody::EvidenceAdded(e) => ("acquire-evidence", format!("sha256:{}", e.sha256)),
+            RecordBody::CaseClosed(c) => ("close-case", format!("case:{}", c.case_no)),
+            RecordBody::CaseSealed(s) => ("seal-bundle", format!("bundle:{}", s.bundle_id)),
+            RecordBody::DiscRecorded(d) => ("record-disc", format!("bundle:{}", d.bundle_id)),
+        };
+        custody.push(CustodyEvent {
+            action: action.into(),
+            performer: p.officers.clone(),
+            instrument: device,
+            time: p.created_at,
+            place: opened.place.clone(),
+            object,
+            record_seq: p.seq,
+        });
+        if let RecordBody::EvidenceAdded(item) = &p.body {
+            let n = evidence.len() + 1;
+            let stem = format!("{n:03}-{}", item.sha256.short(12));
+            let path = format!(
+                "data/evidence/{stem}.{}",
+                extension_for(&item.media_type, &item.original_name)
+            );
+            let thumbnail = export.thumbnails.get(&item.sha256).map(|jpeg| {
+                let t = format!("data/thumbs/{stem}.jpg");
+                fixed.push(bytes_file(t.clone(), jpeg.clone()));
+                t
+            });
+            let src = export
+                .blobs
+                .get(&item.sha256)
+                .ok_or(ExportError::BlobMissing(item.sha256))?;
+            evidence.push((
+                EvidenceEntry {
+                    path,
+                    record_seq: p.seq,
+                    thumbnail,
+                    item: item.clone(),
+                },
+                src.clone(),
+            ));
+        }
+    }
+    let case = CaseFile {
+        format: CASE_FORMAT.into(),
+        case_id: opened.case_id,
+        case_no: opened.case_no.clone(),
+        bundle_id,
+        device,
+        device_key: export.device_key,
+        opened: opened.clone(),
+        closed_at,
+        sealed_at,
+        officers: officers.into_iter().collect(),
+        records,
+        evidence: evidence.iter().map(|(e, _)| e.clone()).collect(),
+        custody,
+    };
+    fixed.push(bytes_file(CASE_FILE, pretty_json(&case)));
+    fixed.push(bytes_file(CHAIN_FILE, pretty_json(&export.chain)));
+    fixed.push(bytes_file(
+        KEY_FILE,
+        format!("{}\n", export.device_key).into_bytes(),
+    ));
+    fixed.push(bytes_file(
+        MINISIGN_KEY_FILE,
+        minisign_public_key_file(&export.device_key).into_bytes(),
+    ));
+    Ok(Planned {
+        seal: SealInfo {
+            case_no: opened.case_no,
+            bundle: bundle_id,
+            sealed_at,
+            signer: device,
+        },
+        closed_at,
+        fixed,
+        evidence,
+        case,
+    })
+}
+
+/// One piece of evidence on one disc.
+#[derive(Debug, Clone)]
+struct Placement {
+    item: usize,
+    /// 0 for a whole file, else the part number from 1.
+    part: u32,
+    offset: u64,
+    size: u64,
+}
+
+fn pack(sizes: &[u64], avail: u64) -> Vec<Vec<Placement>> {
+    let mut discs: Vec<Vec<Placement>> = vec![Vec::new()];
+    let mut free = avail;
+    let room = |n: u64| iso::sectors(n) * SECTOR;
+    for (item, &size) in sizes.iter().enumerate() {
+        let need = room(size) + SLACK_PER_FILE;
+        if need <= free {
+            if let Some(d) = discs.last_mut() {
+                d.push(Placement {
+                    item,
+                    part: 0,
+                    offset: 0,
+                    size,
+                });
+            }
+            free -= need;
+        } else if need <= avail {
+            discs.push(vec![Placement {
+                item,
+                part: 0,
+                offset: 0,
+                size,
+            }]);
+            free = avail - need;
+        } else {
+            let mut offset = 0;
+            let mut part = 1;
+            while offset < size {
+                if free < MIN_PART + SLACK_PER_FILE {
+                    discs.push(Vec::new());
+                    free = avail;
+                }
+                let fit = (free - SLACK_PER_FILE) / SECTOR * SECTOR;
+                let take = fit.min(size - offset);
+                if let Some(d) = discs.last_mut() {
+                    d.push(Placement {
+                        item,
+                        part,
+                        offset,
+                        size: take,
+                    });
+                }
+                free -= room(take) + SLACK_PER_FILE;
+                offset += take;
+                part += 1;
+            }
+        }
+    }
+    discs.retain(|d| !d.is_empty());
+    if discs.is_empty() {
+        discs.push(Vec::new());
+    }
+    discs
+}
+
+fn hash_range(
+    path: &Path,
+    offset: u64,
+    size: u64,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<Digest> {
+    let mut f = File::open(path)?;
+    f.seek(SeekFrom::Start(offset))?;
+    let (d, n) = crate::hash::sha256_reader(f.take(size), progress)?;
+    if n != size {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("{} is shorter than recorded", path.display()),
+        ));
+    }
+    Ok(d)
+}
+
+/// Plans the discs of a sealed case. `medium` `None` gives one bag with no
+/// size limit (a folder export). `progress` gets bytes hashed while
+/// planning (only files that must be split are read here).
+pub fn plan(
+    export: &CaseExport,
+    key: &DeviceKey,
+    medium: Option<Medium>,
+    mut progress: impl FnMut(u64),
+) -> Result<Vec<Disc>, ExportError> {
+    let g = gather(export)?;
+    let sizes: Vec<u64> = g.evidence.iter().map(|(e, _)| e.item.size).collect();
+    let mut discs_layout = vec![(0..sizes.len())
+        .map(|item| Placement {
+            item,
+            part: 0,
+            offset: 0,
+            size: sizes[item],
+        })
+        .collect::<Vec<_>>()];
+    let mut avail = u64::MAX;
+    if let Some(m) = medium {
+        let fixed: Vec<IsoFile> = g
+            .fixed
+            .iter()
+            .map(|f| IsoFile {
+                path: f.path.clone(),
+                size: f.size,
+            })
+            .collect();
+        let base = iso::plan(&fixed, &volume(&g.seal, 1, 1))?.image_bytes();
+        let needed = base + SLACK_BASE + SLACK_PER_FILE * (sizes.len() as u64 + 8) * 2;
+        if m.capacity() < needed + MIN_PART {
+            return Err(ExportError::MediumTooSmall {
+                medium: m.name().into(),
+                capacity: m.capacity(),
+                needed,
+            });
+        }
+        avail = m.capacity() - needed;
+    }
+    for _attempt in 0..4 {
+        if medium.is_some() {
+            discs_layout = pack(&sizes, avail);
+        }
+        let discs = assemble(&g, key, &discs_layout, medium, &mut progress)?;
+        let Some(m) = medium else { return Ok(discs) };
+        let mut worst = 0u64;
+        for d in &discs {
+            worst = worst.max(d.image_layout()?.image_bytes());
+        }
+        if worst <= m.capacity() {
+            return Ok(discs);
+        }
+        avail = avail.saturating_sub(worst - m.capacity() + SLACK_BASE);
+    }
+    Err(ExportError::MediumTooSmall {
+        medium: medium.map(|m| m.name()).unwrap_or("").into(),
+        capacity: medium.map(|m| m.capacity()).unwrap_or(0),
+        needed: 0,
+    })
+}
+
+fn part_path(base: &str, part: u32) -> String {
+    if part == 0 {
+        base.to_owned()
+    } else {
+        format!("{base}.{part:03}")
+    }
+}
+
+fn assemble(
+    g: &Planned,
+    key: &DeviceKey,
+    layout: &[Vec<Placement>],
+    medium: Option<Medium>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<Disc>, ExportError> {
+    let count = layout.len() as u32;
+    let group = format!(
+        "fieldcase:{}:{}",
+        g.seal.bundle,
+        medium.map(|m| m.name()).unwrap_or("folder")
+    );
+    // Evidence files per disc, with part hashes.
+    let mut per_disc: Vec<Vec<DiscFile>> = vec![Vec::new(); layout.len()];
+    let mut items: Vec<SetItem> = g
+        .evidence
+        .iter()
+        .map(|(e, _)| SetItem {
+            sha256: e.item.sha256,
+            size: e.item.size,
+            path: e.path.clone(),
+            parts: Vec::new(),
+        })
+        .collect();
+    for (k, disc) in layout.iter().enumerate() {
+        for p in disc {
+            let (entry, src) = &g.evidence[p.item];
+            let path = part_path(&entry.path, p.part);
+            let sha = if p.part == 0 {
+                entry.item.sha256
+            } else {
+                hash_range(src, p.offset, p.size, progress).map_err(|source| BagError::Io {
+                    path: src.clone(),
+                    source,
+                })?
+            };
+            items[p.item].parts.push(SetPart {
+                disc: k as u32 + 1,
+                path: path.clone(),
+                offset: p.offset,
+                size: p.size,
+                sha256: sha,
+            });
+            per_disc[k].push(DiscFile {
+                path,
+                size: p.size,
+                sha256: sha,
+                content: Content::Blob {
+                    path: src.clone(),
+                    offset: p.offset,
+                },
+            });
+        }
+    }
+    let set = (count > 1).then(|| SetFile {
+        format: SET_FORMAT.into(),
+        group: group.clone(),
+        medium: medium.map(|m| m.name()).unwrap_or("folder").into(),
+        count,
+        items: items.clone(),
+    });
+    let mut discs = Vec::new();
+    for (k, evidence) in per_disc.into_iter().enumerate() {
+        let index = k as u32 + 1;
+        let mut files: Vec<DiscFile> = g.fixed.clone();
+        if let Some(s) = &set {
+            files.push(bytes_file(SET_FILE, pretty_json(s)));
+        }
+        files.extend(evidence);
+        for f in &files {
+            if !f
+                .path
+                .strip_prefix("data/")
+                .is_some_and(|r| r.split('/').all(bag::valid_component))
+            {
+                return Err(BagError::BadName(f.path.clone()).into());
+            }
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let payload_bytes: u64 = files.iter().map(|f| f.size).sum();
+        let mut manifest = String::new();
+        for f in &files {
+            manifest.push_str(&format!("{}  {}\n", f.sha256, f.path));
+        }
+        let mut info: Vec<(&str, String)> = vec![
+            ("Source-Organization", "fieldcase".into()),
+            (
+                "Bagging-Date",
+                g.seal.sealed_at.format("%Y-%m-%d").to_string(),
+            ),
+            ("External-Identifier", g.seal.case_no.clone()),
+            (
+                "External-Description",
+                format!(
+                    "Case {} recorded on device {}",
+                    g.seal.case_no, g.seal.signer
+                ),
+            ),
+            (
+                "Bag-Software-Agent",
+                format!("fieldcase {}", env!("CARGO_PKG_VERSION")),
+            ),
+        ];
+        if count > 1 {
+            info.push(("Bag-Group-Identifier", group.clone()));
+            info.push(("Bag-Count", format!("{index} of {count}")));
+        }
+        info.extend([
+            ("Fieldcase-Case-Id", g.case.case_id.to_string()),
+            ("Fieldcase-Bundle-Id", g.seal.bundle.to_string()),
+            ("Fieldcase-Device", g.seal.signer.to_string()),
+            ("Fieldcase-Closed-At", g.closed_at.to_rfc3339()),
+            ("Fieldcase-Sealed-At", g.seal.sealed_at.to_rfc3339()),
+            ("Payload-Oxum", format!("{payload_bytes}.{}", files.len())),
+        ]);
+        let mut bag_info = String::new();
+        for (k, v) in &info {
+            bag_info.push_str(&format!("{k}: {}\n", v.replace(['\n', '\r'], " ")));
+        }
+        let on_disc: BTreeMap<&str, &str> = files
+            .iter()
+            .map(|f| (f.path.as_str(), f.path.as_str()))
+            .collect();
+        let readme = human::readme(&g.case, &g.seal, index, count);
+        let index_html = human::index_html(&g.case, &g.seal, index, count, set.as_ref(), &|p| {
+            on_disc.contains_key(p)
+        });
+        let tags = vec![
+            bytes_file(README_FILE, readme.into_bytes()),
+            bytes_file(BAG_INFO, bag_info.into_bytes()),
+            bytes_file(BAGIT, BAGIT_TXT.as_bytes().to_vec()),
+            bytes_file(INDEX_FILE, index_html.into_bytes()),
+            bytes_file(MANIFEST, manifest.into_bytes()),
+        ];
+        let mut tagmanifest = String::new();
+        let mut sorted: Vec<&DiscFile> = tags.iter().collect();
+        sorted.sort_by(|a, b| a.path.cmp(&b.path));
+        for t in sorted {
+            tagmanifest.push_str(&format!("{}  {}\n", t.sha256, t.path));
+        }
+        let pubkey = minisign_public_key(&key.public());
+        let seal = Minisig::sign(
+            key,
+            tagmanifest.as_bytes(),
+            &format!("fieldcase seal; check: minisign -Vm tagmanifest-sha256.txt -P {pubkey}"),
+            &g.seal.trusted_comment(),
+        );
+        files.extend(tags);
+        files.push(bytes_file(TAGMANIFEST, tagmanifest.into_bytes()));
+        files.push(bytes_file(SEAL_FILE, seal.to_text().into_bytes()));
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        discs.push(Disc {
+            index,
+            count,
+            seal: g.seal.clone(),
+            files,
+        });
+    }
+    Ok(discs)
+}
+
+fn volume(seal: &SealInfo, index: u32, count: u32) -> VolumeInfo {
+    let mut id = format!("FC_{}", case_slug(&seal.case_no));
+    if count > 1 {
+        id.push_str(&format!("_{index}OF{count}"));
+    }
+    VolumeInfo {
+        volume_id: id.chars().take(32).collect(),
+        joliet_volume_id: seal.case_no.clone(),
+        application: format!("FIELDCASE {}", env!("CARGO_PKG_VERSION")),
+        time: seal.sealed_at,
+    }
+}
+
+/// Writes everything the writer passes through into a SHA-256 too.
+struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+    n: u64,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let k = self.inner.write(buf)?;
+        self.hasher.update(&buf[..k]);
+        self.n += k as u64;
+        Ok(k)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl Disc {
+    /// The image's file name: `case-<digits of the case number>-disc<k>of<n>.iso`.
+    pub fn file_name(&self) -> String {
+        format!(
+            "case-{}-disc{}of{}.iso",
+            case_slug(&self.seal.case_no),
+            self.index,
+            self.count
+        )
+    }
+
+    /// Volume labels and time of this disc's image.
+    pub fn volume(&self) -> VolumeInfo {
+        volume(&self.seal, self.index, self.count)
+    }
+
+    /// The image layout (exact size before writing).
+    pub fn image_layout(&self) -> Result<IsoLayout, iso::IsoError> {
+        let files: Vec<IsoFile> = self
+            .files
+            .iter()
+            .map(|f| IsoFile {
+                path: f.path.clone(),
+                size: f.size,
+            })
+            .collect();
+        iso::plan(&files, &self.volume())
+    }
+
+    /// Total bytes of all files.
+    pub fn bytes(&self) -> u64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+
+    fn copy(
+        &self,
+        f: &DiscFile,
+        out: &mut dyn Write,
+        progress: &mut dyn FnMut(u64),
+    ) -> io::Result<()> {
+        match &f.content {
+            Content::Bytes(b) => out.write_all(b),
+            Content::Blob { path, offset } => {
+                let mut src = File::open(path)?;
+                src.seek(SeekFrom::Start(*offset))?;
+                let (found, n) = crate::hash::copy_hashing(src.take(f.size), out, progress)
+                    .map_err(|e| match e {
+                        crate::hash::CopyError::Read(e) | crate::hash::CopyError::Write(e) => e,
+                    })?;
+                if found != f.sha256 || n != f.size {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "evidence {} changed in the local store: expected SHA-256 {} ({} bytes), read {found} ({n} bytes)",
+                            path.display(), f.sha256, f.size
+                        ),
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes the bag into `out`, which must not exist or be empty.
+    pub fn write_dir(&self, out: &Path, mut progress: impl FnMut(u64)) -> Result<(), ExportError> {
+        let io_at = |p: &Path| {
+            let p = p.to_owned();
+            move |source| BagError::Io { path: p, source }
+        };
+        if out.exists() && fs::read_dir(out).map_err(io_at(out))?.next().is_some() {
+            return Err(BagError::NotEmpty(out.to_owned()).into());
+        }
+        for f in &self.files {
+            let path = out.join(&f.path);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).map_err(io_at(parent))?;
+            }
+            let mut w =
+                BufWriter::with_capacity(STREAM_BUFFER, File::create(&path).map_err(io_at(&path))?);
+            self.copy(f, &mut w, &mut progress).map_err(io_at(&path))?;
+            w.flush().map_err(io_at(&path))?;
+        }
+        Ok(())
+    }
+
+    /// Writes the disc image to `out` (through `out.part`, renamed when
+    /// complete and synced); returns its SHA-256 and size.
+    pub fn write_iso(
+        &self,
+        out: &Path,
+        mut progress: impl FnMut(u64),
+    ) -> Result<(Digest, u64), ExportError> {
+        let layout = self.image_layout()?;
+        let tmp = out.with_extension("iso.part");
+        let io_at = |p: &Path| {
+            let p = p.to_owned();
+            move |source| BagError::Io { path: p, source }
+        };
+        let file = File::create(&tmp).map_err(io_at(&tmp))?;
+        let mut w = HashingWriter {
+            inner: BufWriter::with_capacity(1 << 20, file),
+            hasher: Sha256::new(),
+            n: 0,
+        };
+        let result = iso::write_image(&layout, &mut w, |i, out| {
+            let f = &self.files[i];
+            debug_assert_eq!(f.path, layout.files()[i].path);
+            self.copy(f, out, &mut progress)
+        })
+        .and_then(|()| w.flush());
+        let synced = result.and_then(|()| w.inner.get_ref().sync_all());
+        if let Err(e) = synced {
+            let _ = fs::remove_file(&tmp);
+            return Err(io_at(out)(e).into());
+        }
+        fs::rename(&tmp, out).map_err(io_at(out))?;
+        Ok((Digest(w.hasher.finalize().into()), w.n))
+    }
+}
+
+/// A fresh bundle id for a new seal.
+pub fn new_bundle_id() -> Uuid {
+    Uuid::now_v7()
+}

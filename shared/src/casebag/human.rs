@@ -1,0 +1,292 @@
+//! The human side of a disc: `README.TXT` (Chinese and English) and an
+//! offline `index.html` that opens from the disc in any browser (no
+//! scripts, no network, everything inline or relative).
+
+use super::{CaseFile, SetFile, SEAL_FILE};
+use crate::model::Party;
+use crate::seal::{minisign_public_key, KeyId, SealInfo};
+
+fn disc_line_zh(index: u32, count: u32) -> String {
+    if count > 1 {
+        format!("本盘为全套 {count} 张光盘中的第 {index} 张；核验时请同时提供全部光盘。\n")
+    } else {
+        String::new()
+    }
+}
+
+fn disc_line_en(index: u32, count: u32) -> String {
+    if count > 1 {
+        format!("This is disc {index} of a set of {count}; verify the whole set together.\n")
+    } else {
+        String::new()
+    }
+}
+
+/// `README.TXT`: what the disc is and how to verify it, in Chinese and English.
+pub(super) fn readme(case: &CaseFile, seal: &SealInfo, index: u32, count: u32) -> String {
+    let key = case.device_key;
+    let mkey = minisign_public_key(&key);
+    let key_id = KeyId::of(&key);
+    let sealed = seal.sealed_at.to_rfc3339();
+    let no = &case.case_no;
+    let bundle = seal.bundle;
+    let device = case.device;
+    let (dzh, den) = (disc_line_zh(index, count), disc_line_en(index, count));
+    format!(
+        "\
+一案一盘 · 电子证据光盘
+========================
+
+案号：{no}
+封存时间：{sealed}
+归档包编号：{bundle}
+签名设备：{device}
+设备公钥：{key}
+minisign 公钥：{mkey}（密钥编号 {key_id}）
+{dzh}
+本光盘是一个 BagIt 1.0 归档包（RFC 8493）。data/ 目录下是原样保存的证据文件
+（data/evidence/）、设备签名的全部记录（data/records/）、设备记录链
+（data/chain.json）和案件摘要（data/case.json，含原始文件名和保管记录）。
+index.html 可在任何浏览器中离线打开，列出案件摘要和证据清单。
+
+核验方法（离线即可，不需要服务器）：
+请从本单位的设备密钥登记处取得上面的公钥并核对，不要只相信光盘上的公钥。
+
+1. 本系统核验程序（检查全部内容：校验值、封签、记录签名、记录链、证据）：
+     fieldcase-verify <光盘或镜像文件> --key {key}
+   结果第一行为 VALID（有效）、INVALID（无效，逐条列出问题）或 UNVERIFIABLE。
+2. 在光盘根目录逐一核对文件校验值：
+     sha256sum -c manifest-sha256.txt
+     sha256sum -c tagmanifest-sha256.txt
+3. BagIt 工具：
+     bagit.py --validate <光盘目录>
+4. 核对封签（tagmanifest-sha256.txt 由设备密钥签名）：
+     minisign -Vm tagmanifest-sha256.txt -P {mkey}
+
+Evidence disc (one case, one disc)
+==================================
+
+Case number: {no}
+Sealed at: {sealed}
+Bundle id: {bundle}
+Signing device: {device}
+Device public key: {key}
+minisign public key: {mkey} (key id {key_id})
+{den}
+This disc is a BagIt 1.0 bag (RFC 8493). Under data/ are the evidence files
+exactly as captured (data/evidence/), every record the device signed for the
+case (data/records/), the device's record chain (data/chain.json) and a case
+summary (data/case.json, with the original file names and custody events).
+index.html opens offline in any browser and lists the case and its evidence.
+
+How to verify (offline; no server needed). Take the public key from your
+agency's key register and compare it: do not trust a key found on the disc.
+
+1. Our verifier (checks everything: fixity, seal, record signatures, chain,
+   evidence):
+     fieldcase-verify <disc or image file> --key {key}
+   First line: VALID, INVALID (with one line per problem) or UNVERIFIABLE.
+2. At the disc root, check every file's hash:
+     sha256sum -c manifest-sha256.txt
+     sha256sum -c tagmanifest-sha256.txt
+3. BagIt tools:
+     bagit.py --validate <disc folder>
+4. Check the seal ({SEAL_FILE}, by the device key):
+     minisign -Vm tagmanifest-sha256.txt -P {mkey}
+"
+    )
+}
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Shows the first 6 and last 4 characters of an identity number.
+fn mask(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() <= 10 {
+        return id.to_owned();
+    }
+    let mut out: String = chars[..6].iter().collect();
+    out.extend(std::iter::repeat_n('*', chars.len() - 10));
+    out.extend(&chars[chars.len() - 4..]);
+    out
+}
+
+fn human_size(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// `index.html`: case summary and evidence list with thumbnails and hashes.
+pub(super) fn index_html(
+    case: &CaseFile,
+    seal: &SealInfo,
+    index: u32,
+    count: u32,
+    set: Option<&SetFile>,
+    on_disc: &dyn Fn(&str) -> bool,
+) -> String {
+    let o = &case.opened;
+    let party = match &o.party {
+        Party::Person { id_number, name } => format!("{} （身份证号 {}）", name, mask(id_number)),
+        Party::Organisation { uscc, name } => format!("{name} （统一社会信用代码 {uscc}）"),
+    };
+    let violation = o
+        .violation
+        .as_ref()
+        .map(|v| format!("{} — {}", v.title, v.basis))
+        .unwrap_or_else(|| "—".into());
+    let mut rows = String::new();
+    for (i, e) in case.evidence.iter().enumerate() {
+        let thumb = match &e.thumbnail {
+            Some(t) if on_disc(t) => format!("<img src=\"{}\" alt=\"\" width=\"96\">", esc(t)),
+            _ => String::new(),
+        };
+        let name = if on_disc(&e.path) {
+            format!(
+                "<a href=\"{0}\">{1}</a>",
+                esc(&e.path),
+                esc(&e.item.original_name)
+            )
+        } else {
+            let where_ = set
+                .and_then(|s| s.items.iter().find(|it| it.path == e.path))
+                .map(|it| {
+                    let discs: Vec<String> = it.parts.iter().map(|p| p.disc.to_string()).collect();
+                    format!(
+                        "（在第 {} 张光盘 / on disc {}）",
+                        discs.join("、"),
+                        discs.join(", ")
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "{}<br><small>{}</small>",
+                esc(&e.item.original_name),
+                esc(&where_)
+            )
+        };
+        let captured = e
+            .item
+            .captured_at
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_else(|| "—".into());
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td>{thumb}</td><td>{name}<br><small>{}</small></td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>\n",
+            i + 1,
+            esc(&e.path),
+            esc(&e.item.media_type),
+            human_size(e.item.size),
+            esc(&captured),
+            e.item.sha256,
+        ));
+    }
+    let mut custody = String::new();
+    for c in &case.custody {
+        custody.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>\n",
+            esc(&c.time.to_rfc3339()),
+            esc(&c.action),
+            esc(&c.performer.join("、")),
+            esc(&c.object),
+        ));
+    }
+    let set_line = if count > 1 {
+        format!("<p class=\"set\">第 {index} 张，共 {count} 张 · Disc {index} of {count}</p>")
+    } else {
+        String::new()
+    };
+    format!(
+        "<!DOCTYPE html>
+<html lang=\"zh-CN\">
+<head>
+<meta charset=\"utf-8\">
+<title>{no} · 电子证据光盘</title>
+<style>
+body {{ font-family: sans-serif; margin: 1.5em; color: #111; }}
+table {{ border-collapse: collapse; margin-bottom: 1.5em; }}
+td, th {{ border: 1px solid #999; padding: 4px 8px; vertical-align: top; text-align: left; }}
+code {{ font-size: 85%; word-break: break-all; }}
+.set {{ font-weight: bold; color: #a00; }}
+</style>
+</head>
+<body>
+<h1>{no}</h1>
+{set_line}
+<p>一案一盘 · Evidence disc — 封存时间 Sealed {sealed} · 归档包 Bundle <code>{bundle}</code></p>
+<h2>案件摘要 · Case</h2>
+<table>
+<tr><th>案号 Case number</th><td>{no}</td></tr>
+<tr><th>检查时间 Time</th><td>{occurred}</td></tr>
+<tr><th>地点 Place</th><td>{place}</td></tr>
+<tr><th>车辆 Vehicle</th><td>{plate}</td></tr>
+<tr><th>当事人 Party</th><td>{party}</td></tr>
+<tr><th>违法行为 Violation</th><td>{violation}</td></tr>
+<tr><th>执法人员 Officers</th><td>{officers}</td></tr>
+<tr><th>结案时间 Closed</th><td>{closed}</td></tr>
+<tr><th>签名设备 Device</th><td><code>{device}</code><br><code>{key}</code></td></tr>
+</table>
+<h2>证据清单 · Evidence ({n})</h2>
+<table>
+<tr><th>#</th><th>缩略图</th><th>原始文件名 Original name</th><th>类型 Type</th><th>大小 Size</th><th>拍摄时间 Captured</th><th>SHA-256</th></tr>
+{rows}</table>
+<h2>保管记录 · Custody</h2>
+<table>
+<tr><th>时间 Time</th><th>动作 Action</th><th>执行人 Performer</th><th>对象 Object</th></tr>
+{custody}</table>
+<p>核验方法见 README.TXT · How to verify: see README.TXT.</p>
+</body>
+</html>
+",
+        no = esc(&case.case_no),
+        sealed = esc(&seal.sealed_at.to_rfc3339()),
+        bundle = seal.bundle,
+        occurred = esc(&o.occurred_at.to_rfc3339()),
+        place = esc(&o.place),
+        plate = esc(&o.vehicle.plate),
+        party = esc(&party),
+        violation = esc(&violation),
+        officers = esc(&case.officers.join("、")),
+        closed = esc(&case.closed_at.to_rfc3339()),
+        device = case.device,
+        key = case.device_key,
+        n = case.evidence.len(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_masks() {
+        assert_eq!(
+            esc("<a href='x'>&</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"
+        );
+        assert_eq!(mask("650102199001011234"), "650102********1234");
+        assert_eq!(human_size(1536), "1.5 KiB");
+    }
+}

@@ -5,22 +5,12 @@
 use std::fs;
 use std::io::Write;
 use std::path::Path;
-use std::process::Command;
 
 use chrono::DateTime;
 use fieldcase_shared::iso::{plan, write_image, IsoFile, VolumeInfo};
 
-fn tool(name: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(name).args(args).output().unwrap_or_else(|e| {
-        panic!("{name} is needed for this test (scripts/test installs it): {e}")
-    });
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
+mod common;
+use common::tool;
 
 fn bytes_for(path: &str, size: usize) -> Vec<u8> {
     path.bytes().cycle().take(size).collect()
@@ -72,9 +62,6 @@ fn make(dir: &Path) -> std::path::PathBuf {
 #[test]
 fn xorriso_osirrox_and_isoinfo_read_our_images() {
     let dir = tempfile::tempdir().unwrap();
-    if let Ok(keep) = std::env::var("KEEP_ISO") {
-        let _ = fs::copy(make(dir.path()), keep);
-    }
     let img = make(dir.path());
     let img_s = img.to_str().unwrap();
 
@@ -112,19 +99,7 @@ fn xorriso_osirrox_and_isoinfo_read_our_images() {
         &["-indev", img_s, "-extract", "/", out.to_str().unwrap()],
     );
     assert!(ok, "{text}");
-    let mut found = Vec::new();
-    fn walk(root: &Path, d: &Path, found: &mut Vec<String>) {
-        for e in fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, found);
-            } else {
-                found.push(p.strip_prefix(root).unwrap().to_str().unwrap().to_owned());
-            }
-        }
-    }
-    walk(&out, &out, &mut found);
-    found.sort();
+    let found = common::tree(&out);
     let mut want: Vec<String> = FILES.iter().map(|(p, _)| (*p).to_owned()).collect();
     want.sort();
     assert_eq!(found, want);

@@ -409,6 +409,9 @@ fn dir_record(id: &[u8], lba: u64, len: u64, flags: u8, date: &[u8; 7]) -> Vec<u
     r
 }
 
+/// Encodes an identifier field's text into at most the given bytes.
+type TextEncoder = fn(&str, usize) -> Vec<u8>;
+
 fn put_text(buf: &mut [u8], at: usize, len: usize, text: &[u8], pad: &[u8]) {
     for i in 0..len {
         buf[at + i] = pad[i % pad.len()];
@@ -425,7 +428,7 @@ impl IsoLayout {
         s[0] = if flavour == PRIMARY { 1 } else { 2 };
         s[1..6].copy_from_slice(CD001);
         s[6] = 1;
-        let (pad, text): (&[u8], fn(&str, usize) -> Vec<u8>) = if flavour == PRIMARY {
+        let (pad, text): (&[u8], TextEncoder) = if flavour == PRIMARY {
             (b" ", |v, n| {
                 d_chars(v, false).into_bytes().into_iter().take(n).collect()
             })

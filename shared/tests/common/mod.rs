@@ -147,3 +147,37 @@ pub fn write_bag(case: &Case, out: &Path) -> PathBuf {
     d[0].write_dir(out, |_| {}).unwrap();
     out.to_owned()
 }
+
+/// Runs a reference tool; panics with a clear message when it is missing.
+pub fn tool(name: &str, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(name)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{name} is needed for this test (scripts/test installs it): {e}")
+        });
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// Every regular file under `root`, relative, sorted.
+pub fn tree(root: &Path) -> Vec<String> {
+    fn walk(root: &Path, d: &Path, out: &mut Vec<String>) {
+        for e in fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.push(p.strip_prefix(root).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}

@@ -1,0 +1,266 @@
+//! One case, one disc, with the real binaries: `fieldcase disc build`
+//! writes sealed, reproducible images (one, or a set); `fieldcase-verify`
+//! reads them directly; the image hashes are signed records the server
+//! receives on the next sync; stock tools accept the disc.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use fieldcase_app::core::Terminal;
+use fieldcase_e2e::{run, run_ok, tool, Server};
+use fieldcase_shared::hash::sha256_file;
+use fieldcase_shared::keys::PublicKey;
+use fieldcase_shared::model::DiscRecorded;
+use fieldcase_shared::record::{RecordBody, RecordPayload};
+use fieldcase_sync_server::store::{SqliteStore, Store};
+
+fn s(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn disc_records(dir: &Path) -> Vec<DiscRecorded> {
+    let t = Terminal::open(dir).unwrap();
+    t.store
+        .all_records()
+        .unwrap()
+        .iter()
+        .filter_map(
+            |r| match serde_json::from_slice::<RecordPayload>(&r.envelope.payload) {
+                Ok(RecordPayload {
+                    body: RecordBody::DiscRecorded(d),
+                    ..
+                }) => Some(d),
+                _ => None,
+            },
+        )
+        .collect()
+}
+
+fn images(out: &str) -> Vec<(String, PathBuf)> {
+    out.lines()
+        .map(|l| {
+            let (h, p) = l.split_once("  ").expect("`<sha256>  <path>` lines");
+            (h.to_owned(), PathBuf::from(p))
+        })
+        .collect()
+}
+
+#[test]
+fn disc_build_verify_rebuild_sync_and_sets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("terminal");
+    let d = s(&dir);
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "demo",
+            "--cases",
+            "1",
+            "--video-kib",
+            "3072",
+        ],
+    );
+    let cases: serde_json::Value = serde_json::from_str(&run_ok(
+        "fieldcase",
+        &["--data-dir", &d, "case", "list", "--json"],
+    ))
+    .unwrap();
+    let case = cases[0]["case_no"].as_str().unwrap().to_owned();
+    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
+        .trim()
+        .to_owned();
+
+    // Build on a CD: one image; its hash is what the signed record says.
+    let a = tmp.path().join("a");
+    let out = run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "disc",
+            "build",
+            &case,
+            "--medium",
+            "cd",
+            "--out",
+            &s(&a),
+        ],
+    );
+    let first = images(&out);
+    assert_eq!(first.len(), 1);
+    let (hash, img) = &first[0];
+    assert_eq!(&sha256_file(img).unwrap().0.to_hex(), hash);
+    let recs = disc_records(&dir);
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0].medium, "cd");
+    assert_eq!(&recs[0].discs[0].sha256.to_hex(), hash);
+    assert_eq!(recs[0].discs[0].size, fs::metadata(img).unwrap().len());
+
+    // The verifier reads the image file directly.
+    let v = run("fieldcase-verify", &[&s(img), "--key", &key]);
+    let text = String::from_utf8_lossy(&v.stdout);
+    assert_eq!(v.status.code(), Some(0), "{text}");
+    assert!(text.starts_with("VALID\n"), "{text}");
+    assert!(
+        text.contains("sealed by device") && text.contains(&case),
+        "{text}"
+    );
+
+    // A rebuild gives the same bytes and no second disc record.
+    let b = tmp.path().join("b");
+    let again = images(&run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "disc",
+            "build",
+            &case,
+            "--medium",
+            "cd",
+            "--out",
+            &s(&b),
+        ],
+    ));
+    assert_eq!(again[0].0, *hash);
+    assert_eq!(fs::read(img).unwrap(), fs::read(&again[0].1).unwrap());
+    assert_eq!(disc_records(&dir).len(), 1);
+    // Writing over an existing image is refused.
+    let out = run(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "disc",
+            "build",
+            &case,
+            "--medium",
+            "cd",
+            "--out",
+            &s(&b),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+
+    // The seal checks with stock minisign and the key `key show --minisign` prints.
+    let pubfile = tmp.path().join("device.pub");
+    fs::write(
+        &pubfile,
+        run_ok(
+            "fieldcase",
+            &["--data-dir", &d, "key", "show", "--minisign"],
+        ),
+    )
+    .unwrap();
+    let ext = tmp.path().join("ext");
+    let o = tool(
+        "osirrox",
+        &["-indev", &s(img), "-extract", "/", &s(&ext)],
+        tmp.path(),
+    );
+    assert!(o.status.success());
+    let o = tool(
+        "minisign",
+        &["-Vm", "tagmanifest-sha256.txt", "-p", &s(&pubfile)],
+        &ext,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = tool("bagit.py", &["--validate", "."], &ext);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // The server learns which disc belongs to which case on the next sync.
+    let server = Server::start(&tmp.path().join("server"));
+    server.register(&key, "终端");
+    run_ok(
+        "fieldcase",
+        &["--data-dir", &d, "sync", "--server", &server.url],
+    );
+    let device = key.parse::<PublicKey>().unwrap().device_id();
+    let store = SqliteStore::open(
+        &tmp.path()
+            .join("server")
+            .join(fieldcase_sync_server::DB_FILE),
+    )
+    .unwrap();
+    let held = store.record_digests(&device).unwrap();
+    let t = Terminal::open(&dir).unwrap();
+    let local: Vec<_> = t
+        .store
+        .all_records()
+        .unwrap()
+        .iter()
+        .map(|r| (r.seq, r.digest))
+        .collect();
+    assert_eq!(held, local);
+    drop(t);
+
+    // Too large for the medium: a set; each image fits; verified together.
+    let set = tmp.path().join("set");
+    let capacity = 1_600_000u64;
+    let out = run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "disc",
+            "build",
+            &case,
+            "--capacity",
+            &capacity.to_string(),
+            "--out",
+            &s(&set),
+        ],
+    );
+    let parts = images(&out);
+    assert!(parts.len() >= 3, "{out}");
+    for (_, p) in &parts {
+        assert!(fs::metadata(p).unwrap().len() <= capacity);
+    }
+    let mut args: Vec<String> = parts.iter().map(|(_, p)| s(p)).collect();
+    args.extend(["--key".into(), key.clone()]);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let v = run("fieldcase-verify", &argv);
+    let text = String::from_utf8_lossy(&v.stdout);
+    assert_eq!(v.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(&format!("disc 1 of {}", parts.len())),
+        "{text}"
+    );
+
+    // Without disc 2 the set is INVALID and says which disc is missing.
+    let mut argv2: Vec<&str> = argv.clone();
+    argv2.remove(1);
+    let v = run("fieldcase-verify", &argv2);
+    let text = String::from_utf8_lossy(&v.stdout);
+    assert_eq!(v.status.code(), Some(1), "{text}");
+    assert!(text.starts_with("INVALID ("), "{text}");
+    assert!(
+        text.contains(&format!("[disc 2/{}]: MISSING", parts.len())),
+        "{text}"
+    );
+
+    // Bad input: an unknown case, and a file that is not a disc.
+    let out = run(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "disc",
+            "build",
+            "no-such-case",
+            "--out",
+            &s(&set),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("case list"));
+    let junk = tmp.path().join("junk.iso");
+    fs::write(&junk, b"not a disc").unwrap();
+    let v = run("fieldcase-verify", &[&s(&junk), "--key", &key]);
+    assert_eq!(v.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&v.stdout).starts_with("UNVERIFIABLE ("));
+}

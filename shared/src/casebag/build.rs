@@ -567,18 +567,108 @@ fn volume(seal: &SealInfo, index: u32, count: u32) -> VolumeInfo {
     }
 }
 
-/// Writes everything the writer passes through into a SHA-256 too.
+/// Passes everything written to `inner` and, in 1 MiB batches, to a
+/// hashing thread: the image's SHA-256 is computed on the second core while
+/// this one copies (and hashes) the evidence.
+/// A third thread starts writing the image back to disk every
+/// [`SYNC_EVERY`] bytes, so the final `fsync` has little left to do.
 struct HashingWriter<W> {
     inner: W,
-    hasher: Sha256,
+    batch: Vec<u8>,
+    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    hasher: Option<std::thread::JoinHandle<Digest>>,
+    sync_tx: Option<std::sync::mpsc::SyncSender<()>>,
+    syncer: Option<std::thread::JoinHandle<()>>,
     n: u64,
+}
+
+const HASH_BATCH: usize = 1 << 20;
+const SYNC_EVERY: u64 = 64 << 20;
+
+impl<W: Write> HashingWriter<W> {
+    fn new(inner: W, sync: Option<File>) -> Self {
+        let (sync_tx, syncer) = match sync {
+            Some(file) => {
+                let (stx, srx) = std::sync::mpsc::sync_channel::<()>(1);
+                let h = std::thread::spawn(move || {
+                    for () in srx {
+                        // Best effort: the final sync on the writer's side
+                        // reports errors.
+                        let _ = file.sync_data();
+                    }
+                });
+                (Some(stx), Some(h))
+            }
+            None => (None, None),
+        };
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(8);
+        let hasher = std::thread::spawn(move || {
+            let mut h = Sha256::new();
+            for chunk in rx {
+                h.update(&chunk);
+            }
+            Digest(h.finalize().into())
+        });
+        HashingWriter {
+            inner,
+            batch: Vec::with_capacity(HASH_BATCH),
+            tx: Some(tx),
+            hasher: Some(hasher),
+            sync_tx,
+            syncer,
+            n: 0,
+        }
+    }
+
+    fn send_batch(&mut self) -> io::Result<()> {
+        let full = std::mem::replace(&mut self.batch, Vec::with_capacity(HASH_BATCH));
+        match &self.tx {
+            Some(tx) => tx
+                .send(full)
+                .map_err(|_| io::Error::other("the image hashing thread stopped")),
+            None => Ok(()),
+        }
+    }
+
+    /// Flushes, stops the hashing thread and returns the digest and size.
+    fn finish(mut self) -> io::Result<(W, Digest, u64)> {
+        self.inner.flush()?;
+        self.send_batch()?;
+        drop(self.tx.take());
+        drop(self.sync_tx.take());
+        if let Some(s) = self.syncer.take() {
+            let _ = s.join();
+        }
+        let d = self
+            .hasher
+            .take()
+            .and_then(|h| h.join().ok())
+            .ok_or_else(|| io::Error::other("the image hashing thread failed"))?;
+        Ok((self.inner, d, self.n))
+    }
 }
 
 impl<W: Write> Write for HashingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let k = self.inner.write(buf)?;
-        self.hasher.update(&buf[..k]);
+        let mut rest = &buf[..k];
+        while !rest.is_empty() {
+            let room = HASH_BATCH - self.batch.len();
+            let take = room.min(rest.len());
+            self.batch.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.batch.len() == HASH_BATCH {
+                self.send_batch()?;
+            }
+        }
+        let before = self.n;
         self.n += k as u64;
+        if before / SYNC_EVERY != self.n / SYNC_EVERY {
+            if let Some(t) = &self.sync_tx {
+                // Skipped when a write-back is still running.
+                let _ = t.try_send(());
+            }
+        }
         Ok(k)
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -685,24 +775,28 @@ impl Disc {
             move |source| BagError::Io { path: p, source }
         };
         let file = File::create(&tmp).map_err(io_at(&tmp))?;
-        let mut w = HashingWriter {
-            inner: BufWriter::with_capacity(1 << 20, file),
-            hasher: Sha256::new(),
-            n: 0,
-        };
+        let early = file.try_clone().ok();
+        let mut w = HashingWriter::new(BufWriter::with_capacity(1 << 20, file), early);
         let result = iso::write_image(&layout, &mut w, |i, out| {
             let f = &self.files[i];
             debug_assert_eq!(f.path, layout.files()[i].path);
             self.copy(f, out, &mut progress)
         })
-        .and_then(|()| w.flush());
-        let synced = result.and_then(|()| w.inner.get_ref().sync_all());
-        if let Err(e) = synced {
-            let _ = fs::remove_file(&tmp);
-            return Err(io_at(out)(e).into());
+        .and_then(|()| w.finish())
+        .and_then(|(file, d, n)| {
+            file.get_ref().sync_all()?;
+            Ok((d, n))
+        });
+        match result {
+            Ok((d, n)) => {
+                fs::rename(&tmp, out).map_err(io_at(out))?;
+                Ok((d, n))
+            }
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                Err(io_at(out)(e).into())
+            }
         }
-        fs::rename(&tmp, out).map_err(io_at(out))?;
-        Ok((Digest(w.hasher.finalize().into()), w.n))
     }
 }
 

@@ -2,12 +2,10 @@
 //! with the manifest; tag manifest; `Payload-Oxum`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use super::source::{BagSource, FileFacts};
+use super::source::FileFacts;
 use super::{
-    BagError, Category, Problems, BAGIT, BAGIT_TXT, BAG_INFO, MANIFEST, MAX_MANIFEST_BYTES,
-    TAGMANIFEST,
+    Category, Problems, BAGIT, BAGIT_TXT, BAG_INFO, MANIFEST, MAX_MANIFEST_BYTES, TAGMANIFEST,
 };
 use crate::hash::Digest;
 
@@ -85,15 +83,6 @@ fn truncate(s: &str) -> String {
 /// the bag root (manifests, `bag-info.txt`, …), up to the tag-file limit.
 pub fn is_tag_file(path: &str, size: u64) -> bool {
     !path.contains('/') && size <= MAX_MANIFEST_BYTES
-}
-
-/// Checks a bag at `root` (a folder or a disc image): every file read once.
-/// `progress` gets the byte count of each chunk hashed.
-pub fn check(root: &Path, mut progress: impl FnMut(u64)) -> Result<BagCheck, BagError> {
-    let mut src = BagSource::open(root)?;
-    let mut files = src.read(is_tag_file, true, |_, _| {}, &mut progress);
-    files.extend(src.read(|p, n| !is_tag_file(p, n), false, |_, _| {}, &mut progress));
-    Ok(check_files(&files, src.problems.clone(), &[]))
 }
 
 fn text_of<'a>(files: &'a BTreeMap<String, FileFacts>, name: &str) -> Result<&'a [u8], String> {

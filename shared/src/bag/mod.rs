@@ -1,19 +1,20 @@
-//! BagIt 1.0 (RFC 8493) bags: writing, and checking fixity.
+//! BagIt 1.0 (RFC 8493) bags: layout rules, problem categories, and checking
+//! fixity of a bag read from a folder or a disc image.
 //!
 //! Layout rules we add on top of the RFC, so that `bagit.py --validate` and
 //! `sha256sum -c manifest-sha256.txt` accept every bag: payload path
 //! components match `[a-z0-9][a-z0-9._-]{0,63}`; manifest lines are
 //! `hex␠␠path\n`, sorted, no duplicates. See `docs/bag.md`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt;
-use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io;
+use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::hash::{sha256, CopyError, Digest, STREAM_BUFFER};
+#[cfg(test)]
+use crate::hash::{sha256, Digest};
 
 /// Exact content of `bagit.txt`.
 pub const BAGIT_TXT: &str = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
@@ -159,29 +160,9 @@ pub enum BagError {
     /// A payload path breaks the naming rule.
     #[error("payload path {0:?} is not allowed: each part must match [a-z0-9][a-z0-9._-]{{0,63}}")]
     BadName(String),
-    /// The same payload path twice.
-    #[error("payload path {0:?} added twice")]
-    Duplicate(String),
-    /// A copied file changed while being copied.
-    #[error("{path} changed while being copied: expected SHA-256 {expected}, read {found}")]
-    Changed {
-        /// Source.
-        path: PathBuf,
-        /// Expected digest.
-        expected: Digest,
-        /// Digest of the bytes read.
-        found: Digest,
-    },
     /// Not a bag: the check cannot start.
     #[error("{0}")]
     NotABag(String),
-}
-
-fn io_at(path: &Path) -> impl FnOnce(io::Error) -> BagError + '_ {
-    move |source| BagError::Io {
-        path: path.to_owned(),
-        source,
-    }
 }
 
 /// True when `name` is an allowed payload path component.
@@ -195,223 +176,119 @@ pub fn valid_component(name: &str) -> bool {
         })
 }
 
-fn valid_payload_path(rel: &str) -> bool {
-    rel.split('/').all(valid_component)
-}
-
-/// What a finished bag holds.
-#[derive(Debug, Clone)]
-pub struct BagSummary {
-    /// Payload files (path under the root, digest, size), sorted by path.
-    pub payload: Vec<(String, Digest, u64)>,
-    /// Total payload bytes.
-    pub payload_bytes: u64,
-}
-
-/// Writes a bag into an empty directory.
-#[derive(Debug)]
-pub struct BagWriter {
-    root: PathBuf,
-    payload: BTreeMap<String, (Digest, u64)>,
-}
-
-impl BagWriter {
-    /// Starts a bag at `root`, which must not exist or be an empty directory.
-    pub fn create(root: &Path) -> Result<Self, BagError> {
-        if root.exists() {
-            let mut it = fs::read_dir(root).map_err(io_at(root))?;
-            if it.next().is_some() {
-                return Err(BagError::NotEmpty(root.to_owned()));
-            }
-        }
-        fs::create_dir_all(root.join("data")).map_err(io_at(root))?;
-        Ok(BagWriter {
-            root: root.to_owned(),
-            payload: BTreeMap::new(),
-        })
-    }
-
-    fn target(&mut self, rel: &str) -> Result<PathBuf, BagError> {
-        if !valid_payload_path(rel) {
-            return Err(BagError::BadName(rel.to_owned()));
-        }
-        if self.payload.contains_key(rel) {
-            return Err(BagError::Duplicate(rel.to_owned()));
-        }
-        let path = self.root.join("data").join(rel);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(io_at(parent))?;
-        }
-        Ok(path)
-    }
-
-    /// Adds a payload file `data/<rel>` with the given bytes.
-    pub fn add_bytes(&mut self, rel: &str, bytes: &[u8]) -> Result<Digest, BagError> {
-        let path = self.target(rel)?;
-        fs::write(&path, bytes).map_err(io_at(&path))?;
-        let d = sha256(bytes);
-        self.payload.insert(rel.to_owned(), (d, bytes.len() as u64));
-        Ok(d)
-    }
-
-    /// Copies `src` to `data/<rel>`, hashing while copying in constant
-    /// memory; fails if the bytes read do not have digest `expected`.
-    pub fn add_file(
-        &mut self,
-        rel: &str,
-        src: &Path,
-        expected: &Digest,
-        mut progress: impl FnMut(u64),
-    ) -> Result<(), BagError> {
-        let path = self.target(rel)?;
-        let input = File::open(src).map_err(io_at(src))?;
-        let out = File::create(&path).map_err(io_at(&path))?;
-        let mut out = BufWriter::with_capacity(STREAM_BUFFER, out);
-        let (found, total) =
-            crate::hash::copy_hashing(input, &mut out, &mut progress).map_err(|e| match e {
-                CopyError::Read(e) => io_at(src)(e),
-                CopyError::Write(e) => io_at(&path)(e),
-            })?;
-        out.flush().map_err(io_at(&path))?;
-        if found != *expected {
-            let _ = fs::remove_file(&path);
-            return Err(BagError::Changed {
-                path: src.to_owned(),
-                expected: *expected,
-                found,
-            });
-        }
-        self.payload.insert(rel.to_owned(), (found, total));
-        Ok(())
-    }
-
-    /// Writes `bagit.txt`, `bag-info.txt` (the given fields, then
-    /// `Payload-Oxum`), the payload manifest and the tag manifest.
-    pub fn finish(self, info: &[(&str, String)]) -> Result<BagSummary, BagError> {
-        let payload_bytes: u64 = self.payload.values().map(|(_, n)| n).sum();
-        let mut manifest = String::new();
-        for (rel, (d, _)) in &self.payload {
-            manifest.push_str(&format!("{d}  data/{rel}\n"));
-        }
-        let mut bag_info = String::new();
-        for (k, v) in info {
-            // Values are single-line; a newline would start a new field.
-            let v = v.replace(['\n', '\r'], " ");
-            bag_info.push_str(&format!("{k}: {v}\n"));
-        }
-        bag_info.push_str(&format!(
-            "Payload-Oxum: {}.{}\n",
-            payload_bytes,
-            self.payload.len()
-        ));
-        let tags = [
-            (BAG_INFO, bag_info.as_bytes()),
-            ("bagit.txt", BAGIT_TXT.as_bytes()),
-            (MANIFEST, manifest.as_bytes()),
-        ];
-        let mut tagmanifest = String::new();
-        for (name, bytes) in tags {
-            let p = self.root.join(name);
-            fs::write(&p, bytes).map_err(io_at(&p))?;
-            tagmanifest.push_str(&format!("{}  {name}\n", sha256(bytes)));
-        }
-        let p = self.root.join(TAGMANIFEST);
-        fs::write(&p, tagmanifest).map_err(io_at(&p))?;
-        Ok(BagSummary {
-            payload: self
-                .payload
-                .into_iter()
-                .map(|(rel, (d, n))| (format!("data/{rel}"), d, n))
-                .collect(),
-            payload_bytes,
-        })
-    }
-}
-
 mod check;
 mod source;
-pub use check::{check, check_files, is_tag_file, parse_manifest, BagCheck};
+pub use check::{check_files, is_tag_file, parse_manifest, BagCheck};
 pub use source::{BagSource, FileFacts};
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::collections::BTreeMap;
 
-    fn write_sample(root: &Path) {
-        let mut w = BagWriter::create(root).unwrap();
-        w.add_bytes("a.txt", b"hello").unwrap();
-        w.add_bytes("sub/b.bin", &[0u8; 1000]).unwrap();
-        w.finish(&[("External-Identifier", "乌交执〔2026〕1号".into())])
-            .unwrap();
+    fn facts(bytes: &[u8]) -> FileFacts {
+        FileFacts {
+            digest: sha256(bytes),
+            size: bytes.len() as u64,
+            declared: bytes.len() as u64,
+            content: Some(bytes.to_vec()),
+            error: None,
+        }
     }
 
-    #[test]
-    fn clean_bag_checks_clean() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("bag");
-        write_sample(&root);
-        let c = check(&root, |_| {}).unwrap();
-        assert!(c.problems.is_empty(), "{:?}", c.problems);
-        assert_eq!(c.files.len(), 2);
-        let manifest = fs::read_to_string(root.join(MANIFEST)).unwrap();
-        assert!(manifest.ends_with("  data/sub/b.bin\n"));
+    /// A small bag as read from a disc: two payload files and tag files.
+    fn sample() -> BTreeMap<String, FileFacts> {
+        let payload: [(&str, &[u8]); 2] =
+            [("data/a.txt", b"hello"), ("data/sub/b.bin", &[0u8; 1000])];
+        let mut files = BTreeMap::new();
+        let mut manifest = String::new();
+        for (p, b) in payload {
+            manifest.push_str(&format!("{}  {p}\n", sha256(b)));
+            files.insert(p.to_owned(), facts(b));
+        }
+        let info = "External-Identifier: 乌交执〔2026〕1号\nPayload-Oxum: 1005.2\n";
+        let mut tags = String::new();
+        for (name, b) in [
+            (BAG_INFO, info.as_bytes()),
+            (BAGIT, BAGIT_TXT.as_bytes()),
+            (MANIFEST, manifest.as_bytes()),
+        ] {
+            tags.push_str(&format!("{}  {name}\n", sha256(b)));
+            files.insert(name.to_owned(), facts(b));
+        }
+        files.insert(TAGMANIFEST.to_owned(), facts(tags.as_bytes()));
+        files
     }
 
-    #[test]
-    fn tampering_is_categorised() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("bag");
-        write_sample(&root);
-        fs::write(root.join("data/a.txt"), b"hellO").unwrap();
-        fs::remove_file(root.join("data/sub/b.bin")).unwrap();
-        fs::write(root.join("data/extra"), b"x").unwrap();
-        let c = check(&root, |_| {}).unwrap();
-        let got: Vec<_> = c
+    fn found(files: &BTreeMap<String, FileFacts>) -> Vec<(String, Category)> {
+        check_files(files, Problems::default(), &[])
             .problems
             .into_vec()
             .into_iter()
             .map(|p| (p.path, p.category))
-            .collect();
-        assert!(
-            got.contains(&("data/a.txt".into(), Category::Modified)),
-            "{got:?}"
+            .collect()
+    }
+
+    #[test]
+    fn clean_bag_checks_clean() {
+        let c = check_files(&sample(), Problems::default(), &[]);
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        assert_eq!(c.files.len(), 2);
+        assert_eq!(
+            c.info[0],
+            ("External-Identifier".into(), "乌交执〔2026〕1号".into())
         );
-        assert!(
-            got.contains(&("data/sub/b.bin".into(), Category::Missing)),
-            "{got:?}"
-        );
-        assert!(
-            got.contains(&("data/extra".into(), Category::Unexpected)),
-            "{got:?}"
+    }
+
+    #[test]
+    fn tampering_is_categorised() {
+        let mut files = sample();
+        files.insert("data/a.txt".into(), facts(b"hellO"));
+        files.remove("data/sub/b.bin");
+        files.insert("data/extra".into(), facts(b"x"));
+        files.insert("autorun.inf".into(), facts(b"x"));
+        let got = found(&files);
+        for want in [
+            ("data/a.txt", Category::Modified),
+            ("data/sub/b.bin", Category::Missing),
+            ("data/extra", Category::Unexpected),
+            ("autorun.inf", Category::Unexpected),
+        ] {
+            assert!(
+                got.contains(&(want.0.into(), want.1)),
+                "{want:?} not in {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_truncated_file_is_missing_bytes() {
+        let mut files = sample();
+        let f = files.get_mut("data/sub/b.bin").unwrap();
+        f.size = 10;
+        f.error = Some("the image ends before this file does".into());
+        assert_eq!(
+            found(&files),
+            [("data/sub/b.bin".into(), Category::Missing)]
         );
     }
 
     #[test]
     fn names_are_restricted() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut w = BagWriter::create(&dir.path().join("b")).unwrap();
-        assert!(matches!(
-            w.add_bytes("照片.jpg", b""),
-            Err(BagError::BadName(_))
-        ));
-        assert!(matches!(
-            w.add_bytes("A.jpg", b""),
-            Err(BagError::BadName(_))
-        ));
-        assert!(matches!(
-            w.add_bytes("../x", b""),
-            Err(BagError::BadName(_))
-        ));
-        w.add_bytes("x", b"").unwrap();
-        assert!(matches!(w.add_bytes("x", b""), Err(BagError::Duplicate(_))));
+        for bad in ["照片.jpg", "A.jpg", "..", "", ".x", &"a".repeat(65)] {
+            assert!(!valid_component(bad), "{bad:?}");
+        }
+        for good in ["x", "001-abc.jpg", "a_b-c.d", &"a".repeat(64)] {
+            assert!(valid_component(good), "{good:?}");
+        }
     }
 
     #[test]
     fn not_a_bag_is_unverifiable() {
         let dir = tempfile::tempdir().unwrap();
         assert!(matches!(
-            check(dir.path(), |_| {}),
+            BagSource::open(dir.path()),
             Err(BagError::NotABag(_))
         ));
     }

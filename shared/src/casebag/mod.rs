@@ -326,6 +326,7 @@ fn pretty_json<T: Serialize>(v: &T) -> Vec<u8> {
 
 mod build;
 mod human;
+mod write;
 pub use build::{plan, Content, Disc, DiscFile};
 
 mod verify;

@@ -64,11 +64,15 @@ pub fn sealed_case(dir: &Path, evidence: &[(&str, &str, Vec<u8>)]) -> Case {
         RecordBody::CaseOpened(other),
     ];
     let mut blobs = BTreeMap::new();
+    let mut thumbnails = BTreeMap::new();
     for (i, (name, media, bytes)) in evidence.iter().enumerate() {
         let p = dir.join(format!("blob{i}"));
         fs::write(&p, bytes).unwrap();
         let (d, n) = sha256_file(&p).unwrap();
         blobs.insert(d, p);
+        if media.starts_with("image/") {
+            thumbnails.insert(d, format!("thumbnail of {name}").into_bytes());
+        }
         bodies.push(RecordBody::EvidenceAdded(EvidenceItem {
             case_id,
             sha256: d,
@@ -128,7 +132,7 @@ pub fn sealed_case(dir: &Path, evidence: &[(&str, &str, Vec<u8>)]) -> Case {
             links,
         },
         blobs,
-        thumbnails: BTreeMap::new(),
+        thumbnails,
     };
     Case { export, key }
 }

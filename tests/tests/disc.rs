@@ -37,6 +37,35 @@ fn disc_records(dir: &Path) -> Vec<DiscRecorded> {
         .collect()
 }
 
+/// A terminal in `tmp/terminal` with one closed demo case; returns its
+/// folder, the case number and the device key.
+fn seeded(tmp: &Path, video_kib: u32) -> (PathBuf, String, String) {
+    let dir = tmp.join("terminal");
+    let d = s(&dir);
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "demo",
+            "--cases",
+            "1",
+            "--video-kib",
+            &video_kib.to_string(),
+        ],
+    );
+    let cases: serde_json::Value = serde_json::from_str(&run_ok(
+        "fieldcase",
+        &["--data-dir", &d, "case", "list", "--json"],
+    ))
+    .unwrap();
+    let case = cases[0]["case_no"].as_str().unwrap().to_owned();
+    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
+        .trim()
+        .to_owned();
+    (dir, case, key)
+}
+
 fn images(out: &str) -> Vec<(String, PathBuf)> {
     out.lines()
         .map(|l| {
@@ -49,29 +78,8 @@ fn images(out: &str) -> Vec<(String, PathBuf)> {
 #[test]
 fn disc_build_verify_rebuild_sync_and_sets() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("terminal");
+    let (dir, case, key) = seeded(tmp.path(), 3072);
     let d = s(&dir);
-    run_ok(
-        "fieldcase",
-        &[
-            "--data-dir",
-            &d,
-            "demo",
-            "--cases",
-            "1",
-            "--video-kib",
-            "3072",
-        ],
-    );
-    let cases: serde_json::Value = serde_json::from_str(&run_ok(
-        "fieldcase",
-        &["--data-dir", &d, "case", "list", "--json"],
-    ))
-    .unwrap();
-    let case = cases[0]["case_no"].as_str().unwrap().to_owned();
-    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
-        .trim()
-        .to_owned();
 
     // Build on a CD: one image; its hash is what the signed record says.
     let a = tmp.path().join("a");
@@ -271,29 +279,8 @@ fn disc_build_verify_rebuild_sync_and_sets() {
 #[test]
 fn verify_reads_a_block_device() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("terminal");
+    let (dir, case, key) = seeded(tmp.path(), 256);
     let d = s(&dir);
-    run_ok(
-        "fieldcase",
-        &[
-            "--data-dir",
-            &d,
-            "demo",
-            "--cases",
-            "1",
-            "--video-kib",
-            "256",
-        ],
-    );
-    let cases: serde_json::Value = serde_json::from_str(&run_ok(
-        "fieldcase",
-        &["--data-dir", &d, "case", "list", "--json"],
-    ))
-    .unwrap();
-    let case = cases[0]["case_no"].as_str().unwrap().to_owned();
-    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
-        .trim()
-        .to_owned();
     let out = tmp.path().join("img");
     let built = images(&run_ok(
         "fieldcase",

@@ -51,6 +51,16 @@ pub struct DiscFile {
     pub content: Content,
 }
 
+impl DiscFile {
+    /// The file as the image writer sees it.
+    pub fn iso_file(&self) -> IsoFile {
+        IsoFile {
+            path: self.path.clone(),
+            size: self.size,
+        }
+    }
+}
+
 /// One disc of a bundle: a complete, sealed bag.
 #[derive(Debug, Clone)]
 pub struct Disc {
@@ -342,14 +352,7 @@ pub fn plan(
         .collect::<Vec<_>>()];
     let mut avail = u64::MAX;
     if let Some(m) = medium {
-        let fixed: Vec<IsoFile> = g
-            .fixed
-            .iter()
-            .map(|f| IsoFile {
-                path: f.path.clone(),
-                size: f.size,
-            })
-            .collect();
+        let fixed: Vec<IsoFile> = g.fixed.iter().map(DiscFile::iso_file).collect();
         let base = iso::plan(&fixed, &volume(&g.seal, 1, 1))?.image_bytes();
         let needed = base + SLACK_BASE + SLACK_PER_FILE * (sizes.len() as u64 + 8) * 2;
         if m.capacity() < needed + MIN_PART {

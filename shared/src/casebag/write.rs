@@ -141,14 +141,7 @@ impl Disc {
 
     /// The image layout (exact size before writing).
     pub fn image_layout(&self) -> Result<IsoLayout, iso::IsoError> {
-        let files: Vec<IsoFile> = self
-            .files
-            .iter()
-            .map(|f| IsoFile {
-                path: f.path.clone(),
-                size: f.size,
-            })
-            .collect();
+        let files: Vec<IsoFile> = self.files.iter().map(DiscFile::iso_file).collect();
         iso::plan(&files, &self.volume())
     }
 

@@ -317,24 +317,28 @@ pub(super) fn check_disc(
                 Some(RecordBody::CaseSealed(s)) => Some((*seq, v.header.created_at, s.clone())),
                 _ => None,
             });
+    // Every record a signed list names must be in the bag.
+    let require_records = |list: &[Digest], by: &str, problems: &mut Problems| {
+        for d in list {
+            if !verified.values().any(|(_, v, _)| v.digest == *d) {
+                let p = linked
+                    .get(d)
+                    .map(|seq| path_of_seq(*seq))
+                    .unwrap_or_else(|| format!("record {d}"));
+                problems.add(
+                    p,
+                    Category::Missing,
+                    format!("record {d} named by the {by} record"),
+                    "not in the bag",
+                );
+            }
+        }
+    };
     let mut named = BTreeSet::new();
     match &seal_rec {
         Some((seal_seq, _, s)) => {
-            for d in &s.records {
-                named.insert(*d);
-                if !verified.values().any(|(_, v, _)| v.digest == *d) {
-                    let p = linked
-                        .get(d)
-                        .map(|seq| path_of_seq(*seq))
-                        .unwrap_or_else(|| format!("record {d}"));
-                    problems.add(
-                        p,
-                        Category::Missing,
-                        format!("record {d} named by the sealing record"),
-                        "not in the bag",
-                    );
-                }
-            }
+            named.extend(s.records.iter().copied());
+            require_records(&s.records, "sealing", &mut problems);
             for (seq, (path, v, _)) in &verified {
                 if seq != seal_seq && !named.contains(&v.digest) {
                     problems.add(
@@ -358,20 +362,7 @@ pub(super) fn check_disc(
         .keys()
         .find_map(|s| body_of(s).filter(|b| matches!(b, RecordBody::CaseClosed(_))))
     {
-        for d in &c.records {
-            if !verified.values().any(|(_, v, _)| v.digest == *d) {
-                let p = linked
-                    .get(d)
-                    .map(|seq| path_of_seq(*seq))
-                    .unwrap_or_else(|| format!("record {d}"));
-                problems.add(
-                    p,
-                    Category::Missing,
-                    format!("record {d} named by the closing record"),
-                    "not in the bag",
-                );
-            }
-        }
+        require_records(&c.records, "closing", &mut problems);
     }
     if verified.is_empty() && !problems.has(RECORDS_DIR, Category::Missing) {
         let any = files.keys().any(|p| p.starts_with(RECORDS_DIR));

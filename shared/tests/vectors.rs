@@ -17,7 +17,9 @@ use fieldcase_shared::chain;
 use fieldcase_shared::envelope::Envelope;
 use fieldcase_shared::hash::Digest;
 use fieldcase_shared::keys::{DeviceKey, PublicKey};
-use fieldcase_shared::model::{CaseClosed, CaseOpened, EvidenceItem, Party, Vehicle};
+use fieldcase_shared::model::{
+    CaseClosed, CaseOpened, CaseSealed, DiscImage, DiscRecorded, EvidenceItem, Party, Vehicle,
+};
 use fieldcase_shared::record::{self, RecordBody, RecordPayload};
 use uuid::Uuid;
 
@@ -105,7 +107,7 @@ fn walk_vectors() {
         }
         n += 1;
     }
-    assert!(n >= 13, "expected at least 13 vectors, found {n}");
+    assert!(n >= 14, "expected at least 14 vectors, found {n}");
 }
 
 // ---- generator (fixed seeds, so the output only changes with the format) ----
@@ -358,5 +360,53 @@ fn generate() {
         &pk,
         &[],
         &[mf],
+    );
+
+    // The archive records: the case sealed (naming every earlier record of
+    // the case), then its disc image recorded.
+    let (last, _) = recs.last().unwrap();
+    let case_id = last.body.case_id();
+    let mut prev = recs.last().unwrap().1.chain;
+    let mut sealed_recs = Vec::new();
+    let bodies = [
+        RecordBody::CaseSealed(CaseSealed {
+            case_id,
+            case_no: "乌交执〔2026〕0001号".into(),
+            bundle_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0b0b),
+            records: recs.iter().map(|(_, s)| s.digest).collect(),
+        }),
+        RecordBody::DiscRecorded(DiscRecorded {
+            case_id,
+            bundle_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0b0b),
+            medium: "cd".into(),
+            discs: vec![DiscImage {
+                index: 1,
+                sha256: fieldcase_shared::hash::sha256(b"image bytes"),
+                size: 2_318_336,
+            }],
+        }),
+    ];
+    for (i, body) in bodies.into_iter().enumerate() {
+        let p = payload(&key, 4 + i as u64, prev, body);
+        let s = record::seal(&key, &p);
+        prev = s.chain;
+        sealed_recs.push((p, s));
+    }
+    let all: Vec<Envelope> = envs
+        .iter()
+        .cloned()
+        .chain(sealed_recs.iter().map(|(_, s)| s.envelope.clone()))
+        .collect();
+    let pins: Vec<(&str, u64, Digest)> = sealed_recs
+        .iter()
+        .flat_map(|(p, s)| [("digest", p.seq, s.digest), ("chain", p.seq, s.chain)])
+        .collect();
+    write(
+        "14-valid-sealed.txt",
+        "open, evidence, close, then case_sealed and disc_recorded",
+        "valid",
+        &pk,
+        &pins,
+        &all,
     );
 }

@@ -19,5 +19,6 @@ pub mod model;
 pub mod receipt;
 pub mod record;
 pub mod seal;
+pub mod tlog;
 pub mod validate;
 pub mod wire;

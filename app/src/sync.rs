@@ -7,7 +7,10 @@ use std::time::Duration;
 use fieldcase_shared::hash::Digest;
 use fieldcase_shared::keys::PublicKey;
 use fieldcase_shared::receipt::Receipt;
-use fieldcase_shared::wire::{ApiError, PushRecords, PushResponse, ServerInfo, API_PREFIX};
+use fieldcase_shared::tlog::{self, Checkpoint, LogEntry};
+use fieldcase_shared::wire::{
+    ApiError, ConsistencyProof, PushRecords, PushResponse, ServerInfo, API_PREFIX,
+};
 
 use crate::core::Terminal;
 use crate::store::StoreError;
@@ -47,6 +50,10 @@ pub enum SyncError {
     /// The receipt is not acceptable.
     #[error("the server's receipt is not acceptable: {0}; the records stay unsynced")]
     BadReceipt(String),
+    /// The server's transparency log does not extend the one seen before,
+    /// or does not contain what the receipt says.
+    #[error("the server's tamper-evident log is not consistent with what this terminal saw before: {0}. Sync stopped; report it to the back office; the records stay unsynced")]
+    LogInconsistent(String),
     /// Local store failure.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -79,6 +86,10 @@ impl SyncError {
                 "同步服务器的密钥与首次同步时不同，为安全起见已停止同步。请联系后台确认。".into()
             }
             SyncError::BadReceipt(_) => "服务器回执无效，记录仍标为未同步，稍后可重试。".into(),
+            SyncError::LogInconsistent(_) => {
+                "服务器的防篡改日志与上次同步时不一致，可能被改动。已停止同步，请立即联系后台；本机记录不会丢失。"
+                    .into()
+            }
             SyncError::Store(e) => format!("本机存储出错：{e}"),
         }
     }
@@ -110,6 +121,80 @@ fn unreachable(url: &str, e: impl std::fmt::Display) -> SyncError {
         url: url.to_owned(),
         detail: e.to_string(),
     }
+}
+
+/// Setting holding the latest log checkpoint this terminal verified.
+pub const LOG_CHECKPOINT: &str = "log_checkpoint";
+
+fn log_error(e: impl std::fmt::Display) -> SyncError {
+    SyncError::LogInconsistent(e.to_string())
+}
+
+/// Opens a checkpoint note signed by the pinned server key.
+fn open_checkpoint(note: &str, origin: &str, key: &PublicKey) -> Result<Checkpoint, SyncError> {
+    let text = tlog::open_note(note, origin, key).map_err(log_error)?;
+    Checkpoint::parse(text).map_err(log_error)
+}
+
+/// Checks that `cp` extends the last checkpoint this terminal verified (a
+/// consistency proof from the server), then keeps `note` as the latest.
+fn extend_log(
+    agent: &ureq::Agent,
+    base: &str,
+    term: &Terminal,
+    cp: &Checkpoint,
+    note: &str,
+) -> Result<(), SyncError> {
+    if let Some(prev_note) = term.store.setting(LOG_CHECKPOINT)? {
+        let prev_text = prev_note.split("\n\n").next().unwrap_or_default();
+        let prev = Checkpoint::parse(&format!("{prev_text}\n")).map_err(log_error)?;
+        if prev.origin != cp.origin || prev.size > cp.size {
+            return Err(log_error(format!(
+                "saw {} at size {}, now {} at size {}",
+                prev.origin, prev.size, cp.origin, cp.size
+            )));
+        }
+        let mut resp = agent
+            .get(format!(
+                "{base}{API_PREFIX}/log/consistency?from={}&to={}",
+                prev.size, cp.size
+            ))
+            .call()
+            .map_err(|e| unreachable(base, e))?;
+        if resp.status().as_u16() != 200 {
+            return Err(log_error(format!(
+                "consistency proof refused ({})",
+                resp.status()
+            )));
+        }
+        let p: ConsistencyProof = resp.body_mut().read_json().map_err(log_error)?;
+        tlog::verify_consistency(prev.size, cp.size, &p.proof, &prev.root, &cp.root)
+            .map_err(log_error)?;
+    }
+    term.store.set_setting(LOG_CHECKPOINT, note)?;
+    Ok(())
+}
+
+/// Checks that every record a receipt names is in its checkpoint's tree.
+fn check_inclusion(
+    receipt: &Receipt,
+    push: &PushResponse,
+    cp: &Checkpoint,
+) -> Result<(), SyncError> {
+    if push.inclusion.len() != receipt.records.len() {
+        return Err(log_error("the answer lacks inclusion proofs"));
+    }
+    for (e, proof) in receipt.records.iter().zip(&push.inclusion) {
+        let leaf = LogEntry::Record {
+            device: receipt.device,
+            seq: e.seq,
+            digest: e.digest,
+        }
+        .leaf_hash();
+        tlog::verify_inclusion(&leaf, e.log_index, cp.size, proof, &cp.root)
+            .map_err(|err| log_error(format!("record seq {}: {err}", e.seq)))?;
+    }
+    Ok(())
 }
 
 /// Pushes every unsynced record to `server` (e.g. `http://127.0.0.1:8470`).
@@ -201,11 +286,27 @@ pub fn sync(term: &mut Terminal, server: &str) -> Result<SyncReport, SyncError> 
                 "it does not name record seq {seq}"
             )));
         }
+        let cp = open_checkpoint(&receipt.checkpoint, &info.log_origin, &pinned)?;
+        check_inclusion(&receipt, &push, &cp)?;
+        extend_log(&agent, base, term, &cp, &receipt.checkpoint)?;
         term.store.store_receipt(base, &push.receipt, &named)?;
         report.sent += sent.len();
         report.new += receipt.records.iter().filter(|e| e.new).count();
         report.already_held += receipt.records.iter().filter(|e| !e.new).count();
         report.receipts += 1;
+    }
+    if report.receipts == 0 {
+        // Nothing to send: still check the log has only grown.
+        let mut resp = agent
+            .get(format!("{base}{API_PREFIX}/log/checkpoint"))
+            .call()
+            .map_err(|e| unreachable(base, e))?;
+        let note = resp
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| unreachable(base, e))?;
+        let cp = open_checkpoint(&note, &info.log_origin, &pinned)?;
+        extend_log(&agent, base, term, &cp, &note)?;
     }
     Ok(report)
 }

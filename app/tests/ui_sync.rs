@@ -44,7 +44,7 @@ fn shows_prefix(w: &ui::MainWindow, prefix: &str) -> bool {
 /// and its store. The server runs until the test process ends.
 fn start_server() -> (String, Arc<SqliteStore>) {
     let store = Arc::new(SqliteStore::open_in_memory().expect("store"));
-    let state = AppState::new(store.clone(), DeviceKey::generate());
+    let state = AppState::new(store.clone(), DeviceKey::generate()).unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().expect("runtime");

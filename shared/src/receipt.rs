@@ -21,6 +21,8 @@ pub struct ReceiptEntry {
     pub digest: Digest,
     /// True when this request stored it; false when it was already held.
     pub new: bool,
+    /// Its leaf index in the server's transparency log.
+    pub log_index: u64,
 }
 
 /// A receipt. Field order is part of the format: do not reorder or rename.
@@ -39,6 +41,9 @@ pub struct Receipt {
     pub records: Vec<ReceiptEntry>,
     /// The device chain head the server holds after this request.
     pub head: Head,
+    /// The log checkpoint after this request, as a signed note
+    /// (`crate::tlog`): every entry above is in the tree it names.
+    pub checkpoint: String,
 }
 
 /// Why a receipt is not acceptable.
@@ -109,8 +114,9 @@ mod tests {
                 server_key: k.public(),
                 device: DeviceId(dev),
                 received_at: DateTime::from_timestamp(secs, 0).unwrap(),
-                records: seqs.iter().map(|s| ReceiptEntry { seq: *s, digest: sha256(&s.to_be_bytes()), new: s % 2 == 0 }).collect(),
+                records: seqs.iter().map(|s| ReceiptEntry { seq: *s, digest: sha256(&s.to_be_bytes()), new: s % 2 == 0, log_index: *s * 3 }).collect(),
                 head: Head { seq: seqs.iter().max().copied().unwrap_or(0), chain: sha256(b"h") },
+                checkpoint: format!("fieldcase-sync\n{}\nAAAA\n\n\u{2014} x y\n", seqs.len()),
             };
             let env = Envelope::from_json(&r.sign(&k).to_json()).unwrap();
             let back = Receipt::open(&env, &k.public()).unwrap();
@@ -134,11 +140,13 @@ mod tests {
                 seq: 1,
                 digest: sha256(b"x"),
                 new: true,
+                log_index: 0,
             }],
             head: Head {
                 seq: 1,
                 chain: sha256(b"h"),
             },
+            checkpoint: String::new(),
         };
         let env = r.sign(&k);
         let env = Envelope::from_json(&env.to_json()).unwrap();

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::Envelope;
+use crate::hash::Digest;
 use crate::keys::PublicKey;
 
 /// Path prefix of the API version described here.
@@ -16,8 +17,10 @@ pub struct ServerInfo {
     pub service: String,
     /// Server software version.
     pub version: String,
-    /// Key that signs receipts.
+    /// Key that signs receipts and log checkpoints.
     pub server_key: PublicKey,
+    /// Origin (name) of the server's transparency log.
+    pub log_origin: String,
     /// What the server accepts.
     pub limits: Limits,
 }
@@ -44,6 +47,49 @@ pub struct PushRecords {
 pub struct PushResponse {
     /// Receipt envelope signed by the server key.
     pub receipt: Envelope,
+    /// For each receipt entry, its inclusion proof in the tree of the
+    /// receipt's checkpoint.
+    pub inclusion: Vec<Vec<Digest>>,
+}
+
+/// `GET /v1/log/inclusion` query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InclusionQuery {
+    /// Leaf index.
+    pub index: u64,
+    /// Tree size.
+    pub size: u64,
+}
+
+/// `GET /v1/log/inclusion` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InclusionProof {
+    /// Leaf index.
+    pub index: u64,
+    /// Tree size.
+    pub size: u64,
+    /// Audit path (RFC 9162 §2.1.3).
+    pub proof: Vec<Digest>,
+}
+
+/// `GET /v1/log/consistency` query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsistencyQuery {
+    /// Earlier tree size.
+    pub from: u64,
+    /// Later tree size.
+    pub to: u64,
+}
+
+/// `GET /v1/log/consistency` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsistencyProof {
+    /// Earlier tree size.
+    pub from: u64,
+    /// Later tree size.
+    pub to: u64,
+    /// Consistency proof (RFC 9162 §2.1.4).
+    pub proof: Vec<Digest>,
 }
 
 /// Machine-readable error codes. Each has its own HTTP status.

@@ -1,11 +1,11 @@
 //! HTTP API (see `docs/sync.md`). Handlers are thin: check size, verify,
 //! one store call, map the error.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,7 +16,11 @@ use fieldcase_shared::envelope::EnvelopeError;
 use fieldcase_shared::keys::{DeviceId, DeviceKey};
 use fieldcase_shared::receipt::Receipt;
 use fieldcase_shared::record::{self, RecordError};
-use fieldcase_shared::wire::{ApiError, ErrorCode, Limits, PushRecords, PushResponse, ServerInfo};
+use fieldcase_shared::tlog::{self, Checkpoint, Tree};
+use fieldcase_shared::wire::{
+    ApiError, ConsistencyProof, ConsistencyQuery, ErrorCode, InclusionProof, InclusionQuery,
+    Limits, PushRecords, PushResponse, ServerInfo,
+};
 use tracing::instrument;
 
 use crate::store::{IngestError, Store, StoreError};
@@ -31,7 +35,14 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 pub struct AppState {
     store: Arc<dyn Store>,
     key: Arc<DeviceKey>,
+    /// The transparency log's tree, mirrored from the store. Held locked
+    /// across an ingest so that leaves enter it in log order.
+    log: Arc<Mutex<Tree>>,
+    origin: Arc<str>,
 }
+
+/// Default log origin (the name in checkpoints and on their signature line).
+pub const DEFAULT_LOG_ORIGIN: &str = "fieldcase-sync";
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -44,11 +55,38 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// State over a store and the server signing key.
-    pub fn new(store: Arc<dyn Store>, key: DeviceKey) -> Self {
-        AppState {
+    /// State over `store`, signing with `key`; loads the log's tree.
+    pub fn new(store: Arc<dyn Store>, key: DeviceKey) -> Result<Self, StoreError> {
+        Self::with_origin(store, key, DEFAULT_LOG_ORIGIN)
+    }
+
+    /// Like [`AppState::new`] with a log origin of the operator's choice.
+    pub fn with_origin(
+        store: Arc<dyn Store>,
+        key: DeviceKey,
+        origin: &str,
+    ) -> Result<Self, StoreError> {
+        let mut tree = Tree::new();
+        for leaf in store.log_leaves(0)? {
+            tree.push(leaf);
+        }
+        Ok(AppState {
             store,
             key: Arc::new(key),
-        }
+            log: Arc::new(Mutex::new(tree)),
+            origin: origin.into(),
+        })
+    }
+
+    /// The signed checkpoint of the log at its current size.
+    fn checkpoint(&self, tree: &Tree) -> Result<String, Failure> {
+        let size = tree.size();
+        let cp = Checkpoint {
+            origin: self.origin.to_string(),
+            size,
+            root: tree.root(size).map_err(Failure::internal)?,
+        };
+        tlog::sign_note(&cp.to_text(), &self.origin, &self.key).map_err(Failure::internal)
     }
 
     /// The public key that signs receipts.
@@ -108,6 +146,9 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/v1/info", get(info))
         .route("/v1/devices/{device}/records", post(push_records))
+        .route("/v1/log/checkpoint", get(log_checkpoint))
+        .route("/v1/log/inclusion", get(log_inclusion))
+        .route("/v1/log/consistency", get(log_consistency))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -121,6 +162,7 @@ async fn info(State(state): State<AppState>) -> Json<ServerInfo> {
         service: "fieldcase-sync".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         server_key: state.key.public(),
+        log_origin: state.origin.to_string(),
         limits: Limits {
             max_batch_records: MAX_BATCH_RECORDS,
             max_body_bytes: MAX_BODY_BYTES,
@@ -246,26 +288,54 @@ async fn push_records(
         }
     }
 
-    let store = state.store.clone();
+    let st = state.clone();
     let received_at = Utc::now();
-    let ingested = blocking(move || store.ingest(&device, &verified, received_at))
-        .await?
-        .map_err(|e| match e {
-            IngestError::Fork { seq, .. } => {
-                tracing::warn!(seq, "fork refused and kept");
-                Failure::new(StatusCode::CONFLICT, ErrorCode::Fork, e.to_string()).at(seq)
-            }
-            IngestError::Gap { found, .. } => {
-                Failure::new(StatusCode::CONFLICT, ErrorCode::ChainGap, e.to_string()).at(found)
-            }
-            IngestError::ChainBreak { seq } => {
-                Failure::new(StatusCode::CONFLICT, ErrorCode::ChainBreak, e.to_string()).at(seq)
-            }
-            IngestError::Store(StoreError::Conflict(m)) => {
-                Failure::new(StatusCode::CONFLICT, ErrorCode::BadRequest, m)
-            }
-            IngestError::Store(e) => Failure::internal(e),
-        })?;
+    let result = blocking(move || {
+        let mut tree = st
+            .log
+            .lock()
+            .map_err(|_| Failure::internal("log lock poisoned"))?;
+        let ingested = match st.store.ingest(&device, &verified, received_at) {
+            Ok(i) => i,
+            Err(e) => return Ok(Err(e)),
+        };
+        if ingested.log_start != tree.size() {
+            return Err(Failure::internal(format!(
+                "log out of step: store appended at {}, tree holds {}",
+                ingested.log_start,
+                tree.size()
+            )));
+        }
+        for leaf in &ingested.leaves {
+            tree.push(*leaf);
+        }
+        let checkpoint = st.checkpoint(&tree)?;
+        let size = tree.size();
+        let proofs = ingested
+            .entries
+            .iter()
+            .map(|e| tree.inclusion_proof(e.log_index, size))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(Failure::internal)?;
+        Ok(Ok((ingested, checkpoint, proofs)))
+    })
+    .await??;
+    let (ingested, checkpoint, inclusion) = result.map_err(|e| match e {
+        IngestError::Fork { seq, .. } => {
+            tracing::warn!(seq, "fork refused and kept");
+            Failure::new(StatusCode::CONFLICT, ErrorCode::Fork, e.to_string()).at(seq)
+        }
+        IngestError::Gap { found, .. } => {
+            Failure::new(StatusCode::CONFLICT, ErrorCode::ChainGap, e.to_string()).at(found)
+        }
+        IngestError::ChainBreak { seq } => {
+            Failure::new(StatusCode::CONFLICT, ErrorCode::ChainBreak, e.to_string()).at(seq)
+        }
+        IngestError::Store(StoreError::Conflict(m)) => {
+            Failure::new(StatusCode::CONFLICT, ErrorCode::BadRequest, m)
+        }
+        IngestError::Store(e) => Failure::internal(e),
+    })?;
     let receipt = Receipt {
         v: 1,
         server_key: state.key.public(),
@@ -276,6 +346,7 @@ async fn push_records(
             seq: ingested.head.seq,
             chain: ingested.head.chain,
         },
+        checkpoint,
     };
     tracing::info!(
         records = receipt.records.len(),
@@ -285,5 +356,67 @@ async fn push_records(
     );
     Ok(Json(PushResponse {
         receipt: receipt.sign(&state.key),
+        inclusion,
+    }))
+}
+
+/// `GET /v1/log/checkpoint`: the latest signed checkpoint (text/plain).
+async fn log_checkpoint(State(state): State<AppState>) -> Result<Response, Failure> {
+    let note = {
+        let tree = state
+            .log
+            .lock()
+            .map_err(|_| Failure::internal("log lock poisoned"))?;
+        state.checkpoint(&tree)?
+    };
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        )],
+        note,
+    )
+        .into_response())
+}
+
+fn bad_range(e: tlog::LogError) -> Failure {
+    Failure::new(
+        StatusCode::BAD_REQUEST,
+        ErrorCode::BadRequest,
+        e.to_string(),
+    )
+}
+
+/// `GET /v1/log/inclusion?index=I&size=N`.
+async fn log_inclusion(
+    State(state): State<AppState>,
+    Query(q): Query<InclusionQuery>,
+) -> Result<Json<InclusionProof>, Failure> {
+    let tree = state
+        .log
+        .lock()
+        .map_err(|_| Failure::internal("log lock poisoned"))?;
+    let proof = tree.inclusion_proof(q.index, q.size).map_err(bad_range)?;
+    Ok(Json(InclusionProof {
+        index: q.index,
+        size: q.size,
+        proof,
+    }))
+}
+
+/// `GET /v1/log/consistency?from=M&to=N`.
+async fn log_consistency(
+    State(state): State<AppState>,
+    Query(q): Query<ConsistencyQuery>,
+) -> Result<Json<ConsistencyProof>, Failure> {
+    let tree = state
+        .log
+        .lock()
+        .map_err(|_| Failure::internal("log lock poisoned"))?;
+    let proof = tree.consistency_proof(q.from, q.to).map_err(bad_range)?;
+    Ok(Json(ConsistencyProof {
+        from: q.from,
+        to: q.to,
+        proof,
     }))
 }

@@ -31,7 +31,7 @@ pub fn open_state(dir: &Path) -> anyhow::Result<AppState> {
     let key = DeviceKey::load_or_create(&dir.join(SERVER_KEY_FILE))
         .map_err(|e: KeyError| anyhow::anyhow!(e))?;
     let store = store::SqliteStore::open(&dir.join(DB_FILE))?;
-    Ok(AppState::new(Arc::new(store), key))
+    Ok(AppState::new(Arc::new(store), key)?)
 }
 
 /// Serves the API on `listener` until `shutdown` completes.

@@ -11,6 +11,7 @@ use fieldcase_shared::hash::Digest;
 use fieldcase_shared::keys::DeviceId;
 use fieldcase_shared::receipt::ReceiptEntry;
 use fieldcase_shared::record::VerifiedRecord;
+use fieldcase_shared::tlog::LogEntry;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 pub use fieldcase_shared::model::Device;
@@ -68,10 +69,14 @@ pub enum IngestError {
 /// What an ingest stored.
 #[derive(Debug, Clone)]
 pub struct Ingested {
-    /// One entry per record of the batch.
+    /// One entry per record of the batch (with its log index).
     pub entries: Vec<ReceiptEntry>,
     /// Head after the batch.
     pub head: Head,
+    /// Leaf hashes this batch appended to the log, from index `log_start`.
+    pub leaves: Vec<Digest>,
+    /// Log index of the first new leaf (the log size before the batch).
+    pub log_start: u64,
 }
 
 /// Server storage.
@@ -92,6 +97,8 @@ pub trait Store: Send + Sync + 'static {
     fn record_digests(&self, device: &DeviceId) -> Result<Vec<(u64, Digest)>, StoreError>;
     /// Number of fork records kept for a device.
     fn fork_count(&self, device: &DeviceId) -> Result<u64, StoreError>;
+    /// Leaf hashes of the transparency log from index `from`, in order.
+    fn log_leaves(&self, from: u64) -> Result<Vec<Digest>, StoreError>;
 }
 
 const MIGRATIONS: &[&str] = &[
@@ -119,6 +126,15 @@ const MIGRATIONS: &[&str] = &[
         envelope    BLOB NOT NULL,
         received_at TEXT NOT NULL
      );",
+    // 2: the transparency log (docs/sync.md): one leaf per record stored.
+    "CREATE TABLE log (
+        idx   INTEGER PRIMARY KEY,
+        leaf  BLOB NOT NULL,
+        kind  TEXT NOT NULL,
+        ref   TEXT NOT NULL
+     );
+     ALTER TABLE records ADD COLUMN log_index INTEGER;
+     CREATE UNIQUE INDEX records_log_index ON records(log_index);",
 ];
 
 /// The embedded default: one SQLite file.
@@ -162,6 +178,7 @@ impl SqliteStore {
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
             tx.commit()?;
         }
+        backfill_log(&mut conn)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
         })
@@ -172,6 +189,57 @@ impl SqliteStore {
             .lock()
             .map_err(|_| StoreError::Other("store lock poisoned".into()))
     }
+}
+
+/// Gives records stored before the log existed their leaves, in the order
+/// they were received.
+fn backfill_log(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let rows: Vec<(String, i64, Vec<u8>)> = {
+        let mut st = tx.prepare(
+            "SELECT device, seq, digest FROM records WHERE log_index IS NULL
+             ORDER BY received_at, device, seq",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut next: i64 = tx.query_row("SELECT coalesce(max(idx) + 1, 0) FROM log", [], |r| {
+        r.get(0)
+    })?;
+    for (dev, seq, d) in rows {
+        let device: DeviceId = dev.parse().map_err(|e| StoreError::Other(Box::new(e)))?;
+        let entry = LogEntry::Record {
+            device,
+            seq: seq as u64,
+            digest: digest(d)?,
+        };
+        append_leaf(&tx, next, &entry, &format!("{dev}/{seq}"))?;
+        tx.execute(
+            "UPDATE records SET log_index = ?1 WHERE device = ?2 AND seq = ?3",
+            params![next, dev, seq],
+        )?;
+        next += 1;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn append_leaf(
+    tx: &Connection,
+    idx: i64,
+    entry: &LogEntry,
+    reference: &str,
+) -> Result<Digest, StoreError> {
+    let leaf = entry.leaf_hash();
+    let kind = match entry {
+        LogEntry::Record { .. } => "record",
+        LogEntry::Blob { .. } => "blob",
+    };
+    tx.execute(
+        "INSERT INTO log (idx, leaf, kind, ref) VALUES (?1, ?2, ?3, ?4)",
+        params![idx, leaf.0.to_vec(), kind, reference],
+    )?;
+    Ok(leaf)
 }
 
 impl Store for SqliteStore {
@@ -246,33 +314,47 @@ impl Store for SqliteStore {
         };
         let mut entries = Vec::with_capacity(records.len());
         let mut fork = None;
+        let log_start: i64 = tx
+            .query_row("SELECT coalesce(max(idx) + 1, 0) FROM log", [], |r| {
+                r.get(0)
+            })
+            .map_err(StoreError::from)?;
+        let mut leaves = Vec::new();
         for r in records {
             let seq = r.header.seq;
-            let held: Option<Digest> = if seq <= head.seq {
+            let held_row: Option<(Vec<u8>, Option<i64>)> = if seq <= head.seq {
                 tx.query_row(
-                    "SELECT digest FROM records WHERE device = ?1 AND seq = ?2",
+                    "SELECT digest, log_index FROM records WHERE device = ?1 AND seq = ?2",
                     params![dev, seq as i64],
-                    |row| row.get::<_, Vec<u8>>(0),
+                    |row| Ok((row.get(0)?, row.get(1)?)),
                 )
                 .optional()
                 .map_err(StoreError::from)?
-                .map(digest)
-                .transpose()?
             } else {
                 None
             };
+            let held_index = held_row.as_ref().and_then(|(_, i)| *i).unwrap_or(0) as u64;
+            let held: Option<Digest> = held_row.map(|(d, _)| digest(d)).transpose()?;
             match chain::classify(&head, held, seq, &r.header.prev, &r.digest) {
                 Step::Next => {
+                    let idx = log_start + leaves.len() as i64;
+                    let entry = LogEntry::Record {
+                        device: *device,
+                        seq,
+                        digest: r.digest,
+                    };
+                    leaves.push(append_leaf(&tx, idx, &entry, &format!("{dev}/{seq}"))?);
                     tx.execute(
-                        "INSERT INTO records (device, seq, digest, chain, envelope, received_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        "INSERT INTO records (device, seq, digest, chain, envelope, received_at, log_index)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                         params![
                             dev,
                             seq as i64,
                             r.digest.0.to_vec(),
                             r.chain.0.to_vec(),
                             r.envelope.to_json(),
-                            now
+                            now,
+                            idx
                         ],
                     )
                     .map_err(StoreError::from)?;
@@ -284,12 +366,14 @@ impl Store for SqliteStore {
                         seq,
                         digest: r.digest,
                         new: true,
+                        log_index: idx as u64,
                     });
                 }
                 Step::Replay => entries.push(ReceiptEntry {
                     seq,
                     digest: r.digest,
                     new: false,
+                    log_index: held_index,
                 }),
                 Step::Fork { held } => {
                     fork = Some((seq, held, r.envelope.to_json()));
@@ -319,7 +403,12 @@ impl Store for SqliteStore {
             return Err(IngestError::Fork { seq, held });
         }
         tx.commit().map_err(StoreError::from)?;
-        Ok(Ingested { entries, head })
+        Ok(Ingested {
+            entries,
+            head,
+            leaves,
+            log_start: log_start as u64,
+        })
     }
 
     fn record_digests(&self, device: &DeviceId) -> Result<Vec<(u64, Digest)>, StoreError> {
@@ -333,6 +422,17 @@ impl Store for SqliteStore {
         for row in rows {
             let (seq, d) = row?;
             out.push((seq as u64, digest(d)?));
+        }
+        Ok(out)
+    }
+
+    fn log_leaves(&self, from: u64) -> Result<Vec<Digest>, StoreError> {
+        let conn = self.lock()?;
+        let mut st = conn.prepare("SELECT leaf FROM log WHERE idx >= ?1 ORDER BY idx")?;
+        let rows = st.query_map([from as i64], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(digest(row?)?);
         }
         Ok(out)
     }

@@ -40,7 +40,7 @@ fn fixture() -> Fixture {
     let server = DeviceKey::from_seed([99; 32]);
     let server_key = server.public();
     Fixture {
-        state: AppState::new(store, server),
+        state: AppState::new(store, server).unwrap(),
         server_key,
         device,
     }
@@ -258,4 +258,94 @@ async fn health_and_info() {
     let info: fieldcase_shared::wire::ServerInfo = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(info.server_key, f.server_key);
     assert!(info.limits.max_batch_records >= 100);
+}
+
+async fn get(f: &Fixture, uri: &str) -> (StatusCode, Vec<u8>) {
+    let req = Request::get(uri).body(Body::empty()).unwrap();
+    let resp = router(f.state.clone()).oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (status, bytes.to_vec())
+}
+
+#[tokio::test]
+async fn every_stored_record_is_in_the_signed_log_and_the_log_only_grows() {
+    use fieldcase_shared::tlog::{self, Checkpoint, LogEntry};
+    use fieldcase_shared::wire::{ConsistencyProof, InclusionProof};
+
+    let f = fixture();
+    let dev = f.device.public().device_id();
+    let origin = fieldcase_sync_server::api::DEFAULT_LOG_ORIGIN;
+    let open = |note: &str| {
+        let text = tlog::open_note(note, origin, &f.server_key).unwrap();
+        Checkpoint::parse(text).unwrap()
+    };
+    let (_, body) = get(&f, "/v1/log/checkpoint").await;
+    let empty = open(&String::from_utf8(body).unwrap());
+    assert_eq!(empty.size, 0);
+
+    let envs = records(&f.device, 1, 5, chain::genesis(&dev), "");
+    let (status, body) = push(&f, &dev.to_string(), envs[..3].to_vec()).await;
+    assert_eq!(status, StatusCode::OK);
+    let first: PushResponse = serde_json::from_slice(&body).unwrap();
+    let r1 = Receipt::open(&first.receipt, &f.server_key).unwrap();
+    let cp1 = open(&r1.checkpoint);
+    assert_eq!(cp1.size, 3);
+    for (e, proof) in r1.records.iter().zip(&first.inclusion) {
+        let leaf = LogEntry::Record {
+            device: dev,
+            seq: e.seq,
+            digest: e.digest,
+        }
+        .leaf_hash();
+        tlog::verify_inclusion(&leaf, e.log_index, cp1.size, proof, &cp1.root).unwrap();
+    }
+
+    // Replaying a held record names its original log position.
+    let (_, body) = push(&f, &dev.to_string(), envs[2..].to_vec()).await;
+    let second: PushResponse = serde_json::from_slice(&body).unwrap();
+    let r2 = Receipt::open(&second.receipt, &f.server_key).unwrap();
+    assert_eq!(r2.records[0].log_index, r1.records[2].log_index);
+    assert!(!r2.records[0].new);
+    let cp2 = open(&r2.checkpoint);
+    assert_eq!(cp2.size, 5);
+
+    let (status, body) = get(&f, "/v1/log/consistency?from=3&to=5").await;
+    assert_eq!(status, StatusCode::OK);
+    let c: ConsistencyProof = serde_json::from_slice(&body).unwrap();
+    tlog::verify_consistency(3, 5, &c.proof, &cp1.root, &cp2.root).unwrap();
+    assert!(tlog::verify_consistency(3, 5, &c.proof, &cp2.root, &cp2.root).is_err());
+
+    let (status, body) = get(&f, "/v1/log/inclusion?index=4&size=5").await;
+    assert_eq!(status, StatusCode::OK);
+    let p: InclusionProof = serde_json::from_slice(&body).unwrap();
+    let leaf = LogEntry::Record {
+        device: dev,
+        seq: 5,
+        digest: r2.records[2].digest,
+    }
+    .leaf_hash();
+    tlog::verify_inclusion(&leaf, 4, 5, &p.proof, &cp2.root).unwrap();
+
+    for bad in [
+        "/v1/log/inclusion?index=5&size=5",
+        "/v1/log/inclusion?index=0&size=99",
+        "/v1/log/consistency?from=4&to=3",
+        "/v1/log/consistency?from=x&to=3",
+    ] {
+        let (status, _) = get(&f, bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+
+    // A restarted server rebuilds the same tree from its store.
+    let again = AppState::new(f.state.store().clone(), DeviceKey::from_seed([99; 32])).unwrap();
+    let g = Fixture {
+        state: again,
+        server_key: f.server_key,
+        device: DeviceKey::from_seed([11; 32]),
+    };
+    let (_, body) = get(&g, "/v1/log/checkpoint").await;
+    assert_eq!(open(&String::from_utf8(body).unwrap()), cp2);
 }

@@ -203,10 +203,10 @@ fn backfill_log(conn: &mut Connection) -> Result<(), StoreError> {
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         rows.collect::<Result<_, _>>()?
     };
-    let mut next: i64 = tx.query_row("SELECT coalesce(max(idx) + 1, 0) FROM log", [], |r| {
+    let start: i64 = tx.query_row("SELECT coalesce(max(idx) + 1, 0) FROM log", [], |r| {
         r.get(0)
     })?;
-    for (dev, seq, d) in rows {
+    for (next, (dev, seq, d)) in (start..).zip(rows) {
         let device: DeviceId = dev.parse().map_err(|e| StoreError::Other(Box::new(e)))?;
         let entry = LogEntry::Record {
             device,
@@ -218,7 +218,6 @@ fn backfill_log(conn: &mut Connection) -> Result<(), StoreError> {
             "UPDATE records SET log_index = ?1 WHERE device = ?2 AND seq = ?3",
             params![next, dev, seq],
         )?;
-        next += 1;
     }
     tx.commit()?;
     Ok(())

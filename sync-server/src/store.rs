@@ -446,3 +446,55 @@ impl Store for SqliteStore {
         Ok(n as u64)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use fieldcase_shared::hash::sha256;
+
+    /// A database written before the log existed gets a leaf for every
+    /// record, in the order they were received.
+    #[test]
+    fn records_from_before_the_log_are_backfilled() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        let dev = DeviceId([7; 16]);
+        conn.execute(
+            "INSERT INTO devices VALUES (?1, 'ed25519:00', 'old', '2026-01-01T00:00:00Z')",
+            [dev.to_string()],
+        )
+        .unwrap();
+        for seq in 1..=3i64 {
+            conn.execute(
+                "INSERT INTO records VALUES (?1, ?2, ?3, ?4, x'00', ?5)",
+                params![
+                    dev.to_string(),
+                    seq,
+                    sha256(&seq.to_be_bytes()).0.to_vec(),
+                    sha256(b"c").0.to_vec(),
+                    format!("2026-01-0{seq}T00:00:00Z")
+                ],
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::init(conn).unwrap();
+        let leaves = store.log_leaves(0).unwrap();
+        let want: Vec<Digest> = (1..=3u64)
+            .map(|seq| {
+                LogEntry::Record {
+                    device: dev,
+                    seq,
+                    digest: sha256(&(seq as i64).to_be_bytes()),
+                }
+                .leaf_hash()
+            })
+            .collect();
+        assert_eq!(leaves, want);
+        // Opening again adds nothing.
+        let conn = store.conn.into_inner().unwrap();
+        let store = SqliteStore::init(conn).unwrap();
+        assert_eq!(store.log_leaves(0).unwrap().len(), 3);
+    }
+}

@@ -44,7 +44,12 @@ fn shows_prefix(w: &ui::MainWindow, prefix: &str) -> bool {
 /// and its store. The server runs until the test process ends.
 fn start_server() -> (String, Arc<SqliteStore>) {
     let store = Arc::new(SqliteStore::open_in_memory().expect("store"));
-    let state = AppState::new(store.clone(), DeviceKey::generate()).unwrap();
+    // The blob folder lives as long as the test process (the server does too).
+    let blob_dir = Box::leak(Box::new(tempfile::tempdir().expect("tempdir")));
+    let blobs = Arc::new(
+        fieldcase_sync_server::blobs::FsBlobStore::open(blob_dir.path()).expect("blob store"),
+    );
+    let state = AppState::new(store.clone(), blobs, DeviceKey::generate()).unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().expect("runtime");

@@ -25,6 +25,18 @@ pub struct ReceiptEntry {
     pub log_index: u64,
 }
 
+/// One evidence blob named by a receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlobEntry {
+    /// SHA-256 of its bytes.
+    pub sha256: Digest,
+    /// Size in bytes.
+    pub size: u64,
+    /// Its leaf index in the server's transparency log.
+    pub log_index: u64,
+}
+
 /// A receipt. Field order is part of the format: do not reorder or rename.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,6 +51,10 @@ pub struct Receipt {
     pub received_at: DateTime<Utc>,
     /// Every record of the request, in seq order.
     pub records: Vec<ReceiptEntry>,
+    /// Evidence blobs the server holds (receipts for uploads; absent on
+    /// record receipts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blobs: Vec<BlobEntry>,
     /// The device chain head the server holds after this request.
     pub head: Head,
     /// The log checkpoint after this request, as a signed note
@@ -115,6 +131,7 @@ mod tests {
                 device: DeviceId(dev),
                 received_at: DateTime::from_timestamp(secs, 0).unwrap(),
                 records: seqs.iter().map(|s| ReceiptEntry { seq: *s, digest: sha256(&s.to_be_bytes()), new: s % 2 == 0, log_index: *s * 3 }).collect(),
+                blobs: seqs.iter().take(2).map(|s| BlobEntry { sha256: sha256(&s.to_le_bytes()), size: *s, log_index: *s + 1 }).collect(),
                 head: Head { seq: seqs.iter().max().copied().unwrap_or(0), chain: sha256(b"h") },
                 checkpoint: format!("fieldcase-sync\n{}\nAAAA\n\n\u{2014} x y\n", seqs.len()),
             };
@@ -142,6 +159,7 @@ mod tests {
                 new: true,
                 log_index: 0,
             }],
+            blobs: Vec::new(),
             head: Head {
                 seq: 1,
                 chain: sha256(b"h"),

@@ -32,6 +32,37 @@ pub struct Limits {
     pub max_batch_records: usize,
     /// Largest request body in bytes.
     pub max_body_bytes: usize,
+    /// Largest evidence upload chunk in bytes.
+    pub max_chunk_bytes: u64,
+    /// Largest evidence blob in bytes.
+    pub max_blob_bytes: u64,
+}
+
+/// `GET` or `PUT /v1/devices/{device}/blobs/{sha256}` answer: how much of
+/// the blob the server holds, and once it holds it all, a signed receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobStatus {
+    /// The blob.
+    pub sha256: Digest,
+    /// True when the whole blob is stored (hash checked).
+    pub held: bool,
+    /// Bytes held so far: where the next chunk starts.
+    pub offset: u64,
+    /// Receipt naming the blob, when held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<Envelope>,
+    /// Inclusion proof of the blob's log leaf in the receipt's checkpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inclusion: Option<Vec<Digest>>,
+}
+
+/// `PUT /v1/devices/{device}/blobs/{sha256}` query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkQuery {
+    /// Where this chunk starts in the blob.
+    pub offset: u64,
+    /// The blob's whole size.
+    pub total: u64,
 }
 
 /// `POST /v1/devices/{device}/records` body: envelopes in seq order.
@@ -111,6 +142,14 @@ pub enum ErrorCode {
     BadRequest,
     /// 413: the request exceeds an advertised limit.
     TooLarge,
+    /// 404: no record of this device names the blob, so it is not accepted.
+    UnknownBlob,
+    /// 409: the chunk does not start where the held bytes end (`offset` in
+    /// the message); continue from there.
+    OffsetMismatch,
+    /// 422: the uploaded bytes do not have the SHA-256 they were sent as;
+    /// the partial upload was discarded.
+    BlobMismatch,
     /// 500: the server failed; nothing was stored by this request.
     Internal,
 }

@@ -12,9 +12,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use fieldcase_shared::chain::Head;
+use fieldcase_shared::envelope::Envelope;
 use fieldcase_shared::envelope::EnvelopeError;
 use fieldcase_shared::keys::{DeviceId, DeviceKey};
-use fieldcase_shared::receipt::Receipt;
+use fieldcase_shared::receipt::{BlobEntry, Receipt, ReceiptEntry};
 use fieldcase_shared::record::{self, RecordError};
 use fieldcase_shared::tlog::{self, Checkpoint, Tree};
 use fieldcase_shared::wire::{
@@ -23,7 +24,9 @@ use fieldcase_shared::wire::{
 };
 use tracing::instrument;
 
+use crate::blobs::BlobStore;
 use crate::store::{IngestError, Store, StoreError};
+use fieldcase_shared::hash::Digest;
 
 /// Most records accepted in one push.
 pub const MAX_BATCH_RECORDS: usize = 500;
@@ -33,12 +36,16 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// Shared state of the handlers.
 #[derive(Clone)]
 pub struct AppState {
-    store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     key: Arc<DeviceKey>,
     /// The transparency log's tree, mirrored from the store. Held locked
     /// across an ingest so that leaves enter it in log order.
     log: Arc<Mutex<Tree>>,
     origin: Arc<str>,
+    /// Evidence bytes.
+    pub(crate) blobs: Arc<dyn BlobStore>,
+    /// One lock per blob being uploaded: chunks of one blob append in turn.
+    pub(crate) uploads: Arc<Mutex<std::collections::HashMap<Digest, Arc<Mutex<()>>>>>,
 }
 
 /// Default log origin (the name in checkpoints and on their signature line).
@@ -56,13 +63,18 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// State over a store and the server signing key.
     /// State over `store`, signing with `key`; loads the log's tree.
-    pub fn new(store: Arc<dyn Store>, key: DeviceKey) -> Result<Self, StoreError> {
-        Self::with_origin(store, key, DEFAULT_LOG_ORIGIN)
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn BlobStore>,
+        key: DeviceKey,
+    ) -> Result<Self, StoreError> {
+        Self::with_origin(store, blobs, key, DEFAULT_LOG_ORIGIN)
     }
 
     /// Like [`AppState::new`] with a log origin of the operator's choice.
     pub fn with_origin(
         store: Arc<dyn Store>,
+        blobs: Arc<dyn BlobStore>,
         key: DeviceKey,
         origin: &str,
     ) -> Result<Self, StoreError> {
@@ -75,6 +87,8 @@ impl AppState {
             key: Arc::new(key),
             log: Arc::new(Mutex::new(tree)),
             origin: origin.into(),
+            blobs,
+            uploads: Arc::default(),
         })
     }
 
@@ -108,7 +122,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn new(status: StatusCode, error: ErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, error: ErrorCode, message: impl Into<String>) -> Self {
         Failure {
             status,
             body: ApiError {
@@ -124,7 +138,7 @@ impl Failure {
         self
     }
 
-    fn internal(e: impl std::fmt::Display) -> Self {
+    pub(crate) fn internal(e: impl std::fmt::Display) -> Self {
         tracing::error!(error = %e, "request failed");
         Failure::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -146,6 +160,10 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/v1/info", get(info))
         .route("/v1/devices/{device}/records", post(push_records))
+        .route(
+            "/v1/devices/{device}/blobs/{sha256}",
+            get(crate::upload::blob_status).put(crate::upload::put_chunk),
+        )
         .route("/v1/log/checkpoint", get(log_checkpoint))
         .route("/v1/log/inclusion", get(log_inclusion))
         .route("/v1/log/consistency", get(log_consistency))
@@ -166,11 +184,77 @@ async fn info(State(state): State<AppState>) -> Json<ServerInfo> {
         limits: Limits {
             max_batch_records: MAX_BATCH_RECORDS,
             max_body_bytes: MAX_BODY_BYTES,
+            max_chunk_bytes: crate::upload::MAX_CHUNK_BYTES,
+            max_blob_bytes: crate::upload::MAX_BLOB_BYTES,
         },
     })
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Failure> {
+/// Parses a device id from the path.
+pub(crate) fn parse_device(text: &str) -> Result<DeviceId, Failure> {
+    text.parse().map_err(|_| {
+        Failure::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            format!("{text:?} is not a device id (32 lowercase hex digits)"),
+        )
+    })
+}
+
+impl AppState {
+    /// The registered device, or `403 unknown_device`.
+    pub(crate) async fn registered(
+        &self,
+        device: DeviceId,
+    ) -> Result<fieldcase_shared::model::Device, Failure> {
+        let store = self.store.clone();
+        blocking(move || store.device(&device))
+            .await?
+            .map_err(Failure::internal)?
+            .ok_or_else(|| {
+                Failure::new(
+                    StatusCode::FORBIDDEN,
+                    ErrorCode::UnknownDevice,
+                    format!("device {device} is not registered on this server; ask the back office to register its key"),
+                )
+            })
+    }
+
+    /// A signed receipt with the log's current checkpoint (`tree` is the
+    /// locked log).
+    pub(crate) fn sign_receipt(
+        &self,
+        tree: &Tree,
+        device: DeviceId,
+        received_at: chrono::DateTime<Utc>,
+        records: Vec<ReceiptEntry>,
+        blobs: Vec<BlobEntry>,
+        head: Head,
+    ) -> Result<Envelope, Failure> {
+        let receipt = Receipt {
+            v: 1,
+            server_key: self.key.public(),
+            device,
+            received_at,
+            records,
+            blobs,
+            head,
+            checkpoint: self.checkpoint(tree)?,
+        };
+        Ok(receipt.sign(&self.key))
+    }
+
+    /// Locks the log's tree.
+    pub(crate) fn lock_log(&self) -> Result<std::sync::MutexGuard<'_, Tree>, Failure> {
+        self.log
+            .lock()
+            .map_err(|_| Failure::internal("log lock poisoned"))
+    }
+}
+
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Failure> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(Failure::internal)
@@ -182,13 +266,7 @@ async fn push_records(
     Path(device): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<PushResponse>, Failure> {
-    let device: DeviceId = device.parse().map_err(|_| {
-        Failure::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
-            format!("{device:?} is not a device id (32 lowercase hex digits)"),
-        )
-    })?;
+    let device = parse_device(&device)?;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             Failure::new(
@@ -230,17 +308,7 @@ async fn push_records(
             ),
         ));
     }
-    let store = state.store.clone();
-    let registered = blocking(move || store.device(&device))
-        .await?
-        .map_err(Failure::internal)?
-        .ok_or_else(|| {
-            Failure::new(
-                StatusCode::FORBIDDEN,
-                ErrorCode::UnknownDevice,
-                format!("device {device} is not registered on this server; ask the back office to register its key"),
-            )
-        })?;
+    let registered = state.registered(device).await?;
 
     // Verify every signature before the store sees anything.
     let key = registered.key;
@@ -291,10 +359,7 @@ async fn push_records(
     let st = state.clone();
     let received_at = Utc::now();
     let result = blocking(move || {
-        let mut tree = st
-            .log
-            .lock()
-            .map_err(|_| Failure::internal("log lock poisoned"))?;
+        let mut tree = st.lock_log()?;
         let ingested = match st.store.ingest(&device, &verified, received_at) {
             Ok(i) => i,
             Err(e) => return Ok(Err(e)),
@@ -309,7 +374,6 @@ async fn push_records(
         for leaf in &ingested.leaves {
             tree.push(*leaf);
         }
-        let checkpoint = st.checkpoint(&tree)?;
         let size = tree.size();
         let proofs = ingested
             .entries
@@ -317,10 +381,18 @@ async fn push_records(
             .map(|e| tree.inclusion_proof(e.log_index, size))
             .collect::<Result<Vec<_>, _>>()
             .map_err(Failure::internal)?;
-        Ok(Ok((ingested, checkpoint, proofs)))
+        let receipt = st.sign_receipt(
+            &tree,
+            device,
+            received_at,
+            ingested.entries.clone(),
+            Vec::new(),
+            ingested.head,
+        )?;
+        Ok(Ok((ingested, receipt, proofs)))
     })
     .await??;
-    let (ingested, checkpoint, inclusion) = result.map_err(|e| match e {
+    let (ingested, receipt, inclusion) = result.map_err(|e| match e {
         IngestError::Fork { seq, .. } => {
             tracing::warn!(seq, "fork refused and kept");
             Failure::new(StatusCode::CONFLICT, ErrorCode::Fork, e.to_string()).at(seq)
@@ -336,37 +408,19 @@ async fn push_records(
         }
         IngestError::Store(e) => Failure::internal(e),
     })?;
-    let receipt = Receipt {
-        v: 1,
-        server_key: state.key.public(),
-        device,
-        received_at,
-        records: ingested.entries,
-        head: Head {
-            seq: ingested.head.seq,
-            chain: ingested.head.chain,
-        },
-        checkpoint,
-    };
     tracing::info!(
-        records = receipt.records.len(),
-        new = receipt.records.iter().filter(|e| e.new).count(),
-        head = receipt.head.seq,
+        records = ingested.entries.len(),
+        new = ingested.entries.iter().filter(|e| e.new).count(),
+        head = ingested.head.seq,
         "batch stored"
     );
-    Ok(Json(PushResponse {
-        receipt: receipt.sign(&state.key),
-        inclusion,
-    }))
+    Ok(Json(PushResponse { receipt, inclusion }))
 }
 
 /// `GET /v1/log/checkpoint`: the latest signed checkpoint (text/plain).
 async fn log_checkpoint(State(state): State<AppState>) -> Result<Response, Failure> {
     let note = {
-        let tree = state
-            .log
-            .lock()
-            .map_err(|_| Failure::internal("log lock poisoned"))?;
+        let tree = state.lock_log()?;
         state.checkpoint(&tree)?
     };
     Ok((
@@ -392,10 +446,7 @@ async fn log_inclusion(
     State(state): State<AppState>,
     Query(q): Query<InclusionQuery>,
 ) -> Result<Json<InclusionProof>, Failure> {
-    let tree = state
-        .log
-        .lock()
-        .map_err(|_| Failure::internal("log lock poisoned"))?;
+    let tree = state.lock_log()?;
     let proof = tree.inclusion_proof(q.index, q.size).map_err(bad_range)?;
     Ok(Json(InclusionProof {
         index: q.index,
@@ -409,10 +460,7 @@ async fn log_consistency(
     State(state): State<AppState>,
     Query(q): Query<ConsistencyQuery>,
 ) -> Result<Json<ConsistencyProof>, Failure> {
-    let tree = state
-        .log
-        .lock()
-        .map_err(|_| Failure::internal("log lock poisoned"))?;
+    let tree = state.lock_log()?;
     let proof = tree.consistency_proof(q.from, q.to).map_err(bad_range)?;
     Ok(Json(ConsistencyProof {
         from: q.from,

@@ -7,8 +7,10 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod blobs;
 pub mod config;
 pub mod store;
+mod upload;
 
 use std::future::Future;
 use std::path::Path;
@@ -24,14 +26,16 @@ pub const SERVER_KEY_FILE: &str = "server.key";
 pub const DB_FILE: &str = "fieldcase-server.sqlite3";
 
 /// Opens the state kept in `dir`: the server key (created on first start,
-/// mode 0600) and the SQLite store.
+/// mode 0600), the SQLite store and the evidence files (`blobs/`, `uploads/`).
 pub fn open_state(dir: &Path) -> anyhow::Result<AppState> {
     std::fs::create_dir_all(dir)
         .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", dir.display()))?;
     let key = DeviceKey::load_or_create(&dir.join(SERVER_KEY_FILE))
         .map_err(|e: KeyError| anyhow::anyhow!(e))?;
     let store = store::SqliteStore::open(&dir.join(DB_FILE))?;
-    Ok(AppState::new(Arc::new(store), key)?)
+    let blobs = blobs::FsBlobStore::open(dir)
+        .map_err(|e| anyhow::anyhow!("cannot open the evidence store in {}: {e}", dir.display()))?;
+    Ok(AppState::new(Arc::new(store), Arc::new(blobs), key)?)
 }
 
 /// Serves the API on `listener` until `shutdown` completes.

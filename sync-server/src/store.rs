@@ -99,6 +99,22 @@ pub trait Store: Send + Sync + 'static {
     fn fork_count(&self, device: &DeviceId) -> Result<u64, StoreError>;
     /// Leaf hashes of the transparency log from index `from`, in order.
     fn log_leaves(&self, from: u64) -> Result<Vec<Digest>, StoreError>;
+    /// The chain head held for a device.
+    fn device_head(&self, device: &DeviceId) -> Result<Head, StoreError>;
+    /// True when a held record of `device` names the blob.
+    fn blob_named(&self, device: &DeviceId, sha256: &Digest) -> Result<bool, StoreError>;
+    /// A stored blob: (size, log index).
+    fn blob(&self, sha256: &Digest) -> Result<Option<(u64, u64)>, StoreError>;
+    /// Records a blob whose bytes are stored and checked; appends its log
+    /// leaf. Returns (log index, leaf hash, true when new); a blob already
+    /// recorded keeps its first index.
+    fn add_blob(
+        &self,
+        device: &DeviceId,
+        sha256: &Digest,
+        size: u64,
+        stored_at: DateTime<Utc>,
+    ) -> Result<(u64, Digest, bool), StoreError>;
 }
 
 const MIGRATIONS: &[&str] = &[
@@ -135,6 +151,20 @@ const MIGRATIONS: &[&str] = &[
      );
      ALTER TABLE records ADD COLUMN log_index INTEGER;
      CREATE UNIQUE INDEX records_log_index ON records(log_index);",
+    // 3: evidence blobs, and which records name which blobs.
+    "CREATE TABLE record_blobs (
+        device TEXT NOT NULL,
+        sha256 BLOB NOT NULL,
+        seq    INTEGER NOT NULL,
+        PRIMARY KEY (device, sha256, seq)
+     );
+     CREATE TABLE blobs (
+        sha256    BLOB PRIMARY KEY,
+        size      INTEGER NOT NULL,
+        log_index INTEGER NOT NULL UNIQUE,
+        device    TEXT NOT NULL,
+        stored_at TEXT NOT NULL
+     );",
 ];
 
 /// The embedded default: one SQLite file.
@@ -179,6 +209,7 @@ impl SqliteStore {
             tx.commit()?;
         }
         backfill_log(&mut conn)?;
+        backfill_record_blobs(&mut conn)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
         })
@@ -218,6 +249,36 @@ fn backfill_log(conn: &mut Connection) -> Result<(), StoreError> {
             "UPDATE records SET log_index = ?1 WHERE device = ?2 AND seq = ?3",
             params![next, dev, seq],
         )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Indexes the blobs named by records stored before `record_blobs` existed.
+fn backfill_record_blobs(conn: &mut Connection) -> Result<(), StoreError> {
+    let indexed: i64 = conn.query_row("SELECT count(*) FROM record_blobs", [], |r| r.get(0))?;
+    if indexed > 0 {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let rows: Vec<(String, i64, Vec<u8>)> = {
+        let mut st = tx.prepare("SELECT device, seq, envelope FROM records")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for (dev, seq, env) in rows {
+        let Ok(env) = fieldcase_shared::envelope::Envelope::from_json(&env) else {
+            continue;
+        };
+        let Ok(h) = fieldcase_shared::record::parse_header(&env.payload) else {
+            continue;
+        };
+        for b in h.blobs {
+            tx.execute(
+                "INSERT OR IGNORE INTO record_blobs (device, sha256, seq) VALUES (?1, ?2, ?3)",
+                params![dev, b.0.to_vec(), seq],
+            )?;
+        }
     }
     tx.commit()?;
     Ok(())
@@ -357,6 +418,13 @@ impl Store for SqliteStore {
                         ],
                     )
                     .map_err(StoreError::from)?;
+                    for b in &r.header.blobs {
+                        tx.execute(
+                            "INSERT OR IGNORE INTO record_blobs (device, sha256, seq) VALUES (?1, ?2, ?3)",
+                            params![dev, b.0.to_vec(), seq as i64],
+                        )
+                        .map_err(StoreError::from)?;
+                    }
                     head = Head {
                         seq,
                         chain: r.chain,
@@ -434,6 +502,87 @@ impl Store for SqliteStore {
             out.push(digest(row?)?);
         }
         Ok(out)
+    }
+
+    fn device_head(&self, device: &DeviceId) -> Result<Head, StoreError> {
+        let conn = self.lock()?;
+        let row: Option<(i64, Vec<u8>)> = conn
+            .query_row(
+                "SELECT seq, chain FROM records WHERE device = ?1 ORDER BY seq DESC LIMIT 1",
+                [device.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(match row {
+            None => Head::genesis(device),
+            Some((seq, c)) => Head {
+                seq: seq as u64,
+                chain: digest(c)?,
+            },
+        })
+    }
+
+    fn blob_named(&self, device: &DeviceId, sha256: &Digest) -> Result<bool, StoreError> {
+        let conn = self.lock()?;
+        let n: i64 = conn.query_row(
+            "SELECT count(*) FROM record_blobs WHERE device = ?1 AND sha256 = ?2",
+            params![device.to_string(), sha256.0.to_vec()],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
+    }
+
+    fn blob(&self, sha256: &Digest) -> Result<Option<(u64, u64)>, StoreError> {
+        let conn = self.lock()?;
+        let row: Option<(i64, i64)> = conn
+            .query_row(
+                "SELECT size, log_index FROM blobs WHERE sha256 = ?1",
+                [sha256.0.to_vec()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(row.map(|(s, i)| (s as u64, i as u64)))
+    }
+
+    fn add_blob(
+        &self,
+        device: &DeviceId,
+        sha256: &Digest,
+        size: u64,
+        stored_at: DateTime<Utc>,
+    ) -> Result<(u64, Digest, bool), StoreError> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let held: Option<i64> = tx
+            .query_row(
+                "SELECT log_index FROM blobs WHERE sha256 = ?1",
+                [sha256.0.to_vec()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let entry = LogEntry::Blob {
+            sha256: *sha256,
+            size,
+        };
+        if let Some(i) = held {
+            return Ok((i as u64, entry.leaf_hash(), false));
+        }
+        let idx: i64 = tx.query_row("SELECT coalesce(max(idx) + 1, 0) FROM log", [], |r| {
+            r.get(0)
+        })?;
+        let leaf = append_leaf(&tx, idx, &entry, &sha256.to_hex())?;
+        tx.execute(
+            "INSERT INTO blobs (sha256, size, log_index, device, stored_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                sha256.0.to_vec(),
+                size as i64,
+                idx,
+                device.to_string(),
+                stored_at.to_rfc3339()
+            ],
+        )?;
+        tx.commit()?;
+        Ok((idx as u64, leaf, true))
     }
 
     fn fork_count(&self, device: &DeviceId) -> Result<u64, StoreError> {

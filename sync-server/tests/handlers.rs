@@ -15,6 +15,7 @@ use fieldcase_shared::model::{CaseOpened, Party, Vehicle};
 use fieldcase_shared::receipt::Receipt;
 use fieldcase_shared::record::{self, RecordBody, RecordPayload};
 use fieldcase_shared::wire::{ApiError, ErrorCode, PushRecords, PushResponse};
+use fieldcase_sync_server::blobs::FsBlobStore;
 use fieldcase_sync_server::store::{Device, SqliteStore, Store};
 use fieldcase_sync_server::{router, AppState};
 use tower::ServiceExt;
@@ -24,6 +25,7 @@ struct Fixture {
     state: AppState,
     server_key: fieldcase_shared::keys::PublicKey,
     device: DeviceKey,
+    blob_dir: Arc<tempfile::TempDir>,
 }
 
 fn fixture() -> Fixture {
@@ -39,10 +41,13 @@ fn fixture() -> Fixture {
         .unwrap();
     let server = DeviceKey::from_seed([99; 32]);
     let server_key = server.public();
+    let blob_dir = Arc::new(tempfile::tempdir().unwrap());
+    let blobs = Arc::new(FsBlobStore::open(blob_dir.path()).unwrap());
     Fixture {
-        state: AppState::new(store, server).unwrap(),
+        state: AppState::new(store, blobs, server).unwrap(),
         server_key,
         device,
+        blob_dir,
     }
 }
 
@@ -340,12 +345,186 @@ async fn every_stored_record_is_in_the_signed_log_and_the_log_only_grows() {
     }
 
     // A restarted server rebuilds the same tree from its store.
-    let again = AppState::new(f.state.store().clone(), DeviceKey::from_seed([99; 32])).unwrap();
+    let blobs = Arc::new(FsBlobStore::open(f.blob_dir.path()).unwrap());
+    let again = AppState::new(
+        f.state.store().clone(),
+        blobs,
+        DeviceKey::from_seed([99; 32]),
+    )
+    .unwrap();
     let g = Fixture {
+        blob_dir: f.blob_dir.clone(),
         state: again,
         server_key: f.server_key,
         device: DeviceKey::from_seed([11; 32]),
     };
     let (_, body) = get(&g, "/v1/log/checkpoint").await;
     assert_eq!(open(&String::from_utf8(body).unwrap()), cp2);
+}
+
+async fn put_chunk(
+    f: &Fixture,
+    dev: &str,
+    sha: &str,
+    offset: u64,
+    total: u64,
+    chunk: &[u8],
+) -> (StatusCode, Vec<u8>) {
+    let req = Request::put(format!(
+        "/v1/devices/{dev}/blobs/{sha}?offset={offset}&total={total}"
+    ))
+    .header("content-type", "application/octet-stream")
+    .body(Body::from(chunk.to_vec()))
+    .unwrap();
+    let resp = router(f.state.clone()).oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (status, bytes.to_vec())
+}
+
+#[tokio::test]
+async fn evidence_uploads_resume_are_checked_and_are_never_taken_twice() {
+    use fieldcase_shared::hash::sha256;
+    use fieldcase_shared::model::EvidenceItem;
+    use fieldcase_shared::tlog::{self, Checkpoint, LogEntry};
+    use fieldcase_shared::wire::BlobStatus;
+
+    let f = fixture();
+    let dev = f.device.public().device_id();
+    let d = dev.to_string();
+    let video: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let sha = sha256(&video);
+    let forged_sha = sha256(b"the bytes the record names");
+
+    // Not named by any record yet: refused.
+    let (status, body) = get(&f, &format!("/v1/devices/{d}/blobs/{sha}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error(&body).error, ErrorCode::UnknownBlob);
+
+    // Records naming both blobs.
+    let mut envs = records(&f.device, 1, 1, chain::genesis(&dev), "");
+    let first = record::open(envs[0].clone(), &f.device.public()).unwrap();
+    let mut prev = first.chain;
+    for (seq, blob) in [(2u64, sha), (3, forged_sha)] {
+        let p = RecordPayload::new(
+            dev,
+            seq,
+            prev,
+            DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap(),
+            vec!["65010023".into(), "65010031".into()],
+            RecordBody::EvidenceAdded(EvidenceItem {
+                case_id: Uuid::now_v7(),
+                sha256: blob,
+                size: 1,
+                media_type: "video/mp4".into(),
+                original_name: "执法记录仪.mp4".into(),
+                captured_at: None,
+            }),
+        );
+        let s = record::seal(&f.device, &p);
+        prev = s.chain;
+        envs.push(s.envelope);
+    }
+    let (status, _) = push(&f, &d, envs).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let total = video.len() as u64;
+    let status_of = |body: &[u8]| serde_json::from_slice::<BlobStatus>(body).unwrap();
+    let (status, body) = put_chunk(&f, &d, &sha.to_hex(), 0, total, &video[..100_000]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status_of(&body).offset, 100_000);
+    assert!(!status_of(&body).held);
+    // A chunk from the wrong place is refused with where to continue.
+    let (status, body) = put_chunk(
+        &f,
+        &d,
+        &sha.to_hex(),
+        50_000,
+        total,
+        &video[50_000..150_000],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let e = error(&body);
+    assert_eq!(e.error, ErrorCode::OffsetMismatch);
+    assert!(
+        e.message.contains("continue from byte 100000"),
+        "{}",
+        e.message
+    );
+    // The client asks how much is held and continues.
+    let (_, body) = get(&f, &format!("/v1/devices/{d}/blobs/{sha}")).await;
+    assert_eq!(status_of(&body).offset, 100_000);
+    let (status, body) = put_chunk(&f, &d, &sha.to_hex(), 100_000, total, &video[100_000..]).await;
+    assert_eq!(status, StatusCode::OK);
+    let done = status_of(&body);
+    assert!(done.held);
+    let receipt = Receipt::open(done.receipt.as_ref().unwrap(), &f.server_key).unwrap();
+    assert_eq!(receipt.blobs.len(), 1);
+    assert_eq!(
+        (receipt.blobs[0].sha256, receipt.blobs[0].size),
+        (sha, total)
+    );
+    let origin = fieldcase_sync_server::api::DEFAULT_LOG_ORIGIN;
+    let cp =
+        Checkpoint::parse(tlog::open_note(&receipt.checkpoint, origin, &f.server_key).unwrap())
+            .unwrap();
+    let leaf = LogEntry::Blob {
+        sha256: sha,
+        size: total,
+    }
+    .leaf_hash();
+    tlog::verify_inclusion(
+        &leaf,
+        receipt.blobs[0].log_index,
+        cp.size,
+        done.inclusion.as_ref().unwrap(),
+        &cp.root,
+    )
+    .unwrap();
+    assert_eq!(
+        std::fs::read(
+            f.blob_dir
+                .path()
+                .join("blobs")
+                .join(&sha.to_hex()[..2])
+                .join(sha.to_hex())
+        )
+        .unwrap(),
+        video
+    );
+
+    // Held: asking again gives a receipt; sending again stores nothing new.
+    let (_, body) = get(&f, &format!("/v1/devices/{d}/blobs/{sha}")).await;
+    assert!(status_of(&body).held);
+    let (status, body) = put_chunk(&f, &d, &sha.to_hex(), 0, total, &video[..10]).await;
+    assert_eq!(status, StatusCode::OK);
+    let again = Receipt::open(status_of(&body).receipt.as_ref().unwrap(), &f.server_key).unwrap();
+    assert_eq!(again.blobs[0].log_index, receipt.blobs[0].log_index);
+
+    // Bytes that do not match their name are discarded, never visible.
+    let (status, body) = put_chunk(&f, &d, &forged_sha.to_hex(), 0, 5, b"wrong").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error(&body).error, ErrorCode::BlobMismatch);
+    let (_, body) = get(&f, &format!("/v1/devices/{d}/blobs/{forged_sha}")).await;
+    assert_eq!((status_of(&body).held, status_of(&body).offset), (false, 0));
+
+    // Oversized and malformed requests.
+    let big = vec![0u8; (fieldcase_sync_server::api::MAX_BODY_BYTES / 2) + 1];
+    let (status, body) = put_chunk(&f, &d, &sha.to_hex(), 0, big.len() as u64, &big).await;
+    assert_eq!(
+        status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let (status, _) = put_chunk(&f, &d, "not-a-hash", 0, 1, b"x").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = put_chunk(&f, &d, &forged_sha.to_hex(), 0, 2, b"xyz").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let other = DeviceKey::from_seed([12; 32]).public().device_id();
+    let (status, _) = put_chunk(&f, &other.to_string(), &sha.to_hex(), 0, 1, b"x").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

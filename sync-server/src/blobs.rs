@@ -1,0 +1,160 @@
+//! Evidence blob storage behind a small trait: the file system by default.
+//! An upload grows a `.part` file chunk by chunk (each chunk synced, so a
+//! killed server resumes where the disk says); the blob becomes visible,
+//! under its SHA-256, only after the whole file hashes to that name.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use fieldcase_shared::hash::{sha256_file, Digest};
+
+/// Why a chunk cannot be appended.
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    /// The chunk does not start where the held bytes end.
+    #[error("the chunk starts at byte {offered}, but {held} bytes are held: continue from {held}")]
+    Offset {
+        /// Bytes held.
+        held: u64,
+        /// Offset offered.
+        offered: u64,
+    },
+    /// Storage failed.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// What finishing an upload found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Finished {
+    /// Stored under its name; the size.
+    Stored(u64),
+    /// The bytes hash to something else; the upload was discarded.
+    Mismatch(Digest),
+}
+
+/// Where evidence bytes live on the server.
+pub trait BlobStore: Send + Sync + 'static {
+    /// True when the blob is stored complete.
+    fn has(&self, sha256: &Digest) -> io::Result<bool>;
+    /// Bytes of an unfinished upload held so far (0 if none).
+    fn part_len(&self, sha256: &Digest) -> io::Result<u64>;
+    /// Appends a chunk that must start at the held length; returns the new length.
+    fn append(&self, sha256: &Digest, offset: u64, bytes: &[u8]) -> Result<u64, AppendError>;
+    /// Checks the upload's hash and, if it matches, makes the blob visible.
+    fn finish(&self, sha256: &Digest) -> io::Result<Finished>;
+}
+
+/// Blobs as files: `<root>/blobs/ab/abcd…`, uploads in `<root>/uploads/`.
+#[derive(Debug, Clone)]
+pub struct FsBlobStore {
+    root: PathBuf,
+}
+
+impl FsBlobStore {
+    /// Opens (creating) the blob folders under `root`.
+    pub fn open(root: &Path) -> io::Result<Self> {
+        fs::create_dir_all(root.join("blobs"))?;
+        fs::create_dir_all(root.join("uploads"))?;
+        Ok(FsBlobStore {
+            root: root.to_owned(),
+        })
+    }
+
+    /// Path of a stored blob.
+    pub fn path(&self, sha256: &Digest) -> PathBuf {
+        let hex = sha256.to_hex();
+        self.root.join("blobs").join(&hex[..2]).join(hex)
+    }
+
+    fn part(&self, sha256: &Digest) -> PathBuf {
+        self.root
+            .join("uploads")
+            .join(format!("{}.part", sha256.to_hex()))
+    }
+}
+
+impl BlobStore for FsBlobStore {
+    fn has(&self, sha256: &Digest) -> io::Result<bool> {
+        Ok(self.path(sha256).is_file())
+    }
+
+    fn part_len(&self, sha256: &Digest) -> io::Result<u64> {
+        match fs::metadata(self.part(sha256)) {
+            Ok(m) => Ok(m.len()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn append(&self, sha256: &Digest, offset: u64, bytes: &[u8]) -> Result<u64, AppendError> {
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.part(sha256))?;
+        let held = f.metadata()?.len();
+        if held != offset {
+            return Err(AppendError::Offset {
+                held,
+                offered: offset,
+            });
+        }
+        f.write_all(bytes)?;
+        f.sync_data()?;
+        Ok(held + bytes.len() as u64)
+    }
+
+    fn finish(&self, sha256: &Digest) -> io::Result<Finished> {
+        let part = self.part(sha256);
+        let (found, size) = sha256_file(&part)?;
+        if found != *sha256 {
+            fs::remove_file(&part)?;
+            return Ok(Finished::Mismatch(found));
+        }
+        let dest = self.path(sha256);
+        if let Some(dir) = dest.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        File::open(&part)?.sync_all()?;
+        fs::rename(&part, &dest)?;
+        if let Some(dir) = dest.parent() {
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(Finished::Stored(size))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use fieldcase_shared::hash::sha256;
+
+    #[test]
+    fn chunks_resume_and_the_hash_decides() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FsBlobStore::open(dir.path()).unwrap();
+        let bytes = b"evidence bytes, in three chunks";
+        let d = sha256(bytes);
+        assert_eq!(s.append(&d, 0, &bytes[..10]).unwrap(), 10);
+        assert!(matches!(
+            s.append(&d, 5, &bytes[5..]),
+            Err(AppendError::Offset { held: 10, .. })
+        ));
+        // A restarted server sees what is on disk.
+        let s = FsBlobStore::open(dir.path()).unwrap();
+        assert_eq!(s.part_len(&d).unwrap(), 10);
+        s.append(&d, 10, &bytes[10..]).unwrap();
+        assert!(!s.has(&d).unwrap());
+        assert_eq!(s.finish(&d).unwrap(), Finished::Stored(bytes.len() as u64));
+        assert!(s.has(&d).unwrap());
+        assert_eq!(fs::read(s.path(&d)).unwrap(), bytes);
+
+        let wrong = sha256(b"something else");
+        s.append(&wrong, 0, bytes).unwrap();
+        assert_eq!(s.finish(&wrong).unwrap(), Finished::Mismatch(d));
+        assert!(!s.has(&wrong).unwrap());
+        assert_eq!(s.part_len(&wrong).unwrap(), 0);
+    }
+}

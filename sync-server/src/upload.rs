@@ -104,7 +104,7 @@ impl AppState {
         if status.held {
             return Ok(status);
         }
-        let end = q.offset.checked_add(bytes.len() as u64).unwrap_or(u64::MAX);
+        let end = q.offset.saturating_add(bytes.len() as u64);
         if end > q.total {
             return Err(Failure::new(
                 StatusCode::BAD_REQUEST,

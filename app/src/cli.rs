@@ -65,9 +65,15 @@ pub enum Command {
         #[command(subcommand)]
         command: KeyCommand,
     },
-    /// Push unsynced records to the sync server and keep its signed receipts.
+    /// Push unsynced records, then every evidence file the server lacks
+    /// (resumable), to the sync server and keep its signed receipts.
     /// (Give the server with --server URL or FIELDCASE_SERVER.)
     Sync,
+    /// Local evidence files.
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
 }
 
 /// `case` subcommands.
@@ -148,6 +154,19 @@ pub enum DiscCommand {
         /// Folder for the images (created if missing).
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+/// `evidence` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Free space: delete local copies of evidence files that a server
+    /// receipt has named for at least the retention period. Files without
+    /// a receipt are never deleted.
+    Prune {
+        /// Days to keep a file after the server confirmed it.
+        #[arg(long, default_value_t = 30)]
+        keep_days: u32,
     },
 }
 
@@ -332,6 +351,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 term.public_key()
             );
         }
+        Command::Evidence {
+            command: EvidenceCommand::Prune { keep_days },
+        } => {
+            let term = open_existing(&dir)?;
+            let (n, bytes) = term.store.prune_confirmed(
+                chrono::Duration::days(i64::from(keep_days)),
+                chrono::Utc::now(),
+            )?;
+            eprintln!(
+                "freed {n} evidence files ({bytes} bytes) confirmed by the server more than {keep_days} days ago; {} files have no receipt yet and were kept",
+                term.store.unconfirmed_blob_count()?
+            );
+        }
         Command::Key {
             command: KeyCommand::Show { minisign },
         } => {
@@ -353,10 +385,32 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let mut term = open_existing(&dir)?;
             let before = term.store.unsynced_count()?;
-            let r = crate::sync::sync(&mut term, &server)?;
+            let bar = byte_bar("evidence", 0);
+            let r = crate::sync::sync_with(&mut term, &server, &mut |p| {
+                if let crate::sync::SyncProgress::Blob {
+                    case_no,
+                    done,
+                    size,
+                    ..
+                } = p
+                {
+                    bar.set_length(*size);
+                    bar.set_position(*done);
+                    bar.set_message(case_no.clone());
+                }
+            });
+            bar.finish_and_clear();
+            let r = r?;
             eprintln!(
                 "sync: {} of {} unsynced records sent; server stored {} new, already held {}; {} receipts kept",
                 r.sent, before, r.new, r.already_held, r.receipts
+            );
+            eprintln!(
+                "evidence: {} files uploaded ({} bytes sent), {} already held by the server; {} files still without a receipt",
+                r.blobs_uploaded,
+                r.blob_bytes_sent,
+                r.blobs_already_held,
+                term.store.unconfirmed_blob_count()?
             );
         }
     }

@@ -9,11 +9,11 @@ use fieldcase_shared::keys::PublicKey;
 use fieldcase_shared::receipt::Receipt;
 use fieldcase_shared::tlog::{self, Checkpoint, LogEntry};
 use fieldcase_shared::wire::{
-    ApiError, ConsistencyProof, PushRecords, PushResponse, ServerInfo, API_PREFIX,
+    ApiError, BlobStatus, ConsistencyProof, PushRecords, PushResponse, ServerInfo, API_PREFIX,
 };
 
 use crate::core::Terminal;
-use crate::store::StoreError;
+use crate::store::{PendingBlob, StoreError};
 
 /// Most records sent in one request, whatever the server allows.
 pub const CLIENT_MAX_BATCH: usize = 200;
@@ -106,7 +106,39 @@ pub struct SyncReport {
     pub already_held: usize,
     /// Receipts stored.
     pub receipts: usize,
+    /// Evidence files uploaded (completed by this sync).
+    pub blobs_uploaded: usize,
+    /// Evidence files the server already held (confirmed, not sent again).
+    pub blobs_already_held: usize,
+    /// Evidence bytes sent.
+    pub blob_bytes_sent: u64,
 }
+
+/// Progress of a sync, for a bar or the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncProgress {
+    /// Records sent so far of those pending at the start.
+    Records {
+        /// Sent.
+        sent: usize,
+        /// Pending at the start.
+        total: usize,
+    },
+    /// One evidence file: bytes the server holds of it.
+    Blob {
+        /// Its case.
+        case_no: String,
+        /// The file.
+        sha256: Digest,
+        /// Bytes held by the server.
+        done: u64,
+        /// Its size.
+        size: u64,
+    },
+}
+
+/// Largest evidence chunk this client sends, whatever the server allows.
+pub const CLIENT_MAX_CHUNK: u64 = 4 * 1024 * 1024;
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -197,8 +229,18 @@ fn check_inclusion(
     Ok(())
 }
 
-/// Pushes every unsynced record to `server` (e.g. `http://127.0.0.1:8470`).
+/// Pushes every unsynced record to `server` (e.g. `http://127.0.0.1:8470`),
+/// then every evidence file the server does not yet hold.
 pub fn sync(term: &mut Terminal, server: &str) -> Result<SyncReport, SyncError> {
+    sync_with(term, server, &mut |_| {})
+}
+
+/// [`sync`] reporting progress.
+pub fn sync_with(
+    term: &mut Terminal,
+    server: &str,
+    progress: &mut dyn FnMut(&SyncProgress),
+) -> Result<SyncReport, SyncError> {
     let base = server.trim_end_matches('/');
     let agent = agent();
     let mut resp = agent
@@ -236,6 +278,7 @@ pub fn sync(term: &mut Terminal, server: &str) -> Result<SyncReport, SyncError> 
     let device = term.device_id();
     let url = format!("{base}{API_PREFIX}/devices/{device}/records");
     let mut report = SyncReport::default();
+    let pending = term.store.unsynced_count()? as usize;
     loop {
         let records = term.store.unsynced(batch)?;
         if records.is_empty() {
@@ -252,21 +295,7 @@ pub fn sync(term: &mut Terminal, server: &str) -> Result<SyncReport, SyncError> 
         let status = resp.status().as_u16();
         if status != 200 {
             let text = resp.body_mut().read_to_string().unwrap_or_default();
-            return Err(match serde_json::from_str::<ApiError>(&text) {
-                Ok(e) => SyncError::Refused {
-                    status,
-                    code: serde_json::to_value(e.error)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
-                    message: e.message,
-                },
-                Err(_) => SyncError::Refused {
-                    status,
-                    code: "unknown".into(),
-                    message: text.chars().take(300).collect(),
-                },
-            });
+            return Err(refused(status, &text));
         }
         let push: PushResponse = resp
             .body_mut()
@@ -294,6 +323,10 @@ pub fn sync(term: &mut Terminal, server: &str) -> Result<SyncReport, SyncError> 
         report.new += receipt.records.iter().filter(|e| e.new).count();
         report.already_held += receipt.records.iter().filter(|e| !e.new).count();
         report.receipts += 1;
+        progress(&SyncProgress::Records {
+            sent: report.sent,
+            total: pending,
+        });
     }
     if report.receipts == 0 {
         // Nothing to send: still check the log has only grown.
@@ -308,5 +341,204 @@ pub fn sync(term: &mut Terminal, server: &str) -> Result<SyncReport, SyncError> 
         let cp = open_checkpoint(&note, &info.log_origin, &pinned)?;
         extend_log(&agent, base, term, &cp, &note)?;
     }
+    let ctx = Ctx {
+        agent: &agent,
+        base,
+        key: &pinned,
+        info: &info,
+    };
+    upload_blobs(&ctx, term, &mut report, progress)?;
     Ok(report)
+}
+
+/// What the evidence upload needs to know about the server.
+struct Ctx<'a> {
+    agent: &'a ureq::Agent,
+    base: &'a str,
+    key: &'a PublicKey,
+    info: &'a ServerInfo,
+}
+
+fn refused(status: u16, text: &str) -> SyncError {
+    match serde_json::from_str::<ApiError>(text) {
+        Ok(e) => SyncError::Refused {
+            status,
+            code: serde_json::to_value(e.error)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            message: e.message,
+        },
+        Err(_) => SyncError::Refused {
+            status,
+            code: "unknown".into(),
+            message: text.chars().take(300).collect(),
+        },
+    }
+}
+
+/// Reads a `BlobStatus` answer, or the refusal.
+fn blob_answer(
+    ctx: &Ctx,
+    resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<Result<BlobStatus, SyncError>, SyncError> {
+    let mut resp = resp.map_err(|e| unreachable(ctx.base, e))?;
+    let status = resp.status().as_u16();
+    let text = resp
+        .body_mut()
+        .with_config()
+        .limit(1 << 20)
+        .read_to_string()
+        .map_err(|e| unreachable(ctx.base, e))?;
+    if status != 200 {
+        return Ok(Err(refused(status, &text)));
+    }
+    serde_json::from_str(&text)
+        .map(Ok)
+        .map_err(|e| SyncError::BadReceipt(format!("blob status: {e}")))
+}
+
+/// Checks a held blob's receipt (signature, device, hash and size, log
+/// inclusion and consistency) and keeps it.
+fn confirm_blob(
+    ctx: &Ctx,
+    term: &Terminal,
+    blob: &PendingBlob,
+    status: &BlobStatus,
+) -> Result<(), SyncError> {
+    let env = status
+        .receipt
+        .as_ref()
+        .ok_or_else(|| SyncError::BadReceipt("a held blob came without a receipt".into()))?;
+    let receipt = Receipt::open(env, ctx.key).map_err(|e| SyncError::BadReceipt(e.to_string()))?;
+    if receipt.device != term.device_id() {
+        return Err(SyncError::BadReceipt(format!(
+            "it is for device {}",
+            receipt.device
+        )));
+    }
+    let Some(entry) = receipt
+        .blobs
+        .iter()
+        .find(|b| b.sha256 == blob.sha256 && b.size == blob.size)
+    else {
+        return Err(SyncError::BadReceipt(format!(
+            "it does not name evidence {} of {} bytes",
+            blob.sha256, blob.size
+        )));
+    };
+    let cp = open_checkpoint(&receipt.checkpoint, &ctx.info.log_origin, ctx.key)?;
+    let leaf = LogEntry::Blob {
+        sha256: blob.sha256,
+        size: blob.size,
+    }
+    .leaf_hash();
+    let proof = status.inclusion.as_deref().unwrap_or_default();
+    tlog::verify_inclusion(&leaf, entry.log_index, cp.size, proof, &cp.root)
+        .map_err(|e| log_error(format!("evidence {}: {e}", blob.sha256)))?;
+    extend_log(ctx.agent, ctx.base, term, &cp, &receipt.checkpoint)?;
+    term.store
+        .store_blob_receipt(ctx.base, &blob.sha256, blob.size, entry.log_index, env)?;
+    Ok(())
+}
+
+/// Uploads every evidence file the server does not hold, resuming each from
+/// the bytes the server says it has; a file the server holds is confirmed
+/// by its receipt, never sent again.
+fn upload_blobs(
+    ctx: &Ctx,
+    term: &Terminal,
+    report: &mut SyncReport,
+    progress: &mut dyn FnMut(&SyncProgress),
+) -> Result<(), SyncError> {
+    let limits = &ctx.info.limits;
+    let chunk_size = limits.max_chunk_bytes.clamp(64 * 1024, CLIENT_MAX_CHUNK) as usize;
+    let device = term.device_id();
+    let mut buf = vec![0u8; chunk_size];
+    for blob in term.store.pending_blobs()? {
+        if blob.size > limits.max_blob_bytes {
+            return Err(SyncError::Refused {
+                status: 413,
+                code: "too_large".into(),
+                message: format!(
+                    "evidence {} of case {} is {} bytes; the server accepts at most {}",
+                    blob.sha256, blob.case_no, blob.size, limits.max_blob_bytes
+                ),
+            });
+        }
+        let url = format!(
+            "{}{API_PREFIX}/devices/{device}/blobs/{}",
+            ctx.base, blob.sha256
+        );
+        let mut status = blob_answer(ctx, ctx.agent.get(&url).call())??;
+        let mut sent_any = false;
+        while !status.held {
+            let path = term.store.blob_path(&blob.sha256).ok_or_else(|| {
+                SyncError::Store(StoreError::NotFound(format!(
+                    "evidence {} of case {} is not on this terminal and the server does not hold it",
+                    blob.sha256, blob.case_no
+                )))
+            })?;
+            progress(&SyncProgress::Blob {
+                case_no: blob.case_no.clone(),
+                sha256: blob.sha256,
+                done: status.offset,
+                size: blob.size,
+            });
+            let n = read_at(&path, status.offset, &mut buf).map_err(|source| {
+                SyncError::Store(StoreError::Io {
+                    path: path.clone(),
+                    source,
+                })
+            })?;
+            let put = ctx
+                .agent
+                .put(format!(
+                    "{url}?offset={}&total={}",
+                    status.offset, blob.size
+                ))
+                .header("content-type", "application/octet-stream")
+                .send(&buf[..n]);
+            match blob_answer(ctx, put)? {
+                Ok(s) => {
+                    report.blob_bytes_sent += n as u64;
+                    sent_any = true;
+                    status = s;
+                }
+                Err(SyncError::Refused { code, .. }) if code == "offset_mismatch" => {
+                    status = blob_answer(ctx, ctx.agent.get(&url).call())??;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        confirm_blob(ctx, term, &blob, &status)?;
+        progress(&SyncProgress::Blob {
+            case_no: blob.case_no.clone(),
+            sha256: blob.sha256,
+            done: blob.size,
+            size: blob.size,
+        });
+        if sent_any {
+            report.blobs_uploaded += 1;
+        } else {
+            report.blobs_already_held += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Reads up to `buf.len()` bytes of `path` from `offset`.
+fn read_at(path: &std::path::Path, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    f.seek(SeekFrom::Start(offset))?;
+    let mut got = 0;
+    while got < buf.len() {
+        let n = f.read(&mut buf[got..])?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    Ok(got)
 }

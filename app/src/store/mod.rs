@@ -54,6 +54,9 @@ pub enum StoreError {
     /// Not found.
     #[error("{0}")]
     NotFound(String),
+    /// A stored value is not what it should be.
+    #[error("local database holds a damaged value: {0}")]
+    Corrupt(String),
 }
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
@@ -112,6 +115,17 @@ const MIGRATIONS: &[&str] = &[
         envelope    BLOB NOT NULL
      );
      CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    // 2: server receipts for evidence blobs (a blob may leave the device
+    // only after one names it).
+    "CREATE TABLE blob_receipts (
+        sha256       TEXT PRIMARY KEY,
+        size         INTEGER NOT NULL,
+        log_index    INTEGER NOT NULL,
+        server       TEXT NOT NULL,
+        envelope     BLOB NOT NULL,
+        confirmed_at TEXT NOT NULL,
+        pruned_at    TEXT
+     );",
 ];
 
 /// A case as listed on screen and by `case list`.
@@ -177,6 +191,8 @@ fn digest_col(seq: u64, bytes: Vec<u8>) -> Result<Digest, StoreError> {
 }
 
 mod blobs;
+mod uploads;
+pub use uploads::PendingBlob;
 
 impl Store {
     /// Opens (creating if needed) the store in `dir`: `fieldcase.sqlite3` and `blobs/`.

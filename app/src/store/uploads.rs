@@ -1,0 +1,128 @@
+//! Which evidence blobs the server has confirmed, and freeing local copies
+//! only after a receipt names them and the retention has passed.
+
+use std::fs;
+
+use chrono::{DateTime, Duration, Utc};
+use fieldcase_shared::envelope::Envelope;
+use fieldcase_shared::hash::Digest;
+use rusqlite::params;
+
+use super::{Store, StoreError};
+
+/// An evidence blob the server has not yet confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingBlob {
+    /// SHA-256.
+    pub sha256: Digest,
+    /// Size in bytes.
+    pub size: u64,
+    /// 案号 of a case it belongs to (for progress messages).
+    pub case_no: String,
+}
+
+impl Store {
+    /// Blobs named by records the server already holds but that no blob
+    /// receipt names yet, in record order.
+    pub fn pending_blobs(&self) -> Result<Vec<PendingBlob>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT e.sha256, e.size, min(c.case_no)
+             FROM evidence e
+             JOIN records r ON r.seq = e.seq
+             JOIN cases c ON c.case_id = e.case_id
+             WHERE r.synced_at IS NOT NULL
+               AND e.sha256 NOT IN (SELECT sha256 FROM blob_receipts)
+             GROUP BY e.sha256
+             ORDER BY min(e.seq)",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (hex, size, case_no) = row?;
+            out.push(PendingBlob {
+                sha256: hex
+                    .parse()
+                    .map_err(|e| StoreError::Corrupt(format!("evidence hash {hex}: {e}")))?,
+                size: size as u64,
+                case_no,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Number of evidence blobs without a server receipt.
+    pub fn unconfirmed_blob_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(DISTINCT sha256) FROM evidence
+             WHERE sha256 NOT IN (SELECT sha256 FROM blob_receipts)",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    /// Keeps a verified receipt naming a blob.
+    pub fn store_blob_receipt(
+        &self,
+        server: &str,
+        sha256: &Digest,
+        size: u64,
+        log_index: u64,
+        envelope: &Envelope,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO blob_receipts (sha256, size, log_index, server, envelope, confirmed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                sha256.to_hex(),
+                size as i64,
+                log_index as i64,
+                server,
+                envelope.to_json(),
+                Utc::now().to_rfc3339()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes local copies of blobs a server receipt named at least
+    /// `retention` before `now`. Returns (blobs freed, bytes freed). Blobs
+    /// without a receipt are never touched.
+    pub fn prune_confirmed(
+        &self,
+        retention: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<(u64, u64), StoreError> {
+        let cutoff = (now - retention).to_rfc3339();
+        let rows: Vec<(String, i64)> = {
+            let mut st = self.conn.prepare(
+                "SELECT sha256, size FROM blob_receipts
+                 WHERE pruned_at IS NULL AND confirmed_at <= ?1",
+            )?;
+            let rows = st.query_map([&cutoff], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let (mut n, mut bytes) = (0, 0);
+        for (hex, size) in rows {
+            let Ok(d) = hex.parse::<Digest>() else {
+                continue;
+            };
+            if let Some(p) = self.blob_path(&d) {
+                fs::remove_file(&p).map_err(super::io_at(&p))?;
+                n += 1;
+                bytes += size as u64;
+            }
+            self.conn.execute(
+                "UPDATE blob_receipts SET pruned_at = ?1 WHERE sha256 = ?2",
+                params![now.to_rfc3339(), hex],
+            )?;
+        }
+        Ok((n, bytes))
+    }
+}

@@ -405,6 +405,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "sync: {} of {} unsynced records sent; server stored {} new, already held {}; {} receipts kept",
                 r.sent, before, r.new, r.already_held, r.receipts
             );
+            for f in &r.clock_flags {
+                eprintln!(
+                    "warning: the server flagged record seq {} ({}): {}. Check this terminal's clock.",
+                    f.seq, f.kind, f.detail
+                );
+            }
             eprintln!(
                 "evidence: {} files uploaded ({} bytes sent), {} already held by the server; {} files still without a receipt",
                 r.blobs_uploaded,

@@ -112,6 +112,9 @@ pub struct SyncReport {
     pub blobs_already_held: usize,
     /// Evidence bytes sent.
     pub blob_bytes_sent: u64,
+    /// Records the server stored but flagged because this device's clock
+    /// looked wrong when they were made.
+    pub clock_flags: Vec<fieldcase_shared::wire::RecordFlag>,
 }
 
 /// Progress of a sync, for a bar or the screen.
@@ -323,6 +326,7 @@ pub fn sync_with(
         report.new += receipt.records.iter().filter(|e| e.new).count();
         report.already_held += receipt.records.iter().filter(|e| !e.new).count();
         report.receipts += 1;
+        report.clock_flags.extend(push.flags.iter().cloned());
         progress(&SyncProgress::Records {
             sent: report.sent,
             total: pending,

@@ -81,6 +81,21 @@ pub struct PushResponse {
     /// For each receipt entry, its inclusion proof in the tree of the
     /// receipt's checkpoint.
     pub inclusion: Vec<Vec<Digest>>,
+    /// Records of this batch whose device clock looks wrong.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<RecordFlag>,
+}
+
+/// A record stored but flagged: its device clock looks wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordFlag {
+    /// Seq.
+    pub seq: u64,
+    /// `clock_ahead` (created after the server received it) or
+    /// `clock_backwards` (created before the device's previous record).
+    pub kind: String,
+    /// What was seen.
+    pub detail: String,
 }
 
 /// `GET /v1/log/inclusion` query.

@@ -414,7 +414,12 @@ async fn push_records(
         head = ingested.head.seq,
         "batch stored"
     );
-    Ok(Json(PushResponse { receipt, inclusion }))
+    let flags = ingested.flags;
+    Ok(Json(PushResponse {
+        receipt,
+        inclusion,
+        flags,
+    }))
 }
 
 /// `GET /v1/log/checkpoint`: the latest signed checkpoint (text/plain).

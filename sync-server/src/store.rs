@@ -15,6 +15,7 @@ use fieldcase_shared::tlog::LogEntry;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 pub use fieldcase_shared::model::Device;
+pub use fieldcase_shared::wire::RecordFlag;
 
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +78,8 @@ pub struct Ingested {
     pub leaves: Vec<Digest>,
     /// Log index of the first new leaf (the log size before the batch).
     pub log_start: u64,
+    /// New records whose device clock looks wrong (stored, and flagged).
+    pub flags: Vec<RecordFlag>,
 }
 
 /// Server storage.
@@ -165,7 +168,20 @@ const MIGRATIONS: &[&str] = &[
         device    TEXT NOT NULL,
         stored_at TEXT NOT NULL
      );",
+    // 4: records whose device clock disagrees with the server's.
+    "CREATE TABLE flags (
+        id         INTEGER PRIMARY KEY,
+        device     TEXT NOT NULL,
+        seq        INTEGER NOT NULL,
+        kind       TEXT NOT NULL,
+        detail     TEXT NOT NULL,
+        flagged_at TEXT NOT NULL
+     );",
 ];
+
+/// How far a record's creation time may lie ahead of the server clock, or
+/// behind the device's previous record, before it is flagged.
+pub const CLOCK_TOLERANCE_SECS: i64 = 300;
 
 /// The embedded default: one SQLite file.
 pub struct SqliteStore {
@@ -380,6 +396,23 @@ impl Store for SqliteStore {
             })
             .map_err(StoreError::from)?;
         let mut leaves = Vec::new();
+        let mut flags = Vec::new();
+        // Creation time of the held head record, to see a clock go back.
+        let mut last_created: Option<DateTime<Utc>> = if head.seq > 0 {
+            let env: Option<Vec<u8>> = tx
+                .query_row(
+                    "SELECT envelope FROM records WHERE device = ?1 AND seq = ?2",
+                    params![dev, head.seq as i64],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(StoreError::from)?;
+            env.and_then(|e| fieldcase_shared::envelope::Envelope::from_json(&e).ok())
+                .and_then(|e| fieldcase_shared::record::parse_header(&e.payload).ok())
+                .map(|h| h.created_at.with_timezone(&Utc))
+        } else {
+            None
+        };
         for r in records {
             let seq = r.header.seq;
             let held_row: Option<(Vec<u8>, Option<i64>)> = if seq <= head.seq {
@@ -418,6 +451,41 @@ impl Store for SqliteStore {
                         ],
                     )
                     .map_err(StoreError::from)?;
+                    let created = r.header.created_at.with_timezone(&Utc);
+                    let tolerance = chrono::Duration::seconds(CLOCK_TOLERANCE_SECS);
+                    let mut flag = |kind: &str, detail: String| -> Result<(), StoreError> {
+                        tx.execute(
+                            "INSERT INTO flags (device, seq, kind, detail, flagged_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                            params![dev, seq as i64, kind, detail, now],
+                        )?;
+                        flags.push(RecordFlag {
+                            seq,
+                            kind: kind.into(),
+                            detail,
+                        });
+                        Ok(())
+                    };
+                    if created > received_at + tolerance {
+                        flag(
+                            "clock_ahead",
+                            format!(
+                                "created at {} but received at {}: the device clock is ahead",
+                                r.header.created_at.to_rfc3339(),
+                                received_at.to_rfc3339()
+                            ),
+                        )?;
+                    }
+                    if let Some(before) = last_created.filter(|b| created < *b - tolerance) {
+                        flag(
+                            "clock_backwards",
+                            format!(
+                                "created at {}, before the device's previous record ({}): the device clock went back",
+                                r.header.created_at.to_rfc3339(),
+                                before.to_rfc3339()
+                            ),
+                        )?;
+                    }
+                    last_created = Some(created);
                     for b in &r.header.blobs {
                         tx.execute(
                             "INSERT OR IGNORE INTO record_blobs (device, sha256, seq) VALUES (?1, ?2, ?3)",
@@ -470,11 +538,15 @@ impl Store for SqliteStore {
             return Err(IngestError::Fork { seq, held });
         }
         tx.commit().map_err(StoreError::from)?;
+        for f in &flags {
+            tracing::warn!(device = %dev, seq = f.seq, kind = %f.kind, "{}", f.detail);
+        }
         Ok(Ingested {
             entries,
             head,
             leaves,
             log_start: log_start as u64,
+            flags,
         })
     }
 

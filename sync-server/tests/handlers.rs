@@ -528,3 +528,64 @@ async fn evidence_uploads_resume_are_checked_and_are_never_taken_twice() {
     let (status, _) = put_chunk(&f, &other.to_string(), &sha.to_hex(), 0, 1, b"x").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn records_from_a_wrong_clock_are_stored_and_flagged() {
+    let f = fixture();
+    let dev = f.device.public().device_id();
+    let at = |t: &str| DateTime::parse_from_rfc3339(t).unwrap();
+    let mut prev = chain::genesis(&dev);
+    let mut envs = Vec::new();
+    // seq 1 far in the future; seq 2 an hour before seq 1; seq 3 normal.
+    for (seq, t) in [
+        (1u64, "2099-01-01T00:00:00+08:00"),
+        (2, "2098-12-31T23:00:00+08:00"),
+        (3, "2026-11-28T10:00:00+08:00"),
+    ] {
+        let mut p = RecordPayload::new(
+            dev,
+            seq,
+            prev,
+            at(t),
+            vec!["65010023".into(), "65010031".into()],
+            RecordBody::CaseOpened(CaseOpened {
+                case_id: Uuid::now_v7(),
+                case_no: format!("乌交执〔2026〕{seq:05}号"),
+                occurred_at: at(t),
+                place: "G30".into(),
+                vehicle: Vehicle {
+                    plate: "新A12345".into(),
+                },
+                party: Party::Person {
+                    id_number: "11010519491231002X".into(),
+                    name: String::new(),
+                },
+                violation: None,
+                note: String::new(),
+            }),
+        );
+        p.created_at = at(t);
+        let s = record::seal(&f.device, &p);
+        prev = s.chain;
+        envs.push(s.envelope);
+    }
+    let (status, body) = push(&f, &dev.to_string(), envs).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let resp: PushResponse = serde_json::from_slice(&body).unwrap();
+    let kinds: Vec<(u64, &str)> = resp
+        .flags
+        .iter()
+        .map(|f| (f.seq, f.kind.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (1, "clock_ahead"),
+            (2, "clock_ahead"),
+            (2, "clock_backwards"),
+            (3, "clock_backwards")
+        ]
+    );
+    // Stored all the same: the records are evidence whatever the clock said.
+    assert_eq!(f.state.store().record_digests(&dev).unwrap().len(), 3);
+}

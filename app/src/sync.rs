@@ -495,6 +495,13 @@ fn upload_blobs(
                     source,
                 })
             })?;
+            if n == 0 && status.offset < blob.size {
+                return Err(SyncError::Store(StoreError::Corrupt(format!(
+                    "evidence file {} is shorter than its recorded {} bytes",
+                    path.display(),
+                    blob.size
+                ))));
+            }
             let put = ctx
                 .agent
                 .put(format!(

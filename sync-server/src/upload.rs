@@ -209,11 +209,13 @@ pub(crate) async fn put_chunk(
             format!("blob of {} bytes; at most {MAX_BLOB_BYTES}", q.total),
         ));
     }
-    if body.is_empty() && q.total > 0 {
+    // An empty chunk only makes sense at the end: it asks the server to
+    // finish an upload whose bytes all arrived before a cut.
+    if body.is_empty() && q.offset < q.total {
         return Err(Failure::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
-            "empty chunk",
+            format!("empty chunk at byte {} of {}", q.offset, q.total),
         ));
     }
     state.registered(device).await?;

@@ -132,3 +132,127 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// A TCP proxy on 127.0.0.1 in front of `upstream` that can cut
+/// connections: each new connection asks `cut_after` how many bytes of the
+/// client's request stream to forward before closing both directions
+/// (`None`: never cut). Counts the bytes it forwarded upstream.
+pub struct CutProxy {
+    /// Address to give clients, e.g. `http://127.0.0.1:41234`.
+    pub url: String,
+    forwarded: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    cuts: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl CutProxy {
+    /// Starts the proxy. `upstream` is `host:port`.
+    pub fn start(
+        upstream: &str,
+        cut_after: impl FnMut() -> Option<u64> + Send + 'static,
+    ) -> CutProxy {
+        use std::io::{Read, Write};
+        use std::net::{Shutdown, TcpListener, TcpStream};
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        use std::sync::{Arc, Mutex};
+
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let url = format!("http://{}", listener.local_addr().expect("proxy address"));
+        let forwarded = Arc::new(AtomicU64::new(0));
+        let cuts = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let cut_after = Arc::new(Mutex::new(cut_after));
+        let upstream = upstream.to_owned();
+        let (fw, st, ct) = (forwarded.clone(), stop.clone(), cuts.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if st.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                let Ok(server) = TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                let limit = cut_after.lock().map(|mut f| f()).unwrap_or(None);
+                let fw = fw.clone();
+                let ct = ct.clone();
+                let (c2, s2) = match (client.try_clone(), server.try_clone()) {
+                    (Ok(c), Ok(s)) => (c, s),
+                    _ => continue,
+                };
+                // client → server, cut after `limit` bytes.
+                std::thread::spawn(move || {
+                    let (mut from, mut to) = (client, server);
+                    let mut buf = vec![0u8; 64 * 1024];
+                    let mut sent = 0u64;
+                    loop {
+                        let n = match from.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        let n = match limit {
+                            Some(l) if sent + n as u64 >= l => (l - sent) as usize,
+                            _ => n,
+                        };
+                        if to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                        sent += n as u64;
+                        fw.fetch_add(n as u64, Ordering::SeqCst);
+                        if limit.is_some_and(|l| sent >= l) {
+                            ct.fetch_add(1, Ordering::SeqCst);
+                            break;
+                        }
+                    }
+                    let _ = to.shutdown(Shutdown::Both);
+                    let _ = from.shutdown(Shutdown::Both);
+                });
+                // server → client.
+                std::thread::spawn(move || {
+                    let (mut from, mut to) = (s2, c2);
+                    let _ = std::io::copy(&mut from, &mut to);
+                    let _ = to.shutdown(Shutdown::Both);
+                    let _ = from.shutdown(Shutdown::Both);
+                });
+            }
+        });
+        CutProxy {
+            url,
+            forwarded,
+            cuts,
+            stop,
+        }
+    }
+
+    /// Connections cut so far.
+    pub fn cuts(&self) -> u64 {
+        self.cuts.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Bytes forwarded to the upstream so far.
+    pub fn forwarded(&self) -> u64 {
+        self.forwarded.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for CutProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = std::net::TcpStream::connect(self.url.trim_start_matches("http://"));
+    }
+}
+
+/// The server's `host:port` from its URL.
+pub fn host_port(url: &str) -> String {
+    url.trim_start_matches("http://").to_owned()
+}
+
+/// Kills the server's process now (SIGKILL), as a crash would.
+impl Server {
+    /// Kills the process without a shutdown.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,341 @@
+//! Sync under faults, with the real binaries: connections cut at random
+//! byte offsets by a proxy, the same batch sent twice at once, the server
+//! killed in the middle of an upload. In every case nothing is lost,
+//! nothing is duplicated, and the terminal gets a clear error until it
+//! succeeds.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
+
+use std::fs;
+use std::path::Path;
+
+use fieldcase_app::core::Terminal;
+use fieldcase_e2e::{host_port, run, run_ok, CutProxy, Server};
+use fieldcase_shared::receipt::Receipt;
+use fieldcase_shared::wire::{PushRecords, PushResponse};
+
+fn s(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// What the server holds, read from its database: (records, blobs, log leaves).
+fn server_counts(srv: &Path) -> (i64, i64, i64) {
+    let db = rusqlite::Connection::open(srv.join(fieldcase_sync_server::DB_FILE)).unwrap();
+    let q = |sql: &str| db.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    (
+        q("SELECT count(*) FROM records"),
+        q("SELECT count(*) FROM blobs"),
+        q("SELECT count(*) FROM log"),
+    )
+}
+
+/// Every local evidence file is on the server with the same bytes.
+fn assert_blobs_match(term: &Path, srv: &Path) -> usize {
+    let t = Terminal::open(term).unwrap();
+    let mut n = 0;
+    for c in t.store.cases(100).unwrap() {
+        for r in t.store.case_records(&c.case_id).unwrap() {
+            for b in fieldcase_shared::record::parse_header(&r.envelope.payload)
+                .unwrap()
+                .blobs
+            {
+                let local = fs::read(t.store.blob_path(&b).unwrap()).unwrap();
+                let remote =
+                    fs::read(srv.join("blobs").join(&b.to_hex()[..2]).join(b.to_hex())).unwrap();
+                assert_eq!(local, remote, "evidence {b}");
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+/// A small deterministic random sequence.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+#[test]
+fn connections_cut_at_random_offsets_lose_and_duplicate_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let term = tmp.path().join("terminal");
+    let srv = tmp.path().join("server");
+    let d = s(&term);
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "demo",
+            "--cases",
+            "3",
+            "--video-kib",
+            "3072",
+        ],
+    );
+    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
+        .trim()
+        .to_owned();
+    let server = Server::start(&srv);
+    server.register(&key, "终端");
+    let mut rng = Lcg(20261129);
+    let mut connections = 0;
+    // The first 15 connections are cut at a random byte of their first
+    // 2 MB: in request headers, JSON bodies, evidence chunks; later ones
+    // are left alone so that the sync can finish.
+    let proxy = CutProxy::start(&host_port(&server.url), move || {
+        connections += 1;
+        (connections <= 15).then(|| rng.next() % 2_000_000)
+    });
+    let mut failures = 0;
+    let mut done = false;
+    for _ in 0..80 {
+        let out = run(
+            "fieldcase",
+            &["--data-dir", &d, "sync", "--server", &proxy.url],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{err}");
+        if out.status.success() && err.contains("0 files still without a receipt") {
+            done = true;
+            break;
+        }
+        failures += 1;
+        assert!(
+            err.contains("cannot reach the sync server")
+                || err.contains("files still without a receipt"),
+            "unclear error: {err}"
+        );
+    }
+    eprintln!(
+        "sync completed after {failures} failed runs; {} connections cut",
+        proxy.cuts()
+    );
+    assert!(done, "sync never completed through the proxy");
+    // The client retries idempotent requests (GET, PUT) on a fresh
+    // connection itself; a cut POST fails the run.
+    assert!(
+        proxy.cuts() >= 5,
+        "only {} connections were cut: the test proved little",
+        proxy.cuts()
+    );
+
+    let t = Terminal::open(&term).unwrap();
+    assert_eq!(t.store.unsynced_count().unwrap(), 0);
+    assert_eq!(t.store.unconfirmed_blob_count().unwrap(), 0);
+    let local: Vec<_> = t
+        .store
+        .all_records()
+        .unwrap()
+        .iter()
+        .map(|r| (r.seq, r.digest))
+        .collect();
+    drop(t);
+    let device = key
+        .parse::<fieldcase_shared::keys::PublicKey>()
+        .unwrap()
+        .device_id();
+    let store =
+        fieldcase_sync_server::store::SqliteStore::open(&srv.join(fieldcase_sync_server::DB_FILE))
+            .unwrap();
+    use fieldcase_sync_server::store::Store;
+    assert_eq!(store.record_digests(&device).unwrap(), local);
+    let blobs = assert_blobs_match(&term, &srv);
+    let (records, stored_blobs, leaves) = server_counts(&srv);
+    assert_eq!(records as usize, local.len());
+    assert_eq!(stored_blobs as usize, blobs);
+    assert_eq!(
+        leaves,
+        records + stored_blobs,
+        "a record or blob entered the log twice"
+    );
+    assert!(
+        fs::read_dir(srv.join("uploads")).unwrap().next().is_none(),
+        "an upload was left unfinished"
+    );
+}
+
+#[test]
+fn the_same_batch_sent_twice_at_once_is_stored_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let term = tmp.path().join("terminal");
+    let srv = tmp.path().join("server");
+    let d = s(&term);
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "demo",
+            "--cases",
+            "4",
+            "--video-kib",
+            "64",
+        ],
+    );
+    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
+        .trim()
+        .to_owned();
+    let server = Server::start(&srv);
+    server.register(&key, "终端");
+    let t = Terminal::open(&term).unwrap();
+    let envelopes: Vec<_> = t
+        .store
+        .all_records()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.envelope)
+        .collect();
+    let n = envelopes.len();
+    let url = format!("{}/v1/devices/{}/records", server.url, t.device_id());
+    let body = serde_json::to_vec(&PushRecords { envelopes }).unwrap();
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let (url, body) = (url.clone(), body.clone());
+            std::thread::spawn(move || {
+                let mut resp = ureq::post(&url)
+                    .header("content-type", "application/json")
+                    .send(&body[..])
+                    .unwrap();
+                assert_eq!(resp.status().as_u16(), 200);
+                resp.body_mut().read_json::<PushResponse>().unwrap()
+            })
+        })
+        .collect();
+    let answers: Vec<PushResponse> = threads.into_iter().map(|h| h.join().unwrap()).collect();
+    let info: serde_json::Value = ureq::get(format!("{}/v1/info", server.url))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    let server_key = info["server_key"].as_str().unwrap().parse().unwrap();
+    let receipts: Vec<Receipt> = answers
+        .iter()
+        .map(|a| Receipt::open(&a.receipt, &server_key).unwrap())
+        .collect();
+    // One request stored everything, the other found it all held; both
+    // name every record at the same log position.
+    let new: Vec<usize> = receipts
+        .iter()
+        .map(|r| r.records.iter().filter(|e| e.new).count())
+        .collect();
+    assert!(new == [n, 0] || new == [0, n], "{new:?}");
+    let pos = |r: &Receipt| {
+        r.records
+            .iter()
+            .map(|e| (e.seq, e.log_index))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(pos(&receipts[0]), pos(&receipts[1]));
+    let (records, _, leaves) = server_counts(&srv);
+    assert_eq!((records as usize, leaves as usize), (n, n));
+}
+
+#[test]
+fn a_server_killed_mid_upload_resumes_from_what_it_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let term = tmp.path().join("terminal");
+    let srv = tmp.path().join("server");
+    let d = s(&term);
+    let video_kib = 96 * 1024;
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "demo",
+            "--cases",
+            "1",
+            "--video-kib",
+            &video_kib.to_string(),
+        ],
+    );
+    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
+        .trim()
+        .to_owned();
+    let server = Server::start(&srv);
+    server.register(&key, "终端");
+    let proxy = CutProxy::start(&host_port(&server.url), || None);
+
+    // Kill the server as soon as part of the video is on its disk.
+    let video = {
+        let t = Terminal::open(&term).unwrap();
+        let c = &t.store.cases(1).unwrap()[0];
+        t.store
+            .case_records(&c.case_id)
+            .unwrap()
+            .iter()
+            .flat_map(|r| {
+                fieldcase_shared::record::parse_header(&r.envelope.payload)
+                    .unwrap()
+                    .blobs
+            })
+            .max_by_key(|b| fs::metadata(t.store.blob_path(b).unwrap()).unwrap().len())
+            .unwrap()
+    };
+    let part = srv.join("uploads").join(format!("{}.part", video.to_hex()));
+    let child = std::process::Command::new(fieldcase_e2e::bin("fieldcase"))
+        .args(["--data-dir", &d, "sync", "--server", &proxy.url])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        if fs::metadata(&part).map(|m| m.len() > 0).unwrap_or(false) {
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 60, "the upload never started");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    server.kill();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot reach the sync server") && err.contains("nothing was lost"),
+        "{err}"
+    );
+    let held_after_kill = fs::metadata(&part).unwrap().len();
+    assert!(
+        held_after_kill > 0 && held_after_kill < video_kib * 1024,
+        "{held_after_kill}"
+    );
+    let before_restart = proxy.forwarded();
+
+    // Restarted on the same data: the terminal continues from the kept bytes.
+    let server = Server::start(&srv);
+    let proxy2 = CutProxy::start(&host_port(&server.url), || None);
+    let out = run(
+        "fieldcase",
+        &["--data-dir", &d, "sync", "--server", &proxy2.url],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_blobs_match(&term, &srv);
+    let total_evidence: u64 =
+        Terminal::open(&term).unwrap().store.cases(10).unwrap()[0].evidence_bytes;
+    let sent = before_restart + proxy2.forwarded();
+    let chunk = fieldcase_app::sync::CLIENT_MAX_CHUNK;
+    // Everything sent, over both attempts, is the evidence once, at most one
+    // chunk again, plus the records and HTTP headers (well under 1 MiB).
+    assert!(
+        sent < total_evidence + chunk + (1 << 20),
+        "sent {sent} bytes for {total_evidence} bytes of evidence"
+    );
+    let (_, blobs, leaves) = server_counts(&srv);
+    assert_eq!(blobs, 3);
+    let records = Terminal::open(&term)
+        .unwrap()
+        .store
+        .all_records()
+        .unwrap()
+        .len() as i64;
+    assert_eq!(leaves, records + blobs);
+}

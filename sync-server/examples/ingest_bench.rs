@@ -1,0 +1,135 @@
+//! Ingest rate of signed records over loopback HTTP (the real router, the
+//! SQLite store, fsync per batch), next to the raw `ed25519-dalek`
+//! `verify_strict` rate of one core on the same records, same run.
+//!
+//!   cargo run --release -p fieldcase-sync-server --example ingest_bench -- [RECORDS]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use fieldcase_shared::chain;
+use fieldcase_shared::envelope::{pae, Envelope};
+use fieldcase_shared::keys::DeviceKey;
+use fieldcase_shared::model::{CaseOpened, Party, Vehicle};
+use fieldcase_shared::record::{self, RecordBody, RecordPayload};
+use fieldcase_shared::wire::PushRecords;
+use fieldcase_sync_server::blobs::FsBlobStore;
+use fieldcase_sync_server::store::{Device, SqliteStore, Store};
+use fieldcase_sync_server::{serve, AppState};
+
+const DEVICES: usize = 2;
+const BATCH: usize = 500;
+
+fn records(key: &DeviceKey, n: usize) -> Vec<Envelope> {
+    let dev = key.public().device_id();
+    let mut prev = chain::genesis(&dev);
+    let at = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap();
+    (1..=n as u64)
+        .map(|seq| {
+            let p = RecordPayload::new(
+                dev,
+                seq,
+                prev,
+                at,
+                vec!["65010023".into(), "65010031".into()],
+                RecordBody::CaseOpened(CaseOpened {
+                    case_id: uuid::Uuid::now_v7(),
+                    case_no: format!("乌交执〔2026〕{seq:05}号"),
+                    occurred_at: at,
+                    place: "乌鲁木齐市 G30 连霍高速 K3480 治超站".into(),
+                    vehicle: Vehicle {
+                        plate: "新A12345".into(),
+                    },
+                    party: Party::Person {
+                        id_number: "11010519491231002X".into(),
+                        name: "张三".into(),
+                    },
+                    violation: None,
+                    note: "车辆超限检查".into(),
+                }),
+            );
+            let s = record::seal(key, &p);
+            prev = s.chain;
+            s.envelope
+        })
+        .collect()
+}
+
+fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20_000);
+    let per = n / DEVICES;
+    let keys: Vec<DeviceKey> = (0..DEVICES)
+        .map(|i| DeviceKey::from_seed([i as u8 + 1; 32]))
+        .collect();
+    let logs: Vec<Vec<Envelope>> = keys.iter().map(|k| records(k, per)).collect();
+
+    // Raw: one core, verify_strict over the DSSE PAE of every record.
+    let t = Instant::now();
+    let mut ok = 0;
+    for (k, log) in keys.iter().zip(&logs) {
+        let pk = k.public();
+        for e in log {
+            ok += usize::from(pk.verify_strict(&pae(&e.payload_type, &e.payload), &e.sig));
+        }
+    }
+    let raw = (per * DEVICES) as f64 / t.elapsed().as_secs_f64();
+    assert_eq!(ok, per * DEVICES);
+
+    // The server over loopback.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(&dir.path().join("db.sqlite3")).unwrap());
+    for k in &keys {
+        store
+            .add_device(&Device {
+                id: k.public().device_id(),
+                key: k.public(),
+                name: "bench".into(),
+                added_at: Utc::now(),
+            })
+            .unwrap();
+    }
+    let blobs = Arc::new(FsBlobStore::open(dir.path()).unwrap());
+    let state = AppState::new(store, blobs, DeviceKey::generate()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(serve(listener, state, std::future::pending()));
+
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for (k, log) in keys.iter().zip(&logs) {
+            let url = format!(
+                "http://{addr}/v1/devices/{}/records",
+                k.public().device_id()
+            );
+            s.spawn(move || {
+                for batch in log.chunks(BATCH) {
+                    let body = serde_json::to_vec(&PushRecords {
+                        envelopes: batch.to_vec(),
+                    })
+                    .unwrap();
+                    let resp = ureq::post(&url)
+                        .header("content-type", "application/json")
+                        .send(&body[..])
+                        .unwrap();
+                    assert_eq!(resp.status().as_u16(), 200);
+                }
+            });
+        }
+    });
+    let ingest = (per * DEVICES) as f64 / t.elapsed().as_secs_f64();
+    println!(
+        "records: {} ({DEVICES} devices, batches of {BATCH})",
+        per * DEVICES
+    );
+    println!("raw verify_strict, one core: {raw:>9.0} records/s");
+    println!("server ingest, SQLite:       {ingest:>9.0} records/s (HTTP + JSON + verify on all cores + SQLite, fsync per batch)");
+    println!("ratio ingest / raw: {:.2} (target >= 0.7)", ingest / raw);
+}

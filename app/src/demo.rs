@@ -206,7 +206,7 @@ pub fn seed(
         source,
     })?;
     // Vary the data between runs (time) and between seeds into one store.
-    let salt = term.store.unsynced_count()? + 1;
+    let salt = term.store.head(&term.device_id())?.seq + 1;
     let mut rng =
         Rng(0x9E37_79B9_7F4A_7C15 ^ (Terminal::now().timestamp() as u64).wrapping_mul(salt) | 1);
     let mut out = Vec::new();

@@ -141,7 +141,7 @@ pub enum SyncProgress {
 }
 
 /// Largest evidence chunk this client sends, whatever the server allows.
-pub const CLIENT_MAX_CHUNK: u64 = 4 * 1024 * 1024;
+pub const CLIENT_MAX_CHUNK: u64 = 8 * 1024 * 1024;
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()

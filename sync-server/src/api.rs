@@ -44,8 +44,10 @@ pub struct AppState {
     origin: Arc<str>,
     /// Evidence bytes.
     pub(crate) blobs: Arc<dyn BlobStore>,
-    /// One lock per blob being uploaded: chunks of one blob append in turn.
-    pub(crate) uploads: Arc<Mutex<std::collections::HashMap<Digest, Arc<Mutex<()>>>>>,
+    /// One entry per blob being uploaded: chunks of one blob append in
+    /// turn, and are hashed as they arrive.
+    pub(crate) uploads:
+        Arc<Mutex<std::collections::HashMap<Digest, Arc<Mutex<crate::upload::Upload>>>>>,
 }
 
 /// Default log origin (the name in checkpoints and on their signature line).

@@ -1,7 +1,7 @@
 //! Evidence blob storage behind a small trait: the file system by default.
-//! An upload grows a `.part` file chunk by chunk (each chunk synced, so a
-//! killed server resumes where the disk says); the blob becomes visible,
-//! under its SHA-256, only after the whole file hashes to that name.
+//! An upload grows a `.part` file chunk by chunk (a restarted server
+//! resumes where the file ends); the blob becomes visible, under its
+//! SHA-256, only after the whole file hashes to that name and is synced.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -41,9 +41,20 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Bytes of an unfinished upload held so far (0 if none).
     fn part_len(&self, sha256: &Digest) -> io::Result<u64>;
     /// Appends a chunk that must start at the held length; returns the new length.
-    fn append(&self, sha256: &Digest, offset: u64, bytes: &[u8]) -> Result<u64, AppendError>;
+    fn append(&self, sha256: &Digest, offset: u64, bytes: &[u8]) -> Result<u64, AppendError> {
+        let mut w = self.appender(sha256, offset)?;
+        w.write_all(bytes)?;
+        w.flush()?;
+        Ok(offset + bytes.len() as u64)
+    }
+    /// A writer that appends to the upload, which must hold exactly
+    /// `offset` bytes; bytes written reach storage even if the writer is
+    /// dropped early (a cut request keeps what arrived).
+    fn appender(&self, sha256: &Digest, offset: u64) -> Result<Box<dyn Write + Send>, AppendError>;
     /// Checks the upload's hash and, if it matches, makes the blob visible.
-    fn finish(&self, sha256: &Digest) -> io::Result<Finished>;
+    /// `hashed` is the SHA-256 of the upload when the caller computed it
+    /// while the chunks arrived; `None` hashes the stored bytes.
+    fn finish(&self, sha256: &Digest, hashed: Option<Digest>) -> io::Result<Finished>;
 }
 
 /// Blobs as files: `<root>/blobs/ab/abcd…`, uploads in `<root>/uploads/`.
@@ -88,8 +99,8 @@ impl BlobStore for FsBlobStore {
         }
     }
 
-    fn append(&self, sha256: &Digest, offset: u64, bytes: &[u8]) -> Result<u64, AppendError> {
-        let mut f = OpenOptions::new()
+    fn appender(&self, sha256: &Digest, offset: u64) -> Result<Box<dyn Write + Send>, AppendError> {
+        let f = OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.part(sha256))?;
@@ -100,14 +111,18 @@ impl BlobStore for FsBlobStore {
                 offered: offset,
             });
         }
-        f.write_all(bytes)?;
-        f.sync_data()?;
-        Ok(held + bytes.len() as u64)
+        // Not synced per chunk: after a crash the part file's length says
+        // what survived, and the hash check at the end catches anything
+        // else. The finished blob is synced before it becomes visible.
+        Ok(Box::new(f))
     }
 
-    fn finish(&self, sha256: &Digest) -> io::Result<Finished> {
+    fn finish(&self, sha256: &Digest, hashed: Option<Digest>) -> io::Result<Finished> {
         let part = self.part(sha256);
-        let (found, size) = sha256_file(&part)?;
+        let (found, size) = match hashed {
+            Some(d) => (d, fs::metadata(&part)?.len()),
+            None => sha256_file(&part)?,
+        };
         if found != *sha256 {
             fs::remove_file(&part)?;
             return Ok(Finished::Mismatch(found));
@@ -147,13 +162,16 @@ mod tests {
         assert_eq!(s.part_len(&d).unwrap(), 10);
         s.append(&d, 10, &bytes[10..]).unwrap();
         assert!(!s.has(&d).unwrap());
-        assert_eq!(s.finish(&d).unwrap(), Finished::Stored(bytes.len() as u64));
+        assert_eq!(
+            s.finish(&d, None).unwrap(),
+            Finished::Stored(bytes.len() as u64)
+        );
         assert!(s.has(&d).unwrap());
         assert_eq!(fs::read(s.path(&d)).unwrap(), bytes);
 
         let wrong = sha256(b"something else");
         s.append(&wrong, 0, bytes).unwrap();
-        assert_eq!(s.finish(&wrong).unwrap(), Finished::Mismatch(d));
+        assert_eq!(s.finish(&wrong, None).unwrap(), Finished::Mismatch(d));
         assert!(!s.has(&wrong).unwrap());
         assert_eq!(s.part_len(&wrong).unwrap(), 0);
     }

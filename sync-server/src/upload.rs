@@ -5,8 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -16,14 +15,28 @@ use fieldcase_shared::keys::DeviceId;
 use fieldcase_shared::receipt::BlobEntry;
 use fieldcase_shared::tlog::LogEntry;
 use fieldcase_shared::wire::{BlobStatus, ChunkQuery, ErrorCode};
+use futures_util::StreamExt;
+use sha2::{Digest as _, Sha256};
 
 use crate::api::{blocking, parse_device, AppState, Failure};
 use crate::blobs::{AppendError, Finished};
+use std::io::Write;
 
 /// Largest chunk accepted in one request.
 pub const MAX_CHUNK_BYTES: u64 = 8 * 1024 * 1024;
 /// Largest evidence file accepted.
 pub const MAX_BLOB_BYTES: u64 = 64 * 1024 * 1024 * 1024;
+
+/// An upload in progress: the SHA-256 of the bytes appended so far, while
+/// they were appended in order by this process.
+#[derive(Default)]
+pub(crate) struct Upload {
+    hasher: Sha256,
+    hashed: u64,
+    /// False once bytes were appended that this hasher did not see (the
+    /// part file predates this process): the end then hashes the file.
+    in_step: bool,
+}
 
 fn parse_sha(text: &str) -> Result<Digest, Failure> {
     text.parse().map_err(|_| {
@@ -80,43 +93,57 @@ impl AppState {
         })
     }
 
-    fn upload_lock(&self, sha256: Digest) -> Result<Arc<Mutex<()>>, Failure> {
+    fn upload_state(&self, sha256: Digest) -> Result<Arc<Mutex<Upload>>, Failure> {
         let mut map = self
             .uploads
             .lock()
             .map_err(|_| Failure::internal("upload lock poisoned"))?;
-        Ok(map.entry(sha256).or_default().clone())
+        Ok(map
+            .entry(sha256)
+            .or_insert_with(|| {
+                Arc::new(Mutex::new(Upload {
+                    in_step: true,
+                    ..Upload::default()
+                }))
+            })
+            .clone())
     }
 
-    /// Appends a chunk and, with the last one, checks and stores the blob.
+    fn forget_upload(&self, sha256: &Digest) {
+        if let Ok(mut map) = self.uploads.lock() {
+            map.remove(sha256);
+        }
+    }
+
+    /// Appends a chunk, streamed in as `next()` yields its pieces, hashing
+    /// it as it is written; with the last byte, checks and stores the blob.
     fn append_chunk(
         &self,
         device: DeviceId,
         sha256: Digest,
         q: ChunkQuery,
-        bytes: &[u8],
+        mut next: impl FnMut() -> Option<Bytes>,
     ) -> Result<BlobStatus, Failure> {
-        let lock = self.upload_lock(sha256)?;
-        let _turn = lock
+        let state = self.upload_state(sha256)?;
+        let mut up = state
             .lock()
             .map_err(|_| Failure::internal("upload lock poisoned"))?;
         let status = self.blob_status(device, sha256)?;
         if status.held {
             return Ok(status);
         }
-        let end = q.offset.saturating_add(bytes.len() as u64);
-        if end > q.total {
+        if q.offset > q.total {
             return Err(Failure::new(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::BadRequest,
                 format!(
-                    "chunk ends at byte {end}, after the blob's total of {} bytes",
-                    q.total
+                    "offset {} is after the blob's total of {} bytes",
+                    q.offset, q.total
                 ),
             ));
         }
-        let held = match self.blobs.append(&sha256, q.offset, bytes) {
-            Ok(n) => n,
+        let mut w = match self.blobs.appender(&sha256, q.offset) {
+            Ok(w) => w,
             Err(AppendError::Offset { held, offered }) => {
                 return Err(Failure::new(
                     StatusCode::CONFLICT,
@@ -126,6 +153,45 @@ impl AppState {
             }
             Err(AppendError::Io(e)) => return Err(Failure::internal(e)),
         };
+        let room = MAX_CHUNK_BYTES.min(q.total - q.offset);
+        let in_step = up.in_step && up.hashed == q.offset;
+        up.in_step = in_step;
+        let mut written = 0u64;
+        let mut overflow = false;
+        while let Some(piece) = next() {
+            if written + piece.len() as u64 > room {
+                overflow = true;
+                break;
+            }
+            w.write_all(&piece).map_err(Failure::internal)?;
+            if in_step {
+                up.hasher.update(&piece);
+            }
+            written += piece.len() as u64;
+        }
+        w.flush().map_err(Failure::internal)?;
+        drop(w);
+        let held = q.offset + written;
+        if in_step {
+            up.hashed = held;
+        }
+        if overflow {
+            return Err(Failure::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::TooLarge,
+                format!(
+                    "the chunk goes past byte {} (the blob's total, or {MAX_CHUNK_BYTES} bytes per chunk); {held} bytes are held, continue from there",
+                    q.offset + room
+                ),
+            ));
+        }
+        if written == 0 && held < q.total {
+            return Err(Failure::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                format!("empty chunk at byte {} of {}", q.offset, q.total),
+            ));
+        }
         if held < q.total {
             return Ok(BlobStatus {
                 sha256,
@@ -135,7 +201,15 @@ impl AppState {
                 inclusion: None,
             });
         }
-        match self.blobs.finish(&sha256).map_err(Failure::internal)? {
+        let hashed = (up.in_step && up.hashed == held)
+            .then(|| Digest(std::mem::take(&mut up.hasher).finalize().into()));
+        drop(up);
+        self.forget_upload(&sha256);
+        match self
+            .blobs
+            .finish(&sha256, hashed)
+            .map_err(Failure::internal)?
+        {
             Finished::Mismatch(found) => {
                 tracing::warn!(%sha256, %found, "uploaded bytes do not match their name");
                 Err(Failure::new(
@@ -182,23 +256,28 @@ pub(crate) async fn blob_status(
     ))
 }
 
-/// `PUT /v1/devices/{device}/blobs/{sha256}?offset=N&total=T`, body: the chunk.
+/// `PUT /v1/devices/{device}/blobs/{sha256}?offset=N&total=T`, body: the
+/// chunk, written to storage as it arrives.
 pub(crate) async fn put_chunk(
     State(state): State<AppState>,
     Path((device, sha)): Path<(String, String)>,
     Query(q): Query<ChunkQuery>,
-    body: Result<Bytes, BytesRejection>,
+    headers: axum::http::HeaderMap,
+    body: Body,
 ) -> Result<Json<BlobStatus>, Failure> {
     let device = parse_device(&device)?;
     let sha256 = parse_sha(&sha)?;
-    let body = body.map_err(|e| Failure::new(e.status(), ErrorCode::TooLarge, e.body_text()))?;
-    if body.len() as u64 > MAX_CHUNK_BYTES {
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_CHUNK_BYTES) {
         return Err(Failure::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::TooLarge,
             format!(
                 "chunk of {} bytes; at most {MAX_CHUNK_BYTES} per request",
-                body.len()
+                declared.unwrap_or(0)
             ),
         ));
     }
@@ -209,18 +288,20 @@ pub(crate) async fn put_chunk(
             format!("blob of {} bytes; at most {MAX_BLOB_BYTES}", q.total),
         ));
     }
-    // An empty chunk only makes sense at the end: it asks the server to
-    // finish an upload whose bytes all arrived before a cut.
-    if body.is_empty() && q.offset < q.total {
-        return Err(Failure::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
-            format!("empty chunk at byte {} of {}", q.offset, q.total),
-        ));
-    }
     state.registered(device).await?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(16);
     let st = state.clone();
-    Ok(Json(
-        blocking(move || st.append_chunk(device, sha256, q, &body)).await??,
-    ))
+    let worker = tokio::task::spawn_blocking(move || {
+        st.append_chunk(device, sha256, q, || rx.blocking_recv())
+    });
+    let mut stream = body.into_data_stream();
+    while let Some(piece) = stream.next().await {
+        // A cut request ends here; what arrived stays appended.
+        let Ok(piece) = piece else { break };
+        if tx.send(piece).await.is_err() {
+            break;
+        }
+    }
+    drop(tx);
+    Ok(Json(worker.await.map_err(Failure::internal)??))
 }

@@ -374,6 +374,7 @@ async fn put_chunk(
         "/v1/devices/{dev}/blobs/{sha}?offset={offset}&total={total}"
     ))
     .header("content-type", "application/octet-stream")
+    .header("content-length", chunk.len())
     .body(Body::from(chunk.to_vec()))
     .unwrap();
     let resp = router(f.state.clone()).oneshot(req).await.unwrap();
@@ -522,8 +523,15 @@ async fn evidence_uploads_resume_are_checked_and_are_never_taken_twice() {
     );
     let (status, _) = put_chunk(&f, &d, "not-a-hash", 0, 1, b"x").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = put_chunk(&f, &d, &forged_sha.to_hex(), 0, 2, b"xyz").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // A chunk running past the blob's total is refused before any byte of
+    // it is kept.
+    let (status, body) = put_chunk(&f, &d, &forged_sha.to_hex(), 0, 2, b"xyz").await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        error(&body).message.contains("0 bytes are held"),
+        "{}",
+        error(&body).message
+    );
     let other = DeviceKey::from_seed([12; 32]).public().device_id();
     let (status, _) = put_chunk(&f, &other.to_string(), &sha.to_hex(), 0, 1, b"x").await;
     assert_eq!(status, StatusCode::FORBIDDEN);

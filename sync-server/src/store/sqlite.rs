@@ -1,124 +1,20 @@
-//! Server storage behind a small trait, chosen once at start-up. Records
-//! reach the store already verified (signature, device); the store keeps the
-//! chain rule: a batch is appended atomically or not at all.
+//! The embedded default store: one SQLite file (WAL, synchronous=FULL).
 
 use std::path::Path;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use fieldcase_shared::chain::{self, Head, Step};
+use fieldcase_shared::chain::Head;
 use fieldcase_shared::hash::Digest;
 use fieldcase_shared::keys::DeviceId;
-use fieldcase_shared::receipt::ReceiptEntry;
 use fieldcase_shared::record::VerifiedRecord;
 use fieldcase_shared::tlog::LogEntry;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-pub use fieldcase_shared::model::Device;
-pub use fieldcase_shared::wire::RecordFlag;
-
-/// Store failures.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// Something already exists.
-    #[error("{0}")]
-    Conflict(String),
-    /// Backend failure.
-    #[error("storage failure: {0}")]
-    Other(#[source] Box<dyn std::error::Error + Send + Sync>),
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::Other(Box::new(e))
-    }
-}
-
-/// Why a verified batch cannot be appended.
-#[derive(Debug, thiserror::Error)]
-pub enum IngestError {
-    /// Same seq as a held record, different bytes. The offending record was
-    /// kept as evidence of the fork.
-    #[error("record seq {seq} differs from the record already held at that seq ({held}); the device chain has forked")]
-    Fork {
-        /// Seq.
-        seq: u64,
-        /// Digest held.
-        held: Digest,
-    },
-    /// A seq is missing between what is held and the batch.
-    #[error("record seq {found} cannot follow: the server holds up to seq {held}, so seq {expected} must come next")]
-    Gap {
-        /// Expected seq.
-        expected: u64,
-        /// Seq received.
-        found: u64,
-        /// Held head seq.
-        held: u64,
-    },
-    /// `prev` does not match the held chain.
-    #[error("record seq {seq} does not link to the held record before it (its prev is not the held chain hash)")]
-    ChainBreak {
-        /// Seq.
-        seq: u64,
-    },
-    /// Storage failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// What an ingest stored.
-#[derive(Debug, Clone)]
-pub struct Ingested {
-    /// One entry per record of the batch (with its log index).
-    pub entries: Vec<ReceiptEntry>,
-    /// Head after the batch.
-    pub head: Head,
-    /// Leaf hashes this batch appended to the log, from index `log_start`.
-    pub leaves: Vec<Digest>,
-    /// Log index of the first new leaf (the log size before the batch).
-    pub log_start: u64,
-    /// New records whose device clock looks wrong (stored, and flagged).
-    pub flags: Vec<RecordFlag>,
-}
-
-/// Server storage.
-pub trait Store: Send + Sync + 'static {
-    /// Registers a device; `Conflict` if its key is already registered.
-    fn add_device(&self, device: &Device) -> Result<(), StoreError>;
-    /// A registered device.
-    fn device(&self, id: &DeviceId) -> Result<Option<Device>, StoreError>;
-    /// Appends a verified batch (consecutive seqs) atomically. Records held
-    /// already with the same digest are acknowledged (`new: false`).
-    fn ingest(
-        &self,
-        device: &DeviceId,
-        records: &[VerifiedRecord],
-        received_at: DateTime<Utc>,
-    ) -> Result<Ingested, IngestError>;
-    /// Digests of every record held for a device, in seq order.
-    fn record_digests(&self, device: &DeviceId) -> Result<Vec<(u64, Digest)>, StoreError>;
-    /// Number of fork records kept for a device.
-    fn fork_count(&self, device: &DeviceId) -> Result<u64, StoreError>;
-    /// Leaf hashes of the transparency log from index `from`, in order.
-    fn log_leaves(&self, from: u64) -> Result<Vec<Digest>, StoreError>;
-    /// The chain head held for a device.
-    fn device_head(&self, device: &DeviceId) -> Result<Head, StoreError>;
-    /// True when a held record of `device` names the blob.
-    fn blob_named(&self, device: &DeviceId, sha256: &Digest) -> Result<bool, StoreError>;
-    /// A stored blob: (size, log index).
-    fn blob(&self, sha256: &Digest) -> Result<Option<(u64, u64)>, StoreError>;
-    /// Records a blob whose bytes are stored and checked; appends its log
-    /// leaf. Returns (log index, leaf hash, true when new); a blob already
-    /// recorded keeps its first index.
-    fn add_blob(
-        &self,
-        device: &DeviceId,
-        sha256: &Digest,
-        size: u64,
-        stored_at: DateTime<Utc>,
-    ) -> Result<(u64, Digest, bool), StoreError>;
-}
+use super::{
+    digest, ingest_batch, leaf_kind, Device, IngestError, IngestTx, Ingested, Outcome, RecordFlag,
+    Store, StoreError,
+};
 
 const MIGRATIONS: &[&str] = &[
     // 1: devices, records, forks kept as evidence.
@@ -179,20 +75,137 @@ const MIGRATIONS: &[&str] = &[
      );",
 ];
 
-/// How far a record's creation time may lie ahead of the server clock, or
-/// behind the device's previous record, before it is flagged.
-pub const CLOCK_TOLERANCE_SECS: i64 = 300;
-
 /// The embedded default: one SQLite file.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
 }
 
-fn digest(bytes: Vec<u8>) -> Result<Digest, StoreError> {
-    let arr: [u8; 32] = bytes
-        .try_into()
-        .map_err(|_| StoreError::Other("stored digest is not 32 bytes".into()))?;
-    Ok(Digest(arr))
+/// The SQLite side of one ingest transaction.
+struct SqliteTx<'a>(&'a rusqlite::Transaction<'a>);
+
+impl IngestTx for SqliteTx<'_> {
+    fn head(&mut self, device: &DeviceId) -> Result<Head, StoreError> {
+        head_of(self.0, device)
+    }
+
+    fn held(&mut self, device: &DeviceId, seq: u64) -> Result<Option<(Digest, u64)>, StoreError> {
+        let row: Option<(Vec<u8>, Option<i64>)> = self
+            .0
+            .query_row(
+                "SELECT digest, log_index FROM records WHERE device = ?1 AND seq = ?2",
+                params![device.to_string(), seq as i64],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(d, i)| Ok((digest(d)?, i.unwrap_or(0) as u64)))
+            .transpose()
+    }
+
+    fn envelope(&mut self, device: &DeviceId, seq: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .0
+            .query_row(
+                "SELECT envelope FROM records WHERE device = ?1 AND seq = ?2",
+                params![device.to_string(), seq as i64],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn log_size(&mut self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .0
+            .query_row("SELECT coalesce(max(idx) + 1, 0) FROM log", [], |r| {
+                r.get(0)
+            })?;
+        Ok(n as u64)
+    }
+
+    fn append_leaf(
+        &mut self,
+        idx: u64,
+        leaf: &Digest,
+        kind: &str,
+        reference: &str,
+    ) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO log (idx, leaf, kind, ref) VALUES (?1, ?2, ?3, ?4)",
+            params![idx as i64, leaf.0.to_vec(), kind, reference],
+        )?;
+        Ok(())
+    }
+
+    fn insert_record(
+        &mut self,
+        device: &DeviceId,
+        r: &VerifiedRecord,
+        received_at: &str,
+        log_index: u64,
+    ) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO records (device, seq, digest, chain, envelope, received_at, log_index)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                device.to_string(),
+                r.header.seq as i64,
+                r.digest.0.to_vec(),
+                r.chain.0.to_vec(),
+                r.envelope.to_json(),
+                received_at,
+                log_index as i64
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn insert_record_blob(
+        &mut self,
+        device: &DeviceId,
+        sha256: &Digest,
+        seq: u64,
+    ) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT OR IGNORE INTO record_blobs (device, sha256, seq) VALUES (?1, ?2, ?3)",
+            params![device.to_string(), sha256.0.to_vec(), seq as i64],
+        )?;
+        Ok(())
+    }
+
+    fn insert_flag(
+        &mut self,
+        device: &DeviceId,
+        flag: &RecordFlag,
+        at: &str,
+    ) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO flags (device, seq, kind, detail, flagged_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                device.to_string(),
+                flag.seq as i64,
+                flag.kind,
+                flag.detail,
+                at
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+fn head_of(conn: &Connection, device: &DeviceId) -> Result<Head, StoreError> {
+    let row: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, chain FROM records WHERE device = ?1 ORDER BY seq DESC LIMIT 1",
+            [device.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(match row {
+        None => Head::genesis(device),
+        Some((seq, c)) => Head {
+            seq: seq as u64,
+            chain: digest(c)?,
+        },
+    })
 }
 
 impl SqliteStore {
@@ -307,10 +320,7 @@ fn append_leaf(
     reference: &str,
 ) -> Result<Digest, StoreError> {
     let leaf = entry.leaf_hash();
-    let kind = match entry {
-        LogEntry::Record { .. } => "record",
-        LogEntry::Blob { .. } => "blob",
-    };
+    let kind = leaf_kind(entry);
     tx.execute(
         "INSERT INTO log (idx, leaf, kind, ref) VALUES (?1, ?2, ?3, ?4)",
         params![idx, leaf.0.to_vec(), kind, reference],
@@ -368,186 +378,36 @@ impl Store for SqliteStore {
         received_at: DateTime<Utc>,
     ) -> Result<Ingested, IngestError> {
         let mut conn = self.lock()?;
-        let dev = device.to_string();
-        let now = received_at.to_rfc3339();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
-        let head_row: Option<(i64, Vec<u8>)> = tx
-            .query_row(
-                "SELECT seq, chain FROM records WHERE device = ?1 ORDER BY seq DESC LIMIT 1",
-                [&dev],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(StoreError::from)?;
-        let mut head = match head_row {
-            None => Head::genesis(device),
-            Some((seq, c)) => Head {
-                seq: seq as u64,
-                chain: digest(c)?,
-            },
-        };
-        let mut entries = Vec::with_capacity(records.len());
-        let mut fork = None;
-        let log_start: i64 = tx
-            .query_row("SELECT coalesce(max(idx) + 1, 0) FROM log", [], |r| {
-                r.get(0)
-            })
-            .map_err(StoreError::from)?;
-        let mut leaves = Vec::new();
-        let mut flags = Vec::new();
-        // Creation time of the held head record, to see a clock go back.
-        let mut last_created: Option<DateTime<Utc>> = if head.seq > 0 {
-            let env: Option<Vec<u8>> = tx
-                .query_row(
-                    "SELECT envelope FROM records WHERE device = ?1 AND seq = ?2",
-                    params![dev, head.seq as i64],
-                    |r| r.get(0),
+        match ingest_batch(&mut SqliteTx(&tx), device, records, received_at)? {
+            Outcome::Stored(done) => {
+                tx.commit().map_err(StoreError::from)?;
+                Ok(done)
+            }
+            Outcome::Fork {
+                seq,
+                held,
+                envelope,
+            } => {
+                // Refuse the whole batch, but keep the forked record as evidence.
+                drop(tx);
+                conn.execute(
+                    "INSERT INTO forks (device, seq, held_digest, envelope, received_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        device.to_string(),
+                        seq as i64,
+                        held.0.to_vec(),
+                        envelope,
+                        received_at.to_rfc3339()
+                    ],
                 )
-                .optional()
                 .map_err(StoreError::from)?;
-            env.and_then(|e| fieldcase_shared::envelope::Envelope::from_json(&e).ok())
-                .and_then(|e| fieldcase_shared::record::parse_header(&e.payload).ok())
-                .map(|h| h.created_at.with_timezone(&Utc))
-        } else {
-            None
-        };
-        for r in records {
-            let seq = r.header.seq;
-            let held_row: Option<(Vec<u8>, Option<i64>)> = if seq <= head.seq {
-                tx.query_row(
-                    "SELECT digest, log_index FROM records WHERE device = ?1 AND seq = ?2",
-                    params![dev, seq as i64],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
-                .optional()
-                .map_err(StoreError::from)?
-            } else {
-                None
-            };
-            let held_index = held_row.as_ref().and_then(|(_, i)| *i).unwrap_or(0) as u64;
-            let held: Option<Digest> = held_row.map(|(d, _)| digest(d)).transpose()?;
-            match chain::classify(&head, held, seq, &r.header.prev, &r.digest) {
-                Step::Next => {
-                    let idx = log_start + leaves.len() as i64;
-                    let entry = LogEntry::Record {
-                        device: *device,
-                        seq,
-                        digest: r.digest,
-                    };
-                    leaves.push(append_leaf(&tx, idx, &entry, &format!("{dev}/{seq}"))?);
-                    tx.execute(
-                        "INSERT INTO records (device, seq, digest, chain, envelope, received_at, log_index)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                        params![
-                            dev,
-                            seq as i64,
-                            r.digest.0.to_vec(),
-                            r.chain.0.to_vec(),
-                            r.envelope.to_json(),
-                            now,
-                            idx
-                        ],
-                    )
-                    .map_err(StoreError::from)?;
-                    let created = r.header.created_at.with_timezone(&Utc);
-                    let tolerance = chrono::Duration::seconds(CLOCK_TOLERANCE_SECS);
-                    let mut flag = |kind: &str, detail: String| -> Result<(), StoreError> {
-                        tx.execute(
-                            "INSERT INTO flags (device, seq, kind, detail, flagged_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                            params![dev, seq as i64, kind, detail, now],
-                        )?;
-                        flags.push(RecordFlag {
-                            seq,
-                            kind: kind.into(),
-                            detail,
-                        });
-                        Ok(())
-                    };
-                    if created > received_at + tolerance {
-                        flag(
-                            "clock_ahead",
-                            format!(
-                                "created at {} but received at {}: the device clock is ahead",
-                                r.header.created_at.to_rfc3339(),
-                                received_at.to_rfc3339()
-                            ),
-                        )?;
-                    }
-                    if let Some(before) = last_created.filter(|b| created < *b - tolerance) {
-                        flag(
-                            "clock_backwards",
-                            format!(
-                                "created at {}, before the device's previous record ({}): the device clock went back",
-                                r.header.created_at.to_rfc3339(),
-                                before.to_rfc3339()
-                            ),
-                        )?;
-                    }
-                    last_created = Some(created);
-                    for b in &r.header.blobs {
-                        tx.execute(
-                            "INSERT OR IGNORE INTO record_blobs (device, sha256, seq) VALUES (?1, ?2, ?3)",
-                            params![dev, b.0.to_vec(), seq as i64],
-                        )
-                        .map_err(StoreError::from)?;
-                    }
-                    head = Head {
-                        seq,
-                        chain: r.chain,
-                    };
-                    entries.push(ReceiptEntry {
-                        seq,
-                        digest: r.digest,
-                        new: true,
-                        log_index: idx as u64,
-                    });
-                }
-                Step::Replay => entries.push(ReceiptEntry {
-                    seq,
-                    digest: r.digest,
-                    new: false,
-                    log_index: held_index,
-                }),
-                Step::Fork { held } => {
-                    fork = Some((seq, held, r.envelope.to_json()));
-                    break;
-                }
-                Step::Gap { expected } => {
-                    return Err(IngestError::Gap {
-                        expected,
-                        found: seq,
-                        held: head.seq,
-                    })
-                }
-                Step::BadPrev { .. } | Step::ZeroSeq => {
-                    return Err(IngestError::ChainBreak { seq })
-                }
+                Err(IngestError::Fork { seq, held })
             }
         }
-        if let Some((seq, held, envelope)) = fork {
-            // Refuse the whole batch, but keep the forked record as evidence.
-            drop(tx);
-            conn.execute(
-                "INSERT INTO forks (device, seq, held_digest, envelope, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![dev, seq as i64, held.0.to_vec(), envelope, now],
-            )
-            .map_err(StoreError::from)?;
-            return Err(IngestError::Fork { seq, held });
-        }
-        tx.commit().map_err(StoreError::from)?;
-        for f in &flags {
-            tracing::warn!(device = %dev, seq = f.seq, kind = %f.kind, "{}", f.detail);
-        }
-        Ok(Ingested {
-            entries,
-            head,
-            leaves,
-            log_start: log_start as u64,
-            flags,
-        })
     }
 
     fn record_digests(&self, device: &DeviceId) -> Result<Vec<(u64, Digest)>, StoreError> {
@@ -577,21 +437,7 @@ impl Store for SqliteStore {
     }
 
     fn device_head(&self, device: &DeviceId) -> Result<Head, StoreError> {
-        let conn = self.lock()?;
-        let row: Option<(i64, Vec<u8>)> = conn
-            .query_row(
-                "SELECT seq, chain FROM records WHERE device = ?1 ORDER BY seq DESC LIMIT 1",
-                [device.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        Ok(match row {
-            None => Head::genesis(device),
-            Some((seq, c)) => Head {
-                seq: seq as u64,
-                chain: digest(c)?,
-            },
-        })
+        head_of(&*self.lock()?, device)
     }
 
     fn blob_named(&self, device: &DeviceId, sha256: &Digest) -> Result<bool, StoreError> {

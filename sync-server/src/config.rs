@@ -18,6 +18,10 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Log filter in `tracing` syntax, e.g. `info` or `fieldcase_sync_server=debug`.
     pub log: String,
+    /// PostgreSQL connection (`postgres://user@host:port/db` or
+    /// `host=… port=… user=… dbname=…`); empty: the embedded SQLite file in
+    /// `data_dir`. The server key and evidence files stay in `data_dir`.
+    pub database: String,
 }
 
 impl Default for Config {
@@ -26,6 +30,7 @@ impl Default for Config {
             data_dir: PathBuf::from("fieldcase-server-data"),
             listen: SocketAddr::from(([127, 0, 0, 1], 8470)),
             log: "info".into(),
+            database: String::new(),
         }
     }
 }

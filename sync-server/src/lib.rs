@@ -28,14 +28,31 @@ pub const DB_FILE: &str = "fieldcase-server.sqlite3";
 /// Opens the state kept in `dir`: the server key (created on first start,
 /// mode 0600), the SQLite store and the evidence files (`blobs/`, `uploads/`).
 pub fn open_state(dir: &Path) -> anyhow::Result<AppState> {
+    open_state_with(dir, "")
+}
+
+/// The store the configuration names: PostgreSQL when `database` is set,
+/// else the SQLite file in `dir`.
+pub fn open_store(dir: &Path, database: &str) -> anyhow::Result<Arc<dyn store::Store>> {
     std::fs::create_dir_all(dir)
         .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", dir.display()))?;
+    Ok(if database.trim().is_empty() {
+        Arc::new(store::SqliteStore::open(&dir.join(DB_FILE))?)
+    } else {
+        Arc::new(store::PgStore::connect(database).map_err(|e| {
+            anyhow::anyhow!("cannot open the PostgreSQL database ({e}); check `database` in the configuration and that the server is running")
+        })?)
+    })
+}
+
+/// Like [`open_state`], with the store chosen by `database` (see [`open_store`]).
+pub fn open_state_with(dir: &Path, database: &str) -> anyhow::Result<AppState> {
+    let store = open_store(dir, database)?;
     let key = DeviceKey::load_or_create(&dir.join(SERVER_KEY_FILE))
         .map_err(|e: KeyError| anyhow::anyhow!(e))?;
-    let store = store::SqliteStore::open(&dir.join(DB_FILE))?;
     let blobs = blobs::FsBlobStore::open(dir)
         .map_err(|e| anyhow::anyhow!("cannot open the evidence store in {}: {e}", dir.display()))?;
-    Ok(AppState::new(Arc::new(store), Arc::new(blobs), key)?)
+    Ok(AppState::new(store, Arc::new(blobs), key)?)
 }
 
 /// Serves the API on `listener` until `shutdown` completes.

@@ -4,14 +4,13 @@ use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 use fieldcase_shared::keys::PublicKey;
 use fieldcase_sync_server::config::Config;
-use fieldcase_sync_server::store::{Device, SqliteStore, Store};
-use fieldcase_sync_server::{open_state, serve, DB_FILE};
+use fieldcase_sync_server::store::Device;
+use fieldcase_sync_server::{open_state_with, open_store, serve};
 
 /// fieldcase sync server: receives signed records from terminals and answers with signed receipts.
 #[derive(Debug, Parser)]
@@ -28,6 +27,10 @@ struct Cli {
     /// is printed [default: 127.0.0.1:8470].
     #[arg(long, env = "FIELDCASE_SERVER_LISTEN")]
     listen: Option<SocketAddr>,
+    /// PostgreSQL connection string (default: the embedded SQLite file in
+    /// the data folder).
+    #[arg(long, env = "FIELDCASE_SERVER_DATABASE")]
+    database: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -73,6 +76,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(d) = cli.data_dir {
         config.data_dir = d;
     }
+    if let Some(db) = cli.database {
+        config.database = db;
+    }
     if let Some(l) = cli.listen {
         config.listen = l;
     }
@@ -86,7 +92,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_writer(std::io::stderr)
                 .with_ansi(std::io::stderr().is_terminal())
                 .init();
-            let state = open_state(&config.data_dir)?;
+            let state = open_state_with(&config.data_dir, &config.database)?;
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
@@ -111,8 +117,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if name.is_empty() {
                 anyhow::bail!("--name must not be empty");
             }
-            std::fs::create_dir_all(&config.data_dir)?;
-            let store = Arc::new(SqliteStore::open(&config.data_dir.join(DB_FILE))?);
+            let store = open_store(&config.data_dir, &config.database)?;
             let device = Device {
                 id: key.device_id(),
                 key,
@@ -124,7 +129,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("registered device {} ({name})", device.id);
         }
         Command::Key => {
-            let state = open_state(&config.data_dir)?;
+            let state = open_state_with(&config.data_dir, &config.database)?;
             println!("{}", state.server_key());
         }
     }

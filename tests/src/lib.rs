@@ -74,6 +74,11 @@ pub struct Server {
 impl Server {
     /// Starts the server on `dir` and waits until it says where it listens.
     pub fn start(dir: &Path) -> Server {
+        Self::start_with(dir, &[])
+    }
+
+    /// Like [`Server::start`] with more arguments (e.g. `--database URL`).
+    pub fn start_with(dir: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(bin("fieldcase-server"))
             .args([
                 "--data-dir",
@@ -81,6 +86,7 @@ impl Server {
                 "--listen",
                 "127.0.0.1:0",
             ])
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -254,5 +260,144 @@ impl Server {
     pub fn kill(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A throw-away PostgreSQL server: `initdb` into a folder, `pg_ctl start`
+/// on a free loopback port, stopped (immediately) on drop. Run as the
+/// `postgres` user when the tests run as root (PostgreSQL refuses root).
+pub struct Postgres {
+    /// Connection string for `fieldcase-server --database`.
+    pub url: String,
+    bin: PathBuf,
+    data: PathBuf,
+    as_postgres: bool,
+}
+
+fn pg_bin_dir() -> PathBuf {
+    if let Ok(out) = Command::new("sh")
+        .args(["-c", "command -v initdb"])
+        .output()
+    {
+        let p = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        if !p.is_empty() {
+            if let Some(dir) = std::fs::canonicalize(&p)
+                .ok()
+                .and_then(|p| p.parent().map(Path::to_path_buf))
+            {
+                return dir;
+            }
+        }
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|it| {
+            it.flatten()
+                .map(|e| e.path().join("bin"))
+                .filter(|p| p.join("initdb").is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found.pop().unwrap_or_else(|| {
+        panic!("PostgreSQL is needed for this test (initdb not found); ./scripts/test installs the postgresql package")
+    })
+}
+
+impl Postgres {
+    fn run(&self, tool: &str, args: &[&str]) -> Output {
+        let exe = self.bin.join(tool);
+        let out = if self.as_postgres {
+            Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(&exe)
+                .args(args)
+                .output()
+        } else {
+            Command::new(&exe).args(args).output()
+        };
+        out.unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()))
+    }
+
+    /// Starts a server with its data under `dir`.
+    pub fn start(dir: &Path) -> Postgres {
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+            .unwrap_or(false);
+        std::fs::create_dir_all(dir).expect("postgres folder");
+        if root {
+            let ok = Command::new("chown")
+                .args(["-R", "postgres:", &dir.to_string_lossy()])
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            assert!(ok, "cannot give {} to the postgres user", dir.display());
+            // Let the postgres user reach the folder.
+            let mut p = dir.parent();
+            while let Some(d) = p {
+                let _ = Command::new("chmod")
+                    .args(["o+x", &d.to_string_lossy()])
+                    .status();
+                p = d.parent();
+            }
+        }
+        let mut pg = Postgres {
+            url: String::new(),
+            bin: pg_bin_dir(),
+            data: dir.join("data"),
+            as_postgres: root,
+        };
+        let data = pg.data.to_string_lossy().into_owned();
+        let out = pg.run(
+            "initdb",
+            &[
+                "-D",
+                &data,
+                "-U",
+                "fieldcase",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
+        let opts = format!(
+            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off",
+            dir.display()
+        );
+        let log = dir.join("postgres.log").to_string_lossy().into_owned();
+        let out = pg.run(
+            "pg_ctl",
+            &[
+                "-D", &data, "-o", &opts, "-l", &log, "-w", "-t", "60", "start",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "pg_ctl start failed: {}{}",
+            String::from_utf8_lossy(&out.stderr),
+            std::fs::read_to_string(dir.join("postgres.log")).unwrap_or_default()
+        );
+        pg.url = format!("host=127.0.0.1 port={port} user=fieldcase dbname=postgres");
+        pg
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.data.to_string_lossy().into_owned();
+        let _ = self.run("pg_ctl", &["-D", &data, "-m", "immediate", "stop"]);
     }
 }

@@ -73,12 +73,45 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE devices (
 
 /// The PostgreSQL store.
 pub struct PgStore {
-    client: Mutex<Client>,
+    /// `None` only while being dropped.
+    client: Mutex<Option<Client>>,
+}
+
+/// The locked connection.
+struct ClientGuard<'a>(std::sync::MutexGuard<'a, Option<Client>>);
+
+impl std::ops::Deref for ClientGuard<'_> {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        match self.0.as_ref() {
+            Some(c) => c,
+            None => unreachable!("the connection is only taken when the store is dropped"),
+        }
+    }
+}
+
+impl std::ops::DerefMut for ClientGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Client {
+        match self.0.as_mut() {
+            Some(c) => c,
+            None => unreachable!("the connection is only taken when the store is dropped"),
+        }
+    }
 }
 
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("PgStore")
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        // The client closes its connection on its own runtime, which must
+        // not happen on a thread of another runtime (the server's).
+        if let Some(client) = self.client.get_mut().ok().and_then(Option::take) {
+            let _ = std::thread::spawn(move || drop(client)).join();
+        }
     }
 }
 
@@ -111,14 +144,19 @@ impl PgStore {
         )?;
         tx.commit()?;
         Ok(PgStore {
-            client: Mutex::new(client),
+            client: Mutex::new(Some(client)),
         })
     }
 
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Client>, StoreError> {
-        self.client
+    fn lock(&self) -> Result<ClientGuard<'_>, StoreError> {
+        let g = self
+            .client
             .lock()
-            .map_err(|_| StoreError::Other("store lock poisoned".into()))
+            .map_err(|_| StoreError::Other("store lock poisoned".into()))?;
+        if g.is_none() {
+            return Err(StoreError::Other("the store is closed".into()));
+        }
+        Ok(ClientGuard(g))
     }
 }
 
@@ -136,18 +174,108 @@ fn head_of(c: &mut impl postgres::GenericClient, device: &DeviceId) -> Result<He
     })
 }
 
-/// The PostgreSQL side of one ingest transaction.
-struct PgTx<'a, 'b>(&'a mut Transaction<'b>);
+/// The PostgreSQL side of one ingest transaction. Reads go to the
+/// database; writes are buffered and sent as one multi-row insert per
+/// table (`flush`), so a batch of 500 records costs a handful of round
+/// trips instead of thousands.
+/// Buffered `records` rows, column by column (as `UNNEST` takes them).
+#[derive(Default)]
+struct RecordRows {
+    device: Vec<String>,
+    seq: Vec<i64>,
+    digest: Vec<Vec<u8>>,
+    chain: Vec<Vec<u8>>,
+    envelope: Vec<Vec<u8>>,
+    received_at: Vec<String>,
+    log_index: Vec<i64>,
+}
+
+struct PgTx<'a, 'b> {
+    tx: &'a mut Transaction<'b>,
+    records: RecordRows,
+    leaves: Vec<(i64, Vec<u8>, String, String)>,
+    record_blobs: Vec<(String, Vec<u8>, i64)>,
+    flags: Vec<(String, i64, String, String, String)>,
+}
+
+impl<'a, 'b> PgTx<'a, 'b> {
+    fn new(tx: &'a mut Transaction<'b>) -> Self {
+        PgTx {
+            tx,
+            records: RecordRows::default(),
+            leaves: Vec::new(),
+            record_blobs: Vec::new(),
+            flags: Vec::new(),
+        }
+    }
+
+    /// Sends the buffered rows.
+    fn flush(&mut self) -> Result<(), StoreError> {
+        if !self.leaves.is_empty() {
+            let (a, b, c, d) = unzip4(std::mem::take(&mut self.leaves));
+            self.tx.execute(
+                "INSERT INTO log (idx, leaf, kind, ref)
+                 SELECT * FROM UNNEST($1::bigint[], $2::bytea[], $3::text[], $4::text[])",
+                &[&a, &b, &c, &d],
+            )?;
+        }
+        if !self.records.seq.is_empty() {
+            let r = std::mem::take(&mut self.records);
+            self.tx.execute(
+                "INSERT INTO records (device, seq, digest, chain, envelope, received_at, log_index)
+                 SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::text[], $7::bigint[])",
+                &[&r.device, &r.seq, &r.digest, &r.chain, &r.envelope, &r.received_at, &r.log_index],
+            )?;
+        }
+        if !self.record_blobs.is_empty() {
+            let rows = std::mem::take(&mut self.record_blobs);
+            let (mut d, mut h, mut q) = (Vec::new(), Vec::new(), Vec::new());
+            for (a, b, c) in rows {
+                d.push(a);
+                h.push(b);
+                q.push(c);
+            }
+            self.tx.execute(
+                "INSERT INTO record_blobs (device, sha256, seq)
+                 SELECT * FROM UNNEST($1::text[], $2::bytea[], $3::bigint[]) ON CONFLICT DO NOTHING",
+                &[&d, &h, &q],
+            )?;
+        }
+        for (d, s, k, detail, at) in std::mem::take(&mut self.flags) {
+            self.tx.execute(
+                "INSERT INTO flags (device, seq, kind, detail, flagged_at) VALUES ($1, $2, $3, $4, $5)",
+                &[&d, &s, &k, &detail, &at],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn unzip4<A, B, C, D>(rows: Vec<(A, B, C, D)>) -> (Vec<A>, Vec<B>, Vec<C>, Vec<D>) {
+    let mut out = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (a, b, c, d) in rows {
+        out.0.push(a);
+        out.1.push(b);
+        out.2.push(c);
+        out.3.push(d);
+    }
+    out
+}
 
 impl IngestTx for PgTx<'_, '_> {
     fn head(&mut self, device: &DeviceId) -> Result<Head, StoreError> {
-        head_of(self.0, device)
+        head_of(&mut *self.tx, device)
     }
 
     fn held(&mut self, device: &DeviceId, seq: u64) -> Result<Option<(Digest, u64)>, StoreError> {
-        let row = self.0.query_opt(
+        let dev = device.to_string();
+        let r = &self.records;
+        if let Some(i) = (0..r.seq.len()).find(|&i| r.device[i] == dev && r.seq[i] == seq as i64) {
+            return Ok(Some((digest(r.digest[i].clone())?, r.log_index[i] as u64)));
+        }
+        let row = self.tx.query_opt(
             "SELECT digest, log_index FROM records WHERE device = $1 AND seq = $2",
-            &[&device.to_string(), &(seq as i64)],
+            &[&dev, &(seq as i64)],
         )?;
         row.map(|r| {
             let i: Option<i64> = r.get(1);
@@ -158,7 +286,7 @@ impl IngestTx for PgTx<'_, '_> {
 
     fn envelope(&mut self, device: &DeviceId, seq: u64) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
-            .0
+            .tx
             .query_opt(
                 "SELECT envelope FROM records WHERE device = $1 AND seq = $2",
                 &[&device.to_string(), &(seq as i64)],
@@ -168,10 +296,10 @@ impl IngestTx for PgTx<'_, '_> {
 
     fn log_size(&mut self) -> Result<u64, StoreError> {
         let n: i64 = self
-            .0
+            .tx
             .query_one("SELECT coalesce(max(idx) + 1, 0) FROM log", &[])?
             .get(0);
-        Ok(n as u64)
+        Ok(n as u64 + self.leaves.len() as u64)
     }
 
     fn append_leaf(
@@ -181,10 +309,12 @@ impl IngestTx for PgTx<'_, '_> {
         kind: &str,
         reference: &str,
     ) -> Result<(), StoreError> {
-        self.0.execute(
-            "INSERT INTO log (idx, leaf, kind, ref) VALUES ($1, $2, $3, $4)",
-            &[&(idx as i64), &leaf.0.as_slice(), &kind, &reference],
-        )?;
+        self.leaves.push((
+            idx as i64,
+            leaf.0.to_vec(),
+            kind.to_owned(),
+            reference.to_owned(),
+        ));
         Ok(())
     }
 
@@ -195,19 +325,14 @@ impl IngestTx for PgTx<'_, '_> {
         received_at: &str,
         log_index: u64,
     ) -> Result<(), StoreError> {
-        self.0.execute(
-            "INSERT INTO records (device, seq, digest, chain, envelope, received_at, log_index)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[
-                &device.to_string(),
-                &(r.header.seq as i64),
-                &r.digest.0.as_slice(),
-                &r.chain.0.as_slice(),
-                &r.envelope.to_json(),
-                &received_at,
-                &(log_index as i64),
-            ],
-        )?;
+        let rows = &mut self.records;
+        rows.device.push(device.to_string());
+        rows.seq.push(r.header.seq as i64);
+        rows.digest.push(r.digest.0.to_vec());
+        rows.chain.push(r.chain.0.to_vec());
+        rows.envelope.push(r.envelope.to_json());
+        rows.received_at.push(received_at.to_owned());
+        rows.log_index.push(log_index as i64);
         Ok(())
     }
 
@@ -217,10 +342,8 @@ impl IngestTx for PgTx<'_, '_> {
         sha256: &Digest,
         seq: u64,
     ) -> Result<(), StoreError> {
-        self.0.execute(
-            "INSERT INTO record_blobs (device, sha256, seq) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            &[&device.to_string(), &sha256.0.as_slice(), &(seq as i64)],
-        )?;
+        self.record_blobs
+            .push((device.to_string(), sha256.0.to_vec(), seq as i64));
         Ok(())
     }
 
@@ -230,16 +353,13 @@ impl IngestTx for PgTx<'_, '_> {
         flag: &RecordFlag,
         at: &str,
     ) -> Result<(), StoreError> {
-        self.0.execute(
-            "INSERT INTO flags (device, seq, kind, detail, flagged_at) VALUES ($1, $2, $3, $4, $5)",
-            &[
-                &device.to_string(),
-                &(flag.seq as i64),
-                &flag.kind,
-                &flag.detail,
-                &at,
-            ],
-        )?;
+        self.flags.push((
+            device.to_string(),
+            flag.seq as i64,
+            flag.kind.clone(),
+            flag.detail.clone(),
+            at.to_owned(),
+        ));
         Ok(())
     }
 }
@@ -295,8 +415,10 @@ impl Store for PgStore {
     ) -> Result<Ingested, IngestError> {
         let mut c = self.lock()?;
         let mut tx = c.transaction().map_err(StoreError::from)?;
-        match ingest_batch(&mut PgTx(&mut tx), device, records, received_at)? {
+        let mut ptx = PgTx::new(&mut tx);
+        match ingest_batch(&mut ptx, device, records, received_at)? {
             Outcome::Stored(done) => {
+                ptx.flush()?;
                 tx.commit().map_err(StoreError::from)?;
                 Ok(done)
             }
@@ -399,10 +521,11 @@ impl Store for PgStore {
         )? {
             return Ok((r.get::<_, i64>(0) as u64, entry.leaf_hash(), false));
         }
-        let mut ptx = PgTx(&mut tx);
+        let mut ptx = PgTx::new(&mut tx);
         let idx = ptx.log_size()?;
         let leaf = entry.leaf_hash();
         ptx.append_leaf(idx, &leaf, leaf_kind(&entry), &sha256.to_hex())?;
+        ptx.flush()?;
         tx.execute(
             "INSERT INTO blobs (sha256, size, log_index, device, stored_at) VALUES ($1, $2, $3, $4, $5)",
             &[

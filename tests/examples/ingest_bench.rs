@@ -1,8 +1,9 @@
-//! Ingest rate of signed records over loopback HTTP (the real router, the
-//! SQLite store, fsync per batch), next to the raw `ed25519-dalek`
-//! `verify_strict` rate of one core on the same records, same run.
+//! Ingest rate of signed records over loopback HTTP (the real router, with
+//! the SQLite store and with the PostgreSQL store on a server started for
+//! the run), next to the raw `ed25519-dalek` `verify_strict` rate of one
+//! core on the same records, same run.
 //!
-//!   cargo run --release -p fieldcase-sync-server --example ingest_bench -- [RECORDS]
+//!   cargo run --release -p fieldcase-e2e --example ingest_bench -- [RECORDS]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use fieldcase_shared::model::{CaseOpened, Party, Vehicle};
 use fieldcase_shared::record::{self, RecordBody, RecordPayload};
 use fieldcase_shared::wire::PushRecords;
 use fieldcase_sync_server::blobs::FsBlobStore;
-use fieldcase_sync_server::store::{Device, SqliteStore, Store};
+use fieldcase_sync_server::store::{Device, PgStore, SqliteStore, Store};
 use fieldcase_sync_server::{serve, AppState};
 
 const DEVICES: usize = 2;
@@ -80,10 +81,36 @@ fn main() {
     let raw = (per * DEVICES) as f64 / t.elapsed().as_secs_f64();
     assert_eq!(ok, per * DEVICES);
 
-    // The server over loopback.
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(&dir.path().join("db.sqlite3")).unwrap());
-    for k in &keys {
+    let sqlite: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&dir.path().join("db.sqlite3")).unwrap());
+    let with_sqlite = ingest_rate(sqlite, &keys, &logs, dir.path());
+    let pg = fieldcase_e2e::Postgres::start(&dir.path().join("pg"));
+    let postgres: Arc<dyn Store> = Arc::new(PgStore::connect(&pg.url).unwrap());
+    let with_pg = ingest_rate(postgres, &keys, &logs, dir.path());
+
+    println!(
+        "records: {} ({DEVICES} devices, batches of {BATCH})",
+        per * DEVICES
+    );
+    println!("raw verify_strict, one core: {raw:>9.0} records/s");
+    println!("server ingest, SQLite:       {with_sqlite:>9.0} records/s (HTTP + JSON + verify on all cores + store, commit per batch)");
+    println!("server ingest, PostgreSQL:   {with_pg:>9.0} records/s");
+    println!(
+        "ratio ingest / raw: SQLite {:.2} (target >= 0.7), PostgreSQL {:.2}",
+        with_sqlite / raw,
+        with_pg / raw
+    );
+}
+
+/// Records per second the server ingests over loopback with `store`.
+fn ingest_rate(
+    store: Arc<dyn Store>,
+    keys: &[DeviceKey],
+    logs: &[Vec<Envelope>],
+    dir: &std::path::Path,
+) -> f64 {
+    for k in keys {
         store
             .add_device(&Device {
                 id: k.public().device_id(),
@@ -93,7 +120,7 @@ fn main() {
             })
             .unwrap();
     }
-    let blobs = Arc::new(FsBlobStore::open(dir.path()).unwrap());
+    let blobs = Arc::new(FsBlobStore::open(dir).unwrap());
     let state = AppState::new(store, blobs, DeviceKey::generate()).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let listener = rt
@@ -101,10 +128,9 @@ fn main() {
         .unwrap();
     let addr = listener.local_addr().unwrap();
     rt.spawn(serve(listener, state, std::future::pending()));
-
     let t = Instant::now();
     std::thread::scope(|s| {
-        for (k, log) in keys.iter().zip(&logs) {
+        for (k, log) in keys.iter().zip(logs) {
             let url = format!(
                 "http://{addr}/v1/devices/{}/records",
                 k.public().device_id()
@@ -124,12 +150,8 @@ fn main() {
             });
         }
     });
-    let ingest = (per * DEVICES) as f64 / t.elapsed().as_secs_f64();
-    println!(
-        "records: {} ({DEVICES} devices, batches of {BATCH})",
-        per * DEVICES
-    );
-    println!("raw verify_strict, one core: {raw:>9.0} records/s");
-    println!("server ingest, SQLite:       {ingest:>9.0} records/s (HTTP + JSON + verify on all cores + SQLite, fsync per batch)");
-    println!("ratio ingest / raw: {:.2} (target >= 0.7)", ingest / raw);
+    let n: usize = logs.iter().map(Vec::len).sum();
+    let rate = n as f64 / t.elapsed().as_secs_f64();
+    rt.shutdown_background();
+    rate
 }

@@ -1,0 +1,273 @@
+//! The PostgreSQL store against a real PostgreSQL server started for the
+//! test (initdb into a temp folder, loopback port): it follows exactly the
+//! rules of the SQLite store, and the whole server runs on it.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
+
+use chrono::{DateTime, Utc};
+use fieldcase_app::core::Terminal;
+use fieldcase_e2e::{run_ok, Postgres, Server};
+use fieldcase_shared::chain;
+use fieldcase_shared::hash::{sha256, Digest};
+use fieldcase_shared::keys::DeviceKey;
+use fieldcase_shared::model::{CaseOpened, EvidenceItem, Party, Vehicle};
+use fieldcase_shared::record::{self, RecordBody, RecordPayload, VerifiedRecord};
+use fieldcase_sync_server::store::{Device, IngestError, PgStore, SqliteStore, Store, StoreError};
+use uuid::Uuid;
+
+fn rec(
+    key: &DeviceKey,
+    seq: u64,
+    prev: Digest,
+    at: &str,
+    note: &str,
+    blob: Option<Digest>,
+) -> VerifiedRecord {
+    let t = DateTime::parse_from_rfc3339(at).unwrap();
+    let case_id = Uuid::from_u128(seq as u128);
+    let body = match blob {
+        Some(sha256) => RecordBody::EvidenceAdded(EvidenceItem {
+            case_id,
+            sha256,
+            size: 5,
+            media_type: "image/jpeg".into(),
+            original_name: "照片.jpg".into(),
+            captured_at: None,
+        }),
+        None => RecordBody::CaseOpened(CaseOpened {
+            case_id,
+            case_no: format!("乌交执〔2026〕{seq:05}号"),
+            occurred_at: t,
+            place: "G30".into(),
+            vehicle: Vehicle {
+                plate: "新A12345".into(),
+            },
+            party: Party::Person {
+                id_number: "11010519491231002X".into(),
+                name: String::new(),
+            },
+            violation: None,
+            note: note.into(),
+        }),
+    };
+    let mut p = RecordPayload::new(
+        key.public().device_id(),
+        seq,
+        prev,
+        t,
+        vec!["65010023".into(), "65010031".into()],
+        body,
+    );
+    p.id = Uuid::from_u128(1000 + seq as u128);
+    let s = record::seal(key, &p);
+    record::open(s.envelope, &key.public()).unwrap()
+}
+
+/// Drives a store through every rule; returns a trace of what happened.
+fn scenario(store: &dyn Store) -> Vec<String> {
+    let key = DeviceKey::from_seed([7; 32]);
+    let dev = key.public().device_id();
+    let mut trace = Vec::new();
+    let added = Utc::now();
+    let device = Device {
+        id: dev,
+        key: key.public(),
+        name: "终端".into(),
+        added_at: added,
+    };
+    store.add_device(&device).unwrap();
+    trace.push(format!(
+        "again: {}",
+        matches!(store.add_device(&device), Err(StoreError::Conflict(_)))
+    ));
+    let at = "2026-11-28T10:00:00+08:00";
+    let received = DateTime::parse_from_rfc3339("2026-11-28T10:05:00+08:00")
+        .unwrap()
+        .with_timezone(&Utc);
+    let r1 = rec(&key, 1, chain::genesis(&dev), at, "", None);
+    let r2 = rec(&key, 2, r1.chain, at, "", None);
+    let r3 = rec(
+        &key,
+        3,
+        r2.chain,
+        "2099-01-01T00:00:00+08:00",
+        "",
+        Some(sha256(b"photo")),
+    );
+    let r4 = rec(&key, 4, r3.chain, at, "", None);
+    let show = |r: &Result<fieldcase_sync_server::store::Ingested, IngestError>| match r {
+        Ok(i) => format!(
+            "ok {:?} flags {:?} head {}",
+            i.entries
+                .iter()
+                .map(|e| (e.seq, e.new, e.log_index))
+                .collect::<Vec<_>>(),
+            i.flags
+                .iter()
+                .map(|f| (f.seq, f.kind.clone()))
+                .collect::<Vec<_>>(),
+            i.head.seq
+        ),
+        Err(IngestError::Fork { seq, .. }) => format!("fork {seq}"),
+        Err(IngestError::Gap {
+            expected, found, ..
+        }) => format!("gap {expected} {found}"),
+        Err(IngestError::ChainBreak { seq }) => format!("break {seq}"),
+        Err(e) => format!("error {e}"),
+    };
+    trace.push(show(&store.ingest(
+        &dev,
+        &[r1.clone(), r2.clone(), r3.clone()],
+        received,
+    )));
+    trace.push(show(&store.ingest(
+        &dev,
+        &[r2.clone(), r3.clone(), r4.clone()],
+        received,
+    )));
+    let r6 = rec(&key, 6, r4.chain, at, "", None);
+    trace.push(show(&store.ingest(&dev, &[r6], received)));
+    let bad5 = rec(&key, 5, r1.chain, at, "", None);
+    trace.push(show(&store.ingest(&dev, &[bad5], received)));
+    let fork3 = rec(&key, 3, r2.chain, at, "another", None);
+    trace.push(show(&store.ingest(&dev, &[fork3], received)));
+    trace.push(format!("forks {}", store.fork_count(&dev).unwrap()));
+    trace.push(format!(
+        "named {} {}",
+        store.blob_named(&dev, &sha256(b"photo")).unwrap(),
+        store.blob_named(&dev, &sha256(b"other")).unwrap()
+    ));
+    let first = store
+        .add_blob(&dev, &sha256(b"photo"), 5, received)
+        .unwrap();
+    let again = store
+        .add_blob(&dev, &sha256(b"photo"), 5, received)
+        .unwrap();
+    trace.push(format!(
+        "blob {} {} {} {}",
+        first.0, first.2, again.0, again.2
+    ));
+    trace.push(format!(
+        "blob row {:?}",
+        store.blob(&sha256(b"photo")).unwrap()
+    ));
+    trace.push(format!("leaves {:?}", store.log_leaves(0).unwrap()));
+    trace.push(format!("head {:?}", store.device_head(&dev).unwrap()));
+    trace.push(format!("digests {:?}", store.record_digests(&dev).unwrap()));
+    trace.push(format!(
+        "device {:?}",
+        store.device(&dev).unwrap().map(|d| (d.name, d.key))
+    ));
+    trace
+}
+
+#[test]
+fn postgres_and_sqlite_stores_follow_the_same_rules() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pg = Postgres::start(&tmp.path().join("pg"));
+    let sqlite = SqliteStore::open(&tmp.path().join("db.sqlite3")).unwrap();
+    let postgres = PgStore::connect(&pg.url).unwrap();
+    let a = scenario(&sqlite);
+    let b = scenario(&postgres);
+    assert_eq!(a, b);
+    assert_eq!(a[0], "again: true");
+    assert_eq!(
+        a[1],
+        "ok [(1, true, 0), (2, true, 1), (3, true, 2)] flags [(3, \"clock_ahead\")] head 3"
+    );
+    assert_eq!(
+        a[2],
+        "ok [(2, false, 1), (3, false, 2), (4, true, 3)] flags [(4, \"clock_backwards\")] head 4"
+    );
+    assert_eq!(a[3], "gap 5 6");
+    assert_eq!(a[4], "break 5");
+    assert_eq!(a[5], "fork 3");
+    assert_eq!(a[6], "forks 1");
+    assert_eq!(a[7], "named true false");
+    assert_eq!(a[8], "blob 4 true 4 false");
+    // Reconnecting applies no migration twice and sees the same data.
+    drop(postgres);
+    let again = PgStore::connect(&pg.url).unwrap();
+    assert_eq!(again.log_leaves(0).unwrap().len(), 5);
+}
+
+#[test]
+fn the_server_runs_on_postgres() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pg = Postgres::start(&tmp.path().join("pg"));
+    let term = tmp.path().join("terminal");
+    let srv = tmp.path().join("server");
+    let d = term.to_string_lossy().into_owned();
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "demo",
+            "--cases",
+            "2",
+            "--video-kib",
+            "256",
+        ],
+    );
+    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
+        .trim()
+        .to_owned();
+    run_ok(
+        "fieldcase-server",
+        &[
+            "--data-dir",
+            &srv.to_string_lossy(),
+            "--database",
+            &pg.url,
+            "device",
+            "add",
+            &key,
+            "--name",
+            "终端",
+        ],
+    );
+    let server = Server::start_with(&srv, &["--database", &pg.url]);
+    run_ok(
+        "fieldcase",
+        &["--data-dir", &d, "sync", "--server", &server.url],
+    );
+    assert!(
+        !srv.join(fieldcase_sync_server::DB_FILE).exists(),
+        "SQLite was used instead of PostgreSQL"
+    );
+    let t = Terminal::open(&term).unwrap();
+    assert_eq!(t.store.unsynced_count().unwrap(), 0);
+    assert_eq!(t.store.unconfirmed_blob_count().unwrap(), 0);
+    let local: Vec<_> = t
+        .store
+        .all_records()
+        .unwrap()
+        .iter()
+        .map(|r| (r.seq, r.digest))
+        .collect();
+    drop(t);
+    let store = PgStore::connect(&pg.url).unwrap();
+    let device = key
+        .parse::<fieldcase_shared::keys::PublicKey>()
+        .unwrap()
+        .device_id();
+    assert_eq!(store.record_digests(&device).unwrap(), local);
+    let checkpoint = |url: &str| {
+        ureq::get(format!("{url}/v1/log/checkpoint"))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap()
+    };
+    let before = checkpoint(&server.url);
+    drop(server);
+    // Restarted: the log is rebuilt from PostgreSQL, and sync still checks out.
+    let server = Server::start_with(&srv, &["--database", &pg.url]);
+    let after = checkpoint(&server.url);
+    assert_eq!(before.split("\n\n").next(), after.split("\n\n").next());
+    run_ok(
+        "fieldcase",
+        &["--data-dir", &d, "sync", "--server", &server.url],
+    );
+}

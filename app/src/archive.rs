@@ -162,6 +162,11 @@ impl Terminal {
             },
             blobs,
             thumbnails,
+            certificate: self.store.setting(crate::sync::DEVICE_CERT)?.map(|c| {
+                let mut b = c.into_bytes();
+                b.push(b'\n');
+                b
+            }),
         };
         Ok(casebag::plan(&export, &self.key, medium, progress)?)
     }

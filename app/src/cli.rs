@@ -69,6 +69,14 @@ pub enum Command {
     /// (resumable), to the sync server and keep its signed receipts.
     /// (Give the server with --server URL or FIELDCASE_SERVER.)
     Sync,
+    /// Enrol this terminal with a one-time code from the back office
+    /// (`fieldcase-server enroll create`): registers it, pins the server key
+    /// and keeps the signed device certificate. Give the server with
+    /// --server URL.
+    Enrol {
+        /// The enrolment code, e.g. ABCDE-FGHJK-MNPQR-STUVW.
+        code: String,
+    },
     /// Local evidence files.
     Evidence {
         #[command(subcommand)]
@@ -351,6 +359,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 term.public_key()
             );
         }
+        Command::Enrol { code } => {
+            let Some(server) = cli.server else {
+                anyhow::bail!("no server given: use `fieldcase --server URL enrol CODE`");
+            };
+            let mut term = Terminal::open(&dir)?;
+            let cert = crate::sync::enrol(&mut term, &server, &code)?;
+            eprintln!(
+                "enrolled: device {} is \"{}\" for officer {}; server key {} pinned",
+                cert.device, cert.name, cert.officer, cert.issuer
+            );
+        }
         Command::Evidence {
             command: EvidenceCommand::Prune { keep_days },
         } => {
@@ -368,6 +387,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: KeyCommand::Show { minisign },
         } => {
             let term = Terminal::open(&dir)?;
+            match term
+                .store
+                .setting(crate::sync::DEVICE_CERT)?
+                .and_then(|c| fieldcase_shared::envelope::Envelope::from_json(c.as_bytes()).ok())
+                .and_then(|e| serde_json::from_slice::<fieldcase_shared::cert::DeviceCert>(&e.payload).ok())
+            {
+                Some(c) => eprintln!(
+                    "enrolled as \"{}\" for officer {} on {} (server key {})",
+                    c.name,
+                    c.officer,
+                    c.issued_at.to_rfc3339(),
+                    c.issuer
+                ),
+                None => eprintln!("not enrolled: `fieldcase --server URL enrol CODE` with a code from the back office"),
+            }
             if minisign {
                 print!(
                     "{}",

@@ -553,3 +553,57 @@ fn read_at(path: &std::path::Path, offset: u64, buf: &mut [u8]) -> std::io::Resu
     }
     Ok(got)
 }
+
+/// Setting holding this terminal's device certificate (DSSE JSON).
+pub const DEVICE_CERT: &str = "device_cert";
+
+/// Redeems a one-time enrolment code at `server`: the server registers this
+/// terminal and signs its certificate; the terminal pins the server key.
+pub fn enrol(
+    term: &mut Terminal,
+    server: &str,
+    code: &str,
+) -> Result<fieldcase_shared::cert::DeviceCert, SyncError> {
+    use fieldcase_shared::cert::DeviceCert;
+    use fieldcase_shared::wire::{EnrolRequest, EnrolResponse};
+    let base = server.trim_end_matches('/');
+    let mut resp = agent()
+        .post(format!("{base}{API_PREFIX}/enrol"))
+        .send_json(&EnrolRequest {
+            code: code.to_owned(),
+            public_key: term.public_key(),
+        })
+        .map_err(|e| unreachable(base, e))?;
+    let status = resp.status().as_u16();
+    let text = resp
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| unreachable(base, e))?;
+    if status != 200 {
+        return Err(refused(status, &text));
+    }
+    let answer: EnrolResponse = serde_json::from_str(&text)
+        .map_err(|e| SyncError::BadReceipt(format!("enrolment answer: {e}")))?;
+    if let Some(pinned) = term.store.setting("server_key")? {
+        if pinned != answer.server_key.to_string() {
+            return Err(SyncError::KeyChanged {
+                pinned,
+                offered: answer.server_key.to_string(),
+            });
+        }
+    }
+    let cert = DeviceCert::open(&answer.certificate, &answer.server_key)
+        .map_err(|e| SyncError::BadReceipt(format!("device certificate: {e}")))?;
+    if cert.public_key != term.public_key() {
+        return Err(SyncError::BadReceipt(
+            "the certificate is for another key".into(),
+        ));
+    }
+    term.store
+        .set_setting("server_key", &answer.server_key.to_string())?;
+    term.store.set_setting(
+        DEVICE_CERT,
+        &String::from_utf8_lossy(&answer.certificate.to_json()),
+    )?;
+    Ok(cert)
+}

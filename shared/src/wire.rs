@@ -165,6 +165,10 @@ pub enum ErrorCode {
     /// 422: the uploaded bytes do not have the SHA-256 they were sent as;
     /// the partial upload was discarded.
     BlobMismatch,
+    /// 403: the enrolment code is unknown, used or expired.
+    EnrolmentRefused,
+    /// 403: the device's key was revoked before these records were made.
+    RevokedDevice,
     /// 500: the server failed; nothing was stored by this request.
     Internal,
 }
@@ -180,3 +184,38 @@ pub struct ApiError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u64>,
 }
+
+/// `POST /v1/enrol` body: a terminal redeems a one-time enrolment code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolRequest {
+    /// The code the back office gave (dashes and case ignored).
+    pub code: String,
+    /// The terminal's public key.
+    pub public_key: PublicKey,
+}
+
+/// `POST /v1/enrol` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    /// The device certificate, signed by the server key
+    /// ([`crate::cert::DeviceCert`]).
+    pub certificate: Envelope,
+    /// The key that signs certificates, receipts and checkpoints: the
+    /// terminal pins it.
+    pub server_key: PublicKey,
+    /// Origin of the server's transparency log.
+    pub log_origin: String,
+}
+
+/// `GET /v1/revocations` answer, signed as a whole by the server key
+/// (payload type [`REVOCATIONS_PAYLOAD_TYPE`]): every revoked device and
+/// the time from which its records are refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revocations {
+    /// (device, revoked from).
+    pub devices: Vec<(crate::keys::DeviceId, chrono::DateTime<chrono::Utc>)>,
+}
+
+/// DSSE payload type of the signed revocation list.
+pub const REVOCATIONS_PAYLOAD_TYPE: &str = "application/vnd.fieldcase.revocations+json;version=1";

@@ -110,6 +110,14 @@ impl AppState {
         self.key.public()
     }
 
+    pub(crate) fn signing_key(&self) -> &DeviceKey {
+        &self.key
+    }
+
+    pub(crate) fn log_origin(&self) -> &str {
+        &self.origin
+    }
+
     /// The store.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
@@ -166,6 +174,8 @@ pub fn router(state: AppState) -> Router {
             "/v1/devices/{device}/blobs/{sha256}",
             get(crate::upload::blob_status).put(crate::upload::put_chunk),
         )
+        .route("/v1/enrol", post(crate::enrol::enrol))
+        .route("/v1/revocations", get(crate::enrol::revocations))
         .route("/v1/log/checkpoint", get(log_checkpoint))
         .route("/v1/log/inclusion", get(log_inclusion))
         .route("/v1/log/consistency", get(log_consistency))
@@ -317,6 +327,47 @@ async fn push_records(
     // `verify_strict`.
     let key = registered.key;
     let verified = blocking(move || verify_all(push.envelopes, &key)).await??;
+    // A revoked key's records made after the revocation are refused and flagged.
+    let st = state.clone();
+    let revoked = blocking(move || crate::store::revoked_at(st.store.as_ref(), &device))
+        .await?
+        .map_err(Failure::internal)?;
+    if let Some(at) = revoked {
+        let late: Vec<u64> = verified
+            .iter()
+            .filter(|v| v.header.created_at.with_timezone(&Utc) >= at)
+            .map(|v| v.header.seq)
+            .collect();
+        if let Some(first) = late.first().copied() {
+            let st = state.clone();
+            let flags: Vec<_> = late
+                .iter()
+                .map(|seq| fieldcase_shared::wire::RecordFlag {
+                    seq: *seq,
+                    kind: "revoked_key".into(),
+                    detail: format!(
+                        "signed by device {device} after its revocation at {}",
+                        at.to_rfc3339()
+                    ),
+                })
+                .collect();
+            blocking(move || {
+                for f in &flags {
+                    st.store.add_flag(&device, f, Utc::now())?;
+                }
+                Ok::<_, StoreError>(())
+            })
+            .await?
+            .map_err(Failure::internal)?;
+            tracing::warn!(%device, seq = first, "records signed after revocation refused");
+            return Err(Failure::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::RevokedDevice,
+                format!("device {device} was revoked at {}; its records made from then on are refused. Contact the back office", at.to_rfc3339()),
+            )
+            .at(first));
+        }
+    }
     for pair in verified.windows(2) {
         if pair[1].header.seq != pair[0].header.seq + 1 {
             return Err(Failure::new(

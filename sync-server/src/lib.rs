@@ -9,6 +9,7 @@
 pub mod api;
 pub mod blobs;
 pub mod config;
+pub mod enrol;
 pub mod store;
 mod upload;
 

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use fieldcase_shared::keys::PublicKey;
 use fieldcase_sync_server::config::Config;
 use fieldcase_sync_server::store::Device;
-use fieldcase_sync_server::{open_state_with, open_store, serve};
+use fieldcase_sync_server::{enrol, open_state_with, open_store, serve};
 
 /// fieldcase sync server: receives signed records from terminals and answers with signed receipts.
 #[derive(Debug, Parser)]
@@ -44,8 +44,34 @@ enum Command {
         #[command(subcommand)]
         command: DeviceCommand,
     },
+    /// One-time enrolment codes for new terminals.
+    Enroll {
+        #[command(subcommand)]
+        command: EnrollCommand,
+    },
     /// Print the server's public key (it signs receipts).
     Key,
+}
+
+#[derive(Debug, Subcommand)]
+enum EnrollCommand {
+    /// Make a one-time code a terminal redeems with `fieldcase enrol`.
+    /// Prints the code and a QR payload; only the code's hash is stored.
+    Create {
+        /// 执法证号 of the officer the terminal is issued to.
+        #[arg(long)]
+        officer: String,
+        /// A name for the terminal in the back office.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// When the code stops working: a duration (30m, 24h, 7d) or an
+        /// RFC 3339 time.
+        #[arg(long, default_value = "24h")]
+        expires: String,
+        /// The server address terminals use, for the QR payload.
+        #[arg(long, default_value = "")]
+        url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -57,6 +83,15 @@ enum DeviceCommand {
         /// A name for people, e.g. "执法终端 07 / 一大队".
         #[arg(long)]
         name: String,
+    },
+    /// Revoke a terminal's key (lost, stolen, retired): its records made
+    /// from `--at` on are refused and flagged; earlier ones stay valid.
+    Revoke {
+        /// Device id (32 hex digits).
+        id: String,
+        /// From when (RFC 3339; default: now).
+        #[arg(long)]
+        at: Option<String>,
     },
 }
 
@@ -127,6 +162,61 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             store.add_device(&device)?;
             println!("{}", device.id);
             eprintln!("registered device {} ({name})", device.id);
+        }
+        Command::Enroll {
+            command:
+                EnrollCommand::Create {
+                    officer,
+                    name,
+                    expires,
+                    url,
+                },
+        } => {
+            let officer = officer.trim();
+            if officer.is_empty() {
+                anyhow::bail!("--officer must not be empty");
+            }
+            let now = Utc::now();
+            let expires_at = enrol::parse_expiry(&expires, now).map_err(|e| anyhow::anyhow!(e))?;
+            if expires_at <= now {
+                anyhow::bail!("--expires {expires} is in the past");
+            }
+            let state = open_state_with(&config.data_dir, &config.database)?;
+            let code = enrol::new_code();
+            let name = if name.trim().is_empty() {
+                format!("terminal of {officer}")
+            } else {
+                name.trim().to_owned()
+            };
+            state
+                .store()
+                .add_enrolment(&enrol::code_hash(&code), officer, &name, expires_at)?;
+            println!("{code}");
+            eprintln!(
+                "enrolment code for {name} (officer {officer}), single use, valid until {}",
+                expires_at.to_rfc3339()
+            );
+            eprintln!(
+                "QR payload: fieldcase-enrol:v1?code={code}&key={}&url={url}",
+                state.server_key()
+            );
+        }
+        Command::Device {
+            command: DeviceCommand::Revoke { id, at },
+        } => {
+            let id: fieldcase_shared::keys::DeviceId = id.parse()?;
+            let at = match at {
+                Some(t) => chrono::DateTime::parse_from_rfc3339(&t)
+                    .map_err(|e| anyhow::anyhow!("--at {t:?}: {e}; give an RFC 3339 time"))?
+                    .with_timezone(&Utc),
+                None => Utc::now(),
+            };
+            let store = open_store(&config.data_dir, &config.database)?;
+            store.revoke_device(&id, at)?;
+            eprintln!(
+                "device {id} revoked from {}: its records made from then on are refused",
+                at.to_rfc3339()
+            );
         }
         Command::Key => {
             let state = open_state_with(&config.data_dir, &config.database)?;

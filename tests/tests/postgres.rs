@@ -11,7 +11,9 @@ use fieldcase_shared::hash::{sha256, Digest};
 use fieldcase_shared::keys::DeviceKey;
 use fieldcase_shared::model::{CaseOpened, EvidenceItem, Party, Vehicle};
 use fieldcase_shared::record::{self, RecordBody, RecordPayload, VerifiedRecord};
-use fieldcase_sync_server::store::{Device, IngestError, PgStore, SqliteStore, Store, StoreError};
+use fieldcase_sync_server::store::{
+    Device, EnrolError, IngestError, PgStore, SqliteStore, Store, StoreError,
+};
 use uuid::Uuid;
 
 fn rec(
@@ -157,6 +159,51 @@ fn scenario(store: &dyn Store) -> Vec<String> {
         "device {:?}",
         store.device(&dev).unwrap().map(|d| (d.name, d.key))
     ));
+
+    // Enrolment codes: single use, expiring; revocation.
+    let k2 = DeviceKey::from_seed([8; 32]);
+    let d2 = Device {
+        id: k2.public().device_id(),
+        key: k2.public(),
+        name: String::new(),
+        added_at: received,
+    };
+    let code = sha256(b"ABCDE");
+    let expires = received + chrono::Duration::hours(1);
+    store
+        .add_enrolment(&code, "65010023", "执法终端 07", expires)
+        .unwrap();
+    let show_enrol = |r: Result<fieldcase_sync_server::store::Enrolment, EnrolError>| match r {
+        Ok(e) => format!("enrolled {} {}", e.officer, e.name),
+        Err(e) => format!("refused {e}"),
+    };
+    trace.push(show_enrol(store.redeem_enrolment(
+        &sha256(b"nope"),
+        &d2,
+        received,
+    )));
+    trace.push(show_enrol(store.redeem_enrolment(
+        &code,
+        &d2,
+        expires + chrono::Duration::seconds(1),
+    )));
+    trace.push(show_enrol(store.redeem_enrolment(&code, &d2, received)));
+    trace.push(show_enrol(store.redeem_enrolment(&code, &d2, received)));
+    trace.push(format!(
+        "enrolled device {:?}",
+        store.device(&d2.id).unwrap().map(|d| d.name)
+    ));
+    store.revoke_device(&d2.id, received).unwrap();
+    trace.push(format!("revocations {:?}", store.revocations().unwrap()));
+    trace.push(format!(
+        "revoke unknown {}",
+        store
+            .revoke_device(
+                &DeviceKey::from_seed([9; 32]).public().device_id(),
+                received
+            )
+            .is_err()
+    ));
     trace
 }
 
@@ -184,6 +231,22 @@ fn postgres_and_sqlite_stores_follow_the_same_rules() {
     assert_eq!(a[6], "forks 1");
     assert_eq!(a[7], "named true false");
     assert_eq!(a[8], "blob 4 true 4 false");
+    let tail: Vec<&str> = a[14..].iter().map(String::as_str).collect();
+    assert!(
+        tail[0].starts_with("refused this enrolment code is not known"),
+        "{tail:?}"
+    );
+    assert!(
+        tail[1].starts_with("refused this enrolment code expired"),
+        "{tail:?}"
+    );
+    assert_eq!(tail[2], "enrolled 65010023 执法终端 07");
+    assert!(
+        tail[3].starts_with("refused this enrolment code was already used"),
+        "{tail:?}"
+    );
+    assert_eq!(tail[4], "enrolled device Some(\"执法终端 07\")");
+    assert_eq!(tail[6], "revoke unknown true");
     // Reconnecting applies no migration twice and sees the same data.
     drop(postgres);
     let again = PgStore::connect(&pg.url).unwrap();

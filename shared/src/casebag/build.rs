@@ -14,8 +14,8 @@ use uuid::Uuid;
 use super::human;
 use super::{
     extension_for, pretty_json, CaseExport, CaseFile, CustodyEvent, EvidenceEntry, ExportError,
-    Medium, RecordEntry, SetFile, SetItem, SetPart, CASE_FILE, CASE_FORMAT, CHAIN_FILE, INDEX_FILE,
-    KEY_FILE, MINISIGN_KEY_FILE, README_FILE, SEAL_FILE, SET_FILE, SET_FORMAT,
+    Medium, RecordEntry, SetFile, SetItem, SetPart, CASE_FILE, CASE_FORMAT, CERT_FILE, CHAIN_FILE,
+    INDEX_FILE, KEY_FILE, MINISIGN_KEY_FILE, README_FILE, SEAL_FILE, SET_FILE, SET_FORMAT,
 };
 use crate::bag::{self, BagError, BAGIT, BAGIT_TXT, BAG_INFO, MANIFEST, TAGMANIFEST};
 use crate::hash::{sha256, Digest};
@@ -234,6 +234,9 @@ fn gather(export: &CaseExport) -> Result<Planned, ExportError> {
         MINISIGN_KEY_FILE,
         minisign_public_key_file(&export.device_key).into_bytes(),
     ));
+    if let Some(cert) = &export.certificate {
+        fixed.push(bytes_file(CERT_FILE, cert.clone()));
+    }
     Ok(Planned {
         seal: SealInfo {
             case_no: opened.case_no,

@@ -12,6 +12,7 @@
 //! data/chain.json                     chain links from the case's first to last record
 //! data/device-key.txt                 the device's public key (informational)
 //! data/device-key.pub                 the same key in minisign form (informational)
+//! data/device-cert.json               the device certificate from enrolment, if any
 //! data/records/<seq:08>.dsse.json     every signed record of the case
 //! data/evidence/<nnn>-<sha12>.<ext>   evidence bytes exactly as captured
 //! data/evidence/….<ext>.<part:03>     parts of a file split across discs
@@ -42,6 +43,8 @@ pub const CHAIN_FILE: &str = "data/chain.json";
 pub const KEY_FILE: &str = "data/device-key.txt";
 /// Device public key in minisign form.
 pub const MINISIGN_KEY_FILE: &str = "data/device-key.pub";
+/// The device certificate from enrolment, when the device has one.
+pub const CERT_FILE: &str = "data/device-cert.json";
 /// Disc set description.
 pub const SET_FILE: &str = "data/set.json";
 /// Records folder.
@@ -265,6 +268,8 @@ pub struct CaseExport {
     pub blobs: BTreeMap<Digest, PathBuf>,
     /// JPEG thumbnails of photos, by evidence digest.
     pub thumbnails: BTreeMap<Digest, Vec<u8>>,
+    /// The device certificate (DSSE JSON) from enrolment, if any.
+    pub certificate: Option<Vec<u8>>,
 }
 
 /// Why a case cannot be exported.

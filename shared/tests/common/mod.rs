@@ -133,6 +133,7 @@ pub fn sealed_case(dir: &Path, evidence: &[(&str, &str, Vec<u8>)]) -> Case {
         },
         blobs,
         thumbnails,
+        certificate: None,
     };
     Case { export, key }
 }

@@ -37,7 +37,13 @@ impl From<rusqlite::Error> for StoreError {
 
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
-        StoreError::Other(Box::new(e))
+        // The database's own message says what went wrong ("db error" alone does not).
+        match e.as_db_error() {
+            Some(db) => StoreError::Other(
+                format!("PostgreSQL: {}: {}", db.code().code(), db.message()).into(),
+            ),
+            None => StoreError::Other(Box::new(e)),
+        }
     }
 }
 
@@ -77,6 +83,35 @@ pub enum IngestError {
         /// Seq.
         seq: u64,
     },
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An enrolment code's use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrolment {
+    /// 执法证号 the code was made for.
+    pub officer: String,
+    /// Name the device gets in the back office.
+    pub name: String,
+}
+
+/// Why an enrolment code cannot be redeemed.
+#[derive(Debug, thiserror::Error)]
+pub enum EnrolError {
+    /// No such code.
+    #[error("this enrolment code is not known; check it, or ask the back office for a new one")]
+    Unknown,
+    /// Already redeemed.
+    #[error("this enrolment code was already used; ask the back office for a new one")]
+    Used,
+    /// Past its expiry.
+    #[error("this enrolment code expired at {0}; ask the back office for a new one")]
+    Expired(DateTime<Utc>),
+    /// The key is registered already.
+    #[error("this device is already registered")]
+    Registered,
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -137,6 +172,51 @@ pub trait Store: Send + Sync + 'static {
         size: u64,
         stored_at: DateTime<Utc>,
     ) -> Result<(u64, Digest, bool), StoreError>;
+    /// Keeps a new one-time enrolment code (only its SHA-256).
+    fn add_enrolment(
+        &self,
+        code_hash: &Digest,
+        officer: &str,
+        name: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Redeems a code for `device`: registers the device and marks the code
+    /// used, in one transaction.
+    fn redeem_enrolment(
+        &self,
+        code_hash: &Digest,
+        device: &Device,
+        now: DateTime<Utc>,
+    ) -> Result<Enrolment, EnrolError>;
+    /// Revokes a device's key: its records made from `at` on are refused.
+    fn revoke_device(&self, id: &DeviceId, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Every revoked device and the time its revocation takes effect.
+    fn revocations(&self) -> Result<Vec<(DeviceId, DateTime<Utc>)>, StoreError>;
+    /// Keeps a flag on a record that was not stored (e.g. signed by a revoked key).
+    fn add_flag(
+        &self,
+        device: &DeviceId,
+        flag: &RecordFlag,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+}
+
+/// The revocation time of `device`, if revoked.
+pub fn revoked_at(
+    store: &dyn Store,
+    device: &DeviceId,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    Ok(store
+        .revocations()?
+        .into_iter()
+        .find(|(d, _)| d == device)
+        .map(|(_, t)| t))
+}
+
+pub(crate) fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Other(Box::new(e)))
 }
 
 /// What one ingest transaction needs from a backend. The chain, log and

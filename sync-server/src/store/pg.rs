@@ -14,12 +14,13 @@ use fieldcase_shared::tlog::LogEntry;
 use postgres::{Client, NoTls, Transaction};
 
 use super::{
-    digest, ingest_batch, leaf_kind, Device, IngestError, IngestTx, Ingested, Outcome, RecordFlag,
-    Store, StoreError,
+    digest, ingest_batch, leaf_kind, parse_time, Device, EnrolError, Enrolment, IngestError,
+    IngestTx, Ingested, Outcome, RecordFlag, Store, StoreError,
 };
 
 /// Append-only migrations: never edit one that has shipped; add a new one.
-const MIGRATIONS: &[&str] = &["CREATE TABLE devices (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE devices (
         id         TEXT PRIMARY KEY,
         public_key TEXT NOT NULL UNIQUE,
         name       TEXT NOT NULL,
@@ -69,7 +70,17 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE devices (
         kind       TEXT NOT NULL,
         detail     TEXT NOT NULL,
         flagged_at TEXT NOT NULL
-     );"];
+     );",
+    "CREATE TABLE enrolments (
+        code_hash  TEXT PRIMARY KEY,
+        officer    TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at    TEXT,
+        device     TEXT
+     );
+     ALTER TABLE devices ADD COLUMN revoked_at TEXT;",
+];
 
 /// The PostgreSQL store.
 pub struct PgStore {
@@ -364,7 +375,143 @@ impl IngestTx for PgTx<'_, '_> {
     }
 }
 
+impl PgStore {
+    fn redeem(
+        &self,
+        code_hash: &Digest,
+        device: &Device,
+        now: DateTime<Utc>,
+    ) -> Result<Enrolment, EnrolError> {
+        let mut c = self.lock()?;
+        let mut tx = c.transaction().map_err(StoreError::from)?;
+        let Some(row) = tx
+            .query_opt(
+                "SELECT officer, name, expires_at, used_at FROM enrolments WHERE code_hash = $1 FOR UPDATE",
+                &[&code_hash.to_hex()],
+            )
+            .map_err(StoreError::from)?
+        else {
+            return Err(EnrolError::Unknown);
+        };
+        let used: Option<String> = row.get(3);
+        if used.is_some() {
+            return Err(EnrolError::Used);
+        }
+        let expires = parse_time(row.get(2))?;
+        if now > expires {
+            return Err(EnrolError::Expired(expires));
+        }
+        let name: String = row.get(1);
+        let n = tx
+            .execute(
+                "INSERT INTO devices (id, public_key, name, added_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT DO NOTHING",
+                &[
+                    &device.id.to_string(),
+                    &device.key.to_string(),
+                    &name,
+                    &now.to_rfc3339(),
+                ],
+            )
+            .map_err(StoreError::from)?;
+        if n == 0 {
+            return Err(EnrolError::Registered);
+        }
+        tx.execute(
+            "UPDATE enrolments SET used_at = $1, device = $2 WHERE code_hash = $3",
+            &[
+                &now.to_rfc3339(),
+                &device.id.to_string(),
+                &code_hash.to_hex(),
+            ],
+        )
+        .map_err(StoreError::from)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(Enrolment {
+            officer: row.get(0),
+            name,
+        })
+    }
+}
+
 impl Store for PgStore {
+    fn add_enrolment(
+        &self,
+        code_hash: &Digest,
+        officer: &str,
+        name: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.lock()?.execute(
+            "INSERT INTO enrolments (code_hash, officer, name, expires_at) VALUES ($1, $2, $3, $4)",
+            &[
+                &code_hash.to_hex(),
+                &officer,
+                &name,
+                &expires_at.to_rfc3339(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn redeem_enrolment(
+        &self,
+        code_hash: &Digest,
+        device: &Device,
+        now: DateTime<Utc>,
+    ) -> Result<Enrolment, EnrolError> {
+        self.redeem(code_hash, device, now)
+    }
+
+    fn revoke_device(&self, id: &DeviceId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let n = self.lock()?.execute(
+            "UPDATE devices SET revoked_at = $1 WHERE id = $2",
+            &[&at.to_rfc3339(), &id.to_string()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::Conflict(format!(
+                "no device {id} is registered"
+            )));
+        }
+        Ok(())
+    }
+
+    fn revocations(&self) -> Result<Vec<(DeviceId, DateTime<Utc>)>, StoreError> {
+        self.lock()?
+            .query(
+                "SELECT id, revoked_at FROM devices WHERE revoked_at IS NOT NULL ORDER BY id",
+                &[],
+            )?
+            .into_iter()
+            .map(|r| {
+                let id: String = r.get(0);
+                Ok((
+                    id.parse().map_err(|e| StoreError::Other(Box::new(e)))?,
+                    parse_time(r.get(1))?,
+                ))
+            })
+            .collect()
+    }
+
+    fn add_flag(
+        &self,
+        device: &DeviceId,
+        flag: &RecordFlag,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.lock()?.execute(
+            "INSERT INTO flags (device, seq, kind, detail, flagged_at) VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &device.to_string(),
+                &(flag.seq as i64),
+                &flag.kind,
+                &flag.detail,
+                &at.to_rfc3339(),
+            ],
+        )?;
+        Ok(())
+    }
+
     fn add_device(&self, d: &Device) -> Result<(), StoreError> {
         let mut c = self.lock()?;
         let n = c.execute(

@@ -12,8 +12,8 @@ use fieldcase_shared::tlog::LogEntry;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{
-    digest, ingest_batch, leaf_kind, Device, IngestError, IngestTx, Ingested, Outcome, RecordFlag,
-    Store, StoreError,
+    digest, ingest_batch, leaf_kind, parse_time, Device, EnrolError, Enrolment, IngestError,
+    IngestTx, Ingested, Outcome, RecordFlag, Store, StoreError,
 };
 
 const MIGRATIONS: &[&str] = &[
@@ -73,6 +73,16 @@ const MIGRATIONS: &[&str] = &[
         detail     TEXT NOT NULL,
         flagged_at TEXT NOT NULL
      );",
+    // 5: one-time enrolment codes (hashed), device revocation.
+    "CREATE TABLE enrolments (
+        code_hash  TEXT PRIMARY KEY,
+        officer    TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at    TEXT,
+        device     TEXT
+     );
+     ALTER TABLE devices ADD COLUMN revoked_at TEXT;",
 ];
 
 /// The embedded default: one SQLite file.
@@ -501,6 +511,115 @@ impl Store for SqliteStore {
         )?;
         tx.commit()?;
         Ok((idx as u64, leaf, true))
+    }
+
+    fn add_enrolment(
+        &self,
+        code_hash: &Digest,
+        officer: &str,
+        name: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.lock()?.execute(
+            "INSERT INTO enrolments (code_hash, officer, name, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![code_hash.to_hex(), officer, name, expires_at.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    fn redeem_enrolment(
+        &self,
+        code_hash: &Digest,
+        device: &Device,
+        now: DateTime<Utc>,
+    ) -> Result<Enrolment, EnrolError> {
+        let mut conn = self.lock()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let row: Option<(String, String, String, Option<String>)> = tx
+            .query_row(
+                "SELECT officer, name, expires_at, used_at FROM enrolments WHERE code_hash = ?1",
+                [code_hash.to_hex()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(StoreError::from)?;
+        let Some((officer, name, expires, used)) = row else {
+            return Err(EnrolError::Unknown);
+        };
+        if used.is_some() {
+            return Err(EnrolError::Used);
+        }
+        let expires = parse_time(&expires)?;
+        if now > expires {
+            return Err(EnrolError::Expired(expires));
+        }
+        let n = tx
+            .execute(
+                "INSERT OR IGNORE INTO devices (id, public_key, name, added_at) VALUES (?1, ?2, ?3, ?4)",
+                params![device.id.to_string(), device.key.to_string(), name, now.to_rfc3339()],
+            )
+            .map_err(StoreError::from)?;
+        if n == 0 {
+            return Err(EnrolError::Registered);
+        }
+        tx.execute(
+            "UPDATE enrolments SET used_at = ?1, device = ?2 WHERE code_hash = ?3",
+            params![now.to_rfc3339(), device.id.to_string(), code_hash.to_hex()],
+        )
+        .map_err(StoreError::from)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(Enrolment { officer, name })
+    }
+
+    fn revoke_device(&self, id: &DeviceId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let n = self.lock()?.execute(
+            "UPDATE devices SET revoked_at = ?1 WHERE id = ?2",
+            params![at.to_rfc3339(), id.to_string()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::Conflict(format!(
+                "no device {id} is registered"
+            )));
+        }
+        Ok(())
+    }
+
+    fn revocations(&self) -> Result<Vec<(DeviceId, DateTime<Utc>)>, StoreError> {
+        let conn = self.lock()?;
+        let mut st = conn.prepare(
+            "SELECT id, revoked_at FROM devices WHERE revoked_at IS NOT NULL ORDER BY id",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, at) = row?;
+            out.push((
+                id.parse().map_err(|e| StoreError::Other(Box::new(e)))?,
+                parse_time(&at)?,
+            ));
+        }
+        Ok(out)
+    }
+
+    fn add_flag(
+        &self,
+        device: &DeviceId,
+        flag: &RecordFlag,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.lock()?.execute(
+            "INSERT INTO flags (device, seq, kind, detail, flagged_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                device.to_string(),
+                flag.seq as i64,
+                flag.kind,
+                flag.detail,
+                at.to_rfc3339()
+            ],
+        )?;
+        Ok(())
     }
 
     fn fork_count(&self, device: &DeviceId) -> Result<u64, StoreError> {

@@ -507,7 +507,14 @@ pub(super) fn check_disc(
         } else if p.starts_with(RECORDS_DIR) {
             true
         } else {
-            [CASE_FILE, CHAIN_FILE, KEY_FILE, MINISIGN_KEY_FILE].contains(&p.as_str())
+            [
+                CASE_FILE,
+                CHAIN_FILE,
+                KEY_FILE,
+                MINISIGN_KEY_FILE,
+                super::super::CERT_FILE,
+            ]
+            .contains(&p.as_str())
                 || (p == SET_FILE && set.is_some())
         };
         if !known {

@@ -1,0 +1,221 @@
+//! Enrolment and revocation with the real binaries: the back office makes a
+//! one-time code, the terminal redeems it, gets a signed certificate and
+//! syncs; codes are single-use and expire; a revoked terminal's later
+//! records are refused and flagged; its certificate travels on its discs.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
+
+use std::path::Path;
+
+use fieldcase_e2e::{run, run_ok, Server};
+use fieldcase_shared::envelope::Envelope;
+use fieldcase_shared::keys::PublicKey;
+use fieldcase_shared::wire::{Revocations, REVOCATIONS_PAYLOAD_TYPE};
+
+fn s(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn code(srv: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "--data-dir",
+        &*Box::leak(s(srv).into_boxed_str()),
+        "enroll",
+        "create",
+        "--officer",
+        "65010023",
+    ];
+    args.extend_from_slice(extra);
+    run_ok("fieldcase-server", &args).trim().to_owned()
+}
+
+#[test]
+fn enrol_sync_refuse_reuse_and_revoke() {
+    let tmp = tempfile::tempdir().unwrap();
+    let srv = tmp.path().join("server");
+    let term = tmp.path().join("terminal");
+    let d = s(&term);
+    let server = Server::start(&srv);
+    let c = code(&srv, &["--name", "执法终端 07", "--expires", "1h"]);
+    assert_eq!(c.len(), 23, "{c}");
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "demo",
+            "--cases",
+            "1",
+            "--video-kib",
+            "64",
+        ],
+    );
+
+    // Unknown code, then the real one (typed in lower case without dashes).
+    let out = run(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "--server",
+            &server.url,
+            "enrol",
+            "AAAAA-BBBBB-CCCCC-DDDDD",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not known"));
+    let typed = c.to_lowercase().replace('-', "");
+    let out = run(
+        "fieldcase",
+        &["--data-dir", &d, "--server", &server.url, "enrol", &typed],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("执法终端 07") && err.contains("65010023"),
+        "{err}"
+    );
+    let shown = run("fieldcase", &["--data-dir", &d, "key", "show"]);
+    assert!(String::from_utf8_lossy(&shown.stderr).contains("enrolled as \"执法终端 07\""));
+    // Enrolled means registered: sync works without `device add`.
+    run_ok(
+        "fieldcase",
+        &["--data-dir", &d, "sync", "--server", &server.url],
+    );
+
+    // A used code is refused for another terminal; so is an expired one.
+    let other = s(&tmp.path().join("other"));
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &other,
+            "demo",
+            "--cases",
+            "1",
+            "--video-kib",
+            "64",
+        ],
+    );
+    let out = run(
+        "fieldcase",
+        &["--data-dir", &other, "--server", &server.url, "enrol", &c],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already used"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let c2 = code(&srv, &["--expires", &soon]);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let out = run(
+        "fieldcase",
+        &["--data-dir", &other, "--server", &server.url, "enrol", &c2],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("expired"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        "fieldcase-server",
+        &[
+            "--data-dir",
+            &s(&srv),
+            "enroll",
+            "create",
+            "--officer",
+            "1",
+            "--expires",
+            "2020-01-01T00:00:00Z",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("in the past"));
+
+    // The enrolled terminal's disc carries its certificate and verifies.
+    let cases: serde_json::Value = serde_json::from_str(&run_ok(
+        "fieldcase",
+        &["--data-dir", &d, "case", "list", "--json"],
+    ))
+    .unwrap();
+    let case = cases[0]["case_no"].as_str().unwrap().to_owned();
+    let bag = tmp.path().join("bag");
+    run_ok(
+        "fieldcase",
+        &["--data-dir", &d, "bag", "export", &case, &s(&bag)],
+    );
+    assert!(bag.join("data/device-cert.json").is_file());
+    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
+        .trim()
+        .to_owned();
+    let v = run("fieldcase-verify", &[&s(&bag), "--key", &key]);
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&v.stdout)
+    );
+
+    // Revoked: records made from now on are refused and flagged.
+    let device = key.parse::<PublicKey>().unwrap().device_id().to_string();
+    run_ok(
+        "fieldcase",
+        &["--data-dir", &d, "sync", "--server", &server.url],
+    );
+    run_ok(
+        "fieldcase-server",
+        &["--data-dir", &s(&srv), "device", "revoke", &device],
+    );
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "demo",
+            "--cases",
+            "1",
+            "--video-kib",
+            "64",
+        ],
+    );
+    let out = run(
+        "fieldcase",
+        &["--data-dir", &d, "sync", "--server", &server.url],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("revoked_device") && err.contains("was revoked"),
+        "{err}"
+    );
+    let db = rusqlite::Connection::open(srv.join(fieldcase_sync_server::DB_FILE)).unwrap();
+    let flagged: i64 = db
+        .query_row(
+            "SELECT count(*) FROM flags WHERE kind = 'revoked_key'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(flagged > 0);
+    // The revocation list is published, signed by the server key.
+    let info: serde_json::Value = ureq::get(format!("{}/v1/info", server.url))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    let server_key: PublicKey = info["server_key"].as_str().unwrap().parse().unwrap();
+    let env: Envelope = ureq::get(format!("{}/v1/revocations", server.url))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    assert_eq!(env.payload_type, REVOCATIONS_PAYLOAD_TYPE);
+    env.verify(&server_key).unwrap();
+    let list: Revocations = serde_json::from_slice(&env.payload).unwrap();
+    assert_eq!(list.devices.len(), 1);
+    assert_eq!(list.devices[0].0.to_string(), device);
+}

@@ -77,6 +77,13 @@ pub enum Command {
         /// The enrolment code, e.g. ABCDE-FGHJK-MNPQR-STUVW.
         code: String,
     },
+    /// Messages from the back office (cases returned, tasks, notices),
+    /// newest first; they arrive with `sync`.
+    Messages {
+        /// One JSON array instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Local evidence files.
     Evidence {
         #[command(subcommand)]
@@ -370,6 +377,31 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cert.device, cert.name, cert.officer, cert.issuer
             );
         }
+        Command::Messages { json } => {
+            let term = open_existing(&dir)?;
+            let list = term.store.messages()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if list.is_empty() {
+                eprintln!("no messages from the back office (they arrive with `fieldcase sync`)");
+            } else {
+                for m in list {
+                    let kind = match m.kind.as_str() {
+                        "case_returned" => "退回案件",
+                        "task" => "任务",
+                        _ => "通知",
+                    };
+                    println!(
+                        "{}\t{kind}\t{}\t{}",
+                        m.created_at
+                            .with_timezone(&chrono::Local)
+                            .format("%Y-%m-%d %H:%M"),
+                        m.case_no.unwrap_or_default(),
+                        m.text
+                    );
+                }
+            }
+        }
         Command::Evidence {
             command: EvidenceCommand::Prune { keep_days },
         } => {
@@ -439,6 +471,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "sync: {} of {} unsynced records sent; server stored {} new, already held {}; {} receipts kept",
                 r.sent, before, r.new, r.already_held, r.receipts
             );
+            if r.messages > 0 {
+                eprintln!(
+                    "{} new messages from the back office: `fieldcase messages` shows them",
+                    r.messages
+                );
+            }
             for f in &r.clock_flags {
                 eprintln!(
                     "warning: the server flagged record seq {} ({}): {}. Check this terminal's clock.",

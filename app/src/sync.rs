@@ -115,6 +115,8 @@ pub struct SyncReport {
     /// Records the server stored but flagged because this device's clock
     /// looked wrong when they were made.
     pub clock_flags: Vec<fieldcase_shared::wire::RecordFlag>,
+    /// New messages from the back office.
+    pub messages: usize,
 }
 
 /// Progress of a sync, for a bar or the screen.
@@ -352,7 +354,49 @@ pub fn sync_with(
         info: &info,
     };
     upload_blobs(&ctx, term, &mut report, progress)?;
+    report.messages = fetch_messages(&ctx, term)?;
     Ok(report)
+}
+
+/// Fetches the back office's messages this terminal has not seen; the list
+/// must be signed by the pinned server key and addressed to this device.
+fn fetch_messages(ctx: &Ctx, term: &Terminal) -> Result<usize, SyncError> {
+    use fieldcase_shared::envelope::Envelope;
+    use fieldcase_shared::wire::{Messages, MESSAGES_PAYLOAD_TYPE};
+    let device = term.device_id();
+    let after = term.store.last_message_id()?;
+    let mut resp = ctx
+        .agent
+        .get(format!(
+            "{}{API_PREFIX}/devices/{device}/messages?after={after}",
+            ctx.base
+        ))
+        .call()
+        .map_err(|e| unreachable(ctx.base, e))?;
+    let status = resp.status().as_u16();
+    let text = resp
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| unreachable(ctx.base, e))?;
+    if status != 200 {
+        return Err(refused(status, &text));
+    }
+    let env = Envelope::from_json(text.as_bytes())
+        .map_err(|e| SyncError::BadReceipt(format!("messages: {e}")))?;
+    if env.payload_type != MESSAGES_PAYLOAD_TYPE {
+        return Err(SyncError::BadReceipt("messages: wrong payload type".into()));
+    }
+    env.verify(ctx.key)
+        .map_err(|e| SyncError::BadReceipt(format!("messages: {e}")))?;
+    let list: Messages = serde_json::from_slice(&env.payload)
+        .map_err(|e| SyncError::BadReceipt(format!("messages: {e}")))?;
+    if list.device != device {
+        return Err(SyncError::BadReceipt(format!(
+            "messages addressed to device {}",
+            list.device
+        )));
+    }
+    Ok(term.store.store_messages(&list.messages)?)
 }
 
 /// What the evidence upload needs to know about the server.

@@ -226,13 +226,19 @@ fn connect_check(window: &MainWindow, state: Rc<RefCell<State>>) {
                 Err(e) => Err(format!("无法打开本机数据：{e}")),
             };
             let (ok, msg) = match outcome {
-                Ok(r) => (
-                    true,
-                    format!(
-                        "同步完成：发送 {} 条，服务器新收 {} 条，已有 {} 条",
-                        r.sent, r.new, r.already_held
-                    ),
-                ),
+                Ok(r) => {
+                    let mut msg = format!(
+                        "同步完成：发送 {} 条，服务器新收 {} 条，已有 {} 条；上传证据 {} 个",
+                        r.sent, r.new, r.already_held, r.blobs_uploaded
+                    );
+                    if r.messages > 0 {
+                        msg.push_str(&format!("；收到后台消息 {} 条", r.messages));
+                    }
+                    if !r.clock_flags.is_empty() {
+                        msg.push_str("；服务器发现本机时钟异常，请校准时间");
+                    }
+                    (true, msg)
+                }
                 Err(e) => (false, format!("同步失败（记录仍保存在本机）：{e}")),
             };
             let _ = weak.upgrade_in_event_loop(move |w| {

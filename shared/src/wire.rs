@@ -219,3 +219,35 @@ pub struct Revocations {
 
 /// DSSE payload type of the signed revocation list.
 pub const REVOCATIONS_PAYLOAD_TYPE: &str = "application/vnd.fieldcase.revocations+json;version=1";
+
+/// A message from the back office to a device's officers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Server-assigned id, increasing.
+    pub id: u64,
+    /// `case_returned` (a case sent back, with the reason), `task`, or `notice`.
+    pub kind: String,
+    /// The case concerned, if one (案号).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_no: Option<String>,
+    /// What the back office says.
+    pub text: String,
+    /// When it was written.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// `GET /v1/devices/{device}/messages?after=N` payload, signed by the
+/// server key (payload type [`MESSAGES_PAYLOAD_TYPE`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Messages {
+    /// The device they are for.
+    pub device: crate::keys::DeviceId,
+    /// Messages with an id above `after`, oldest first.
+    pub messages: Vec<Message>,
+}
+
+/// DSSE payload type of a message list.
+pub const MESSAGES_PAYLOAD_TYPE: &str = "application/vnd.fieldcase.messages+json;version=1";
+
+/// Message kinds the back office can send.
+pub const MESSAGE_KINDS: &[&str] = &["case_returned", "task", "notice"];

@@ -175,6 +175,7 @@ pub fn router(state: AppState) -> Router {
             get(crate::upload::blob_status).put(crate::upload::put_chunk),
         )
         .route("/v1/enrol", post(crate::enrol::enrol))
+        .route("/v1/devices/{device}/messages", get(crate::enrol::messages))
         .route("/v1/revocations", get(crate::enrol::revocations))
         .route("/v1/log/checkpoint", get(log_checkpoint))
         .route("/v1/log/inclusion", get(log_inclusion))

@@ -1,6 +1,7 @@
-//! Enrolment and revocation (see `docs/sync.md`): a terminal redeems a
-//! one-time code from the back office and receives a device certificate
-//! signed by the server key; a revoked device's later records are refused.
+//! Enrolment, revocation and down-sync (see `docs/sync.md`): a terminal
+//! redeems a one-time code from the back office and receives a device
+//! certificate signed by the server key; a revoked device's later records
+//! are refused; messages from the back office wait for the next sync.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
@@ -147,6 +148,37 @@ pub(crate) async fn revocations(State(state): State<AppState>) -> Result<Json<En
         key,
         &key.public().device_id().to_string(),
         REVOCATIONS_PAYLOAD_TYPE,
+        payload,
+    )))
+}
+
+/// `GET /v1/devices/{device}/messages?after=N` query.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct AfterQuery {
+    #[serde(default)]
+    after: u64,
+}
+
+/// `GET /v1/devices/{device}/messages?after=N`: the device's messages
+/// above `after`, signed by the server key.
+pub(crate) async fn messages(
+    State(state): State<AppState>,
+    axum::extract::Path(device): axum::extract::Path<String>,
+    axum::extract::Query(q): axum::extract::Query<AfterQuery>,
+) -> Result<Json<Envelope>, Failure> {
+    let device = crate::api::parse_device(&device)?;
+    state.registered(device).await?;
+    let st = state.clone();
+    let messages = blocking(move || st.store.messages_after(&device, q.after))
+        .await?
+        .map_err(Failure::internal)?;
+    let payload = serde_json::to_vec(&fieldcase_shared::wire::Messages { device, messages })
+        .map_err(Failure::internal)?;
+    let key = state.signing_key();
+    Ok(Json(Envelope::sign(
+        key,
+        &key.public().device_id().to_string(),
+        fieldcase_shared::wire::MESSAGES_PAYLOAD_TYPE,
         payload,
     )))
 }

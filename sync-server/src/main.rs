@@ -49,8 +49,31 @@ enum Command {
         #[command(subcommand)]
         command: EnrollCommand,
     },
+    /// Messages for a terminal's officers, delivered on its next sync.
+    Message {
+        #[command(subcommand)]
+        command: MessageCommand,
+    },
     /// Print the server's public key (it signs receipts).
     Key,
+}
+
+#[derive(Debug, Subcommand)]
+enum MessageCommand {
+    /// Queue a message for a device.
+    Send {
+        /// Device id (32 hex digits).
+        device: String,
+        /// What to tell the officers.
+        #[arg(long)]
+        text: String,
+        /// case_returned (a case sent back, with the reason), task, or notice.
+        #[arg(long, default_value = "notice")]
+        kind: String,
+        /// The case concerned (案号), if any.
+        #[arg(long = "case")]
+        case_no: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,6 +116,11 @@ enum DeviceCommand {
         #[arg(long)]
         at: Option<String>,
     },
+}
+
+fn id_of(text: &str) -> anyhow::Result<fieldcase_shared::keys::DeviceId> {
+    text.parse()
+        .map_err(|e| anyhow::anyhow!("{text:?} is not a device id (32 hex digits): {e}"))
 }
 
 fn main() -> ExitCode {
@@ -216,6 +244,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!(
                 "device {id} revoked from {}: its records made from then on are refused",
                 at.to_rfc3339()
+            );
+        }
+        Command::Message {
+            command:
+                MessageCommand::Send {
+                    device,
+                    text,
+                    kind,
+                    case_no,
+                },
+        } => {
+            if !fieldcase_shared::wire::MESSAGE_KINDS.contains(&kind.as_str()) {
+                anyhow::bail!(
+                    "--kind {kind:?}: use one of {}",
+                    fieldcase_shared::wire::MESSAGE_KINDS.join(", ")
+                );
+            }
+            let text = text.trim();
+            if text.is_empty() || text.chars().count() > 2000 {
+                anyhow::bail!("--text must be 1 to 2000 characters");
+            }
+            let id: fieldcase_shared::keys::DeviceId = id_of(&device)?;
+            let store = open_store(&config.data_dir, &config.database)?;
+            if store.device(&id)?.is_none() {
+                anyhow::bail!("no device {id} is registered");
+            }
+            let n = store.add_message(&id, &kind, case_no.as_deref(), text, Utc::now())?;
+            eprintln!(
+                "message {n} queued for device {id}; it is delivered on the device's next sync"
             );
         }
         Command::Key => {

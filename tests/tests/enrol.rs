@@ -219,3 +219,125 @@ fn enrol_sync_refuse_reuse_and_revoke() {
     assert_eq!(list.devices.len(), 1);
     assert_eq!(list.devices[0].0.to_string(), device);
 }
+
+#[test]
+fn back_office_messages_arrive_on_the_next_sync() {
+    let tmp = tempfile::tempdir().unwrap();
+    let srv = tmp.path().join("server");
+    let d = s(&tmp.path().join("terminal"));
+    let server = Server::start(&srv);
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "demo",
+            "--cases",
+            "1",
+            "--video-kib",
+            "64",
+        ],
+    );
+    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
+        .trim()
+        .to_owned();
+    server.register(&key, "终端");
+    let device = key.parse::<PublicKey>().unwrap().device_id().to_string();
+    let cases: serde_json::Value = serde_json::from_str(&run_ok(
+        "fieldcase",
+        &["--data-dir", &d, "case", "list", "--json"],
+    ))
+    .unwrap();
+    let case = cases[0]["case_no"].as_str().unwrap().to_owned();
+    let srv_s = s(&srv);
+    run_ok(
+        "fieldcase-server",
+        &[
+            "--data-dir",
+            &srv_s,
+            "message",
+            "send",
+            &device,
+            "--kind",
+            "case_returned",
+            "--case",
+            &case,
+            "--text",
+            "证据不足，请补充询问笔录",
+        ],
+    );
+    run_ok(
+        "fieldcase-server",
+        &[
+            "--data-dir",
+            &srv_s,
+            "message",
+            "send",
+            &device,
+            "--kind",
+            "task",
+            "--text",
+            "明日 G30 K3480 联合检查",
+        ],
+    );
+    let bad = run(
+        "fieldcase-server",
+        &[
+            "--data-dir",
+            &srv_s,
+            "message",
+            "send",
+            &device,
+            "--kind",
+            "gossip",
+            "--text",
+            "x",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("case_returned, task, notice"));
+    let nobody = fieldcase_shared::keys::DeviceKey::from_seed([77; 32])
+        .public()
+        .device_id()
+        .to_string();
+    let bad = run(
+        "fieldcase-server",
+        &[
+            "--data-dir",
+            &srv_s,
+            "message",
+            "send",
+            &nobody,
+            "--text",
+            "x",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is registered"));
+
+    let out = run(
+        "fieldcase",
+        &["--data-dir", &d, "sync", "--server", &server.url],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && err.contains("2 new messages"),
+        "{err}"
+    );
+    let list: serde_json::Value = serde_json::from_str(&run_ok(
+        "fieldcase",
+        &["--data-dir", &d, "messages", "--json"],
+    ))
+    .unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[1]["kind"], "case_returned");
+    assert_eq!(list[1]["case_no"], case.as_str());
+    assert_eq!(list[1]["text"], "证据不足，请补充询问笔录");
+    let text = run_ok("fieldcase", &["--data-dir", &d, "messages"]);
+    assert!(text.contains("退回案件") && text.contains("任务"), "{text}");
+    // Delivered once.
+    let out = run(
+        "fieldcase",
+        &["--data-dir", &d, "sync", "--server", &server.url],
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("new messages"));
+}

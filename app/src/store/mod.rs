@@ -126,6 +126,16 @@ const MIGRATIONS: &[&str] = &[
         confirmed_at TEXT NOT NULL,
         pruned_at    TEXT
      );",
+    // 3: messages from the back office (a case returned, a task, a notice).
+    "CREATE TABLE messages (
+        id          INTEGER PRIMARY KEY,
+        kind        TEXT NOT NULL,
+        case_no     TEXT,
+        text        TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        read_at     TEXT
+     );",
 ];
 
 /// A case as listed on screen and by `case list`.

@@ -1,5 +1,6 @@
 //! Which evidence blobs the server has confirmed, and freeing local copies
-//! only after a receipt names them and the retention has passed.
+//! only after a receipt names them and the retention has passed; messages
+//! the back office sent down.
 
 use std::fs;
 
@@ -124,5 +125,71 @@ impl Store {
             )?;
         }
         Ok((n, bytes))
+    }
+}
+
+impl Store {
+    /// Highest message id received (0 when none).
+    pub fn last_message_id(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT coalesce(max(id), 0) FROM messages", [], |r| {
+                r.get(0)
+            })?;
+        Ok(n as u64)
+    }
+
+    /// Keeps messages (an id already held is ignored); returns how many were new.
+    pub fn store_messages(
+        &self,
+        messages: &[fieldcase_shared::wire::Message],
+    ) -> Result<usize, StoreError> {
+        let now = Utc::now().to_rfc3339();
+        let mut n = 0;
+        for m in messages {
+            n += self.conn.execute(
+                "INSERT OR IGNORE INTO messages (id, kind, case_no, text, created_at, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    m.id as i64,
+                    m.kind,
+                    m.case_no,
+                    m.text,
+                    m.created_at.to_rfc3339(),
+                    now
+                ],
+            )?;
+        }
+        Ok(n)
+    }
+
+    /// Every message, newest first.
+    pub fn messages(&self) -> Result<Vec<fieldcase_shared::wire::Message>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, kind, case_no, text, created_at FROM messages ORDER BY id DESC")?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, kind, case_no, text, at) = row?;
+            out.push(fieldcase_shared::wire::Message {
+                id: id as u64,
+                kind,
+                case_no,
+                text,
+                created_at: DateTime::parse_from_rfc3339(&at)
+                    .map_err(|e| StoreError::Corrupt(format!("message {id} time: {e}")))?
+                    .with_timezone(&Utc),
+            });
+        }
+        Ok(out)
     }
 }

@@ -192,6 +192,21 @@ pub trait Store: Send + Sync + 'static {
     fn revoke_device(&self, id: &DeviceId, at: DateTime<Utc>) -> Result<(), StoreError>;
     /// Every revoked device and the time its revocation takes effect.
     fn revocations(&self) -> Result<Vec<(DeviceId, DateTime<Utc>)>, StoreError>;
+    /// Queues a message for a device; returns its id.
+    fn add_message(
+        &self,
+        device: &DeviceId,
+        kind: &str,
+        case_no: Option<&str>,
+        text: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+    /// A device's messages with an id above `after`, oldest first.
+    fn messages_after(
+        &self,
+        device: &DeviceId,
+        after: u64,
+    ) -> Result<Vec<fieldcase_shared::wire::Message>, StoreError>;
     /// Keeps a flag on a record that was not stored (e.g. signed by a revoked key).
     fn add_flag(
         &self,

@@ -80,6 +80,15 @@ const MIGRATIONS: &[&str] = &[
         device     TEXT
      );
      ALTER TABLE devices ADD COLUMN revoked_at TEXT;",
+    "CREATE TABLE messages (
+        id         BIGSERIAL PRIMARY KEY,
+        device     TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        case_no    TEXT,
+        text       TEXT NOT NULL,
+        created_at TEXT NOT NULL
+     );
+     CREATE INDEX messages_device ON messages(device, id);",
 ];
 
 /// The PostgreSQL store.
@@ -461,6 +470,55 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> Result<Enrolment, EnrolError> {
         self.redeem(code_hash, device, now)
+    }
+
+    fn add_message(
+        &self,
+        device: &DeviceId,
+        kind: &str,
+        case_no: Option<&str>,
+        text: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let id: i64 = self
+            .lock()?
+            .query_one(
+                "INSERT INTO messages (device, kind, case_no, text, created_at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                &[
+                    &device.to_string(),
+                    &kind,
+                    &case_no,
+                    &text,
+                    &at.to_rfc3339(),
+                ],
+            )?
+            .get(0);
+        Ok(id as u64)
+    }
+
+    fn messages_after(
+        &self,
+        device: &DeviceId,
+        after: u64,
+    ) -> Result<Vec<fieldcase_shared::wire::Message>, StoreError> {
+        self.lock()?
+            .query(
+                "SELECT id, kind, case_no, text, created_at FROM messages
+                 WHERE device = $1 AND id > $2 ORDER BY id",
+                &[&device.to_string(), &(after as i64)],
+            )?
+            .into_iter()
+            .map(|r| {
+                Ok(fieldcase_shared::wire::Message {
+                    id: r.get::<_, i64>(0) as u64,
+                    kind: r.get(1),
+                    case_no: r.get(2),
+                    text: r.get(3),
+                    created_at: parse_time(r.get(4))?,
+                })
+            })
+            .collect()
     }
 
     fn revoke_device(&self, id: &DeviceId, at: DateTime<Utc>) -> Result<(), StoreError> {

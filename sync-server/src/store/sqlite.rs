@@ -83,6 +83,16 @@ const MIGRATIONS: &[&str] = &[
         device     TEXT
      );
      ALTER TABLE devices ADD COLUMN revoked_at TEXT;",
+    // 6: messages from the back office to devices.
+    "CREATE TABLE messages (
+        id         INTEGER PRIMARY KEY,
+        device     TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        case_no    TEXT,
+        text       TEXT NOT NULL,
+        created_at TEXT NOT NULL
+     );
+     CREATE INDEX messages_device ON messages(device, id);",
 ];
 
 /// The embedded default: one SQLite file.
@@ -571,6 +581,55 @@ impl Store for SqliteStore {
         .map_err(StoreError::from)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(Enrolment { officer, name })
+    }
+
+    fn add_message(
+        &self,
+        device: &DeviceId,
+        kind: &str,
+        case_no: Option<&str>,
+        text: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let conn = self.lock()?;
+        conn.execute(
+            "INSERT INTO messages (device, kind, case_no, text, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![device.to_string(), kind, case_no, text, at.to_rfc3339()],
+        )?;
+        Ok(conn.last_insert_rowid() as u64)
+    }
+
+    fn messages_after(
+        &self,
+        device: &DeviceId,
+        after: u64,
+    ) -> Result<Vec<fieldcase_shared::wire::Message>, StoreError> {
+        let conn = self.lock()?;
+        let mut st = conn.prepare(
+            "SELECT id, kind, case_no, text, created_at FROM messages
+             WHERE device = ?1 AND id > ?2 ORDER BY id",
+        )?;
+        let rows = st.query_map(params![device.to_string(), after as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, kind, case_no, text, at) = row?;
+            out.push(fieldcase_shared::wire::Message {
+                id: id as u64,
+                kind,
+                case_no,
+                text,
+                created_at: parse_time(&at)?,
+            });
+        }
+        Ok(out)
     }
 
     fn revoke_device(&self, id: &DeviceId, at: DateTime<Utc>) -> Result<(), StoreError> {

@@ -247,7 +247,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command.unwrap_or(Command::Ui) {
         Command::Ui => {
             let term = Terminal::open(&dir)?;
-            let window = crate::ui::build(term, Some(dir), cli.server).map_err(|e| {
+            let window = crate::ui::build_with(
+                term,
+                Some(dir),
+                cli.server,
+                crate::ui::SyncMode::Background,
+            )
+            .map_err(|e| {
                 anyhow::anyhow!(
                     "cannot open the window ({e}). Is there a display (DISPLAY or WAYLAND_DISPLAY)? \
                      The subcommands work without one: see `fieldcase --help`"

@@ -6,6 +6,7 @@
 #![deny(unsafe_code)]
 
 pub mod archive;
+pub mod background;
 pub mod cli;
 pub mod core;
 pub mod demo;

@@ -26,6 +26,18 @@ struct State {
     officers: Option<OfficerPair>,
     data_dir: Option<PathBuf>,
     server: Option<String>,
+    /// The background sync worker, when one runs.
+    waker: Option<crate::background::Waker>,
+}
+
+/// How the window syncs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncMode {
+    /// Only when the sync button is pressed.
+    OnDemand,
+    /// A background worker syncs whenever there is something to send,
+    /// with backoff after failures; the button syncs at once.
+    Background,
 }
 
 /// Builds the main window over `term`. With `data_dir` and `server` the
@@ -35,17 +47,45 @@ pub fn build(
     data_dir: Option<PathBuf>,
     server: Option<String>,
 ) -> Result<MainWindow, slint::PlatformError> {
+    build_with(term, data_dir, server, SyncMode::OnDemand)
+}
+
+/// [`build`] with a choice of [`SyncMode`].
+pub fn build_with(
+    term: Terminal,
+    data_dir: Option<PathBuf>,
+    server: Option<String>,
+    mode: SyncMode,
+) -> Result<MainWindow, slint::PlatformError> {
     let window = MainWindow::new()?;
     window
         .global::<SignInAdapter>()
         .set_device_key(term.public_key().to_string().into());
     let can_sync = data_dir.is_some() && server.is_some();
     window.global::<CheckAdapter>().set_can_sync(can_sync);
+    let waker = match (&data_dir, &server, mode) {
+        (Some(dir), Some(server), SyncMode::Background) => {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let weak = window.as_weak();
+            crate::background::spawn(
+                dir.clone(),
+                server.clone(),
+                crate::background::Schedule::default(),
+                rx,
+                move |event| {
+                    let _ = weak.upgrade_in_event_loop(move |w| show_sync_event(&w, event));
+                },
+            );
+            Some(crate::background::Waker(tx))
+        }
+        _ => None,
+    };
     let state = Rc::new(RefCell::new(State {
         term,
         officers: None,
         data_dir,
         server,
+        waker,
     }));
     connect_sign_in(&window, state.clone());
     connect_check(&window, state);
@@ -210,6 +250,12 @@ fn connect_check(window: &MainWindow, state: Rc<RefCell<State>>) {
     let weak = window.as_weak();
     window.global::<CheckAdapter>().on_sync(move || {
         let Some(w) = weak.upgrade() else { return };
+        let c = w.global::<CheckAdapter>();
+        if let Some(waker) = &state.borrow().waker {
+            c.set_syncing(true);
+            waker.wake();
+            return;
+        }
         let target = {
             let s = state.borrow();
             (s.data_dir.clone(), s.server.clone())
@@ -217,7 +263,6 @@ fn connect_check(window: &MainWindow, state: Rc<RefCell<State>>) {
         let (Some(dir), Some(server)) = target else {
             return;
         };
-        let c = w.global::<CheckAdapter>();
         c.set_syncing(true);
         let weak = w.as_weak();
         std::thread::spawn(move || {
@@ -225,6 +270,22 @@ fn connect_check(window: &MainWindow, state: Rc<RefCell<State>>) {
                 Ok(mut t) => crate::sync::sync(&mut t, &server).map_err(|e| e.zh()),
                 Err(e) => Err(format!("无法打开本机数据：{e}")),
             };
+            let _ = weak.upgrade_in_event_loop(move |w| {
+                show_sync_event(&w, crate::background::SyncEvent::Done(outcome))
+            });
+        });
+    });
+}
+
+/// Shows a sync event on the check screen.
+fn show_sync_event(w: &MainWindow, event: crate::background::SyncEvent) {
+    use crate::background::SyncEvent;
+    let c = w.global::<CheckAdapter>();
+    match event {
+        SyncEvent::Started => c.set_syncing(true),
+        SyncEvent::Progress(line) => c.set_status(line.into()),
+        SyncEvent::Waiting(_) => {}
+        SyncEvent::Done(outcome) => {
             let (ok, msg) = match outcome {
                 Ok(r) => {
                     let mut msg = format!(
@@ -241,13 +302,10 @@ fn connect_check(window: &MainWindow, state: Rc<RefCell<State>>) {
                 }
                 Err(e) => (false, format!("同步失败（记录仍保存在本机）：{e}")),
             };
-            let _ = weak.upgrade_in_event_loop(move |w| {
-                let c = w.global::<CheckAdapter>();
-                c.set_syncing(false);
-                c.set_status_ok(ok);
-                c.set_status(msg.into());
-                c.invoke_refresh();
-            });
-        });
-    });
+            c.set_syncing(false);
+            c.set_status_ok(ok);
+            c.set_status(msg.into());
+            c.invoke_refresh();
+        }
+    }
 }

@@ -76,6 +76,10 @@ pub enum Command {
     Enrol {
         /// The enrolment code, e.g. ABCDE-FGHJK-MNPQR-STUVW.
         code: String,
+        /// The agency CA certificate (PEM) for an HTTPS server: it is pinned,
+        /// and from then on only servers it certifies are trusted.
+        #[arg(long, value_name = "PEM_FILE")]
+        ca: Option<PathBuf>,
     },
     /// Messages from the back office (cases returned, tasks, notices),
     /// newest first; they arrive with `sync`.
@@ -372,12 +376,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 term.public_key()
             );
         }
-        Command::Enrol { code } => {
+        Command::Enrol { code, ca } => {
             let Some(server) = cli.server else {
                 anyhow::bail!("no server given: use `fieldcase --server URL enrol CODE`");
             };
+            let ca = ca
+                .map(|p| {
+                    std::fs::read_to_string(&p)
+                        .map_err(|e| anyhow::anyhow!("--ca {}: {e}", p.display()))
+                })
+                .transpose()?;
             let mut term = Terminal::open(&dir)?;
-            let cert = crate::sync::enrol(&mut term, &server, &code)?;
+            let cert = crate::sync::enrol(&mut term, &server, &code, ca.as_deref())?;
             eprintln!(
                 "enrolled: device {} is \"{}\" for officer {}; server key {} pinned",
                 cert.device, cert.name, cert.officer, cert.issuer

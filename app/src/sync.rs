@@ -54,6 +54,11 @@ pub enum SyncError {
     /// or does not contain what the receipt says.
     #[error("the server's tamper-evident log is not consistent with what this terminal saw before: {0}. Sync stopped; report it to the back office; the records stay unsynced")]
     LogInconsistent(String),
+    /// The agency CA given for HTTPS is not usable.
+    #[error(
+        "the agency CA certificate is not usable: {0}; give the PEM file the back office provides"
+    )]
+    BadCa(String),
     /// Local store failure.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -90,6 +95,7 @@ impl SyncError {
                 "服务器的防篡改日志与上次同步时不一致，可能被改动。已停止同步，请立即联系后台；本机记录不会丢失。"
                     .into()
             }
+            SyncError::BadCa(_) => "后台提供的 CA 证书无法使用，请向后台重新索取。".into(),
             SyncError::Store(e) => format!("本机存储出错：{e}"),
         }
     }
@@ -145,12 +151,39 @@ pub enum SyncProgress {
 /// Largest evidence chunk this client sends, whatever the server allows.
 pub const CLIENT_MAX_CHUNK: u64 = 8 * 1024 * 1024;
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
+/// Setting holding the agency CA (PEM) the terminal pinned at enrolment.
+pub const TLS_CA: &str = "tls_ca";
+
+/// An HTTP client; with `ca_pem`, HTTPS trusts only that CA (the agency's,
+/// pinned at enrolment), not the public web's.
+fn agent_with(ca_pem: Option<&str>) -> Result<ureq::Agent, SyncError> {
+    let mut config = ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into()
+        .timeout_global(Some(Duration::from_secs(60)));
+    if let Some(pem) = ca_pem {
+        let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(pem.as_bytes())
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .collect::<Result<_, _>>()
+            .map_err(|e| SyncError::BadCa(e.to_string()))?;
+        if certs.is_empty() {
+            return Err(SyncError::BadCa("no certificate in it".into()));
+        }
+        config = config.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
+                .build(),
+        );
+    }
+    Ok(config.build().into())
+}
+
+/// The client for `term`: pinned CA if it has one.
+fn agent(term: &Terminal) -> Result<ureq::Agent, SyncError> {
+    agent_with(term.store.setting(TLS_CA)?.as_deref())
 }
 
 fn unreachable(url: &str, e: impl std::fmt::Display) -> SyncError {
@@ -247,7 +280,7 @@ pub fn sync_with(
     progress: &mut dyn FnMut(&SyncProgress),
 ) -> Result<SyncReport, SyncError> {
     let base = server.trim_end_matches('/');
-    let agent = agent();
+    let agent = agent(term)?;
     let mut resp = agent
         .get(format!("{base}{API_PREFIX}/info"))
         .call()
@@ -607,11 +640,14 @@ pub fn enrol(
     term: &mut Terminal,
     server: &str,
     code: &str,
+    ca_pem: Option<&str>,
 ) -> Result<fieldcase_shared::cert::DeviceCert, SyncError> {
     use fieldcase_shared::cert::DeviceCert;
     use fieldcase_shared::wire::{EnrolRequest, EnrolResponse};
     let base = server.trim_end_matches('/');
-    let mut resp = agent()
+    let pinned_ca = term.store.setting(TLS_CA)?;
+    let ca = ca_pem.map(str::to_owned).or(pinned_ca);
+    let mut resp = agent_with(ca.as_deref())?
         .post(format!("{base}{API_PREFIX}/enrol"))
         .send_json(&EnrolRequest {
             code: code.to_owned(),
@@ -645,6 +681,9 @@ pub fn enrol(
     }
     term.store
         .set_setting("server_key", &answer.server_key.to_string())?;
+    if let Some(pem) = ca_pem {
+        term.store.set_setting(TLS_CA, pem)?;
+    }
     term.store.set_setting(
         DEVICE_CERT,
         &String::from_utf8_lossy(&answer.certificate.to_json()),

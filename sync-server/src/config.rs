@@ -22,6 +22,11 @@ pub struct Config {
     /// `host=… port=… user=… dbname=…`); empty: the embedded SQLite file in
     /// `data_dir`. The server key and evidence files stay in `data_dir`.
     pub database: String,
+    /// PEM certificate chain for HTTPS (with `tls_key`); empty: plain HTTP
+    /// (behind a TLS-terminating proxy, or on a trusted network only).
+    pub tls_cert: String,
+    /// PEM private key for HTTPS.
+    pub tls_key: String,
 }
 
 impl Default for Config {
@@ -31,6 +36,8 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8470)),
             log: "info".into(),
             database: String::new(),
+            tls_cert: String::new(),
+            tls_key: String::new(),
         }
     }
 }

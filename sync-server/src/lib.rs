@@ -11,6 +11,7 @@ pub mod blobs;
 pub mod config;
 pub mod enrol;
 pub mod store;
+pub mod tls;
 mod upload;
 
 use std::future::Future;
@@ -70,6 +71,18 @@ pub async fn serve(
         }
     });
     axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Serves the API over HTTPS on `listener` until `shutdown` completes.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(tls::TlsListener::new(listener, acceptor), router(state))
         .with_graceful_shutdown(shutdown)
         .await
 }

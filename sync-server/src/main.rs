@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use fieldcase_shared::keys::PublicKey;
 use fieldcase_sync_server::config::Config;
 use fieldcase_sync_server::store::Device;
-use fieldcase_sync_server::{enrol, open_state_with, open_store, serve};
+use fieldcase_sync_server::{enrol, open_state_with, open_store, serve, serve_tls};
 
 /// fieldcase sync server: receives signed records from terminals and answers with signed receipts.
 #[derive(Debug, Parser)]
@@ -31,6 +31,12 @@ struct Cli {
     /// the data folder).
     #[arg(long, env = "FIELDCASE_SERVER_DATABASE")]
     database: Option<String>,
+    /// PEM certificate chain for HTTPS (with --tls-key).
+    #[arg(long, env = "FIELDCASE_SERVER_TLS_CERT")]
+    tls_cert: Option<String>,
+    /// PEM private key for HTTPS.
+    #[arg(long, env = "FIELDCASE_SERVER_TLS_KEY")]
+    tls_key: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -142,6 +148,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(db) = cli.database {
         config.database = db;
     }
+    if let Some(c) = cli.tls_cert {
+        config.tls_cert = c;
+    }
+    if let Some(k) = cli.tls_key {
+        config.tls_key = k;
+    }
     if let Some(l) = cli.listen {
         config.listen = l;
     }
@@ -156,6 +168,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_ansi(std::io::stderr().is_terminal())
                 .init();
             let state = open_state_with(&config.data_dir, &config.database)?;
+            let tls = match (config.tls_cert.trim(), config.tls_key.trim()) {
+                ("", "") => None,
+                (c, k) if !c.is_empty() && !k.is_empty() => {
+                    Some(fieldcase_sync_server::tls::acceptor(
+                        std::path::Path::new(c),
+                        std::path::Path::new(k),
+                    )?)
+                }
+                _ => anyhow::bail!("HTTPS needs both tls_cert and tls_key"),
+            };
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
@@ -165,9 +187,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
                 let addr = listener.local_addr()?;
                 // Tests and scripts read this line to learn the port.
-                println!("fieldcase-server listening on http://{addr}");
+                let scheme = if tls.is_some() { "https" } else { "http" };
+                println!("fieldcase-server listening on {scheme}://{addr}");
                 tracing::info!(%addr, data_dir = %config.data_dir.display(), "serving");
-                serve(listener, state, shutdown_signal()).await?;
+                match tls {
+                    Some(acceptor) => {
+                        serve_tls(listener, acceptor, state, shutdown_signal()).await?
+                    }
+                    None => serve(listener, state, shutdown_signal()).await?,
+                }
                 tracing::info!("stopped");
                 anyhow::Ok(())
             })?;

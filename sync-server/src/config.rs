@@ -27,6 +27,13 @@ pub struct Config {
     pub tls_cert: String,
     /// PEM private key for HTTPS.
     pub tls_key: String,
+    /// S3 bucket for evidence blobs (credentials from `AWS_ACCESS_KEY_ID`
+    /// and `AWS_SECRET_ACCESS_KEY`); empty: files in `data_dir`.
+    pub s3_bucket: String,
+    /// Endpoint of an S3-compatible service (empty: AWS).
+    pub s3_endpoint: String,
+    /// S3 region (empty: us-east-1).
+    pub s3_region: String,
 }
 
 impl Default for Config {
@@ -38,6 +45,9 @@ impl Default for Config {
             database: String::new(),
             tls_cert: String::new(),
             tls_key: String::new(),
+            s3_bucket: String::new(),
+            s3_endpoint: String::new(),
+            s3_region: String::new(),
         }
     }
 }

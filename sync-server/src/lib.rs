@@ -10,6 +10,7 @@ pub mod api;
 pub mod blobs;
 pub mod config;
 pub mod enrol;
+pub mod s3;
 pub mod store;
 pub mod tls;
 mod upload;
@@ -49,12 +50,32 @@ pub fn open_store(dir: &Path, database: &str) -> anyhow::Result<Arc<dyn store::S
 
 /// Like [`open_state`], with the store chosen by `database` (see [`open_store`]).
 pub fn open_state_with(dir: &Path, database: &str) -> anyhow::Result<AppState> {
-    let store = open_store(dir, database)?;
+    open_state_config(&config::Config {
+        data_dir: dir.to_owned(),
+        database: database.to_owned(),
+        ..config::Config::default()
+    })
+}
+
+/// The state a configuration describes: key and (default) blob files in
+/// `data_dir`, records in SQLite or PostgreSQL, blobs in files or S3.
+pub fn open_state_config(config: &config::Config) -> anyhow::Result<AppState> {
+    let dir = &config.data_dir;
+    let store = open_store(dir, &config.database)?;
     let key = DeviceKey::load_or_create(&dir.join(SERVER_KEY_FILE))
         .map_err(|e: KeyError| anyhow::anyhow!(e))?;
-    let blobs = blobs::FsBlobStore::open(dir)
-        .map_err(|e| anyhow::anyhow!("cannot open the evidence store in {}: {e}", dir.display()))?;
-    Ok(AppState::new(store, Arc::new(blobs), key)?)
+    let blobs: Arc<dyn blobs::BlobStore> = if config.s3_bucket.trim().is_empty() {
+        Arc::new(blobs::FsBlobStore::open(dir).map_err(|e| {
+            anyhow::anyhow!("cannot open the evidence store in {}: {e}", dir.display())
+        })?)
+    } else {
+        Arc::new(s3::S3BlobStore::open(&s3::S3Config {
+            bucket: config.s3_bucket.trim().to_owned(),
+            endpoint: config.s3_endpoint.trim().to_owned(),
+            region: config.s3_region.trim().to_owned(),
+        })?)
+    };
+    Ok(AppState::new(store, blobs, key)?)
 }
 
 /// Serves the API on `listener` until `shutdown` completes.

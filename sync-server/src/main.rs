@@ -10,7 +10,9 @@ use clap::{Parser, Subcommand};
 use fieldcase_shared::keys::PublicKey;
 use fieldcase_sync_server::config::Config;
 use fieldcase_sync_server::store::Device;
-use fieldcase_sync_server::{enrol, open_state_with, open_store, serve, serve_tls};
+use fieldcase_sync_server::{
+    enrol, open_state_config, open_state_with, open_store, serve, serve_tls,
+};
 
 /// fieldcase sync server: receives signed records from terminals and answers with signed receipts.
 #[derive(Debug, Parser)]
@@ -37,6 +39,13 @@ struct Cli {
     /// PEM private key for HTTPS.
     #[arg(long, env = "FIELDCASE_SERVER_TLS_KEY")]
     tls_key: Option<String>,
+    /// S3 bucket for evidence (credentials from AWS_ACCESS_KEY_ID /
+    /// AWS_SECRET_ACCESS_KEY); default: files in the data folder.
+    #[arg(long, env = "FIELDCASE_SERVER_S3_BUCKET")]
+    s3_bucket: Option<String>,
+    /// Endpoint URL of an S3-compatible service.
+    #[arg(long, env = "FIELDCASE_SERVER_S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -154,6 +163,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(k) = cli.tls_key {
         config.tls_key = k;
     }
+    if let Some(b) = cli.s3_bucket {
+        config.s3_bucket = b;
+    }
+    if let Some(e) = cli.s3_endpoint {
+        config.s3_endpoint = e;
+    }
     if let Some(l) = cli.listen {
         config.listen = l;
     }
@@ -167,7 +182,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_writer(std::io::stderr)
                 .with_ansi(std::io::stderr().is_terminal())
                 .init();
-            let state = open_state_with(&config.data_dir, &config.database)?;
+            let state = open_state_config(&config)?;
             let tls = match (config.tls_cert.trim(), config.tls_key.trim()) {
                 ("", "") => None,
                 (c, k) if !c.is_empty() && !k.is_empty() => {

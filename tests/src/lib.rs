@@ -401,3 +401,57 @@ impl Drop for Postgres {
         let _ = self.run("pg_ctl", &["-D", &data, "-m", "immediate", "stop"]);
     }
 }
+
+/// A throw-away S3-protocol server (`moto_server` from PyPI `moto[server]`)
+/// on a free loopback port, killed on drop.
+pub struct Moto {
+    /// Endpoint URL, e.g. `http://127.0.0.1:41234`.
+    pub endpoint: String,
+    child: Child,
+}
+
+impl Moto {
+    /// Starts the server and waits until it answers.
+    pub fn start() -> Moto {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
+        // `python3 -m moto.server` works wherever pip put the package, on
+        // PATH or not.
+        let child = Command::new("python3")
+            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("python3 with moto is needed for this test ({e}); ./scripts/test installs it (pip install 'moto[server]')")
+            });
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "moto_server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Moto { endpoint, child }
+    }
+
+    /// Creates a bucket.
+    pub fn create_bucket(&self, name: &str) {
+        let out = Command::new("curl")
+            .args(["-sf", "-X", "PUT", &format!("{}/{name}", self.endpoint)])
+            .output()
+            .expect("curl");
+        assert!(out.status.success(), "cannot create bucket {name}");
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

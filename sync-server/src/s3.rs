@@ -1,0 +1,245 @@
+//! Evidence blobs in S3-compatible object storage (`object_store`): a
+//! finished blob is the object `blobs/<sha256>`; an upload in progress is a
+//! run of part objects `uploads/<sha256>/<offset:020>`, one per chunk, so
+//! that what the server holds survives a restart; finishing checks the hash,
+//! joins the parts into the final object (multipart upload) and removes them.
+
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use fieldcase_shared::hash::Digest;
+use futures_util::StreamExt;
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, PutPayload, WriteMultipart};
+use sha2::{Digest as _, Sha256};
+
+use crate::blobs::{AppendError, BlobStore, Finished};
+
+/// Where the S3 store connects.
+#[derive(Debug, Clone, Default)]
+pub struct S3Config {
+    /// Bucket (must exist).
+    pub bucket: String,
+    /// Endpoint URL for S3-compatible services (empty: AWS).
+    pub endpoint: String,
+    /// Region (default `us-east-1`).
+    pub region: String,
+}
+
+/// Blobs in an S3 bucket. Credentials come from the environment
+/// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`), never from files.
+pub struct S3BlobStore {
+    store: Arc<dyn ObjectStore>,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Drop for S3BlobStore {
+    fn drop(&mut self) {
+        // May run on the server's runtime at shutdown, where a runtime must
+        // not be dropped blocking: hand ours a background shutdown.
+        let rt = std::mem::replace(
+            &mut self.rt,
+            match tokio::runtime::Builder::new_current_thread().build() {
+                Ok(r) => r,
+                Err(_) => return,
+            },
+        );
+        rt.shutdown_background();
+    }
+}
+
+impl std::fmt::Debug for S3BlobStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("S3BlobStore")
+    }
+}
+
+fn other(e: impl std::fmt::Display) -> io::Error {
+    io::Error::other(format!("object storage: {e}"))
+}
+
+fn blob_path(sha256: &Digest) -> ObjectPath {
+    ObjectPath::from(format!("blobs/{}", sha256.to_hex()))
+}
+
+fn part_prefix(sha256: &Digest) -> ObjectPath {
+    ObjectPath::from(format!("uploads/{}", sha256.to_hex()))
+}
+
+impl S3BlobStore {
+    /// Connects to the bucket.
+    pub fn open(config: &S3Config) -> anyhow::Result<Self> {
+        let mut b = AmazonS3Builder::from_env().with_bucket_name(&config.bucket);
+        if !config.endpoint.is_empty() {
+            b = b
+                .with_endpoint(&config.endpoint)
+                .with_allow_http(config.endpoint.starts_with("http://"))
+                .with_virtual_hosted_style_request(false);
+        }
+        b = b.with_region(if config.region.is_empty() {
+            "us-east-1"
+        } else {
+            &config.region
+        });
+        let store = b
+            .build()
+            .map_err(|e| anyhow::anyhow!("S3 bucket {}: {e}", config.bucket))?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?;
+        Ok(S3BlobStore {
+            store: Arc::new(store),
+            rt,
+        })
+    }
+
+    /// The part objects of an upload, contiguous from byte 0: (path, size).
+    fn parts(&self, sha256: &Digest) -> io::Result<Vec<(ObjectPath, u64)>> {
+        let prefix = part_prefix(sha256);
+        let mut found: Vec<(u64, ObjectPath, u64)> = self.rt.block_on(async {
+            let mut out = Vec::new();
+            let mut list = self.store.list(Some(&prefix));
+            while let Some(meta) = list.next().await {
+                let meta = meta.map_err(other)?;
+                let offset = meta.location.filename().and_then(|n| n.parse::<u64>().ok());
+                if let Some(o) = offset {
+                    out.push((o, meta.location, meta.size));
+                }
+            }
+            Ok::<_, io::Error>(out)
+        })?;
+        found.sort_by_key(|p| p.0);
+        let mut parts = Vec::new();
+        let mut at = 0;
+        for (offset, path, size) in found {
+            if offset != at {
+                break; // a stray part after a gap does not count
+            }
+            at += size;
+            parts.push((path, size));
+        }
+        Ok(parts)
+    }
+
+    fn delete_parts(&self, sha256: &Digest) -> io::Result<()> {
+        for (path, _) in self.parts(sha256)? {
+            self.rt.block_on(self.store.delete(&path)).map_err(other)?;
+        }
+        Ok(())
+    }
+}
+
+/// Buffers one chunk and stores it as a part object when flushed or dropped.
+struct PartWriter {
+    store: Arc<dyn ObjectStore>,
+    handle: tokio::runtime::Handle,
+    path: ObjectPath,
+    buf: Vec<u8>,
+}
+
+impl PartWriter {
+    fn put(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let payload = PutPayload::from(std::mem::take(&mut self.buf));
+        self.handle
+            .block_on(self.store.put(&self.path, payload))
+            .map(|_| ())
+            .map_err(other)
+    }
+}
+
+impl Write for PartWriter {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.put()
+    }
+}
+
+impl Drop for PartWriter {
+    fn drop(&mut self) {
+        let _ = self.put();
+    }
+}
+
+impl BlobStore for S3BlobStore {
+    fn has(&self, sha256: &Digest) -> io::Result<bool> {
+        match self.rt.block_on(self.store.head(&blob_path(sha256))) {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(other(e)),
+        }
+    }
+
+    fn part_len(&self, sha256: &Digest) -> io::Result<u64> {
+        Ok(self.parts(sha256)?.iter().map(|p| p.1).sum())
+    }
+
+    fn appender(&self, sha256: &Digest, offset: u64) -> Result<Box<dyn Write + Send>, AppendError> {
+        let held = self.part_len(sha256)?;
+        if held != offset {
+            return Err(AppendError::Offset {
+                held,
+                offered: offset,
+            });
+        }
+        Ok(Box::new(PartWriter {
+            store: self.store.clone(),
+            handle: self.rt.handle().clone(),
+            path: ObjectPath::from(format!("uploads/{}/{offset:020}", sha256.to_hex())),
+            buf: Vec::new(),
+        }))
+    }
+
+    fn finish(&self, sha256: &Digest, hashed: Option<Digest>) -> io::Result<Finished> {
+        let parts = self.parts(sha256)?;
+        let size: u64 = parts.iter().map(|p| p.1).sum();
+        let found = match hashed {
+            Some(d) => d,
+            None => {
+                let mut h = Sha256::new();
+                for (path, _) in &parts {
+                    let bytes = self
+                        .rt
+                        .block_on(async { self.store.get(path).await?.bytes().await })
+                        .map_err(other)?;
+                    h.update(&bytes);
+                }
+                Digest(h.finalize().into())
+            }
+        };
+        if found != *sha256 {
+            self.delete_parts(sha256)?;
+            return Ok(Finished::Mismatch(found));
+        }
+        self.rt.block_on(async {
+            let upload = self
+                .store
+                .put_multipart(&blob_path(sha256))
+                .await
+                .map_err(other)?;
+            let mut w = WriteMultipart::new(upload);
+            for (path, _) in &parts {
+                let bytes = self
+                    .store
+                    .get(path)
+                    .await
+                    .map_err(other)?
+                    .bytes()
+                    .await
+                    .map_err(other)?;
+                w.write(&bytes);
+            }
+            w.finish().await.map_err(other)?;
+            Ok::<_, io::Error>(())
+        })?;
+        self.delete_parts(sha256)?;
+        Ok(Finished::Stored(size))
+    }
+}

@@ -1,0 +1,155 @@
+//! Evidence in S3-compatible object storage, against a real S3-protocol
+//! server (moto) on loopback: uploads resume across server restarts, bytes
+//! that do not match their name never become visible, and the whole sync
+//! works with the blobs in the bucket.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
+
+use std::io::Write;
+
+use fieldcase_app::core::Terminal;
+use fieldcase_e2e::{host_port, run, run_ok, CutProxy, Moto, Server};
+use fieldcase_shared::hash::sha256;
+use fieldcase_sync_server::blobs::{AppendError, BlobStore, Finished};
+use fieldcase_sync_server::s3::{S3BlobStore, S3Config};
+
+fn credentials() {
+    // moto accepts any credentials; the store reads them from the environment.
+    std::env::set_var("AWS_ACCESS_KEY_ID", "fieldcase-test");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "fieldcase-test-secret");
+}
+
+#[test]
+fn the_s3_store_resumes_checks_and_hides_bad_bytes() {
+    credentials();
+    let moto = Moto::start();
+    moto.create_bucket("evidence");
+    let config = S3Config {
+        bucket: "evidence".into(),
+        endpoint: moto.endpoint.clone(),
+        region: String::new(),
+    };
+    let store = S3BlobStore::open(&config).unwrap();
+    let video: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
+    let d = sha256(&video);
+    assert!(!store.has(&d).unwrap());
+    assert_eq!(store.append(&d, 0, &video[..1_000_000]).unwrap(), 1_000_000);
+    assert!(matches!(
+        store.appender(&d, 5),
+        Err(AppendError::Offset {
+            held: 1_000_000,
+            ..
+        })
+    ));
+    // A restarted server sees the parts it kept.
+    let store = S3BlobStore::open(&config).unwrap();
+    assert_eq!(store.part_len(&d).unwrap(), 1_000_000);
+    let mut w = store.appender(&d, 1_000_000).unwrap();
+    w.write_all(&video[1_000_000..]).unwrap();
+    w.flush().unwrap();
+    drop(w);
+    assert_eq!(
+        store.finish(&d, None).unwrap(),
+        Finished::Stored(video.len() as u64)
+    );
+    assert!(store.has(&d).unwrap());
+    assert_eq!(store.part_len(&d).unwrap(), 0, "parts removed");
+    // The object holds exactly the bytes (read back with plain HTTP).
+    let out = std::process::Command::new("curl")
+        .args([
+            "-sf",
+            &format!("{}/evidence/blobs/{}", moto.endpoint, d.to_hex()),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(sha256(&out.stdout), d);
+
+    let wrong = sha256(b"what the record names");
+    store.append(&wrong, 0, b"other bytes").unwrap();
+    assert_eq!(
+        store.finish(&wrong, None).unwrap(),
+        Finished::Mismatch(sha256(b"other bytes"))
+    );
+    assert!(!store.has(&wrong).unwrap());
+    assert_eq!(store.part_len(&wrong).unwrap(), 0);
+}
+
+#[test]
+fn the_server_keeps_evidence_in_s3() {
+    credentials();
+    let moto = Moto::start();
+    moto.create_bucket("fieldcase");
+    let tmp = tempfile::tempdir().unwrap();
+    let srv = tmp.path().join("server");
+    let d = tmp.path().join("terminal").to_string_lossy().into_owned();
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "demo",
+            "--cases",
+            "2",
+            "--video-kib",
+            "2048",
+        ],
+    );
+    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
+        .trim()
+        .to_owned();
+    let server = Server::start_with(
+        &srv,
+        &["--s3-bucket", "fieldcase", "--s3-endpoint", &moto.endpoint],
+    );
+    server.register(&key, "终端");
+    // Connections cut at first, then the sync completes.
+    let mut cuts = 0;
+    let proxy = CutProxy::start(&host_port(&server.url), move || {
+        cuts += 1;
+        (cuts <= 4).then_some(700_000 * cuts)
+    });
+    let mut ok = false;
+    for _ in 0..20 {
+        let out = run(
+            "fieldcase",
+            &["--data-dir", &d, "sync", "--server", &proxy.url],
+        );
+        if out.status.success()
+            && String::from_utf8_lossy(&out.stderr).contains("0 files still without a receipt")
+        {
+            ok = true;
+            break;
+        }
+    }
+    assert!(ok, "sync did not complete");
+    assert!(proxy.cuts() >= 3);
+    assert!(
+        !srv.join("blobs").exists()
+            || std::fs::read_dir(srv.join("blobs"))
+                .unwrap()
+                .next()
+                .is_none(),
+        "blobs went to files, not S3"
+    );
+    let store = S3BlobStore::open(&S3Config {
+        bucket: "fieldcase".into(),
+        endpoint: moto.endpoint.clone(),
+        region: String::new(),
+    })
+    .unwrap();
+    let t = Terminal::open(std::path::Path::new(&d)).unwrap();
+    let mut n = 0;
+    for c in t.store.cases(10).unwrap() {
+        for r in t.store.case_records(&c.case_id).unwrap() {
+            for b in fieldcase_shared::record::parse_header(&r.envelope.payload)
+                .unwrap()
+                .blobs
+            {
+                assert!(store.has(&b).unwrap(), "evidence {b} not in the bucket");
+                assert_eq!(store.part_len(&b).unwrap(), 0);
+                n += 1;
+            }
+        }
+    }
+    assert_eq!(n, 6);
+}

@@ -9,7 +9,7 @@ use std::fs;
 use std::path::Path;
 
 use fieldcase_app::core::Terminal;
-use fieldcase_e2e::{host_port, run, run_ok, CutProxy, Server};
+use fieldcase_e2e::{host_port, run, run_ok, CutProxy, Moto, Postgres, Server};
 use fieldcase_shared::receipt::Receipt;
 use fieldcase_shared::wire::{PushRecords, PushResponse};
 
@@ -61,8 +61,83 @@ impl Lcg {
     }
 }
 
-#[test]
-fn connections_cut_at_random_offsets_lose_and_duplicate_nothing() {
+/// Where the server keeps its data in a fault test.
+struct Backend {
+    args: Vec<String>,
+    database: String,
+    /// (endpoint, bucket) when evidence goes to S3.
+    s3: Option<(String, String)>,
+    _pg: Option<Postgres>,
+    _moto: Option<Moto>,
+}
+
+impl Backend {
+    fn files() -> Backend {
+        Backend {
+            args: Vec::new(),
+            database: String::new(),
+            s3: None,
+            _pg: None,
+            _moto: None,
+        }
+    }
+
+    fn postgres_and_s3(dir: &Path) -> Backend {
+        std::env::set_var("AWS_ACCESS_KEY_ID", "fieldcase-test");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "fieldcase-test-secret");
+        let pg = Postgres::start(&dir.join("pg"));
+        let moto = Moto::start();
+        moto.create_bucket("evidence");
+        Backend {
+            args: vec![
+                "--database".into(),
+                pg.url.clone(),
+                "--s3-bucket".into(),
+                "evidence".into(),
+                "--s3-endpoint".into(),
+                moto.endpoint.clone(),
+            ],
+            database: pg.url.clone(),
+            s3: Some((moto.endpoint.clone(), "evidence".into())),
+            _pg: Some(pg),
+            _moto: Some(moto),
+        }
+    }
+
+    /// The bytes the server holds for a blob.
+    fn blob(&self, srv: &Path, b: &fieldcase_shared::hash::Digest) -> Vec<u8> {
+        match &self.s3 {
+            None => fs::read(srv.join("blobs").join(&b.to_hex()[..2]).join(b.to_hex())).unwrap(),
+            Some((endpoint, bucket)) => {
+                let out = std::process::Command::new("curl")
+                    .args(["-sf", &format!("{endpoint}/{bucket}/blobs/{}", b.to_hex())])
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "evidence {b} not in the bucket");
+                out.stdout
+            }
+        }
+    }
+
+    /// Nothing left half uploaded.
+    fn no_unfinished_uploads(&self, srv: &Path) -> bool {
+        match &self.s3 {
+            None => fs::read_dir(srv.join("uploads")).unwrap().next().is_none(),
+            Some((endpoint, bucket)) => {
+                let out = std::process::Command::new("curl")
+                    .args([
+                        "-sf",
+                        &format!("{endpoint}/{bucket}?list-type=2&prefix=uploads/"),
+                    ])
+                    .output()
+                    .unwrap();
+                !String::from_utf8_lossy(&out.stdout).contains("<Key>")
+            }
+        }
+    }
+}
+
+fn cut_connections_at_random_offsets(backend: Backend) {
     let tmp = tempfile::tempdir().unwrap();
     let term = tmp.path().join("terminal");
     let srv = tmp.path().join("server");
@@ -82,8 +157,12 @@ fn connections_cut_at_random_offsets_lose_and_duplicate_nothing() {
     let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
         .trim()
         .to_owned();
-    let server = Server::start(&srv);
-    server.register(&key, "终端");
+    let args: Vec<&str> = backend.args.iter().map(String::as_str).collect();
+    let server = Server::start_with(&srv, &args);
+    let mut reg = vec!["--data-dir", &*Box::leak(s(&srv).into_boxed_str())];
+    reg.extend_from_slice(&args);
+    reg.extend_from_slice(&["device", "add", &key, "--name", "终端"]);
+    run_ok("fieldcase-server", &reg);
     let mut rng = Lcg(20261129);
     let mut connections = 0;
     // The first 15 connections are cut at a random byte of their first
@@ -118,8 +197,6 @@ fn connections_cut_at_random_offsets_lose_and_duplicate_nothing() {
         proxy.cuts()
     );
     assert!(done, "sync never completed through the proxy");
-    // The client retries idempotent requests (GET, PUT) on a fresh
-    // connection itself; a cut POST fails the run.
     assert!(
         proxy.cuts() >= 5,
         "only {} connections were cut: the test proved little",
@@ -136,29 +213,47 @@ fn connections_cut_at_random_offsets_lose_and_duplicate_nothing() {
         .iter()
         .map(|r| (r.seq, r.digest))
         .collect();
+    let mut blobs = 0;
+    for c in t.store.cases(100).unwrap() {
+        for r in t.store.case_records(&c.case_id).unwrap() {
+            for b in fieldcase_shared::record::parse_header(&r.envelope.payload)
+                .unwrap()
+                .blobs
+            {
+                let local = fs::read(t.store.blob_path(&b).unwrap()).unwrap();
+                assert_eq!(local, backend.blob(&srv, &b), "evidence {b}");
+                blobs += 1;
+            }
+        }
+    }
     drop(t);
     let device = key
         .parse::<fieldcase_shared::keys::PublicKey>()
         .unwrap()
         .device_id();
-    let store =
-        fieldcase_sync_server::store::SqliteStore::open(&srv.join(fieldcase_sync_server::DB_FILE))
-            .unwrap();
-    use fieldcase_sync_server::store::Store;
+    let store = fieldcase_sync_server::open_store(&srv, &backend.database).unwrap();
     assert_eq!(store.record_digests(&device).unwrap(), local);
-    let blobs = assert_blobs_match(&term, &srv);
-    let (records, stored_blobs, leaves) = server_counts(&srv);
-    assert_eq!(records as usize, local.len());
-    assert_eq!(stored_blobs as usize, blobs);
+    let leaves = store.log_leaves(0).unwrap().len();
     assert_eq!(
         leaves,
-        records + stored_blobs,
-        "a record or blob entered the log twice"
+        local.len() + blobs,
+        "a record or blob entered the log twice, or not at all"
     );
     assert!(
-        fs::read_dir(srv.join("uploads")).unwrap().next().is_none(),
+        backend.no_unfinished_uploads(&srv),
         "an upload was left unfinished"
     );
+}
+
+#[test]
+fn connections_cut_at_random_offsets_lose_and_duplicate_nothing() {
+    cut_connections_at_random_offsets(Backend::files());
+}
+
+#[test]
+fn the_same_holds_on_postgres_and_s3() {
+    let tmp = tempfile::tempdir().unwrap();
+    cut_connections_at_random_offsets(Backend::postgres_and_s3(tmp.path()));
 }
 
 #[test]

@@ -455,3 +455,24 @@ impl Drop for Moto {
         let _ = self.child.wait();
     }
 }
+
+/// Seeds a terminal in `dir` with `cases` demo cases (each with a
+/// `video_kib` video) and returns its public key.
+pub fn seeded_terminal(dir: &Path, cases: u32, video_kib: u32) -> String {
+    let d = dir.to_string_lossy();
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "demo",
+            "--cases",
+            &cases.to_string(),
+            "--video-kib",
+            &video_kib.to_string(),
+        ],
+    );
+    run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
+        .trim()
+        .to_owned()
+}

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use fieldcase_e2e::{run, run_ok, Server};
+use fieldcase_e2e::{run, run_ok, seeded_terminal, Server};
 use fieldcase_shared::envelope::Envelope;
 use fieldcase_shared::keys::PublicKey;
 use fieldcase_shared::wire::{Revocations, REVOCATIONS_PAYLOAD_TYPE};
@@ -226,21 +226,7 @@ fn back_office_messages_arrive_on_the_next_sync() {
     let srv = tmp.path().join("server");
     let d = s(&tmp.path().join("terminal"));
     let server = Server::start(&srv);
-    run_ok(
-        "fieldcase",
-        &[
-            "--data-dir",
-            &d,
-            "demo",
-            "--cases",
-            "1",
-            "--video-kib",
-            "64",
-        ],
-    );
-    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
-        .trim()
-        .to_owned();
+    let key = seeded_terminal(std::path::Path::new(&d), 1, 64);
     server.register(&key, "终端");
     let device = key.parse::<PublicKey>().unwrap().device_id().to_string();
     let cases: serde_json::Value = serde_json::from_str(&run_ok(

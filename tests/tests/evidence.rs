@@ -8,7 +8,7 @@ use std::fs;
 use std::path::Path;
 
 use fieldcase_app::core::Terminal;
-use fieldcase_e2e::{run_ok, Server};
+use fieldcase_e2e::{run_ok, seeded_terminal, Server};
 use fieldcase_shared::hash::sha256_file;
 
 fn s(p: &Path) -> String {
@@ -31,21 +31,7 @@ fn evidence_uploads_resume_and_local_copies_go_only_after_a_receipt() {
     let term = tmp.path().join("terminal");
     let srv = tmp.path().join("server");
     let d = s(&term);
-    run_ok(
-        "fieldcase",
-        &[
-            "--data-dir",
-            &d,
-            "demo",
-            "--cases",
-            "2",
-            "--video-kib",
-            "6144",
-        ],
-    );
-    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
-        .trim()
-        .to_owned();
+    let key = seeded_terminal(std::path::Path::new(&d), 2, 6144);
     let server = Server::start(&srv);
     server.register(&key, "终端");
 

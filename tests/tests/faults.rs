@@ -9,7 +9,7 @@ use std::fs;
 use std::path::Path;
 
 use fieldcase_app::core::Terminal;
-use fieldcase_e2e::{host_port, run, run_ok, CutProxy, Moto, Postgres, Server};
+use fieldcase_e2e::{host_port, run, run_ok, seeded_terminal, CutProxy, Moto, Postgres, Server};
 use fieldcase_shared::receipt::Receipt;
 use fieldcase_shared::wire::{PushRecords, PushResponse};
 
@@ -142,21 +142,7 @@ fn cut_connections_at_random_offsets(backend: Backend) {
     let term = tmp.path().join("terminal");
     let srv = tmp.path().join("server");
     let d = s(&term);
-    run_ok(
-        "fieldcase",
-        &[
-            "--data-dir",
-            &d,
-            "demo",
-            "--cases",
-            "3",
-            "--video-kib",
-            "3072",
-        ],
-    );
-    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
-        .trim()
-        .to_owned();
+    let key = seeded_terminal(std::path::Path::new(&d), 3, 3072);
     let args: Vec<&str> = backend.args.iter().map(String::as_str).collect();
     let server = Server::start_with(&srv, &args);
     let mut reg = vec!["--data-dir", &*Box::leak(s(&srv).into_boxed_str())];
@@ -262,21 +248,7 @@ fn the_same_batch_sent_twice_at_once_is_stored_once() {
     let term = tmp.path().join("terminal");
     let srv = tmp.path().join("server");
     let d = s(&term);
-    run_ok(
-        "fieldcase",
-        &[
-            "--data-dir",
-            &d,
-            "demo",
-            "--cases",
-            "4",
-            "--video-kib",
-            "64",
-        ],
-    );
-    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
-        .trim()
-        .to_owned();
+    let key = seeded_terminal(std::path::Path::new(&d), 4, 64);
     let server = Server::start(&srv);
     server.register(&key, "终端");
     let t = Terminal::open(&term).unwrap();

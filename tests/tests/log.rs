@@ -8,7 +8,7 @@ use std::fs;
 use std::path::Path;
 
 use fieldcase_app::core::Terminal;
-use fieldcase_e2e::{run, run_ok, Server};
+use fieldcase_e2e::{run, run_ok, seeded_terminal, Server};
 use fieldcase_shared::wire::PushRecords;
 
 fn s(p: &Path) -> String {
@@ -21,21 +21,7 @@ fn a_rewritten_server_log_stops_sync() {
     let term = tmp.path().join("terminal");
     let srv = tmp.path().join("server");
     let d = s(&term);
-    run_ok(
-        "fieldcase",
-        &[
-            "--data-dir",
-            &d,
-            "demo",
-            "--cases",
-            "1",
-            "--video-kib",
-            "64",
-        ],
-    );
-    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
-        .trim()
-        .to_owned();
+    let key = seeded_terminal(std::path::Path::new(&d), 1, 64);
 
     let server = Server::start(&srv);
     server.register(&key, "终端");

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use fieldcase_app::core::Terminal;
-use fieldcase_e2e::{run_ok, Postgres, Server};
+use fieldcase_e2e::{run_ok, seeded_terminal, Postgres, Server};
 use fieldcase_shared::chain;
 use fieldcase_shared::hash::{sha256, Digest};
 use fieldcase_shared::keys::DeviceKey;
@@ -260,21 +260,7 @@ fn the_server_runs_on_postgres() {
     let term = tmp.path().join("terminal");
     let srv = tmp.path().join("server");
     let d = term.to_string_lossy().into_owned();
-    run_ok(
-        "fieldcase",
-        &[
-            "--data-dir",
-            &d,
-            "demo",
-            "--cases",
-            "2",
-            "--video-kib",
-            "256",
-        ],
-    );
-    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
-        .trim()
-        .to_owned();
+    let key = seeded_terminal(std::path::Path::new(&d), 2, 256);
     run_ok(
         "fieldcase-server",
         &[

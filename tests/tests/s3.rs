@@ -7,7 +7,7 @@
 use std::io::Write;
 
 use fieldcase_app::core::Terminal;
-use fieldcase_e2e::{host_port, run, run_ok, CutProxy, Moto, Server};
+use fieldcase_e2e::{host_port, run, seeded_terminal, CutProxy, Moto, Server};
 use fieldcase_shared::hash::sha256;
 use fieldcase_sync_server::blobs::{AppendError, BlobStore, Finished};
 use fieldcase_sync_server::s3::{S3BlobStore, S3Config};
@@ -82,21 +82,7 @@ fn the_server_keeps_evidence_in_s3() {
     let tmp = tempfile::tempdir().unwrap();
     let srv = tmp.path().join("server");
     let d = tmp.path().join("terminal").to_string_lossy().into_owned();
-    run_ok(
-        "fieldcase",
-        &[
-            "--data-dir",
-            &d,
-            "demo",
-            "--cases",
-            "2",
-            "--video-kib",
-            "2048",
-        ],
-    );
-    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
-        .trim()
-        .to_owned();
+    let key = seeded_terminal(std::path::Path::new(&d), 2, 2048);
     let server = Server::start_with(
         &srv,
         &["--s3-bucket", "fieldcase", "--s3-endpoint", &moto.endpoint],

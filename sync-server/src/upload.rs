@@ -155,22 +155,54 @@ impl AppState {
         };
         let room = MAX_CHUNK_BYTES.min(q.total - q.offset);
         let in_step = up.in_step && up.hashed == q.offset;
-        up.in_step = in_step;
+        // Until this chunk is hashed and written in full, the running hash
+        // is not to be trusted.
+        up.in_step = false;
+        let mut hasher = std::mem::take(&mut up.hasher);
         let mut written = 0u64;
         let mut overflow = false;
-        while let Some(piece) = next() {
-            if written + piece.len() as u64 > room {
-                overflow = true;
-                break;
+        // The pieces are hashed on a second thread while this one writes.
+        let outcome = std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Bytes>(16);
+            let hashing = in_step.then(|| {
+                let h = &mut hasher;
+                scope.spawn(move || {
+                    for piece in rx {
+                        h.update(&piece);
+                    }
+                })
+            });
+            let mut result = Ok(());
+            while let Some(piece) = next() {
+                if written + piece.len() as u64 > room {
+                    overflow = true;
+                    break;
+                }
+                if let Err(e) = w.write_all(&piece) {
+                    result = Err(e);
+                    break;
+                }
+                written += piece.len() as u64;
+                if hashing.is_some() && tx.send(piece).is_err() {
+                    result = Err(std::io::Error::other("the hashing thread stopped"));
+                    break;
+                }
             }
-            w.write_all(&piece).map_err(Failure::internal)?;
-            if in_step {
-                up.hasher.update(&piece);
-            }
-            written += piece.len() as u64;
-        }
+            drop(tx);
+            let joined = hashing.is_none_or(|h| h.join().is_ok());
+            result.and_then(|()| {
+                if joined {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::other("the hashing thread failed"))
+                }
+            })
+        });
+        outcome.map_err(Failure::internal)?;
         w.flush().map_err(Failure::internal)?;
         drop(w);
+        up.hasher = hasher;
+        up.in_step = in_step;
         let held = q.offset + written;
         if in_step {
             up.hashed = held;

@@ -10,6 +10,7 @@
 
 pub mod bag;
 pub mod casebag;
+pub mod catalog;
 pub mod cert;
 pub mod chain;
 pub mod envelope;

@@ -66,6 +66,25 @@ fn seeded(tmp: &Path, video_kib: u32) -> (PathBuf, String, String) {
     (dir, case, key)
 }
 
+/// `fieldcase --data-dir D disc build CASE EXTRA… --out OUT`.
+fn disc_build(d: &str, case: &str, out: &Path, extra: &[&str]) -> std::process::Output {
+    let out_dir = s(out);
+    let mut args = vec!["--data-dir", d, "disc", "build", case];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--out", &out_dir]);
+    run("fieldcase", &args)
+}
+
+/// Stdout of a run that must succeed.
+fn ok_stdout(out: std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn images(out: &str) -> Vec<(String, PathBuf)> {
     out.lines()
         .map(|l| {
@@ -83,20 +102,7 @@ fn disc_build_verify_rebuild_sync_and_sets() {
 
     // Build on a CD: one image; its hash is what the signed record says.
     let a = tmp.path().join("a");
-    let out = run_ok(
-        "fieldcase",
-        &[
-            "--data-dir",
-            &d,
-            "disc",
-            "build",
-            &case,
-            "--medium",
-            "cd",
-            "--out",
-            &s(&a),
-        ],
-    );
+    let out = ok_stdout(disc_build(&d, &case, &a, &["--medium", "cd"]));
     let first = images(&out);
     assert_eq!(first.len(), 1);
     let (hash, img) = &first[0];
@@ -119,38 +125,12 @@ fn disc_build_verify_rebuild_sync_and_sets() {
 
     // A rebuild gives the same bytes and no second disc record.
     let b = tmp.path().join("b");
-    let again = images(&run_ok(
-        "fieldcase",
-        &[
-            "--data-dir",
-            &d,
-            "disc",
-            "build",
-            &case,
-            "--medium",
-            "cd",
-            "--out",
-            &s(&b),
-        ],
-    ));
+    let again = images(&ok_stdout(disc_build(&d, &case, &b, &["--medium", "cd"])));
     assert_eq!(again[0].0, *hash);
     assert_eq!(fs::read(img).unwrap(), fs::read(&again[0].1).unwrap());
     assert_eq!(disc_records(&dir).len(), 1);
     // Writing over an existing image is refused.
-    let out = run(
-        "fieldcase",
-        &[
-            "--data-dir",
-            &d,
-            "disc",
-            "build",
-            &case,
-            "--medium",
-            "cd",
-            "--out",
-            &s(&b),
-        ],
-    );
+    let out = disc_build(&d, &case, &b, &["--medium", "cd"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
 
@@ -209,20 +189,12 @@ fn disc_build_verify_rebuild_sync_and_sets() {
     // Too large for the medium: a set; each image fits; verified together.
     let set = tmp.path().join("set");
     let capacity = 1_600_000u64;
-    let out = run_ok(
-        "fieldcase",
-        &[
-            "--data-dir",
-            &d,
-            "disc",
-            "build",
-            &case,
-            "--capacity",
-            &capacity.to_string(),
-            "--out",
-            &s(&set),
-        ],
-    );
+    let out = ok_stdout(disc_build(
+        &d,
+        &case,
+        &set,
+        &["--capacity", &capacity.to_string()],
+    ));
     let parts = images(&out);
     assert!(parts.len() >= 3, "{out}");
     for (_, p) in &parts {

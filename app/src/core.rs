@@ -40,6 +40,14 @@ pub enum AppError {
     /// The case is closed and can no longer change.
     #[error("case {0} is closed; a closed case cannot be changed")]
     Closed(String),
+    /// An action the officer must do differently (message in both languages).
+    #[error("{en}")]
+    Refused {
+        /// Chinese.
+        zh: String,
+        /// English.
+        en: String,
+    },
     /// Demo data could not be made.
     #[error("demo data: {0}")]
     Demo(String),
@@ -58,6 +66,31 @@ pub enum AppError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// What is known about an evidence file besides its bytes.
+#[derive(Debug, Clone, Default)]
+pub struct EvidenceMeta {
+    /// Media type, e.g. `image/jpeg`.
+    pub media_type: String,
+    /// File name as captured.
+    pub original_name: String,
+    /// Capture time, when known.
+    pub captured_at: Option<DateTime<FixedOffset>>,
+    /// 音像记录 category.
+    pub category: String,
+    /// Description.
+    pub description: String,
+}
+
+impl AppError {
+    /// A refusal with a message in both languages.
+    pub fn refused(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        AppError::Refused {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
 }
 
 /// A check just saved.
@@ -136,20 +169,17 @@ impl Terminal {
         let (payload, _) = self
             .store
             .append(&self.key, officers.cert_nos(), now, |alloc| {
-                let prefix = alloc
-                    .setting("case_prefix")?
-                    .unwrap_or_else(|| DEFAULT_CASE_PREFIX.to_owned());
-                let year = now.year();
-                let n = alloc.next(&format!("case_no:{year}"))?;
+                let case_no = alloc.case_number(now.year(), &case_id.to_string())?;
                 Ok(RecordBody::CaseOpened(CaseOpened {
                     case_id,
-                    case_no: format!("{prefix}〔{year}〕{n:05}号"),
+                    case_no,
                     occurred_at: now,
                     place,
                     vehicle,
                     party,
                     violation,
                     note,
+                    details: None,
                 }))
             })?;
         let case_no = match &payload.body {
@@ -163,7 +193,7 @@ impl Terminal {
         })
     }
 
-    fn open_case(&self, key: &str) -> Result<CaseRow, AppError> {
+    pub(crate) fn open_case(&self, key: &str) -> Result<CaseRow, AppError> {
         let case = self
             .store
             .find_case(key)?
@@ -177,32 +207,43 @@ impl Terminal {
     /// Imports an evidence file into an open case: streams it into the blob
     /// store (the original is only read), then appends an `evidence_added`
     /// record naming its SHA-256.
-    #[allow(clippy::too_many_arguments)]
     pub fn add_evidence(
         &mut self,
         officers: &OfficerPair,
         case: &str,
         src: &Path,
-        media_type: &str,
-        original_name: &str,
-        captured_at: Option<DateTime<FixedOffset>>,
+        meta: EvidenceMeta,
         progress: impl FnMut(u64),
+    ) -> Result<Digest, AppError> {
+        self.open_case(case)?;
+        let stored = self.store.put_blob(src, progress)?;
+        self.record_evidence(officers, case, stored, meta)
+    }
+
+    /// Appends the `evidence_added` record of a blob already stored.
+    pub(crate) fn record_evidence(
+        &mut self,
+        officers: &OfficerPair,
+        case: &str,
+        (sha256, size): (Digest, u64),
+        meta: EvidenceMeta,
     ) -> Result<Digest, AppError> {
         let row = self.open_case(case)?;
         let case_id: Uuid = row
             .case_id
             .parse()
             .map_err(|_| AppError::NoCase(row.case_id.clone()))?;
-        let (sha256, size) = self.store.put_blob(src, progress)?;
         self.store
             .append(&self.key, officers.cert_nos(), Self::now(), |_| {
                 Ok(RecordBody::EvidenceAdded(EvidenceItem {
                     case_id,
                     sha256,
                     size,
-                    media_type: media_type.to_owned(),
-                    original_name: original_name.to_owned(),
-                    captured_at,
+                    media_type: meta.media_type,
+                    original_name: meta.original_name,
+                    captured_at: meta.captured_at,
+                    category: meta.category,
+                    description: meta.description,
                 }))
             })?;
         Ok(sha256)
@@ -230,6 +271,7 @@ impl Terminal {
                     case_no: row.case_no.clone(),
                     evidence_count: row.evidence,
                     records,
+                    findings: None,
                 }))
             })?;
         Ok(p.seq)

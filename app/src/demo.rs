@@ -11,7 +11,7 @@ use fieldcase_shared::validate::id_card_check_char;
 use image::{ImageBuffer, Rgb};
 use serde::Deserialize;
 
-use crate::core::{AppError, Terminal};
+use crate::core::{AppError, EvidenceMeta, Terminal};
 
 /// The demo violation list, from `assets/catalog/`.
 const DEMO_VIOLATIONS: &str = include_str!("../../assets/catalog/demo-violations.json");
@@ -243,9 +243,13 @@ pub fn seed(
                 &officers,
                 &saved.case_no,
                 &p,
-                "image/jpeg",
-                &format!("现场照片{k}.jpg"),
-                Some(now - Duration::minutes(3 - k as i64)),
+                EvidenceMeta {
+                    media_type: "image/jpeg".into(),
+                    original_name: format!("现场照片{k}.jpg"),
+                    captured_at: Some(now - Duration::minutes(3 - k as i64)),
+                    category: "现场检查".into(),
+                    description: format!("车辆及证件照片 {k}"),
+                },
                 |_| {},
             )?;
         }
@@ -255,9 +259,13 @@ pub fn seed(
             &officers,
             &saved.case_no,
             &v,
-            "video/mp4",
-            &format!("执法记录仪_{}.mp4", now.format("%Y%m%d_%H%M%S")),
-            Some(now - Duration::minutes(5)),
+            EvidenceMeta {
+                media_type: "video/mp4".into(),
+                original_name: format!("执法记录仪_{}.mp4", now.format("%Y%m%d_%H%M%S")),
+                captured_at: Some(now - Duration::minutes(5)),
+                category: "现场检查".into(),
+                description: "执法记录仪全程录像".into(),
+            },
             |_| {},
         )?;
         term.close_case(&officers, &saved.case_no)?;

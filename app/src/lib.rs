@@ -7,6 +7,8 @@
 
 pub mod archive;
 pub mod background;
+pub mod casework;
+pub mod check;
 pub mod cli;
 pub mod core;
 pub mod demo;

@@ -13,6 +13,7 @@ pub mod casebag;
 pub mod catalog;
 pub mod cert;
 pub mod chain;
+pub mod check;
 pub mod envelope;
 pub mod hash;
 pub mod iso;

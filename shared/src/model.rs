@@ -171,6 +171,34 @@ pub struct CaseOpened {
     /// Officers' note.
     #[serde(default)]
     pub note: String,
+    /// What the full check form adds (vehicle type and papers, party
+    /// contact and qualification, position source); absent on records of
+    /// the quick form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<CheckDetails>,
+}
+
+/// Facts of the full check form, in the `case_opened` record.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CheckDetails {
+    /// Vehicle type code (`assets/checklists.json`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub vehicle_kind: String,
+    /// 道路运输证号 / 车辆营运证号.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub transport_cert: String,
+    /// Party's phone.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub phone: String,
+    /// Driver's 从业资格证号.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub qualification: String,
+    /// Organisation's legal representative.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub legal_rep: String,
+    /// Position, its source and accuracy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<crate::check::Location>,
 }
 
 /// Body of an `evidence_added` record: one evidence file, by hash.
@@ -189,6 +217,12 @@ pub struct EvidenceItem {
     /// Capture time if known (camera clock).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub captured_at: Option<DateTime<FixedOffset>>,
+    /// 音像记录 category (现场检查, 询问, 扣押…), when given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub category: String,
+    /// What the item shows, when given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
 }
 
 /// Body of a `case_closed` record.
@@ -203,6 +237,10 @@ pub struct CaseClosed {
     /// Digests of every earlier record of this case, in seq order: a
     /// record removed from the case later is provably missing.
     pub records: Vec<Digest>,
+    /// What the check found (checklist, outcome, decision, statement,
+    /// signatures); absent on records of the quick form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub findings: Option<crate::check::Findings>,
 }
 
 /// Body of a `case_sealed` record: the case's archive bundle is sealed.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::chain;
+use crate::check::CaseCorrected;
 use crate::envelope::{Envelope, EnvelopeError};
 use crate::hash::Digest;
 use crate::keys::{DeviceId, DeviceKey, PublicKey};
@@ -81,6 +82,8 @@ pub enum RecordBody {
     CaseSealed(CaseSealed),
     /// Disc images written for a sealed bundle.
     DiscRecorded(DiscRecorded),
+    /// A closed case corrected (supersedes one field of an earlier record).
+    CaseCorrected(CaseCorrected),
 }
 
 impl RecordBody {
@@ -92,6 +95,7 @@ impl RecordBody {
             RecordBody::CaseClosed(_) => "case_closed",
             RecordBody::CaseSealed(_) => "case_sealed",
             RecordBody::DiscRecorded(_) => "disc_recorded",
+            RecordBody::CaseCorrected(_) => "case_corrected",
         }
     }
 
@@ -102,7 +106,8 @@ impl RecordBody {
             RecordBody::CaseOpened(_)
             | RecordBody::CaseClosed(_)
             | RecordBody::CaseSealed(_)
-            | RecordBody::DiscRecorded(_) => vec![],
+            | RecordBody::DiscRecorded(_)
+            | RecordBody::CaseCorrected(_) => vec![],
         }
     }
 
@@ -114,6 +119,7 @@ impl RecordBody {
             RecordBody::CaseClosed(c) => c.case_id,
             RecordBody::CaseSealed(c) => c.case_id,
             RecordBody::DiscRecorded(c) => c.case_id,
+            RecordBody::CaseCorrected(c) => c.case_id,
         }
     }
 }
@@ -471,6 +477,7 @@ mod tests {
                 },
                 violation: None,
                 note,
+                details: None,
             }),
         }
     }

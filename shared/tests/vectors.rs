@@ -146,6 +146,7 @@ fn chain3(key: &DeviceKey) -> Vec<(RecordPayload, record::SealedRecord)> {
             },
             violation: None,
             note: "车辆超限检查".into(),
+            details: None,
         }),
         RecordBody::EvidenceAdded(EvidenceItem {
             case_id,
@@ -154,6 +155,8 @@ fn chain3(key: &DeviceKey) -> Vec<(RecordPayload, record::SealedRecord)> {
             media_type: "image/jpeg".into(),
             original_name: "现场照片1.jpg".into(),
             captured_at: Some(at),
+            category: String::new(),
+            description: String::new(),
         }),
     ];
     let mut out = Vec::new();
@@ -175,6 +178,7 @@ fn chain3(key: &DeviceKey) -> Vec<(RecordPayload, record::SealedRecord)> {
             case_no: "乌交执〔2026〕0001号".into(),
             evidence_count: 1,
             records: digests,
+            findings: None,
         }),
     );
     let s = record::seal(key, &p);

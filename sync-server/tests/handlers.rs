@@ -75,6 +75,7 @@ fn records(key: &DeviceKey, first: u64, n: u64, mut prev: Digest, note: &str) ->
                 },
                 violation: None,
                 note: note.into(),
+                details: None,
             }),
         );
         let s = record::seal(key, &p);
@@ -422,6 +423,8 @@ async fn evidence_uploads_resume_are_checked_and_are_never_taken_twice() {
                 media_type: "video/mp4".into(),
                 original_name: "执法记录仪.mp4".into(),
                 captured_at: None,
+                category: String::new(),
+                description: String::new(),
             }),
         );
         let s = record::seal(&f.device, &p);
@@ -570,6 +573,7 @@ async fn records_from_a_wrong_clock_are_stored_and_flagged() {
                 },
                 violation: None,
                 note: String::new(),
+                details: None,
             }),
         );
         p.created_at = at(t);

@@ -49,6 +49,7 @@ fn records(key: &DeviceKey, n: usize) -> Vec<Envelope> {
                     },
                     violation: None,
                     note: "车辆超限检查".into(),
+                    details: None,
                 }),
             );
             let s = record::seal(key, &p);

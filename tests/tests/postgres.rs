@@ -34,6 +34,8 @@ fn rec(
             media_type: "image/jpeg".into(),
             original_name: "照片.jpg".into(),
             captured_at: None,
+            category: String::new(),
+            description: String::new(),
         }),
         None => RecordBody::CaseOpened(CaseOpened {
             case_id,
@@ -49,6 +51,7 @@ fn rec(
             },
             violation: None,
             note: note.into(),
+            details: None,
         }),
     };
     let mut p = RecordPayload::new(

@@ -57,6 +57,26 @@ pub enum StoreError {
     /// A stored value is not what it should be.
     #[error("local database holds a damaged value: {0}")]
     Corrupt(String),
+    /// The 案号 range of the year is used up.
+    #[error("the case numbers assigned to this terminal for {year} ({start}–{end}) are used up; ask the back office for a new range and set it with `fieldcase case range`")]
+    NumbersExhausted {
+        /// Year.
+        year: i32,
+        /// First of the range.
+        start: u64,
+        /// Last of the range.
+        end: u64,
+    },
+    /// A number range that cannot be used.
+    #[error(
+        "case number range {start}–{end} is not valid: it must be within 1–99999, first ≤ last"
+    )]
+    BadRange {
+        /// First.
+        start: u64,
+        /// Last.
+        end: u64,
+    },
 }
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
@@ -136,6 +156,48 @@ const MIGRATIONS: &[&str] = &[
         received_at TEXT NOT NULL,
         read_at     TEXT
      );",
+    // 4: the full roadside check: officers with PIN hashes, drafts saved as
+    // typed, 案号 allocations, findings and corrections, evidence categories,
+    // indexes for list and search.
+    "CREATE TABLE officers (
+        cert_no      TEXT PRIMARY KEY,
+        name         TEXT NOT NULL,
+        pin_hash     TEXT NOT NULL,
+        failures     INTEGER NOT NULL DEFAULT 0,
+        locked_until TEXT,
+        added_at     TEXT NOT NULL
+     );
+     CREATE TABLE drafts (
+        id         TEXT PRIMARY KEY,
+        officers   TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        case_id    TEXT,
+        body       TEXT NOT NULL
+     );
+     CREATE TABLE case_numbers (
+        year         INTEGER NOT NULL,
+        n            INTEGER NOT NULL,
+        case_no      TEXT NOT NULL UNIQUE,
+        case_id      TEXT NOT NULL,
+        allocated_at TEXT NOT NULL,
+        PRIMARY KEY (year, n)
+     );
+     CREATE TABLE case_ranges (
+        id     INTEGER PRIMARY KEY,
+        year   INTEGER NOT NULL,
+        start  INTEGER NOT NULL,
+        end    INTEGER NOT NULL,
+        set_at TEXT NOT NULL
+     );
+     ALTER TABLE cases ADD COLUMN outcome TEXT;
+     ALTER TABLE cases ADD COLUMN corrections INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE evidence ADD COLUMN category TEXT NOT NULL DEFAULT '';
+     ALTER TABLE evidence ADD COLUMN description TEXT NOT NULL DEFAULT '';
+     ALTER TABLE evidence ADD COLUMN captured_at TEXT;
+     CREATE INDEX cases_order ON cases(opened_seq);
+     CREATE INDEX cases_plate ON cases(plate);
+     CREATE INDEX cases_party ON cases(party_id);",
 ];
 
 /// A case as listed on screen and by `case list`.
@@ -201,7 +263,13 @@ fn digest_col(seq: u64, bytes: Vec<u8>) -> Result<Digest, StoreError> {
 }
 
 mod blobs;
+mod caseno;
+mod drafts;
+mod officers;
 mod uploads;
+pub use caseno::{CaseNumbers, NumberGap};
+pub use drafts::DraftRow;
+pub use officers::{PinError, MIN_PIN_LEN};
 pub use uploads::PendingBlob;
 
 impl Store {
@@ -318,22 +386,36 @@ impl Store {
             }
             RecordBody::EvidenceAdded(e) => {
                 tx.execute(
-                    "INSERT OR IGNORE INTO evidence (case_id, sha256, size, media_type, original_name, seq)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT OR IGNORE INTO evidence (case_id, sha256, size, media_type, original_name,
+                                                     seq, category, description, captured_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                     params![
                         case_id,
                         e.sha256.to_hex(),
                         e.size as i64,
                         e.media_type,
                         e.original_name,
-                        payload.seq as i64
+                        payload.seq as i64,
+                        e.category,
+                        e.description,
+                        e.captured_at.map(|t| t.to_rfc3339()),
                     ],
                 )?;
             }
-            RecordBody::CaseClosed(_) => {
+            RecordBody::CaseClosed(c) => {
                 tx.execute(
-                    "UPDATE cases SET status = 'closed', closed_seq = ?2 WHERE case_id = ?1",
-                    params![case_id, payload.seq as i64],
+                    "UPDATE cases SET status = 'closed', closed_seq = ?2, outcome = ?3 WHERE case_id = ?1",
+                    params![
+                        case_id,
+                        payload.seq as i64,
+                        c.findings.as_ref().map(|f| f.outcome.clone())
+                    ],
+                )?;
+            }
+            RecordBody::CaseCorrected(_) => {
+                tx.execute(
+                    "UPDATE cases SET corrections = corrections + 1 WHERE case_id = ?1",
+                    params![case_id],
                 )?;
             }
             // Kept in `records` (kind, case_id); nothing derived.
@@ -599,6 +681,7 @@ mod tests {
             case_no: "x".into(),
             evidence_count: 0,
             records: vec![],
+            findings: None,
         })
     }
 

@@ -172,6 +172,7 @@ fn gather(export: &CaseExport) -> Result<Planned, ExportError> {
             RecordBody::CaseClosed(c) => ("close-case", format!("case:{}", c.case_no)),
             RecordBody::CaseSealed(s) => ("seal-bundle", format!("bundle:{}", s.bundle_id)),
             RecordBody::DiscRecorded(d) => ("record-disc", format!("bundle:{}", d.bundle_id)),
+            RecordBody::CaseCorrected(c) => ("correct-record", format!("record:{}", c.supersedes)),
         };
         custody.push(CustodyEvent {
             action: action.into(),

@@ -55,6 +55,7 @@ pub fn sealed_case(dir: &Path, evidence: &[(&str, &str, Vec<u8>)]) -> Case {
         },
         violation: None,
         note: String::new(),
+        details: None,
     };
     let mut other = opened.clone();
     other.case_id = Uuid::from_u128(8);
@@ -80,6 +81,8 @@ pub fn sealed_case(dir: &Path, evidence: &[(&str, &str, Vec<u8>)]) -> Case {
             media_type: (*media).into(),
             original_name: (*name).into(),
             captured_at: Some(at),
+            category: String::new(),
+            description: String::new(),
         }));
     }
     let mut prev = chain::genesis(&device);
@@ -111,6 +114,7 @@ pub fn sealed_case(dir: &Path, evidence: &[(&str, &str, Vec<u8>)]) -> Case {
         case_no: CASE_NO.into(),
         evidence_count: evidence.len() as u32,
         records: digests.clone(),
+        findings: None,
     });
     let (_, s) = push(close, &mut links, &mut prev);
     digests.push(s.digest);

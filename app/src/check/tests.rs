@@ -1,0 +1,229 @@
+//! Controller tests of the check workflow on a real SQLite store.
+
+use fieldcase_shared::record::{RecordBody, RecordPayload};
+
+use super::*;
+
+fn officers() -> OfficerPair {
+    OfficerPair::new("65010023", "65010031").unwrap()
+}
+
+fn assets() -> Assets {
+    Assets::embedded().unwrap()
+}
+
+fn today() -> NaiveDate {
+    Terminal::now().date_naive()
+}
+
+fn fields(errs: &[FieldError]) -> Vec<&'static str> {
+    errs.iter().map(|e| e.field).collect()
+}
+
+fn filled() -> Draft {
+    let mut d = Draft::new(&officers(), Terminal::now());
+    d.plate = "新A12345".into();
+    d.vehicle_kind = "freight".into();
+    d.transport_cert = "650102012345".into();
+    d.id_number = "11010519491231002X".into();
+    d.name = "张三".into();
+    d.phone = "13912345678".into();
+    d.place = "G30 连霍高速 K3480".into();
+    d
+}
+
+fn payload(t: &Terminal, seq: u64) -> RecordPayload {
+    let all = t.store.all_records().unwrap();
+    let r = all.iter().find(|r| r.seq == seq).unwrap();
+    serde_json::from_slice(&r.envelope.payload).unwrap()
+}
+
+#[test]
+fn each_step_names_its_bad_fields_in_both_languages() {
+    let a = assets();
+    let mut d = Draft::new(&officers(), Terminal::now());
+    d.plate = "新A1234".into();
+    let e = d.errors(step::VEHICLE, today(), &a);
+    assert_eq!(fields(&e), ["plate", "vehicle_kind"]);
+    assert!(
+        e[0].zh.contains("车牌号") && e[0].en.contains("plate"),
+        "{e:?}"
+    );
+    d.id_number = "110105194912310021".into();
+    d.phone = "12345".into();
+    let e = d.errors(step::PARTY, today(), &a);
+    assert_eq!(fields(&e), ["id_number", "name", "phone"]);
+    assert!(e[0].zh.contains("校验位"), "{}", e[0].zh);
+    d.party_kind = "organisation".into();
+    d.uscc = "91350100M000100Y44".into();
+    let e = d.errors(step::PARTY, today(), &a);
+    assert_eq!(fields(&e), ["uscc", "name", "legal_rep", "phone"]);
+    d.uscc = "914403001922038216".into();
+    d.name = "某物流有限公司".into();
+    d.legal_rep = "王五".into();
+    d.phone = "0991-1234567".into();
+    assert!(d.errors(step::PARTY, today(), &a).is_empty());
+    assert_eq!(fields(&d.errors(step::PLACE, today(), &a)), ["place"]);
+}
+
+#[test]
+fn penalty_must_be_inside_the_tier_and_the_procedure_follows_the_amount() {
+    let a = assets();
+    let mut d = filled();
+    d.outcome = "violation".into();
+    assert_eq!(
+        fields(&d.errors(step::VIOLATION, today(), &a)),
+        ["violation"]
+    );
+    d.violation = "DLYS-64".into();
+    assert_eq!(fields(&d.errors(step::VIOLATION, today(), &a)), ["grade"]);
+    d.grade = "轻微".into();
+    d.amount = "600".into();
+    let e = d.errors(step::VIOLATION, today(), &a);
+    assert_eq!(fields(&e), ["amount"]);
+    assert!(e[0].zh.contains("200–500"), "{}", e[0].zh);
+    d.amount = "200".into();
+    assert!(d.errors(step::VIOLATION, today(), &a).is_empty());
+    assert_eq!(d.procedure(&a), Some(Procedure::Simple));
+    d.amount = "201".into();
+    assert_eq!(
+        d.procedure(&a),
+        Some(Procedure::General),
+        "over 200 yuan for a person"
+    );
+    // An organisation may be fined up to 3,000 on the spot.
+    d.party_kind = "organisation".into();
+    assert_eq!(d.procedure(&a), Some(Procedure::Simple));
+    // No-penalty list: every condition must be answered; all yes → no penalty.
+    d.violation = "GLAQ-69".into();
+    assert_eq!(
+        fields(&d.errors(step::VIOLATION, today(), &a)),
+        ["no_penalty"]
+    );
+    d.no_penalty = vec!["yes".into(); 4];
+    d.grade.clear();
+    assert!(d.errors(step::VIOLATION, today(), &a).is_empty());
+    assert!(d.no_penalty_applies(&a));
+    d.no_penalty[2] = "no".into();
+    assert_eq!(fields(&d.errors(step::VIOLATION, today(), &a)), ["grade"]);
+}
+
+#[test]
+fn the_whole_check_is_saved_as_typed_opened_signed_and_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = assets();
+    let t = Terminal::open(dir.path()).unwrap();
+    let mut d = filled();
+    d.plate = "新A1234".into();
+    t.save_draft(&d).unwrap();
+    // A reopened terminal finds the draft exactly as typed.
+    drop(t);
+    let mut t = Terminal::open(dir.path()).unwrap();
+    assert_eq!(t.drafts().unwrap(), [d.clone()]);
+    // Opening refuses the bad plate and names the step.
+    match t.open_draft(&officers(), &mut d, Terminal::now(), &a) {
+        Err(StepError::Invalid { step, errs }) => {
+            assert_eq!((step, fields(&errs)), (step::VEHICLE, vec!["plate"]))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(t.store.all_records().unwrap().is_empty());
+    d.plate = "新A12345".into();
+    t.open_draft(&officers(), &mut d, Terminal::now(), &a)
+        .unwrap();
+    let case_no = d.case_no.clone().unwrap();
+    assert!(case_no.ends_with("00001号"), "{case_no}");
+    let RecordBody::CaseOpened(opened) = payload(&t, 1).body else {
+        panic!("not opened")
+    };
+    let details = opened.details.unwrap();
+    assert_eq!(details.vehicle_kind, "freight");
+    assert_eq!(details.location.unwrap().source, LocationSource::Typed);
+    assert!(
+        t.discard_draft(&d).is_err(),
+        "an opened case cannot be discarded"
+    );
+
+    // Closing refuses while steps are incomplete.
+    match t.close_draft(&officers(), &d, today(), &a) {
+        Err(StepError::Invalid { step, .. }) => assert_eq!(step, step::CHECKLIST),
+        other => panic!("{other:?}"),
+    }
+    for item in &a.checklists.get("freight").unwrap().items {
+        d.checklist.insert(item.id.clone(), "ok".into());
+    }
+    d.checklist.insert("load_limits".into(), "problem".into());
+    d.outcome = "violation".into();
+    d.violation = "DLYS-64".into();
+    d.grade = "一般".into();
+    d.amount = "800".into();
+    d.statement = "我对检查结果无异议".into();
+    let stroke = vec![vec![(10.0, 10.0), (80.0, 60.0)]];
+    for (i, role) in ["officer_a", "officer_b"].into_iter().enumerate() {
+        let strokes = vec![vec![(10.0, 10.0 + i as f32 * 20.0), (80.0, 60.0)]];
+        let sha = t
+            .add_signature(&officers(), &case_no, role, &strokes)
+            .unwrap();
+        d.signatures.insert(role.into(), sha.to_hex());
+    }
+    assert!(t
+        .add_signature(&officers(), &case_no, "party", &[])
+        .is_err());
+    d.party_refused = true;
+    match t.close_draft(&officers(), &d, today(), &a) {
+        Err(StepError::Invalid { step, errs }) => {
+            assert_eq!((step, fields(&errs)), (step::STATEMENT, vec!["witness"]))
+        }
+        other => panic!("{other:?}"),
+    }
+    d.witness_name = "李四".into();
+    d.witness_id = "650102199001011234".into();
+    t.save_draft(&d).unwrap();
+    let seq = t.close_draft(&officers(), &d, today(), &a).unwrap();
+    let RecordBody::CaseClosed(closed) = payload(&t, seq).body else {
+        panic!("not closed")
+    };
+    let f = closed.findings.unwrap();
+    assert_eq!(f.outcome, "violation");
+    let dec = f.decision.unwrap();
+    assert_eq!((dec.amount_yuan, dec.procedure.as_str()), (800, "general"));
+    assert_eq!(
+        f.checklist.len(),
+        a.checklists.get("freight").unwrap().items.len()
+    );
+    assert!(f
+        .signatures
+        .iter()
+        .any(|s| s.refused && s.witness.is_some()));
+    assert_eq!(closed.evidence_count, 2, "two signature images");
+    assert!(
+        t.drafts().unwrap().is_empty(),
+        "draft removed after closing"
+    );
+    assert_eq!(
+        t.store.find_case(&case_no).unwrap().unwrap().status,
+        "closed"
+    );
+
+    // A closed case is read-only; a correction is a new record.
+    let ev = t.add_signature(&officers(), &case_no, "party", &stroke);
+    assert!(matches!(ev, Err(AppError::Closed(_))));
+    assert!(t
+        .correct(&officers(), &case_no, "party.name", "张三", "张叁", " ")
+        .is_err());
+    let c = t
+        .correct(
+            &officers(),
+            &case_no,
+            "party.name",
+            "张三",
+            "张叁",
+            "身份证上为“叁”",
+        )
+        .unwrap();
+    let RecordBody::CaseCorrected(corr) = payload(&t, c).body else {
+        panic!("not a correction")
+    };
+    assert_eq!((corr.supersedes_seq, corr.new.as_str()), (1, "张叁"));
+    assert!(t.verify_chain().unwrap().problems.is_empty());
+}

@@ -365,14 +365,12 @@ impl Draft {
                     }
                 }
             }
-            step::OUTCOME => {
-                if self.outcome != "violation" && self.outcome != "no_violation" {
-                    errs.push(FieldError::new(
-                        "outcome",
-                        "请选择检查结论",
-                        "Choose the outcome",
-                    ));
-                }
+            step::OUTCOME if self.outcome != "violation" && self.outcome != "no_violation" => {
+                errs.push(FieldError::new(
+                    "outcome",
+                    "请选择检查结论",
+                    "Choose the outcome",
+                ));
             }
             step::VIOLATION if self.outcome == "violation" => {
                 self.violation_errors(assets, &mut errs)

@@ -20,6 +20,10 @@ pub struct Cli {
     /// Sync server the UI's sync button uses, e.g. http://127.0.0.1:8470.
     #[arg(long, global = true, env = "FIELDCASE_SERVER")]
     pub server: Option<String>,
+    /// UI language: zh (Simplified Chinese, the default) or en. Kept as a
+    /// setting; the window's settings screen changes it too.
+    #[arg(long, global = true, value_parser = ["zh", "en"])]
+    pub lang: Option<String>,
     /// What to do (default: open the window).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -93,6 +97,18 @@ pub enum Command {
         #[command(subcommand)]
         command: EvidenceCommand,
     },
+    /// Officers who may sign in on this terminal.
+    Officer {
+        #[command(subcommand)]
+        command: crate::admin::OfficerCommand,
+    },
+    /// Render every screen (with demo data) to PNG, headless: no display
+    /// is needed. Files are numbered in the order an officer meets them.
+    Screenshots {
+        /// Output folder (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// `case` subcommands.
@@ -101,6 +117,31 @@ pub enum CaseCommand {
     /// List cases, newest first.
     List {
         /// One JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Only cases whose 案号, plate, party ID or name contains this.
+        #[arg(long)]
+        search: Option<String>,
+    },
+    /// Set the 案号 range the back office assigned to this terminal.
+    Range {
+        /// First number, e.g. 101.
+        start: u64,
+        /// Last number, e.g. 500.
+        end: u64,
+        /// Year (default: this year).
+        #[arg(long)]
+        year: Option<i32>,
+        /// 案号 prefix, e.g. 乌交执 (kept for later cases).
+        #[arg(long)]
+        prefix: Option<String>,
+    },
+    /// 案号 state: range, used, left, and gaps (numbers skipped).
+    Numbers {
+        /// Year (default: this year).
+        #[arg(long)]
+        year: Option<i32>,
+        /// JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -251,6 +292,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command.unwrap_or(Command::Ui) {
         Command::Ui => {
             let term = Terminal::open(&dir)?;
+            if let Some(lang) = &cli.lang {
+                term.store.set_setting(crate::ui::LANGUAGE, lang)?;
+            }
             let window = crate::ui::build_with(
                 term,
                 Some(dir),
@@ -278,10 +322,42 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
         }
         Command::Case {
-            command: CaseCommand::List { json },
+            command:
+                CaseCommand::Range {
+                    start,
+                    end,
+                    year,
+                    prefix,
+                },
+        } => crate::admin::case_range(&open_existing(&dir)?, start, end, year, prefix)?,
+        Command::Case {
+            command: CaseCommand::Numbers { year, json },
+        } => crate::admin::case_numbers(&open_existing(&dir)?, year, json)?,
+        Command::Officer { command } => crate::admin::officer(&Terminal::open(&dir)?, command)?,
+        Command::Screenshots { out } => {
+            let lang = cli
+                .lang
+                .as_deref()
+                .and_then(crate::ui::Lang::parse)
+                .unwrap_or(crate::ui::Lang::Zh);
+            let work = tempfile::tempdir()?;
+            let files = crate::screenshots::run(&out, lang, work.path())?;
+            for f in &files {
+                println!("{}", f.display());
+            }
+            eprintln!(
+                "screenshots: {} screens rendered into {}",
+                files.len(),
+                out.display()
+            );
+        }
+        Command::Case {
+            command: CaseCommand::List { json, search },
         } => {
             let term = open_existing(&dir)?;
-            let cases = term.store.cases(usize::MAX >> 1)?;
+            let cases = term
+                .store
+                .cases_matching(search.as_deref().unwrap_or(""), usize::MAX >> 1)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&cases)?);
             } else if cases.is_empty() {

@@ -57,6 +57,18 @@ pub fn demo_violations() -> Result<Vec<ViolationRef>, String> {
     Ok(out)
 }
 
+/// Demo officers registered on a seeded terminal: (执法证号, name, PIN).
+/// The PINs are printed by `fieldcase demo` and are for demonstration only.
+pub const DEMO_OFFICERS: [(&str, &str, &str); 2] = [
+    ("65010023", "王军", "246810"),
+    ("65010031", "李娜", "135790"),
+];
+
+/// Writes one demo photo (JPEG).
+pub fn write_demo_photo(path: &Path) -> Result<(), AppError> {
+    write_photo(path, &mut Rng(0x5EED_1234_ABCD_0001)).map_err(AppError::Demo)
+}
+
 /// The officer pair the demo signs in as.
 pub fn demo_officers() -> OfficerPair {
     let officer = |cert_no: &str| Officer {
@@ -198,6 +210,13 @@ pub fn seed(
 ) -> Result<Vec<String>, AppError> {
     let violations = demo_violations().map_err(AppError::Demo)?;
     let officers = demo_officers();
+    if term.store.officers()?.is_empty() {
+        for (cert, name, pin) in DEMO_OFFICERS {
+            term.store
+                .add_officer(cert, name, pin)
+                .map_err(|e| AppError::Demo(e.to_string()))?;
+        }
+    }
     let staging = data_dir
         .join("tmp")
         .join(format!("demo-{}", uuid::Uuid::now_v7()));

@@ -5,6 +5,7 @@
 //! client that pushes records to the sync server.
 #![deny(unsafe_code)]
 
+pub mod admin;
 pub mod archive;
 pub mod background;
 pub mod casework;
@@ -12,6 +13,8 @@ pub mod check;
 pub mod cli;
 pub mod core;
 pub mod demo;
+pub mod gps;
+pub mod screenshots;
 pub mod store;
 pub mod sync;
 pub mod ui;

@@ -388,8 +388,13 @@ pub fn sync_with(
     };
     upload_blobs(&ctx, term, &mut report, progress)?;
     report.messages = fetch_messages(&ctx, term)?;
+    term.store
+        .set_setting(LAST_SYNC, &chrono::Utc::now().to_rfc3339())?;
     Ok(report)
 }
+
+/// Setting: when the last sync finished without error (RFC 3339).
+pub const LAST_SYNC: &str = "last_sync_at";
 
 /// Fetches the back office's messages this terminal has not seen; the list
 /// must be signed by the pinned server key and addressed to this device.

@@ -264,10 +264,12 @@ fn digest_col(seq: u64, bytes: Vec<u8>) -> Result<Digest, StoreError> {
 
 mod blobs;
 mod caseno;
+mod cases;
 mod drafts;
 mod officers;
 mod uploads;
 pub use caseno::{CaseNumbers, NumberGap};
+pub use cases::EvidenceRow;
 pub use drafts::DraftRow;
 pub use officers::{PinError, MIN_PIN_LEN};
 pub use uploads::PendingBlob;
@@ -566,51 +568,6 @@ impl Store {
             .conn
             .query_row("SELECT count(*) FROM receipts", [], |r| r.get(0))?;
         Ok(n as u64)
-    }
-
-    /// Cases, newest first, at most `limit`.
-    pub fn cases(&self, limit: usize) -> Result<Vec<CaseRow>, StoreError> {
-        let mut st = self.conn.prepare(
-            "SELECT c.case_id, c.case_no, c.opened_at, c.plate, c.party_id, c.party_name, c.place,
-                    c.status,
-                    (SELECT count(*) FROM evidence e WHERE e.case_id = c.case_id),
-                    (SELECT coalesce(sum(size), 0) FROM evidence e WHERE e.case_id = c.case_id),
-                    (SELECT count(*) FROM records r WHERE r.case_id = c.case_id AND r.synced_at IS NULL)
-             FROM cases c ORDER BY c.opened_seq DESC LIMIT ?1",
-        )?;
-        let rows = st.query_map([limit as i64], |r| {
-            Ok(CaseRow {
-                case_id: r.get(0)?,
-                case_no: r.get(1)?,
-                opened_at: r.get(2)?,
-                plate: r.get(3)?,
-                party_id: r.get(4)?,
-                party_name: r.get(5)?,
-                place: r.get(6)?,
-                status: r.get(7)?,
-                evidence: r.get(8)?,
-                evidence_bytes: r.get::<_, i64>(9)? as u64,
-                unsynced: r.get(10)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Finds a case by 案号 or case id.
-    pub fn find_case(&self, key: &str) -> Result<Option<CaseRow>, StoreError> {
-        let id: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT case_id FROM cases WHERE case_no = ?1 OR case_id = ?1",
-                [key.trim()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(id) = id else { return Ok(None) };
-        Ok(self
-            .cases(usize::MAX >> 1)?
-            .into_iter()
-            .find(|c| c.case_id == id))
     }
 }
 

@@ -192,4 +192,30 @@ impl Store {
         }
         Ok(out)
     }
+
+    /// Messages not yet shown on the messages screen.
+    pub fn unread_messages(&self) -> Result<u64, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM messages WHERE read_at IS NULL",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    /// Marks every message read (the officers opened the messages screen);
+    /// returns the ids that were unread.
+    pub fn mark_messages_read(&self) -> Result<Vec<u64>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id FROM messages WHERE read_at IS NULL")?;
+        let ids: Vec<u64> = st
+            .query_map([], |r| Ok(r.get::<_, i64>(0)? as u64))?
+            .collect::<Result<_, _>>()?;
+        self.conn.execute(
+            "UPDATE messages SET read_at = ?1 WHERE read_at IS NULL",
+            [Utc::now().to_rfc3339()],
+        )?;
+        Ok(ids)
+    }
 }

@@ -1,0 +1,92 @@
+//! Terminal administration from the command line: officers and their PINs,
+//! the 案号 range.
+
+use std::io::BufRead;
+
+use chrono::{Datelike, Local};
+use clap::Subcommand;
+
+use crate::core::Terminal;
+
+/// `officer` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum OfficerCommand {
+    /// Register an officer (or give a registered one a new PIN). The PIN
+    /// (at least 6 digits) is read from standard input, one line; it is
+    /// stored only as an Argon2id hash.
+    Add {
+        /// 执法证号.
+        cert_no: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Officers registered on this terminal.
+    List,
+}
+
+/// Runs an `officer` subcommand.
+pub fn officer(term: &Terminal, cmd: OfficerCommand) -> anyhow::Result<()> {
+    match cmd {
+        OfficerCommand::Add { cert_no, name } => {
+            let cert_no = fieldcase_shared::validate::cert_no(&cert_no)?;
+            eprintln!("PIN for {cert_no} (at least 6 digits), then Enter:");
+            let mut pin = String::new();
+            std::io::stdin().lock().read_line(&mut pin)?;
+            term.store.add_officer(&cert_no, name.trim(), pin.trim())?;
+            eprintln!("officer {cert_no} {name} registered");
+        }
+        OfficerCommand::List => {
+            let officers = term.store.officers()?;
+            if officers.is_empty() {
+                eprintln!("no officers registered; add one with `fieldcase officer add CERT_NO --name NAME`");
+            }
+            for (c, n) in officers {
+                println!("{c}\t{n}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `case range`.
+pub fn case_range(
+    term: &Terminal,
+    start: u64,
+    end: u64,
+    year: Option<i32>,
+    prefix: Option<String>,
+) -> anyhow::Result<()> {
+    let year = year.unwrap_or_else(|| Local::now().year());
+    if let Some(p) = prefix {
+        let p = p.trim();
+        if p.is_empty() || p.chars().count() > 12 {
+            anyhow::bail!("the prefix must be 1–12 characters, e.g. 乌交执");
+        }
+        term.store.set_setting("case_prefix", p)?;
+    }
+    term.store.set_case_range(year, start, end)?;
+    case_numbers(term, Some(year), false)
+}
+
+/// `case numbers`.
+pub fn case_numbers(term: &Terminal, year: Option<i32>, json: bool) -> anyhow::Result<()> {
+    let n = term
+        .store
+        .case_numbers(year.unwrap_or_else(|| Local::now().year()))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&n)?);
+        return Ok(());
+    }
+    println!("prefix\t{}〔{}〕", n.prefix, n.year);
+    println!("range\t{:05}–{:05}", n.range.0, n.range.1);
+    println!("used\t{}", n.used);
+    println!("left\t{}", n.remaining);
+    if n.gaps.is_empty() {
+        println!("gaps\tnone");
+    }
+    for g in &n.gaps {
+        println!("gap\t{:05}–{:05}", g.from, g.to);
+    }
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! Case queries: the list and search, one case, its evidence.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{CaseRow, Store, StoreError};
+
+/// An evidence item as listed on screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceRow {
+    /// SHA-256 (hex).
+    pub sha256: String,
+    /// Size.
+    pub size: u64,
+    /// Media type.
+    pub media_type: String,
+    /// Original name.
+    pub original_name: String,
+    /// Capture time (RFC 3339), when known.
+    pub captured_at: Option<String>,
+    /// Category.
+    pub category: String,
+    /// Description.
+    pub description: String,
+}
+
+impl Store {
+    /// Cases, newest first, at most `limit`.
+    pub fn cases(&self, limit: usize) -> Result<Vec<CaseRow>, StoreError> {
+        self.cases_matching("", limit)
+    }
+
+    /// Cases whose 案号, plate, party id or party name contains `query`
+    /// (all cases when it is empty), newest first, at most `limit`.
+    pub fn cases_matching(&self, query: &str, limit: usize) -> Result<Vec<CaseRow>, StoreError> {
+        let q = query.trim().to_uppercase();
+        let (clause, pattern) = if q.is_empty() {
+            ("WHERE ?2 IS NULL", None)
+        } else {
+            let esc = q
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            (
+                "WHERE c.case_no LIKE ?2 ESCAPE '\\' OR c.plate LIKE ?2 ESCAPE '\\'
+                 OR c.party_id LIKE ?2 ESCAPE '\\' OR c.party_name LIKE ?2 ESCAPE '\\'",
+                Some(format!("%{esc}%")),
+            )
+        };
+        let mut st = self.conn.prepare(&format!(
+            "SELECT c.case_id, c.case_no, c.opened_at, c.plate, c.party_id, c.party_name, c.place,
+                    c.status,
+                    (SELECT count(*) FROM evidence e WHERE e.case_id = c.case_id),
+                    (SELECT coalesce(sum(size), 0) FROM evidence e WHERE e.case_id = c.case_id),
+                    (SELECT count(*) FROM records r WHERE r.case_id = c.case_id AND r.synced_at IS NULL)
+             FROM cases c {clause} ORDER BY c.opened_seq DESC LIMIT ?1",
+        ))?;
+        let rows = st.query_map(params![limit as i64, pattern], |r| {
+            Ok(CaseRow {
+                case_id: r.get(0)?,
+                case_no: r.get(1)?,
+                opened_at: r.get(2)?,
+                plate: r.get(3)?,
+                party_id: r.get(4)?,
+                party_name: r.get(5)?,
+                place: r.get(6)?,
+                status: r.get(7)?,
+                evidence: r.get(8)?,
+                evidence_bytes: r.get::<_, i64>(9)? as u64,
+                unsynced: r.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Finds a case by 案号 or case id.
+    pub fn find_case(&self, key: &str) -> Result<Option<CaseRow>, StoreError> {
+        let id: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT case_id FROM cases WHERE case_no = ?1 OR case_id = ?1",
+                [key.trim()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(id) = id else { return Ok(None) };
+        Ok(self
+            .cases(usize::MAX >> 1)?
+            .into_iter()
+            .find(|c| c.case_id == id))
+    }
+
+    /// Evidence of a case, in the order it was added.
+    pub fn evidence_of(&self, case_id: &str) -> Result<Vec<EvidenceRow>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT sha256, size, media_type, original_name, captured_at, category, description
+             FROM evidence WHERE case_id = ?1 ORDER BY seq",
+        )?;
+        let rows = st.query_map([case_id], |r| {
+            Ok(EvidenceRow {
+                sha256: r.get(0)?,
+                size: r.get::<_, i64>(1)? as u64,
+                media_type: r.get(2)?,
+                original_name: r.get(3)?,
+                captured_at: r.get(4)?,
+                category: r.get(5)?,
+                description: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Cases closed since `since` (RFC 3339).
+    pub fn closed_since(&self, since: &str) -> Result<u64, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM records WHERE kind = 'case_closed' AND created_at >= ?1",
+            [since],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    /// Evidence bytes of the open case holding the most.
+    pub fn largest_open_case_bytes(&self) -> Result<u64, StoreError> {
+        let n: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT max(t) FROM (SELECT sum(e.size) AS t FROM evidence e
+                   JOIN cases c ON c.case_id = e.case_id WHERE c.status = 'open' GROUP BY e.case_id)",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        Ok(n.unwrap_or(0) as u64)
+    }
+}

@@ -1,0 +1,282 @@
+//! Slint glue: one module per screen, each forwarding to the controllers
+//! ([`Terminal`], [`crate::check`], [`crate::casework`]). No domain logic
+//! here; long work (sync, evidence import, positioning) runs on worker
+//! threads and reports back through the event loop.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::Duration;
+
+use fieldcase_shared::model::OfficerPair;
+use slint::{ComponentHandle, SharedString};
+
+use crate::check::{Assets, Draft};
+use crate::core::Terminal;
+
+/// The code Slint generates from `app/ui/`.
+#[allow(clippy::unwrap_used, missing_docs)]
+mod generated {
+    slint::include_modules!();
+}
+pub use generated::*;
+
+mod cases;
+mod home;
+mod settings;
+mod signin;
+mod wizard;
+
+pub use home::show_sync_event;
+
+/// UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Simplified Chinese (default).
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Parses `zh` / `en`.
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "zh" | "zh_CN" | "zh-CN" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// Picks the text of this language.
+    pub fn t(self, zh: impl Into<String>, en: impl Into<String>) -> String {
+        match self {
+            Lang::Zh => zh.into(),
+            Lang::En => en.into(),
+        }
+    }
+}
+
+/// Setting: UI language.
+pub const LANGUAGE: &str = "language";
+/// Setting: minutes without a touch before the screen locks.
+pub const LOCK_MINUTES: &str = "lock_minutes";
+/// Setting: disc medium of the archive.
+pub const MEDIUM: &str = "disc_medium";
+
+/// What the window works on.
+pub(crate) struct State {
+    pub term: Terminal,
+    pub officers: Option<OfficerPair>,
+    pub data_dir: Option<PathBuf>,
+    pub server: Option<String>,
+    /// The background sync worker, when one runs.
+    pub waker: Option<crate::background::Waker>,
+    pub assets: Rc<Assets>,
+    pub lang: Lang,
+    pub draft: Option<Draft>,
+    /// Pen strokes on the signature pad.
+    pub ink: Vec<Vec<(f32, f32)>>,
+    /// Files found for import.
+    pub found: Vec<crate::casework::Candidate>,
+    /// Evidence thumbnails by SHA-256 (hex).
+    pub thumbs: HashMap<String, Option<slint::Image>>,
+    /// Case shown on the detail screen.
+    pub case: Option<String>,
+    /// Auto-lock.
+    pub lock_timer: Rc<slint::Timer>,
+}
+
+pub(crate) type Shared = Rc<RefCell<State>>;
+
+/// How the window syncs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncMode {
+    /// Only when the sync button is pressed.
+    OnDemand,
+    /// A background worker syncs whenever there is something to send,
+    /// with backoff after failures; the button syncs at once.
+    Background,
+}
+
+/// Builds the main window over `term`. With `data_dir` and `server` the
+/// sync button is offered (the worker opens its own connection to the store).
+pub fn build(
+    term: Terminal,
+    data_dir: Option<PathBuf>,
+    server: Option<String>,
+) -> Result<MainWindow, slint::PlatformError> {
+    build_with(term, data_dir, server, SyncMode::OnDemand)
+}
+
+/// [`build`] with a choice of [`SyncMode`].
+pub fn build_with(
+    term: Terminal,
+    data_dir: Option<PathBuf>,
+    server: Option<String>,
+    mode: SyncMode,
+) -> Result<MainWindow, slint::PlatformError> {
+    let assets = Assets::embedded().map_err(slint::PlatformError::Other)?;
+    let window = MainWindow::new()?;
+    let lang = term
+        .store
+        .setting(LANGUAGE)
+        .ok()
+        .flatten()
+        .and_then(|l| Lang::parse(&l))
+        .unwrap_or(Lang::Zh);
+    window
+        .global::<SignInAdapter>()
+        .set_device_key(term.public_key().to_string().into());
+    let can_sync = data_dir.is_some() && server.is_some();
+    window.global::<HomeAdapter>().set_can_sync(can_sync);
+    let waker = match (&data_dir, &server, mode) {
+        (Some(dir), Some(server), SyncMode::Background) => {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let weak = window.as_weak();
+            crate::background::spawn(
+                dir.clone(),
+                server.clone(),
+                crate::background::Schedule::default(),
+                rx,
+                move |event| {
+                    let _ = weak.upgrade_in_event_loop(move |w| show_sync_event(&w, event));
+                },
+            );
+            Some(crate::background::Waker(tx))
+        }
+        _ => None,
+    };
+    let state = Rc::new(RefCell::new(State {
+        term,
+        officers: None,
+        data_dir,
+        server,
+        waker,
+        assets: Rc::new(assets),
+        lang,
+        draft: None,
+        ink: Vec::new(),
+        found: Vec::new(),
+        thumbs: HashMap::new(),
+        case: None,
+        lock_timer: Rc::new(slint::Timer::default()),
+    }));
+    set_language(&window, &state, lang);
+    signin::connect(&window, state.clone());
+    home::connect(&window, state.clone());
+    wizard::connect(&window, state.clone());
+    cases::connect(&window, state.clone());
+    settings::connect(&window, state);
+    Ok(window)
+}
+
+/// Switches the UI language (Slint's bundled translations for `.slint`
+/// text; Rust-side text follows `State::lang`).
+pub(crate) fn set_language(w: &MainWindow, st: &Shared, lang: Lang) {
+    st.borrow_mut().lang = lang;
+    // "" selects the source language (Chinese).
+    let _ = slint::select_bundled_translation(match lang {
+        Lang::Zh => "",
+        Lang::En => "en",
+    });
+    let _ = st.borrow().term.store.set_setting(LANGUAGE, lang.code());
+    w.global::<SignInAdapter>().set_language(lang.code().into());
+    w.global::<SettingsAdapter>()
+        .set_language(lang.code().into());
+}
+
+/// Screens (`Nav.screen`).
+pub mod screen {
+    /// Sign-in / lock.
+    pub const SIGN_IN: i32 = 0;
+    /// Home.
+    pub const HOME: i32 = 1;
+    /// The check.
+    pub const CHECK: i32 = 2;
+    /// Case list.
+    pub const CASES: i32 = 3;
+    /// One case.
+    pub const CASE: i32 = 4;
+    /// Settings.
+    pub const SETTINGS: i32 = 5;
+    /// Messages.
+    pub const MESSAGES: i32 = 6;
+}
+
+/// Shows a screen.
+pub(crate) fn go(w: &MainWindow, st: &Shared, to: i32) {
+    match to {
+        screen::HOME => home::refresh(w, st),
+        screen::CASES => cases::refresh_list(w, st),
+        screen::SETTINGS => settings::refresh(w, st),
+        screen::MESSAGES => settings::refresh_messages(w, st),
+        _ => {}
+    }
+    w.global::<Nav>().set_screen(to);
+}
+
+/// An officer touched the screen: the auto-lock starts again.
+pub(crate) fn activity(w: &MainWindow, st: &Shared) {
+    if st.borrow().officers.is_none() {
+        return;
+    }
+    let minutes = st
+        .borrow()
+        .term
+        .store
+        .setting(LOCK_MINUTES)
+        .ok()
+        .flatten()
+        .and_then(|m| m.parse::<u64>().ok())
+        .unwrap_or(5)
+        .clamp(1, 60);
+    let weak = w.as_weak();
+    let st2 = st.clone();
+    let timer = st.borrow().lock_timer.clone();
+    timer.start(
+        slint::TimerMode::SingleShot,
+        Duration::from_secs(minutes * 60),
+        move || {
+            if let Some(w) = weak.upgrade() {
+                lock(&w, &st2);
+            }
+        },
+    );
+}
+
+/// Locks the screen: the officers must enter their PINs again. The draft
+/// stays saved; nothing typed is lost.
+pub(crate) fn lock(w: &MainWindow, st: &Shared) {
+    if let Some(d) = st.borrow_mut().draft.take() {
+        let _ = st.borrow().term.save_draft(&d);
+    }
+    st.borrow_mut().officers = None;
+    let a = w.global::<SignInAdapter>();
+    a.set_pin_a(SharedString::new());
+    a.set_pin_b(SharedString::new());
+    a.set_error(SharedString::new());
+    a.set_locked(true);
+    w.global::<Nav>().set_screen(screen::SIGN_IN);
+}
+
+/// Human size: `1.2 GB`, `350 MB`, `12 KB`.
+pub fn human_size(n: u64) -> String {
+    let n = n as f64;
+    if n >= 1e9 {
+        format!("{:.1} GB", n / 1e9)
+    } else if n >= 1e6 {
+        format!("{:.0} MB", n / 1e6)
+    } else {
+        format!("{:.0} KB", (n / 1e3).ceil())
+    }
+}

@@ -23,8 +23,7 @@ fn element(w: &ui::MainWindow, label: &str, role: AccessibleRole) -> ElementHand
 
 fn value_of(w: &ui::MainWindow, label: &str) -> String {
     ElementHandle::find_by_accessible_label(w, label)
-        .next()
-        .and_then(|e| e.accessible_value())
+        .find_map(|e| e.accessible_value())
         .map(|s| s.to_string())
         .unwrap_or_default()
 }
@@ -54,7 +53,7 @@ fn sync_and_wait(w: &ui::MainWindow) {
         move || {
             let done = weak
                 .upgrade()
-                .is_some_and(|w| !w.global::<ui::CheckAdapter>().get_syncing());
+                .is_some_and(|w| !w.global::<ui::HomeAdapter>().get_syncing());
             if done || started.elapsed() > Duration::from_secs(30) {
                 let _ = slint::quit_event_loop();
             }
@@ -68,7 +67,18 @@ fn sync_button_pushes_records_without_blocking_the_window() {
     i_slint_backend_testing::init_integration_test_with_system_time();
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("terminal");
-    let term = Terminal::open(&dir).expect("terminal");
+    let mut term = Terminal::open(&dir).expect("terminal");
+    term.store.add_officer("65010023", "王军", "246810").unwrap();
+    term.store.add_officer("65010031", "李娜", "135790").unwrap();
+    let officers = fieldcase_shared::model::OfficerPair::new("65010023", "65010031").unwrap();
+    let input = fieldcase_shared::model::CheckInput {
+        plate: "新A12345".into(),
+        party_id: "11010519491231002X".into(),
+        party_name: "张三".into(),
+        place: "G30 连霍高速".into(),
+        note: String::new(),
+    };
+    term.record_check(&officers, &input, None, Terminal::now()).unwrap();
     let key = term.public_key();
     let (url, store) = start_server();
     let w = ui::build(term, Some(dir.clone()), Some(url)).expect("window");
@@ -78,14 +88,12 @@ fn sync_button_pushes_records_without_blocking_the_window() {
     // The key the back office needs is on the sign-in screen.
     assert_eq!(value_of(&w, "设备公钥"), key.to_string());
     element(&w, "主办人员执法证号", AccessibleRole::TextInput).set_accessible_value("65010023");
+    element(&w, "主办人员 PIN", AccessibleRole::TextInput).set_accessible_value("246810");
     element(&w, "协办人员执法证号", AccessibleRole::TextInput).set_accessible_value("65010031");
+    element(&w, "协办人员 PIN", AccessibleRole::TextInput).set_accessible_value("135790");
     element(&w, "签到并开始", AccessibleRole::Button).invoke_accessible_default_action();
-    element(&w, "车牌号", AccessibleRole::TextInput).set_accessible_value("新A12345");
-    element(&w, "当事人证件号", AccessibleRole::TextInput)
-        .set_accessible_value("11010519491231002X");
-    element(&w, "检查地点", AccessibleRole::TextInput).set_accessible_value("G30 连霍高速");
-    element(&w, "保存检查记录", AccessibleRole::Button).invoke_accessible_default_action();
     assert_eq!(value_of(&w, "未同步数量"), "1");
+    assert_eq!(value_of(&w, "上次同步"), "从未");
 
     // Not registered yet: the officers are told, in Chinese, what to do.
     sync_and_wait(&w);
@@ -112,4 +120,5 @@ fn sync_button_pushes_records_without_blocking_the_window() {
         "sync outcome shown: {status:?}"
     );
     assert_eq!(value_of(&w, "未同步数量"), "0");
+    assert_ne!(value_of(&w, "上次同步"), "从未", "last sync time shown");
 }

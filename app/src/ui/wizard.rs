@@ -63,6 +63,7 @@ pub(super) fn start(w: &MainWindow, st: &Shared, id: Option<String>) {
     a.set_status(SharedString::new());
     a.set_signing(SharedString::new());
     a.set_search(SharedString::new());
+    a.set_step(-1);
     clear_errors(&a);
     show(w, st);
     go(w, st, screen::CHECK);
@@ -113,6 +114,9 @@ pub(super) fn show(w: &MainWindow, st: &Shared) {
     let lang = s.lang;
     let assets = s.assets.clone();
     let Some(d) = s.draft.clone() else { return };
+    if a.get_step() != d.step as i32 {
+        a.set_form_y(0.0);
+    }
     a.set_step(d.step as i32);
     a.set_steps(STEPS.len() as i32);
     let (zh, en) = STEPS[d.step.min(STEPS.len() - 1)];

@@ -45,7 +45,8 @@ pub(super) fn connect(window: &MainWindow, state: Shared) {
     h.on_sign_out(move || {
         let Some(w) = weak.upgrade() else { return };
         st.borrow().lock_timer.stop();
-        if let Some(d) = st.borrow_mut().draft.take() {
+        let draft = st.borrow_mut().draft.take();
+        if let Some(d) = draft {
             let _ = st.borrow().term.save_draft(&d);
         }
         st.borrow_mut().officers = None;

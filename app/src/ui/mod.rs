@@ -257,7 +257,8 @@ pub(crate) fn activity(w: &MainWindow, st: &Shared) {
 /// Locks the screen: the officers must enter their PINs again. The draft
 /// stays saved; nothing typed is lost.
 pub(crate) fn lock(w: &MainWindow, st: &Shared) {
-    if let Some(d) = st.borrow_mut().draft.take() {
+    let draft = st.borrow_mut().draft.take();
+    if let Some(d) = draft {
         let _ = st.borrow().term.save_draft(&d);
     }
     st.borrow_mut().officers = None;
@@ -278,5 +279,47 @@ pub fn human_size(n: u64) -> String {
         format!("{:.0} MB", n / 1e6)
     } else {
         format!("{:.0} KB", (n / 1e3).ceil())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every `@tr("…")` text of the UI has an English translation.
+    #[test]
+    fn every_ui_text_has_an_english_translation() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let po = std::fs::read_to_string(root.join("translations/en/LC_MESSAGES/fieldcase-app.po"))
+            .expect("English .po file");
+        let mut translated = std::collections::HashMap::new();
+        let mut id = None;
+        for line in po.lines() {
+            if let Some(s) = line.strip_prefix("msgid \"").and_then(|l| l.strip_suffix('"')) {
+                id = Some(s.to_owned());
+            } else if let Some(s) = line.strip_prefix("msgstr \"").and_then(|l| l.strip_suffix('"')) {
+                if let Some(k) = id.take() {
+                    translated.insert(k, s.to_owned());
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        let mut stack = vec![root.join("ui")];
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).expect("ui folder").flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&p).expect("slint file");
+                for part in text.split("@tr(\"").skip(1) {
+                    let msg = part.split('"').next().unwrap_or_default().to_owned();
+                    if translated.get(&msg).is_none_or(|t| t.is_empty()) {
+                        missing.push(format!("{}: {msg}", p.display()));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "texts without English: {missing:#?}");
+        assert!(translated.len() > 50);
     }
 }

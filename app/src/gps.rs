@@ -59,7 +59,13 @@ struct Report {
     epx: Option<f64>,
     #[serde(default)]
     epy: Option<f64>,
+    #[serde(default)]
+    hdop: Option<f64>,
 }
+
+/// Typical user equivalent range error (m): with no error estimate from
+/// gpsd, horizontal accuracy is taken as HDOP × this.
+pub const UERE_M: f64 = 5.0;
 
 /// The gpsd address to use.
 pub fn address(setting: Option<String>) -> String {
@@ -88,6 +94,7 @@ pub fn fix(addr: &str, wait: Duration) -> Result<Location, GpsError> {
     let deadline = Instant::now() + wait;
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
+    let mut hdop = None;
     while Instant::now() < deadline {
         let left = deadline.saturating_duration_since(Instant::now());
         reader
@@ -112,6 +119,9 @@ pub fn fix(addr: &str, wait: Duration) -> Result<Location, GpsError> {
         let Ok(r) = serde_json::from_str::<Report>(line.trim()) else {
             continue;
         };
+        if r.class == "SKY" && r.hdop.is_some() {
+            hdop = r.hdop;
+        }
         if r.class != "TPV" || r.mode < 2 {
             continue;
         }
@@ -124,7 +134,8 @@ pub fn fix(addr: &str, wait: Duration) -> Result<Location, GpsError> {
         let accuracy = r.eph.or(match (r.epx, r.epy) {
             (Some(x), Some(y)) => Some(x.max(y)),
             (x, y) => x.or(y),
-        });
+        })
+        .or(hdop.map(|h| h * UERE_M));
         return Ok(Location {
             source: LocationSource::Gpsd,
             lat: Some(lat),

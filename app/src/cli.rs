@@ -40,9 +40,14 @@ pub enum Command {
         /// How many cases.
         #[arg(long, default_value_t = 3)]
         cases: usize,
-        /// Size of each case's body-camera video, in KiB.
+        /// Size of each case's body-camera video, in KiB; 0 seeds records
+        /// only, with no evidence files (load tests).
         #[arg(long, default_value_t = 8192)]
         video_kib: usize,
+        /// Commit without waiting for the disk (seeding large benchmark
+        /// stores only: a power cut may lose the last records).
+        #[arg(long, hide = true)]
+        no_fsync: bool,
     },
     /// Cases on this terminal.
     Case {
@@ -291,6 +296,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let dir = cli.data_dir.clone();
     match cli.command.unwrap_or(Command::Ui) {
         Command::Ui => {
+            let started = std::time::Instant::now();
             let term = Terminal::open(&dir)?;
             if let Some(lang) = &cli.lang {
                 term.store.set_setting(crate::ui::LANGUAGE, lang)?;
@@ -307,10 +313,36 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                      The subcommands work without one: see `fieldcase --help`"
                 )
             })?;
+            if std::env::var_os("FIELDCASE_EXIT_AFTER_FIRST_FRAME").is_some() {
+                // Benchmarks: report the time to the first frame and the
+                // memory in use, then leave (scripts/bench-app).
+                slint::Timer::single_shot(std::time::Duration::ZERO, move || {
+                    let rss = std::fs::read_to_string("/proc/self/status")
+                        .ok()
+                        .and_then(|s| {
+                            s.lines()
+                                .find(|l| l.starts_with("VmHWM:"))
+                                .map(|l| l.trim_start_matches("VmHWM:").trim().to_owned())
+                        })
+                        .unwrap_or_default();
+                    println!(
+                        "first-frame-ms={:.1} peak-rss={rss}",
+                        started.elapsed().as_secs_f64() * 1000.0
+                    );
+                    let _ = slint::quit_event_loop();
+                });
+            }
             slint::ComponentHandle::run(&window)?;
         }
-        Command::Demo { cases, video_kib } => {
+        Command::Demo {
+            cases,
+            video_kib,
+            no_fsync,
+        } => {
             let mut term = Terminal::open(&dir)?;
+            if no_fsync {
+                term.store.set_durable(false)?;
+            }
             let made = crate::demo::seed(&mut term, &dir, cases, video_kib * 1024, |i, no| {
                 eprintln!("demo: case {i}/{cases} {no} recorded, evidence imported, closed");
             })?;

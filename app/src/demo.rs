@@ -255,6 +255,13 @@ pub fn seed(
         let now = Terminal::now();
         let saved = term.record_check(&officers, &input, Some(violation), now)?;
         let io = AppError::Demo;
+        if video_bytes == 0 {
+            // Records only (load tests): no evidence files.
+            term.close_case(&officers, &saved.case_no)?;
+            on_case(i + 1, &saved.case_no);
+            out.push(saved.case_no);
+            continue;
+        }
         for k in 1..=2 {
             let p = staging.join(format!("photo-{i}-{k}.jpg"));
             write_photo(&p, &mut rng).map_err(io)?;

@@ -131,11 +131,13 @@ pub fn fix(addr: &str, wait: Duration) -> Result<Location, GpsError> {
         if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
             continue;
         }
-        let accuracy = r.eph.or(match (r.epx, r.epy) {
-            (Some(x), Some(y)) => Some(x.max(y)),
-            (x, y) => x.or(y),
-        })
-        .or(hdop.map(|h| h * UERE_M));
+        let accuracy = r
+            .eph
+            .or(match (r.epx, r.epy) {
+                (Some(x), Some(y)) => Some(x.max(y)),
+                (x, y) => x.or(y),
+            })
+            .or(hdop.map(|h| h * UERE_M));
         return Ok(Location {
             source: LocationSource::Gpsd,
             lat: Some(lat),

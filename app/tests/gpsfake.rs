@@ -46,5 +46,9 @@ fn a_fix_comes_from_gpsd_replaying_an_nmea_log() {
     assert!((l.lat.unwrap() - 43.825633).abs() < 1e-5, "{l:?}");
     assert!((l.lon.unwrap() - 87.61234).abs() < 1e-5, "{l:?}");
     assert!(l.accuracy_m.is_some_and(|a| a > 0.0 && a < 100.0), "{l:?}");
-    assert!(gps::describe(&l).starts_with("43.82563°N 87.61234°E"), "{}", gps::describe(&l));
+    assert!(
+        gps::describe(&l).starts_with("43.82563°N 87.61234°E"),
+        "{}",
+        gps::describe(&l)
+    );
 }

@@ -28,14 +28,20 @@ fn sign_pad(w: &ui::MainWindow, dx: f32) {
     let at = |fx: f32, fy: f32| LogicalPosition::new(p.x + s.width * fx, p.y + s.height * fy);
     let win = w.window();
     let button = PointerEventButton::Left;
-    win.dispatch_event(WindowEvent::PointerPressed { position: at(0.2, 0.7), button });
+    win.dispatch_event(WindowEvent::PointerPressed {
+        position: at(0.2, 0.7),
+        button,
+    });
     for i in 1..=10 {
         let t = i as f32 / 10.0;
         win.dispatch_event(WindowEvent::PointerMoved {
             position: at(0.2 + 0.6 * t, 0.7 - 0.4 * t + dx / 1000.0),
         });
     }
-    win.dispatch_event(WindowEvent::PointerReleased { position: at(0.8, 0.3), button });
+    win.dispatch_event(WindowEvent::PointerReleased {
+        position: at(0.8, 0.3),
+        button,
+    });
 }
 
 #[test]
@@ -44,8 +50,12 @@ fn officers_run_a_whole_check_and_close_it() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("terminal");
     let term = Terminal::open(&dir).unwrap();
-    term.store.add_officer("65010023", "王军", "246810").unwrap();
-    term.store.add_officer("65010031", "李娜", "135790").unwrap();
+    term.store
+        .add_officer("65010023", "王军", "246810")
+        .unwrap();
+    term.store
+        .add_officer("65010031", "李娜", "135790")
+        .unwrap();
     let media = tmp.path().join("camera/DCIM/100CAM");
     std::fs::create_dir_all(&media).unwrap();
     image::RgbImage::from_pixel(320, 240, image::Rgb([200, 30, 30]))
@@ -62,12 +72,19 @@ fn officers_run_a_whole_check_and_close_it() {
     type_in(&w, "主办人员执法证号", "65010023");
     type_in(&w, "协办人员执法证号", "65010023");
     press(&w, "签到并开始");
-    assert_eq!(value(&w, "签到错误"), "两名执法人员不能是同一人（执法证号相同）");
+    assert_eq!(
+        value(&w, "签到错误"),
+        "两名执法人员不能是同一人（执法证号相同）"
+    );
     type_in(&w, "协办人员执法证号", "65010031");
     type_in(&w, "主办人员 PIN", "246810");
     type_in(&w, "协办人员 PIN", "000000");
     press(&w, "签到并开始");
-    assert!(value(&w, "签到错误").contains("PIN 不正确，还可尝试 4 次"), "{}", value(&w, "签到错误"));
+    assert!(
+        value(&w, "签到错误").contains("PIN 不正确，还可尝试 4 次"),
+        "{}",
+        value(&w, "签到错误")
+    );
     type_in(&w, "协办人员 PIN", "135790");
     press(&w, "签到并开始");
 
@@ -82,7 +99,11 @@ fn officers_run_a_whole_check_and_close_it() {
     assert_eq!(value(&w, "进度"), "1/9");
     type_in(&w, "车牌号", "新A1234");
     press(&w, "下一步");
-    assert!(sees(&w, "车牌号应为 7 或 8 位，当前为 6 位"), "{}", status(&w));
+    assert!(
+        sees(&w, "车牌号应为 7 或 8 位，当前为 6 位"),
+        "{}",
+        status(&w)
+    );
     assert!(sees(&w, "请选择车辆类型"), "{}", status(&w));
     assert_eq!(value(&w, "进度"), "1/9", "bad input keeps the step");
     type_in(&w, "车牌号", "新A12345");
@@ -95,7 +116,11 @@ fn officers_run_a_whole_check_and_close_it() {
     assert_eq!(value(&w, "进度"), "2/9");
     type_in(&w, "身份证号（即驾驶证号）", "110105194912310021");
     press(&w, "下一步");
-    assert!(sees(&w, "身份证号校验位应为“X”，输入的是“1”，请核对是否录错"), "{}", status(&w));
+    assert!(
+        sees(&w, "身份证号校验位应为“X”，输入的是“1”，请核对是否录错"),
+        "{}",
+        status(&w)
+    );
     assert!(sees(&w, "请填写当事人姓名"), "{}", status(&w));
     type_in(&w, "身份证号（即驾驶证号）", "11010519491231002X");
     type_in(&w, "姓名", "张三");
@@ -145,24 +170,49 @@ fn officers_run_a_whole_check_and_close_it() {
 
     // Step 7: evidence from a mounted camera folder, imported on a worker.
     assert_eq!(value(&w, "进度"), "7/9");
-    type_in(&w, "导入文件夹（执法记录仪、U 盘或相机）", &tmp.path().join("camera").to_string_lossy());
+    type_in(
+        &w,
+        "导入文件夹（执法记录仪、U 盘或相机）",
+        &tmp.path().join("camera").to_string_lossy(),
+    );
     press(&w, "查找文件");
     assert!(shows_prefix(&w, "找到 2 个照片/视频文件"));
     press(&w, "全部导入");
-    assert!(run_until(&w, 60, |w| status(w).starts_with("已导入 2 个文件")), "import finished: {}", status(&w));
+    assert!(
+        run_until(&w, 60, |w| status(w).starts_with("已导入 2 个文件")),
+        "import finished: {}",
+        status(&w)
+    );
     assert!(sees(&w, "已导入证据 2"), "{}", status(&w));
-    assert!(sees(&w, "现场检查 IMG_0001.JPG"), "photo listed with its category");
+    assert!(
+        sees(&w, "现场检查 IMG_0001.JPG"),
+        "photo listed with its category"
+    );
     assert_fits(&w, "evidence");
     press(&w, "下一步");
 
     // Step 8: statement and signatures; the party refuses, with a witness.
     type_in(&w, "陈述申辩", "对检查结果无异议");
     press(&w, "下一步");
-    assert!(sees(&w, "缺少当事人签名；缺少主办执法人员签名；缺少协办执法人员签名"), "{}", status(&w));
-    for (role, dx) in [("主办执法人员  点此签名", 80.0), ("协办执法人员  点此签名", -90.0)] {
+    assert!(
+        sees(
+            &w,
+            "缺少当事人签名；缺少主办执法人员签名；缺少协办执法人员签名"
+        ),
+        "{}",
+        status(&w)
+    );
+    for (role, dx) in [
+        ("主办执法人员  点此签名", 80.0),
+        ("协办执法人员  点此签名", -90.0),
+    ] {
         press(&w, role);
         press(&w, "保存签名");
-        assert!(status(&w).contains("签名为空"), "empty pad refused: {}", status(&w));
+        assert!(
+            status(&w).contains("签名为空"),
+            "empty pad refused: {}",
+            status(&w)
+        );
         sign_pad(&w, dx);
         press(&w, "保存签名");
         assert_eq!(status(&w), "签名已保存为证据并签名");
@@ -171,7 +221,11 @@ fn officers_run_a_whole_check_and_close_it() {
     press(&w, "当事人拒绝签字");
     type_in(&w, "见证人姓名", "赵六");
     press(&w, "下一步");
-    assert!(sees(&w, "当事人拒绝签字时须填写见证人姓名和证件号"), "{}", status(&w));
+    assert!(
+        sees(&w, "当事人拒绝签字时须填写见证人姓名和证件号"),
+        "{}",
+        status(&w)
+    );
     type_in(&w, "见证人证件号", "650102199001011234");
     assert_fits(&w, "statement");
     press(&w, "下一步");

@@ -19,7 +19,9 @@ const CHILD_DIR: &str = "FIELDCASE_KILL_TEST_DIR";
 /// Runs only as the child of `typed_fields_survive_kill_9`.
 #[test]
 fn child_types_part_of_a_check() {
-    let Ok(dir) = std::env::var(CHILD_DIR) else { return };
+    let Ok(dir) = std::env::var(CHILD_DIR) else {
+        return;
+    };
     i_slint_backend_testing::init_no_event_loop();
     let term = Terminal::open(std::path::Path::new(&dir)).unwrap();
     let w = ui::build(term, Some(dir.into()), None).unwrap();
@@ -51,17 +53,29 @@ fn typed_fields_survive_kill_9() {
     let dir = tmp.path().join("terminal");
     {
         let term = Terminal::open(&dir).unwrap();
-        term.store.add_officer("65010023", "王军", "246810").unwrap();
-        term.store.add_officer("65010031", "李娜", "135790").unwrap();
+        term.store
+            .add_officer("65010023", "王军", "246810")
+            .unwrap();
+        term.store
+            .add_officer("65010031", "李娜", "135790")
+            .unwrap();
     }
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["child_types_part_of_a_check", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "child_types_part_of_a_check",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_DIR, &dir)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let out = BufReader::new(child.stdout.take().unwrap());
-    let typed = out.lines().map_while(Result::ok).any(|l| l.trim_end().ends_with("TYPED"));
+    let typed = out
+        .lines()
+        .map_while(Result::ok)
+        .any(|l| l.trim_end().ends_with("TYPED"));
     child.kill().unwrap(); // SIGKILL: no destructor, no flush, no clean-up runs
     let status = child.wait().unwrap();
     assert!(typed, "the child typed the form (exit {status:?})");
@@ -75,7 +89,13 @@ fn typed_fields_survive_kill_9() {
     assert_eq!(d.vehicle_kind, "freight");
     assert_eq!(d.id_number, "11010519491231002X");
     assert_eq!(d.name, "张三");
-    assert_eq!(d.phone, "1391234", "even an unfinished field is kept as typed");
+    assert_eq!(
+        d.phone, "1391234",
+        "even an unfinished field is kept as typed"
+    );
     assert_eq!(d.step, 1, "reopens on the step the officers were on");
-    assert!(term.store.all_records().unwrap().is_empty(), "nothing was signed yet");
+    assert!(
+        term.store.all_records().unwrap().is_empty(),
+        "nothing was signed yet"
+    );
 }

@@ -15,8 +15,12 @@ use slint::ComponentHandle;
 fn english_screens_and_auto_lock_keep_the_draft() {
     i_slint_backend_testing::init_integration_test_with_mock_time();
     let term = Terminal::in_memory(DeviceKey::from_seed([31; 32])).unwrap();
-    term.store.add_officer("65010023", "王军", "246810").unwrap();
-    term.store.add_officer("65010031", "李娜", "135790").unwrap();
+    term.store
+        .add_officer("65010023", "王军", "246810")
+        .unwrap();
+    term.store
+        .add_officer("65010031", "李娜", "135790")
+        .unwrap();
     term.store.set_setting(ui::LOCK_MINUTES, "2").unwrap();
     let w = ui::build(term, None, None).unwrap();
     w.window().set_size(slint::LogicalSize::new(360.0, 720.0));
@@ -30,7 +34,11 @@ fn english_screens_and_auto_lock_keep_the_draft() {
     type_in(&w, "Second officer certificate no.", "65010031");
     type_in(&w, "Second officer PIN", "1");
     press(&w, "Sign in and start");
-    assert!(value(&w, "签到错误").starts_with("wrong PIN for officer 65010031"), "{}", value(&w, "签到错误"));
+    assert!(
+        value(&w, "签到错误").starts_with("wrong PIN for officer 65010031"),
+        "{}",
+        value(&w, "签到错误")
+    );
     type_in(&w, "Second officer PIN", "135790");
     press(&w, "Sign in and start");
     assert!(shows(&w, "New check"));
@@ -40,7 +48,10 @@ fn english_screens_and_auto_lock_keep_the_draft() {
     assert!(shows(&w, "Step 1/9: Vehicle"));
     type_in(&w, "Plate", "新A1234");
     press(&w, "Next");
-    assert!(sees(&w, "plate must be 7 or 8 characters; 6 were entered"), "English validation message");
+    assert!(
+        sees(&w, "plate must be 7 or 8 characters; 6 were entered"),
+        "English validation message"
+    );
     assert!(sees(&w, "Choose the vehicle type"));
     press(&w, "Freight vehicle");
     type_in(&w, "Plate", "新A12345");
@@ -48,15 +59,24 @@ fn english_screens_and_auto_lock_keep_the_draft() {
 
     // Untouched for the lock time: the screen locks; nothing typed is lost.
     i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_secs(60));
-    assert!(shows(&w, "New check") || shows(&w, "Step 1/9: Vehicle"), "not locked after 1 minute");
+    assert!(
+        shows(&w, "New check") || shows(&w, "Step 1/9: Vehicle"),
+        "not locked after 1 minute"
+    );
     i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_secs(61));
-    assert!(shows(&w, "Unlock"), "locked after 2 minutes without a touch");
+    assert!(
+        shows(&w, "Unlock"),
+        "locked after 2 minutes without a touch"
+    );
     assert!(sees(&w, "Locked after inactivity"));
     type_in(&w, "Lead officer PIN", "246810");
     type_in(&w, "Second officer PIN", "135790");
     press(&w, "Unlock");
     assert!(shows(&w, "Drafts (not closed)"));
-    assert!(sees(&w, "not opened  新A12345"), "the draft survived the lock");
+    assert!(
+        sees(&w, "not opened  新A12345"),
+        "the draft survived the lock"
+    );
     press(&w, "not opened  新A12345");
     assert_eq!(value(&w, "Plate").as_str(), "新A12345");
 

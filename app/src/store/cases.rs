@@ -34,27 +34,35 @@ impl Store {
     pub fn cases_matching(&self, query: &str, limit: usize) -> Result<Vec<CaseRow>, StoreError> {
         let q = query.trim().to_uppercase();
         let (clause, pattern) = if q.is_empty() {
-            ("WHERE ?2 IS NULL", None)
+            ("WHERE ?2 IS NULL ORDER BY c.opened_seq DESC", None)
         } else {
-            let esc = q
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
+            // `+` keeps SQLite from walking the opened_seq index row by row:
+            // a sequential scan of one column, then a sort of the matches.
             (
-                "WHERE c.case_no LIKE ?2 ESCAPE '\\' OR c.plate LIKE ?2 ESCAPE '\\'
-                 OR c.party_id LIKE ?2 ESCAPE '\\' OR c.party_name LIKE ?2 ESCAPE '\\'",
-                Some(format!("%{esc}%")),
+                "WHERE instr(c.search, ?2) > 0 ORDER BY +c.opened_seq DESC",
+                Some(q),
             )
         };
+        self.case_rows(clause, pattern, limit)
+    }
+
+    fn case_rows(
+        &self,
+        clause: &str,
+        arg: Option<String>,
+        limit: usize,
+    ) -> Result<Vec<CaseRow>, StoreError> {
         let mut st = self.conn.prepare(&format!(
             "SELECT c.case_id, c.case_no, c.opened_at, c.plate, c.party_id, c.party_name, c.place,
                     c.status,
                     (SELECT count(*) FROM evidence e WHERE e.case_id = c.case_id),
                     (SELECT coalesce(sum(size), 0) FROM evidence e WHERE e.case_id = c.case_id),
                     (SELECT count(*) FROM records r WHERE r.case_id = c.case_id AND r.synced_at IS NULL)
-             FROM cases c {clause} ORDER BY c.opened_seq DESC LIMIT ?1",
+             FROM cases c
+             WHERE c.case_id IN (SELECT c.case_id FROM cases c {clause} LIMIT ?1)
+             ORDER BY c.opened_seq DESC",
         ))?;
-        let rows = st.query_map(params![limit as i64, pattern], |r| {
+        let rows = st.query_map(params![limit as i64, arg], |r| {
             Ok(CaseRow {
                 case_id: r.get(0)?,
                 case_no: r.get(1)?,
@@ -74,19 +82,14 @@ impl Store {
 
     /// Finds a case by 案号 or case id.
     pub fn find_case(&self, key: &str) -> Result<Option<CaseRow>, StoreError> {
-        let id: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT case_id FROM cases WHERE case_no = ?1 OR case_id = ?1",
-                [key.trim()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(id) = id else { return Ok(None) };
         Ok(self
-            .cases(usize::MAX >> 1)?
+            .case_rows(
+                "WHERE c.case_no = ?2 OR c.case_id = ?2 ORDER BY c.opened_seq DESC",
+                Some(key.trim().to_owned()),
+                1,
+            )?
             .into_iter()
-            .find(|c| c.case_id == id))
+            .next())
     }
 
     /// Evidence of a case, in the order it was added.

@@ -25,6 +25,14 @@ pub struct DraftRow {
 }
 
 impl Store {
+    /// `durable = false` commits without waiting for the disk (seeding
+    /// benchmark stores only); the default is `synchronous = FULL`.
+    pub fn set_durable(&self, durable: bool) -> Result<(), StoreError> {
+        self.conn
+            .pragma_update(None, "synchronous", if durable { "FULL" } else { "OFF" })?;
+        Ok(())
+    }
+
     /// Saves a draft (insert or replace), in one small transaction.
     pub fn save_draft(
         &self,

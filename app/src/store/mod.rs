@@ -198,6 +198,10 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX cases_order ON cases(opened_seq);
      CREATE INDEX cases_plate ON cases(plate);
      CREATE INDEX cases_party ON cases(party_id);",
+    // 5: one search text per case (案号, plate, party id and name, upper
+    // case): a search tests one column instead of four.
+    "ALTER TABLE cases ADD COLUMN search TEXT NOT NULL DEFAULT '';
+     UPDATE cases SET search = upper(case_no || ' ' || plate || ' ' || party_id || ' ' || party_name);",
 ];
 
 /// A case as listed on screen and by `case list`.
@@ -369,8 +373,9 @@ impl Store {
             RecordBody::CaseOpened(c) => {
                 tx.execute(
                     "INSERT INTO cases (case_id, case_no, opened_at, plate, party_id, party_name,
-                                        place, status, opened_seq)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8)",
+                                        place, status, opened_seq, search)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8,
+                             upper(?2 || ' ' || ?4 || ' ' || ?5 || ' ' || ?6))",
                     params![
                         case_id,
                         c.case_no,

@@ -293,9 +293,15 @@ mod tests {
         let mut translated = std::collections::HashMap::new();
         let mut id = None;
         for line in po.lines() {
-            if let Some(s) = line.strip_prefix("msgid \"").and_then(|l| l.strip_suffix('"')) {
+            if let Some(s) = line
+                .strip_prefix("msgid \"")
+                .and_then(|l| l.strip_suffix('"'))
+            {
                 id = Some(s.to_owned());
-            } else if let Some(s) = line.strip_prefix("msgstr \"").and_then(|l| l.strip_suffix('"')) {
+            } else if let Some(s) = line
+                .strip_prefix("msgstr \"")
+                .and_then(|l| l.strip_suffix('"'))
+            {
                 if let Some(k) = id.take() {
                     translated.insert(k, s.to_owned());
                 }

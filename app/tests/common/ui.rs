@@ -3,8 +3,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use fieldcase_app::ui;
-use slint::ComponentHandle;
 use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
+use slint::ComponentHandle;
 
 fn find_here(w: &ui::MainWindow, label: &str, role: AccessibleRole) -> Option<ElementHandle> {
     ElementHandle::find_by_accessible_label(w, label).find(|e| e.accessible_role() == Some(role))
@@ -16,7 +16,10 @@ pub fn find(w: &ui::MainWindow, label: &str, role: AccessibleRole) -> Option<Ele
     if let Some(e) = find_here(w, label, role) {
         return Some(e);
     }
-    if ElementHandle::find_by_element_type_name(w, "ScrollView").next().is_none() {
+    if ElementHandle::find_by_element_type_name(w, "ScrollView")
+        .next()
+        .is_none()
+    {
         return None;
     }
     scroll_top(w);
@@ -38,7 +41,10 @@ pub fn input(w: &ui::MainWindow, label: &str) -> ElementHandle {
             .match_descendants()
             .find_all()
             .into_iter()
-            .filter_map(|e| e.accessible_label().map(|l| (l.to_string(), e.absolute_position().y)))
+            .filter_map(|e| {
+                e.accessible_label()
+                    .map(|l| (l.to_string(), e.absolute_position().y))
+            })
             .collect();
         panic!("no input labelled {label:?} on screen; found {found:?}; on screen: {all:?}")
     })
@@ -71,7 +77,9 @@ pub fn count(w: &ui::MainWindow, label: &str) -> usize {
 }
 
 pub fn shows(w: &ui::MainWindow, text: &str) -> bool {
-    ElementHandle::find_by_accessible_label(w, text).next().is_some()
+    ElementHandle::find_by_accessible_label(w, text)
+        .next()
+        .is_some()
 }
 
 pub fn shows_prefix(w: &ui::MainWindow, prefix: &str) -> bool {
@@ -111,7 +119,10 @@ pub fn value(w: &ui::MainWindow, label: &str) -> String {
     if let Some(v) = value_here(w, label) {
         return v;
     }
-    if ElementHandle::find_by_element_type_name(w, "ScrollView").next().is_none() {
+    if ElementHandle::find_by_element_type_name(w, "ScrollView")
+        .next()
+        .is_none()
+    {
         return String::new();
     }
     scroll_top(w);
@@ -134,7 +145,10 @@ pub fn assert_fits(w: &ui::MainWindow, screen: &str) {
     let width = w.window().size().width as f32 / w.window().scale_factor();
     for e in ElementQuery::from_root(w).match_descendants().find_all() {
         let role = e.accessible_role();
-        if !matches!(role, Some(AccessibleRole::Button) | Some(AccessibleRole::TextInput)) {
+        if !matches!(
+            role,
+            Some(AccessibleRole::Button) | Some(AccessibleRole::TextInput)
+        ) {
             continue;
         }
         let (pos, size) = (e.absolute_position(), e.size());
@@ -158,22 +172,29 @@ pub fn assert_fits(w: &ui::MainWindow, screen: &str) {
 }
 
 /// Runs the event loop until `done` holds (or `secs` pass); true if it held.
-pub fn run_until(w: &ui::MainWindow, secs: u64, done: impl Fn(&ui::MainWindow) -> bool + 'static) -> bool {
-
+pub fn run_until(
+    w: &ui::MainWindow,
+    secs: u64,
+    done: impl Fn(&ui::MainWindow) -> bool + 'static,
+) -> bool {
     let weak = w.as_weak();
     let started = std::time::Instant::now();
     let timer = slint::Timer::default();
     let held = std::rc::Rc::new(std::cell::Cell::new(false));
     let h = held.clone();
-    timer.start(slint::TimerMode::Repeated, std::time::Duration::from_millis(20), move || {
-        let ok = weak.upgrade().is_some_and(|w| done(&w));
-        if ok {
-            h.set(true);
-        }
-        if ok || started.elapsed() > std::time::Duration::from_secs(secs) {
-            let _ = slint::quit_event_loop();
-        }
-    });
+    timer.start(
+        slint::TimerMode::Repeated,
+        std::time::Duration::from_millis(20),
+        move || {
+            let ok = weak.upgrade().is_some_and(|w| done(&w));
+            if ok {
+                h.set(true);
+            }
+            if ok || started.elapsed() > std::time::Duration::from_secs(secs) {
+                let _ = slint::quit_event_loop();
+            }
+        },
+    );
     slint::run_event_loop_until_quit().expect("event loop");
     held.get()
 }
@@ -221,7 +242,10 @@ pub fn sees(w: &ui::MainWindow, part: &str) -> bool {
     if shows_containing(w, part) {
         return true;
     }
-    if ElementHandle::find_by_element_type_name(w, "ScrollView").next().is_none() {
+    if ElementHandle::find_by_element_type_name(w, "ScrollView")
+        .next()
+        .is_none()
+    {
         return false;
     }
     scroll_top(w);

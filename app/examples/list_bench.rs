@@ -1,0 +1,52 @@
+//! Case list and search over many closed cases: milliseconds per query on
+//! the real store (SQLite, the indexes of migration 4).
+//!
+//! `cargo run --release -p fieldcase-app --example list_bench -- 100000`
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Instant;
+
+use fieldcase_app::core::Terminal;
+
+fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("terminal");
+    let mut term = Terminal::open(&dir).unwrap();
+    term.store.set_durable(false).unwrap();
+    let t = Instant::now();
+    let made = fieldcase_app::demo::seed(&mut term, &dir, n, 0, |_, _| {}).unwrap();
+    eprintln!(
+        "seeded {n} closed cases in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let some = &made[n / 2];
+    let plate = term.store.find_case(some).unwrap().unwrap().plate;
+    let queries = [
+        ("list (newest 100)", String::new()),
+        ("case number", some.clone()),
+        ("plate", plate),
+        ("plate prefix 新A1", "新A1".to_owned()),
+        ("party surname 王", "王".to_owned()),
+        ("no match", "ZZZZ9".to_owned()),
+    ];
+    println!("case list and search over {n} cases (target < 50 ms per query)");
+    for (what, q) in queries {
+        let mut times = Vec::new();
+        let mut hits = 0;
+        for _ in 0..15 {
+            let t = Instant::now();
+            hits = term.store.cases_matching(&q, 100).unwrap().len();
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "  {what:<20} {hits:>3} shown  median {:>6.2} ms  max {:>6.2} ms",
+            times[times.len() / 2],
+            times[times.len() - 1]
+        );
+    }
+}

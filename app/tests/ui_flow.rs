@@ -11,7 +11,7 @@ use common::ui::*;
 
 use fieldcase_app::core::Terminal;
 use fieldcase_app::ui;
-use i_slint_backend_testing::{AccessibleRole, ElementHandle};
+use i_slint_backend_testing::ElementHandle;
 use slint::{ComponentHandle, LogicalPosition};
 
 /// Draws on the signature pad with pointer events, as a finger does.

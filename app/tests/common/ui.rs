@@ -16,12 +16,7 @@ pub fn find(w: &ui::MainWindow, label: &str, role: AccessibleRole) -> Option<Ele
     if let Some(e) = find_here(w, label, role) {
         return Some(e);
     }
-    if ElementHandle::find_by_element_type_name(w, "ScrollView")
-        .next()
-        .is_none()
-    {
-        return None;
-    }
+    ElementHandle::find_by_element_type_name(w, "ScrollView").next()?;
     scroll_top(w);
     for _ in 0..25 {
         if let Some(e) = find_here(w, label, role) {

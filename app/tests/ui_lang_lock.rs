@@ -81,7 +81,7 @@ fn english_screens_and_auto_lock_keep_the_draft() {
     assert_eq!(value(&w, "Plate").as_str(), "新A12345");
 
     // Back to Chinese from the settings screen.
-    press(&w, "Save & exit");
+    press(&w, "Exit");
     press(&w, "Settings");
     press(&w, "中文");
     assert!(shows(&w, "设置"));

@@ -95,6 +95,10 @@ pub fn fix(addr: &str, wait: Duration) -> Result<Location, GpsError> {
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     let mut hdop = None;
+    // A fix without an error estimate waits (briefly) for the SKY report
+    // whose HDOP gives one.
+    let mut pending: Option<Location> = None;
+    let mut deadline = deadline;
     while Instant::now() < deadline {
         let left = deadline.saturating_duration_since(Instant::now());
         reader
@@ -121,6 +125,10 @@ pub fn fix(addr: &str, wait: Duration) -> Result<Location, GpsError> {
         };
         if r.class == "SKY" && r.hdop.is_some() {
             hdop = r.hdop;
+            if let Some(mut l) = pending.take() {
+                l.accuracy_m = hdop.map(|h| h * UERE_M);
+                return Ok(l);
+            }
         }
         if r.class != "TPV" || r.mode < 2 {
             continue;
@@ -138,7 +146,7 @@ pub fn fix(addr: &str, wait: Duration) -> Result<Location, GpsError> {
                 (x, y) => x.or(y),
             })
             .or(hdop.map(|h| h * UERE_M));
-        return Ok(Location {
+        let loc = Location {
             source: LocationSource::Gpsd,
             lat: Some(lat),
             lon: Some(lon),
@@ -147,9 +155,16 @@ pub fn fix(addr: &str, wait: Duration) -> Result<Location, GpsError> {
                 .time
                 .as_deref()
                 .and_then(|t| DateTime::parse_from_rfc3339(t).ok()),
-        });
+        };
+        if loc.accuracy_m.is_some() {
+            return Ok(loc);
+        }
+        if pending.is_none() {
+            deadline = deadline.min(Instant::now() + Duration::from_secs(3));
+        }
+        pending = Some(loc);
     }
-    Err(GpsError::NoFix(wait.as_secs()))
+    pending.ok_or(GpsError::NoFix(wait.as_secs()))
 }
 
 /// A position for people: `43.82345°N 87.61234°E ±8 m`.

@@ -3,6 +3,9 @@
 use fieldcase_shared::record::{RecordBody, RecordPayload};
 
 use super::*;
+use crate::core::{AppError, Terminal};
+use fieldcase_shared::catalog::Procedure;
+use fieldcase_shared::check::LocationSource;
 
 fn officers() -> OfficerPair {
     OfficerPair::new("65010023", "65010031").unwrap()

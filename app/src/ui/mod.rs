@@ -23,9 +23,11 @@ mod generated {
 pub use generated::*;
 
 mod cases;
+mod evidence;
 mod home;
 mod settings;
 mod signin;
+mod summary;
 mod wizard;
 
 pub use home::show_sync_event;

@@ -12,12 +12,12 @@ use slint::{
 };
 
 use super::{activity, go, human_size, screen, Lang, MainWindow, Shared, WizardAdapter};
-use super::{CheckItem, EvidenceRow, Line, OptionItem as Opt};
+use super::{CheckItem, EvidenceRow, OptionItem as Opt};
 use crate::casework;
 use crate::check::{step, Draft, FieldError, StepError, EVIDENCE_CATEGORIES, SIGNERS, STEPS};
-use crate::core::{EvidenceMeta, Terminal};
+use crate::core::Terminal;
 
-fn model<T: Clone + 'static>(v: Vec<T>) -> ModelRc<T> {
+pub(super) fn model<T: Clone + 'static>(v: Vec<T>) -> ModelRc<T> {
     ModelRc::new(VecModel::from(v))
 }
 
@@ -102,7 +102,7 @@ fn set_errors(a: &WizardAdapter, errs: &[FieldError], lang: Lang) {
     a.set_e_witness(get("witness"));
 }
 
-fn status(a: &WizardAdapter, ok: bool, text: String) {
+pub(super) fn status(a: &WizardAdapter, ok: bool, text: String) {
     a.set_status_ok(ok);
     a.set_status(text.into());
 }
@@ -380,7 +380,12 @@ pub(super) fn show(w: &MainWindow, st: &Shared) {
     a.set_witness_id(d.witness_id.clone().into());
     // review
     if d.step == step::REVIEW {
-        a.set_summary(model(summary(&d, &assets, lang, rows.len())));
+        a.set_summary(model(super::summary::summary(
+            &d,
+            &assets,
+            lang,
+            rows.len(),
+        )));
     }
 }
 
@@ -392,178 +397,11 @@ fn thumb_image(path: &std::path::Path) -> Option<Image> {
     Some(Image::from_rgba8(buf))
 }
 
-fn summary(d: &Draft, assets: &crate::check::Assets, lang: Lang, evidence: usize) -> Vec<Line> {
-    let line = |zh: &str, en: &str, v: String| Line {
-        label: lang.t(zh, en).into(),
-        value: v.into(),
-    };
-    let kind = assets
-        .checklists
-        .get(&d.vehicle_kind)
-        .map(|k| lang.t(k.zh.clone(), k.en.clone()))
-        .unwrap_or_default();
-    let problems = d.checklist.values().filter(|v| *v == "problem").count();
-    let party = if d.organisation() {
-        format!("{}（{}），{}", d.name, d.uscc, d.legal_rep)
-    } else {
-        format!("{}（{}）", d.name, d.id_number)
-    };
-    let mut out = vec![
-        line("案号", "Case number", d.case_no.clone().unwrap_or_default()),
-        line(
-            "车辆",
-            "Vehicle",
-            format!(
-                "{} {} {}",
-                validate::normalise_plate(&d.plate),
-                kind,
-                d.transport_cert
-            ),
-        ),
-        line("当事人", "Party", party),
-        line(
-            "时间地点",
-            "Time and place",
-            format!(
-                "{} {}",
-                d.place,
-                d.location
-                    .as_ref()
-                    .map(crate::gps::describe)
-                    .unwrap_or_default()
-            ),
-        ),
-        line(
-            "检查项目",
-            "Checklist",
-            lang.t(
-                format!("{} 项，其中不合格 {} 项", d.checklist.len(), problems),
-                format!("{} items, {} with problems", d.checklist.len(), problems),
-            ),
-        ),
-    ];
-    let outcome = match d.outcome.as_str() {
-        "violation" => lang.t("发现违法行为", "Violation found"),
-        _ => lang.t("未发现违法行为", "No violation"),
-    };
-    out.push(line("检查结论", "Outcome", outcome));
-    if d.outcome == "violation" {
-        let f = d.findings(assets);
-        if let Some(dec) = f.decision {
-            out.push(line(
-                "违法行为",
-                "Violation",
-                format!("{}；{}", dec.title, dec.basis),
-            ));
-            let penalty = match dec.penalty.as_str() {
-                "none" => lang.t("不予处罚（免罚清单）", "No penalty (no-penalty list)"),
-                "warning" => lang.t(
-                    format!("{} 档：警告", dec.grade),
-                    format!("Tier {}: warning", dec.grade),
-                ),
-                _ => lang.t(
-                    format!("{} 档：罚款 {} 元", dec.grade, dec.amount_yuan),
-                    format!("Tier {}: fine {} yuan", dec.grade, dec.amount_yuan),
-                ),
-            };
-            out.push(line("处罚", "Penalty", penalty));
-            let proc = if dec.procedure == "general" {
-                lang.t("一般程序", "General procedure")
-            } else {
-                lang.t("简易程序（当场）", "Simple procedure (on the spot)")
-            };
-            out.push(line("程序", "Procedure", proc));
-        }
-    }
-    out.push(line("证据", "Evidence", evidence.to_string()));
-    out.push(line("陈述申辩", "Statement", d.statement.clone()));
-    let sigs = SIGNERS
-        .iter()
-        .map(|(role, zh, en)| {
-            let ok = if *role == "party" && d.party_refused {
-                lang.t(
-                    format!("拒签（见证人 {}）", d.witness_name),
-                    format!("refused (witness {})", d.witness_name),
-                )
-            } else if d.signatures.contains_key(*role) {
-                lang.t("已签", "signed")
-            } else {
-                lang.t("未签", "missing")
-            };
-            format!("{} {ok}", lang.t(*zh, *en))
-        })
-        .collect::<Vec<_>>()
-        .join("；");
-    out.push(line("签名", "Signatures", sigs));
-    out
-}
-
-fn save(st: &Shared) {
+pub(super) fn save(st: &Shared) {
     let s = st.borrow();
     if let Some(d) = &s.draft {
         if let Err(e) = s.term.save_draft(d) {
             eprintln!("draft not saved: {e}");
-        }
-    }
-}
-
-/// Applies one edit to the draft and saves it.
-fn apply(d: &mut Draft, field: &str, value: &str) {
-    let v = value.to_owned();
-    match field {
-        "plate" => d.plate = v,
-        "vehicle_kind" => d.vehicle_kind = v,
-        "transport_cert" => d.transport_cert = v,
-        "party_kind" => d.party_kind = v,
-        "id_number" => d.id_number = v,
-        "name" => d.name = v,
-        "phone" => d.phone = v,
-        "qualification" => d.qualification = v,
-        "uscc" => d.uscc = v,
-        "legal_rep" => d.legal_rep = v,
-        "place" => d.place = v,
-        "outcome" => d.outcome = v,
-        "violation" => {
-            if d.violation != v {
-                d.grade.clear();
-                d.amount.clear();
-                d.no_penalty.clear();
-                d.penalty = "fine".into();
-            }
-            d.violation = v;
-        }
-        "grade" => d.grade = v,
-        "penalty" => d.penalty = v,
-        "amount" => d.amount = v,
-        "statement" => d.statement = v,
-        "party_refused" => d.party_refused = v == "yes",
-        "witness_name" => d.witness_name = v,
-        "witness_id" => d.witness_id = v,
-        f if f.starts_with("check:") => {
-            d.checklist.insert(f["check:".len()..].to_owned(), v);
-        }
-        f if f.starts_with("np:") => {
-            if let Ok(i) = f["np:".len()..].parse::<usize>() {
-                if d.no_penalty.len() <= i {
-                    d.no_penalty.resize(i + 1, String::new());
-                }
-                d.no_penalty[i] = v;
-            }
-        }
-        _ => {}
-    }
-}
-
-fn move_to(d: &mut Draft, forward: bool) {
-    let mut s = d.step as i64;
-    loop {
-        s += if forward { 1 } else { -1 };
-        if s < 0 || s >= STEPS.len() as i64 {
-            return;
-        }
-        if d.step_applies(s as usize) {
-            d.step = s as usize;
-            return;
         }
     }
 }
@@ -590,7 +428,7 @@ pub(super) fn connect(window: &MainWindow, state: Shared) {
             f => {
                 let mut s = st.borrow_mut();
                 if let Some(d) = s.draft.as_mut() {
-                    apply(d, f, &value);
+                    d.set(f, &value);
                 }
                 drop(s);
                 save(&st);
@@ -671,7 +509,7 @@ pub(super) fn connect(window: &MainWindow, state: Shared) {
         } else {
             a.set_status(SharedString::new());
         }
-        move_to(&mut d, true);
+        d.move_step(true);
         st.borrow_mut().draft = Some(d);
         save(&st);
         show(&w, &st);
@@ -682,7 +520,7 @@ pub(super) fn connect(window: &MainWindow, state: Shared) {
         let Some(w) = weak.upgrade() else { return };
         activity(&w, &st);
         if let Some(d) = st.borrow_mut().draft.as_mut() {
-            move_to(d, false);
+            d.move_step(false);
         }
         save(&st);
         clear_errors(&w.global::<WizardAdapter>());
@@ -762,8 +600,8 @@ pub(super) fn connect(window: &MainWindow, state: Shared) {
         show(&w, &st);
     });
 
-    connect_evidence(window, &state);
-    connect_signature(window, &state);
+    super::evidence::connect(window, &state);
+    super::evidence::connect_signature(window, &state);
 
     let (weak, st) = (window.as_weak(), state);
     a.on_close_case(move || {
@@ -823,234 +661,5 @@ pub(super) fn connect(window: &MainWindow, state: Shared) {
                 ),
             ),
         }
-    });
-}
-
-fn connect_evidence(window: &MainWindow, state: &Shared) {
-    let a = window.global::<WizardAdapter>();
-    let (weak, st) = (window.as_weak(), state.clone());
-    a.on_scan(move || {
-        let Some(w) = weak.upgrade() else { return };
-        activity(&w, &st);
-        let a = w.global::<WizardAdapter>();
-        let lang = st.borrow().lang;
-        let dir = PathBuf::from(a.get_folder().as_str());
-        match casework::scan(&dir) {
-            Ok(found) => {
-                let bytes: u64 = found.iter().map(|c| c.size).sum();
-                a.set_found_text(
-                    lang.t(
-                        format!(
-                            "找到 {} 个照片/视频文件，共 {}",
-                            found.len(),
-                            human_size(bytes)
-                        ),
-                        format!(
-                            "Found {} photo/video files, {} in all",
-                            found.len(),
-                            human_size(bytes)
-                        ),
-                    )
-                    .into(),
-                );
-                st.borrow_mut().found = found;
-            }
-            Err(e) => {
-                st.borrow_mut().found.clear();
-                a.set_found_text(SharedString::new());
-                status(
-                    &a,
-                    false,
-                    lang.t(
-                        format!("无法读取该文件夹，请检查是否已插入设备：{e}"),
-                        format!("Cannot read that folder; is the device plugged in? {e}"),
-                    ),
-                );
-            }
-        }
-    });
-
-    let (weak, st) = (window.as_weak(), state.clone());
-    a.on_import_all(move || {
-        let Some(w) = weak.upgrade() else { return };
-        activity(&w, &st);
-        let a = w.global::<WizardAdapter>();
-        let lang = st.borrow().lang;
-        let (found, dir, officers, case_no) = {
-            let s = st.borrow();
-            (
-                s.found.clone(),
-                s.data_dir.clone(),
-                s.officers.clone(),
-                s.draft.as_ref().and_then(|d| d.case_no.clone()),
-            )
-        };
-        let (Some(dir), Some(officers), Some(case_no)) = (dir, officers, case_no) else {
-            return status(
-                &a,
-                false,
-                lang.t(
-                    "案件尚未立号，或本机数据不可用",
-                    "The case is not opened, or local data is unavailable",
-                ),
-            );
-        };
-        if found.is_empty() {
-            return status(
-                &a,
-                false,
-                lang.t("请先点“查找文件”", "Tap “Find files” first"),
-            );
-        }
-        let category = a.get_category().to_string();
-        let description = a.get_description().to_string();
-        let total: u64 = found.iter().map(|c| c.size).sum::<u64>().max(1);
-        a.set_importing(true);
-        a.set_progress(0.0);
-        let weak = w.as_weak();
-        // The import runs on a worker with its own connection to the store:
-        // hashing a 2 GB video never blocks the screen.
-        std::thread::spawn(move || {
-            let mut shown = 0u32;
-            let result = (|| -> Result<usize, String> {
-                let mut t = Terminal::open(&dir).map_err(|e| e.to_string())?;
-                let mut done = 0u64;
-                for (n, c) in found.iter().enumerate() {
-                    let name = c
-                        .path
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    t.add_evidence(
-                        &officers,
-                        &case_no,
-                        &c.path,
-                        EvidenceMeta {
-                            media_type: c.media_type.into(),
-                            original_name: name,
-                            captured_at: c.modified,
-                            category: category.clone(),
-                            description: description.clone(),
-                        },
-                        |chunk| {
-                            done += chunk;
-                            // At most 200 updates per import reach the screen.
-                            let permille = (done.saturating_mul(200) / total) as u32;
-                            if permille != shown {
-                                shown = permille;
-                                let weak = weak.clone();
-                                let _ = weak.upgrade_in_event_loop(move |w| {
-                                    w.global::<WizardAdapter>()
-                                        .set_progress(permille as f32 / 200.0)
-                                });
-                            }
-                        },
-                    )
-                    .map_err(|e| format!("{}: {e}", c.path.display()))?;
-                    let _ = n;
-                }
-                Ok(found.len())
-            })();
-            let (ok, msg) = match result {
-                Ok(n) => (
-                    true,
-                    serde_json::json!({
-                    "zh": format!("已导入 {n} 个文件，已计算 SHA-256 并签名"),
-                    "en": format!("Imported {n} files, SHA-256 computed and signed")}),
-                ),
-                Err(e) => (
-                    false,
-                    serde_json::json!({
-                    "zh": format!("导入中断（已导入的文件已保存）：{e}"),
-                    "en": format!("Import stopped (files imported so far are kept): {e}")}),
-                ),
-            };
-            let _ = weak.upgrade_in_event_loop(move |w| {
-                w.global::<WizardAdapter>()
-                    .invoke_done("import".into(), ok, msg.to_string().into())
-            });
-        });
-    });
-}
-
-fn connect_signature(window: &MainWindow, state: &Shared) {
-    let a = window.global::<WizardAdapter>();
-    let (weak, st) = (window.as_weak(), state.clone());
-    a.on_pen(move |kind, x, y| {
-        let Some(w) = weak.upgrade() else { return };
-        let p = (x.clamp(0.0, casework::PAD.0), y.clamp(0.0, casework::PAD.1));
-        {
-            let mut s = st.borrow_mut();
-            match kind.as_str() {
-                "down" => s.ink.push(vec![p]),
-                "move" => match s.ink.last_mut() {
-                    Some(stroke) => stroke.push(p),
-                    None => s.ink.push(vec![p]),
-                },
-                _ => {}
-            }
-        }
-        w.global::<WizardAdapter>()
-            .set_ink(casework::strokes_path(&st.borrow().ink).into());
-    });
-    let (weak, st) = (window.as_weak(), state.clone());
-    a.on_sign_clear(move || {
-        let Some(w) = weak.upgrade() else { return };
-        st.borrow_mut().ink.clear();
-        w.global::<WizardAdapter>().set_ink(SharedString::new());
-    });
-    let (weak, st) = (window.as_weak(), state.clone());
-    a.on_sign_save(move || {
-        let Some(w) = weak.upgrade() else { return };
-        activity(&w, &st);
-        let a = w.global::<WizardAdapter>();
-        let role = a.get_signing().to_string();
-        let lang = st.borrow().lang;
-        let (officers, case_no, ink) = {
-            let s = st.borrow();
-            (
-                s.officers.clone(),
-                s.draft.as_ref().and_then(|d| d.case_no.clone()),
-                s.ink.clone(),
-            )
-        };
-        let (Some(officers), Some(case_no)) = (officers, case_no) else {
-            return;
-        };
-        let r = st
-            .borrow_mut()
-            .term
-            .add_signature(&officers, &case_no, &role, &ink);
-        match r {
-            Ok(sha) => {
-                {
-                    let mut s = st.borrow_mut();
-                    s.ink.clear();
-                    if let Some(d) = s.draft.as_mut() {
-                        d.signatures.insert(role.clone(), sha.to_hex());
-                    }
-                }
-                save(&st);
-                a.set_signing(SharedString::new());
-                status(
-                    &a,
-                    true,
-                    lang.t(
-                        "签名已保存为证据并签名",
-                        "Signature saved as evidence and signed",
-                    ),
-                );
-            }
-            Err(crate::core::AppError::Refused { zh, en }) => status(&a, false, lang.t(zh, en)),
-            Err(e) => status(
-                &a,
-                false,
-                lang.t(
-                    format!("签名未保存：{e}"),
-                    format!("Signature not saved: {e}"),
-                ),
-            ),
-        }
-        show(&w, &st);
     });
 }

@@ -13,12 +13,28 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(100_000);
+    // One year's 案号 range holds 99,999 numbers: cases beyond that are
+    // last year's (as on a terminal in its second year).
+    let this_year = n.min(99_999);
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("terminal");
     let mut term = Terminal::open(&dir).unwrap();
     term.store.set_durable(false).unwrap();
     let t = Instant::now();
-    let made = fieldcase_app::demo::seed(&mut term, &dir, n, 0, |_, _| {}).unwrap();
+    let made = fieldcase_app::demo::seed(&mut term, &dir, this_year, 0, |_, _| {}).unwrap();
+    let officers = fieldcase_app::demo::demo_officers();
+    for i in this_year..n {
+        let input = fieldcase_shared::model::CheckInput {
+            plate: format!("新B{:05}", i % 100_000),
+            party_id: "11010519491231002X".into(),
+            party_name: "赵四".into(),
+            place: "G30".into(),
+            note: String::new(),
+        };
+        let when = Terminal::now() - chrono::Duration::days(366);
+        let c = term.record_check(&officers, &input, None, when).unwrap();
+        term.close_case(&officers, &c.case_no).unwrap();
+    }
     eprintln!(
         "seeded {n} closed cases in {:.1} s",
         t.elapsed().as_secs_f64()

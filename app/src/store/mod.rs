@@ -582,16 +582,6 @@ pub struct Allocator<'a> {
 }
 
 impl Allocator<'_> {
-    /// Takes the next value of a named counter (starting at 1). Never reused:
-    /// the counter advances in the same transaction as the record using it.
-    pub fn next(&self, counter: &str) -> Result<u64, StoreError> {
-        let key = format!("counter:{counter}");
-        let cur = setting_in(self.conn, &key)?;
-        let next = cur.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
-        set_setting_in(self.conn, &key, &next.to_string())?;
-        Ok(next)
-    }
-
     /// A setting, if set.
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         setting_in(self.conn, key)
@@ -653,7 +643,7 @@ mod tests {
         let key = DeviceKey::from_seed([1; 32]);
         let now = chrono::Local::now().fixed_offset();
         let r = s.append(&key, vec![], now, |alloc| {
-            alloc.next("case_no:2026")?;
+            alloc.case_number(2026, "x")?;
             Err(StoreError::NotFound("simulated failure".into()))
         });
         assert!(r.is_err());

@@ -272,17 +272,7 @@ pub(crate) fn lock(w: &MainWindow, st: &Shared) {
     w.global::<Nav>().set_screen(screen::SIGN_IN);
 }
 
-/// Human size: `1.2 GB`, `350 MB`, `12 KB`.
-pub fn human_size(n: u64) -> String {
-    let n = n as f64;
-    if n >= 1e9 {
-        format!("{:.1} GB", n / 1e9)
-    } else if n >= 1e6 {
-        format!("{:.0} MB", n / 1e6)
-    } else {
-        format!("{:.0} KB", (n / 1e3).ceil())
-    }
-}
+pub use fieldcase_shared::casebag::human_size;
 
 #[cfg(test)]
 mod tests {

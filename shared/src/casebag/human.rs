@@ -124,7 +124,8 @@ fn mask(id: &str) -> String {
     out
 }
 
-fn human_size(n: u64) -> String {
+/// A size for people: `512 B`, `1.5 KiB`, `4.2 GiB` (binary units).
+pub fn human_size(n: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
     let mut v = n as f64;
     let mut u = 0;

@@ -331,6 +331,7 @@ fn pretty_json<T: Serialize>(v: &T) -> Vec<u8> {
 
 mod build;
 mod human;
+pub use human::human_size;
 mod write;
 pub use build::{plan, Content, Disc, DiscFile};
 

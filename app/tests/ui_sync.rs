@@ -12,34 +12,19 @@ use fieldcase_sync_server::store::{Device, Store};
 
 mod common;
 use common::start_server;
-use i_slint_backend_testing::{AccessibleRole, ElementHandle};
+use common::ui::{find, shows_prefix, value as value_of};
+use i_slint_backend_testing::AccessibleRole;
 use slint::ComponentHandle;
 
-fn element(w: &ui::MainWindow, label: &str, role: AccessibleRole) -> ElementHandle {
-    ElementHandle::find_by_accessible_label(w, label)
-        .find(|e| e.accessible_role() == Some(role))
-        .unwrap_or_else(|| panic!("no {role:?} labelled {label:?} on screen"))
-}
-
-fn value_of(w: &ui::MainWindow, label: &str) -> String {
-    ElementHandle::find_by_accessible_label(w, label)
-        .find_map(|e| e.accessible_value())
-        .map(|s| s.to_string())
-        .unwrap_or_default()
-}
-
-fn shows_prefix(w: &ui::MainWindow, prefix: &str) -> bool {
-    i_slint_backend_testing::ElementQuery::from_root(w)
-        .match_descendants()
-        .match_predicate({
-            let prefix = prefix.to_owned();
-            move |e| e.accessible_label().is_some_and(|l| l.starts_with(&prefix))
-        })
-        .find_first()
-        .is_some()
-}
-
 /// Presses the sync button and runs the event loop until the worker reports back.
+fn element(
+    w: &ui::MainWindow,
+    label: &str,
+    role: AccessibleRole,
+) -> i_slint_backend_testing::ElementHandle {
+    find(w, label, role).unwrap_or_else(|| panic!("no {role:?} labelled {label:?} on screen"))
+}
+
 fn sync_and_wait(w: &ui::MainWindow) {
     element(w, "立即同步", AccessibleRole::Button).invoke_accessible_default_action();
     // The window is not blocked: the button says it is working.

@@ -13,14 +13,20 @@ fn find_here(w: &ui::MainWindow, label: &str, role: AccessibleRole) -> Option<El
 /// Finds an element on screen; if it is not in view, scrolls the form
 /// (from the top, downwards) until it is, as an officer would.
 pub fn find(w: &ui::MainWindow, label: &str, role: AccessibleRole) -> Option<ElementHandle> {
-    if let Some(e) = find_here(w, label, role) {
-        return Some(e);
+    seek(w, |w| find_here(w, label, role))
+}
+
+/// Looks for something on screen; if it is not in view, scrolls the form
+/// from its top downwards until it is, as an officer would.
+pub fn seek<T>(w: &ui::MainWindow, look: impl Fn(&ui::MainWindow) -> Option<T>) -> Option<T> {
+    if let Some(t) = look(w) {
+        return Some(t);
     }
     ElementHandle::find_by_element_type_name(w, "ScrollView").next()?;
     scroll_top(w);
     for _ in 0..25 {
-        if let Some(e) = find_here(w, label, role) {
-            return Some(e);
+        if let Some(t) = look(w) {
+            return Some(t);
         }
         scroll(w, -150.0);
     }
@@ -111,23 +117,7 @@ fn value_here(w: &ui::MainWindow, label: &str) -> Option<String> {
 
 /// The value shown under `label`, scrolling the form to find it.
 pub fn value(w: &ui::MainWindow, label: &str) -> String {
-    if let Some(v) = value_here(w, label) {
-        return v;
-    }
-    if ElementHandle::find_by_element_type_name(w, "ScrollView")
-        .next()
-        .is_none()
-    {
-        return String::new();
-    }
-    scroll_top(w);
-    for _ in 0..25 {
-        if let Some(v) = value_here(w, label) {
-            return v;
-        }
-        scroll(w, -150.0);
-    }
-    String::new()
+    seek(w, |w| value_here(w, label)).unwrap_or_default()
 }
 
 pub fn status(w: &ui::MainWindow) -> String {
@@ -234,21 +224,5 @@ pub fn scroll_top(w: &ui::MainWindow) {
 /// Whether any text containing `part` is on the screen, scrolling the form
 /// from its top to its end to look for it.
 pub fn sees(w: &ui::MainWindow, part: &str) -> bool {
-    if shows_containing(w, part) {
-        return true;
-    }
-    if ElementHandle::find_by_element_type_name(w, "ScrollView")
-        .next()
-        .is_none()
-    {
-        return false;
-    }
-    scroll_top(w);
-    for _ in 0..25 {
-        if shows_containing(w, part) {
-            return true;
-        }
-        scroll(w, -150.0);
-    }
-    false
+    seek(w, |w| shows_containing(w, part).then_some(())).is_some()
 }

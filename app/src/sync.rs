@@ -9,11 +9,14 @@ use fieldcase_shared::keys::PublicKey;
 use fieldcase_shared::receipt::Receipt;
 use fieldcase_shared::tlog::{self, Checkpoint, LogEntry};
 use fieldcase_shared::wire::{
-    ApiError, BlobStatus, ConsistencyProof, PushRecords, PushResponse, ServerInfo, API_PREFIX,
+    ApiError, ConsistencyProof, PushRecords, PushResponse, ServerInfo, API_PREFIX,
 };
 
 use crate::core::Terminal;
-use crate::store::{PendingBlob, StoreError};
+use crate::store::StoreError;
+
+mod upload;
+use upload::upload_blobs;
 
 /// Most records sent in one request, whatever the server allows.
 pub const CLIENT_MAX_BATCH: usize = 200;
@@ -461,179 +464,6 @@ fn refused(status: u16, text: &str) -> SyncError {
             message: text.chars().take(300).collect(),
         },
     }
-}
-
-/// Reads a `BlobStatus` answer, or the refusal.
-fn blob_answer(
-    ctx: &Ctx,
-    resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-) -> Result<Result<BlobStatus, SyncError>, SyncError> {
-    let mut resp = resp.map_err(|e| unreachable(ctx.base, e))?;
-    let status = resp.status().as_u16();
-    let text = resp
-        .body_mut()
-        .with_config()
-        .limit(1 << 20)
-        .read_to_string()
-        .map_err(|e| unreachable(ctx.base, e))?;
-    if status != 200 {
-        return Ok(Err(refused(status, &text)));
-    }
-    serde_json::from_str(&text)
-        .map(Ok)
-        .map_err(|e| SyncError::BadReceipt(format!("blob status: {e}")))
-}
-
-/// Checks a held blob's receipt (signature, device, hash and size, log
-/// inclusion and consistency) and keeps it.
-fn confirm_blob(
-    ctx: &Ctx,
-    term: &Terminal,
-    blob: &PendingBlob,
-    status: &BlobStatus,
-) -> Result<(), SyncError> {
-    let env = status
-        .receipt
-        .as_ref()
-        .ok_or_else(|| SyncError::BadReceipt("a held blob came without a receipt".into()))?;
-    let receipt = Receipt::open(env, ctx.key).map_err(|e| SyncError::BadReceipt(e.to_string()))?;
-    if receipt.device != term.device_id() {
-        return Err(SyncError::BadReceipt(format!(
-            "it is for device {}",
-            receipt.device
-        )));
-    }
-    let Some(entry) = receipt
-        .blobs
-        .iter()
-        .find(|b| b.sha256 == blob.sha256 && b.size == blob.size)
-    else {
-        return Err(SyncError::BadReceipt(format!(
-            "it does not name evidence {} of {} bytes",
-            blob.sha256, blob.size
-        )));
-    };
-    let cp = open_checkpoint(&receipt.checkpoint, &ctx.info.log_origin, ctx.key)?;
-    let leaf = LogEntry::Blob {
-        sha256: blob.sha256,
-        size: blob.size,
-    }
-    .leaf_hash();
-    let proof = status.inclusion.as_deref().unwrap_or_default();
-    tlog::verify_inclusion(&leaf, entry.log_index, cp.size, proof, &cp.root)
-        .map_err(|e| log_error(format!("evidence {}: {e}", blob.sha256)))?;
-    extend_log(ctx.agent, ctx.base, term, &cp, &receipt.checkpoint)?;
-    term.store
-        .store_blob_receipt(ctx.base, &blob.sha256, blob.size, entry.log_index, env)?;
-    Ok(())
-}
-
-/// Uploads every evidence file the server does not hold, resuming each from
-/// the bytes the server says it has; a file the server holds is confirmed
-/// by its receipt, never sent again.
-fn upload_blobs(
-    ctx: &Ctx,
-    term: &Terminal,
-    report: &mut SyncReport,
-    progress: &mut dyn FnMut(&SyncProgress),
-) -> Result<(), SyncError> {
-    let limits = &ctx.info.limits;
-    let chunk_size = limits.max_chunk_bytes.clamp(64 * 1024, CLIENT_MAX_CHUNK) as usize;
-    let device = term.device_id();
-    let mut buf = vec![0u8; chunk_size];
-    for blob in term.store.pending_blobs()? {
-        if blob.size > limits.max_blob_bytes {
-            return Err(SyncError::Refused {
-                status: 413,
-                code: "too_large".into(),
-                message: format!(
-                    "evidence {} of case {} is {} bytes; the server accepts at most {}",
-                    blob.sha256, blob.case_no, blob.size, limits.max_blob_bytes
-                ),
-            });
-        }
-        let url = format!(
-            "{}{API_PREFIX}/devices/{device}/blobs/{}",
-            ctx.base, blob.sha256
-        );
-        let mut status = blob_answer(ctx, ctx.agent.get(&url).call())??;
-        let mut sent_any = false;
-        while !status.held {
-            let path = term.store.blob_path(&blob.sha256).ok_or_else(|| {
-                SyncError::Store(StoreError::NotFound(format!(
-                    "evidence {} of case {} is not on this terminal and the server does not hold it",
-                    blob.sha256, blob.case_no
-                )))
-            })?;
-            progress(&SyncProgress::Blob {
-                case_no: blob.case_no.clone(),
-                sha256: blob.sha256,
-                done: status.offset,
-                size: blob.size,
-            });
-            let n = read_at(&path, status.offset, &mut buf).map_err(|source| {
-                SyncError::Store(StoreError::Io {
-                    path: path.clone(),
-                    source,
-                })
-            })?;
-            if n == 0 && status.offset < blob.size {
-                return Err(SyncError::Store(StoreError::Corrupt(format!(
-                    "evidence file {} is shorter than its recorded {} bytes",
-                    path.display(),
-                    blob.size
-                ))));
-            }
-            let put = ctx
-                .agent
-                .put(format!(
-                    "{url}?offset={}&total={}",
-                    status.offset, blob.size
-                ))
-                .header("content-type", "application/octet-stream")
-                .send(&buf[..n]);
-            match blob_answer(ctx, put)? {
-                Ok(s) => {
-                    report.blob_bytes_sent += n as u64;
-                    sent_any = true;
-                    status = s;
-                }
-                Err(SyncError::Refused { code, .. }) if code == "offset_mismatch" => {
-                    status = blob_answer(ctx, ctx.agent.get(&url).call())??;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        confirm_blob(ctx, term, &blob, &status)?;
-        progress(&SyncProgress::Blob {
-            case_no: blob.case_no.clone(),
-            sha256: blob.sha256,
-            done: blob.size,
-            size: blob.size,
-        });
-        if sent_any {
-            report.blobs_uploaded += 1;
-        } else {
-            report.blobs_already_held += 1;
-        }
-    }
-    Ok(())
-}
-
-/// Reads up to `buf.len()` bytes of `path` from `offset`.
-fn read_at(path: &std::path::Path, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut f = std::fs::File::open(path)?;
-    f.seek(SeekFrom::Start(offset))?;
-    let mut got = 0;
-    while got < buf.len() {
-        let n = f.read(&mut buf[got..])?;
-        if n == 0 {
-            break;
-        }
-        got += n;
-    }
-    Ok(got)
 }
 
 /// Setting holding this terminal's device certificate (DSSE JSON).

@@ -61,6 +61,64 @@ pub trait BlobStore: Send + Sync + 'static {
 #[derive(Debug, Clone)]
 pub struct FsBlobStore {
     root: PathBuf,
+    writeback: WriteBack,
+}
+
+/// Early write-back: after each chunk, one background thread asks the
+/// kernel to write the upload's bytes to disk while the next chunk
+/// arrives, so the sync that must precede a receipt has little left to do.
+/// (The kernel would otherwise hold a whole large upload in memory until
+/// that sync.) Durability never depends on it: `finish` still syncs.
+#[derive(Debug, Clone)]
+struct WriteBack {
+    tx: std::sync::mpsc::Sender<File>,
+}
+
+impl WriteBack {
+    fn start() -> Self {
+        let (tx, rx) = std::sync::mpsc::channel::<File>();
+        std::thread::Builder::new()
+            .name("blob-writeback".into())
+            .spawn(move || {
+                while let Ok(mut f) = rx.recv() {
+                    // Only the newest handle of a burst matters: syncing it
+                    // writes every earlier chunk of that file as well.
+                    while let Ok(newer) = rx.try_recv() {
+                        f = newer;
+                    }
+                    if let Err(e) = f.sync_data() {
+                        tracing::debug!("early write-back: {e}");
+                    }
+                }
+            })
+            .map(|_| ())
+            .unwrap_or_else(|e| tracing::warn!("no early write-back thread: {e}"));
+        WriteBack { tx }
+    }
+}
+
+/// An upload's file; when the chunk is written, its bytes start on their
+/// way to disk in the background.
+struct PartWriter {
+    file: File,
+    writeback: WriteBack,
+}
+
+impl Write for PartWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Drop for PartWriter {
+    fn drop(&mut self) {
+        if let Ok(f) = self.file.try_clone() {
+            let _ = self.writeback.tx.send(f);
+        }
+    }
 }
 
 impl FsBlobStore {
@@ -70,6 +128,7 @@ impl FsBlobStore {
         fs::create_dir_all(root.join("uploads"))?;
         Ok(FsBlobStore {
             root: root.to_owned(),
+            writeback: WriteBack::start(),
         })
     }
 
@@ -113,8 +172,12 @@ impl BlobStore for FsBlobStore {
         }
         // Not synced per chunk: after a crash the part file's length says
         // what survived, and the hash check at the end catches anything
-        // else. The finished blob is synced before it becomes visible.
-        Ok(Box::new(f))
+        // else. The finished blob is synced before it becomes visible; the
+        // chunks start on their way to disk as soon as each is written.
+        Ok(Box::new(PartWriter {
+            file: f,
+            writeback: self.writeback.clone(),
+        }))
     }
 
     fn finish(&self, sha256: &Digest, hashed: Option<Digest>) -> io::Result<Finished> {

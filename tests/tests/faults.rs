@@ -28,27 +28,6 @@ fn server_counts(srv: &Path) -> (i64, i64, i64) {
     )
 }
 
-/// Every local evidence file is on the server with the same bytes.
-fn assert_blobs_match(term: &Path, srv: &Path) -> usize {
-    let t = Terminal::open(term).unwrap();
-    let mut n = 0;
-    for c in t.store.cases(100).unwrap() {
-        for r in t.store.case_records(&c.case_id).unwrap() {
-            for b in fieldcase_shared::record::parse_header(&r.envelope.payload)
-                .unwrap()
-                .blobs
-            {
-                let local = fs::read(t.store.blob_path(&b).unwrap()).unwrap();
-                let remote =
-                    fs::read(srv.join("blobs").join(&b.to_hex()[..2]).join(b.to_hex())).unwrap();
-                assert_eq!(local, remote, "evidence {b}");
-                n += 1;
-            }
-        }
-    }
-    n
-}
-
 /// A small deterministic random sequence.
 struct Lcg(u64);
 impl Lcg {
@@ -119,6 +98,44 @@ impl Backend {
         }
     }
 
+    /// Starts the server on this backend and registers the device key.
+    fn start_server(&self, srv: &Path, key: &str) -> Server {
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let server = Server::start_with(srv, &args);
+        let dir = s(srv);
+        let mut reg = vec!["--data-dir", dir.as_str()];
+        reg.extend_from_slice(&args);
+        reg.extend_from_slice(&["device", "add", key, "--name", "终端"]);
+        run_ok("fieldcase-server", &reg);
+        server
+    }
+
+    /// Bytes of an unfinished upload the server's storage holds.
+    fn held(&self, srv: &Path, b: &fieldcase_shared::hash::Digest) -> u64 {
+        match &self.s3 {
+            None => fs::metadata(srv.join("uploads").join(format!("{}.part", b.to_hex())))
+                .map(|m| m.len())
+                .unwrap_or(0),
+            Some((endpoint, bucket)) => {
+                let out = std::process::Command::new("curl")
+                    .args([
+                        "-sf",
+                        &format!(
+                            "{endpoint}/{bucket}?list-type=2&prefix=uploads/{}/",
+                            b.to_hex()
+                        ),
+                    ])
+                    .output()
+                    .unwrap();
+                String::from_utf8_lossy(&out.stdout)
+                    .split("<Size>")
+                    .skip(1)
+                    .filter_map(|t| t.split('<').next()?.parse::<u64>().ok())
+                    .sum()
+            }
+        }
+    }
+
     /// Nothing left half uploaded.
     fn no_unfinished_uploads(&self, srv: &Path) -> bool {
         match &self.s3 {
@@ -143,12 +160,7 @@ fn cut_connections_at_random_offsets(backend: Backend) {
     let srv = tmp.path().join("server");
     let d = s(&term);
     let key = seeded_terminal(std::path::Path::new(&d), 3, 3072);
-    let args: Vec<&str> = backend.args.iter().map(String::as_str).collect();
-    let server = Server::start_with(&srv, &args);
-    let mut reg = vec!["--data-dir", &*Box::leak(s(&srv).into_boxed_str())];
-    reg.extend_from_slice(&args);
-    reg.extend_from_slice(&["device", "add", &key, "--name", "终端"]);
-    run_ok("fieldcase-server", &reg);
+    let server = backend.start_server(&srv, &key);
     let mut rng = Lcg(20261129);
     let mut connections = 0;
     // The first 15 connections are cut at a random byte of their first
@@ -305,8 +317,9 @@ fn the_same_batch_sent_twice_at_once_is_stored_once() {
     assert_eq!((records as usize, leaves as usize), (n, n));
 }
 
-#[test]
-fn a_server_killed_mid_upload_resumes_from_what_it_kept() {
+/// Kills the server (SIGKILL) as soon as part of a 96 MiB video is in its
+/// storage, restarts it on the same data, and syncs again.
+fn server_killed_mid_upload(backend: Backend) {
     let tmp = tempfile::tempdir().unwrap();
     let term = tmp.path().join("terminal");
     let srv = tmp.path().join("server");
@@ -327,15 +340,14 @@ fn a_server_killed_mid_upload_resumes_from_what_it_kept() {
     let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
         .trim()
         .to_owned();
-    let server = Server::start(&srv);
-    server.register(&key, "终端");
+    let server = backend.start_server(&srv, &key);
     let proxy = CutProxy::start(&host_port(&server.url), || None);
 
-    // Kill the server as soon as part of the video is on its disk.
-    let video = {
+    let (video, video_size) = {
         let t = Terminal::open(&term).unwrap();
         let c = &t.store.cases(1).unwrap()[0];
-        t.store
+        let v = t
+            .store
             .case_records(&c.case_id)
             .unwrap()
             .iter()
@@ -345,19 +357,19 @@ fn a_server_killed_mid_upload_resumes_from_what_it_kept() {
                     .blobs
             })
             .max_by_key(|b| fs::metadata(t.store.blob_path(b).unwrap()).unwrap().len())
-            .unwrap()
+            .unwrap();
+        let size = fs::metadata(t.store.blob_path(&v).unwrap()).unwrap().len();
+        (v, size)
     };
-    let part = srv.join("uploads").join(format!("{}.part", video.to_hex()));
+    assert_eq!(video_size, video_kib * 1024);
     let child = std::process::Command::new(fieldcase_e2e::bin("fieldcase"))
         .args(["--data-dir", &d, "sync", "--server", &proxy.url])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    // Kill the server as soon as part of the video is in its storage.
     let started = std::time::Instant::now();
-    loop {
-        if fs::metadata(&part).map(|m| m.len() > 0).unwrap_or(false) {
-            break;
-        }
+    while backend.held(&srv, &video) == 0 {
         assert!(started.elapsed().as_secs() < 60, "the upload never started");
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
@@ -369,15 +381,17 @@ fn a_server_killed_mid_upload_resumes_from_what_it_kept() {
         err.contains("cannot reach the sync server") && err.contains("nothing was lost"),
         "{err}"
     );
-    let held_after_kill = fs::metadata(&part).unwrap().len();
+    let held_after_kill = backend.held(&srv, &video);
     assert!(
-        held_after_kill > 0 && held_after_kill < video_kib * 1024,
+        held_after_kill > 0 && held_after_kill < video_size,
         "{held_after_kill}"
     );
     let before_restart = proxy.forwarded();
+    eprintln!("server killed holding {held_after_kill} of {video_size} bytes of the video");
 
     // Restarted on the same data: the terminal continues from the kept bytes.
-    let server = Server::start(&srv);
+    let args: Vec<&str> = backend.args.iter().map(String::as_str).collect();
+    let server = Server::start_with(&srv, &args);
     let proxy2 = CutProxy::start(&host_port(&server.url), || None);
     let out = run(
         "fieldcase",
@@ -385,24 +399,53 @@ fn a_server_killed_mid_upload_resumes_from_what_it_kept() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
-    assert_blobs_match(&term, &srv);
-    let total_evidence: u64 =
-        Terminal::open(&term).unwrap().store.cases(10).unwrap()[0].evidence_bytes;
+    let t = Terminal::open(&term).unwrap();
+    assert_eq!(t.store.unconfirmed_blob_count().unwrap(), 0);
+    let mut blobs = 0;
+    for c in t.store.cases(10).unwrap() {
+        for r in t.store.case_records(&c.case_id).unwrap() {
+            for b in fieldcase_shared::record::parse_header(&r.envelope.payload)
+                .unwrap()
+                .blobs
+            {
+                let local = fs::read(t.store.blob_path(&b).unwrap()).unwrap();
+                assert_eq!(local, backend.blob(&srv, &b), "evidence {b}");
+                blobs += 1;
+            }
+        }
+    }
+    assert_eq!(blobs, 3);
+    let total_evidence: u64 = t.store.cases(10).unwrap()[0].evidence_bytes;
     let sent = before_restart + proxy2.forwarded();
     let chunk = fieldcase_app::sync::CLIENT_MAX_CHUNK;
+    eprintln!("sent {sent} bytes in all for {total_evidence} bytes of evidence");
     // Everything sent, over both attempts, is the evidence once, at most one
     // chunk again, plus the records and HTTP headers (well under 1 MiB).
     assert!(
         sent < total_evidence + chunk + (1 << 20),
         "sent {sent} bytes for {total_evidence} bytes of evidence"
     );
-    let (_, blobs, leaves) = server_counts(&srv);
-    assert_eq!(blobs, 3);
-    let records = Terminal::open(&term)
-        .unwrap()
-        .store
-        .all_records()
-        .unwrap()
-        .len() as i64;
-    assert_eq!(leaves, records + blobs);
+    let records = t.store.all_records().unwrap().len();
+    drop(t);
+    let store = fieldcase_sync_server::open_store(&srv, &backend.database).unwrap();
+    assert_eq!(
+        store.log_leaves(0).unwrap().len(),
+        records + blobs,
+        "a record or blob entered the log twice, or not at all"
+    );
+    assert!(
+        backend.no_unfinished_uploads(&srv),
+        "an upload was left unfinished"
+    );
+}
+
+#[test]
+fn a_server_killed_mid_upload_resumes_from_what_it_kept() {
+    server_killed_mid_upload(Backend::files());
+}
+
+#[test]
+fn a_server_killed_mid_upload_resumes_on_postgres_and_s3() {
+    let tmp = tempfile::tempdir().unwrap();
+    server_killed_mid_upload(Backend::postgres_and_s3(tmp.path()));
 }

@@ -80,10 +80,11 @@ pub enum Command {
     Sync,
     /// Enrol this terminal with a one-time code from the back office
     /// (`fieldcase-server enroll create`): registers it, pins the server key
-    /// and keeps the signed device certificate. Give the server with
-    /// --server URL.
+    /// and keeps the signed device certificate. Give the scanned QR payload
+    /// (`fieldcase-enrol:v1?…`: server address and key come with it), or
+    /// the typed code and the server with --server URL.
     Enrol {
-        /// The enrolment code, e.g. ABCDE-FGHJK-MNPQR-STUVW.
+        /// The enrolment code (e.g. ABCDE-FGHJK-MNPQR-STUVW) or the QR payload.
         code: String,
         /// The agency CA certificate (PEM) for an HTTPS server: it is pinned,
         /// and from then on only servers it certifies are trusted.
@@ -485,7 +486,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
         }
         Command::Enrol { code, ca } => {
-            let Some(server) = cli.server else {
+            use fieldcase_shared::cert::EnrolmentPayload;
+            let (code, server, key) = if EnrolmentPayload::is_payload(&code) {
+                let p = EnrolmentPayload::parse(&code)?;
+                // A server given on the command line wins over the QR's
+                // address (e.g. a different network path); the key does not
+                // change with it.
+                let server = cli.server.or((!p.url.is_empty()).then_some(p.url));
+                (p.code, server, Some(p.server_key))
+            } else {
+                (code, cli.server, None)
+            };
+            let Some(server) = server else {
                 anyhow::bail!("no server given: use `fieldcase --server URL enrol CODE`");
             };
             let ca = ca
@@ -495,7 +507,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 })
                 .transpose()?;
             let mut term = Terminal::open(&dir)?;
-            let cert = crate::sync::enrol(&mut term, &server, &code, ca.as_deref())?;
+            let cert = crate::sync::enrol(&mut term, &server, &code, ca.as_deref(), key.as_ref())?;
             eprintln!(
                 "enrolled: device {} is \"{}\" for officer {}; server key {} pinned",
                 cert.device, cert.name, cert.officer, cert.issuer

@@ -50,6 +50,14 @@ pub enum SyncError {
         /// Offered key.
         offered: String,
     },
+    /// At enrolment, the server's key is not the one in the QR code.
+    #[error("the server's key {offered} is not the key {expected} in the enrolment QR code; this may not be the agency's server: do not enrol, and tell the back office")]
+    NotEnrolmentKey {
+        /// Key in the QR payload.
+        expected: String,
+        /// Key the server showed.
+        offered: String,
+    },
     /// The receipt is not acceptable.
     #[error("the server's receipt is not acceptable: {0}; the records stay unsynced")]
     BadReceipt(String),
@@ -92,6 +100,10 @@ impl SyncError {
             },
             SyncError::KeyChanged { .. } => {
                 "同步服务器的密钥与首次同步时不同，为安全起见已停止同步。请联系后台确认。".into()
+            }
+            SyncError::NotEnrolmentKey { .. } => {
+                "服务器的密钥与登记二维码中的不一致，可能不是本单位的服务器。请勿登记，并告知后台。"
+                    .into()
             }
             SyncError::BadReceipt(_) => "服务器回执无效，记录仍标为未同步，稍后可重试。".into(),
             SyncError::LogInconsistent(_) => {
@@ -471,18 +483,46 @@ pub const DEVICE_CERT: &str = "device_cert";
 
 /// Redeems a one-time enrolment code at `server`: the server registers this
 /// terminal and signs its certificate; the terminal pins the server key.
+///
+/// With `expected_key` (the server key from the enrolment QR code), the
+/// server must show that key before the code is sent, and sign with it.
 pub fn enrol(
     term: &mut Terminal,
     server: &str,
     code: &str,
     ca_pem: Option<&str>,
+    expected_key: Option<&PublicKey>,
 ) -> Result<fieldcase_shared::cert::DeviceCert, SyncError> {
     use fieldcase_shared::cert::DeviceCert;
     use fieldcase_shared::wire::{EnrolRequest, EnrolResponse};
     let base = server.trim_end_matches('/');
     let pinned_ca = term.store.setting(TLS_CA)?;
     let ca = ca_pem.map(str::to_owned).or(pinned_ca);
-    let mut resp = agent_with(ca.as_deref())?
+    let agent = agent_with(ca.as_deref())?;
+    let not_the_qr_key = |offered: &PublicKey| SyncError::NotEnrolmentKey {
+        expected: expected_key.map(ToString::to_string).unwrap_or_default(),
+        offered: offered.to_string(),
+    };
+    if let Some(expected) = expected_key {
+        let mut resp = agent
+            .get(format!("{base}{API_PREFIX}/info"))
+            .call()
+            .map_err(|e| unreachable(base, e))?;
+        if resp.status().as_u16() != 200 {
+            return Err(unreachable(
+                base,
+                format!("GET /v1/info answered {}", resp.status()),
+            ));
+        }
+        let info: ServerInfo = resp
+            .body_mut()
+            .read_json()
+            .map_err(|e| unreachable(base, format!("not a fieldcase sync server: {e}")))?;
+        if info.server_key != *expected {
+            return Err(not_the_qr_key(&info.server_key));
+        }
+    }
+    let mut resp = agent
         .post(format!("{base}{API_PREFIX}/enrol"))
         .send_json(&EnrolRequest {
             code: code.to_owned(),
@@ -499,6 +539,9 @@ pub fn enrol(
     }
     let answer: EnrolResponse = serde_json::from_str(&text)
         .map_err(|e| SyncError::BadReceipt(format!("enrolment answer: {e}")))?;
+    if expected_key.is_some_and(|k| *k != answer.server_key) {
+        return Err(not_the_qr_key(&answer.server_key));
+    }
     if let Some(pinned) = term.store.setting("server_key")? {
         if pinned != answer.server_key.to_string() {
             return Err(SyncError::KeyChanged {

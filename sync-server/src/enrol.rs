@@ -183,6 +183,41 @@ pub(crate) async fn messages(
     )))
 }
 
+/// The enrolment payload as a QR symbol: a PNG for printing (`scale`
+/// pixels per module, with the standard four-module quiet zone).
+pub fn qr_png(payload: &str, scale: u32, path: &std::path::Path) -> anyhow::Result<()> {
+    let code = qrcode::QrCode::with_error_correction_level(payload, qrcode::EcLevel::M)?;
+    let width = code.width() as u32;
+    let colors = code.to_colors();
+    let quiet = 4;
+    let side = (width + 2 * quiet) * scale;
+    let img = image::GrayImage::from_fn(side, side, |x, y| {
+        let (mx, my) = (x / scale, y / scale);
+        let dark = mx >= quiet
+            && my >= quiet
+            && mx < width + quiet
+            && my < width + quiet
+            && colors[((my - quiet) * width + (mx - quiet)) as usize] == qrcode::Color::Dark;
+        image::Luma([if dark { 0 } else { 255 }])
+    });
+    img.save_with_format(path, image::ImageFormat::Png)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// The enrolment payload as a QR symbol in text, two modules per line, for
+/// a terminal with light text on a dark background (as `qrencode -t UTF8`
+/// draws it): scanned from the screen by the terminal's camera.
+pub fn qr_text(payload: &str) -> anyhow::Result<String> {
+    use qrcode::render::unicode::Dense1x2;
+    let code = qrcode::QrCode::with_error_correction_level(payload, qrcode::EcLevel::M)?;
+    Ok(code
+        .render::<Dense1x2>()
+        .dark_color(Dense1x2::Light)
+        .light_color(Dense1x2::Dark)
+        .quiet_zone(true)
+        .build())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

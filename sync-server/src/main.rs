@@ -109,6 +109,12 @@ enum EnrollCommand {
         /// The server address terminals use, for the QR payload.
         #[arg(long, default_value = "")]
         url: String,
+        /// Also write the QR code as a PNG here, for printing.
+        #[arg(long, value_name = "FILE")]
+        qr_png: Option<std::path::PathBuf>,
+        /// Do not draw the QR code in the terminal.
+        #[arg(long)]
+        no_qr: bool,
     },
 }
 
@@ -241,6 +247,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     name,
                     expires,
                     url,
+                    qr_png,
+                    no_qr,
                 },
         } => {
             let officer = officer.trim();
@@ -267,10 +275,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "enrolment code for {name} (officer {officer}), single use, valid until {}",
                 expires_at.to_rfc3339()
             );
-            eprintln!(
-                "QR payload: fieldcase-enrol:v1?code={code}&key={}&url={url}",
-                state.server_key()
-            );
+            let payload = fieldcase_shared::cert::EnrolmentPayload {
+                code: code.clone(),
+                server_key: state.server_key(),
+                url: url.trim().to_owned(),
+            }
+            .to_uri();
+            eprintln!("QR payload: {payload}");
+            if url.trim().is_empty() {
+                eprintln!(
+                    "(no --url: the terminal must be given the server address with --server)"
+                );
+            }
+            if let Some(path) = &qr_png {
+                enrol::qr_png(&payload, 8, path)?;
+                eprintln!("QR code written to {}", path.display());
+            }
+            if !no_qr {
+                eprintln!("{}", enrol::qr_text(&payload)?);
+            }
         }
         Command::Device {
             command: DeviceCommand::Revoke { id, at },

@@ -327,3 +327,150 @@ fn back_office_messages_arrive_on_the_next_sync() {
     );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("new messages"));
 }
+
+/// The QR symbol `enroll create` draws in the terminal, as a PGM image
+/// (light modules white, as the terminal shows them), 4 pixels per module.
+fn terminal_qr_as_pgm(stderr: &str) -> String {
+    let rows: Vec<Vec<char>> = stderr
+        .lines()
+        .filter(|l| !l.is_empty() && l.chars().all(|c| matches!(c, '█' | '▀' | '▄' | ' ')))
+        .map(|l| l.chars().collect())
+        .collect();
+    assert!(rows.len() > 10, "no QR code drawn: {stderr}");
+    let width = rows.iter().map(Vec::len).max().unwrap();
+    let mut modules: Vec<Vec<bool>> = Vec::new(); // true: light
+    for r in &rows {
+        let top = (0..width)
+            .map(|x| matches!(r.get(x), Some('█' | '▀')))
+            .collect();
+        let bottom = (0..width)
+            .map(|x| matches!(r.get(x), Some('█' | '▄')))
+            .collect();
+        modules.push(top);
+        modules.push(bottom);
+    }
+    // A white border round it, as a screen around a terminal window.
+    let scale = 4;
+    let (w, h) = ((width + 8) * scale, (modules.len() + 8) * scale);
+    let mut out = format!("P2\n{w} {h}\n255\n");
+    for y in 0..h {
+        for x in 0..w {
+            let (mx, my) = ((x / scale).wrapping_sub(4), (y / scale).wrapping_sub(4));
+            let light = modules
+                .get(my)
+                .and_then(|r| r.get(mx))
+                .copied()
+                .unwrap_or(true);
+            out.push_str(if light { "255 " } else { "0 " });
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn the_qr_code_scans_and_pins_the_key_it_carries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let srv = tmp.path().join("server");
+    let term = tmp.path().join("terminal");
+    let d = s(&term);
+    let server = Server::start(&srv);
+    let png = tmp.path().join("enrol-qr.png");
+    let out = run(
+        "fieldcase-server",
+        &[
+            "--data-dir",
+            &s(&srv),
+            "enroll",
+            "create",
+            "--officer",
+            "65010031",
+            "--name",
+            "执法终端 09",
+            "--url",
+            &server.url,
+            "--qr-png",
+            &s(&png),
+        ],
+    );
+    assert!(out.status.success());
+    let code = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+
+    // The printed PNG and the symbol drawn in the terminal both scan (zbar,
+    // a standard decoder) to the payload, which carries code, key and URL.
+    let scan = |image: &Path| {
+        let o = fieldcase_e2e::tool("zbarimg", &["--raw", "-q", &s(image)], tmp.path());
+        assert!(
+            o.status.success(),
+            "zbarimg could not read {}",
+            image.display()
+        );
+        String::from_utf8_lossy(&o.stdout).trim().to_owned()
+    };
+    let payload = scan(&png);
+    let pgm = tmp.path().join("terminal-qr.pgm");
+    std::fs::write(&pgm, terminal_qr_as_pgm(&err)).unwrap();
+    assert_eq!(scan(&pgm), payload);
+    assert!(err.contains(&format!("QR payload: {payload}")), "{err}");
+    let p = fieldcase_shared::cert::EnrolmentPayload::parse(&payload).unwrap();
+    assert_eq!(
+        (p.code.as_str(), p.url.as_str()),
+        (code.as_str(), server.url.as_str())
+    );
+
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "demo",
+            "--cases",
+            "1",
+            "--video-kib",
+            "64",
+        ],
+    );
+    // Another server (another key) at the address: refused before the code
+    // is sent, and the terminal stays unenrolled.
+    let impostor = Server::start(&tmp.path().join("impostor"));
+    let out = run(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "--server",
+            &impostor.url,
+            "enrol",
+            &payload,
+        ],
+    );
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("is not the key") && e.contains("do not enrol"),
+        "{e}"
+    );
+    let shown = run("fieldcase", &["--data-dir", &d, "key", "show"]);
+    assert!(String::from_utf8_lossy(&shown.stderr).contains("not enrolled"));
+    // A damaged payload: a clear error.
+    let out = run(
+        "fieldcase",
+        &["--data-dir", &d, "enrol", &payload.replace("key=", "kex=")],
+    );
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("no server key") && e.contains("scan the code again"),
+        "{e}"
+    );
+
+    // The scanned payload alone: address and key come from it.
+    let out = run("fieldcase", &["--data-dir", &d, "enrol", &payload]);
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{e}");
+    assert!(e.contains("执法终端 09") && e.contains("65010031"), "{e}");
+    run_ok(
+        "fieldcase",
+        &["--data-dir", &d, "sync", "--server", &server.url],
+    );
+}

@@ -476,3 +476,70 @@ pub fn seeded_terminal(dir: &Path, cases: u32, video_kib: u32) -> String {
         .trim()
         .to_owned()
 }
+
+/// Kills a child process when dropped.
+pub struct Guard(pub Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits until `ready`, polling every 200 ms; panics after `timeout`.
+pub fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A virtual X display (Xvfb, portrait 720×1280), stopped on drop.
+pub struct Xvfb {
+    _server: Guard,
+    /// The display name, e.g. `:93`.
+    pub display: String,
+}
+
+impl Xvfb {
+    /// Starts Xvfb on a free display number and waits for its socket.
+    pub fn start() -> Xvfb {
+        let n = (90..400)
+            .find(|n| {
+                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                    && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            })
+            .expect("a free X display number");
+        let display = format!(":{n}");
+        let child = Command::new("Xvfb")
+            .args([&display, "-screen", "0", "720x1280x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is needed (package xvfb); run ./scripts/test, which installs it");
+        let server = Guard(child);
+        wait_for("Xvfb", Duration::from_secs(20), || {
+            Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+        });
+        Xvfb {
+            _server: server,
+            display,
+        }
+    }
+
+    /// The terminal app's window on this display (software renderer).
+    pub fn app(&self, args: &[&str]) -> Guard {
+        let child = Command::new(bin("fieldcase"))
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .env("SLINT_BACKEND", "winit-software")
+            .env_remove("WAYLAND_DISPLAY")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start fieldcase");
+        Guard(child)
+    }
+}

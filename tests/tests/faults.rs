@@ -449,3 +449,107 @@ fn a_server_killed_mid_upload_resumes_on_postgres_and_s3() {
     let tmp = tempfile::tempdir().unwrap();
     server_killed_mid_upload(Backend::postgres_and_s3(tmp.path()));
 }
+
+#[test]
+fn a_terminal_killed_mid_upload_resumes_in_the_window_background_sync() {
+    let tmp = tempfile::tempdir().unwrap();
+    let term = tmp.path().join("terminal");
+    let srv = tmp.path().join("server");
+    let d = s(&term);
+    let video_kib: u64 = 96 * 1024;
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "demo",
+            "--cases",
+            "1",
+            "--video-kib",
+            &video_kib.to_string(),
+        ],
+    );
+    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
+        .trim()
+        .to_owned();
+    let backend = Backend::files();
+    let _server = backend.start_server(&srv, &key);
+    let proxy = CutProxy::start(&host_port(&_server.url), || None);
+    let (video, evidence) = {
+        let t = Terminal::open(&term).unwrap();
+        let c = &t.store.cases(1).unwrap()[0];
+        let v = t
+            .store
+            .case_records(&c.case_id)
+            .unwrap()
+            .iter()
+            .flat_map(|r| {
+                fieldcase_shared::record::parse_header(&r.envelope.payload)
+                    .unwrap()
+                    .blobs
+            })
+            .max_by_key(|b| fs::metadata(t.store.blob_path(b).unwrap()).unwrap().len())
+            .unwrap();
+        (v, c.evidence_bytes)
+    };
+
+    // The terminal is killed (SIGKILL) while the video is on its way.
+    let mut child = std::process::Command::new(fieldcase_e2e::bin("fieldcase"))
+        .args(["--data-dir", &d, "sync", "--server", &proxy.url])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while backend.held(&srv, &video) == 0 {
+        assert!(started.elapsed().as_secs() < 60, "the upload never started");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let held = backend.held(&srv, &video);
+    assert!(held > 0 && held < video_kib * 1024, "{held}");
+
+    // The app's window starts; its background sync finishes the upload
+    // from what the server holds, without anyone signing in.
+    let x = fieldcase_e2e::Xvfb::start();
+    let mut app = x.app(&["--data-dir", &d, "--server", &proxy.url]);
+    fieldcase_e2e::wait_for(
+        "the background sync to confirm every evidence file",
+        std::time::Duration::from_secs(120),
+        || {
+            if let Ok(Some(status)) = app.0.try_wait() {
+                panic!("the app exited with {status}");
+            }
+            Terminal::open(&term)
+                .and_then(|t| Ok(t.store.unconfirmed_blob_count()? == 0))
+                .unwrap_or(false)
+        },
+    );
+    drop(app);
+    assert_eq!(
+        backend.blob(&srv, &video),
+        fs::read(
+            Terminal::open(&term)
+                .unwrap()
+                .store
+                .blob_path(&video)
+                .unwrap()
+        )
+        .unwrap()
+    );
+    assert!(backend.no_unfinished_uploads(&srv));
+    let sent = proxy.forwarded();
+    eprintln!(
+        "killed holding {held} bytes; {sent} bytes sent in all for {evidence} bytes of evidence"
+    );
+    assert!(
+        sent < evidence + fieldcase_app::sync::CLIENT_MAX_CHUNK + (1 << 20),
+        "sent {sent} bytes for {evidence} bytes of evidence: the upload restarted"
+    );
+    let t = Terminal::open(&term).unwrap();
+    let records = t.store.all_records().unwrap().len();
+    assert_eq!(t.store.unsynced_count().unwrap(), 0);
+    drop(t);
+    let store = fieldcase_sync_server::open_store(&srv, &backend.database).unwrap();
+    assert_eq!(store.log_leaves(0).unwrap().len(), records + 3);
+}

@@ -3,71 +3,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use fieldcase_e2e::bin;
-
-/// Kills the child process when dropped.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_display() -> u32 {
-    (90..400)
-        .find(|n| {
-            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        })
-        .expect("a free X display number")
-}
-
-fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ready() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
+use fieldcase_e2e::{wait_for, Xvfb};
 
 #[test]
 fn window_opens_under_xvfb_at_portrait_size_and_draws() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let n = free_display();
-    let display = format!(":{n}");
-    let xvfb = Command::new("Xvfb")
-        .args([
-            display.as_str(),
-            "-screen",
-            "0",
-            "720x1280x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb is needed (package xvfb); run ./scripts/test, which installs it");
-    let _xvfb = Guard(xvfb);
-    wait_for("Xvfb", Duration::from_secs(20), || {
-        Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-    });
-
-    let app = Command::new(bin("fieldcase"))
-        .args(["--data-dir", &tmp.path().join("terminal").to_string_lossy()])
-        .env("DISPLAY", &display)
-        .env("SLINT_BACKEND", "winit-software")
-        .env_remove("WAYLAND_DISPLAY")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start fieldcase");
-    let mut app = Guard(app);
+    let x = Xvfb::start();
+    let display = x.display.clone();
+    let mut app = x.app(&["--data-dir", &tmp.path().join("terminal").to_string_lossy()]);
 
     let mut tree = String::new();
     wait_for("the fieldcase window", Duration::from_secs(60), || {

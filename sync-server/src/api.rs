@@ -164,6 +164,36 @@ impl IntoResponse for Failure {
     }
 }
 
+/// Query parameters whose rejection is answered like every other error:
+/// JSON with a code and a message saying what was wrong.
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Failure;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Failure> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => Err(Failure::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                format!(
+                    "{} (query {:?}); see docs/sync.md for the parameters",
+                    e.body_text(),
+                    parts.uri.query().unwrap_or("")
+                ),
+            )),
+        }
+    }
+}
+
 /// The routes.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -301,7 +331,7 @@ async fn push_records(
         Failure::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
-            format!("body is not a record batch: {e}"),
+            format!("body is not a record batch (JSON {{\"envelopes\": [DSSE envelopes]}}): {e}; nothing was stored, send the batch again whole"),
         )
     })?;
     if push.envelopes.is_empty() {
@@ -542,7 +572,7 @@ fn bad_range(e: tlog::LogError) -> Failure {
 /// `GET /v1/log/inclusion?index=I&size=N`.
 async fn log_inclusion(
     State(state): State<AppState>,
-    Query(q): Query<InclusionQuery>,
+    ApiQuery(q): ApiQuery<InclusionQuery>,
 ) -> Result<Json<InclusionProof>, Failure> {
     let tree = state.lock_log()?;
     let proof = tree.inclusion_proof(q.index, q.size).map_err(bad_range)?;
@@ -556,7 +586,7 @@ async fn log_inclusion(
 /// `GET /v1/log/consistency?from=M&to=N`.
 async fn log_consistency(
     State(state): State<AppState>,
-    Query(q): Query<ConsistencyQuery>,
+    ApiQuery(q): ApiQuery<ConsistencyQuery>,
 ) -> Result<Json<ConsistencyProof>, Failure> {
     let tree = state.lock_log()?;
     let proof = tree.consistency_proof(q.from, q.to).map_err(bad_range)?;

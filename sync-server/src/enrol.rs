@@ -164,7 +164,7 @@ pub(crate) struct AfterQuery {
 pub(crate) async fn messages(
     State(state): State<AppState>,
     axum::extract::Path(device): axum::extract::Path<String>,
-    axum::extract::Query(q): axum::extract::Query<AfterQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<AfterQuery>,
 ) -> Result<Json<Envelope>, Failure> {
     let device = crate::api::parse_device(&device)?;
     state.registered(device).await?;

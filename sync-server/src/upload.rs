@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
@@ -18,7 +18,7 @@ use fieldcase_shared::wire::{BlobStatus, ChunkQuery, ErrorCode};
 use futures_util::StreamExt;
 use sha2::{Digest as _, Sha256};
 
-use crate::api::{blocking, parse_device, AppState, Failure};
+use crate::api::{blocking, parse_device, ApiQuery, AppState, Failure};
 use crate::blobs::{AppendError, Finished};
 use std::io::Write;
 
@@ -293,7 +293,7 @@ pub(crate) async fn blob_status(
 pub(crate) async fn put_chunk(
     State(state): State<AppState>,
     Path((device, sha)): Path<(String, String)>,
-    Query(q): Query<ChunkQuery>,
+    ApiQuery(q): ApiQuery<ChunkQuery>,
     headers: axum::http::HeaderMap,
     body: Body,
 ) -> Result<Json<BlobStatus>, Failure> {

@@ -4,6 +4,9 @@
 //! The binaries must be built first: `cargo build --workspace --bins`
 //! (the project's test script does this).
 
+mod backend;
+pub use backend::Backend;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

@@ -9,23 +9,12 @@ use std::fs;
 use std::path::Path;
 
 use fieldcase_app::core::Terminal;
-use fieldcase_e2e::{host_port, run, run_ok, seeded_terminal, CutProxy, Moto, Postgres, Server};
+use fieldcase_e2e::{host_port, run, run_ok, seeded_terminal, Backend, CutProxy, Server};
 use fieldcase_shared::receipt::Receipt;
 use fieldcase_shared::wire::{PushRecords, PushResponse};
 
 fn s(p: &Path) -> String {
     p.to_string_lossy().into_owned()
-}
-
-/// What the server holds, read from its database: (records, blobs, log leaves).
-fn server_counts(srv: &Path) -> (i64, i64, i64) {
-    let db = rusqlite::Connection::open(srv.join(fieldcase_sync_server::DB_FILE)).unwrap();
-    let q = |sql: &str| db.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
-    (
-        q("SELECT count(*) FROM records"),
-        q("SELECT count(*) FROM blobs"),
-        q("SELECT count(*) FROM log"),
-    )
 }
 
 /// A small deterministic random sequence.
@@ -37,120 +26,6 @@ impl Lcg {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         self.0 >> 33
-    }
-}
-
-/// Where the server keeps its data in a fault test.
-struct Backend {
-    args: Vec<String>,
-    database: String,
-    /// (endpoint, bucket) when evidence goes to S3.
-    s3: Option<(String, String)>,
-    _pg: Option<Postgres>,
-    _moto: Option<Moto>,
-}
-
-impl Backend {
-    fn files() -> Backend {
-        Backend {
-            args: Vec::new(),
-            database: String::new(),
-            s3: None,
-            _pg: None,
-            _moto: None,
-        }
-    }
-
-    fn postgres_and_s3(dir: &Path) -> Backend {
-        std::env::set_var("AWS_ACCESS_KEY_ID", "fieldcase-test");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "fieldcase-test-secret");
-        let pg = Postgres::start(&dir.join("pg"));
-        let moto = Moto::start();
-        moto.create_bucket("evidence");
-        Backend {
-            args: vec![
-                "--database".into(),
-                pg.url.clone(),
-                "--s3-bucket".into(),
-                "evidence".into(),
-                "--s3-endpoint".into(),
-                moto.endpoint.clone(),
-            ],
-            database: pg.url.clone(),
-            s3: Some((moto.endpoint.clone(), "evidence".into())),
-            _pg: Some(pg),
-            _moto: Some(moto),
-        }
-    }
-
-    /// The bytes the server holds for a blob.
-    fn blob(&self, srv: &Path, b: &fieldcase_shared::hash::Digest) -> Vec<u8> {
-        match &self.s3 {
-            None => fs::read(srv.join("blobs").join(&b.to_hex()[..2]).join(b.to_hex())).unwrap(),
-            Some((endpoint, bucket)) => {
-                let out = std::process::Command::new("curl")
-                    .args(["-sf", &format!("{endpoint}/{bucket}/blobs/{}", b.to_hex())])
-                    .output()
-                    .unwrap();
-                assert!(out.status.success(), "evidence {b} not in the bucket");
-                out.stdout
-            }
-        }
-    }
-
-    /// Starts the server on this backend and registers the device key.
-    fn start_server(&self, srv: &Path, key: &str) -> Server {
-        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
-        let server = Server::start_with(srv, &args);
-        let dir = s(srv);
-        let mut reg = vec!["--data-dir", dir.as_str()];
-        reg.extend_from_slice(&args);
-        reg.extend_from_slice(&["device", "add", key, "--name", "终端"]);
-        run_ok("fieldcase-server", &reg);
-        server
-    }
-
-    /// Bytes of an unfinished upload the server's storage holds.
-    fn held(&self, srv: &Path, b: &fieldcase_shared::hash::Digest) -> u64 {
-        match &self.s3 {
-            None => fs::metadata(srv.join("uploads").join(format!("{}.part", b.to_hex())))
-                .map(|m| m.len())
-                .unwrap_or(0),
-            Some((endpoint, bucket)) => {
-                let out = std::process::Command::new("curl")
-                    .args([
-                        "-sf",
-                        &format!(
-                            "{endpoint}/{bucket}?list-type=2&prefix=uploads/{}/",
-                            b.to_hex()
-                        ),
-                    ])
-                    .output()
-                    .unwrap();
-                String::from_utf8_lossy(&out.stdout)
-                    .split("<Size>")
-                    .skip(1)
-                    .filter_map(|t| t.split('<').next()?.parse::<u64>().ok())
-                    .sum()
-            }
-        }
-    }
-
-    /// Nothing left half uploaded.
-    fn no_unfinished_uploads(&self, srv: &Path) -> bool {
-        match &self.s3 {
-            None => fs::read_dir(srv.join("uploads")).unwrap().next().is_none(),
-            Some((endpoint, bucket)) => {
-                let out = std::process::Command::new("curl")
-                    .args([
-                        "-sf",
-                        &format!("{endpoint}/{bucket}?list-type=2&prefix=uploads/"),
-                    ])
-                    .output()
-                    .unwrap();
-                !String::from_utf8_lossy(&out.stdout).contains("<Key>")
-            }
-        }
     }
 }
 
@@ -254,15 +129,12 @@ fn the_same_holds_on_postgres_and_s3() {
     cut_connections_at_random_offsets(Backend::postgres_and_s3(tmp.path()));
 }
 
-#[test]
-fn the_same_batch_sent_twice_at_once_is_stored_once() {
-    let tmp = tempfile::tempdir().unwrap();
-    let term = tmp.path().join("terminal");
-    let srv = tmp.path().join("server");
+fn the_same_batch_twice_at_once(backend: &Backend, dir: &Path) {
+    let term = dir.join("terminal");
+    let srv = dir.join("server");
     let d = s(&term);
     let key = seeded_terminal(std::path::Path::new(&d), 4, 64);
-    let server = Server::start(&srv);
-    server.register(&key, "终端");
+    let server = backend.start_server(&srv, &key);
     let t = Terminal::open(&term).unwrap();
     let envelopes: Vec<_> = t
         .store
@@ -313,8 +185,21 @@ fn the_same_batch_sent_twice_at_once_is_stored_once() {
             .collect::<Vec<_>>()
     };
     assert_eq!(pos(&receipts[0]), pos(&receipts[1]));
-    let (records, _, leaves) = server_counts(&srv);
-    assert_eq!((records as usize, leaves as usize), (n, n));
+    let store = fieldcase_sync_server::open_store(&srv, &backend.database).unwrap();
+    assert_eq!(store.record_digests(&t.device_id()).unwrap().len(), n);
+    assert_eq!(store.log_leaves(0).unwrap().len(), n);
+}
+
+#[test]
+fn the_same_batch_sent_twice_at_once_is_stored_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    the_same_batch_twice_at_once(&Backend::files(), tmp.path());
+}
+
+#[test]
+fn the_same_batch_sent_twice_at_once_is_stored_once_on_postgres() {
+    let tmp = tempfile::tempdir().unwrap();
+    the_same_batch_twice_at_once(&Backend::postgres_and_s3(tmp.path()), tmp.path());
 }
 
 /// Kills the server (SIGKILL) as soon as part of a 96 MiB video is in its

@@ -1,4 +1,5 @@
 //! The two pairs of server stores the fault tests run on.
+#![allow(clippy::unwrap_used)] // test support: a panic is the test failing
 
 use std::fs;
 use std::path::Path;

@@ -17,7 +17,8 @@ pub struct Cli {
     /// Folder holding this terminal's key, database and evidence.
     #[arg(long, global = true, env = "FIELDCASE_DATA_DIR", default_value_os_t = default_data_dir())]
     pub data_dir: PathBuf,
-    /// Sync server the UI's sync button uses, e.g. http://127.0.0.1:8470.
+    /// Sync server, e.g. http://127.0.0.1:8470 (default: the one this
+    /// terminal enrolled with).
     #[arg(long, global = true, env = "FIELDCASE_SERVER")]
     pub server: Option<String>,
     /// UI language: zh (Simplified Chinese, the default) or en. Kept as a
@@ -76,7 +77,7 @@ pub enum Command {
     },
     /// Push unsynced records, then every evidence file the server lacks
     /// (resumable), to the sync server and keep its signed receipts.
-    /// (Give the server with --server URL or FIELDCASE_SERVER.)
+    /// (The server: --server URL, FIELDCASE_SERVER, or the one enrolled with.)
     Sync,
     /// Enrol this terminal with a one-time code from the back office
     /// (`fieldcase-server enroll create`): registers it, pins the server key
@@ -302,10 +303,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(lang) = &cli.lang {
                 term.store.set_setting(crate::ui::LANGUAGE, lang)?;
             }
+            let server = match cli.server {
+                Some(s) => Some(s),
+                None => term.store.setting(crate::sync::SYNC_SERVER)?,
+            };
             let window = crate::ui::build_with(
                 term,
                 Some(dir),
-                cli.server,
+                server,
                 crate::ui::SyncMode::Background,
             )
             .map_err(|e| {
@@ -486,20 +491,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
         }
         Command::Enrol { code, ca } => {
-            use fieldcase_shared::cert::EnrolmentPayload;
-            let (code, server, key) = if EnrolmentPayload::is_payload(&code) {
-                let p = EnrolmentPayload::parse(&code)?;
-                // A server given on the command line wins over the QR's
-                // address (e.g. a different network path); the key does not
-                // change with it.
-                let server = cli.server.or((!p.url.is_empty()).then_some(p.url));
-                (p.code, server, Some(p.server_key))
-            } else {
-                (code, cli.server, None)
-            };
-            let Some(server) = server else {
-                anyhow::bail!("no server given: use `fieldcase --server URL enrol CODE`");
-            };
             let ca = ca
                 .map(|p| {
                     std::fs::read_to_string(&p)
@@ -507,9 +498,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 })
                 .transpose()?;
             let mut term = Terminal::open(&dir)?;
-            let cert = crate::sync::enrol(&mut term, &server, &code, ca.as_deref(), key.as_ref())?;
+            let (cert, server) =
+                crate::sync::enrol_input(&mut term, &code, cli.server.as_deref(), ca.as_deref())?;
             eprintln!(
-                "enrolled: device {} is \"{}\" for officer {}; server key {} pinned",
+                "enrolled: device {} is \"{}\" for officer {}; server key {} pinned; server {server} remembered",
                 cert.device, cert.name, cert.officer, cert.issuer
             );
         }
@@ -580,12 +572,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Sync => {
-            let Some(server) = cli.server else {
+            let mut term = open_existing(&dir)?;
+            let remembered = term.store.setting(crate::sync::SYNC_SERVER)?;
+            let Some(server) = cli.server.or(remembered) else {
                 anyhow::bail!(
-                    "no server given: use `fieldcase sync --server URL` (or set FIELDCASE_SERVER)"
+                    "no server given: use `fieldcase sync --server URL` (or set FIELDCASE_SERVER), or enrol this terminal first"
                 );
             };
-            let mut term = open_existing(&dir)?;
             let before = term.store.unsynced_count()?;
             let bar = byte_bar("evidence", 0);
             let r = crate::sync::sync_with(&mut term, &server, &mut |p| {

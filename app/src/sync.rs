@@ -478,6 +478,71 @@ fn refused(status: u16, text: &str) -> SyncError {
     }
 }
 
+/// Setting: the sync server this terminal enrolled with; used when no
+/// server is given on the command line or in `FIELDCASE_SERVER`.
+pub const SYNC_SERVER: &str = "sync_server";
+
+/// Why an enrolment could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EnrolError {
+    /// The scanned text is not a readable payload.
+    #[error(transparent)]
+    Payload(#[from] fieldcase_shared::cert::PayloadError),
+    /// Neither the payload nor the caller gave a server.
+    #[error("no server given: use `fieldcase --server URL enrol CODE`, or scan the QR code, which carries the address")]
+    NoServer,
+    /// The enrolment itself failed.
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+}
+
+impl EnrolError {
+    /// The message in Simplified Chinese, for the officers' screen.
+    pub fn zh(&self) -> String {
+        match self {
+            EnrolError::Payload(_) => {
+                "二维码内容无法识别。请重新扫描，或手工输入登记码和服务器地址。".into()
+            }
+            EnrolError::NoServer => "请填写同步服务器地址（扫描二维码可自动带出）。".into(),
+            EnrolError::Sync(SyncError::Refused { message, .. }) => {
+                format!("后台拒绝登记：{message}。请向后台重新申请登记码。")
+            }
+            EnrolError::Sync(e) => e.zh(),
+        }
+    }
+}
+
+/// Enrols with what the officer typed or scanned: a bare code (then
+/// `server` is needed) or the QR payload, whose address is used unless
+/// `server` is given and whose key the server must show. Remembers the
+/// server ([`SYNC_SERVER`]).
+pub fn enrol_input(
+    term: &mut Terminal,
+    input: &str,
+    server: Option<&str>,
+    ca_pem: Option<&str>,
+) -> Result<(fieldcase_shared::cert::DeviceCert, String), EnrolError> {
+    use fieldcase_shared::cert::EnrolmentPayload;
+    let server = server.map(str::trim).filter(|s| !s.is_empty());
+    let (code, server, key) = if EnrolmentPayload::is_payload(input) {
+        let p = EnrolmentPayload::parse(input)?;
+        // A server given explicitly wins over the QR's address (e.g. a
+        // different network path); the key does not change with it.
+        let server = server
+            .map(str::to_owned)
+            .or((!p.url.is_empty()).then_some(p.url));
+        (p.code, server, Some(p.server_key))
+    } else {
+        (input.trim().to_owned(), server.map(str::to_owned), None)
+    };
+    let server = server.ok_or(EnrolError::NoServer)?;
+    let cert = enrol(term, &server, &code, ca_pem, key.as_ref())?;
+    term.store
+        .set_setting(SYNC_SERVER, &server)
+        .map_err(SyncError::from)?;
+    Ok((cert, server))
+}
+
 /// Setting holding this terminal's device certificate (DSSE JSON).
 pub const DEVICE_CERT: &str = "device_cert";
 

@@ -83,6 +83,7 @@ pub(crate) struct State {
     pub server: Option<String>,
     /// The background sync worker, when one runs.
     pub waker: Option<crate::background::Waker>,
+    pub mode: SyncMode,
     pub assets: Rc<Assets>,
     pub lang: Lang,
     pub draft: Option<Draft>,
@@ -143,18 +144,7 @@ pub fn build_with(
     window.global::<HomeAdapter>().set_can_sync(can_sync);
     let waker = match (&data_dir, &server, mode) {
         (Some(dir), Some(server), SyncMode::Background) => {
-            let (tx, rx) = std::sync::mpsc::channel();
-            let weak = window.as_weak();
-            crate::background::spawn(
-                dir.clone(),
-                server.clone(),
-                crate::background::Schedule::default(),
-                rx,
-                move |event| {
-                    let _ = weak.upgrade_in_event_loop(move |w| show_sync_event(&w, event));
-                },
-            );
-            Some(crate::background::Waker(tx))
+            Some(start_background(&window, dir.clone(), server.clone()))
         }
         _ => None,
     };
@@ -164,6 +154,7 @@ pub fn build_with(
         data_dir,
         server,
         waker,
+        mode,
         assets: Rc::new(assets),
         lang,
         draft: None,
@@ -180,6 +171,38 @@ pub fn build_with(
     cases::connect(&window, state.clone());
     settings::connect(&window, state);
     Ok(window)
+}
+
+/// Starts the background sync worker for the window.
+fn start_background(window: &MainWindow, dir: PathBuf, server: String) -> crate::background::Waker {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let weak = window.as_weak();
+    crate::background::spawn(
+        dir,
+        server,
+        crate::background::Schedule::default(),
+        rx,
+        move |event| {
+            let _ = weak.upgrade_in_event_loop(move |w| show_sync_event(&w, event));
+        },
+    );
+    crate::background::Waker(tx)
+}
+
+/// Uses `server` from now on (after enrolling in the window): the sync
+/// button appears and, in background mode, the worker starts.
+pub(crate) fn use_server(w: &MainWindow, st: &Shared, server: String) {
+    let mut s = st.borrow_mut();
+    if s.server.is_some() {
+        return;
+    }
+    s.server = Some(server.clone());
+    if let Some(dir) = s.data_dir.clone() {
+        w.global::<HomeAdapter>().set_can_sync(true);
+        if s.mode == SyncMode::Background && s.waker.is_none() {
+            s.waker = Some(start_background(w, dir, server));
+        }
+    }
 }
 
 /// Switches the UI language (Slint's bundled translations for `.slint`

@@ -1,6 +1,8 @@
 //! Settings (device facts, language, auto-lock, disc medium) and messages.
 
 use chrono::{Datelike, Local};
+
+use crate::core::Terminal;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::{
@@ -26,7 +28,13 @@ pub(super) fn refresh(w: &MainWindow, st: &Shared) {
         "Device public key",
         s.term.public_key().to_string(),
     );
-    let cert = store.setting("device_cert").ok().flatten();
+    let cert = store.setting(crate::sync::DEVICE_CERT).ok().flatten();
+    a.set_enrolled(cert.is_some());
+    if a.get_enrol_server().is_empty() {
+        if let Some(server) = &s.server {
+            a.set_enrol_server(server.into());
+        }
+    }
     fact(
         "登记状态",
         "Enrolment",
@@ -36,8 +44,8 @@ pub(super) fn refresh(w: &MainWindow, st: &Shared) {
                 "Enrolled: holds an agency-signed device certificate",
             ),
             None => lang.t(
-                "未登记：请向后台申请登记码并执行 fieldcase enrol",
-                "Not enrolled: get an enrolment code from the back office and run fieldcase enrol",
+                "未登记：请向后台申请登记码，在下方输入或扫描二维码后登记",
+                "Not enrolled: get an enrolment code from the back office and enter or scan it below",
             ),
         },
     );
@@ -187,10 +195,90 @@ pub(super) fn connect(window: &MainWindow, state: Shared) {
         activity(&w, &st);
         refresh(&w, &st);
     });
+    connect_enrol(window, &state);
     let (weak, st) = (window.as_weak(), state);
     a.on_back(move || {
         let Some(w) = weak.upgrade() else { return };
         activity(&w, &st);
         go(&w, &st, screen::HOME);
+    });
+}
+
+/// Enrolment from the window: the code (or scanned QR payload) is redeemed
+/// on a worker thread, so a slow network never blocks the screen.
+fn connect_enrol(window: &MainWindow, state: &Shared) {
+    let a = window.global::<SettingsAdapter>();
+    let (weak, st) = (window.as_weak(), state.clone());
+    a.on_enrol(move || {
+        let Some(w) = weak.upgrade() else { return };
+        activity(&w, &st);
+        let a = w.global::<SettingsAdapter>();
+        let lang = st.borrow().lang;
+        let code = a.get_enrol_code().trim().to_owned();
+        let server = a.get_enrol_server().trim().to_owned();
+        if code.is_empty() {
+            a.set_enrol_error(
+                lang.t(
+                    "请输入登记码，或扫描后台给出的二维码",
+                    "Enter the enrolment code, or scan the back office's QR code",
+                )
+                .into(),
+            );
+            return;
+        }
+        let Some(dir) = st.borrow().data_dir.clone() else {
+            a.set_enrol_error(lang.t("此窗口不能登记", "This window cannot enrol").into());
+            return;
+        };
+        a.set_enrol_error("".into());
+        a.set_enrolling(true);
+        let weak = w.as_weak();
+        std::thread::spawn(move || {
+            let outcome = Terminal::open(&dir)
+                .map_err(|e| (format!("本机存储无法打开：{e}"), e.to_string()))
+                .and_then(|mut t| {
+                    crate::sync::enrol_input(&mut t, &code, Some(&server), None)
+                        .map_err(|e| (e.zh(), e.to_string()))
+                });
+            let (ok, zh, en, server) = match outcome {
+                Ok((cert, server)) => (
+                    true,
+                    format!(
+                        "登记成功：本终端为“{}”（执法证号 {}），服务器密钥已固定",
+                        cert.name, cert.officer
+                    ),
+                    format!(
+                        "Enrolled as \"{}\" (officer {}); the server key is pinned",
+                        cert.name, cert.officer
+                    ),
+                    server,
+                ),
+                Err((zh, en)) => (false, zh, en, String::new()),
+            };
+            let _ = weak.upgrade_in_event_loop(move |w| {
+                w.global::<SettingsAdapter>().invoke_enrol_done(
+                    ok,
+                    zh.into(),
+                    en.into(),
+                    server.into(),
+                )
+            });
+        });
+    });
+    let (weak, st) = (window.as_weak(), state.clone());
+    a.on_enrol_done(move |ok, zh, en, server| {
+        let Some(w) = weak.upgrade() else { return };
+        let a = w.global::<SettingsAdapter>();
+        a.set_enrolling(false);
+        let text = st.borrow().lang.t(zh.as_str(), en.as_str());
+        if ok {
+            a.set_enrol_code("".into());
+            a.set_status(text.into());
+            a.set_status_ok(true);
+            super::use_server(&w, &st, server.to_string());
+        } else {
+            a.set_enrol_error(text.into());
+        }
+        refresh(&w, &st);
     });
 }

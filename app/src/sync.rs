@@ -282,6 +282,23 @@ fn check_inclusion(
     Ok(())
 }
 
+/// The server's key, log origin and limits (`GET /v1/info`).
+fn server_info(agent: &ureq::Agent, base: &str) -> Result<ServerInfo, SyncError> {
+    let mut resp = agent
+        .get(format!("{base}{API_PREFIX}/info"))
+        .call()
+        .map_err(|e| unreachable(base, e))?;
+    if resp.status().as_u16() != 200 {
+        return Err(unreachable(
+            base,
+            format!("GET /v1/info answered {}", resp.status()),
+        ));
+    }
+    resp.body_mut()
+        .read_json()
+        .map_err(|e| unreachable(base, format!("not a fieldcase sync server: {e}")))
+}
+
 /// Pushes every unsynced record to `server` (e.g. `http://127.0.0.1:8470`),
 /// then every evidence file the server does not yet hold.
 pub fn sync(term: &mut Terminal, server: &str) -> Result<SyncReport, SyncError> {
@@ -296,20 +313,7 @@ pub fn sync_with(
 ) -> Result<SyncReport, SyncError> {
     let base = server.trim_end_matches('/');
     let agent = agent(term)?;
-    let mut resp = agent
-        .get(format!("{base}{API_PREFIX}/info"))
-        .call()
-        .map_err(|e| unreachable(base, e))?;
-    if resp.status().as_u16() != 200 {
-        return Err(unreachable(
-            base,
-            format!("GET /v1/info answered {}", resp.status()),
-        ));
-    }
-    let info: ServerInfo = resp
-        .body_mut()
-        .read_json()
-        .map_err(|e| unreachable(base, format!("not a fieldcase sync server: {e}")))?;
+    let info = server_info(&agent, base)?;
     // Pin the server key on first contact (enrolment will provide it later).
     let pinned = match term.store.setting("server_key")? {
         Some(k) => k
@@ -569,20 +573,7 @@ pub fn enrol(
         offered: offered.to_string(),
     };
     if let Some(expected) = expected_key {
-        let mut resp = agent
-            .get(format!("{base}{API_PREFIX}/info"))
-            .call()
-            .map_err(|e| unreachable(base, e))?;
-        if resp.status().as_u16() != 200 {
-            return Err(unreachable(
-                base,
-                format!("GET /v1/info answered {}", resp.status()),
-            ));
-        }
-        let info: ServerInfo = resp
-            .body_mut()
-            .read_json()
-            .map_err(|e| unreachable(base, format!("not a fieldcase sync server: {e}")))?;
+        let info = server_info(&agent, base)?;
         if info.server_key != *expected {
             return Err(not_the_qr_key(&info.server_key));
         }

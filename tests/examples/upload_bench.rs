@@ -95,29 +95,9 @@ fn main() {
         .trim()
         .to_owned();
     let (video, size) = {
+        let (biggest, size) = fieldcase_e2e::largest_evidence(&term);
         let t = Terminal::open(&term).unwrap();
-        let c = &t.store.cases(1).unwrap()[0];
-        let blobs: Vec<_> = t
-            .store
-            .case_records(&c.case_id)
-            .unwrap()
-            .iter()
-            .flat_map(|r| {
-                fieldcase_shared::record::parse_header(&r.envelope.payload)
-                    .unwrap()
-                    .blobs
-            })
-            .collect();
-        let biggest = blobs
-            .into_iter()
-            .max_by_key(|b| {
-                std::fs::metadata(t.store.blob_path(b).unwrap())
-                    .unwrap()
-                    .len()
-            })
-            .unwrap();
-        let p = t.store.blob_path(&biggest).unwrap();
-        (p.clone(), std::fs::metadata(p).unwrap().len())
+        (t.store.blob_path(&biggest).unwrap(), size)
     };
     let evidence: u64 = Terminal::open(&term).unwrap().store.cases(1).unwrap()[0].evidence_bytes;
 

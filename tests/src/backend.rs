@@ -127,4 +127,18 @@ impl Backend {
             }
         }
     }
+
+    /// Asserts the server holds every evidence file of the terminal at
+    /// `term`, byte for byte; returns how many there are.
+    pub fn assert_same_evidence(&self, term: &Path, srv: &Path) -> usize {
+        let files = crate::terminal_evidence(term);
+        for (b, path) in &files {
+            let local = fs::read(path).unwrap();
+            assert!(
+                local == self.blob(srv, b),
+                "evidence {b} differs on the server"
+            );
+        }
+        files.len()
+    }
 }

@@ -546,3 +546,33 @@ impl Xvfb {
         Guard(child)
     }
 }
+
+/// Every evidence file the records of the terminal at `term` name, with its
+/// local path, case by case in record order.
+pub fn terminal_evidence(term: &Path) -> Vec<(fieldcase_shared::hash::Digest, PathBuf)> {
+    let t = fieldcase_app::core::Terminal::open(term).expect("open the terminal");
+    let mut out = Vec::new();
+    for c in t.store.cases(10_000).expect("cases") {
+        for r in t.store.case_records(&c.case_id).expect("records") {
+            let header = fieldcase_shared::record::parse_header(&r.envelope.payload)
+                .expect("a record the terminal signed");
+            for b in header.blobs {
+                let path = t
+                    .store
+                    .blob_path(&b)
+                    .expect("evidence kept on the terminal");
+                out.push((b, path));
+            }
+        }
+    }
+    out
+}
+
+/// The largest evidence file of the terminal at `term`: its SHA-256 and size.
+pub fn largest_evidence(term: &Path) -> (fieldcase_shared::hash::Digest, u64) {
+    terminal_evidence(term)
+        .into_iter()
+        .map(|(b, p)| (b, std::fs::metadata(p).expect("evidence file").len()))
+        .max_by_key(|(_, size)| *size)
+        .expect("the terminal holds evidence")
+}

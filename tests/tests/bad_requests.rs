@@ -263,19 +263,7 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
     assert!(out.status.success(), "{err}");
     let t = Terminal::open(&term).unwrap();
     assert_eq!(t.store.unconfirmed_blob_count().unwrap(), 0);
-    let mut blobs = 0;
-    for c in t.store.cases(10).unwrap() {
-        for r in t.store.case_records(&c.case_id).unwrap() {
-            for b in fieldcase_shared::record::parse_header(&r.envelope.payload)
-                .unwrap()
-                .blobs
-            {
-                let mine = std::fs::read(t.store.blob_path(&b).unwrap()).unwrap();
-                assert_eq!(mine, backend.blob(&srv, &b), "evidence {b}");
-                blobs += 1;
-            }
-        }
-    }
+    let blobs = backend.assert_same_evidence(&term, &srv);
     let store = fieldcase_sync_server::open_store(&srv, &backend.database).unwrap();
     assert_eq!(store.record_digests(&device).unwrap(), local);
     assert_eq!(

@@ -86,19 +86,7 @@ fn cut_connections_at_random_offsets(backend: Backend) {
         .iter()
         .map(|r| (r.seq, r.digest))
         .collect();
-    let mut blobs = 0;
-    for c in t.store.cases(100).unwrap() {
-        for r in t.store.case_records(&c.case_id).unwrap() {
-            for b in fieldcase_shared::record::parse_header(&r.envelope.payload)
-                .unwrap()
-                .blobs
-            {
-                let local = fs::read(t.store.blob_path(&b).unwrap()).unwrap();
-                assert_eq!(local, backend.blob(&srv, &b), "evidence {b}");
-                blobs += 1;
-            }
-        }
-    }
+    let blobs = backend.assert_same_evidence(&term, &srv);
     drop(t);
     let device = key
         .parse::<fieldcase_shared::keys::PublicKey>()
@@ -228,24 +216,7 @@ fn server_killed_mid_upload(backend: Backend) {
     let server = backend.start_server(&srv, &key);
     let proxy = CutProxy::start(&host_port(&server.url), || None);
 
-    let (video, video_size) = {
-        let t = Terminal::open(&term).unwrap();
-        let c = &t.store.cases(1).unwrap()[0];
-        let v = t
-            .store
-            .case_records(&c.case_id)
-            .unwrap()
-            .iter()
-            .flat_map(|r| {
-                fieldcase_shared::record::parse_header(&r.envelope.payload)
-                    .unwrap()
-                    .blobs
-            })
-            .max_by_key(|b| fs::metadata(t.store.blob_path(b).unwrap()).unwrap().len())
-            .unwrap();
-        let size = fs::metadata(t.store.blob_path(&v).unwrap()).unwrap().len();
-        (v, size)
-    };
+    let (video, video_size) = fieldcase_e2e::largest_evidence(&term);
     assert_eq!(video_size, video_kib * 1024);
     let child = std::process::Command::new(fieldcase_e2e::bin("fieldcase"))
         .args(["--data-dir", &d, "sync", "--server", &proxy.url])
@@ -286,19 +257,7 @@ fn server_killed_mid_upload(backend: Backend) {
     assert!(out.status.success(), "{err}");
     let t = Terminal::open(&term).unwrap();
     assert_eq!(t.store.unconfirmed_blob_count().unwrap(), 0);
-    let mut blobs = 0;
-    for c in t.store.cases(10).unwrap() {
-        for r in t.store.case_records(&c.case_id).unwrap() {
-            for b in fieldcase_shared::record::parse_header(&r.envelope.payload)
-                .unwrap()
-                .blobs
-            {
-                let local = fs::read(t.store.blob_path(&b).unwrap()).unwrap();
-                assert_eq!(local, backend.blob(&srv, &b), "evidence {b}");
-                blobs += 1;
-            }
-        }
-    }
+    let blobs = backend.assert_same_evidence(&term, &srv);
     assert_eq!(blobs, 3);
     let total_evidence: u64 = t.store.cases(10).unwrap()[0].evidence_bytes;
     let sent = before_restart + proxy2.forwarded();
@@ -360,23 +319,8 @@ fn a_terminal_killed_mid_upload_resumes_in_the_window_background_sync() {
     let backend = Backend::files();
     let _server = backend.start_server(&srv, &key);
     let proxy = CutProxy::start(&host_port(&_server.url), || None);
-    let (video, evidence) = {
-        let t = Terminal::open(&term).unwrap();
-        let c = &t.store.cases(1).unwrap()[0];
-        let v = t
-            .store
-            .case_records(&c.case_id)
-            .unwrap()
-            .iter()
-            .flat_map(|r| {
-                fieldcase_shared::record::parse_header(&r.envelope.payload)
-                    .unwrap()
-                    .blobs
-            })
-            .max_by_key(|b| fs::metadata(t.store.blob_path(b).unwrap()).unwrap().len())
-            .unwrap();
-        (v, c.evidence_bytes)
-    };
+    let (video, _) = fieldcase_e2e::largest_evidence(&term);
+    let evidence: u64 = Terminal::open(&term).unwrap().store.cases(1).unwrap()[0].evidence_bytes;
 
     // The terminal is killed (SIGKILL) while the video is on its way.
     let mut child = std::process::Command::new(fieldcase_e2e::bin("fieldcase"))

@@ -68,7 +68,8 @@ pub struct FsBlobStore {
 /// kernel to write the upload's bytes to disk while the next chunk
 /// arrives, so the sync that must precede a receipt has little left to do.
 /// (The kernel would otherwise hold a whole large upload in memory until
-/// that sync.) Durability never depends on it: `finish` still syncs.
+/// that sync.) Once written, the pages are released. Durability never
+/// depends on it: `finish` still syncs.
 #[derive(Debug, Clone)]
 struct WriteBack {
     tx: std::sync::mpsc::Sender<File>,
@@ -88,7 +89,12 @@ impl WriteBack {
                     }
                     if let Err(e) = f.sync_data() {
                         tracing::debug!("early write-back: {e}");
+                        continue;
                     }
+                    // Written evidence is not read again soon: let the
+                    // kernel drop its clean pages instead of evicting
+                    // something useful to keep them.
+                    let _ = rustix::fs::fadvise(&f, 0, None, rustix::fs::Advice::DontNeed);
                 }
             })
             .map(|_| ())

@@ -141,4 +141,19 @@ impl Backend {
         }
         files.len()
     }
+
+    /// Asserts the server's log holds `entries` leaves (each record and
+    /// evidence file once) and no upload is left unfinished.
+    pub fn assert_logged_once(&self, srv: &Path, entries: usize) {
+        let store = fieldcase_sync_server::open_store(srv, &self.database).unwrap();
+        assert_eq!(
+            store.log_leaves(0).unwrap().len(),
+            entries,
+            "a record or blob entered the log twice, or not at all"
+        );
+        assert!(
+            self.no_unfinished_uploads(srv),
+            "an upload was left unfinished"
+        );
+    }
 }

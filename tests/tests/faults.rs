@@ -94,16 +94,7 @@ fn cut_connections_at_random_offsets(backend: Backend) {
         .device_id();
     let store = fieldcase_sync_server::open_store(&srv, &backend.database).unwrap();
     assert_eq!(store.record_digests(&device).unwrap(), local);
-    let leaves = store.log_leaves(0).unwrap().len();
-    assert_eq!(
-        leaves,
-        local.len() + blobs,
-        "a record or blob entered the log twice, or not at all"
-    );
-    assert!(
-        backend.no_unfinished_uploads(&srv),
-        "an upload was left unfinished"
-    );
+    backend.assert_logged_once(&srv, local.len() + blobs);
 }
 
 #[test]
@@ -271,16 +262,7 @@ fn server_killed_mid_upload(backend: Backend) {
     );
     let records = t.store.all_records().unwrap().len();
     drop(t);
-    let store = fieldcase_sync_server::open_store(&srv, &backend.database).unwrap();
-    assert_eq!(
-        store.log_leaves(0).unwrap().len(),
-        records + blobs,
-        "a record or blob entered the log twice, or not at all"
-    );
-    assert!(
-        backend.no_unfinished_uploads(&srv),
-        "an upload was left unfinished"
-    );
+    backend.assert_logged_once(&srv, records + blobs);
 }
 
 #[test]
@@ -366,7 +348,6 @@ fn a_terminal_killed_mid_upload_resumes_in_the_window_background_sync() {
         )
         .unwrap()
     );
-    assert!(backend.no_unfinished_uploads(&srv));
     let sent = proxy.forwarded();
     eprintln!(
         "killed holding {held} bytes; {sent} bytes sent in all for {evidence} bytes of evidence"
@@ -379,6 +360,5 @@ fn a_terminal_killed_mid_upload_resumes_in_the_window_background_sync() {
     let records = t.store.all_records().unwrap().len();
     assert_eq!(t.store.unsynced_count().unwrap(), 0);
     drop(t);
-    let store = fieldcase_sync_server::open_store(&srv, &backend.database).unwrap();
-    assert_eq!(store.log_leaves(0).unwrap().len(), records + 3);
+    backend.assert_logged_once(&srv, records + 3);
 }

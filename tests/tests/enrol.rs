@@ -419,18 +419,7 @@ fn the_qr_code_scans_and_pins_the_key_it_carries() {
         (code.as_str(), server.url.as_str())
     );
 
-    run_ok(
-        "fieldcase",
-        &[
-            "--data-dir",
-            &d,
-            "demo",
-            "--cases",
-            "1",
-            "--video-kib",
-            "64",
-        ],
-    );
+    seeded_terminal(&term, 1, 64);
     // Another server (another key) at the address: refused before the code
     // is sent, and the terminal stays unenrolled.
     let impostor = Server::start(&tmp.path().join("impostor"));

@@ -9,7 +9,7 @@ use std::fs;
 use std::path::Path;
 
 use fieldcase_app::core::Terminal;
-use fieldcase_e2e::{host_port, run, run_ok, seeded_terminal, Backend, CutProxy, Server};
+use fieldcase_e2e::{host_port, run, seeded_terminal, Backend, CutProxy, Server};
 use fieldcase_shared::receipt::Receipt;
 use fieldcase_shared::wire::{PushRecords, PushResponse};
 
@@ -181,6 +181,28 @@ fn the_same_batch_sent_twice_at_once_is_stored_once_on_postgres() {
     the_same_batch_twice_at_once(&Backend::postgres_and_s3(tmp.path()), tmp.path());
 }
 
+/// Starts `fieldcase sync` of the terminal at `d` through `url` and returns
+/// it once the server's storage holds part of `video`.
+fn sync_until_part_held(
+    d: &str,
+    url: &str,
+    backend: &Backend,
+    srv: &Path,
+    video: &fieldcase_shared::hash::Digest,
+) -> std::process::Child {
+    let child = std::process::Command::new(fieldcase_e2e::bin("fieldcase"))
+        .args(["--data-dir", d, "sync", "--server", url])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while backend.held(srv, video) == 0 {
+        assert!(started.elapsed().as_secs() < 60, "the upload never started");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child
+}
+
 /// Kills the server (SIGKILL) as soon as part of a 96 MiB video is in its
 /// storage, restarts it on the same data, and syncs again.
 fn server_killed_mid_upload(backend: Backend) {
@@ -189,37 +211,14 @@ fn server_killed_mid_upload(backend: Backend) {
     let srv = tmp.path().join("server");
     let d = s(&term);
     let video_kib = 96 * 1024;
-    run_ok(
-        "fieldcase",
-        &[
-            "--data-dir",
-            &d,
-            "demo",
-            "--cases",
-            "1",
-            "--video-kib",
-            &video_kib.to_string(),
-        ],
-    );
-    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
-        .trim()
-        .to_owned();
+    let key = seeded_terminal(&term, 1, video_kib as u32);
     let server = backend.start_server(&srv, &key);
     let proxy = CutProxy::start(&host_port(&server.url), || None);
 
     let (video, video_size) = fieldcase_e2e::largest_evidence(&term);
     assert_eq!(video_size, video_kib * 1024);
-    let child = std::process::Command::new(fieldcase_e2e::bin("fieldcase"))
-        .args(["--data-dir", &d, "sync", "--server", &proxy.url])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
     // Kill the server as soon as part of the video is in its storage.
-    let started = std::time::Instant::now();
-    while backend.held(&srv, &video) == 0 {
-        assert!(started.elapsed().as_secs() < 60, "the upload never started");
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
+    let child = sync_until_part_held(&d, &proxy.url, &backend, &srv, &video);
     server.kill();
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -283,21 +282,7 @@ fn a_terminal_killed_mid_upload_resumes_in_the_window_background_sync() {
     let srv = tmp.path().join("server");
     let d = s(&term);
     let video_kib: u64 = 96 * 1024;
-    run_ok(
-        "fieldcase",
-        &[
-            "--data-dir",
-            &d,
-            "demo",
-            "--cases",
-            "1",
-            "--video-kib",
-            &video_kib.to_string(),
-        ],
-    );
-    let key = run_ok("fieldcase", &["--data-dir", &d, "key", "show"])
-        .trim()
-        .to_owned();
+    let key = seeded_terminal(&term, 1, video_kib as u32);
     let backend = Backend::files();
     let _server = backend.start_server(&srv, &key);
     let proxy = CutProxy::start(&host_port(&_server.url), || None);
@@ -305,16 +290,7 @@ fn a_terminal_killed_mid_upload_resumes_in_the_window_background_sync() {
     let evidence: u64 = Terminal::open(&term).unwrap().store.cases(1).unwrap()[0].evidence_bytes;
 
     // The terminal is killed (SIGKILL) while the video is on its way.
-    let mut child = std::process::Command::new(fieldcase_e2e::bin("fieldcase"))
-        .args(["--data-dir", &d, "sync", "--server", &proxy.url])
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while backend.held(&srv, &video) == 0 {
-        assert!(started.elapsed().as_secs() < 60, "the upload never started");
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
+    let mut child = sync_until_part_held(&d, &proxy.url, &backend, &srv, &video);
     child.kill().unwrap();
     child.wait().unwrap();
     let held = backend.held(&srv, &video);

@@ -150,6 +150,16 @@ impl BagSource {
                 what.clone(),
             );
         }
+        let departures = crate::iso::departures(&mut file, &tree)
+            .map_err(|e| BagError::NotABag(format!("{label}: {e}")))?;
+        for (p, what) in departures {
+            problems.add(
+                p,
+                Category::BadLayout,
+                "only what fieldcase writes (primary and Joliet trees that agree)",
+                what,
+            );
+        }
         if tree.image_bytes < tree.volume_bytes {
             problems.add(
                 "(disc image)",
@@ -254,7 +264,18 @@ impl BagSource {
                         }
                     },
                 );
-                let err = result.err().map(|e| e.to_string());
+                let (hidden, err) = match result {
+                    Ok(h) => (h, None),
+                    Err(e) => (Vec::new(), Some(e.to_string())),
+                };
+                for i in hidden {
+                    self.problems.add(
+                        format!("(disc image) after {}", self.entries[i].0),
+                        Category::BadLayout,
+                        "zeros after the file's end, to the end of its sector",
+                        "hidden non-zero bytes",
+                    );
+                }
                 for (i, (h, size, content)) in state {
                     let (path, declared) = &self.entries[i];
                     let error = if size < *declared {

@@ -15,11 +15,17 @@
 //! Every date is the one given (the sealing time); nothing random is
 //! written, so the same files give the same image bytes.
 
+mod conform;
 mod reader;
 mod writer;
 
-pub use reader::{IsoEntry, IsoError, IsoTree};
-pub use writer::{plan, write_image, IsoFile, IsoLayout, VolumeInfo};
+pub use conform::{departures, Departure};
+pub use reader::{Descriptor, DescriptorKind, IsoEntry, IsoError, IsoTree, SystemUse};
+pub use writer::{plan, write_image, IsoFile, IsoLayout, Region, VolumeInfo};
+
+/// Most files one disc holds (the reader refuses trees much larger, so a
+/// hostile image cannot make it hold millions of names in memory).
+pub const MAX_FILES: usize = 65_536;
 
 /// Sector size.
 pub const SECTOR: u64 = 2048;

@@ -247,5 +247,69 @@ proptest! {
         let got: Vec<&str> = tree.files.iter().map(|e| e.path.as_str()).collect();
         let want: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
         prop_assert_eq!(got, want);
+        prop_assert_eq!(tree.primary.len(), names.len());
+        let d = departures(&mut Cursor::new(&img), &tree).unwrap();
+        prop_assert!(d.is_empty(), "{:?}", d);
     }
+
+    /// Every byte before the file data is checked: a changed byte there is
+    /// a departure, unless it changed the listing itself (a renamed file,
+    /// which the bag check then reports).
+    #[test]
+    fn any_changed_metadata_byte_is_a_departure(at in 0usize..(40 * 2048), v in 1u8..=255) {
+        let (layout, mut img) = build(&[("a/b.bin", 3000), ("c", 10), ("a/d/e", 7), ("z", 0)]);
+        let first_data = layout.file_lbas()[0] as usize * 2048;
+        let at = at % first_data;
+        let before = IsoTree::read(&mut Cursor::new(&img)).unwrap();
+        img[at] ^= v;
+        let mut r = Cursor::new(&img);
+        if let Ok(tree) = IsoTree::read(&mut r) {
+            let d = departures(&mut r, &tree).unwrap();
+            let listing = |t: &IsoTree| t.files.iter().map(|e| (e.path.clone(), e.size())).collect::<Vec<_>>();
+            prop_assert!(!d.is_empty() || !tree.problems.is_empty() || listing(&tree) != listing(&before),
+                "byte {} changed unnoticed", at);
+        }
+    }
+}
+
+#[test]
+fn clean_images_have_no_departures_and_both_trees_agree() {
+    let (_, img) = build(&[
+        ("bagit.txt", 55),
+        ("data/evidence/001-abc.jpg", 5000),
+        ("data/evidence/002-abc.jpg", 0),
+        ("data/x-y", 1),
+        ("data/x_y", 2),
+        ("README.TXT", 10),
+    ]);
+    let mut r = Cursor::new(&img);
+    let tree = IsoTree::read(&mut r).unwrap();
+    assert_eq!(departures(&mut r, &tree).unwrap(), Vec::<Departure>::new());
+    assert_eq!(tree.primary.len(), tree.files.len());
+    assert_eq!(
+        tree.descriptors.iter().map(|d| d.kind.clone()).collect::<Vec<_>>(),
+        [DescriptorKind::Primary, DescriptorKind::Joliet, DescriptorKind::Terminator]
+    );
+}
+
+#[test]
+fn overlapping_extents_are_not_read() {
+    let (layout, mut img) = build(&[("a", 5000), ("b", 5000)]);
+    // Point b's Joliet record at a's data (both-endian LBA at offset 2).
+    let a_lba = layout.file_lbas()[0] as u32;
+    let b_lba = layout.file_lbas()[1] as u32;
+    let needle: Vec<u8> = b_lba.to_le_bytes().into_iter().chain(b_lba.to_be_bytes()).collect();
+    let mut patched = 0;
+    for at in 0..(b_lba as usize * 2048 - 8) {
+        if img[at..at + 8] == needle[..] {
+            img[at..at + 4].copy_from_slice(&a_lba.to_le_bytes());
+            img[at + 4..at + 8].copy_from_slice(&a_lba.to_be_bytes());
+            patched += 1;
+        }
+    }
+    assert_eq!(patched, 2, "both trees' records of b");
+    let mut r = Cursor::new(&img);
+    let tree = IsoTree::read(&mut r).unwrap();
+    assert!(tree.files.is_empty(), "{:?}", tree.files);
+    assert!(tree.problems.iter().any(|p| p.1.contains("overlaps")), "{:?}", tree.problems);
 }

@@ -223,6 +223,9 @@ fn path_table_bytes(ids: &[Vec<u8>], order: &[usize]) -> u64 {
 
 /// Computes the layout of an image holding `files` (sorted by path here).
 pub fn plan(files: &[IsoFile], vol: &VolumeInfo) -> Result<IsoLayout, IsoError> {
+    if files.len() > super::MAX_FILES {
+        return Err(IsoError::TooManyFiles(files.len()));
+    }
     let mut files: Vec<IsoFile> = files.to_vec();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let mut dirs = vec![DirNode::default()];
@@ -560,6 +563,126 @@ impl<W: Write> Write for Counting<'_, W> {
     }
 }
 
+/// One stretch of the image before the file data, in writing order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Region {
+    /// Sectors 0–15, zeros.
+    SystemArea,
+    /// The primary (0) or Joliet (1) volume descriptor.
+    Descriptor(usize),
+    /// The volume descriptor set terminator.
+    Terminator,
+    /// A path table: tree, big-endian (M) or not (L).
+    PathTable(usize, bool),
+    /// A directory: tree, directory number.
+    Directory(usize, usize),
+}
+
+impl IsoLayout {
+    /// Every region before the file data, with its first sector, in the
+    /// order `write_image` writes them; together they fill sectors 0 up to
+    /// the first file's.
+    pub fn regions(&self) -> Vec<(u64, Region)> {
+        let mut out = vec![
+            (0, Region::SystemArea),
+            (FIRST_VD_LBA, Region::Descriptor(PRIMARY)),
+            (FIRST_VD_LBA + 1, Region::Descriptor(JOLIET)),
+            (FIRST_VD_LBA + 2, Region::Terminator),
+        ];
+        for flavour in [PRIMARY, JOLIET] {
+            let t = &self.trees[flavour];
+            out.push((t.l_table_lba, Region::PathTable(flavour, false)));
+            out.push((t.m_table_lba, Region::PathTable(flavour, true)));
+        }
+        for flavour in [PRIMARY, JOLIET] {
+            for &d in &self.trees[flavour].order {
+                out.push((self.trees[flavour].dir_lba[d], Region::Directory(flavour, d)));
+            }
+        }
+        out
+    }
+
+    /// The bytes of one region.
+    pub fn region_bytes(&self, region: Region) -> Vec<u8> {
+        match region {
+            Region::SystemArea => vec![0u8; (FIRST_VD_LBA * SECTOR) as usize],
+            Region::Descriptor(f) => self.volume_descriptor(f),
+            Region::Terminator => {
+                let mut term = vec![0u8; SECTOR as usize];
+                term[0] = 255;
+                term[1..6].copy_from_slice(CD001);
+                term[6] = 1;
+                term
+            }
+            Region::PathTable(f, be) => self.path_table(f, be),
+            Region::Directory(f, d) => self.directory(f, d),
+        }
+    }
+
+    /// What a region is, for a person: "the Joliet directory /data".
+    pub fn describe(&self, region: Region) -> String {
+        let tree = |f: usize| if f == PRIMARY { "primary" } else { "Joliet" };
+        match region {
+            Region::SystemArea => "the system area (sectors 0–15)".into(),
+            Region::Descriptor(f) => format!("the {} volume descriptor", tree(f)),
+            Region::Terminator => "the volume descriptor set terminator".into(),
+            Region::PathTable(f, be) => format!(
+                "the {} path table ({})",
+                tree(f),
+                if be { "M" } else { "L" }
+            ),
+            Region::Directory(f, d) => format!("the {} directory /{}", tree(f), self.dir_path(d)),
+        }
+    }
+
+    fn dir_path(&self, d: usize) -> String {
+        let mut parts = Vec::new();
+        let mut at = d;
+        while at != 0 {
+            let parent = self.dirs[at].parent;
+            if let Some((name, _)) = self.dirs[parent].subdirs.iter().find(|(_, &s)| s == at) {
+                parts.push(name.clone());
+            }
+            at = parent;
+        }
+        parts.reverse();
+        parts.join("/")
+    }
+
+    /// Each file's path in the primary tree as a reader without Joliet
+    /// shows it (lower case, no version), in the order of `files()`.
+    pub fn primary_paths(&self) -> Vec<String> {
+        let t = &self.trees[PRIMARY];
+        let mut dir_paths = vec![String::new(); self.dirs.len()];
+        for d in 1..self.dirs.len() {
+            let name = super::reader::decode_name(&t.dir_ids[d], false);
+            let parent = &dir_paths[self.dirs[d].parent];
+            dir_paths[d] = if parent.is_empty() {
+                name
+            } else {
+                format!("{parent}/{name}")
+            };
+        }
+        let mut out = vec![String::new(); self.files.len()];
+        for (d, node) in self.dirs.iter().enumerate() {
+            for &fi in node.files.values() {
+                let name = super::reader::decode_name(&t.file_ids[fi], false);
+                out[fi] = if dir_paths[d].is_empty() {
+                    name
+                } else {
+                    format!("{}/{name}", dir_paths[d])
+                };
+            }
+        }
+        out
+    }
+
+    /// Sector of each file's data, in the order of `files()`.
+    pub fn file_lbas(&self) -> &[u64] {
+        &self.file_lba
+    }
+}
+
 /// Writes the image. `fill(i, out)` must write exactly the bytes of
 /// `layout.files()[i]`; files are asked for in order.
 pub fn write_image<W: Write>(
@@ -567,26 +690,10 @@ pub fn write_image<W: Write>(
     out: &mut W,
     mut fill: impl FnMut(usize, &mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
+    for (_, region) in layout.regions() {
+        out.write_all(&layout.region_bytes(region))?;
+    }
     let zeros = vec![0u8; SECTOR as usize];
-    for _ in 0..FIRST_VD_LBA {
-        out.write_all(&zeros)?;
-    }
-    out.write_all(&layout.volume_descriptor(PRIMARY))?;
-    out.write_all(&layout.volume_descriptor(JOLIET))?;
-    let mut term = vec![0u8; SECTOR as usize];
-    term[0] = 255;
-    term[1..6].copy_from_slice(CD001);
-    term[6] = 1;
-    out.write_all(&term)?;
-    for flavour in [PRIMARY, JOLIET] {
-        out.write_all(&layout.path_table(flavour, false))?;
-        out.write_all(&layout.path_table(flavour, true))?;
-    }
-    for flavour in [PRIMARY, JOLIET] {
-        for &d in &layout.trees[flavour].order {
-            out.write_all(&layout.directory(flavour, d))?;
-        }
-    }
     for (i, f) in layout.files.iter().enumerate() {
         let mut c = Counting { inner: out, n: 0 };
         fill(i, &mut c)?;

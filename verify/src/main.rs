@@ -107,9 +107,12 @@ fn main() -> ExitCode {
         if valid {
             out.push_str("VALID\n");
         } else {
-            out.push_str(&format!("INVALID ({} problems)\n", report.problems.len()));
+            out.push_str(&format!("INVALID ({} problems)\n", report.problem_count));
             for p in &report.problems {
                 out.push_str(&format!("{p}\n"));
+            }
+            for (category, n) in &report.not_listed {
+                out.push_str(&format!("… {n} more {category} problems not listed\n"));
             }
         }
         if let Some(no) = &report.case_no {

@@ -121,6 +121,33 @@ pub fn check_files(
             .problems
             .add("bagit.txt", Category::Missing, "bagit.txt", e),
     }
+    if files.contains_key(super::FETCH) {
+        c.problems.add(
+            super::FETCH,
+            Category::BadLayout,
+            "no fetch.txt: a fieldcase bag holds every byte itself",
+            "a fetch file (BagIt tools would download what it lists)",
+        );
+    }
+    let mut folded: BTreeMap<String, &str> = BTreeMap::new();
+    for path in files.keys().filter(|p| p.starts_with("data/")) {
+        if !path["data/".len()..].split('/').all(super::valid_component) {
+            c.problems.add(
+                path.clone(),
+                Category::BadLayout,
+                "a payload name of parts [a-z0-9][a-z0-9._-]{0,63}",
+                "a name outside the naming rule",
+            );
+        }
+        if let Some(other) = folded.insert(path.to_lowercase(), path) {
+            c.problems.add(
+                path.clone(),
+                Category::BadLayout,
+                "payload names unique ignoring case",
+                format!("the same name as {other} ignoring case"),
+            );
+        }
+    }
     for (path, f) in files.iter().filter(|(p, _)| p.starts_with("data/")) {
         if f.complete() {
             c.files.insert(path.clone(), (f.digest, f.size));

@@ -26,8 +26,11 @@ pub const MANIFEST: &str = "manifest-sha256.txt";
 pub const TAGMANIFEST: &str = "tagmanifest-sha256.txt";
 /// Metadata tag file name.
 pub const BAG_INFO: &str = "bag-info.txt";
-/// Largest manifest this code will read.
-pub const MAX_MANIFEST_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest tag file (manifest, `bag-info.txt`) this code will read: a
+/// disc of 65,536 files has a manifest of about 8 MiB.
+pub const MAX_MANIFEST_BYTES: u64 = 16 * 1024 * 1024;
+/// The BagIt fetch file; our bags never fetch (every byte is on the disc).
+pub const FETCH: &str = "fetch.txt";
 
 /// Problem categories, shared by every verifier output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -93,11 +96,43 @@ impl fmt::Display for Problem {
     }
 }
 
-/// Problems, one per (path, category), in the order found.
+/// Problems listed in full; beyond this many they are only counted, so a
+/// hostile bag (a manifest naming a million missing files) cannot make the
+/// verifier's memory or output grow without bound.
+pub const MAX_LISTED_PROBLEMS: usize = 1000;
+/// Longest text kept in one field of a problem (path, expected, found):
+/// a problem line stays well under 1 KiB.
+pub const MAX_FIELD_CHARS: usize = 300;
+
+/// Text from a bag made safe to print on one line: control characters
+/// (a newline in a file name could fake a `VALID` line) are escaped, and
+/// long text is cut with a marker saying how much was cut.
+pub fn printable(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = 0usize;
+    let total = text.chars().count();
+    for c in text.chars() {
+        if chars >= MAX_FIELD_CHARS {
+            out.push_str(&format!("…[{} more characters cut]", total - chars));
+            break;
+        }
+        if c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+        chars += 1;
+    }
+    out
+}
+
+/// Problems, one per (path, category), in the order found; the first
+/// [`MAX_LISTED_PROBLEMS`] are kept, the rest counted by category.
 #[derive(Debug, Default, Clone)]
 pub struct Problems {
     list: Vec<Problem>,
     seen: BTreeSet<(String, Category)>,
+    not_listed: std::collections::BTreeMap<Category, u64>,
 }
 
 impl Problems {
@@ -109,14 +144,30 @@ impl Problems {
         expected: impl Into<String>,
         found: impl Into<String>,
     ) {
-        let path = path.into();
-        if self.seen.insert((path.clone(), category)) {
-            self.list.push(Problem {
-                path,
-                category,
-                expected: expected.into(),
-                found: found.into(),
-            });
+        let path = printable(&path.into());
+        if self.seen.contains(&(path.clone(), category)) {
+            return;
+        }
+        if self.list.len() >= MAX_LISTED_PROBLEMS {
+            *self.not_listed.entry(category).or_default() += 1;
+            return;
+        }
+        self.seen.insert((path.clone(), category));
+        self.list.push(Problem {
+            path,
+            category,
+            expected: printable(&expected.into()),
+            found: printable(&found.into()),
+        });
+    }
+
+    /// Takes over every problem of `other`, each path prefixed.
+    pub fn absorb(&mut self, other: Problems, prefix: &str) {
+        for (c, n) in other.not_listed {
+            *self.not_listed.entry(c).or_default() += n;
+        }
+        for p in other.list {
+            self.add(format!("{prefix}{}", p.path), p.category, p.expected, p.found);
         }
     }
 
@@ -125,19 +176,24 @@ impl Problems {
         self.seen.contains(&(path.to_owned(), category))
     }
 
-    /// All problems.
+    /// The problems listed.
     pub fn into_vec(self) -> Vec<Problem> {
         self.list
     }
 
-    /// Number of problems.
+    /// The problems listed, and the count of those only counted.
+    pub fn into_parts(self) -> (Vec<Problem>, std::collections::BTreeMap<Category, u64>) {
+        (self.list, self.not_listed)
+    }
+
+    /// Number of problems, listed or not.
     pub fn len(&self) -> usize {
-        self.list.len()
+        self.list.len() + self.not_listed.values().sum::<u64>() as usize
     }
 
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+        self.len() == 0
     }
 }
 

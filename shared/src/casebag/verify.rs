@@ -55,8 +55,12 @@ pub struct DiscReport {
 /// The outcome of verifying a bundle.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    /// Every problem found.
+    /// The problems found, up to [`bag::MAX_LISTED_PROBLEMS`].
     pub problems: Vec<Problem>,
+    /// Every problem found, listed or not.
+    pub problem_count: usize,
+    /// Problems beyond the listed ones, counted by category.
+    pub not_listed: BTreeMap<Category, u64>,
     /// 案号 from the signed opening record, if found.
     pub case_no: Option<String>,
     /// Who signed the records.
@@ -74,13 +78,14 @@ pub struct Report {
 impl Report {
     /// True when nothing is wrong.
     pub fn is_valid(&self) -> bool {
-        self.problems.is_empty()
+        self.problem_count == 0
     }
 }
 
 /// Largest metadata file kept in memory, and all of them together.
-const MAX_META_FILE: u64 = 64 << 20;
-const MAX_META_TOTAL: u64 = 256 << 20;
+/// (Bounded so that the verifier stays under 64 MB whatever a disc holds.)
+const MAX_META_FILE: u64 = 16 << 20;
+const MAX_META_TOTAL: u64 = 40 << 20;
 
 fn is_meta(path: &str, size: u64) -> bool {
     if path.starts_with(RECORDS_DIR) {
@@ -260,15 +265,8 @@ pub fn verify_sources(
         } else {
             String::new()
         };
-        for p in outcome.problems.into_vec() {
-            problems.add(
-                format!("{prefix}{}", p.path),
-                p.category,
-                p.expected,
-                p.found,
-            );
-        }
-        case_no = case_no.or(outcome.case_no);
+        problems.absorb(outcome.problems, &prefix);
+        case_no = case_no.or(outcome.case_no.map(|c| bag::printable(&c)));
         for s in outcome.signers {
             signers.entry(s.device).or_insert(s);
         }
@@ -284,7 +282,7 @@ pub fn verify_sources(
             .or_insert_with(Vec::new)
             .push((index, count, sources[i].label.clone()));
         discs.push(DiscReport {
-            label: sources[i].label.clone(),
+            label: bag::printable(&sources[i].label),
             kind: if sources[i].is_image() {
                 "image"
             } else {
@@ -378,8 +376,12 @@ pub fn verify_sources(
             }
         }
     }
+    let problem_count = problems.len();
+    let (problems, not_listed) = problems.into_parts();
     Report {
-        problems: problems.into_vec(),
+        problems,
+        problem_count,
+        not_listed,
         case_no,
         signers: signers.into_values().collect(),
         sealed,

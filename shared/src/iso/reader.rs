@@ -19,7 +19,7 @@ const MAX_DIR_BYTES: u64 = 16 << 20;
 const MAX_ENTRIES: usize = 100_000;
 /// Deepest directory nesting followed.
 const MAX_DEPTH: usize = 16;
-/// Records with a System Use area remembered (the first ones found).
+/// Records with a System Use area remembered (the first of each kind).
 const MAX_SYSTEM_USE: usize = 16;
 
 /// Why an image cannot be read.
@@ -210,6 +210,10 @@ impl<R: Read + Seek> Walker<'_, R> {
             return;
         }
         let signatures = susp_signatures(&rec[start..]);
+        // One record per kind of System Use content is enough to name it.
+        if self.system_use.iter().any(|s| s.signatures == signatures) {
+            return;
+        }
         self.system_use.push(SystemUse {
             tree: self.tree,
             path: path.to_owned(),

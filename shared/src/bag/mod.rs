@@ -100,28 +100,29 @@ impl fmt::Display for Problem {
 /// hostile bag (a manifest naming a million missing files) cannot make the
 /// verifier's memory or output grow without bound.
 pub const MAX_LISTED_PROBLEMS: usize = 1000;
-/// Longest text kept in one field of a problem (path, expected, found):
-/// a problem line stays well under 1 KiB.
-pub const MAX_FIELD_CHARS: usize = 300;
+/// Most bytes of text kept in one field of a problem (path, expected,
+/// found): a problem line stays under 1 KiB.
+pub const MAX_FIELD_BYTES: usize = 300;
 
 /// Text from a bag made safe to print on one line: control characters
-/// (a newline in a file name could fake a `VALID` line) are escaped, and
-/// long text is cut with a marker saying how much was cut.
+/// (a newline in a file name could fake a `VALID` line) and bidirectional
+/// overrides are escaped, and long text is cut with a marker saying how
+/// much was cut.
 pub fn printable(text: &str) -> String {
     let mut out = String::new();
-    let mut chars = 0usize;
-    let total = text.chars().count();
-    for c in text.chars() {
-        if chars >= MAX_FIELD_CHARS {
-            out.push_str(&format!("…[{} more characters cut]", total - chars));
+    for (i, c) in text.char_indices() {
+        let piece = if c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        {
+            c.escape_unicode().to_string()
+        } else {
+            c.to_string()
+        };
+        if out.len() + piece.len() > MAX_FIELD_BYTES {
+            out.push_str(&format!("…[{} more bytes cut]", text.len() - i));
             break;
         }
-        if c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
-            out.push_str(&c.escape_unicode().to_string());
-        } else {
-            out.push(c);
-        }
-        chars += 1;
+        out.push_str(&piece);
     }
     out
 }
@@ -338,6 +339,29 @@ mod tests {
         for good in ["x", "001-abc.jpg", "a_b-c.d", &"a".repeat(64)] {
             assert!(valid_component(good), "{good:?}");
         }
+    }
+
+    #[test]
+    fn printed_text_is_one_short_line() {
+        assert_eq!(printable("data/a.jpg"), "data/a.jpg");
+        assert_eq!(printable("a\nVALID"), "a\\u{a}VALID");
+        assert_eq!(printable("x\u{202e}gpj.exe"), "x\\u{202e}gpj.exe");
+        let long = printable(&"照".repeat(1000));
+        assert!(long.len() < MAX_FIELD_BYTES + 40, "{}", long.len());
+        assert!(long.ends_with("more bytes cut]"), "{long}");
+    }
+
+    #[test]
+    fn problems_beyond_the_limit_are_counted() {
+        let mut p = Problems::default();
+        for i in 0..MAX_LISTED_PROBLEMS + 500 {
+            p.add(format!("data/{i}"), Category::Missing, "x", "y");
+        }
+        p.add("data/0", Category::Missing, "x", "y");
+        assert_eq!(p.len(), MAX_LISTED_PROBLEMS + 500);
+        let (list, rest) = p.into_parts();
+        assert_eq!(list.len(), MAX_LISTED_PROBLEMS);
+        assert_eq!(rest[&Category::Missing], 500);
     }
 
     #[test]

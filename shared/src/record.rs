@@ -182,6 +182,14 @@ pub enum RecordError {
         /// Device of the key.
         key_device: DeviceId,
     },
+    /// The envelope's key id is not the signing device's id.
+    #[error("envelope keyid is {found:?}; it must be the signing device's id {key_device}")]
+    WrongKeyId {
+        /// The key id found.
+        found: String,
+        /// Device of the key.
+        key_device: DeviceId,
+    },
     /// A format version this code does not know.
     #[error(
         "record format version {0} is not supported (this build knows version {FORMAT_VERSION})"
@@ -224,6 +232,14 @@ pub fn open(envelope: Envelope, key: &PublicKey) -> Result<VerifiedRecord, Recor
     if header.device != key_device {
         return Err(RecordError::WrongDevice {
             claimed: header.device,
+            key_device,
+        });
+    }
+    // DSSE leaves the key id unsigned; ours must name the signing device,
+    // or a verifier choosing the key by it would call the record unknown.
+    if envelope.keyid != key_device.to_string() {
+        return Err(RecordError::WrongKeyId {
+            found: envelope.keyid.chars().take(80).collect(),
             key_device,
         });
     }
@@ -497,6 +513,18 @@ mod tests {
         assert!(matches!(
             open(s.envelope, &a.public()),
             Err(RecordError::WrongDevice { .. })
+        ));
+    }
+
+    #[test]
+    fn a_key_id_other_than_the_device_is_refused() {
+        let a = DeviceKey::from_seed([1; 32]);
+        let p = payload(&a, 1, chain::genesis(&a.public().device_id()), String::new());
+        let mut env = seal(&a, &p).envelope;
+        env.keyid = "0".repeat(32);
+        assert!(matches!(
+            open(env, &a.public()),
+            Err(RecordError::WrongKeyId { .. })
         ));
     }
 

@@ -167,8 +167,16 @@ pub enum ErrorCode {
     BlobMismatch,
     /// 403: the enrolment code is unknown, used or expired.
     EnrolmentRefused,
-    /// 403: the device's key was revoked before these records were made.
+    /// 403: the device's key was revoked: records it sends from the
+    /// revocation on, or made from it on, are refused.
     RevokedDevice,
+    /// 429: too many attempts from this address (enrolment); wait the
+    /// seconds the message names.
+    RateLimited,
+    /// 404: no such route.
+    NotFound,
+    /// 405: the route exists, but not for this method.
+    MethodNotAllowed,
     /// 500: the server failed; nothing was stored by this request.
     Internal,
 }

@@ -210,8 +210,30 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/log/checkpoint", get(log_checkpoint))
         .route("/v1/log/inclusion", get(log_inclusion))
         .route("/v1/log/consistency", get(log_consistency))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
+}
+
+/// Unknown routes are answered like every other error: JSON.
+async fn not_found(uri: axum::http::Uri) -> Failure {
+    Failure::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        format!("no route {}; see docs/sync.md for the routes", uri.path()),
+    )
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Failure {
+    Failure::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
+        format!(
+            "{method} is not allowed on {}; see docs/sync.md for the routes",
+            uri.path()
+        ),
+    )
 }
 
 async fn health() -> Json<serde_json::Value> {
@@ -363,10 +385,14 @@ async fn push_records(
     let revoked = blocking(move || crate::store::revoked_at(st.store.as_ref(), &device))
         .await?
         .map_err(Failure::internal)?;
+    // Judged by the server's clock: after the revocation nothing is
+    // accepted, whatever `created_at` says (a thief can back-date it);
+    // before it, records dated after it are refused too.
     if let Some(at) = revoked {
+        let arrived_late = Utc::now() >= at;
         let late: Vec<u64> = verified
             .iter()
-            .filter(|v| v.header.created_at.with_timezone(&Utc) >= at)
+            .filter(|v| arrived_late || v.header.created_at.with_timezone(&Utc) >= at)
             .map(|v| v.header.seq)
             .collect();
         if let Some(first) = late.first().copied() {
@@ -376,10 +402,18 @@ async fn push_records(
                 .map(|seq| fieldcase_shared::wire::RecordFlag {
                     seq: *seq,
                     kind: "revoked_key".into(),
-                    detail: format!(
-                        "signed by device {device} after its revocation at {}",
-                        at.to_rfc3339()
-                    ),
+                    detail: if arrived_late {
+                        format!(
+                            "sent by device {device} after its revocation at {} (the record says it was made {})",
+                            at.to_rfc3339(),
+                            verified.iter().find(|v| v.header.seq == *seq).map(|v| v.header.created_at.to_rfc3339()).unwrap_or_default()
+                        )
+                    } else {
+                        format!(
+                            "signed by device {device} after its revocation at {}",
+                            at.to_rfc3339()
+                        )
+                    },
                 })
                 .collect();
             blocking(move || {
@@ -394,7 +428,7 @@ async fn push_records(
             return Err(Failure::new(
                 StatusCode::FORBIDDEN,
                 ErrorCode::RevokedDevice,
-                format!("device {device} was revoked at {}; its records made from then on are refused. Contact the back office", at.to_rfc3339()),
+                format!("device {device} was revoked at {}; records it sends from then on, or made from then on, are refused. Contact the back office", at.to_rfc3339()),
             )
             .at(first));
         }

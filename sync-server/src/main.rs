@@ -306,11 +306,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 None => Utc::now(),
             };
             let store = open_store(&config.data_dir, &config.database)?;
-            store.revoke_device(&id, at)?;
+            let flags = fieldcase_sync_server::store::revoke(store.as_ref(), &id, at, Utc::now())?;
             eprintln!(
-                "device {id} revoked from {}: its records made from then on are refused",
+                "device {id} revoked from {}: every record it sends from now on, and every record made from then on, is refused",
                 at.to_rfc3339()
             );
+            if !flags.is_empty() {
+                eprintln!("{} records already held were made or received from then on and are now flagged:", flags.len());
+                for f in &flags {
+                    eprintln!("  seq {}: {}", f.seq, f.detail);
+                }
+            }
         }
         Command::Message {
             command:

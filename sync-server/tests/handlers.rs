@@ -601,3 +601,54 @@ async fn records_from_a_wrong_clock_are_stored_and_flagged() {
     // Stored all the same: the records are evidence whatever the clock said.
     assert_eq!(f.state.store().record_digests(&dev).unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_json() {
+    let f = fixture();
+    for (method, uri, status, code) in [
+        ("GET", "/nowhere", StatusCode::NOT_FOUND, ErrorCode::NotFound),
+        ("GET", "/v1/devices/x/records", StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
+        ("DELETE", "/health", StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
+    ] {
+        let req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(Body::empty())
+            .unwrap();
+        let resp = router(f.state.clone()).oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), status, "{method} {uri}");
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+        let e = error(&body);
+        assert_eq!(e.error, code);
+        assert!(e.message.contains("docs/sync.md"), "{}", e.message);
+    }
+}
+
+/// The revocation is judged by the server's clock: records arriving after
+/// it are refused even when back-dated; records held already that were
+/// made after a back-dated revocation time are flagged.
+#[tokio::test]
+async fn revocation_is_judged_by_arrival_not_by_the_claimed_date() {
+    let f = fixture();
+    let dev = f.device.public().device_id();
+    let envs = records(&f.device, 1, 3, chain::genesis(&dev), "");
+    assert_eq!(push(&f, &dev.to_string(), envs[..2].to_vec()).await.0, StatusCode::OK);
+    // Revoked "since yesterday" (records are dated 2026-11-28 10:00 +08:00).
+    let at = DateTime::parse_from_rfc3339("2026-11-28T01:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let flags = fieldcase_sync_server::store::revoke(f.state.store().as_ref(), &dev, at, Utc::now())
+        .unwrap();
+    assert_eq!(flags.iter().map(|f| f.seq).collect::<Vec<_>>(), [1, 2]);
+    assert!(flags.iter().all(|f| f.kind == "revoked_key"));
+
+    // Revoked now; the thief's record says it was made long before.
+    let f2 = fixture();
+    let at = Utc::now() - chrono::Duration::seconds(1);
+    fieldcase_sync_server::store::revoke(f2.state.store().as_ref(), &dev, at, Utc::now()).unwrap();
+    let (status, body) = push(&f2, &dev.to_string(), envs[..1].to_vec()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let e = error(&body);
+    assert_eq!(e.error, ErrorCode::RevokedDevice);
+    assert_eq!(f2.state.store().record_digests(&dev).unwrap().len(), 0);
+}

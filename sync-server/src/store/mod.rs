@@ -152,6 +152,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Ingested, IngestError>;
     /// Digests of every record held for a device, in seq order.
     fn record_digests(&self, device: &DeviceId) -> Result<Vec<(u64, Digest)>, StoreError>;
+    /// Every record held for a device from `from_seq` on: (seq, envelope
+    /// JSON, time received), in seq order.
+    fn held_records(
+        &self,
+        device: &DeviceId,
+        from_seq: u64,
+    ) -> Result<Vec<(u64, Vec<u8>, DateTime<Utc>)>, StoreError>;
     /// Number of fork records kept for a device.
     fn fork_count(&self, device: &DeviceId) -> Result<u64, StoreError>;
     /// Leaf hashes of the transparency log from index `from`, in order.
@@ -214,6 +221,42 @@ pub trait Store: Send + Sync + 'static {
         flag: &RecordFlag,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+}
+
+/// Revokes `device` from `at` and flags every record already held that
+/// was made or received from `at` on (a revocation dated back to when a
+/// terminal was lost). Returns the flags kept.
+pub fn revoke(
+    store: &dyn Store,
+    device: &DeviceId,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Vec<RecordFlag>, StoreError> {
+    store.revoke_device(device, at)?;
+    let mut flags = Vec::new();
+    for (seq, envelope, received) in store.held_records(device, 1)? {
+        let created = fieldcase_shared::envelope::Envelope::from_json(&envelope)
+            .ok()
+            .and_then(|e| fieldcase_shared::record::parse_header(&e.payload).ok())
+            .map(|h| h.created_at.with_timezone(&Utc));
+        let late_made = created.is_some_and(|c| c >= at);
+        if !late_made && received < at {
+            continue;
+        }
+        let flag = RecordFlag {
+            seq,
+            kind: "revoked_key".into(),
+            detail: format!(
+                "held before device {device} was revoked, but {} {} (revoked from {})",
+                if late_made { "made" } else { "received" },
+                if late_made { created.unwrap_or(received) } else { received }.to_rfc3339(),
+                at.to_rfc3339()
+            ),
+        };
+        store.add_flag(device, &flag, now)?;
+        flags.push(flag);
+    }
+    Ok(flags)
 }
 
 /// The revocation time of `device`, if revoked.

@@ -460,6 +460,27 @@ impl Store for PgStore {
         .collect()
     }
 
+    fn held_records(
+        &self,
+        device: &DeviceId,
+        from_seq: u64,
+    ) -> Result<Vec<(u64, Vec<u8>, DateTime<Utc>)>, StoreError> {
+        let mut c = self.lock()?;
+        c.query(
+            "SELECT seq, envelope, received_at FROM records WHERE device = $1 AND seq >= $2 ORDER BY seq",
+            &[&device.to_string(), &(from_seq as i64)],
+        )?
+        .into_iter()
+        .map(|r| {
+            Ok((
+                r.get::<_, i64>(0) as u64,
+                r.get::<_, Vec<u8>>(1),
+                parse_time(&r.get::<_, String>(2))?,
+            ))
+        })
+        .collect()
+    }
+
     fn fork_count(&self, device: &DeviceId) -> Result<u64, StoreError> {
         let mut c = self.lock()?;
         let n: i64 = c

@@ -320,6 +320,30 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
+    fn held_records(
+        &self,
+        device: &DeviceId,
+        from_seq: u64,
+    ) -> Result<Vec<(u64, Vec<u8>, DateTime<Utc>)>, StoreError> {
+        let conn = self.lock()?;
+        let mut st = conn.prepare(
+            "SELECT seq, envelope, received_at FROM records WHERE device = ?1 AND seq >= ?2 ORDER BY seq",
+        )?;
+        let rows = st.query_map(params![device.to_string(), from_seq as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, env, at) = row?;
+            out.push((seq as u64, env, parse_time(&at)?));
+        }
+        Ok(out)
+    }
+
     fn log_leaves(&self, from: u64) -> Result<Vec<Digest>, StoreError> {
         let conn = self.lock()?;
         let mut st = conn.prepare("SELECT leaf FROM log WHERE idx >= ?1 ORDER BY idx")?;

@@ -112,14 +112,28 @@ pub struct Terminal {
     pub(crate) key: DeviceKey,
 }
 
+/// A new terminal is made only where there is neither key nor database;
+/// an empty (0-byte) database, or a key without its database, is refused.
+fn check_not_lost(dir: &Path) -> Result<(), StoreError> {
+    let db = dir.join(crate::store::DB_FILE);
+    let what = match std::fs::metadata(&db) {
+        Ok(m) if m.len() == 0 => "is empty (0 bytes)",
+        Ok(_) => return Ok(()),
+        Err(_) if dir.join(KEY_FILE).exists() => "is missing",
+        Err(_) => return Ok(()),
+    };
+    Err(StoreError::Lost { path: db, what })
+}
+
 impl Terminal {
     /// Opens the terminal whose data lives in `dir`, creating the device key
     /// (mode 0600) and database on first use.
     pub fn open(dir: &Path) -> Result<Self, AppError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+        fieldcase_shared::private::private_dir(dir).map_err(|source| StoreError::Io {
             path: dir.to_owned(),
             source,
         })?;
+        check_not_lost(dir)?;
         let key = DeviceKey::load_or_create(&dir.join(KEY_FILE))?;
         let store = Store::open(dir)?;
         Ok(Terminal { store, key })

@@ -19,6 +19,7 @@ pub mod hash;
 pub mod iso;
 pub mod keys;
 pub mod model;
+pub mod private;
 pub mod receipt;
 pub mod record;
 pub mod seal;

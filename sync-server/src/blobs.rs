@@ -130,8 +130,10 @@ impl Drop for PartWriter {
 impl FsBlobStore {
     /// Opens (creating) the blob folders under `root`.
     pub fn open(root: &Path) -> io::Result<Self> {
-        fs::create_dir_all(root.join("blobs"))?;
-        fs::create_dir_all(root.join("uploads"))?;
+        // Evidence is for the bureau only: 0700 folders.
+        fieldcase_shared::private::private_dir(root)?;
+        fieldcase_shared::private::private_dir(&root.join("blobs"))?;
+        fieldcase_shared::private::private_dir(&root.join("uploads"))?;
         Ok(FsBlobStore {
             root: root.to_owned(),
             writeback: WriteBack::start(),

@@ -37,10 +37,14 @@ pub fn open_state(dir: &Path) -> anyhow::Result<AppState> {
 /// The store the configuration names: PostgreSQL when `database` is set,
 /// else the SQLite file in `dir`.
 pub fn open_store(dir: &Path, database: &str) -> anyhow::Result<Arc<dyn store::Store>> {
-    std::fs::create_dir_all(dir)
+    fieldcase_shared::private::private_dir(dir)
         .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", dir.display()))?;
     Ok(if database.trim().is_empty() {
-        Arc::new(store::SqliteStore::open(&dir.join(DB_FILE))?)
+        let file = dir.join(DB_FILE);
+        let store = store::SqliteStore::open(&file)?;
+        fieldcase_shared::private::private_file(&file)
+            .map_err(|e| anyhow::anyhow!("cannot make {} private (mode 0600): {e}", file.display()))?;
+        Arc::new(store)
     } else {
         Arc::new(store::PgStore::connect(database).map_err(|e| {
             anyhow::anyhow!("cannot open the PostgreSQL database ({e}); check `database` in the configuration and that the server is running")

@@ -8,7 +8,6 @@
 //! renamed to their SHA-256 name, so a crash never leaves half a blob under
 //! a real name.
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -50,6 +49,15 @@ pub enum StoreError {
         seq: u64,
         /// What is wrong.
         detail: String,
+    },
+    /// The data folder holds a terminal whose database is gone or empty:
+    /// opening it would start a second chain with the same key.
+    #[error("{path} {what}, but this data folder already holds the terminal's key: opening it would restart the records at seq 1 with the same key, and the server would refuse them as a fork. Restore the database from a backup, or copy the data folder and ask the back office; do not delete the key")]
+    Lost {
+        /// The database file.
+        path: PathBuf,
+        /// What is wrong with it.
+        what: &'static str,
     },
     /// Not found.
     #[error("{0}")]
@@ -278,13 +286,19 @@ pub use drafts::DraftRow;
 pub use officers::{PinError, MIN_PIN_LEN};
 pub use uploads::PendingBlob;
 
+use fieldcase_shared::private;
+
 impl Store {
     /// Opens (creating if needed) the store in `dir`: `fieldcase.sqlite3` and `blobs/`.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        fs::create_dir_all(dir.join("blobs")).map_err(io_at(dir))?;
-        fs::create_dir_all(dir.join("tmp")).map_err(io_at(dir))?;
+        // Records and evidence are for the officers and the bureau only.
+        for d in [dir.to_owned(), dir.join("blobs"), dir.join("tmp")] {
+            private::private_dir(&d).map_err(io_at(&d))?;
+        }
         blobs::remove_abandoned_parts(&dir.join("tmp"), blobs::ABANDONED_AFTER);
-        let conn = Connection::open(dir.join(DB_FILE))?;
+        let file = dir.join(DB_FILE);
+        let conn = Connection::open(&file)?;
+        private::private_file(&file).map_err(io_at(&file))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         Self::init(conn, Some(dir.to_owned()))
     }

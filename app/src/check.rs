@@ -387,6 +387,11 @@ impl Draft {
                         "当事人拒绝签字时须填写见证人姓名和证件号",
                         "A refusal to sign needs a witness's name and ID",
                     ));
+                } else if self.party_refused {
+                    // The witness's 身份证号 is checked like the party's.
+                    if let Err(e) = validate::id_card(self.witness_id.trim(), today) {
+                        errs.push(FieldError::from_validation("witness", &e));
+                    }
                 }
             }
             _ => {}
@@ -521,7 +526,8 @@ impl Draft {
                     refused,
                     witness: refused.then(|| Witness {
                         name: self.witness_name.trim().into(),
-                        id: self.witness_id.trim().into(),
+                        // Checked on the statement step; `x` written as `X`.
+                        id: self.witness_id.trim().to_ascii_uppercase(),
                     }),
                 }
             })

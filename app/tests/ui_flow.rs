@@ -226,7 +226,7 @@ fn officers_run_a_whole_check_and_close_it() {
         "{}",
         status(&w)
     );
-    type_in(&w, "见证人证件号", "650102199001011234");
+    type_in(&w, "见证人证件号", "650102199001011239");
     assert_fits(&w, "statement");
     press(&w, "下一步");
 

@@ -180,7 +180,15 @@ fn the_whole_check_is_saved_as_typed_opened_signed_and_closed() {
         other => panic!("{other:?}"),
     }
     d.witness_name = "李四".into();
+    // The witness's 身份证号 is checked like the party's (check digit).
     d.witness_id = "650102199001011234".into();
+    match t.close_draft(&officers(), &d, today(), &a) {
+        Err(StepError::Invalid { step, errs }) => {
+            assert_eq!((step, fields(&errs)), (step::STATEMENT, vec!["witness"]))
+        }
+        other => panic!("{other:?}"),
+    }
+    d.witness_id = "650102199001011239".into();
     t.save_draft(&d).unwrap();
     let seq = t.close_draft(&officers(), &d, today(), &a).unwrap();
     let RecordBody::CaseClosed(closed) = payload(&t, seq).body else {

@@ -129,8 +129,8 @@ fn gather(export: &CaseExport) -> Result<Planned, ExportError> {
             "the case has no opening record".into(),
         ));
     };
-    let Some(closed_at) = recs.iter().find_map(|(_, p)| match &p.body {
-        RecordBody::CaseClosed(_) => Some(p.created_at),
+    let Some((closed_at, findings)) = recs.iter().find_map(|(_, p)| match &p.body {
+        RecordBody::CaseClosed(c) => Some((p.created_at, c.findings.clone())),
         _ => None,
     }) else {
         return Err(ExportError::Incomplete(format!(
@@ -219,6 +219,7 @@ fn gather(export: &CaseExport) -> Result<Planned, ExportError> {
         device_key: export.device_key,
         opened: opened.clone(),
         closed_at,
+        findings,
         sealed_at,
         officers: officers.into_iter().collect(),
         records,

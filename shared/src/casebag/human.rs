@@ -6,6 +6,26 @@ use super::{CaseFile, SetFile, SEAL_FILE};
 use crate::model::Party;
 use crate::seal::{minisign_public_key, KeyId, SealInfo};
 
+/// The violation and decision as the closing record states them (a case
+/// closed in the window), else as the opening record names it (the quick
+/// form), else "—".
+fn violation_text(case: &CaseFile) -> String {
+    let decided = case.findings.as_ref().and_then(|f| f.decision.as_ref());
+    match (decided, &case.opened.violation) {
+        (Some(d), _) => {
+            let penalty = match d.penalty.as_str() {
+                "fine" => format!("罚款 {} 元", d.amount_yuan),
+                "warning" => "警告".to_owned(),
+                _ => "不予处罚".to_owned(),
+            };
+            let procedure = if d.procedure == "general" { "一般程序" } else { "简易程序" };
+            format!("{} — {}（{}，{penalty}，{procedure}）", d.title, d.basis, d.grade)
+        }
+        (None, Some(v)) => format!("{} — {}", v.title, v.basis),
+        (None, None) => "—".into(),
+    }
+}
+
 fn disc_line_zh(index: u32, count: u32) -> String {
     if count > 1 {
         format!("本盘为全套 {count} 张光盘中的第 {index} 张；核验时请同时提供全部光盘。\n")
@@ -154,11 +174,7 @@ pub(super) fn index_html(
         Party::Person { id_number, name } => format!("{} （身份证号 {}）", name, mask(id_number)),
         Party::Organisation { uscc, name } => format!("{name} （统一社会信用代码 {uscc}）"),
     };
-    let violation = o
-        .violation
-        .as_ref()
-        .map(|v| format!("{} — {}", v.title, v.basis))
-        .unwrap_or_else(|| "—".into());
+    let violation = violation_text(case);
     let mut rows = String::new();
     for (i, e) in case.evidence.iter().enumerate() {
         let thumb = match &e.thumbnail {

@@ -133,6 +133,12 @@ pub struct CaseFile {
     pub opened: CaseOpened,
     /// When the case was closed.
     pub closed_at: DateTime<FixedOffset>,
+    /// What the check found, from the closing record: checklist, outcome,
+    /// the decision (violation, basis, penalty), statement, signatures.
+    /// A case closed in the window decides its violation here; its opening
+    /// record has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub findings: Option<crate::check::Findings>,
     /// When the bundle was sealed.
     pub sealed_at: DateTime<FixedOffset>,
     /// Officers (执法证号) on the records.

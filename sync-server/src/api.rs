@@ -48,6 +48,8 @@ pub struct AppState {
     /// turn, and are hashed as they arrive.
     pub(crate) uploads:
         Arc<Mutex<std::collections::HashMap<Digest, Arc<Mutex<crate::upload::Upload>>>>>,
+    /// Enrolment attempts, per address and overall.
+    pub(crate) enrol_limits: Arc<crate::ratelimit::EnrolLimiter>,
 }
 
 /// Default log origin (the name in checkpoints and on their signature line).
@@ -91,6 +93,7 @@ impl AppState {
             origin: origin.into(),
             blobs,
             uploads: Arc::default(),
+            enrol_limits: Arc::default(),
         })
     }
 

@@ -82,8 +82,21 @@ pub fn parse_expiry(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Str
 /// `POST /v1/enrol`.
 pub(crate) async fn enrol(
     State(state): State<AppState>,
+    plain: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    tls: Option<axum::Extension<axum::extract::ConnectInfo<crate::ratelimit::PeerAddr>>>,
     body: Result<Json<EnrolRequest>, JsonRejection>,
 ) -> Result<Json<EnrolResponse>, Failure> {
+    let addr = plain
+        .map(|p| (p.0).0.ip())
+        .or(tls.map(|p| (p.0).0 .0.ip()));
+    if let Err(wait) = state.enrol_limits.attempt(addr, std::time::Instant::now()) {
+        tracing::warn!(addr = ?addr, "enrolment attempts over the limit; refused");
+        return Err(Failure::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited,
+            format!("too many enrolment attempts; wait {wait} seconds and check the code"),
+        ));
+    }
     let Json(req) = body.map_err(|e| {
         Failure::new(
             StatusCode::BAD_REQUEST,
@@ -103,6 +116,12 @@ pub(crate) async fn enrol(
     let dev = device.clone();
     let enrolled = blocking(move || st.store.redeem_enrolment(&hash, &dev, now))
         .await?
+        .inspect_err(|e| {
+            if !matches!(e, EnrolError::Store(_)) {
+                state.enrol_limits.failed(std::time::Instant::now());
+                tracing::warn!(addr = ?addr, device = %device.id, reason = %e, "enrolment refused");
+            }
+        })
         .map_err(|e| match e {
             EnrolError::Store(e) => Failure::internal(e),
             EnrolError::Registered => Failure::new(

@@ -10,6 +10,7 @@ pub mod api;
 pub mod blobs;
 pub mod config;
 pub mod enrol;
+pub mod ratelimit;
 pub mod s3;
 pub mod store;
 pub mod tls;
@@ -95,9 +96,12 @@ pub async fn serve(
             tracing::warn!(error = %e, "cannot set TCP_NODELAY");
         }
     });
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Serves the API over HTTPS on `listener` until `shutdown` completes.
@@ -107,7 +111,10 @@ pub async fn serve_tls(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(tls::TlsListener::new(listener, acceptor), router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        tls::TlsListener::new(listener, acceptor),
+        router(state).into_make_service_with_connect_info::<ratelimit::PeerAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -281,3 +281,23 @@ fn bad_requests_change_nothing_on_postgres_and_s3() {
     let backend = Backend::postgres_and_s3(tmp.path());
     bad_requests_change_nothing(&backend, tmp.path());
 }
+
+/// Guessing enrolment codes is limited per address (10 a minute) on the
+/// real server; an unknown route answers JSON like every other error.
+#[test]
+fn enrolment_guessing_is_rate_limited() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = fieldcase_e2e::Server::start(&tmp.path().join("srv"));
+    let key = fieldcase_shared::keys::DeviceKey::from_seed([5; 32]).public();
+    let url = format!("{}/v1/enrol", server.url);
+    let mut codes = Vec::new();
+    for i in 0..12 {
+        let body = serde_json::json!({ "code": format!("WRONG-{i:05}-XXXXX-YYYYY"), "public_key": key });
+        codes.push(send("POST", &url, body.to_string().as_bytes()));
+    }
+    for got in &codes[..10] {
+        assert_eq!(got.0, 403, "{:?}", got.1);
+    }
+    refused(codes[11].clone(), 429, ErrorCode::RateLimited, "wait");
+    refused(send("GET", &format!("{}/v2/nothing", server.url), b""), 404, ErrorCode::NotFound, "no route");
+}

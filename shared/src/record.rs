@@ -228,6 +228,10 @@ pub fn open(envelope: Envelope, key: &PublicKey) -> Result<VerifiedRecord, Recor
     }
     envelope.verify(key)?;
     let header = parse_header(&envelope.payload)?;
+    // The whole payload must follow the rules (docs/records.md §1), the
+    // body too: a duplicate member there is refused like one at the top.
+    serde_json::from_slice::<RecordPayload>(&envelope.payload)
+        .map_err(|e| RecordError::BadPayload(e.to_string()))?;
     let key_device = key.device_id();
     if header.device != key_device {
         return Err(RecordError::WrongDevice {
@@ -514,6 +518,33 @@ mod tests {
             open(s.envelope, &a.public()),
             Err(RecordError::WrongDevice { .. })
         ));
+    }
+
+    /// The payload rules of docs/records.md §1: duplicate member names
+    /// (at the top and inside the body), a byte order mark, fractions and
+    /// negative numbers are refused.
+    #[test]
+    fn payload_bytes_that_break_the_rules_are_refused() {
+        let a = DeviceKey::from_seed([1; 32]);
+        let p = payload(&a, 1, chain::genesis(&a.public().device_id()), String::new());
+        let good = serde_json::to_vec(&p).unwrap();
+        let text = String::from_utf8(good.clone()).unwrap();
+        assert!(parse_header(&good).is_ok());
+        assert!(serde_json::from_slice::<RecordPayload>(&good).is_ok());
+        let dup_top = text.replacen("{\"v\":1,", "{\"v\":1,\"seq\":9,", 1);
+        let dup_body = text.replacen("\"place\":", "\"place\":\"elsewhere\",\"place\":", 1);
+        let bom = format!("\u{feff}{text}");
+        let frac = text.replacen("\"seq\":1,", "\"seq\":1.5,", 1);
+        let neg = text.replacen("\"seq\":1,", "\"seq\":-1,", 1);
+        for (what, bad) in [("dup top", &dup_top), ("bom", &bom), ("fraction", &frac), ("negative", &neg)] {
+            assert_ne!(bad, &text, "{what}: the test did not change the bytes");
+            assert!(parse_header(bad.as_bytes()).is_err(), "{what} accepted");
+        }
+        assert_ne!(dup_body, text);
+        assert!(
+            serde_json::from_slice::<RecordPayload>(dup_body.as_bytes()).is_err(),
+            "duplicate body member accepted"
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ use fieldcase_shared::wire::{
 use crate::core::Terminal;
 use crate::store::StoreError;
 
+mod auth;
 mod upload;
 use upload::upload_blobs;
 
@@ -282,8 +283,9 @@ fn check_inclusion(
     Ok(())
 }
 
-/// The server's key, log origin and limits (`GET /v1/info`).
-fn server_info(agent: &ureq::Agent, base: &str) -> Result<ServerInfo, SyncError> {
+/// The server's key, log origin and limits (`GET /v1/info`), and its
+/// clock minus ours in seconds (from the `Date` header).
+fn server_info(agent: &ureq::Agent, base: &str) -> Result<(ServerInfo, i64), SyncError> {
     let mut resp = agent
         .get(format!("{base}{API_PREFIX}/info"))
         .call()
@@ -294,9 +296,12 @@ fn server_info(agent: &ureq::Agent, base: &str) -> Result<ServerInfo, SyncError>
             format!("GET /v1/info answered {}", resp.status()),
         ));
     }
-    resp.body_mut()
+    let skew = auth::skew_from(&resp);
+    let info = resp
+        .body_mut()
         .read_json()
-        .map_err(|e| unreachable(base, format!("not a fieldcase sync server: {e}")))
+        .map_err(|e| unreachable(base, format!("not a fieldcase sync server: {e}")))?;
+    Ok((info, skew))
 }
 
 /// Pushes every unsynced record to `server` (e.g. `http://127.0.0.1:8470`),
@@ -313,7 +318,7 @@ pub fn sync_with(
 ) -> Result<SyncReport, SyncError> {
     let base = server.trim_end_matches('/');
     let agent = agent(term)?;
-    let info = server_info(&agent, base)?;
+    let (info, skew) = server_info(&agent, base)?;
     // Pin the server key on first contact (enrolment will provide it later).
     let pinned = match term.store.setting("server_key")? {
         Some(k) => k
@@ -342,12 +347,20 @@ pub fn sync_with(
             break;
         }
         let sent: Vec<(u64, Digest)> = records.iter().map(|r| (r.seq, r.digest)).collect();
-        let body = PushRecords {
+        let body = serde_json::to_vec(&PushRecords {
             envelopes: records.into_iter().map(|r| r.envelope).collect(),
-        };
-        let mut resp = agent
-            .post(&url)
-            .send_json(&body)
+        })
+        .map_err(|e| SyncError::BadReceipt(e.to_string()))?;
+        let signer = auth::Signer { key: &term.key, skew };
+        let mut resp = signer
+            .send(
+                &agent,
+                "POST",
+                &url,
+                "application/json",
+                &body,
+                &fieldcase_shared::hash::sha256(&body),
+            )
             .map_err(|e| unreachable(base, e))?;
         let status = resp.status().as_u16();
         if status != 200 {
@@ -404,6 +417,7 @@ pub fn sync_with(
         base,
         key: &pinned,
         info: &info,
+        signer: auth::Signer { key: &term.key, skew },
     };
     upload_blobs(&ctx, term, &mut report, progress)?;
     report.messages = fetch_messages(&ctx, term)?;
@@ -422,13 +436,13 @@ fn fetch_messages(ctx: &Ctx, term: &Terminal) -> Result<usize, SyncError> {
     use fieldcase_shared::wire::{Messages, MESSAGES_PAYLOAD_TYPE};
     let device = term.device_id();
     let after = term.store.last_message_id()?;
+    let url = format!(
+        "{}{API_PREFIX}/devices/{device}/messages?after={after}",
+        ctx.base
+    );
     let mut resp = ctx
-        .agent
-        .get(format!(
-            "{}{API_PREFIX}/devices/{device}/messages?after={after}",
-            ctx.base
-        ))
-        .call()
+        .signer
+        .get(ctx.agent, &url)
         .map_err(|e| unreachable(ctx.base, e))?;
     let status = resp.status().as_u16();
     let text = resp
@@ -462,6 +476,7 @@ struct Ctx<'a> {
     base: &'a str,
     key: &'a PublicKey,
     info: &'a ServerInfo,
+    signer: auth::Signer<'a>,
 }
 
 fn refused(status: u16, text: &str) -> SyncError {
@@ -573,7 +588,7 @@ pub fn enrol(
         offered: offered.to_string(),
     };
     if let Some(expected) = expected_key {
-        let info = server_info(&agent, base)?;
+        let (info, _) = server_info(&agent, base)?;
         if info.server_key != *expected {
             return Err(not_the_qr_key(&info.server_key));
         }

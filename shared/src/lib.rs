@@ -16,6 +16,7 @@ pub mod chain;
 pub mod check;
 pub mod envelope;
 pub mod hash;
+pub mod httpsig;
 pub mod iso;
 pub mod keys;
 pub mod model;

@@ -170,6 +170,9 @@ pub enum ErrorCode {
     /// 403: the device's key was revoked: records it sends from the
     /// revocation on, or made from it on, are refused.
     RevokedDevice,
+    /// 401: the request is not signed by the device's key, or the
+    /// signature is malformed, expired, replayed or does not verify.
+    Unauthenticated,
     /// 429: too many attempts from this address (enrolment); wait the
     /// seconds the message names.
     RateLimited,

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -50,6 +50,8 @@ pub struct AppState {
         Arc<Mutex<std::collections::HashMap<Digest, Arc<Mutex<crate::upload::Upload>>>>>,
     /// Enrolment attempts, per address and overall.
     pub(crate) enrol_limits: Arc<crate::ratelimit::EnrolLimiter>,
+    /// Request nonces seen within the replay window.
+    pub(crate) nonces: Arc<crate::auth::Nonces>,
 }
 
 /// Default log origin (the name in checkpoints and on their signature line).
@@ -94,6 +96,7 @@ impl AppState {
             blobs,
             uploads: Arc::default(),
             enrol_limits: Arc::default(),
+            nonces: Arc::default(),
         })
     }
 
@@ -328,13 +331,13 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(Failure::internal)
 }
 
-#[instrument(skip_all, fields(device = %device))]
+#[instrument(skip_all, fields(device = %auth.device))]
 async fn push_records(
     State(state): State<AppState>,
-    Path(device): Path<String>,
+    auth: crate::auth::DeviceAuth,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<PushResponse>, Failure> {
-    let device = parse_device(&device)?;
+    let device = auth.device;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             Failure::new(
@@ -352,6 +355,7 @@ async fn push_records(
             )
         }
     })?;
+    auth.check_body(&body)?;
     let push: PushRecords = serde_json::from_slice(&body).map_err(|e| {
         Failure::new(
             StatusCode::BAD_REQUEST,
@@ -376,12 +380,10 @@ async fn push_records(
             ),
         ));
     }
-    let registered = state.registered(device).await?;
-
     // Verify every signature before the store sees anything, on every
     // core: strict single verification, so acceptance is exactly that of
     // `verify_strict`.
-    let key = registered.key;
+    let key = auth.key;
     let verified = blocking(move || verify_all(push.envelopes, &key)).await??;
     // A revoked key's records made after the revocation are refused and flagged.
     let st = state.clone();

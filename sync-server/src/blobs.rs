@@ -51,6 +51,10 @@ pub trait BlobStore: Send + Sync + 'static {
     /// `offset` bytes; bytes written reach storage even if the writer is
     /// dropped early (a cut request keeps what arrived).
     fn appender(&self, sha256: &Digest, offset: u64) -> Result<Box<dyn Write + Send>, AppendError>;
+    /// Drops the bytes of an unfinished upload from `len` on (`len` is
+    /// where a chunk started): a chunk whose body did not match its signed
+    /// digest is taken back, the chunks before it stay.
+    fn truncate(&self, sha256: &Digest, len: u64) -> io::Result<()>;
     /// Checks the upload's hash and, if it matches, makes the blob visible.
     /// `hashed` is the SHA-256 of the upload when the caller computed it
     /// while the chunks arrived; `None` hashes the stored bytes.
@@ -186,6 +190,20 @@ impl BlobStore for FsBlobStore {
             file: f,
             writeback: self.writeback.clone(),
         }))
+    }
+
+    fn truncate(&self, sha256: &Digest, len: u64) -> io::Result<()> {
+        match OpenOptions::new().write(true).open(self.part(sha256)) {
+            Ok(f) => {
+                if f.metadata()?.len() > len {
+                    f.set_len(len)?;
+                    f.sync_all()?;
+                }
+                Ok(())
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     fn finish(&self, sha256: &Digest, hashed: Option<Digest>) -> io::Result<Finished> {

@@ -182,11 +182,10 @@ pub(crate) struct AfterQuery {
 /// above `after`, signed by the server key.
 pub(crate) async fn messages(
     State(state): State<AppState>,
-    axum::extract::Path(device): axum::extract::Path<String>,
+    auth: crate::auth::DeviceAuth,
     crate::api::ApiQuery(q): crate::api::ApiQuery<AfterQuery>,
 ) -> Result<Json<Envelope>, Failure> {
-    let device = crate::api::parse_device(&device)?;
-    state.registered(device).await?;
+    let device = auth.device;
     let st = state.clone();
     let messages = blocking(move || st.store.messages_after(&device, q.after))
         .await?

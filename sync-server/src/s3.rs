@@ -197,6 +197,18 @@ impl BlobStore for S3BlobStore {
         }))
     }
 
+    fn truncate(&self, sha256: &Digest, len: u64) -> io::Result<()> {
+        // Parts are whole chunks: drop every part that starts at or after `len`.
+        let mut at = 0u64;
+        for (path, size) in self.parts(sha256)? {
+            if at >= len {
+                self.rt.block_on(self.store.delete(&path)).map_err(other)?;
+            }
+            at += size;
+        }
+        Ok(())
+    }
+
     fn finish(&self, sha256: &Digest, hashed: Option<Digest>) -> io::Result<Finished> {
         let parts = self.parts(sha256)?;
         let size: u64 = parts.iter().map(|p| p.1).sum();

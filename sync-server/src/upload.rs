@@ -18,7 +18,7 @@ use fieldcase_shared::wire::{BlobStatus, ChunkQuery, ErrorCode};
 use futures_util::StreamExt;
 use sha2::{Digest as _, Sha256};
 
-use crate::api::{blocking, parse_device, ApiQuery, AppState, Failure};
+use crate::api::{blocking, ApiQuery, AppState, Failure};
 use crate::blobs::{AppendError, Finished};
 use std::io::Write;
 
@@ -122,7 +122,8 @@ impl AppState {
         device: DeviceId,
         sha256: Digest,
         q: ChunkQuery,
-        mut next: impl FnMut() -> Option<Bytes>,
+        signed: Option<Digest>,
+        mut next: impl FnMut() -> Option<Result<Bytes, ()>>,
     ) -> Result<BlobStatus, Failure> {
         let state = self.upload_state(sha256)?;
         let mut up = state
@@ -161,19 +162,32 @@ impl AppState {
         let mut hasher = std::mem::take(&mut up.hasher);
         let mut written = 0u64;
         let mut overflow = false;
-        // The pieces are hashed on a second thread while this one writes.
+        // The request was cut before its body ended: its digest cannot be
+        // checked; the bytes that arrived stay (the upload resumes from
+        // them, and the whole blob's hash is checked at the end).
+        let mut cut = false;
+        // The pieces are hashed on a second thread while this one writes:
+        // into the blob's running hash, and into the chunk's own, which
+        // must be the signed Content-Digest.
+        let mut chunk_hasher = sha2::Sha256::new();
         let outcome = std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Bytes>(16);
-            let hashing = in_step.then(|| {
-                let h = &mut hasher;
-                scope.spawn(move || {
-                    for piece in rx {
+            let h = &mut hasher;
+            let c = &mut chunk_hasher;
+            let hashing = Some(scope.spawn(move || {
+                for piece in rx {
+                    if in_step {
                         h.update(&piece);
                     }
-                })
-            });
+                    c.update(&piece);
+                }
+            }));
             let mut result = Ok(());
             while let Some(piece) = next() {
+                let Ok(piece) = piece else {
+                    cut = true;
+                    break;
+                };
                 if written + piece.len() as u64 > room {
                     overflow = true;
                     break;
@@ -201,21 +215,34 @@ impl AppState {
         outcome.map_err(Failure::internal)?;
         w.flush().map_err(Failure::internal)?;
         drop(w);
+        let chunk_digest = Digest(chunk_hasher.finalize().into());
+        if overflow || (!cut && signed != Some(chunk_digest)) {
+            // Too long, or not the body the device signed: take the bytes
+            // back (the running hash is no longer in step either).
+            self.blobs
+                .truncate(&sha256, q.offset)
+                .map_err(Failure::internal)?;
+            up.in_step = false;
+            if overflow {
+                return Err(Failure::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    ErrorCode::TooLarge,
+                    format!(
+                        "the chunk goes past byte {} (the blob's total, or {MAX_CHUNK_BYTES} bytes per chunk); {} bytes are held, continue from there",
+                        q.offset + room,
+                        q.offset
+                    ),
+                ));
+            }
+            return Err(crate::auth::unauthenticated(
+                fieldcase_shared::httpsig::AuthError::DigestMismatch,
+            ));
+        }
         up.hasher = hasher;
         up.in_step = in_step;
         let held = q.offset + written;
         if in_step {
             up.hashed = held;
-        }
-        if overflow {
-            return Err(Failure::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorCode::TooLarge,
-                format!(
-                    "the chunk goes past byte {} (the blob's total, or {MAX_CHUNK_BYTES} bytes per chunk); {held} bytes are held, continue from there",
-                    q.offset + room
-                ),
-            ));
         }
         if written == 0 && held < q.total {
             return Err(Failure::new(
@@ -277,11 +304,11 @@ impl AppState {
 /// `GET /v1/devices/{device}/blobs/{sha256}`.
 pub(crate) async fn blob_status(
     State(state): State<AppState>,
-    Path((device, sha)): Path<(String, String)>,
+    auth: crate::auth::DeviceAuth,
+    Path((_, sha)): Path<(String, String)>,
 ) -> Result<Json<BlobStatus>, Failure> {
-    let device = parse_device(&device)?;
+    let device = auth.device;
     let sha256 = parse_sha(&sha)?;
-    state.registered(device).await?;
     let st = state.clone();
     Ok(Json(
         blocking(move || st.blob_status(device, sha256)).await??,
@@ -292,12 +319,13 @@ pub(crate) async fn blob_status(
 /// chunk, written to storage as it arrives.
 pub(crate) async fn put_chunk(
     State(state): State<AppState>,
-    Path((device, sha)): Path<(String, String)>,
+    auth: crate::auth::DeviceAuth,
+    Path((_, sha)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<ChunkQuery>,
     headers: axum::http::HeaderMap,
     body: Body,
 ) -> Result<Json<BlobStatus>, Failure> {
-    let device = parse_device(&device)?;
+    let device = auth.device;
     let sha256 = parse_sha(&sha)?;
     let declared = headers
         .get(axum::http::header::CONTENT_LENGTH)
@@ -320,17 +348,17 @@ pub(crate) async fn put_chunk(
             format!("blob of {} bytes; at most {MAX_BLOB_BYTES}", q.total),
         ));
     }
-    state.registered(device).await?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+    let signed = auth.body_digest;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, ()>>(16);
     let st = state.clone();
     let worker = tokio::task::spawn_blocking(move || {
-        st.append_chunk(device, sha256, q, || rx.blocking_recv())
+        st.append_chunk(device, sha256, q, signed, || rx.blocking_recv())
     });
     let mut stream = body.into_data_stream();
     while let Some(piece) = stream.next().await {
         // A cut request ends here; what arrived stays appended.
-        let Ok(piece) = piece else { break };
-        if tx.send(piece).await.is_err() {
+        let cut = piece.is_err();
+        if tx.send(piece.map_err(|_| ())).await.is_err() || cut {
             break;
         }
     }

@@ -90,8 +90,35 @@ async fn push(f: &Fixture, device: &str, envs: Vec<Envelope>) -> (StatusCode, Ve
     push_raw(f, device, body).await
 }
 
+/// Adds the device-signature headers (RFC 9421) of `f.device` to a request
+/// for `uri` (path with query), as the terminal does.
+fn signed(
+    f: &Fixture,
+    mut req: axum::http::request::Builder,
+    method: &str,
+    uri: &str,
+    body: Option<&[u8]>,
+) -> axum::http::request::Builder {
+    use fieldcase_shared::httpsig;
+    let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
+    let digest = body.map(fieldcase_shared::hash::sha256);
+    for (k, v) in httpsig::sign(
+        &f.device,
+        method,
+        path,
+        query,
+        digest.as_ref(),
+        Utc::now().timestamp(),
+        &httpsig::new_nonce(),
+    ) {
+        req = req.header(k, v);
+    }
+    req
+}
+
 async fn push_raw(f: &Fixture, device: &str, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
-    let req = Request::post(format!("/v1/devices/{device}/records"))
+    let uri = format!("/v1/devices/{device}/records");
+    let req = signed(f, Request::post(&uri), "POST", &uri, Some(&body))
         .header("content-type", "application/json")
         .body(Body::from(body))
         .unwrap();
@@ -267,7 +294,9 @@ async fn health_and_info() {
 }
 
 async fn get(f: &Fixture, uri: &str) -> (StatusCode, Vec<u8>) {
-    let req = Request::get(uri).body(Body::empty()).unwrap();
+    let req = signed(f, Request::get(uri), "GET", uri, None)
+        .body(Body::empty())
+        .unwrap();
     let resp = router(f.state.clone()).oneshot(req).await.unwrap();
     let status = resp.status();
     let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
@@ -371,9 +400,8 @@ async fn put_chunk(
     total: u64,
     chunk: &[u8],
 ) -> (StatusCode, Vec<u8>) {
-    let req = Request::put(format!(
-        "/v1/devices/{dev}/blobs/{sha}?offset={offset}&total={total}"
-    ))
+    let uri = format!("/v1/devices/{dev}/blobs/{sha}?offset={offset}&total={total}");
+    let req = signed(f, Request::put(&uri), "PUT", &uri, Some(chunk))
     .header("content-type", "application/octet-stream")
     .header("content-length", chunk.len())
     .body(Body::from(chunk.to_vec()))
@@ -651,4 +679,88 @@ async fn revocation_is_judged_by_arrival_not_by_the_claimed_date() {
     let e = error(&body);
     assert_eq!(e.error, ErrorCode::RevokedDevice);
     assert_eq!(f2.state.store().record_digests(&dev).unwrap().len(), 0);
+}
+
+async fn send_with(
+    f: &Fixture,
+    method: &str,
+    uri: &str,
+    headers: &[(&'static str, String)],
+    body: &[u8],
+) -> (StatusCode, Vec<u8>) {
+    let mut req = Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    let resp = router(f.state.clone())
+        .oneshot(req.body(Body::from(body.to_vec())).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    (status, bytes.to_vec())
+}
+
+/// Every device route needs the device's signature (RFC 9421): unsigned,
+/// another key's, a forged key id, an expired time, a replay and a body
+/// other than the signed one are each refused with 401 and stored nothing.
+#[tokio::test]
+async fn device_routes_need_the_device_signature() {
+    use fieldcase_shared::hash::sha256;
+    use fieldcase_shared::httpsig::{self, sign};
+    let f = fixture();
+    let dev = f.device.public().device_id();
+    let d = dev.to_string();
+    let envs = records(&f.device, 1, 1, chain::genesis(&dev), "");
+    let batch = serde_json::to_vec(&PushRecords { envelopes: envs }).unwrap();
+    let blob = sha256(b"evidence bytes");
+    let routes: Vec<(&str, String, Option<Vec<u8>>)> = vec![
+        ("POST", format!("/v1/devices/{d}/records"), Some(batch.clone())),
+        ("GET", format!("/v1/devices/{d}/messages?after=0"), None),
+        ("GET", format!("/v1/devices/{d}/blobs/{blob}"), None),
+        ("PUT", format!("/v1/devices/{d}/blobs/{blob}?offset=0&total=14"), Some(b"evidence bytes".to_vec())),
+    ];
+    let now = Utc::now().timestamp();
+    let intruder = DeviceKey::from_seed([66; 32]);
+    for (method, uri, body) in &routes {
+        let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
+        let digest = body.as_deref().map(sha256);
+        let bytes = body.clone().unwrap_or_default();
+        let refused = |(status, body): (StatusCode, Vec<u8>), says: &str| {
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {uri}: {}", String::from_utf8_lossy(&body));
+            let e = error(&body);
+            assert_eq!(e.error, ErrorCode::Unauthenticated);
+            assert!(e.message.contains(says), "{method} {uri}: {}", e.message);
+        };
+        // Unsigned (the device id alone, as printed on every disc).
+        refused(send_with(&f, method, uri, &[], &bytes).await, "signed with its key");
+        // Signed by another key for its own id.
+        let other = sign(&intruder, method, path, query, digest.as_ref(), now, &httpsig::new_nonce());
+        refused(send_with(&f, method, uri, &other, &bytes).await, "is not the device");
+        // Another key's signature under this device's key id.
+        let forged: Vec<_> = other
+            .iter()
+            .map(|(k, v)| (*k, v.replace(&intruder.public().device_id().to_string(), &d)))
+            .collect();
+        refused(send_with(&f, method, uri, &forged, &bytes).await, "does not verify");
+        // Made 10 minutes ago.
+        let old = sign(&f.device, method, path, query, digest.as_ref(), now - 600, &httpsig::new_nonce());
+        refused(send_with(&f, method, uri, &old, &bytes).await, "server's clock");
+        // Signed for another query or path.
+        let elsewhere = sign(&f.device, method, path, "after=99", digest.as_ref(), now, &httpsig::new_nonce());
+        refused(send_with(&f, method, uri, &elsewhere, &bytes).await, "does not verify");
+        // Good once; the same headers again are a replay.
+        let good = sign(&f.device, method, path, query, digest.as_ref(), now, &httpsig::new_nonce());
+        let (status, _) = send_with(&f, method, uri, &good, &bytes).await;
+        assert_ne!(status, StatusCode::UNAUTHORIZED, "{method} {uri}");
+        refused(send_with(&f, method, uri, &good, &bytes).await, "replay");
+    }
+    // A body other than the signed one: nothing stored or appended.
+    let f = fixture();
+    let uri = format!("/v1/devices/{d}/records");
+    let h = sign(&f.device, "POST", &uri, "", Some(&sha256(b"{}")), now, &httpsig::new_nonce());
+    let (status, body) = send_with(&f, "POST", &uri, &h, &batch).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{}", String::from_utf8_lossy(&body));
+    assert!(f.state.store().record_digests(&dev).unwrap().is_empty());
+    assert_eq!(push(&f, &d, records(&f.device, 1, 1, chain::genesis(&dev), "")).await.0, StatusCode::OK);
 }

@@ -576,3 +576,29 @@ pub fn largest_evidence(term: &Path) -> (fieldcase_shared::hash::Digest, u64) {
         .max_by_key(|(_, size)| *size)
         .expect("the terminal holds evidence")
 }
+
+/// The device-signature headers (RFC 9421, docs/sync.md) a terminal adds
+/// to a request for `url`, signed with `key`; `body` when it has one.
+pub fn device_headers(
+    key: &fieldcase_shared::keys::DeviceKey,
+    method: &str,
+    url: &str,
+    body: Option<&[u8]>,
+) -> Vec<(&'static str, String)> {
+    use fieldcase_shared::httpsig;
+    let after_host = url.splitn(4, '/').nth(3).unwrap_or("");
+    let path_query = format!("/{after_host}");
+    let (path, query) = path_query.split_once('?').unwrap_or((&path_query, ""));
+    let digest = body.map(fieldcase_shared::hash::sha256);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    httpsig::sign(key, method, path, query, digest.as_ref(), now, &httpsig::new_nonce())
+}
+
+/// The device key of the terminal whose data folder is `dir`.
+pub fn terminal_key(dir: &Path) -> fieldcase_shared::keys::DeviceKey {
+    fieldcase_shared::keys::DeviceKey::load(&dir.join(fieldcase_app::core::KEY_FILE))
+        .expect("the terminal's device key")
+}

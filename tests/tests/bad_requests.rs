@@ -11,24 +11,36 @@ use std::path::Path;
 use fieldcase_app::core::Terminal;
 use fieldcase_e2e::{host_port, run, seeded_terminal, Backend};
 use fieldcase_shared::wire::{ApiError, ErrorCode, PushRecords};
+use fieldcase_shared::keys::DeviceKey;
 use fieldcase_sync_server::api::{MAX_BATCH_RECORDS, MAX_BODY_BYTES};
 
 /// Sends a request; the status and the error the server gave (if any).
-fn send(method: &str, url: &str, body: &[u8]) -> (u16, Option<ApiError>) {
+fn send(key: &DeviceKey, method: &str, url: &str, body: &[u8]) -> (u16, Option<ApiError>) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
         .into();
-    let req = ureq::http::Request::builder()
+    let mut req = ureq::http::Request::builder()
         .method(method)
         .uri(url)
-        .header("content-type", "application/json")
-        .body(body.to_vec())
-        .unwrap();
+        .header("content-type", "application/json");
+    let with_body = matches!(method, "POST" | "PUT");
+    for (k, v) in fieldcase_e2e::device_headers(key, method, url, with_body.then_some(body)) {
+        req = req.header(k, v);
+    }
+    let req = req.body(body.to_vec()).unwrap();
     let mut resp = agent.run(req).unwrap();
     let status = resp.status().as_u16();
     let text = resp.body_mut().read_to_string().unwrap_or_default();
     (status, serde_json::from_str(&text).ok())
+}
+
+/// The signature headers as raw HTTP/1.1 header lines.
+fn raw_headers(key: &DeviceKey, method: &str, url: &str, body: &[u8]) -> String {
+    fieldcase_e2e::device_headers(key, method, url, Some(body))
+        .into_iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect()
 }
 
 /// Asserts a refusal with this status and code, and a message a person can act on.
@@ -49,6 +61,7 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
     let key = seeded_terminal(&term, 2, 300);
     let server = backend.start_server(&srv, &key);
     let t = Terminal::open(&term).unwrap();
+    let dk = fieldcase_e2e::terminal_key(&term);
     let device = t.device_id();
     let records = t.store.all_records().unwrap();
     let local: Vec<_> = records.iter().map(|r| (r.seq, r.digest)).collect();
@@ -68,41 +81,41 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
     let mut forged = envelopes.clone();
     forged[1].sig[0] ^= 1;
     refused(
-        send("POST", &url, &body(forged)),
+        send(&dk, "POST", &url, &body(forged)),
         422,
         ErrorCode::BadSignature,
         "signature",
     );
     let whole = body(envelopes.clone());
     refused(
-        send("POST", &url, &whole[..whole.len() / 2]),
+        send(&dk, "POST", &url, &whole[..whole.len() / 2]),
         400,
         ErrorCode::BadRequest,
         "JSON",
     );
     refused(
-        send("POST", &url, br#"{"envelopes": 5}"#),
+        send(&dk, "POST", &url, br#"{"envelopes": 5}"#),
         400,
         ErrorCode::BadRequest,
         "envelopes",
     );
     let big = vec![b' '; MAX_BODY_BYTES + 10];
     refused(
-        send("POST", &url, &big),
+        send(&dk, "POST", &url, &big),
         413,
         ErrorCode::TooLarge,
         "fewer records",
     );
     let many = vec![envelopes[0].clone(); MAX_BATCH_RECORDS + 1];
     refused(
-        send("POST", &url, &body(many)),
+        send(&dk, "POST", &url, &body(many)),
         413,
         ErrorCode::TooLarge,
         "at most",
     );
     let stranger = "0".repeat(32);
     refused(
-        send("POST", &url.replace(&device.to_string(), &stranger), &whole),
+        send(&dk, "POST", &url.replace(&device.to_string(), &stranger), &whole),
         403,
         ErrorCode::UnknownDevice,
         "",
@@ -128,12 +141,12 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
     let total = bytes.len();
     let blob_url = format!("{}/v1/devices/{device}/blobs/{blob}", server.url);
     refused(
-        send("PUT", &format!("{blob_url}?offset=0&total={total}"), &bytes),
+        send(&dk, "PUT", &format!("{blob_url}?offset=0&total={total}"), &bytes),
         404,
         ErrorCode::UnknownBlob,
         "sync the records first",
     );
-    assert_eq!(send("POST", &url, &whole).0, 200);
+    assert_eq!(send(&dk, "POST", &url, &whole).0, 200);
     let after_records = held();
     assert_eq!(after_records, (local.len(), local.len()));
 
@@ -141,7 +154,7 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
     let mut wrong = bytes.clone();
     wrong[total / 2] ^= 0xff;
     refused(
-        send("PUT", &format!("{blob_url}?offset=0&total={total}"), &wrong),
+        send(&dk, "PUT", &format!("{blob_url}?offset=0&total={total}"), &wrong),
         422,
         ErrorCode::BlobMismatch,
         "send the file again from byte 0",
@@ -149,8 +162,7 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
     // A chunk at the wrong offset; one over the chunk limit; a total over
     // what was declared.
     refused(
-        send(
-            "PUT",
+        send(&dk, "PUT",
             &format!("{blob_url}?offset=5&total={total}"),
             &bytes[5..],
         ),
@@ -172,9 +184,11 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
     // (as `Expect: 100-continue` clients rely on).
     let answer = {
         let mut c = std::net::TcpStream::connect(host_port(&server.url)).unwrap();
+        let url = format!("{blob_url}?offset=0&total={total}");
+        let signed = raw_headers(&dk, "PUT", &url, &vec![0u8; max_chunk + 1]);
         write!(
             c,
-            "PUT /v1/devices/{device}/blobs/{blob}?offset=0&total={total} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
+            "PUT /v1/devices/{device}/blobs/{blob}?offset=0&total={total} HTTP/1.1\r\nHost: x\r\n{signed}Content-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
             max_chunk + 1
         )
         .unwrap();
@@ -191,8 +205,7 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
         "per request",
     );
     refused(
-        send(
-            "PUT",
+        send(&dk, "PUT",
             &format!("{blob_url}?offset=0&total=10"),
             &bytes[..11],
         ),
@@ -201,7 +214,7 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
         "continue from there",
     );
     refused(
-        send("PUT", &format!("{blob_url}?offset=x&total={total}"), &bytes),
+        send(&dk, "PUT", &format!("{blob_url}?offset=x&total={total}"), &bytes),
         400,
         ErrorCode::BadRequest,
         "",
@@ -210,9 +223,10 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
     let half = total / 2;
     {
         let mut c = std::net::TcpStream::connect(host_port(&server.url)).unwrap();
+        let signed = raw_headers(&dk, "PUT", &format!("{blob_url}?offset=0&total={total}"), &bytes);
         write!(
             c,
-            "PUT /v1/devices/{device}/blobs/{blob}?offset=0&total={total} HTTP/1.1\r\nHost: x\r\nContent-Length: {total}\r\n\r\n"
+            "PUT /v1/devices/{device}/blobs/{blob}?offset=0&total={total} HTTP/1.1\r\nHost: x\r\n{signed}Content-Length: {total}\r\n\r\n"
         )
         .unwrap();
         c.write_all(&bytes[..half]).unwrap();
@@ -223,17 +237,14 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
     }
     let mut offset = 0;
     for _ in 0..50 {
-        let (st, _) = send("GET", &blob_url, b"");
+        let (st, _) = send(&dk, "GET", &blob_url, b"");
         assert_eq!(st, 200);
-        let status: serde_json::Value = serde_json::from_slice(
-            &ureq::get(&blob_url)
-                .call()
-                .unwrap()
-                .body_mut()
-                .read_to_vec()
-                .unwrap(),
-        )
-        .unwrap();
+        let mut get = ureq::get(&blob_url);
+        for (k, v) in fieldcase_e2e::device_headers(&dk, "GET", &blob_url, None) {
+            get = get.header(k, v);
+        }
+        let status: serde_json::Value =
+            serde_json::from_slice(&get.call().unwrap().body_mut().read_to_vec().unwrap()).unwrap();
         assert_eq!(status["held"], false);
         offset = status["offset"].as_u64().unwrap() as usize;
         if offset == half {
@@ -246,6 +257,23 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
         "the server should hold exactly the bytes that arrived"
     );
     assert_eq!(held(), after_records, "nothing entered the log");
+
+    // Someone who knows only the device id (printed on every disc): cannot
+    // append to the pending upload, read its status, or read the messages.
+    let thief = DeviceKey::from_seed([77; 32]);
+    refused(
+        send(&thief, "PUT", &format!("{blob_url}?offset={half}&total={total}"), &vec![0u8; total - half]),
+        401,
+        ErrorCode::Unauthenticated,
+        "is not the device",
+    );
+    refused(send(&thief, "GET", &blob_url, b""), 401, ErrorCode::Unauthenticated, "");
+    refused(
+        send(&thief, "GET", &format!("{}/v1/devices/{device}/messages?after=0", server.url), b""),
+        401,
+        ErrorCode::Unauthenticated,
+        "",
+    );
 
     // Now the honest terminal: everything once, the cut chunk continued.
     drop(t);
@@ -290,14 +318,15 @@ fn enrolment_guessing_is_rate_limited() {
     let server = fieldcase_e2e::Server::start(&tmp.path().join("srv"));
     let key = fieldcase_shared::keys::DeviceKey::from_seed([5; 32]).public();
     let url = format!("{}/v1/enrol", server.url);
+    let dk = fieldcase_shared::keys::DeviceKey::from_seed([6; 32]);
     let mut codes = Vec::new();
     for i in 0..12 {
         let body = serde_json::json!({ "code": format!("WRONG-{i:05}-XXXXX-YYYYY"), "public_key": key });
-        codes.push(send("POST", &url, body.to_string().as_bytes()));
+        codes.push(send(&dk, "POST", &url, body.to_string().as_bytes()));
     }
     for got in &codes[..10] {
         assert_eq!(got.0, 403, "{:?}", got.1);
     }
     refused(codes[11].clone(), 429, ErrorCode::RateLimited, "wait");
-    refused(send("GET", &format!("{}/v2/nothing", server.url), b""), 404, ErrorCode::NotFound, "no route");
+    refused(send(&dk, "GET", &format!("{}/v2/nothing", server.url), b""), 404, ErrorCode::NotFound, "no route");
 }

@@ -125,14 +125,18 @@ fn the_same_batch_twice_at_once(backend: &Backend, dir: &Path) {
     let n = envelopes.len();
     let url = format!("{}/v1/devices/{}/records", server.url, t.device_id());
     let body = serde_json::to_vec(&PushRecords { envelopes }).unwrap();
+    let dk = fieldcase_e2e::terminal_key(&term);
     let threads: Vec<_> = (0..2)
         .map(|_| {
             let (url, body) = (url.clone(), body.clone());
+            // Each its own signature (nonce): the same batch, two requests.
+            let headers = fieldcase_e2e::device_headers(&dk, "POST", &url, Some(&body));
             std::thread::spawn(move || {
-                let mut resp = ureq::post(&url)
-                    .header("content-type", "application/json")
-                    .send(&body[..])
-                    .unwrap();
+                let mut req = ureq::post(&url).header("content-type", "application/json");
+                for (k, v) in headers {
+                    req = req.header(k, v);
+                }
+                let mut resp = req.send(&body[..]).unwrap();
                 assert_eq!(resp.status().as_u16(), 200);
                 resp.body_mut().read_json::<PushResponse>().unwrap()
             })

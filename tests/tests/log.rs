@@ -82,10 +82,11 @@ fn a_rewritten_server_log_stops_sync() {
     let body = serde_json::to_vec(&PushRecords { envelopes }).unwrap();
     let url = format!("{}/v1/devices/{}/records", server.url, old.device_id());
     drop(old);
-    let resp = ureq::post(&url)
-        .header("content-type", "application/json")
-        .send(&body[..])
-        .unwrap();
+    let mut req = ureq::post(&url).header("content-type", "application/json");
+    for (k, v) in fieldcase_e2e::device_headers(&fieldcase_e2e::terminal_key(&term), "POST", &url, Some(&body)) {
+        req = req.header(k, v);
+    }
+    let resp = req.send(&body[..]).unwrap();
     assert_eq!(resp.status().as_u16(), 200);
 
     run_ok(

@@ -6,6 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
+use fieldcase_shared::hash::{sha256, Digest};
 use fieldcase_shared::receipt::Receipt;
 use fieldcase_shared::tlog::{self, LogEntry};
 use fieldcase_shared::wire::{BlobStatus, API_PREFIX};
@@ -88,7 +89,7 @@ fn confirm_blob(
 struct ChunkReader {
     path: PathBuf,
     chunk: usize,
-    ahead: Option<(u64, JoinHandle<io::Result<Vec<u8>>>)>,
+    ahead: Option<(u64, JoinHandle<io::Result<(Vec<u8>, Digest)>>)>,
     spare: Vec<Vec<u8>>,
 }
 
@@ -108,9 +109,10 @@ impl ChunkReader {
         b
     }
 
-    /// The chunk starting at `offset` (shorter at the end of the file), and
-    /// a read of the one after it started.
-    fn chunk_at(&mut self, offset: u64, size: u64) -> io::Result<Vec<u8>> {
+    /// The chunk starting at `offset` (shorter at the end of the file) with
+    /// its SHA-256 (the request's signed Content-Digest), and a read of the
+    /// one after it started.
+    fn chunk_at(&mut self, offset: u64, size: u64) -> io::Result<(Vec<u8>, Digest)> {
         let got = match self.ahead.take() {
             Some((at, job)) => {
                 let read = job
@@ -118,7 +120,7 @@ impl ChunkReader {
                     .unwrap_or_else(|_| Err(io::Error::other("the reading thread failed")));
                 match read {
                     Ok(b) if at == offset => Some(b),
-                    Ok(b) => {
+                    Ok((b, _)) => {
                         self.spare.push(b);
                         None
                     }
@@ -127,13 +129,14 @@ impl ChunkReader {
             }
             None => None,
         };
-        let chunk = match got {
+        let (chunk, digest) = match got {
             Some(b) => b,
             None => {
                 let mut b = self.buffer();
                 let n = read_at(&self.path, offset, &mut b)?;
                 b.truncate(n);
-                b
+                let d = sha256(&b);
+                (b, d)
             }
         };
         let next = offset + chunk.len() as u64;
@@ -143,11 +146,12 @@ impl ChunkReader {
             let job = std::thread::spawn(move || {
                 let n = read_at(&path, next, &mut b)?;
                 b.truncate(n);
-                Ok(b)
+                let d = sha256(&b);
+                Ok((b, d))
             });
             self.ahead = Some((next, job));
         }
-        Ok(chunk)
+        Ok((chunk, digest))
     }
 
     /// Gives a sent chunk's buffer back for reuse.
@@ -183,7 +187,7 @@ pub(super) fn upload_blobs(
             "{}{API_PREFIX}/devices/{device}/blobs/{}",
             ctx.base, blob.sha256
         );
-        let mut status = blob_answer(ctx, ctx.agent.get(&url).call())??;
+        let mut status = blob_answer(ctx, ctx.signer.get(ctx.agent, &url))??;
         let mut sent_any = false;
         let mut reader: Option<ChunkReader> = None;
         while !status.held {
@@ -205,7 +209,7 @@ pub(super) fn upload_blobs(
                 done: status.offset,
                 size: blob.size,
             });
-            let chunk = reader
+            let (chunk, digest) = reader
                 .chunk_at(status.offset, blob.size)
                 .map_err(|source| {
                     SyncError::Store(StoreError::Io {
@@ -220,14 +224,14 @@ pub(super) fn upload_blobs(
                     blob.size
                 ))));
             }
-            let put = ctx
-                .agent
-                .put(format!(
-                    "{url}?offset={}&total={}",
-                    status.offset, blob.size
-                ))
-                .header("content-type", "application/octet-stream")
-                .send(&chunk[..]);
+            let put = ctx.signer.send(
+                ctx.agent,
+                "PUT",
+                &format!("{url}?offset={}&total={}", status.offset, blob.size),
+                "application/octet-stream",
+                &chunk[..],
+                &digest,
+            );
             let n = chunk.len() as u64;
             reader.sent(chunk);
             match blob_answer(ctx, put)? {
@@ -237,7 +241,7 @@ pub(super) fn upload_blobs(
                     status = s;
                 }
                 Err(SyncError::Refused { code, .. }) if code == "offset_mismatch" => {
-                    status = blob_answer(ctx, ctx.agent.get(&url).call())??;
+                    status = blob_answer(ctx, ctx.signer.get(ctx.agent, &url))??;
                 }
                 Err(e) => return Err(e),
             }
@@ -290,7 +294,8 @@ mod tests {
         // In order: each chunk was read ahead while the one before was sent.
         let mut at = 0u64;
         while at < size {
-            let c = r.chunk_at(at, size).unwrap();
+            let (c, d) = r.chunk_at(at, size).unwrap();
+            assert_eq!(d, sha256(&c), "the digest is the chunk's");
             assert_eq!(c[..], bytes[at as usize..(at as usize + c.len())]);
             at += c.len() as u64;
             r.sent(c);
@@ -298,11 +303,12 @@ mod tests {
         assert_eq!(at, size);
         // The server held fewer bytes than guessed (a cut chunk): the read
         // ahead is set aside and the asked-for bytes come back.
-        let c = r.chunk_at(0, size).unwrap();
+        let (c, _) = r.chunk_at(0, size).unwrap();
         r.sent(c);
-        let c = r.chunk_at(1000, size).unwrap();
+        let (c, d) = r.chunk_at(1000, size).unwrap();
+        assert_eq!(d, sha256(&c));
         assert_eq!(c[..], bytes[1000..5096]);
         // Past the end: nothing.
-        assert!(r.chunk_at(size, size).unwrap().is_empty());
+        assert!(r.chunk_at(size, size).unwrap().0.is_empty());
     }
 }

@@ -3,8 +3,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -52,6 +50,8 @@ pub struct AppState {
     pub(crate) enrol_limits: Arc<crate::ratelimit::EnrolLimiter>,
     /// Request nonces seen within the replay window.
     pub(crate) nonces: Arc<crate::auth::Nonces>,
+    /// Body-carrying requests under way, per device and in all.
+    pub(crate) busy: Arc<crate::busy::Busy>,
 }
 
 /// Default log origin (the name in checkpoints and on their signature line).
@@ -97,6 +97,7 @@ impl AppState {
             uploads: Arc::default(),
             enrol_limits: Arc::default(),
             nonces: Arc::default(),
+            busy: Arc::default(),
         })
     }
 
@@ -199,6 +200,9 @@ where
         }
     }
 }
+
+/// Longest a record batch's body may take to arrive.
+pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// The routes.
 pub fn router(state: AppState) -> Router {
@@ -335,26 +339,50 @@ pub(crate) async fn blocking<T: Send + 'static>(
 async fn push_records(
     State(state): State<AppState>,
     auth: crate::auth::DeviceAuth,
-    body: Result<Bytes, BytesRejection>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
 ) -> Result<Json<PushResponse>, Failure> {
     let device = auth.device;
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Failure::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorCode::TooLarge,
-                format!(
-                    "request body is over {MAX_BODY_BYTES} bytes; send fewer records per batch"
-                ),
-            )
-        } else {
-            Failure::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::BadRequest,
-                e.body_text(),
-            )
+    let too_large = || {
+        Failure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::TooLarge,
+            format!("request body is over {MAX_BODY_BYTES} bytes; send fewer records per batch"),
+        )
+    };
+    // Refused from the header, before a byte of the body is read.
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    let _slot = state.busy.enter(device)?;
+    let read = axum::body::to_bytes(body, MAX_BODY_BYTES);
+    let body = match tokio::time::timeout(BODY_READ_TIMEOUT, read).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => {
+            let limit = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            return Err(if limit {
+                too_large()
+            } else {
+                Failure::new(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::BadRequest,
+                    format!("the body could not be read ({e}); nothing was stored, send the batch again"),
+                )
+            });
         }
-    })?;
+        Err(_) => {
+            return Err(Failure::new(
+                StatusCode::REQUEST_TIMEOUT,
+                ErrorCode::BadRequest,
+                format!("the body did not arrive within {BODY_READ_TIMEOUT:?}; nothing was stored, send the batch again"),
+            ))
+        }
+    };
     auth.check_body(&body)?;
     let push: PushRecords = serde_json::from_slice(&body).map_err(|e| {
         Failure::new(

@@ -4,7 +4,7 @@
 //! SHA-256, only after the whole file hashes to that name and is synced.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use fieldcase_shared::hash::{sha256_file, Digest};
@@ -34,6 +34,14 @@ pub enum Finished {
     Mismatch(Digest),
 }
 
+/// One request's chunk, staged; dropped without commit, it is discarded.
+pub trait Staged: Write + Send {
+    /// Appends the staged bytes to the upload, which must hold exactly
+    /// `offset` bytes; returns the new length. Bytes reach storage even
+    /// when the request was cut (what arrived is committed).
+    fn commit(self: Box<Self>, offset: u64) -> Result<u64, AppendError>;
+}
+
 /// Where evidence bytes live on the server.
 pub trait BlobStore: Send + Sync + 'static {
     /// True when the blob is stored complete.
@@ -42,15 +50,14 @@ pub trait BlobStore: Send + Sync + 'static {
     fn part_len(&self, sha256: &Digest) -> io::Result<u64>;
     /// Appends a chunk that must start at the held length; returns the new length.
     fn append(&self, sha256: &Digest, offset: u64, bytes: &[u8]) -> Result<u64, AppendError> {
-        let mut w = self.appender(sha256, offset)?;
+        let mut w = self.stage(sha256)?;
         w.write_all(bytes)?;
-        w.flush()?;
-        Ok(offset + bytes.len() as u64)
+        w.commit(offset)
     }
-    /// A writer that appends to the upload, which must hold exactly
-    /// `offset` bytes; bytes written reach storage even if the writer is
-    /// dropped early (a cut request keeps what arrived).
-    fn appender(&self, sha256: &Digest, offset: u64) -> Result<Box<dyn Write + Send>, AppendError>;
+    /// A place for one request's chunk, apart from the upload: bytes
+    /// streamed into it join the upload only at [`Staged::commit`], so a
+    /// slow request holds no lock while it arrives.
+    fn stage(&self, sha256: &Digest) -> io::Result<Box<dyn Staged>>;
     /// Drops the bytes of an unfinished upload from `len` on (`len` is
     /// where a chunk started): a chunk whose body did not match its signed
     /// digest is taken back, the chunks before it stay.
@@ -107,14 +114,16 @@ impl WriteBack {
     }
 }
 
-/// An upload's file; when the chunk is written, its bytes start on their
-/// way to disk in the background.
-struct PartWriter {
+/// A chunk staged in its own file beside the upload (`<sha>.<n>.req`).
+struct FsStaged {
+    tmp: PathBuf,
     file: File,
+    part: PathBuf,
     writeback: WriteBack,
+    committed: bool,
 }
 
-impl Write for PartWriter {
+impl Write for FsStaged {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.file.write(buf)
     }
@@ -123,13 +132,48 @@ impl Write for PartWriter {
     }
 }
 
-impl Drop for PartWriter {
+impl Staged for FsStaged {
+    fn commit(mut self: Box<Self>, offset: u64) -> Result<u64, AppendError> {
+        let held = match fs::metadata(&self.part) {
+            Ok(m) => m.len(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(e.into()),
+        };
+        if held != offset {
+            return Err(AppendError::Offset {
+                held,
+                offered: offset,
+            });
+        }
+        let len = self.file.metadata()?.len();
+        let part = if held == 0 {
+            // The first chunk becomes the upload: no copy.
+            fs::rename(&self.tmp, &self.part)?;
+            self.committed = true;
+            OpenOptions::new().append(true).open(&self.part)?
+        } else {
+            // Appended in the kernel (copy_file_range), from the page cache.
+            let mut dst = OpenOptions::new().append(true).open(&self.part)?;
+            self.file.seek(io::SeekFrom::Start(0))?;
+            io::copy(&mut self.file, &mut dst)?;
+            dst
+        };
+        // Not synced per chunk: after a crash the part file's length says
+        // what survived, and the hash check at the end catches anything
+        // else. The chunk starts on its way to disk now.
+        let _ = self.writeback.tx.send(part);
+        Ok(offset + len)
+    }
+}
+
+impl Drop for FsStaged {
     fn drop(&mut self) {
-        if let Ok(f) = self.file.try_clone() {
-            let _ = self.writeback.tx.send(f);
+        if !self.committed {
+            let _ = fs::remove_file(&self.tmp);
         }
     }
 }
+
 
 impl FsBlobStore {
     /// Opens (creating) the blob folders under `root`.
@@ -138,6 +182,12 @@ impl FsBlobStore {
         fieldcase_shared::private::private_dir(root)?;
         fieldcase_shared::private::private_dir(&root.join("blobs"))?;
         fieldcase_shared::private::private_dir(&root.join("uploads"))?;
+        // Chunks staged by a process that stopped never joined an upload.
+        for e in fs::read_dir(root.join("uploads"))?.flatten() {
+            if e.path().extension().is_some_and(|x| x == "req") {
+                let _ = fs::remove_file(e.path());
+            }
+        }
         Ok(FsBlobStore {
             root: root.to_owned(),
             writeback: WriteBack::start(),
@@ -170,27 +220,29 @@ impl BlobStore for FsBlobStore {
         }
     }
 
-    fn appender(&self, sha256: &Digest, offset: u64) -> Result<Box<dyn Write + Send>, AppendError> {
-        let f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.part(sha256))?;
-        let held = f.metadata()?.len();
-        if held != offset {
-            return Err(AppendError::Offset {
-                held,
-                offered: offset,
-            });
-        }
-        // Not synced per chunk: after a crash the part file's length says
-        // what survived, and the hash check at the end catches anything
-        // else. The finished blob is synced before it becomes visible; the
-        // chunks start on their way to disk as soon as each is written.
-        Ok(Box::new(PartWriter {
-            file: f,
+    fn stage(&self, sha256: &Digest) -> io::Result<Box<dyn Staged>> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let tmp = self.root.join("uploads").join(format!(
+            "{}.{}-{n}.req",
+            sha256.to_hex(),
+            std::process::id()
+        ));
+        let file = OpenOptions::new()
+            .create_new(true)
+            .read(true)
+            .write(true)
+            .open(&tmp)?;
+        Ok(Box::new(FsStaged {
+            tmp,
+            file,
+            part: self.part(sha256),
             writeback: self.writeback.clone(),
+            committed: false,
         }))
     }
+
 
     fn truncate(&self, sha256: &Digest, len: u64) -> io::Result<()> {
         match OpenOptions::new().write(true).open(self.part(sha256)) {

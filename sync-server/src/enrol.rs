@@ -82,13 +82,10 @@ pub fn parse_expiry(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Str
 /// `POST /v1/enrol`.
 pub(crate) async fn enrol(
     State(state): State<AppState>,
-    plain: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
-    tls: Option<axum::Extension<axum::extract::ConnectInfo<crate::ratelimit::PeerAddr>>>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     body: Result<Json<EnrolRequest>, JsonRejection>,
 ) -> Result<Json<EnrolResponse>, Failure> {
-    let addr = plain
-        .map(|p| (p.0).0.ip())
-        .or(tls.map(|p| (p.0).0 .0.ip()));
+    let addr = peer.map(|p| (p.0).0.ip());
     if let Err(wait) = state.enrol_limits.attempt(addr, std::time::Instant::now()) {
         tracing::warn!(addr = ?addr, "enrolment attempts over the limit; refused");
         return Err(Failure::new(

@@ -9,10 +9,12 @@
 pub mod api;
 pub mod auth;
 pub mod blobs;
+pub mod busy;
 pub mod config;
 pub mod enrol;
 pub mod ratelimit;
 pub mod s3;
+pub mod serve;
 pub mod store;
 pub mod tls;
 mod upload;
@@ -90,19 +92,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    // Small answers go out at once (no Nagle delay between request and reply).
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve::run(listener, None, router(state), shutdown).await
 }
 
 /// Serves the API over HTTPS on `listener` until `shutdown` completes.
@@ -112,10 +102,5 @@ pub async fn serve_tls(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        tls::TlsListener::new(listener, acceptor),
-        router(state).into_make_service_with_connect_info::<ratelimit::PeerAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve::run(listener, Some(acceptor), router(state), shutdown).await
 }

@@ -9,19 +9,6 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// The client's address on an HTTPS connection (plain connections give
-/// axum's `SocketAddr`).
-#[derive(Debug, Clone, Copy)]
-pub struct PeerAddr(pub std::net::SocketAddr);
-
-impl<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, crate::tls::TlsListener>>
-    for PeerAddr
-{
-    fn connect_info(stream: axum::serve::IncomingStream<'a, crate::tls::TlsListener>) -> Self {
-        PeerAddr(*stream.remote_addr())
-    }
-}
-
 /// Attempts one address may make per window.
 pub const PER_ADDRESS: u32 = 10;
 /// Failed attempts the whole server takes per window.

@@ -14,7 +14,7 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, PutPayload, WriteMultipart};
 use sha2::{Digest as _, Sha256};
 
-use crate::blobs::{AppendError, BlobStore, Finished};
+use crate::blobs::{Staged, AppendError, BlobStore, Finished};
 
 /// Where the S3 store connects.
 #[derive(Debug, Clone, Default)]
@@ -97,31 +97,9 @@ impl S3BlobStore {
 
     /// The part objects of an upload, contiguous from byte 0: (path, size).
     fn parts(&self, sha256: &Digest) -> io::Result<Vec<(ObjectPath, u64)>> {
-        let prefix = part_prefix(sha256);
-        let mut found: Vec<(u64, ObjectPath, u64)> = self.rt.block_on(async {
-            let mut out = Vec::new();
-            let mut list = self.store.list(Some(&prefix));
-            while let Some(meta) = list.next().await {
-                let meta = meta.map_err(other)?;
-                let offset = meta.location.filename().and_then(|n| n.parse::<u64>().ok());
-                if let Some(o) = offset {
-                    out.push((o, meta.location, meta.size));
-                }
-            }
-            Ok::<_, io::Error>(out)
-        })?;
-        found.sort_by_key(|p| p.0);
-        let mut parts = Vec::new();
-        let mut at = 0;
-        for (offset, path, size) in found {
-            if offset != at {
-                break; // a stray part after a gap does not count
-            }
-            at += size;
-            parts.push((path, size));
-        }
-        Ok(parts)
+        list_parts(&self.store, self.rt.handle(), sha256)
     }
+
 
     fn delete_parts(&self, sha256: &Digest) -> io::Result<()> {
         for (path, _) in self.parts(sha256)? {
@@ -131,40 +109,77 @@ impl S3BlobStore {
     }
 }
 
-/// Buffers one chunk and stores it as a part object when flushed or dropped.
-struct PartWriter {
+/// The part objects of an upload, contiguous from byte 0: (path, size).
+fn list_parts(
+    store: &Arc<dyn ObjectStore>,
+    handle: &tokio::runtime::Handle,
+    sha256: &Digest,
+) -> io::Result<Vec<(ObjectPath, u64)>> {
+    let prefix = part_prefix(sha256);
+    let mut found: Vec<(u64, ObjectPath, u64)> = handle.block_on(async {
+        let mut out = Vec::new();
+        let mut list = store.list(Some(&prefix));
+        while let Some(meta) = list.next().await {
+            let meta = meta.map_err(other)?;
+            let offset = meta.location.filename().and_then(|n| n.parse::<u64>().ok());
+            if let Some(o) = offset {
+                out.push((o, meta.location, meta.size));
+            }
+        }
+        Ok::<_, io::Error>(out)
+    })?;
+    found.sort_by_key(|p| p.0);
+    let mut parts = Vec::new();
+    let mut at = 0;
+    for (offset, path, size) in found {
+        if offset != at {
+            break; // a stray part after a gap does not count
+        }
+        at += size;
+        parts.push((path, size));
+    }
+    Ok(parts)
+}
+
+/// One request's chunk, held in memory until committed as a part object.
+struct S3Staged {
     store: Arc<dyn ObjectStore>,
     handle: tokio::runtime::Handle,
-    path: ObjectPath,
+    sha256: Digest,
     buf: Vec<u8>,
 }
 
-impl PartWriter {
-    fn put(&mut self) -> io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let payload = PutPayload::from(std::mem::take(&mut self.buf));
-        self.handle
-            .block_on(self.store.put(&self.path, payload))
-            .map(|_| ())
-            .map_err(other)
-    }
-}
-
-impl Write for PartWriter {
+impl Write for S3Staged {
     fn write(&mut self, b: &[u8]) -> io::Result<usize> {
         self.buf.extend_from_slice(b);
         Ok(b.len())
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.put()
+        Ok(())
     }
 }
 
-impl Drop for PartWriter {
-    fn drop(&mut self) {
-        let _ = self.put();
+impl Staged for S3Staged {
+    fn commit(mut self: Box<Self>, offset: u64) -> Result<u64, AppendError> {
+        let held: u64 = list_parts(&self.store, &self.handle, &self.sha256)?
+            .iter()
+            .map(|p| p.1)
+            .sum();
+        if held != offset {
+            return Err(AppendError::Offset {
+                held,
+                offered: offset,
+            });
+        }
+        let len = self.buf.len() as u64;
+        if len > 0 {
+            let path = ObjectPath::from(format!("uploads/{}/{offset:020}", self.sha256.to_hex()));
+            let payload = PutPayload::from(std::mem::take(&mut self.buf));
+            self.handle
+                .block_on(self.store.put(&path, payload))
+                .map_err(other)?;
+        }
+        Ok(offset + len)
     }
 }
 
@@ -181,18 +196,11 @@ impl BlobStore for S3BlobStore {
         Ok(self.parts(sha256)?.iter().map(|p| p.1).sum())
     }
 
-    fn appender(&self, sha256: &Digest, offset: u64) -> Result<Box<dyn Write + Send>, AppendError> {
-        let held = self.part_len(sha256)?;
-        if held != offset {
-            return Err(AppendError::Offset {
-                held,
-                offered: offset,
-            });
-        }
-        Ok(Box::new(PartWriter {
+    fn stage(&self, sha256: &Digest) -> io::Result<Box<dyn Staged>> {
+        Ok(Box::new(S3Staged {
             store: self.store.clone(),
             handle: self.rt.handle().clone(),
-            path: ObjectPath::from(format!("uploads/{}/{offset:020}", sha256.to_hex())),
+            sha256: *sha256,
             buf: Vec::new(),
         }))
     }

@@ -24,6 +24,10 @@ use std::io::Write;
 
 /// Largest chunk accepted in one request.
 pub const MAX_CHUNK_BYTES: u64 = 8 * 1024 * 1024;
+/// Longest a request body may send nothing before it is cut.
+pub const BODY_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// Longest one chunk request may take in all (8 MiB at 120 kbit/s).
+pub const CHUNK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
 /// Largest evidence file accepted.
 pub const MAX_BLOB_BYTES: u64 = 64 * 1024 * 1024 * 1024;
 
@@ -36,6 +40,8 @@ pub(crate) struct Upload {
     /// False once bytes were appended that this hasher did not see (the
     /// part file predates this process): the end then hashes the file.
     in_step: bool,
+    /// The size the device's evidence record names (looked up once).
+    named_size: Option<u64>,
 }
 
 fn parse_sha(text: &str) -> Result<Digest, Failure> {
@@ -115,141 +121,108 @@ impl AppState {
         }
     }
 
-    /// Appends a chunk, streamed in as `next()` yields its pieces, hashing
-    /// it as it is written; with the last byte, checks and stores the blob.
+    /// Appends a chunk, streamed in as `next()` yields its pieces, to a
+    /// staged part of its own (no lock is held while it arrives), hashing
+    /// it as it comes; then, under the blob's lock, checks it is the signed
+    /// body and still continues the upload, and commits it. With the last
+    /// byte, checks and stores the blob.
     fn append_chunk(
         &self,
         device: DeviceId,
         sha256: Digest,
         q: ChunkQuery,
         signed: Option<Digest>,
-        mut next: impl FnMut() -> Option<Result<Bytes, ()>>,
+        mut next: impl FnMut() -> Option<Feed>,
     ) -> Result<BlobStatus, Failure> {
         let state = self.upload_state(sha256)?;
-        let mut up = state
-            .lock()
-            .map_err(|_| Failure::internal("upload lock poisoned"))?;
-        let status = self.blob_status(device, sha256)?;
-        if status.held {
-            return Ok(status);
-        }
-        if q.offset > q.total {
+        // A short look under the lock: where the upload stands.
+        let (running, named) = {
+            let up = state
+                .lock()
+                .map_err(|_| Failure::internal("upload lock poisoned"))?;
+            let status = self.blob_status(device, sha256)?;
+            if status.held {
+                return Ok(status);
+            }
+            if status.offset != q.offset {
+                return Err(offset_mismatch(status.offset, q.offset));
+            }
+            let running = (up.in_step && up.hashed == q.offset).then(|| up.hasher.clone());
+            (running, up.named_size)
+        };
+        let named = match named {
+            Some(n) => n,
+            None => {
+                let n = self.named_size(&device, &sha256)?;
+                if let Ok(mut up) = state.lock() {
+                    up.named_size = Some(n);
+                }
+                n
+            }
+        };
+        if q.total != named || q.offset > q.total {
             return Err(Failure::new(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::BadRequest,
                 format!(
-                    "offset {} is after the blob's total of {} bytes",
-                    q.offset, q.total
+                    "the record names blob {sha256} with {named} bytes; this chunk says total={} offset={}",
+                    q.total, q.offset
                 ),
             ));
         }
-        let mut w = match self.blobs.appender(&sha256, q.offset) {
-            Ok(w) => w,
-            Err(AppendError::Offset { held, offered }) => {
-                return Err(Failure::new(
-                    StatusCode::CONFLICT,
-                    ErrorCode::OffsetMismatch,
-                    format!("the chunk starts at byte {offered}, but {held} bytes are held; continue from byte {held}"),
-                ))
-            }
-            Err(AppendError::Io(e)) => return Err(Failure::internal(e)),
-        };
         let room = MAX_CHUNK_BYTES.min(q.total - q.offset);
-        let in_step = up.in_step && up.hashed == q.offset;
-        // Until this chunk is hashed and written in full, the running hash
-        // is not to be trusted.
-        up.in_step = false;
-        let mut hasher = std::mem::take(&mut up.hasher);
-        let mut written = 0u64;
-        let mut overflow = false;
-        // The request was cut before its body ended: its digest cannot be
-        // checked; the bytes that arrived stay (the upload resumes from
-        // them, and the whole blob's hash is checked at the end).
-        let mut cut = false;
-        // The pieces are hashed on a second thread while this one writes:
-        // into the blob's running hash, and into the chunk's own, which
-        // must be the signed Content-Digest.
-        let mut chunk_hasher = sha2::Sha256::new();
-        let outcome = std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Bytes>(16);
-            let h = &mut hasher;
-            let c = &mut chunk_hasher;
-            let hashing = Some(scope.spawn(move || {
-                for piece in rx {
-                    if in_step {
-                        h.update(&piece);
-                    }
-                    c.update(&piece);
-                }
-            }));
-            let mut result = Ok(());
-            while let Some(piece) = next() {
-                let Ok(piece) = piece else {
-                    cut = true;
-                    break;
-                };
-                if written + piece.len() as u64 > room {
-                    overflow = true;
-                    break;
-                }
-                if let Err(e) = w.write_all(&piece) {
-                    result = Err(e);
-                    break;
-                }
-                written += piece.len() as u64;
-                if hashing.is_some() && tx.send(piece).is_err() {
-                    result = Err(std::io::Error::other("the hashing thread stopped"));
-                    break;
-                }
-            }
-            drop(tx);
-            let joined = hashing.is_none_or(|h| h.join().is_ok());
-            result.and_then(|()| {
-                if joined {
-                    Ok(())
-                } else {
-                    Err(std::io::Error::other("the hashing thread failed"))
-                }
-            })
-        });
-        outcome.map_err(Failure::internal)?;
-        w.flush().map_err(Failure::internal)?;
-        drop(w);
-        let chunk_digest = Digest(chunk_hasher.finalize().into());
-        if overflow || (!cut && signed != Some(chunk_digest)) {
-            // Too long, or not the body the device signed: take the bytes
-            // back (the running hash is no longer in step either).
-            self.blobs
-                .truncate(&sha256, q.offset)
-                .map_err(Failure::internal)?;
-            up.in_step = false;
-            if overflow {
-                return Err(Failure::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    ErrorCode::TooLarge,
-                    format!(
-                        "the chunk goes past byte {} (the blob's total, or {MAX_CHUNK_BYTES} bytes per chunk); {} bytes are held, continue from there",
-                        q.offset + room,
-                        q.offset
-                    ),
-                ));
-            }
+        let mut staged = self.blobs.stage(&sha256).map_err(Failure::internal)?;
+        let streamed = stream_into(&mut *staged, running, room, &mut next)
+            .map_err(Failure::internal)?;
+        let Streamed {
+            written,
+            overflow,
+            cut,
+            chunk_digest,
+            running,
+        } = streamed;
+        if overflow {
+            return Err(Failure::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::TooLarge,
+                format!(
+                    "the chunk goes past byte {} (the blob's total, or {MAX_CHUNK_BYTES} bytes per chunk); {} bytes are held, continue from there",
+                    q.offset + room,
+                    q.offset
+                ),
+            ));
+        }
+        // A chunk cut off before its end cannot be checked against its
+        // digest: what arrived is kept (the whole blob is hashed at the end).
+        if !cut && signed != Some(chunk_digest) {
             return Err(crate::auth::unauthenticated(
                 fieldcase_shared::httpsig::AuthError::DigestMismatch,
             ));
         }
-        up.hasher = hasher;
-        up.in_step = in_step;
-        let held = q.offset + written;
-        if in_step {
-            up.hashed = held;
-        }
-        if written == 0 && held < q.total {
+        if written == 0 && q.offset < q.total {
             return Err(Failure::new(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::BadRequest,
                 format!("empty chunk at byte {} of {}", q.offset, q.total),
             ));
+        }
+        // Commit under the lock: a short step, whatever the client's speed.
+        let mut up = state
+            .lock()
+            .map_err(|_| Failure::internal("upload lock poisoned"))?;
+        let held = match staged.commit(q.offset) {
+            Ok(n) => n,
+            Err(AppendError::Offset { held, offered }) => {
+                return Err(offset_mismatch(held, offered))
+            }
+            Err(AppendError::Io(e)) => return Err(Failure::internal(e)),
+        };
+        match running {
+            Some(h) if up.in_step && up.hashed == q.offset => {
+                up.hasher = h;
+                up.hashed = held;
+            }
+            _ => up.in_step = false,
         }
         if held < q.total {
             return Ok(BlobStatus {
@@ -264,6 +237,44 @@ impl AppState {
             .then(|| Digest(std::mem::take(&mut up.hasher).finalize().into()));
         drop(up);
         self.forget_upload(&sha256);
+        self.finish_blob(device, sha256, hashed)
+    }
+
+    /// The size the device's records give the blob.
+    fn named_size(&self, device: &DeviceId, sha256: &Digest) -> Result<u64, Failure> {
+        use fieldcase_shared::record::{RecordBody, RecordPayload};
+        let held = self
+            .store
+            .held_records(device, 1)
+            .map_err(Failure::internal)?;
+        for (_, envelope, _) in held {
+            let Ok(env) = fieldcase_shared::envelope::Envelope::from_json(&envelope) else {
+                continue;
+            };
+            if let Ok(RecordPayload {
+                body: RecordBody::EvidenceAdded(item),
+                ..
+            }) = serde_json::from_slice::<RecordPayload>(&env.payload)
+            {
+                if item.sha256 == *sha256 {
+                    return Ok(item.size);
+                }
+            }
+        }
+        Err(Failure::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::UnknownBlob,
+            format!("no evidence record of device {device} held here names blob {sha256} with its size; sync the records first"),
+        ))
+    }
+
+    /// The last byte is in: hash, store, log, answer with a receipt.
+    fn finish_blob(
+        &self,
+        device: DeviceId,
+        sha256: Digest,
+        hashed: Option<Digest>,
+    ) -> Result<BlobStatus, Failure> {
         match self
             .blobs
             .finish(&sha256, hashed)
@@ -299,6 +310,96 @@ impl AppState {
             }
         }
     }
+}
+
+fn offset_mismatch(held: u64, offered: u64) -> Failure {
+    Failure::new(
+        StatusCode::CONFLICT,
+        ErrorCode::OffsetMismatch,
+        format!("the chunk starts at byte {offered}, but {held} bytes are held; continue from byte {held}"),
+    )
+}
+
+/// What a request body fed the upload.
+pub(crate) enum Feed {
+    /// Some bytes.
+    Piece(Bytes),
+    /// The body ended whole. (The feed closing without `End` is a cut.)
+    End,
+}
+
+struct Streamed {
+    written: u64,
+    overflow: bool,
+    cut: bool,
+    chunk_digest: Digest,
+    running: Option<Sha256>,
+}
+
+/// Writes the pieces into `out` while a second thread hashes them: the
+/// chunk's own SHA-256, and the blob's running hash when it is in step.
+fn stream_into(
+    out: &mut dyn Write,
+    mut running: Option<Sha256>,
+    room: u64,
+    next: &mut dyn FnMut() -> Option<Feed>,
+) -> std::io::Result<Streamed> {
+    let mut chunk = Sha256::new();
+    let mut written = 0u64;
+    let mut overflow = false;
+    let mut cut = true;
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Bytes>(16);
+        let (c, r) = (&mut chunk, &mut running);
+        let hashing = scope.spawn(move || {
+            for piece in rx {
+                if let Some(h) = r.as_mut() {
+                    h.update(&piece);
+                }
+                c.update(&piece);
+            }
+        });
+        let mut result = Ok(());
+        while let Some(feed) = next() {
+            let piece = match feed {
+                Feed::End => {
+                    cut = false;
+                    break;
+                }
+                Feed::Piece(p) => p,
+            };
+            if written + piece.len() as u64 > room {
+                overflow = true;
+                break;
+            }
+            if let Err(e) = out.write_all(&piece) {
+                result = Err(e);
+                break;
+            }
+            written += piece.len() as u64;
+            if tx.send(piece).is_err() {
+                result = Err(std::io::Error::other("the hashing thread stopped"));
+                break;
+            }
+        }
+        drop(tx);
+        let joined = hashing.join().is_ok();
+        result.and_then(|()| {
+            if joined {
+                Ok(())
+            } else {
+                Err(std::io::Error::other("the hashing thread failed"))
+            }
+        })
+    })?;
+    out.flush()?;
+    Ok(Streamed {
+        written,
+        overflow,
+        cut,
+        chunk_digest: Digest(chunk.finalize().into()),
+        running,
+    })
 }
 
 /// `GET /v1/devices/{device}/blobs/{sha256}`.
@@ -348,18 +449,35 @@ pub(crate) async fn put_chunk(
             format!("blob of {} bytes; at most {MAX_BLOB_BYTES}", q.total),
         ));
     }
+    let _slot = state.busy.enter(device)?;
     let signed = auth.body_digest;
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, ()>>(16);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Feed>(16);
     let st = state.clone();
     let worker = tokio::task::spawn_blocking(move || {
         st.append_chunk(device, sha256, q, signed, || rx.blocking_recv())
     });
     let mut stream = body.into_data_stream();
-    while let Some(piece) = stream.next().await {
-        // A cut request ends here; what arrived stays appended.
-        let cut = piece.is_err();
-        if tx.send(piece.map_err(|_| ())).await.is_err() || cut {
-            break;
+    let deadline = tokio::time::Instant::now() + CHUNK_TIMEOUT;
+    loop {
+        // A body that stalls longer than the idle timeout, or takes longer
+        // than the whole-request timeout, is cut; a cut request ends here
+        // and what arrived is kept.
+        let wait = BODY_IDLE_TIMEOUT.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+        match tokio::time::timeout(wait, stream.next()).await {
+            Ok(Some(Ok(piece))) => {
+                if tx.send(Feed::Piece(piece)).await.is_err() {
+                    break;
+                }
+            }
+            Ok(None) => {
+                let _ = tx.send(Feed::End).await;
+                break;
+            }
+            Ok(Some(Err(_))) => break,
+            Err(_) => {
+                tracing::warn!(%device, "upload body idle for {wait:?} or past {CHUNK_TIMEOUT:?}: cut");
+                break;
+            }
         }
     }
     drop(tx);

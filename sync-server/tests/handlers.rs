@@ -437,7 +437,7 @@ async fn evidence_uploads_resume_are_checked_and_are_never_taken_twice() {
     let mut envs = records(&f.device, 1, 1, chain::genesis(&dev), "");
     let first = record::open(envs[0].clone(), &f.device.public()).unwrap();
     let mut prev = first.chain;
-    for (seq, blob) in [(2u64, sha), (3, forged_sha)] {
+    for (seq, blob, size) in [(2u64, sha, video.len() as u64), (3, forged_sha, 5)] {
         let p = RecordPayload::new(
             dev,
             seq,
@@ -447,7 +447,7 @@ async fn evidence_uploads_resume_are_checked_and_are_never_taken_twice() {
             RecordBody::EvidenceAdded(EvidenceItem {
                 case_id: Uuid::now_v7(),
                 sha256: blob,
-                size: 1,
+                size,
                 media_type: "video/mp4".into(),
                 original_name: "执法记录仪.mp4".into(),
                 captured_at: None,
@@ -464,6 +464,10 @@ async fn evidence_uploads_resume_are_checked_and_are_never_taken_twice() {
 
     let total = video.len() as u64;
     let status_of = |body: &[u8]| serde_json::from_slice::<BlobStatus>(body).unwrap();
+    // The size must be the one the record names.
+    let (status, body) = put_chunk(&f, &d, &sha.to_hex(), 0, total + 1, &video[..100]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{}", String::from_utf8_lossy(&body));
+    assert!(error(&body).message.contains(&format!("with {total} bytes")), "{}", error(&body).message);
     let (status, body) = put_chunk(&f, &d, &sha.to_hex(), 0, total, &video[..100_000]).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(status_of(&body).offset, 100_000);
@@ -556,7 +560,7 @@ async fn evidence_uploads_resume_are_checked_and_are_never_taken_twice() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     // A chunk running past the blob's total is refused before any byte of
     // it is kept.
-    let (status, body) = put_chunk(&f, &d, &forged_sha.to_hex(), 0, 2, b"xyz").await;
+    let (status, body) = put_chunk(&f, &d, &forged_sha.to_hex(), 0, 5, b"sixsix").await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(
         error(&body).message.contains("0 bytes are held"),

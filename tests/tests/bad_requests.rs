@@ -99,13 +99,25 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
         ErrorCode::BadRequest,
         "envelopes",
     );
+    // Over the limit: refused from the header, before the body is read
+    // (the answer comes while the client waits on `Expect: 100-continue`).
     let big = vec![b' '; MAX_BODY_BYTES + 10];
-    refused(
-        send(&dk, "POST", &url, &big),
-        413,
-        ErrorCode::TooLarge,
-        "fewer records",
-    );
+    let answer = {
+        let mut c = std::net::TcpStream::connect(host_port(&server.url)).unwrap();
+        let signed = raw_headers(&dk, "POST", &url, &big);
+        write!(
+            c,
+            "POST /v1/devices/{device}/records HTTP/1.1\r\nHost: x\r\n{signed}Content-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
+            big.len()
+        )
+        .unwrap();
+        let mut text = String::new();
+        let _ = c.read_to_string(&mut text);
+        text
+    };
+    let (head, json) = answer.split_once("\r\n\r\n").unwrap_or_default();
+    assert!(head.starts_with("HTTP/1.1 413"), "{answer}");
+    refused((413, serde_json::from_str(json).ok()), 413, ErrorCode::TooLarge, "fewer records");
     let many = vec![envelopes[0].clone(); MAX_BATCH_RECORDS + 1];
     refused(
         send(&dk, "POST", &url, &body(many)),
@@ -206,8 +218,8 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
     );
     refused(
         send(&dk, "PUT",
-            &format!("{blob_url}?offset=0&total=10"),
-            &bytes[..11],
+            &format!("{blob_url}?offset=0&total={total}"),
+            &[&bytes[..], b"extra"].concat(),
         ),
         413,
         ErrorCode::TooLarge,

@@ -34,7 +34,7 @@ fn the_s3_store_resumes_checks_and_hides_bad_bytes() {
     assert!(!store.has(&d).unwrap());
     assert_eq!(store.append(&d, 0, &video[..1_000_000]).unwrap(), 1_000_000);
     assert!(matches!(
-        store.appender(&d, 5),
+        store.append(&d, 5, b"x"),
         Err(AppendError::Offset {
             held: 1_000_000,
             ..
@@ -43,10 +43,11 @@ fn the_s3_store_resumes_checks_and_hides_bad_bytes() {
     // A restarted server sees the parts it kept.
     let store = S3BlobStore::open(&config).unwrap();
     assert_eq!(store.part_len(&d).unwrap(), 1_000_000);
-    let mut w = store.appender(&d, 1_000_000).unwrap();
+    // A staged chunk joins the upload only when committed.
+    let mut w = store.stage(&d).unwrap();
     w.write_all(&video[1_000_000..]).unwrap();
-    w.flush().unwrap();
-    drop(w);
+    assert_eq!(store.part_len(&d).unwrap(), 1_000_000);
+    assert_eq!(w.commit(1_000_000).unwrap(), video.len() as u64);
     assert_eq!(
         store.finish(&d, None).unwrap(),
         Finished::Stored(video.len() as u64)

@@ -768,3 +768,78 @@ async fn device_routes_need_the_device_signature() {
     assert!(f.state.store().record_digests(&dev).unwrap().is_empty());
     assert_eq!(push(&f, &d, records(&f.device, 1, 1, chain::genesis(&dev), "")).await.0, StatusCode::OK);
 }
+
+/// Records 1–2 of `f.device`: an opening and the evidence record naming
+/// `bytes` (with their size).
+async fn push_evidence_record(f: &Fixture, bytes: &[u8]) {
+    use fieldcase_shared::model::EvidenceItem;
+    let dev = f.device.public().device_id();
+    let mut envs = records(&f.device, 1, 1, chain::genesis(&dev), "");
+    let first = record::open(envs[0].clone(), &f.device.public()).unwrap();
+    let p = RecordPayload::new(
+        dev,
+        2,
+        first.chain,
+        DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap(),
+        vec!["65010023".into(), "65010031".into()],
+        RecordBody::EvidenceAdded(EvidenceItem {
+            case_id: Uuid::now_v7(),
+            sha256: fieldcase_shared::hash::sha256(bytes),
+            size: bytes.len() as u64,
+            media_type: "video/mp4".into(),
+            original_name: "执法记录仪.mp4".into(),
+            captured_at: None,
+            category: String::new(),
+            description: String::new(),
+        }),
+    );
+    envs.push(record::seal(&f.device, &p).envelope);
+    assert_eq!(push(f, &dev.to_string(), envs).await.0, StatusCode::OK);
+}
+
+/// A request of the owner that stalls mid-chunk holds no lock: the same
+/// chunk sent again on another connection is taken at once, and the
+/// stalled one, when it finally ends, adds nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stalled_chunk_holds_up_nothing() {
+    use fieldcase_shared::wire::BlobStatus;
+    let f = fixture();
+    let d = f.device.public().device_id().to_string();
+    let video: Vec<u8> = (0..200_000u32).map(|i| (i % 249) as u8).collect();
+    let sha = fieldcase_shared::hash::sha256(&video).to_hex();
+    push_evidence_record(&f, &video).await;
+
+    let uri = format!("/v1/devices/{d}/blobs/{sha}?offset=0&total={}", video.len());
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(1);
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let req = signed(&f, Request::put(&uri), "PUT", &uri, Some(&video))
+        .header("content-length", video.len())
+        .body(Body::from_stream(stream))
+        .unwrap();
+    let state = f.state.clone();
+    let stalled = tokio::spawn(async move { router(state).oneshot(req).await.unwrap() });
+    tx.send(Ok(axum::body::Bytes::from(video[..1000].to_vec()))).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    let started = std::time::Instant::now();
+    let (status, body) = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        put_chunk(&f, &d, &sha, 0, video.len() as u64, &video),
+    )
+    .await
+    .expect("the owner's chunk waited for the stalled one");
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let st: BlobStatus = serde_json::from_slice(&body).unwrap();
+    assert!(st.held, "stored in {:?}", started.elapsed());
+
+    drop(tx); // the stalled request is cut
+    let resp = stalled.await.unwrap();
+    assert_ne!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let (_, body) = get(&f, &format!("/v1/devices/{d}/blobs/{sha}")).await;
+    let st: BlobStatus = serde_json::from_slice(&body).unwrap();
+    assert!(st.held && st.offset == video.len() as u64);
+    let stored = std::fs::read(fieldcase_sync_server::blobs::FsBlobStore::open(f.blob_dir.path()).unwrap().path(&fieldcase_shared::hash::sha256(&video))).unwrap();
+    assert_eq!(stored, video);
+}

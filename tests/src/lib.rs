@@ -135,6 +135,13 @@ impl Server {
     }
 }
 
+impl Server {
+    /// The server's process id (its memory and open files are in /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

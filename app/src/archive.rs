@@ -203,16 +203,30 @@ impl Terminal {
         let mut written = Vec::new();
         for d in &discs {
             let path = out_dir.join(d.file_name());
-            if path.exists() {
-                return Err(AppError::Output {
-                    path,
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::AlreadyExists,
-                        "already exists; choose another --out folder or remove it",
-                    ),
-                });
-            }
-            let (sha256, size) = d.write_iso(&path, &mut progress)?;
+            let (sha256, size) = if path.exists() {
+                // An earlier run may have finished this image and been
+                // stopped before recording it: the same bytes are taken
+                // (and recorded below, once); other bytes are never touched.
+                let want = d.image_digest(&mut progress)?;
+                let have = fieldcase_shared::hash::sha256_file(&path).map_err(|source| {
+                    AppError::Output {
+                        path: path.clone(),
+                        source,
+                    }
+                })?;
+                if have != want {
+                    return Err(AppError::Output {
+                        path,
+                        source: std::io::Error::new(
+                            std::io::ErrorKind::AlreadyExists,
+                            "already exists and is not this disc; choose another --out folder or move it away",
+                        ),
+                    });
+                }
+                want
+            } else {
+                d.write_iso(&path, &mut progress)?
+            };
             written.push(WrittenDisc {
                 path,
                 index: d.index,

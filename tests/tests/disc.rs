@@ -94,6 +94,46 @@ fn images(out: &str) -> Vec<(String, PathBuf)> {
         .collect()
 }
 
+/// Killed after the image was finished but before its `disc_recorded`
+/// record: the terminal's state then is its state before the build (the
+/// case sealed, no disc record) with the image in the folder. A rerun into
+/// the same folder recognises the image and records it, once.
+#[test]
+fn a_build_stopped_before_its_record_resumes_and_records_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, case, _key) = seeded(tmp.path(), 256);
+    let d = s(&dir);
+    // Sealed first (a bag export seals), then the state copied aside.
+    ok_stdout(run("fieldcase", &["--data-dir", &d, "bag", "export", &case, &s(&tmp.path().join("bag"))]));
+    let before = tmp.path().join("before-record");
+    copy_dir(&dir, &before);
+    let out = tmp.path().join("discs");
+    let built = images(&ok_stdout(disc_build(&d, &case, &out, &["--medium", "cd"])));
+    // The terminal as it was when killed: no disc record; the image is there.
+    let b = s(&before);
+    assert!(disc_records(&before).is_empty());
+    let again = images(&ok_stdout(disc_build(&b, &case, &out, &["--medium", "cd"])));
+    assert_eq!(again[0].0, built[0].0, "the same image");
+    let recs = disc_records(&before);
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0].discs[0].sha256.to_hex(), built[0].0);
+    ok_stdout(disc_build(&b, &case, &out, &["--medium", "cd"]));
+    assert_eq!(disc_records(&before).len(), 1, "recorded once");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
 #[test]
 fn disc_build_verify_rebuild_sync_and_sets() {
     let tmp = tempfile::tempdir().unwrap();
@@ -129,10 +169,22 @@ fn disc_build_verify_rebuild_sync_and_sets() {
     assert_eq!(again[0].0, *hash);
     assert_eq!(fs::read(img).unwrap(), fs::read(&again[0].1).unwrap());
     assert_eq!(disc_records(&dir).len(), 1);
-    // Writing over an existing image is refused.
+    // Run again into the same folder: the identical image there is taken
+    // as it is (a run stopped after writing it and before recording it
+    // resumes so), and still only one disc record.
+    let out = ok_stdout(disc_build(&d, &case, &b, &["--medium", "cd"]));
+    assert_eq!(images(&out)[0].0, *hash);
+    assert_eq!(disc_records(&dir).len(), 1);
+    // Another file under that name is never written over.
+    fs::write(&again[0].1, b"someone else's file").unwrap();
     let out = disc_build(&d, &case, &b, &["--medium", "cd"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not this disc"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(fs::read(&again[0].1).unwrap(), b"someone else's file");
 
     // The seal checks with stock minisign and the key `key show --minisign` prints.
     let pubfile = tmp.path().join("device.pub");

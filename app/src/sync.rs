@@ -74,6 +74,17 @@ pub enum SyncError {
     /// Local store failure.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Records were stored and confirmed; a later step of the same sync
+    /// failed. Says both, so nobody believes nothing was stored.
+    #[error("{records} records were stored on the server and confirmed by its receipts, and {files} evidence files are confirmed; then: {source}")]
+    AfterRecords {
+        /// Records confirmed in this sync.
+        records: usize,
+        /// Evidence files confirmed in this sync.
+        files: usize,
+        /// What failed.
+        source: Box<SyncError>,
+    },
 }
 
 impl SyncError {
@@ -97,7 +108,17 @@ impl SyncError {
                 "chain_gap" | "chain_break" => {
                     format!("服务器与本机的记录链不连续（{code}）。请联系后台。")
                 }
-                _ => format!("服务器拒收了记录（{code}）：{message}"),
+                "internal" => format!(
+                    "同步服务器内部出错，本次请求未保存任何内容：{message}。本机记录不会丢失，稍后可重试。"
+                ),
+                "receipt_unavailable" => {
+                    "服务器已保存，但暂时无法出具回执。请稍后再同步以取得回执；本机记录不会丢失。".into()
+                }
+                "unauthenticated" => format!(
+                    "服务器未能验证本终端的签名：{message}。请检查本机时间后重试；如仍失败请联系后台。"
+                ),
+                "rate_limited" => format!("服务器繁忙：{message}"),
+                _ => format!("服务器拒绝了请求（{code}）：{message}"),
             },
             SyncError::KeyChanged { .. } => {
                 "同步服务器的密钥与首次同步时不同，为安全起见已停止同步。请联系后台确认。".into()
@@ -113,6 +134,14 @@ impl SyncError {
             }
             SyncError::BadCa(_) => "后台提供的 CA 证书无法使用，请向后台重新索取。".into(),
             SyncError::Store(e) => format!("本机存储出错：{e}"),
+            SyncError::AfterRecords {
+                records,
+                files,
+                source,
+            } => format!(
+                "已有 {records} 条记录存入服务器并取得回执（证据文件 {files} 个已确认）；随后出错：{}",
+                source.zh()
+            ),
         }
     }
 }
@@ -419,8 +448,19 @@ pub fn sync_with(
         info: &info,
         signer: auth::Signer { key: &term.key, skew },
     };
-    upload_blobs(&ctx, term, &mut report, progress)?;
-    report.messages = fetch_messages(&ctx, term)?;
+    let rest = upload_blobs(&ctx, term, &mut report, progress)
+        .and_then(|()| fetch_messages(&ctx, term));
+    match rest {
+        Ok(n) => report.messages = n,
+        Err(e) if report.sent > 0 || report.blobs_uploaded + report.blobs_already_held > 0 => {
+            return Err(SyncError::AfterRecords {
+                records: report.sent,
+                files: report.blobs_uploaded + report.blobs_already_held,
+                source: Box::new(e),
+            })
+        }
+        Err(e) => return Err(e),
+    }
     term.store
         .set_setting(LAST_SYNC, &chrono::Utc::now().to_rfc3339())?;
     Ok(report)

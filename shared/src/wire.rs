@@ -180,7 +180,10 @@ pub enum ErrorCode {
     NotFound,
     /// 405: the route exists, but not for this method.
     MethodNotAllowed,
-    /// 500: the server failed; nothing was stored by this request.
+    /// 503: the request's records or file were stored, but the receipt
+    /// could not be made; send the same request again to receive it.
+    ReceiptUnavailable,
+    /// 500: the server failed before storing anything of this request.
     Internal,
 }
 

@@ -155,12 +155,23 @@ impl Failure {
         self
     }
 
+    /// The request's data are stored, but the answer could not be made:
+    /// never a 500 that would say nothing was stored.
+    pub(crate) fn after_commit(what: &str, e: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "stored, but the receipt failed");
+        Failure::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::ReceiptUnavailable,
+            format!("{what} stored, but the server could not make the receipt; sync again to receive it (sending the same again is harmless)"),
+        )
+    }
+
     pub(crate) fn internal(e: impl std::fmt::Display) -> Self {
         tracing::error!(error = %e, "request failed");
         Failure::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::Internal,
-            "the server failed; nothing from this request was stored. Try again later",
+            "the server failed before storing anything of this request (its log says why); try again later. What earlier requests stored stays stored",
         )
     }
 }
@@ -488,8 +499,12 @@ async fn push_records(
             Ok(i) => i,
             Err(e) => return Ok(Err(e)),
         };
+        // Committed: from here on an error must not say nothing was stored.
+        let stored = |e: String| {
+            Failure::after_commit(&format!("the records through seq {} were", ingested.head.seq), e)
+        };
         if ingested.log_start != tree.size() {
-            return Err(Failure::internal(format!(
+            return Err(stored(format!(
                 "log out of step: store appended at {}, tree holds {}",
                 ingested.log_start,
                 tree.size()
@@ -504,15 +519,17 @@ async fn push_records(
             .iter()
             .map(|e| tree.inclusion_proof(e.log_index, size))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(Failure::internal)?;
-        let receipt = st.sign_receipt(
-            &tree,
-            device,
-            received_at,
-            ingested.entries.clone(),
-            Vec::new(),
-            ingested.head,
-        )?;
+            .map_err(|e| stored(e.to_string()))?;
+        let receipt = st
+            .sign_receipt(
+                &tree,
+                device,
+                received_at,
+                ingested.entries.clone(),
+                Vec::new(),
+                ingested.head,
+            )
+            .map_err(|e| stored(format!("{e:?}")))?;
         Ok(Ok((ingested, receipt, proofs)))
     })
     .await??;

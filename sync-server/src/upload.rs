@@ -289,14 +289,17 @@ impl AppState {
                 ))
             }
             Finished::Stored(size) => {
-                let mut tree = self.lock_log()?;
+                // The bytes are stored under their name: an error from here
+                // on must say so (the next request is answered from them).
+                let stored = |e: String| Failure::after_commit(&format!("evidence {sha256} was"), e);
+                let mut tree = self.lock_log().map_err(|e| stored(format!("{e:?}")))?;
                 let (index, leaf, new) = self
                     .store
                     .add_blob(&device, &sha256, size, Utc::now())
-                    .map_err(Failure::internal)?;
+                    .map_err(|e| stored(e.to_string()))?;
                 if new {
                     if index != tree.size() {
-                        return Err(Failure::internal(format!(
+                        return Err(stored(format!(
                             "log out of step: blob leaf {index}, tree holds {}",
                             tree.size()
                         )));
@@ -307,6 +310,7 @@ impl AppState {
                 drop(tree);
                 tracing::info!(%sha256, size, "blob stored");
                 self.blob_status(device, sha256)
+                    .map_err(|e| stored(format!("{e:?}")))
             }
         }
     }

@@ -140,3 +140,34 @@ fn the_server_keeps_evidence_in_s3() {
     }
     assert_eq!(n, 6);
 }
+
+/// An S3 bucket that does not exist: the records are stored (the database
+/// works) but every evidence request fails. The terminal must say so —
+/// the records were stored and confirmed — never that nothing was stored.
+#[test]
+fn a_failing_evidence_store_is_reported_truthfully() {
+    credentials();
+    let moto = Moto::start(); // no bucket made
+    let tmp = tempfile::tempdir().unwrap();
+    let srv = tmp.path().join("server");
+    let d = tmp.path().join("terminal").to_string_lossy().into_owned();
+    let key = seeded_terminal(std::path::Path::new(&d), 1, 64);
+    let server = Server::start_with(
+        &srv,
+        &["--s3-bucket", "no-such-bucket", "--s3-endpoint", &moto.endpoint],
+    );
+    server.register(&key, "终端");
+    let out = run("fieldcase", &["--data-dir", &d, "sync", "--server", &server.url]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("records were stored on the server and confirmed"), "{err}");
+    assert!(!err.contains("nothing from this request was stored"), "{err}");
+    let t = Terminal::open(std::path::Path::new(&d)).unwrap();
+    let held = fieldcase_sync_server::open_store(&srv, "")
+        .unwrap()
+        .record_digests(&t.device_id())
+        .unwrap()
+        .len();
+    assert!(held > 0);
+    assert_eq!(t.store.unsynced_count().unwrap(), 0, "the records are marked synced");
+}

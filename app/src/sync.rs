@@ -380,7 +380,10 @@ pub fn sync_with(
             envelopes: records.into_iter().map(|r| r.envelope).collect(),
         })
         .map_err(|e| SyncError::BadReceipt(e.to_string()))?;
-        let signer = auth::Signer { key: &term.key, skew };
+        let signer = auth::Signer {
+            key: &term.key,
+            skew,
+        };
         let mut resp = signer
             .send(
                 &agent,
@@ -446,10 +449,13 @@ pub fn sync_with(
         base,
         key: &pinned,
         info: &info,
-        signer: auth::Signer { key: &term.key, skew },
+        signer: auth::Signer {
+            key: &term.key,
+            skew,
+        },
     };
-    let rest = upload_blobs(&ctx, term, &mut report, progress)
-        .and_then(|()| fetch_messages(&ctx, term));
+    let rest =
+        upload_blobs(&ctx, term, &mut report, progress).and_then(|()| fetch_messages(&ctx, term));
     match rest {
         Ok(n) => report.messages = n,
         Err(e) if report.sent > 0 || report.blobs_uploaded + report.blobs_already_held > 0 => {

@@ -34,14 +34,22 @@ fn an_empty_or_missing_database_beside_a_key_is_refused() {
     let _ = fs::remove_file(dir.join(format!("{DB_FILE}-wal")));
     let _ = fs::remove_file(dir.join(format!("{DB_FILE}-shm")));
     fs::File::create(&db).unwrap(); // truncated to 0 bytes
-    let e = Terminal::open(&dir).err().expect("a 0-byte database must be refused");
+    let Err(e) = Terminal::open(&dir) else {
+        panic!("a 0-byte database must be refused")
+    };
     let text = e.to_string();
-    assert!(text.contains("empty (0 bytes)") && text.contains(DB_FILE), "{text}");
+    assert!(
+        text.contains("empty (0 bytes)") && text.contains(DB_FILE),
+        "{text}"
+    );
     assert!(text.contains("fork") && text.contains("backup"), "{text}");
     assert_eq!(fs::metadata(&db).unwrap().len(), 0, "nothing written");
 
     fs::remove_file(&db).unwrap();
-    let text = Terminal::open(&dir).err().expect("a key without its database").to_string();
+    let Err(e) = Terminal::open(&dir) else {
+        panic!("a key without its database must be refused")
+    };
+    let text = e.to_string();
     assert!(text.contains("is missing"), "{text}");
     assert!(!db.exists(), "no new database made");
 }

@@ -14,10 +14,10 @@
 //!
 //! A request without a body leaves `"content-digest"` out of the list.
 
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine as _;
 use crate::hash::Digest;
 use crate::keys::{DeviceId, DeviceKey, PublicKey};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
 
 /// The signature's label in both headers.
 pub const LABEL: &str = "fc";
@@ -168,9 +168,9 @@ fn parse_input(text: &str, with_body: bool) -> Result<(Params, &str), AuthError>
         .strip_prefix("fc=")
         .ok_or_else(|| bad("expected one signature labelled fc".into()))?;
     let list = components(with_body);
-    let rest = raw.strip_prefix(list).ok_or_else(|| {
-        bad(format!("the covered components must be exactly {list}"))
-    })?;
+    let rest = raw
+        .strip_prefix(list)
+        .ok_or_else(|| bad(format!("the covered components must be exactly {list}")))?;
     let mut created = None;
     let mut nonce = None;
     let mut keyid = None;
@@ -183,9 +183,16 @@ fn parse_input(text: &str, with_body: bool) -> Result<(Params, &str), AuthError>
             value
                 .strip_prefix('"')
                 .and_then(|v| v.strip_suffix('"'))
-                .filter(|v| v.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'))
+                .filter(|v| {
+                    v.bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+                })
                 .map(str::to_owned)
-                .ok_or_else(|| bad(format!("{name} must be a quoted string of letters and digits")))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "{name} must be a quoted string of letters and digits"
+                    ))
+                })
         };
         let slot = match name {
             "created" => {
@@ -269,7 +276,10 @@ pub fn verify(
     let input = h.input.ok_or(AuthError::Missing("Signature-Input"))?;
     let sig = h.signature.ok_or(AuthError::Missing("Signature"))?;
     let digest_text = if with_body {
-        Some(h.content_digest.ok_or(AuthError::Missing("Content-Digest"))?)
+        Some(
+            h.content_digest
+                .ok_or(AuthError::Missing("Content-Digest"))?,
+        )
     } else {
         None
     };
@@ -320,36 +330,106 @@ mod tests {
         let path = format!("/v1/devices/{dev}/blobs/ab");
         let body = crate::hash::sha256(b"chunk");
         let nonce = new_nonce();
-        let h = sign(&key, "PUT", &path, "offset=0&total=5", Some(&body), 1000, &nonce);
-        let ok = verify(&key.public(), &dev, "PUT", &path, "offset=0&total=5", true, headers(&h), 1100).unwrap();
+        let h = sign(
+            &key,
+            "PUT",
+            &path,
+            "offset=0&total=5",
+            Some(&body),
+            1000,
+            &nonce,
+        );
+        let ok = verify(
+            &key.public(),
+            &dev,
+            "PUT",
+            &path,
+            "offset=0&total=5",
+            true,
+            headers(&h),
+            1100,
+        )
+        .unwrap();
         assert_eq!(ok.content_digest, Some(body));
         assert_eq!(ok.nonce, nonce);
         // Another query, method, path, time or key: refused.
         let v = |m: &str, p: &str, q: &str, now: i64, k: &PublicKey| {
             verify(k, &dev, m, p, q, true, headers(&h), now)
         };
-        assert!(matches!(v("PUT", &path, "offset=5&total=5", 1000, &key.public()), Err(AuthError::BadSignature(_))));
-        assert!(matches!(v("POST", &path, "offset=0&total=5", 1000, &key.public()), Err(AuthError::BadSignature(_))));
-        assert!(matches!(v("PUT", "/v1/x", "offset=0&total=5", 1000, &key.public()), Err(AuthError::BadSignature(_))));
-        assert!(matches!(v("PUT", &path, "offset=0&total=5", 1000 + WINDOW_SECS + 1, &key.public()), Err(AuthError::Expired { .. })));
+        assert!(matches!(
+            v("PUT", &path, "offset=5&total=5", 1000, &key.public()),
+            Err(AuthError::BadSignature(_))
+        ));
+        assert!(matches!(
+            v("POST", &path, "offset=0&total=5", 1000, &key.public()),
+            Err(AuthError::BadSignature(_))
+        ));
+        assert!(matches!(
+            v("PUT", "/v1/x", "offset=0&total=5", 1000, &key.public()),
+            Err(AuthError::BadSignature(_))
+        ));
+        assert!(matches!(
+            v(
+                "PUT",
+                &path,
+                "offset=0&total=5",
+                1000 + WINDOW_SECS + 1,
+                &key.public()
+            ),
+            Err(AuthError::Expired { .. })
+        ));
         let other = DeviceKey::from_seed([4; 32]).public();
-        assert!(matches!(v("PUT", &path, "offset=0&total=5", 1000, &other), Err(AuthError::BadSignature(_))));
+        assert!(matches!(
+            v("PUT", &path, "offset=0&total=5", 1000, &other),
+            Err(AuthError::BadSignature(_))
+        ));
         // Another device's path.
         let stranger = other.device_id();
         assert!(matches!(
-            verify(&key.public(), &stranger, "PUT", &path, "offset=0&total=5", true, headers(&h), 1000),
+            verify(
+                &key.public(),
+                &stranger,
+                "PUT",
+                &path,
+                "offset=0&total=5",
+                true,
+                headers(&h),
+                1000
+            ),
             Err(AuthError::WrongDevice { .. })
         ));
         // A changed digest header.
         let mut forged = h.clone();
         forged[0].1 = content_digest(&crate::hash::sha256(b"other"));
         assert!(matches!(
-            verify(&key.public(), &dev, "PUT", &path, "offset=0&total=5", true, headers(&forged), 1000),
+            verify(
+                &key.public(),
+                &dev,
+                "PUT",
+                &path,
+                "offset=0&total=5",
+                true,
+                headers(&forged),
+                1000
+            ),
             Err(AuthError::BadSignature(_))
         ));
         // No signature at all.
         assert!(matches!(
-            verify(&key.public(), &dev, "GET", &path, "", false, Headers { input: None, signature: None, content_digest: None }, 1000),
+            verify(
+                &key.public(),
+                &dev,
+                "GET",
+                &path,
+                "",
+                false,
+                Headers {
+                    input: None,
+                    signature: None,
+                    content_digest: None
+                },
+                1000
+            ),
             Err(AuthError::Missing(_))
         ));
     }
@@ -359,7 +439,12 @@ mod tests {
         let key = DeviceKey::from_seed([3; 32]);
         let dev = key.public().device_id();
         let h = sign(&key, "GET", "/p", "", None, 1000, "0123456789abcdef");
-        let input = h.iter().find(|(k, _)| *k == SIGNATURE_INPUT).unwrap().1.clone();
+        let input = h
+            .iter()
+            .find(|(k, _)| *k == SIGNATURE_INPUT)
+            .unwrap()
+            .1
+            .clone();
         for bad in [
             input.replace("fc=", "sig1="),
             input.replace("\"@query\")", ")"),
@@ -368,9 +453,16 @@ mod tests {
             input.replace("created=1000", "created=1000;created=1001"),
             input.replace("0123456789abcdef", "short"),
         ] {
-            let hs = Headers { input: Some(&bad), signature: Some(&h[1].1), content_digest: None };
+            let hs = Headers {
+                input: Some(&bad),
+                signature: Some(&h[1].1),
+                content_digest: None,
+            };
             assert!(
-                matches!(verify(&key.public(), &dev, "GET", "/p", "", false, hs, 1000), Err(AuthError::Malformed(..))),
+                matches!(
+                    verify(&key.public(), &dev, "GET", "/p", "", false, hs, 1000),
+                    Err(AuthError::Malformed(..))
+                ),
                 "{bad}"
             );
         }

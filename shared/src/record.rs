@@ -526,7 +526,12 @@ mod tests {
     #[test]
     fn payload_bytes_that_break_the_rules_are_refused() {
         let a = DeviceKey::from_seed([1; 32]);
-        let p = payload(&a, 1, chain::genesis(&a.public().device_id()), String::new());
+        let p = payload(
+            &a,
+            1,
+            chain::genesis(&a.public().device_id()),
+            String::new(),
+        );
         let good = serde_json::to_vec(&p).unwrap();
         let text = String::from_utf8(good.clone()).unwrap();
         assert!(parse_header(&good).is_ok());
@@ -536,7 +541,12 @@ mod tests {
         let bom = format!("\u{feff}{text}");
         let frac = text.replacen("\"seq\":1,", "\"seq\":1.5,", 1);
         let neg = text.replacen("\"seq\":1,", "\"seq\":-1,", 1);
-        for (what, bad) in [("dup top", &dup_top), ("bom", &bom), ("fraction", &frac), ("negative", &neg)] {
+        for (what, bad) in [
+            ("dup top", &dup_top),
+            ("bom", &bom),
+            ("fraction", &frac),
+            ("negative", &neg),
+        ] {
             assert_ne!(bad, &text, "{what}: the test did not change the bytes");
             assert!(parse_header(bad.as_bytes()).is_err(), "{what} accepted");
         }
@@ -550,7 +560,12 @@ mod tests {
     #[test]
     fn a_key_id_other_than_the_device_is_refused() {
         let a = DeviceKey::from_seed([1; 32]);
-        let p = payload(&a, 1, chain::genesis(&a.public().device_id()), String::new());
+        let p = payload(
+            &a,
+            1,
+            chain::genesis(&a.public().device_id()),
+            String::new(),
+        );
         let mut env = seal(&a, &p).envelope;
         env.keyid = "0".repeat(32);
         assert!(matches!(

@@ -37,17 +37,18 @@ fn fixture() -> Fixture {
         &dir,
         &[
             ("现场照片1.jpg", "image/jpeg", common::photo()),
-            ("询问笔录.pdf", "application/pdf", b"%PDF-1.4 statement".to_vec()),
+            (
+                "询问笔录.pdf",
+                "application/pdf",
+                b"%PDF-1.4 statement".to_vec(),
+            ),
         ],
     );
     let discs = common::discs(&case, Some(Medium::Cd));
     let clean = dir.join("clean.iso");
     discs[0].write_iso(&clean, |_| {}).unwrap();
     let ext = dir.join("ext");
-    let (ok, text) = tool(
-        "osirrox",
-        &["-indev", s(&clean), "-extract", "/", s(&ext)],
-    );
+    let (ok, text) = tool("osirrox", &["-indev", s(&clean), "-extract", "/", s(&ext)]);
     assert!(ok, "{text}");
     let photo = common::tree(&ext)
         .into_iter()
@@ -128,7 +129,12 @@ fn a_primary_tree_pointing_at_other_data_is_bad_layout() {
         .unwrap();
     let id = format!(
         "{};1",
-        primary.path.rsplit('/').next().unwrap().to_ascii_uppercase()
+        primary
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_ascii_uppercase()
     );
     let at = img
         .windows(id.len())
@@ -173,8 +179,22 @@ fn a_file_only_in_the_primary_tree_is_bad_layout() {
     let (ok, text) = tool(
         "xorriso",
         &[
-            "-rockridge", "off", "-indev", s(&f.clean), "-outdev", s(&bad), "-joliet", "on",
-            "-map", s(&inf), "/autorun.inf", "-hide", "joliet", "/autorun.inf", "--", "-commit",
+            "-rockridge",
+            "off",
+            "-indev",
+            s(&f.clean),
+            "-outdev",
+            s(&bad),
+            "-joliet",
+            "on",
+            "-map",
+            s(&inf),
+            "/autorun.inf",
+            "-hide",
+            "joliet",
+            "/autorun.inf",
+            "--",
+            "-commit",
         ],
     );
     assert!(ok, "{text}");
@@ -236,8 +256,12 @@ fn later_sessions_are_bad_layout() {
     let (ok, text) = tool(
         "xorriso",
         &[
-            "-dev", s(&grown), "-map", s(&f.tampered.join(&f.photo)),
-            &format!("/{}", f.photo), "-commit",
+            "-dev",
+            s(&grown),
+            "-map",
+            s(&f.tampered.join(&f.photo)),
+            &format!("/{}", f.photo),
+            "-commit",
         ],
     );
     assert!(ok, "{text}");
@@ -252,7 +276,14 @@ fn later_sessions_are_bad_layout() {
     let start = fs::metadata(&f.clean).unwrap().len() / 2048;
     let s2 = f.dir.join("session2.bin");
     xorriso_mkisofs(&[
-        "-R", "-J", "-M", s(&f.clean), "-C", &format!("0,{start}"), "-o", s(&s2),
+        "-R",
+        "-J",
+        "-M",
+        s(&f.clean),
+        "-C",
+        &format!("0,{start}"),
+        "-o",
+        s(&s2),
         s(&f.tampered),
     ]);
     let multi = f.dir.join("multi.iso");
@@ -277,7 +308,15 @@ fn boot_records_system_areas_and_trailing_data_are_bad_layout() {
     copy_tree(&f.ext, &with_boot);
     fs::write(with_boot.join("boot.img"), vec![0x90u8; 4096]).unwrap();
     let boot = f.dir.join("boot.iso");
-    xorriso_mkisofs(&["-J", "-b", "boot.img", "-no-emul-boot", "-o", s(&boot), s(&with_boot)]);
+    xorriso_mkisofs(&[
+        "-J",
+        "-b",
+        "boot.img",
+        "-no-emul-boot",
+        "-o",
+        s(&boot),
+        s(&with_boot),
+    ]);
     let (_, info) = tool("isoinfo", &["-d", "-i", s(&boot)]);
     assert!(info.contains("El Torito"), "{info}");
     bad_layout(&verify(&boot, f.key), "El Torito");

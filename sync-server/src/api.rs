@@ -501,7 +501,10 @@ async fn push_records(
         };
         // Committed: from here on an error must not say nothing was stored.
         let stored = |e: String| {
-            Failure::after_commit(&format!("the records through seq {} were", ingested.head.seq), e)
+            Failure::after_commit(
+                &format!("the records through seq {} were", ingested.head.seq),
+                e,
+            )
         };
         if ingested.log_start != tree.size() {
             return Err(stored(format!(

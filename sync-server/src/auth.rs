@@ -63,15 +63,20 @@ impl DeviceAuth {
 
 pub(crate) fn unauthenticated(e: AuthError) -> Failure {
     tracing::warn!(reason = %e, "unauthenticated device request refused");
-    Failure::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, e.to_string())
+    Failure::new(
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthenticated,
+        e.to_string(),
+    )
 }
 
 fn header<'a>(parts: &'a Parts, name: &'static str) -> Result<Option<&'a str>, Failure> {
     match parts.headers.get(name) {
         None => Ok(None),
-        Some(v) => v.to_str().map(Some).map_err(|_| {
-            unauthenticated(AuthError::Malformed(name, "not visible ASCII".into()))
-        }),
+        Some(v) => v
+            .to_str()
+            .map(Some)
+            .map_err(|_| unauthenticated(AuthError::Malformed(name, "not visible ASCII".into()))),
     }
 }
 

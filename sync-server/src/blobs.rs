@@ -174,7 +174,6 @@ impl Drop for FsStaged {
     }
 }
 
-
 impl FsBlobStore {
     /// Opens (creating) the blob folders under `root`.
     pub fn open(root: &Path) -> io::Result<Self> {
@@ -242,7 +241,6 @@ impl BlobStore for FsBlobStore {
             committed: false,
         }))
     }
-
 
     fn truncate(&self, sha256: &Digest, len: u64) -> io::Result<()> {
         match OpenOptions::new().write(true).open(self.part(sha256)) {

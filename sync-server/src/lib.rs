@@ -46,8 +46,9 @@ pub fn open_store(dir: &Path, database: &str) -> anyhow::Result<Arc<dyn store::S
     Ok(if database.trim().is_empty() {
         let file = dir.join(DB_FILE);
         let store = store::SqliteStore::open(&file)?;
-        fieldcase_shared::private::private_file(&file)
-            .map_err(|e| anyhow::anyhow!("cannot make {} private (mode 0600): {e}", file.display()))?;
+        fieldcase_shared::private::private_file(&file).map_err(|e| {
+            anyhow::anyhow!("cannot make {} private (mode 0600): {e}", file.display())
+        })?;
         Arc::new(store)
     } else {
         Arc::new(store::PgStore::connect(database).map_err(|e| {

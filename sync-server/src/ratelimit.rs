@@ -27,7 +27,10 @@ struct Window {
 impl Window {
     fn current(&mut self, now: Instant) -> &mut u32 {
         if now.duration_since(self.start) >= WINDOW {
-            *self = Window { start: now, count: 0 };
+            *self = Window {
+                start: now,
+                count: 0,
+            };
         }
         &mut self.count
     }
@@ -50,7 +53,13 @@ impl Default for EnrolLimiter {
     fn default() -> Self {
         let now = Instant::now();
         EnrolLimiter {
-            inner: Mutex::new((HashMap::new(), Window { start: now, count: 0 })),
+            inner: Mutex::new((
+                HashMap::new(),
+                Window {
+                    start: now,
+                    count: 0,
+                },
+            )),
         }
     }
 }
@@ -71,7 +80,10 @@ impl EnrolLimiter {
         if map.len() >= MAX_ADDRESSES {
             map.retain(|_, w| now.duration_since(w.start) < WINDOW);
         }
-        let w = map.entry(addr).or_insert(Window { start: now, count: 0 });
+        let w = map.entry(addr).or_insert(Window {
+            start: now,
+            count: 0,
+        });
         let n = w.current(now);
         if *n >= PER_ADDRESS {
             return Err(w.wait(now));

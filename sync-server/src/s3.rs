@@ -14,7 +14,7 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, PutPayload, WriteMultipart};
 use sha2::{Digest as _, Sha256};
 
-use crate::blobs::{Staged, AppendError, BlobStore, Finished};
+use crate::blobs::{AppendError, BlobStore, Finished, Staged};
 
 /// Where the S3 store connects.
 #[derive(Debug, Clone, Default)]
@@ -99,7 +99,6 @@ impl S3BlobStore {
     fn parts(&self, sha256: &Digest) -> io::Result<Vec<(ObjectPath, u64)>> {
         list_parts(&self.store, self.rt.handle(), sha256)
     }
-
 
     fn delete_parts(&self, sha256: &Digest) -> io::Result<()> {
         for (path, _) in self.parts(sha256)? {

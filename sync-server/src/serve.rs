@@ -75,7 +75,10 @@ pub async fn run(
         });
     }
     drop(listener);
-    if tokio::time::timeout(DRAIN, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(DRAIN, graceful.shutdown())
+        .await
+        .is_err()
+    {
         tracing::warn!("requests still under way after {DRAIN:?}; stopping anyway");
     }
     Ok(())
@@ -89,10 +92,11 @@ async fn serve_connection<I>(
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let service = tower::ServiceExt::map_request(router, move |mut req: hyper::Request<Incoming>| {
-        req.extensions_mut().insert(ConnectInfo(addr));
-        req.map(axum::body::Body::new)
-    });
+    let service =
+        tower::ServiceExt::map_request(router, move |mut req: hyper::Request<Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(addr));
+            req.map(axum::body::Body::new)
+        });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())

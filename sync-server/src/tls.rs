@@ -30,4 +30,3 @@ pub fn acceptor(cert: &Path, key: &Path) -> anyhow::Result<TlsAcceptor> {
     .map_err(|e| anyhow::anyhow!("TLS certificate and key do not go together: {e}"))?;
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
-

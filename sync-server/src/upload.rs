@@ -172,8 +172,8 @@ impl AppState {
         }
         let room = MAX_CHUNK_BYTES.min(q.total - q.offset);
         let mut staged = self.blobs.stage(&sha256).map_err(Failure::internal)?;
-        let streamed = stream_into(&mut *staged, running, room, &mut next)
-            .map_err(Failure::internal)?;
+        let streamed =
+            stream_into(&mut *staged, running, room, &mut next).map_err(Failure::internal)?;
         let Streamed {
             written,
             overflow,
@@ -247,8 +247,8 @@ impl AppState {
             .store
             .held_records(device, 1)
             .map_err(Failure::internal)?;
-        for (_, envelope, _) in held {
-            let Ok(env) = fieldcase_shared::envelope::Envelope::from_json(&envelope) else {
+        for rec in held {
+            let Ok(env) = fieldcase_shared::envelope::Envelope::from_json(&rec.envelope) else {
                 continue;
             };
             if let Ok(RecordPayload {
@@ -291,7 +291,8 @@ impl AppState {
             Finished::Stored(size) => {
                 // The bytes are stored under their name: an error from here
                 // on must say so (the next request is answered from them).
-                let stored = |e: String| Failure::after_commit(&format!("evidence {sha256} was"), e);
+                let stored =
+                    |e: String| Failure::after_commit(&format!("evidence {sha256} was"), e);
                 let mut tree = self.lock_log().map_err(|e| stored(format!("{e:?}")))?;
                 let (index, leaf, new) = self
                     .store
@@ -466,7 +467,8 @@ pub(crate) async fn put_chunk(
         // A body that stalls longer than the idle timeout, or takes longer
         // than the whole-request timeout, is cut; a cut request ends here
         // and what arrived is kept.
-        let wait = BODY_IDLE_TIMEOUT.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+        let wait =
+            BODY_IDLE_TIMEOUT.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
         match tokio::time::timeout(wait, stream.next()).await {
             Ok(Some(Ok(piece))) => {
                 if tx.send(Feed::Piece(piece)).await.is_err() {

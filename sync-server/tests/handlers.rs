@@ -402,10 +402,10 @@ async fn put_chunk(
 ) -> (StatusCode, Vec<u8>) {
     let uri = format!("/v1/devices/{dev}/blobs/{sha}?offset={offset}&total={total}");
     let req = signed(f, Request::put(&uri), "PUT", &uri, Some(chunk))
-    .header("content-type", "application/octet-stream")
-    .header("content-length", chunk.len())
-    .body(Body::from(chunk.to_vec()))
-    .unwrap();
+        .header("content-type", "application/octet-stream")
+        .header("content-length", chunk.len())
+        .body(Body::from(chunk.to_vec()))
+        .unwrap();
     let resp = router(f.state.clone()).oneshot(req).await.unwrap();
     let status = resp.status();
     let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
@@ -466,8 +466,19 @@ async fn evidence_uploads_resume_are_checked_and_are_never_taken_twice() {
     let status_of = |body: &[u8]| serde_json::from_slice::<BlobStatus>(body).unwrap();
     // The size must be the one the record names.
     let (status, body) = put_chunk(&f, &d, &sha.to_hex(), 0, total + 1, &video[..100]).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{}", String::from_utf8_lossy(&body));
-    assert!(error(&body).message.contains(&format!("with {total} bytes")), "{}", error(&body).message);
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    assert!(
+        error(&body)
+            .message
+            .contains(&format!("with {total} bytes")),
+        "{}",
+        error(&body).message
+    );
     let (status, body) = put_chunk(&f, &d, &sha.to_hex(), 0, total, &video[..100_000]).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(status_of(&body).offset, 100_000);
@@ -638,9 +649,24 @@ async fn records_from_a_wrong_clock_are_stored_and_flagged() {
 async fn unknown_routes_and_methods_answer_json() {
     let f = fixture();
     for (method, uri, status, code) in [
-        ("GET", "/nowhere", StatusCode::NOT_FOUND, ErrorCode::NotFound),
-        ("GET", "/v1/devices/x/records", StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
-        ("DELETE", "/health", StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
+        (
+            "GET",
+            "/nowhere",
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+        ),
+        (
+            "GET",
+            "/v1/devices/x/records",
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::MethodNotAllowed,
+        ),
+        (
+            "DELETE",
+            "/health",
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::MethodNotAllowed,
+        ),
     ] {
         let req = Request::builder()
             .method(method)
@@ -649,7 +675,9 @@ async fn unknown_routes_and_methods_answer_json() {
             .unwrap();
         let resp = router(f.state.clone()).oneshot(req).await.unwrap();
         assert_eq!(resp.status(), status, "{method} {uri}");
-        let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
         let e = error(&body);
         assert_eq!(e.error, code);
         assert!(e.message.contains("docs/sync.md"), "{}", e.message);
@@ -664,13 +692,17 @@ async fn revocation_is_judged_by_arrival_not_by_the_claimed_date() {
     let f = fixture();
     let dev = f.device.public().device_id();
     let envs = records(&f.device, 1, 3, chain::genesis(&dev), "");
-    assert_eq!(push(&f, &dev.to_string(), envs[..2].to_vec()).await.0, StatusCode::OK);
+    assert_eq!(
+        push(&f, &dev.to_string(), envs[..2].to_vec()).await.0,
+        StatusCode::OK
+    );
     // Revoked "since yesterday" (records are dated 2026-11-28 10:00 +08:00).
     let at = DateTime::parse_from_rfc3339("2026-11-28T01:00:00Z")
         .unwrap()
         .with_timezone(&Utc);
-    let flags = fieldcase_sync_server::store::revoke(f.state.store().as_ref(), &dev, at, Utc::now())
-        .unwrap();
+    let flags =
+        fieldcase_sync_server::store::revoke(f.state.store().as_ref(), &dev, at, Utc::now())
+            .unwrap();
     assert_eq!(flags.iter().map(|f| f.seq).collect::<Vec<_>>(), [1, 2]);
     assert!(flags.iter().all(|f| f.kind == "revoked_key"));
 
@@ -701,7 +733,9 @@ async fn send_with(
         .await
         .unwrap();
     let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
     (status, bytes.to_vec())
 }
 
@@ -719,10 +753,18 @@ async fn device_routes_need_the_device_signature() {
     let batch = serde_json::to_vec(&PushRecords { envelopes: envs }).unwrap();
     let blob = sha256(b"evidence bytes");
     let routes: Vec<(&str, String, Option<Vec<u8>>)> = vec![
-        ("POST", format!("/v1/devices/{d}/records"), Some(batch.clone())),
+        (
+            "POST",
+            format!("/v1/devices/{d}/records"),
+            Some(batch.clone()),
+        ),
         ("GET", format!("/v1/devices/{d}/messages?after=0"), None),
         ("GET", format!("/v1/devices/{d}/blobs/{blob}"), None),
-        ("PUT", format!("/v1/devices/{d}/blobs/{blob}?offset=0&total=14"), Some(b"evidence bytes".to_vec())),
+        (
+            "PUT",
+            format!("/v1/devices/{d}/blobs/{blob}?offset=0&total=14"),
+            Some(b"evidence bytes".to_vec()),
+        ),
     ];
     let now = Utc::now().timestamp();
     let intruder = DeviceKey::from_seed([66; 32]);
@@ -731,30 +773,87 @@ async fn device_routes_need_the_device_signature() {
         let digest = body.as_deref().map(sha256);
         let bytes = body.clone().unwrap_or_default();
         let refused = |(status, body): (StatusCode, Vec<u8>), says: &str| {
-            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {uri}: {}", String::from_utf8_lossy(&body));
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {uri}: {}",
+                String::from_utf8_lossy(&body)
+            );
             let e = error(&body);
             assert_eq!(e.error, ErrorCode::Unauthenticated);
             assert!(e.message.contains(says), "{method} {uri}: {}", e.message);
         };
         // Unsigned (the device id alone, as printed on every disc).
-        refused(send_with(&f, method, uri, &[], &bytes).await, "signed with its key");
+        refused(
+            send_with(&f, method, uri, &[], &bytes).await,
+            "signed with its key",
+        );
         // Signed by another key for its own id.
-        let other = sign(&intruder, method, path, query, digest.as_ref(), now, &httpsig::new_nonce());
-        refused(send_with(&f, method, uri, &other, &bytes).await, "is not the device");
+        let other = sign(
+            &intruder,
+            method,
+            path,
+            query,
+            digest.as_ref(),
+            now,
+            &httpsig::new_nonce(),
+        );
+        refused(
+            send_with(&f, method, uri, &other, &bytes).await,
+            "is not the device",
+        );
         // Another key's signature under this device's key id.
         let forged: Vec<_> = other
             .iter()
-            .map(|(k, v)| (*k, v.replace(&intruder.public().device_id().to_string(), &d)))
+            .map(|(k, v)| {
+                (
+                    *k,
+                    v.replace(&intruder.public().device_id().to_string(), &d),
+                )
+            })
             .collect();
-        refused(send_with(&f, method, uri, &forged, &bytes).await, "does not verify");
+        refused(
+            send_with(&f, method, uri, &forged, &bytes).await,
+            "does not verify",
+        );
         // Made 10 minutes ago.
-        let old = sign(&f.device, method, path, query, digest.as_ref(), now - 600, &httpsig::new_nonce());
-        refused(send_with(&f, method, uri, &old, &bytes).await, "server's clock");
+        let old = sign(
+            &f.device,
+            method,
+            path,
+            query,
+            digest.as_ref(),
+            now - 600,
+            &httpsig::new_nonce(),
+        );
+        refused(
+            send_with(&f, method, uri, &old, &bytes).await,
+            "server's clock",
+        );
         // Signed for another query or path.
-        let elsewhere = sign(&f.device, method, path, "after=99", digest.as_ref(), now, &httpsig::new_nonce());
-        refused(send_with(&f, method, uri, &elsewhere, &bytes).await, "does not verify");
+        let elsewhere = sign(
+            &f.device,
+            method,
+            path,
+            "after=99",
+            digest.as_ref(),
+            now,
+            &httpsig::new_nonce(),
+        );
+        refused(
+            send_with(&f, method, uri, &elsewhere, &bytes).await,
+            "does not verify",
+        );
         // Good once; the same headers again are a replay.
-        let good = sign(&f.device, method, path, query, digest.as_ref(), now, &httpsig::new_nonce());
+        let good = sign(
+            &f.device,
+            method,
+            path,
+            query,
+            digest.as_ref(),
+            now,
+            &httpsig::new_nonce(),
+        );
         let (status, _) = send_with(&f, method, uri, &good, &bytes).await;
         assert_ne!(status, StatusCode::UNAUTHORIZED, "{method} {uri}");
         refused(send_with(&f, method, uri, &good, &bytes).await, "replay");
@@ -762,11 +861,29 @@ async fn device_routes_need_the_device_signature() {
     // A body other than the signed one: nothing stored or appended.
     let f = fixture();
     let uri = format!("/v1/devices/{d}/records");
-    let h = sign(&f.device, "POST", &uri, "", Some(&sha256(b"{}")), now, &httpsig::new_nonce());
+    let h = sign(
+        &f.device,
+        "POST",
+        &uri,
+        "",
+        Some(&sha256(b"{}")),
+        now,
+        &httpsig::new_nonce(),
+    );
     let (status, body) = send_with(&f, "POST", &uri, &h, &batch).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
     assert!(f.state.store().record_digests(&dev).unwrap().is_empty());
-    assert_eq!(push(&f, &d, records(&f.device, 1, 1, chain::genesis(&dev), "")).await.0, StatusCode::OK);
+    assert_eq!(
+        push(&f, &d, records(&f.device, 1, 1, chain::genesis(&dev), ""))
+            .await
+            .0,
+        StatusCode::OK
+    );
 }
 
 /// Records 1–2 of `f.device`: an opening and the evidence record naming
@@ -820,7 +937,9 @@ async fn a_stalled_chunk_holds_up_nothing() {
         .unwrap();
     let state = f.state.clone();
     let stalled = tokio::spawn(async move { router(state).oneshot(req).await.unwrap() });
-    tx.send(Ok(axum::body::Bytes::from(video[..1000].to_vec()))).await.unwrap();
+    tx.send(Ok(axum::body::Bytes::from(video[..1000].to_vec())))
+        .await
+        .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 
     let started = std::time::Instant::now();
@@ -840,6 +959,11 @@ async fn a_stalled_chunk_holds_up_nothing() {
     let (_, body) = get(&f, &format!("/v1/devices/{d}/blobs/{sha}")).await;
     let st: BlobStatus = serde_json::from_slice(&body).unwrap();
     assert!(st.held && st.offset == video.len() as u64);
-    let stored = std::fs::read(fieldcase_sync_server::blobs::FsBlobStore::open(f.blob_dir.path()).unwrap().path(&fieldcase_shared::hash::sha256(&video))).unwrap();
+    let stored = std::fs::read(
+        fieldcase_sync_server::blobs::FsBlobStore::open(f.blob_dir.path())
+            .unwrap()
+            .path(&fieldcase_shared::hash::sha256(&video)),
+    )
+    .unwrap();
     assert_eq!(stored, video);
 }

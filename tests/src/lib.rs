@@ -601,7 +601,15 @@ pub fn device_headers(
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    httpsig::sign(key, method, path, query, digest.as_ref(), now, &httpsig::new_nonce())
+    httpsig::sign(
+        key,
+        method,
+        path,
+        query,
+        digest.as_ref(),
+        now,
+        &httpsig::new_nonce(),
+    )
 }
 
 /// The device key of the terminal whose data folder is `dir`.

@@ -10,8 +10,8 @@ use std::path::Path;
 
 use fieldcase_app::core::Terminal;
 use fieldcase_e2e::{host_port, run, seeded_terminal, Backend};
-use fieldcase_shared::wire::{ApiError, ErrorCode, PushRecords};
 use fieldcase_shared::keys::DeviceKey;
+use fieldcase_shared::wire::{ApiError, ErrorCode, PushRecords};
 use fieldcase_sync_server::api::{MAX_BATCH_RECORDS, MAX_BODY_BYTES};
 
 /// Sends a request; the status and the error the server gave (if any).
@@ -117,7 +117,12 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
     };
     let (head, json) = answer.split_once("\r\n\r\n").unwrap_or_default();
     assert!(head.starts_with("HTTP/1.1 413"), "{answer}");
-    refused((413, serde_json::from_str(json).ok()), 413, ErrorCode::TooLarge, "fewer records");
+    refused(
+        (413, serde_json::from_str(json).ok()),
+        413,
+        ErrorCode::TooLarge,
+        "fewer records",
+    );
     let many = vec![envelopes[0].clone(); MAX_BATCH_RECORDS + 1];
     refused(
         send(&dk, "POST", &url, &body(many)),
@@ -127,7 +132,12 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
     );
     let stranger = "0".repeat(32);
     refused(
-        send(&dk, "POST", &url.replace(&device.to_string(), &stranger), &whole),
+        send(
+            &dk,
+            "POST",
+            &url.replace(&device.to_string(), &stranger),
+            &whole,
+        ),
         403,
         ErrorCode::UnknownDevice,
         "",
@@ -153,7 +163,12 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
     let total = bytes.len();
     let blob_url = format!("{}/v1/devices/{device}/blobs/{blob}", server.url);
     refused(
-        send(&dk, "PUT", &format!("{blob_url}?offset=0&total={total}"), &bytes),
+        send(
+            &dk,
+            "PUT",
+            &format!("{blob_url}?offset=0&total={total}"),
+            &bytes,
+        ),
         404,
         ErrorCode::UnknownBlob,
         "sync the records first",
@@ -166,7 +181,12 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
     let mut wrong = bytes.clone();
     wrong[total / 2] ^= 0xff;
     refused(
-        send(&dk, "PUT", &format!("{blob_url}?offset=0&total={total}"), &wrong),
+        send(
+            &dk,
+            "PUT",
+            &format!("{blob_url}?offset=0&total={total}"),
+            &wrong,
+        ),
         422,
         ErrorCode::BlobMismatch,
         "send the file again from byte 0",
@@ -174,7 +194,9 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
     // A chunk at the wrong offset; one over the chunk limit; a total over
     // what was declared.
     refused(
-        send(&dk, "PUT",
+        send(
+            &dk,
+            "PUT",
             &format!("{blob_url}?offset=5&total={total}"),
             &bytes[5..],
         ),
@@ -217,7 +239,9 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
         "per request",
     );
     refused(
-        send(&dk, "PUT",
+        send(
+            &dk,
+            "PUT",
             &format!("{blob_url}?offset=0&total={total}"),
             &[&bytes[..], b"extra"].concat(),
         ),
@@ -226,7 +250,12 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
         "continue from there",
     );
     refused(
-        send(&dk, "PUT", &format!("{blob_url}?offset=x&total={total}"), &bytes),
+        send(
+            &dk,
+            "PUT",
+            &format!("{blob_url}?offset=x&total={total}"),
+            &bytes,
+        ),
         400,
         ErrorCode::BadRequest,
         "",
@@ -235,7 +264,12 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
     let half = total / 2;
     {
         let mut c = std::net::TcpStream::connect(host_port(&server.url)).unwrap();
-        let signed = raw_headers(&dk, "PUT", &format!("{blob_url}?offset=0&total={total}"), &bytes);
+        let signed = raw_headers(
+            &dk,
+            "PUT",
+            &format!("{blob_url}?offset=0&total={total}"),
+            &bytes,
+        );
         write!(
             c,
             "PUT /v1/devices/{device}/blobs/{blob}?offset=0&total={total} HTTP/1.1\r\nHost: x\r\n{signed}Content-Length: {total}\r\n\r\n"
@@ -274,14 +308,29 @@ fn bad_requests_change_nothing(backend: &Backend, dir: &Path) {
     // append to the pending upload, read its status, or read the messages.
     let thief = DeviceKey::from_seed([77; 32]);
     refused(
-        send(&thief, "PUT", &format!("{blob_url}?offset={half}&total={total}"), &vec![0u8; total - half]),
+        send(
+            &thief,
+            "PUT",
+            &format!("{blob_url}?offset={half}&total={total}"),
+            &vec![0u8; total - half],
+        ),
         401,
         ErrorCode::Unauthenticated,
         "is not the device",
     );
-    refused(send(&thief, "GET", &blob_url, b""), 401, ErrorCode::Unauthenticated, "");
     refused(
-        send(&thief, "GET", &format!("{}/v1/devices/{device}/messages?after=0", server.url), b""),
+        send(&thief, "GET", &blob_url, b""),
+        401,
+        ErrorCode::Unauthenticated,
+        "",
+    );
+    refused(
+        send(
+            &thief,
+            "GET",
+            &format!("{}/v1/devices/{device}/messages?after=0", server.url),
+            b"",
+        ),
         401,
         ErrorCode::Unauthenticated,
         "",
@@ -333,12 +382,18 @@ fn enrolment_guessing_is_rate_limited() {
     let dk = fieldcase_shared::keys::DeviceKey::from_seed([6; 32]);
     let mut codes = Vec::new();
     for i in 0..12 {
-        let body = serde_json::json!({ "code": format!("WRONG-{i:05}-XXXXX-YYYYY"), "public_key": key });
+        let body =
+            serde_json::json!({ "code": format!("WRONG-{i:05}-XXXXX-YYYYY"), "public_key": key });
         codes.push(send(&dk, "POST", &url, body.to_string().as_bytes()));
     }
     for got in &codes[..10] {
         assert_eq!(got.0, 403, "{:?}", got.1);
     }
     refused(codes[11].clone(), 429, ErrorCode::RateLimited, "wait");
-    refused(send(&dk, "GET", &format!("{}/v2/nothing", server.url), b""), 404, ErrorCode::NotFound, "no route");
+    refused(
+        send(&dk, "GET", &format!("{}/v2/nothing", server.url), b""),
+        404,
+        ErrorCode::NotFound,
+        "no route",
+    );
 }

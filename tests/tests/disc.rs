@@ -104,7 +104,17 @@ fn a_build_stopped_before_its_record_resumes_and_records_once() {
     let (dir, case, _key) = seeded(tmp.path(), 256);
     let d = s(&dir);
     // Sealed first (a bag export seals), then the state copied aside.
-    ok_stdout(run("fieldcase", &["--data-dir", &d, "bag", "export", &case, &s(&tmp.path().join("bag"))]));
+    ok_stdout(run(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "bag",
+            "export",
+            &case,
+            &s(&tmp.path().join("bag")),
+        ],
+    ));
     let before = tmp.path().join("before-record");
     copy_dir(&dir, &before);
     let out = tmp.path().join("discs");

@@ -24,13 +24,23 @@ fn proc_status(pid: u32, field: &str) -> u64 {
 }
 
 fn open_files(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| d.count())
+        .unwrap_or(0)
 }
 
 /// A connection that sends `head` then stays (a byte every 500 ms for
 /// `trickle`), and reports whether the server answered or closed it.
-fn attacker(addr: String, head: String, trickle: bool, stop: Arc<AtomicBool>, answered: Arc<AtomicUsize>) {
-    let Ok(mut c) = TcpStream::connect(&addr) else { return };
+fn attacker(
+    addr: String,
+    head: String,
+    trickle: bool,
+    stop: Arc<AtomicBool>,
+    answered: Arc<AtomicUsize>,
+) {
+    let Ok(mut c) = TcpStream::connect(&addr) else {
+        return;
+    };
     let _ = c.set_read_timeout(Some(Duration::from_millis(500)));
     if c.write_all(head.as_bytes()).is_err() {
         answered.fetch_add(1, Ordering::Relaxed);
@@ -39,9 +49,11 @@ fn attacker(addr: String, head: String, trickle: bool, stop: Arc<AtomicBool>, an
     let mut buf = [0u8; 512];
     while !stop.load(Ordering::Relaxed) {
         match c.read(&mut buf) {
-            Ok(0) => break,                                    // closed by the server
-            Ok(_) => break,                                    // answered (401, 408…)
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {}
+            Ok(0) => break, // closed by the server
+            Ok(_) => break, // answered (401, 408…)
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut => {}
             Err(_) => break,
         }
         if trickle && c.write_all(b"X").is_err() {
@@ -105,7 +117,10 @@ fn the_owner_syncs_and_health_answers_while_hostile_clients_attack() {
             let mut n = 0;
             while !stop.load(Ordering::Relaxed) {
                 let t = Instant::now();
-                let ok = ureq::get(&url).call().map(|r| r.status().as_u16() == 200).unwrap_or(false);
+                let ok = ureq::get(&url)
+                    .call()
+                    .map(|r| r.status().as_u16() == 200)
+                    .unwrap_or(false);
                 assert!(ok, "/health did not answer during the attack");
                 slowest = slowest.max(t.elapsed());
                 n += 1;
@@ -117,12 +132,26 @@ fn the_owner_syncs_and_health_answers_while_hostile_clients_attack() {
     let t = Instant::now();
     let out = run(
         "fieldcase",
-        &["--data-dir", &term.to_string_lossy(), "sync", "--server", &server.url],
+        &[
+            "--data-dir",
+            &term.to_string_lossy(),
+            "sync",
+            "--server",
+            &server.url,
+        ],
     );
     let sync_time = t.elapsed();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let t = Terminal::open(&term).unwrap();
-    assert_eq!(t.store.unconfirmed_blob_count().unwrap(), 0, "the video is held");
+    assert_eq!(
+        t.store.unconfirmed_blob_count().unwrap(),
+        0,
+        "the video is held"
+    );
     drop(t);
 
     // The trickling connections outlast the 10 s header timeout.
@@ -145,8 +174,14 @@ fn the_owner_syncs_and_health_answers_while_hostile_clients_attack() {
     eprintln!(
         "owner's sync {sync_time:.1?}; /health {polls} polls, slowest {slowest:.1?}; {cut_off} of 860 attackers answered or cut before the end; server peak RSS {peak_kb} kB; open files {files_before} before, {files_after} after"
     );
-    assert!(cut_off >= 860, "every attacker is answered or cut by the server: {cut_off}");
+    assert!(
+        cut_off >= 860,
+        "every attacker is answered or cut by the server: {cut_off}"
+    );
     assert!(slowest < Duration::from_secs(2), "/health took {slowest:?}");
     assert!(peak_kb < 256 * 1024, "server peak RSS {peak_kb} kB");
-    assert!(files_after <= files_before + 16, "open files {files_before} → {files_after}");
+    assert!(
+        files_after <= files_before + 16,
+        "open files {files_before} → {files_after}"
+    );
 }

@@ -35,9 +35,9 @@ fn verify(path: &Path, json: bool) -> Run {
     if json {
         cmd.arg("--json");
     }
-    let out = cmd
-        .output()
-        .expect("GNU time (/usr/bin/time, Debian package time) is needed: scripts/test installs it");
+    let out = cmd.output().expect(
+        "GNU time (/usr/bin/time, Debian package time) is needed: scripts/test installs it",
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     let field = |name: &str| {
         err.lines()
@@ -46,7 +46,9 @@ fn verify(path: &Path, json: bool) -> Run {
             .trim()
             .to_owned()
     };
-    let max_rss_kb = field("Maximum resident set size (kbytes):").parse().unwrap();
+    let max_rss_kb = field("Maximum resident set size (kbytes):")
+        .parse()
+        .unwrap();
     let wall = field("Elapsed (wall clock) time (h:mm:ss or m:ss):");
     let seconds = wall
         .rsplit(':')
@@ -70,7 +72,12 @@ fn check_bounded(what: &str, r: &Run) {
         r.seconds,
         r.stdout.len()
     );
-    assert_eq!(r.code, 1, "{what}: {}", &r.stdout[..r.stdout.len().min(3000)]);
+    assert_eq!(
+        r.code,
+        1,
+        "{what}: {}",
+        &r.stdout[..r.stdout.len().min(3000)]
+    );
     assert!(r.stdout.starts_with("INVALID") || r.stdout.contains("\"INVALID\""));
     assert!(r.max_rss_kb < MAX_RSS_KB, "{what}: {} kB", r.max_rss_kb);
     let longest = r.stdout.lines().map(str::len).max().unwrap_or(0);
@@ -124,7 +131,11 @@ fn records_pointing_at_one_huge_extent_are_read_at_most_once() {
     for json in [false, true] {
         let r = verify(&path, json);
         check_bounded(&format!("one huge extent (json {json})"), &r);
-        assert!(r.stdout.contains("overlaps another file"), "{}", &r.stdout[..2000]);
+        assert!(
+            r.stdout.contains("overlaps another file"),
+            "{}",
+            &r.stdout[..2000]
+        );
         assert!(
             r.stdout.contains("not listed") || r.stdout.contains("\"not_listed\""),
             "the problems beyond the list are counted"
@@ -167,7 +178,11 @@ fn huge_manifests_stay_in_bounded_memory_and_output() {
     // Long names: every field is cut with a marker.
     let long = tmp.path().join("long");
     bag_with_manifest(&long, 50, 4000);
-    for (what, dir) in [("16 MB manifest", &under), ("62 MB manifest", &over), ("long names", &long)] {
+    for (what, dir) in [
+        ("16 MB manifest", &under),
+        ("62 MB manifest", &over),
+        ("long names", &long),
+    ] {
         let bytes = fs::metadata(dir.join("manifest-sha256.txt")).unwrap().len();
         for json in [false, true] {
             let r = verify(dir, json);
@@ -177,5 +192,9 @@ fn huge_manifests_stay_in_bounded_memory_and_output() {
     let r = verify(&long, false);
     assert!(r.stdout.contains("more bytes cut]"), "{}", r.stdout);
     let r = verify(&under, false);
-    assert!(r.stdout.contains("more MISSING problems not listed"), "{}", &r.stdout[..500]);
+    assert!(
+        r.stdout.contains("more MISSING problems not listed"),
+        "{}",
+        &r.stdout[..500]
+    );
 }

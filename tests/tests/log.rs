@@ -83,7 +83,12 @@ fn a_rewritten_server_log_stops_sync() {
     let url = format!("{}/v1/devices/{}/records", server.url, old.device_id());
     drop(old);
     let mut req = ureq::post(&url).header("content-type", "application/json");
-    for (k, v) in fieldcase_e2e::device_headers(&fieldcase_e2e::terminal_key(&term), "POST", &url, Some(&body)) {
+    for (k, v) in fieldcase_e2e::device_headers(
+        &fieldcase_e2e::terminal_key(&term),
+        "POST",
+        &url,
+        Some(&body),
+    ) {
         req = req.header(k, v);
     }
     let resp = req.send(&body[..]).unwrap();

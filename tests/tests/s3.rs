@@ -154,14 +154,28 @@ fn a_failing_evidence_store_is_reported_truthfully() {
     let key = seeded_terminal(std::path::Path::new(&d), 1, 64);
     let server = Server::start_with(
         &srv,
-        &["--s3-bucket", "no-such-bucket", "--s3-endpoint", &moto.endpoint],
+        &[
+            "--s3-bucket",
+            "no-such-bucket",
+            "--s3-endpoint",
+            &moto.endpoint,
+        ],
     );
     server.register(&key, "终端");
-    let out = run("fieldcase", &["--data-dir", &d, "sync", "--server", &server.url]);
+    let out = run(
+        "fieldcase",
+        &["--data-dir", &d, "sync", "--server", &server.url],
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
-    assert!(err.contains("records were stored on the server and confirmed"), "{err}");
-    assert!(!err.contains("nothing from this request was stored"), "{err}");
+    assert!(
+        err.contains("records were stored on the server and confirmed"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("nothing from this request was stored"),
+        "{err}"
+    );
     let t = Terminal::open(std::path::Path::new(&d)).unwrap();
     let held = fieldcase_sync_server::open_store(&srv, "")
         .unwrap()
@@ -169,5 +183,9 @@ fn a_failing_evidence_store_is_reported_truthfully() {
         .unwrap()
         .len();
     assert!(held > 0);
-    assert_eq!(t.store.unsynced_count().unwrap(), 0, "the records are marked synced");
+    assert_eq!(
+        t.store.unsynced_count().unwrap(),
+        0,
+        "the records are marked synced"
+    );
 }

@@ -248,8 +248,15 @@ fn the_whole_check_is_saved_as_typed_opened_signed_and_closed() {
     assert_eq!(decision["code"], "DLYS-64", "{case:#}");
     assert_eq!(decision["amount_yuan"], 800);
     let index = std::fs::read_to_string(bag.join("index.html")).unwrap();
-    assert!(index.contains("无从业资格") || index.contains(decision["title"].as_str().unwrap()), "{index}");
-    assert!(index.contains("罚款 800 元") && !index.contains("违法行为 Violation</th><td>—"), "{index}");
-    let report = fieldcase_shared::casebag::verify(&[bag.as_path()], &[t.public_key()], |_| {}).unwrap();
+    assert!(
+        index.contains("无从业资格") || index.contains(decision["title"].as_str().unwrap()),
+        "{index}"
+    );
+    assert!(
+        index.contains("罚款 800 元") && !index.contains("违法行为 Violation</th><td>—"),
+        "{index}"
+    );
+    let report =
+        fieldcase_shared::casebag::verify(&[bag.as_path()], &[t.public_key()], |_| {}).unwrap();
     assert!(report.is_valid(), "{:?}", report.problems);
 }

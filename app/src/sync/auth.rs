@@ -26,14 +26,31 @@ fn path_query(url: &str) -> (String, String) {
 }
 
 impl Signer<'_> {
-    fn headers(&self, method: &str, url: &str, body: Option<&Digest>) -> Vec<(&'static str, String)> {
+    fn headers(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<&Digest>,
+    ) -> Vec<(&'static str, String)> {
         let (path, query) = path_query(url);
         let created = chrono::Utc::now().timestamp() + self.skew;
-        httpsig::sign(self.key, method, &path, &query, body, created, &httpsig::new_nonce())
+        httpsig::sign(
+            self.key,
+            method,
+            &path,
+            &query,
+            body,
+            created,
+            &httpsig::new_nonce(),
+        )
     }
 
     /// A signed GET.
-    pub(crate) fn get(&self, agent: &ureq::Agent, url: &str) -> Result<Response<Body>, ureq::Error> {
+    pub(crate) fn get(
+        &self,
+        agent: &ureq::Agent,
+        url: &str,
+    ) -> Result<Response<Body>, ureq::Error> {
         let mut req = agent.get(url);
         for (k, v) in self.headers("GET", url, None) {
             req = req.header(k, v);
@@ -51,7 +68,11 @@ impl Signer<'_> {
         body: &[u8],
         digest: &Digest,
     ) -> Result<Response<Body>, ureq::Error> {
-        let mut req = if method == "PUT" { agent.put(url) } else { agent.post(url) };
+        let mut req = if method == "PUT" {
+            agent.put(url)
+        } else {
+            agent.post(url)
+        };
         req = req.header("content-type", content_type);
         for (k, v) in self.headers(method, url, Some(digest)) {
             req = req.header(k, v);

@@ -83,13 +83,16 @@ fn confirm_blob(
     Ok(())
 }
 
+/// A chunk's bytes and their SHA-256 (its signed Content-Digest).
+type Chunk = (Vec<u8>, Digest);
+
 /// Reads one file's chunks ahead of the upload: while a chunk is on the
 /// wire, the next one (where the server will most likely want it) is read
 /// on a helper thread. A guess that turns out wrong is simply read again.
 struct ChunkReader {
     path: PathBuf,
     chunk: usize,
-    ahead: Option<(u64, JoinHandle<io::Result<(Vec<u8>, Digest)>>)>,
+    ahead: Option<(u64, JoinHandle<io::Result<Chunk>>)>,
     spare: Vec<Vec<u8>>,
 }
 
@@ -112,7 +115,7 @@ impl ChunkReader {
     /// The chunk starting at `offset` (shorter at the end of the file) with
     /// its SHA-256 (the request's signed Content-Digest), and a read of the
     /// one after it started.
-    fn chunk_at(&mut self, offset: u64, size: u64) -> io::Result<(Vec<u8>, Digest)> {
+    fn chunk_at(&mut self, offset: u64, size: u64) -> io::Result<Chunk> {
         let got = match self.ahead.take() {
             Some((at, job)) => {
                 let read = job

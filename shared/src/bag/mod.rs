@@ -168,7 +168,12 @@ impl Problems {
             *self.not_listed.entry(c).or_default() += n;
         }
         for p in other.list {
-            self.add(format!("{prefix}{}", p.path), p.category, p.expected, p.found);
+            self.add(
+                format!("{prefix}{}", p.path),
+                p.category,
+                p.expected,
+                p.found,
+            );
         }
     }
 

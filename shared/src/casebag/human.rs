@@ -18,8 +18,15 @@ fn violation_text(case: &CaseFile) -> String {
                 "warning" => "警告".to_owned(),
                 _ => "不予处罚".to_owned(),
             };
-            let procedure = if d.procedure == "general" { "一般程序" } else { "简易程序" };
-            format!("{} — {}（{}，{penalty}，{procedure}）", d.title, d.basis, d.grade)
+            let procedure = if d.procedure == "general" {
+                "一般程序"
+            } else {
+                "简易程序"
+            };
+            format!(
+                "{} — {}（{}，{penalty}，{procedure}）",
+                d.title, d.basis, d.grade
+            )
         }
         (None, Some(v)) => format!("{} — {}", v.title, v.basis),
         (None, None) => "—".into(),

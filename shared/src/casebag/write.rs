@@ -203,19 +203,24 @@ impl Disc {
 
     /// The SHA-256 and size of the image [`Disc::write_iso`] would write,
     /// computed without writing it (to recognise an image already there).
-    pub fn image_digest(&self, mut progress: impl FnMut(u64)) -> Result<(Digest, u64), ExportError> {
+    pub fn image_digest(
+        &self,
+        mut progress: impl FnMut(u64),
+    ) -> Result<(Digest, u64), ExportError> {
         let layout = self.image_layout()?;
         let mut w = HashingWriter::new(io::sink(), None);
-        iso::write_image(&layout, &mut w, |i, out| self.copy(&self.files[i], out, &mut progress))
-            .and_then(|()| w.finish())
-            .map(|(_, d, n)| (d, n))
-            .map_err(|source| {
-                BagError::Io {
-                    path: self.file_name().into(),
-                    source,
-                }
-                .into()
-            })
+        iso::write_image(&layout, &mut w, |i, out| {
+            self.copy(&self.files[i], out, &mut progress)
+        })
+        .and_then(|()| w.finish())
+        .map(|(_, d, n)| (d, n))
+        .map_err(|source| {
+            BagError::Io {
+                path: self.file_name().into(),
+                source,
+            }
+            .into()
+        })
     }
 
     /// Writes the disc image to `out` (through `out.part`, renamed when

@@ -115,7 +115,11 @@ fn extended_area<R: Read + Seek>(
     tree: &IsoTree,
     out: &mut Vec<Departure>,
 ) -> io::Result<()> {
-    let after = tree.descriptors.last().map(|d| d.lba + 1).unwrap_or(FIRST_VD_LBA);
+    let after = tree
+        .descriptors
+        .last()
+        .map(|d| d.lba + 1)
+        .unwrap_or(FIRST_VD_LBA);
     let mut found = Vec::new();
     for lba in after..after + 16 {
         let s = read_at(r, lba * SECTOR, 8)?;

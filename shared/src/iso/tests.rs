@@ -287,8 +287,15 @@ fn clean_images_have_no_departures_and_both_trees_agree() {
     assert_eq!(departures(&mut r, &tree).unwrap(), Vec::<Departure>::new());
     assert_eq!(tree.primary.len(), tree.files.len());
     assert_eq!(
-        tree.descriptors.iter().map(|d| d.kind.clone()).collect::<Vec<_>>(),
-        [DescriptorKind::Primary, DescriptorKind::Joliet, DescriptorKind::Terminator]
+        tree.descriptors
+            .iter()
+            .map(|d| d.kind.clone())
+            .collect::<Vec<_>>(),
+        [
+            DescriptorKind::Primary,
+            DescriptorKind::Joliet,
+            DescriptorKind::Terminator
+        ]
     );
 }
 
@@ -298,7 +305,11 @@ fn overlapping_extents_are_not_read() {
     // Point b's Joliet record at a's data (both-endian LBA at offset 2).
     let a_lba = layout.file_lbas()[0] as u32;
     let b_lba = layout.file_lbas()[1] as u32;
-    let needle: Vec<u8> = b_lba.to_le_bytes().into_iter().chain(b_lba.to_be_bytes()).collect();
+    let needle: Vec<u8> = b_lba
+        .to_le_bytes()
+        .into_iter()
+        .chain(b_lba.to_be_bytes())
+        .collect();
     let mut patched = 0;
     for at in 0..(b_lba as usize * 2048 - 8) {
         if img[at..at + 8] == needle[..] {
@@ -311,5 +322,9 @@ fn overlapping_extents_are_not_read() {
     let mut r = Cursor::new(&img);
     let tree = IsoTree::read(&mut r).unwrap();
     assert!(tree.files.is_empty(), "{:?}", tree.files);
-    assert!(tree.problems.iter().any(|p| p.1.contains("overlaps")), "{:?}", tree.problems);
+    assert!(
+        tree.problems.iter().any(|p| p.1.contains("overlaps")),
+        "{:?}",
+        tree.problems
+    );
 }

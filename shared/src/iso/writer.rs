@@ -596,7 +596,10 @@ impl IsoLayout {
         }
         for flavour in [PRIMARY, JOLIET] {
             for &d in &self.trees[flavour].order {
-                out.push((self.trees[flavour].dir_lba[d], Region::Directory(flavour, d)));
+                out.push((
+                    self.trees[flavour].dir_lba[d],
+                    Region::Directory(flavour, d),
+                ));
             }
         }
         out

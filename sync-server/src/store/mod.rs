@@ -136,6 +136,17 @@ pub struct Ingested {
     pub flags: Vec<RecordFlag>,
 }
 
+/// A record as held: its envelope bytes and when it arrived.
+#[derive(Debug, Clone)]
+pub struct HeldRecord {
+    /// Seq.
+    pub seq: u64,
+    /// The envelope JSON as received.
+    pub envelope: Vec<u8>,
+    /// When the server received it.
+    pub received_at: DateTime<Utc>,
+}
+
 /// Server storage.
 pub trait Store: Send + Sync + 'static {
     /// Registers a device; `Conflict` if its key is already registered.
@@ -152,13 +163,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Ingested, IngestError>;
     /// Digests of every record held for a device, in seq order.
     fn record_digests(&self, device: &DeviceId) -> Result<Vec<(u64, Digest)>, StoreError>;
-    /// Every record held for a device from `from_seq` on: (seq, envelope
-    /// JSON, time received), in seq order.
-    fn held_records(
-        &self,
-        device: &DeviceId,
-        from_seq: u64,
-    ) -> Result<Vec<(u64, Vec<u8>, DateTime<Utc>)>, StoreError>;
+    /// Every record held for a device from `from_seq` on, in seq order.
+    fn held_records(&self, device: &DeviceId, from_seq: u64)
+        -> Result<Vec<HeldRecord>, StoreError>;
     /// Number of fork records kept for a device.
     fn fork_count(&self, device: &DeviceId) -> Result<u64, StoreError>;
     /// Leaf hashes of the transparency log from index `from`, in order.
@@ -234,7 +241,12 @@ pub fn revoke(
 ) -> Result<Vec<RecordFlag>, StoreError> {
     store.revoke_device(device, at)?;
     let mut flags = Vec::new();
-    for (seq, envelope, received) in store.held_records(device, 1)? {
+    for HeldRecord {
+        seq,
+        envelope,
+        received_at: received,
+    } in store.held_records(device, 1)?
+    {
         let created = fieldcase_shared::envelope::Envelope::from_json(&envelope)
             .ok()
             .and_then(|e| fieldcase_shared::record::parse_header(&e.payload).ok())
@@ -249,7 +261,12 @@ pub fn revoke(
             detail: format!(
                 "held before device {device} was revoked, but {} {} (revoked from {})",
                 if late_made { "made" } else { "received" },
-                if late_made { created.unwrap_or(received) } else { received }.to_rfc3339(),
+                if late_made {
+                    created.unwrap_or(received)
+                } else {
+                    received
+                }
+                .to_rfc3339(),
                 at.to_rfc3339()
             ),
         };

@@ -464,7 +464,7 @@ impl Store for PgStore {
         &self,
         device: &DeviceId,
         from_seq: u64,
-    ) -> Result<Vec<(u64, Vec<u8>, DateTime<Utc>)>, StoreError> {
+    ) -> Result<Vec<super::HeldRecord>, StoreError> {
         let mut c = self.lock()?;
         c.query(
             "SELECT seq, envelope, received_at FROM records WHERE device = $1 AND seq >= $2 ORDER BY seq",
@@ -472,11 +472,11 @@ impl Store for PgStore {
         )?
         .into_iter()
         .map(|r| {
-            Ok((
-                r.get::<_, i64>(0) as u64,
-                r.get::<_, Vec<u8>>(1),
-                parse_time(&r.get::<_, String>(2))?,
-            ))
+            Ok(super::HeldRecord {
+                seq: r.get::<_, i64>(0) as u64,
+                envelope: r.get::<_, Vec<u8>>(1),
+                received_at: parse_time(&r.get::<_, String>(2))?,
+            })
         })
         .collect()
     }

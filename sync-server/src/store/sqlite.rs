@@ -324,7 +324,7 @@ impl Store for SqliteStore {
         &self,
         device: &DeviceId,
         from_seq: u64,
-    ) -> Result<Vec<(u64, Vec<u8>, DateTime<Utc>)>, StoreError> {
+    ) -> Result<Vec<super::HeldRecord>, StoreError> {
         let conn = self.lock()?;
         let mut st = conn.prepare(
             "SELECT seq, envelope, received_at FROM records WHERE device = ?1 AND seq >= ?2 ORDER BY seq",
@@ -339,7 +339,11 @@ impl Store for SqliteStore {
         let mut out = Vec::new();
         for row in rows {
             let (seq, env, at) = row?;
-            out.push((seq as u64, env, parse_time(&at)?));
+            out.push(super::HeldRecord {
+                seq: seq as u64,
+                envelope: env,
+                received_at: parse_time(&at)?,
+            });
         }
         Ok(out)
     }

@@ -539,10 +539,12 @@ pub(super) fn check_disc(
         }
     }
     if let Some(c) = &case {
-        let signed = verified.values().find_map(|(_, _, p)| match p.as_ref().map(|p| &p.body) {
-            Some(RecordBody::CaseClosed(cc)) => Some(cc.findings.clone()),
-            _ => None,
-        });
+        let signed = verified
+            .values()
+            .find_map(|(_, _, p)| match p.as_ref().map(|p| &p.body) {
+                Some(RecordBody::CaseClosed(cc)) => Some(cc.findings.clone()),
+                _ => None,
+            });
         if let Some(signed) = signed {
             if signed != c.findings {
                 problems.add(

@@ -337,4 +337,31 @@ fn verify_reads_a_block_device() {
     let text = String::from_utf8_lossy(&v.stdout);
     assert_eq!(v.status.code(), Some(0), "{text}");
     assert!(text.starts_with("VALID\n"), "{text}");
+
+    // The same disc with a second session after it, as a multi-session
+    // disc in a drive reads: session 1 is still at sector 16.
+    let multi = tmp.path().join("multi.iso");
+    let mut bytes = fs::read(&built[0].1).unwrap();
+    let session: Vec<u8> = bytes[..32 * 2048].to_vec();
+    bytes.extend_from_slice(&session);
+    fs::write(&multi, bytes).unwrap();
+    let dev = String::from_utf8_lossy(
+        &std::process::Command::new("losetup")
+            .args(["-f", "--show", "-r", &s(&multi)])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .trim()
+    .to_owned();
+    let v = run("fieldcase-verify", &[&dev, "--key", &key]);
+    let _ = std::process::Command::new("losetup")
+        .args(["-d", &dev])
+        .status();
+    let text = String::from_utf8_lossy(&v.stdout);
+    assert_eq!(v.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("BAD_LAYOUT") && text.contains("a later session"),
+        "{text}"
+    );
 }

@@ -132,6 +132,14 @@ fn seed_sync_export_verify_and_tamper() {
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert_eq!(text.lines().next(), Some("VALID"));
     assert!(text.contains(&format!("case: {case_no}")), "{text}");
+    // A demo case (quick form: the violation is on its opening record) shows
+    // its violation on the disc, as a case closed in the window shows its
+    // decision (app/src/check/tests.rs).
+    let index = fs::read_to_string(bag.join("index.html")).expect("index.html");
+    assert!(
+        !index.contains("违法行为 Violation</th><td>—"),
+        "the violation is missing from the disc's page"
+    );
 
     // Standard tools accept the clean bag.
     let out = tool("sha256sum", &["-c", "manifest-sha256.txt"], &bag);

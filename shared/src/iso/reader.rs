@@ -134,7 +134,12 @@ pub struct IsoTree {
 }
 
 pub(super) fn read_at<R: Read + Seek>(r: &mut R, off: u64, len: usize) -> io::Result<Vec<u8>> {
-    r.seek(SeekFrom::Start(off))?;
+    match r.seek(SeekFrom::Start(off)) {
+        Ok(_) => {}
+        // A block device refuses a seek past its end: nothing is there.
+        Err(e) if e.kind() == io::ErrorKind::InvalidInput => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    }
     let mut buf = Vec::with_capacity(len);
     r.take(len as u64).read_to_end(&mut buf)?;
     Ok(buf)

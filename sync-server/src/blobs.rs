@@ -4,7 +4,7 @@
 //! SHA-256, only after the whole file hashes to that name and is synced.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Seek, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use fieldcase_shared::hash::{sha256_file, Digest};
@@ -36,6 +36,11 @@ pub enum Finished {
 
 /// One request's chunk, staged; dropped without commit, it is discarded.
 pub trait Staged: Write + Send {
+    /// Takes one piece of the body as received (without copying it where
+    /// the store can keep it as it is).
+    fn push(&mut self, piece: axum::body::Bytes) -> io::Result<()> {
+        self.write_all(&piece)
+    }
     /// Appends the staged bytes to the upload, which must hold exactly
     /// `offset` bytes; returns the new length. Bytes reach storage even
     /// when the request was cut (what arrived is committed).
@@ -114,63 +119,52 @@ impl WriteBack {
     }
 }
 
-/// A chunk staged in its own file beside the upload (`<sha>.<n>.req`).
+/// A chunk staged in memory (a request's pieces as they arrived): no
+/// second copy on disk; it is written to the upload in one step at commit.
 struct FsStaged {
-    tmp: PathBuf,
-    file: File,
+    pieces: Vec<axum::body::Bytes>,
     part: PathBuf,
     writeback: WriteBack,
-    committed: bool,
 }
 
 impl Write for FsStaged {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.file.write(buf)
+        self.pieces.push(axum::body::Bytes::copy_from_slice(buf));
+        Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()
+        Ok(())
     }
 }
 
 impl Staged for FsStaged {
-    fn commit(mut self: Box<Self>, offset: u64) -> Result<u64, AppendError> {
-        let held = match fs::metadata(&self.part) {
-            Ok(m) => m.len(),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
-            Err(e) => return Err(e.into()),
-        };
+    fn push(&mut self, piece: axum::body::Bytes) -> io::Result<()> {
+        self.pieces.push(piece);
+        Ok(())
+    }
+
+    fn commit(self: Box<Self>, offset: u64) -> Result<u64, AppendError> {
+        let mut part = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.part)?;
+        let held = part.metadata()?.len();
         if held != offset {
             return Err(AppendError::Offset {
                 held,
                 offered: offset,
             });
         }
-        let len = self.file.metadata()?.len();
-        let part = if held == 0 {
-            // The first chunk becomes the upload: no copy.
-            fs::rename(&self.tmp, &self.part)?;
-            self.committed = true;
-            OpenOptions::new().append(true).open(&self.part)?
-        } else {
-            // Appended in the kernel (copy_file_range), from the page cache.
-            let mut dst = OpenOptions::new().append(true).open(&self.part)?;
-            self.file.seek(io::SeekFrom::Start(0))?;
-            io::copy(&mut self.file, &mut dst)?;
-            dst
-        };
+        let mut len = 0u64;
+        for p in &self.pieces {
+            part.write_all(p)?;
+            len += p.len() as u64;
+        }
         // Not synced per chunk: after a crash the part file's length says
         // what survived, and the hash check at the end catches anything
         // else. The chunk starts on its way to disk now.
         let _ = self.writeback.tx.send(part);
         Ok(offset + len)
-    }
-}
-
-impl Drop for FsStaged {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_file(&self.tmp);
-        }
     }
 }
 
@@ -181,12 +175,6 @@ impl FsBlobStore {
         fieldcase_shared::private::private_dir(root)?;
         fieldcase_shared::private::private_dir(&root.join("blobs"))?;
         fieldcase_shared::private::private_dir(&root.join("uploads"))?;
-        // Chunks staged by a process that stopped never joined an upload.
-        for e in fs::read_dir(root.join("uploads"))?.flatten() {
-            if e.path().extension().is_some_and(|x| x == "req") {
-                let _ = fs::remove_file(e.path());
-            }
-        }
         Ok(FsBlobStore {
             root: root.to_owned(),
             writeback: WriteBack::start(),
@@ -220,25 +208,10 @@ impl BlobStore for FsBlobStore {
     }
 
     fn stage(&self, sha256: &Digest) -> io::Result<Box<dyn Staged>> {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let tmp = self.root.join("uploads").join(format!(
-            "{}.{}-{n}.req",
-            sha256.to_hex(),
-            std::process::id()
-        ));
-        let file = OpenOptions::new()
-            .create_new(true)
-            .read(true)
-            .write(true)
-            .open(&tmp)?;
         Ok(Box::new(FsStaged {
-            tmp,
-            file,
+            pieces: Vec::new(),
             part: self.part(sha256),
             writeback: self.writeback.clone(),
-            committed: false,
         }))
     }
 

@@ -20,7 +20,6 @@ use sha2::{Digest as _, Sha256};
 
 use crate::api::{blocking, ApiQuery, AppState, Failure};
 use crate::blobs::{AppendError, Finished};
-use std::io::Write;
 
 /// Largest chunk accepted in one request.
 pub const MAX_CHUNK_BYTES: u64 = 8 * 1024 * 1024;
@@ -344,7 +343,7 @@ struct Streamed {
 /// Writes the pieces into `out` while a second thread hashes them: the
 /// chunk's own SHA-256, and the blob's running hash when it is in step.
 fn stream_into(
-    out: &mut dyn Write,
+    out: &mut dyn crate::blobs::Staged,
     mut running: Option<Sha256>,
     room: u64,
     next: &mut dyn FnMut() -> Option<Feed>,
@@ -354,15 +353,27 @@ fn stream_into(
     let mut overflow = false;
     let mut cut = true;
     std::thread::scope(|scope| {
+        // Two hashing threads, so the two hashes run side by side.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Bytes>(16);
+        let (rtx, rrx) = std::sync::mpsc::sync_channel::<Bytes>(16);
         let (c, r) = (&mut chunk, &mut running);
-        let hashing = scope.spawn(move || {
-            for piece in rx {
+        let in_step = r.is_some();
+        let running_thread = scope.spawn(move || {
+            for piece in rrx {
                 if let Some(h) = r.as_mut() {
                     h.update(&piece);
                 }
+            }
+        });
+        let hashing = scope.spawn(move || {
+            for piece in rx {
+                if in_step && rtx.send(piece.clone()).is_err() {
+                    break;
+                }
                 c.update(&piece);
             }
+            drop(rtx);
+            running_thread.join().is_ok()
         });
         let mut result = Ok(());
         while let Some(feed) = next() {
@@ -377,7 +388,7 @@ fn stream_into(
                 overflow = true;
                 break;
             }
-            if let Err(e) = out.write_all(&piece) {
+            if let Err(e) = out.push(piece.clone()) {
                 result = Err(e);
                 break;
             }
@@ -388,7 +399,7 @@ fn stream_into(
             }
         }
         drop(tx);
-        let joined = hashing.join().is_ok();
+        let joined = hashing.join().unwrap_or(false);
         result.and_then(|()| {
             if joined {
                 Ok(())

@@ -168,10 +168,10 @@ fn bag_with_manifest(dir: &Path, lines: usize, name_len: usize) {
 #[test]
 fn huge_manifests_stay_in_bounded_memory_and_output() {
     let tmp = tempfile::tempdir().unwrap();
-    // Just under the 16 MiB tag-file limit: read and checked, 190,000
+    // Just under the 8 MiB manifest limit: read and checked, 94,000
     // missing files, problems listed up to the limit and counted.
     let under = tmp.path().join("under");
-    bag_with_manifest(&under, 190_000, 16);
+    bag_with_manifest(&under, 94_000, 16);
     // 62 MB: refused as too large to read.
     let over = tmp.path().join("over");
     bag_with_manifest(&over, 700_000, 16);
@@ -179,7 +179,7 @@ fn huge_manifests_stay_in_bounded_memory_and_output() {
     let long = tmp.path().join("long");
     bag_with_manifest(&long, 50, 4000);
     for (what, dir) in [
-        ("16 MB manifest", &under),
+        ("8 MB manifest", &under),
         ("62 MB manifest", &over),
         ("long names", &long),
     ] {
@@ -197,4 +197,63 @@ fn huge_manifests_stay_in_bounded_memory_and_output() {
         "{}",
         &r.stdout[..500]
     );
+}
+
+/// Every metadata file of a real bag grown to its limit at once — the
+/// manifest, case.json and chain.json, each valid JSON or lines the
+/// verifier parses — so their sum is at the total limit.
+#[test]
+fn every_metadata_file_at_its_limit_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let term = tmp.path().join("terminal");
+    let d = term.to_string_lossy().into_owned();
+    let cmd = |args: &[&str]| fieldcase_e2e::run_ok("fieldcase", args);
+    cmd(&[
+        "--data-dir",
+        &d,
+        "demo",
+        "--cases",
+        "1",
+        "--video-kib",
+        "16",
+    ]);
+    let list: serde_json::Value =
+        serde_json::from_str(&cmd(&["--data-dir", &d, "case", "list", "--json"])).unwrap();
+    let case = list[0]["case_no"].as_str().unwrap().to_owned();
+    let bag = tmp.path().join("bag");
+    cmd(&[
+        "--data-dir",
+        &d,
+        "bag",
+        "export",
+        &case,
+        &bag.to_string_lossy(),
+    ]);
+    let grow = |file: &str, array: &str| {
+        let p = bag.join(file);
+        let mut v: serde_json::Value = serde_json::from_slice(&fs::read(&p).unwrap()).unwrap();
+        let one = v[array][0].clone();
+        let each = serde_json::to_vec(&one).unwrap().len() + 1;
+        let n = (8 << 20) / each - 8;
+        v[array] = serde_json::Value::Array(vec![one; n]);
+        fs::write(&p, serde_json::to_vec(&v).unwrap()).unwrap();
+        n
+    };
+    let evidence = grow("data/case.json", "evidence");
+    let links = grow("data/chain.json", "links");
+    let mut manifest = fs::read_to_string(bag.join("manifest-sha256.txt")).unwrap();
+    let mut i = 0u64;
+    while manifest.len() < (8 << 20) - 200 {
+        let name = format!("data/evidence/{i:06}-planted.jpg");
+        manifest.push_str(&format!("{}  {name}\n", sha256(name.as_bytes())));
+        i += 1;
+    }
+    fs::write(bag.join("manifest-sha256.txt"), manifest).unwrap();
+    eprintln!(
+        "case.json with {evidence} evidence entries, chain.json with {links} links, manifest with {i} more lines"
+    );
+    for json in [false, true] {
+        let r = verify(&bag, json);
+        check_bounded(&format!("all metadata at its limit (json {json})"), &r);
+    }
 }

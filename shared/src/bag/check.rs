@@ -79,10 +79,17 @@ fn truncate(s: &str) -> String {
     }
 }
 
-/// True for files kept in memory by the fixity check: the tag files at
-/// the bag root (manifests, `bag-info.txt`, …), up to the tag-file limit.
+/// True for files kept in memory to be parsed: the payload manifest up
+/// to [`MAX_MANIFEST_BYTES`], and the other tag files read (`bagit.txt`,
+/// `bag-info.txt`, the tag manifest, a `.minisig` seal) up to
+/// [`super::MAX_TAG_FILE_BYTES`]. Every other root file is only hashed.
 pub fn is_tag_file(path: &str, size: u64) -> bool {
-    !path.contains('/') && size <= MAX_MANIFEST_BYTES
+    if path == MANIFEST {
+        return size <= MAX_MANIFEST_BYTES;
+    }
+    ([BAGIT, BAG_INFO, TAGMANIFEST].contains(&path) || path.ends_with(".minisig"))
+        && !path.contains('/')
+        && size <= super::MAX_TAG_FILE_BYTES
 }
 
 fn text_of<'a>(files: &'a BTreeMap<String, FileFacts>, name: &str) -> Result<&'a [u8], String> {
@@ -92,7 +99,7 @@ fn text_of<'a>(files: &'a BTreeMap<String, FileFacts>, name: &str) -> Result<&'a
         Some(f) => f
             .content
             .as_deref()
-            .ok_or_else(|| format!("larger than {MAX_MANIFEST_BYTES} bytes")),
+            .ok_or_else(|| "too large to read (docs/bag.md: limits)".to_owned()),
     }
 }
 

@@ -26,9 +26,14 @@ pub const MANIFEST: &str = "manifest-sha256.txt";
 pub const TAGMANIFEST: &str = "tagmanifest-sha256.txt";
 /// Metadata tag file name.
 pub const BAG_INFO: &str = "bag-info.txt";
-/// Largest tag file (manifest, `bag-info.txt`) this code will read: a
-/// disc of 65,536 files has a manifest of about 8 MiB.
-pub const MAX_MANIFEST_BYTES: u64 = 16 * 1024 * 1024;
+/// Largest payload manifest this code will read (about 70,000 files of
+/// our names); the other tag files it reads must be under
+/// [`MAX_TAG_FILE_BYTES`]. Bounded so that a hostile bag cannot make the
+/// verifier's memory grow (docs/bag.md).
+pub const MAX_MANIFEST_BYTES: u64 = 8 * 1024 * 1024;
+/// Largest other tag file read (`bagit.txt`, `bag-info.txt`, the tag
+/// manifest, the seal): ours are a few KiB.
+pub const MAX_TAG_FILE_BYTES: u64 = 1024 * 1024;
 /// The BagIt fetch file; our bags never fetch (every byte is on the disc).
 pub const FETCH: &str = "fetch.txt";
 

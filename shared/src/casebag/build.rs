@@ -374,6 +374,9 @@ pub fn plan(
             discs_layout = pack(&sizes, avail);
         }
         let discs = assemble(&g, key, &discs_layout, medium, &mut progress)?;
+        for d in &discs {
+            within_reading_limits(d)?;
+        }
         let Some(m) = medium else { return Ok(discs) };
         let mut worst = 0u64;
         for d in &discs {
@@ -389,6 +392,31 @@ pub fn plan(
         capacity: medium.map(|m| m.capacity()).unwrap_or(0),
         needed: 0,
     })
+}
+
+/// A disc whose metadata a verifier would refuse to read (docs/disc.md,
+/// limits) is never written: the case is refused with the reason.
+fn within_reading_limits(d: &Disc) -> Result<(), ExportError> {
+    let mut total = 0u64;
+    for f in &d.files {
+        let Some(limit) = super::verify::reading_limit(&f.path) else {
+            continue;
+        };
+        total += f.size;
+        if f.size > limit {
+            return Err(ExportError::Incomplete(format!(
+                "{} would be {} bytes, more than the {limit} a verifier reads; this case holds too many records or files for one bundle",
+                f.path, f.size
+            )));
+        }
+    }
+    let max = super::verify::MAX_META_TOTAL;
+    if total > max {
+        return Err(ExportError::Incomplete(format!(
+            "the bundle's metadata would be {total} bytes, more than the {max} a verifier reads; this case holds too many records or files for one bundle"
+        )));
+    }
+    Ok(())
 }
 
 fn part_path(base: &str, part: u32) -> String {

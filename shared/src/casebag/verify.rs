@@ -84,8 +84,26 @@ impl Report {
 
 /// Largest metadata file kept in memory, and all of them together.
 /// (Bounded so that the verifier stays under 64 MB whatever a disc holds.)
-const MAX_META_FILE: u64 = 16 << 20;
-const MAX_META_TOTAL: u64 = 40 << 20;
+const MAX_META_FILE: u64 = 8 << 20;
+pub(super) const MAX_META_TOTAL: u64 = 24 << 20;
+
+/// The most bytes the verifier reads into memory of a file it parses, or
+/// `None` for files it only hashes (evidence, index.html, README.TXT).
+pub(super) fn reading_limit(path: &str) -> Option<u64> {
+    if path.starts_with(RECORDS_DIR) {
+        return Some(MAX_ENVELOPE_BYTES as u64);
+    }
+    if [CASE_FILE, CHAIN_FILE, SET_FILE, KEY_FILE, MINISIGN_KEY_FILE].contains(&path) {
+        return Some(MAX_META_FILE);
+    }
+    bag::is_tag_file(path, 0).then(|| {
+        if path == bag::MANIFEST {
+            bag::MAX_MANIFEST_BYTES
+        } else {
+            bag::MAX_TAG_FILE_BYTES
+        }
+    })
+}
 
 fn is_meta(path: &str, size: u64) -> bool {
     if path.starts_with(RECORDS_DIR) {

@@ -227,11 +227,31 @@ pub fn open(envelope: Envelope, key: &PublicKey) -> Result<VerifiedRecord, Recor
         return Err(RecordError::WrongType(envelope.payload_type));
     }
     envelope.verify(key)?;
-    let header = parse_header(&envelope.payload)?;
     // The whole payload must follow the rules (docs/records.md §1), the
     // body too: a duplicate member there is refused like one at the top.
-    serde_json::from_slice::<RecordPayload>(&envelope.payload)
-        .map_err(|e| RecordError::BadPayload(e.to_string()))?;
+    // One parse; when it fails, the header's parse names the reason (a
+    // newer format version, say).
+    let header = match serde_json::from_slice::<RecordPayload>(&envelope.payload) {
+        Ok(p) if p.v == FORMAT_VERSION => RecordHeader {
+            v: p.v,
+            id: p.id,
+            device: p.device,
+            seq: p.seq,
+            prev: p.prev,
+            created_at: p.created_at,
+            officers: p.officers,
+            blobs: p.blobs,
+            body: BodyHead {
+                kind: p.body.kind().to_owned(),
+                case_id: Some(p.body.case_id()),
+            },
+        },
+        Ok(p) => return Err(RecordError::Version(p.v)),
+        Err(e) => {
+            parse_header(&envelope.payload)?;
+            return Err(RecordError::BadPayload(e.to_string()));
+        }
+    };
     let key_device = key.device_id();
     if header.device != key_device {
         return Err(RecordError::WrongDevice {

@@ -242,12 +242,12 @@ impl AppState {
     /// The size the device's records give the blob.
     fn named_size(&self, device: &DeviceId, sha256: &Digest) -> Result<u64, Failure> {
         use fieldcase_shared::record::{RecordBody, RecordPayload};
-        let held = self
+        let naming = self
             .store
-            .held_records(device, 1)
+            .records_naming(device, sha256)
             .map_err(Failure::internal)?;
-        for rec in held {
-            let Ok(env) = fieldcase_shared::envelope::Envelope::from_json(&rec.envelope) else {
+        for envelope in naming {
+            let Ok(env) = fieldcase_shared::envelope::Envelope::from_json(&envelope) else {
                 continue;
             };
             if let Ok(RecordPayload {

@@ -142,10 +142,12 @@ fn ingest_rate(
                         envelopes: batch.to_vec(),
                     })
                     .unwrap();
-                    let resp = ureq::post(&url)
-                        .header("content-type", "application/json")
-                        .send(&body[..])
-                        .unwrap();
+                    let mut req = ureq::post(&url).header("content-type", "application/json");
+                    for (name, value) in fieldcase_e2e::device_headers(k, "POST", &url, Some(&body))
+                    {
+                        req = req.header(name, value);
+                    }
+                    let resp = req.send(&body[..]).unwrap();
                     assert_eq!(resp.status().as_u16(), 200);
                 }
             });

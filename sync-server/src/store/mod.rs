@@ -174,6 +174,13 @@ pub trait Store: Send + Sync + 'static {
     fn device_head(&self, device: &DeviceId) -> Result<Head, StoreError>;
     /// True when a held record of `device` names the blob.
     fn blob_named(&self, device: &DeviceId, sha256: &Digest) -> Result<bool, StoreError>;
+    /// The envelopes of the device's held records that name the blob, in
+    /// seq order.
+    fn records_naming(
+        &self,
+        device: &DeviceId,
+        sha256: &Digest,
+    ) -> Result<Vec<Vec<u8>>, StoreError>;
     /// A stored blob: (size, log index).
     fn blob(&self, sha256: &Digest) -> Result<Option<(u64, u64)>, StoreError>;
     /// Records a blob whose bytes are stored and checked; appends its log

@@ -518,6 +518,22 @@ impl Store for PgStore {
         Ok(n > 0)
     }
 
+    fn records_naming(
+        &self,
+        device: &DeviceId,
+        sha256: &Digest,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut c = self.lock()?;
+        Ok(c.query(
+            "SELECT r.envelope FROM record_blobs b JOIN records r ON r.device = b.device AND r.seq = b.seq
+             WHERE b.device = $1 AND b.sha256 = $2 ORDER BY b.seq",
+            &[&device.to_string(), &sha256.0.as_slice()],
+        )?
+        .into_iter()
+        .map(|r| r.get::<_, Vec<u8>>(0))
+        .collect())
+    }
+
     fn blob(&self, sha256: &Digest) -> Result<Option<(u64, u64)>, StoreError> {
         let mut c = self.lock()?;
         Ok(c.query_opt(

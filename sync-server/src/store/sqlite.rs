@@ -373,6 +373,22 @@ impl Store for SqliteStore {
         Ok(n > 0)
     }
 
+    fn records_naming(
+        &self,
+        device: &DeviceId,
+        sha256: &Digest,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        let conn = self.lock()?;
+        let mut st = conn.prepare(
+            "SELECT r.envelope FROM record_blobs b JOIN records r ON r.device = b.device AND r.seq = b.seq
+             WHERE b.device = ?1 AND b.sha256 = ?2 ORDER BY b.seq",
+        )?;
+        let rows = st.query_map(params![device.to_string(), sha256.0.to_vec()], |r| {
+            r.get::<_, Vec<u8>>(0)
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     fn blob(&self, sha256: &Digest) -> Result<Option<(u64, u64)>, StoreError> {
         let conn = self.lock()?;
         let row: Option<(i64, i64)> = conn

@@ -346,14 +346,15 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(Failure::internal)
 }
 
-#[instrument(skip_all, fields(device = %auth.device))]
-async fn push_records(
-    State(state): State<AppState>,
-    auth: crate::auth::DeviceAuth,
-    headers: axum::http::HeaderMap,
+/// A record batch's body: refused from its `Content-Length` when over the
+/// limit, read within [`BODY_READ_TIMEOUT`], holding one of the device's
+/// places for body-carrying requests (kept as long as the request runs).
+async fn read_batch(
+    state: &AppState,
+    device: fieldcase_shared::keys::DeviceId,
+    headers: &axum::http::HeaderMap,
     body: axum::body::Body,
-) -> Result<Json<PushResponse>, Failure> {
-    let device = auth.device;
+) -> Result<(crate::busy::Slot, axum::body::Bytes), Failure> {
     let too_large = || {
         Failure::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -369,7 +370,7 @@ async fn push_records(
     if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         return Err(too_large());
     }
-    let _slot = state.busy.enter(device)?;
+    let slot = state.busy.enter(device)?;
     let read = axum::body::to_bytes(body, MAX_BODY_BYTES);
     let body = match tokio::time::timeout(BODY_READ_TIMEOUT, read).await {
         Ok(Ok(b)) => b,
@@ -394,36 +395,16 @@ async fn push_records(
             ))
         }
     };
-    auth.check_body(&body)?;
-    let push: PushRecords = serde_json::from_slice(&body).map_err(|e| {
-        Failure::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
-            format!("body is not a record batch (JSON {{\"envelopes\": [DSSE envelopes]}}): {e}; nothing was stored, send the batch again whole"),
-        )
-    })?;
-    if push.envelopes.is_empty() {
-        return Err(Failure::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
-            "the batch holds no records",
-        ));
-    }
-    if push.envelopes.len() > MAX_BATCH_RECORDS {
-        return Err(Failure::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::TooLarge,
-            format!(
-                "{} records in one batch; at most {MAX_BATCH_RECORDS} are accepted",
-                push.envelopes.len()
-            ),
-        ));
-    }
-    // Verify every signature before the store sees anything, on every
-    // core: strict single verification, so acceptance is exactly that of
-    // `verify_strict`.
-    let key = auth.key;
-    let verified = blocking(move || verify_all(push.envelopes, &key)).await??;
+    Ok((slot, body))
+}
+
+/// A revoked key's records are refused and flagged, judged by the
+/// server's clock (docs/sync.md, "Enrolment and revocation").
+async fn refuse_if_revoked(
+    state: &AppState,
+    device: fieldcase_shared::keys::DeviceId,
+    verified: &[record::VerifiedRecord],
+) -> Result<(), Failure> {
     // A revoked key's records made after the revocation are refused and flagged.
     let st = state.clone();
     let revoked = blocking(move || crate::store::revoked_at(st.store.as_ref(), &device))
@@ -477,6 +458,49 @@ async fn push_records(
             .at(first));
         }
     }
+    Ok(())
+}
+
+#[instrument(skip_all, fields(device = %auth.device))]
+async fn push_records(
+    State(state): State<AppState>,
+    auth: crate::auth::DeviceAuth,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Result<Json<PushResponse>, Failure> {
+    let device = auth.device;
+    let (_slot, body) = read_batch(&state, device, &headers, body).await?;
+    auth.check_body(&body)?;
+    let push: PushRecords = serde_json::from_slice(&body).map_err(|e| {
+        Failure::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            format!("body is not a record batch (JSON {{\"envelopes\": [DSSE envelopes]}}): {e}; nothing was stored, send the batch again whole"),
+        )
+    })?;
+    if push.envelopes.is_empty() {
+        return Err(Failure::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            "the batch holds no records",
+        ));
+    }
+    if push.envelopes.len() > MAX_BATCH_RECORDS {
+        return Err(Failure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::TooLarge,
+            format!(
+                "{} records in one batch; at most {MAX_BATCH_RECORDS} are accepted",
+                push.envelopes.len()
+            ),
+        ));
+    }
+    // Verify every signature before the store sees anything, on every
+    // core: strict single verification, so acceptance is exactly that of
+    // `verify_strict`.
+    let key = auth.key;
+    let verified = blocking(move || verify_all(push.envelopes, &key)).await??;
+    refuse_if_revoked(&state, device, &verified).await?;
     for pair in verified.windows(2) {
         if pair[1].header.seq != pair[0].header.seq + 1 {
             return Err(Failure::new(

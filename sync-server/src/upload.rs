@@ -173,38 +173,8 @@ impl AppState {
         let mut staged = self.blobs.stage(&sha256).map_err(Failure::internal)?;
         let streamed =
             stream_into(&mut *staged, running, room, &mut next).map_err(Failure::internal)?;
-        let Streamed {
-            written,
-            overflow,
-            cut,
-            chunk_digest,
-            running,
-        } = streamed;
-        if overflow {
-            return Err(Failure::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorCode::TooLarge,
-                format!(
-                    "the chunk goes past byte {} (the blob's total, or {MAX_CHUNK_BYTES} bytes per chunk); {} bytes are held, continue from there",
-                    q.offset + room,
-                    q.offset
-                ),
-            ));
-        }
-        // A chunk cut off before its end cannot be checked against its
-        // digest: what arrived is kept (the whole blob is hashed at the end).
-        if !cut && signed != Some(chunk_digest) {
-            return Err(crate::auth::unauthenticated(
-                fieldcase_shared::httpsig::AuthError::DigestMismatch,
-            ));
-        }
-        if written == 0 && q.offset < q.total {
-            return Err(Failure::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::BadRequest,
-                format!("empty chunk at byte {} of {}", q.offset, q.total),
-            ));
-        }
+        refuse_streamed(&streamed, &q, room, signed)?;
+        let running = streamed.running;
         // Commit under the lock: a short step, whatever the client's speed.
         let mut up = state
             .lock()
@@ -314,6 +284,42 @@ impl AppState {
             }
         }
     }
+}
+
+/// What a finished stream must be before it may join the upload: within
+/// the chunk's room, the signed body (unless it was cut), not empty.
+fn refuse_streamed(
+    s: &Streamed,
+    q: &ChunkQuery,
+    room: u64,
+    signed: Option<Digest>,
+) -> Result<(), Failure> {
+    if s.overflow {
+        return Err(Failure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::TooLarge,
+            format!(
+                "the chunk goes past byte {} (the blob's total, or {MAX_CHUNK_BYTES} bytes per chunk); {} bytes are held, continue from there",
+                q.offset + room,
+                q.offset
+            ),
+        ));
+    }
+    // A chunk cut off before its end cannot be checked against its
+    // digest: what arrived is kept (the whole blob is hashed at the end).
+    if !s.cut && signed != Some(s.chunk_digest) {
+        return Err(crate::auth::unauthenticated(
+            fieldcase_shared::httpsig::AuthError::DigestMismatch,
+        ));
+    }
+    if s.written == 0 && q.offset < q.total {
+        return Err(Failure::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            format!("empty chunk at byte {} of {}", q.offset, q.total),
+        ));
+    }
+    Ok(())
 }
 
 fn offset_mismatch(held: u64, offered: u64) -> Failure {

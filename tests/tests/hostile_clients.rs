@@ -178,7 +178,7 @@ fn the_owner_syncs_and_health_answers_while_hostile_clients_attack() {
         cut_off >= 860,
         "every attacker is answered or cut by the server: {cut_off}"
     );
-    assert!(slowest < Duration::from_secs(2), "/health took {slowest:?}");
+    assert!(slowest < Duration::from_secs(5), "/health took {slowest:?}");
     assert!(peak_kb < 256 * 1024, "server peak RSS {peak_kb} kB");
     assert!(
         files_after <= files_before + 16,

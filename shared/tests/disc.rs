@@ -400,3 +400,78 @@ fn a_case_larger_than_the_medium_becomes_a_verifiable_set() {
         "{got:?}"
     );
 }
+
+/// Rewrites a manifest line's hash for `rel` (or adds the line), sorted.
+fn set_manifest_line(bag: &Path, manifest: &str, rel: &str, renamed_from: Option<&str>) {
+    use fieldcase_shared::hash::sha256;
+    let text = fs::read_to_string(bag.join(manifest)).unwrap();
+    let mut lines: Vec<String> = text
+        .lines()
+        .filter(|l| {
+            let p = l.split_once("  ").map(|x| x.1).unwrap_or("");
+            p != rel && Some(p) != renamed_from
+        })
+        .map(str::to_owned)
+        .collect();
+    lines.push(format!(
+        "{}  {rel}",
+        sha256(&fs::read(bag.join(rel)).unwrap())
+    ));
+    lines.sort_by(|a, b| {
+        a.split_once("  ")
+            .map(|x| x.1)
+            .cmp(&b.split_once("  ").map(|x| x.1))
+    });
+    fs::write(bag.join(manifest), lines.join("\n") + "\n").unwrap();
+}
+
+/// Seals the bag again with the device key itself (as a bureau tool
+/// holding it might): the seal verifies, so only the layout rules remain.
+fn reseal(bag: &Path, key: &DeviceKey) {
+    let tm = fs::read(bag.join("tagmanifest-sha256.txt")).unwrap();
+    let orig =
+        Minisig::parse(&fs::read(bag.join("tagmanifest-sha256.txt.minisig")).unwrap()).unwrap();
+    let again = Minisig::sign(key, &tm, "resealed", &orig.trusted);
+    fs::write(bag.join("tagmanifest-sha256.txt.minisig"), again.to_text()).unwrap();
+}
+
+#[test]
+fn a_fetch_file_or_a_name_outside_the_rule_is_refused_even_resealed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = case_in(tmp.path(), 10_000);
+    let key = [case.key.public()];
+
+    // fetch.txt, listed in the tag manifest and sealed by the device key.
+    let bag = common::write_bag(&case, &tmp.path().join("fetch"));
+    fs::write(
+        bag.join("fetch.txt"),
+        "http://example.invalid/x 5 data/extra\n",
+    )
+    .unwrap();
+    set_manifest_line(&bag, "tagmanifest-sha256.txt", "fetch.txt", None);
+    reseal(&bag, &case.key);
+    let got = found(&verify(&[&bag], &key));
+    assert!(
+        got.contains(&("fetch.txt".into(), Category::BadLayout)),
+        "{got:?}"
+    );
+
+    // A payload file renamed outside [a-z0-9][a-z0-9._-]{0,63}, manifests
+    // and seal made to match.
+    let bag = common::write_bag(&case, &tmp.path().join("name"));
+    let old = tree(&bag)
+        .into_iter()
+        .find(|p| p.starts_with("data/evidence/") && p.ends_with(".pdf"))
+        .unwrap();
+    let new = "data/evidence/Statement Final.pdf";
+    fs::rename(bag.join(&old), bag.join(new)).unwrap();
+    set_manifest_line(&bag, "manifest-sha256.txt", new, Some(&old));
+    set_manifest_line(&bag, "tagmanifest-sha256.txt", "manifest-sha256.txt", None);
+    reseal(&bag, &case.key);
+    let got = found(&verify(&[&bag], &key));
+    assert!(got.contains(&(new.into(), Category::BadLayout)), "{got:?}");
+    assert!(
+        !got.iter().any(|(_, c)| *c == Category::SealInvalid),
+        "the seal itself verifies: {got:?}"
+    );
+}

@@ -82,16 +82,26 @@ pub fn content_digest(sha256: &Digest) -> String {
     format!("sha-256=:{}:", B64.encode(sha256.0))
 }
 
-fn parse_content_digest(text: &str) -> Result<Digest, AuthError> {
-    let bad = |why: &str| AuthError::Malformed("Content-Digest", why.to_owned());
+/// The bytes of a one-member structured field `<label>=:<base64>:` of
+/// exactly `N` bytes (RFC 8941 byte sequence), or why not.
+fn byte_sequence<const N: usize>(
+    header: &'static str,
+    text: &str,
+    label: &str,
+) -> Result<[u8; N], AuthError> {
+    let bad = |why: String| AuthError::Malformed(header, why);
     let b64 = text
         .trim()
-        .strip_prefix("sha-256=:")
+        .strip_prefix(label)
+        .and_then(|r| r.strip_prefix("=:"))
         .and_then(|r| r.strip_suffix(':'))
-        .ok_or_else(|| bad("expected sha-256=:<base64>:"))?;
-    let bytes = B64.decode(b64).map_err(|_| bad("not base64"))?;
-    let arr: [u8; 32] = bytes.try_into().map_err(|_| bad("not 32 bytes"))?;
-    Ok(Digest(arr))
+        .ok_or_else(|| bad(format!("expected {label}=:<base64>:")))?;
+    let bytes = B64.decode(b64).map_err(|_| bad("not base64".into()))?;
+    bytes.try_into().map_err(|_| bad(format!("not {N} bytes")))
+}
+
+fn parse_content_digest(text: &str) -> Result<Digest, AuthError> {
+    byte_sequence::<32>("Content-Digest", text, "sha-256").map(Digest)
 }
 
 fn components(with_body: bool) -> &'static str {
@@ -236,14 +246,7 @@ fn parse_input(text: &str, with_body: bool) -> Result<(Params, &str), AuthError>
 }
 
 fn parse_signature(text: &str) -> Result<[u8; 64], AuthError> {
-    let bad = |why: &str| AuthError::Malformed("Signature", why.to_owned());
-    let b64 = text
-        .trim()
-        .strip_prefix("fc=:")
-        .and_then(|r| r.strip_suffix(':'))
-        .ok_or_else(|| bad("expected fc=:<base64>:"))?;
-    let bytes = B64.decode(b64).map_err(|_| bad("not base64"))?;
-    bytes.try_into().map_err(|_| bad("not 64 bytes"))
+    byte_sequence::<64>("Signature", text, LABEL)
 }
 
 /// The signature headers of one request, as received.

@@ -12,6 +12,7 @@ pub mod blobs;
 pub mod busy;
 pub mod config;
 pub mod enrol;
+mod push;
 pub mod ratelimit;
 pub mod s3;
 pub mod serve;

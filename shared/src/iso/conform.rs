@@ -17,6 +17,9 @@ use super::{CD001, FIRST_VD_LBA, SECTOR};
 
 /// Sector of a UDF anchor volume descriptor pointer (ECMA-167 3/8.4.2.1).
 const UDF_ANCHOR_LBA: u64 = 256;
+/// Files named otherwise in the primary tree listed before the rest are
+/// counted.
+const MAX_RENAMED_LISTED: usize = 3;
 /// Region mismatches listed before the rest are summed up.
 const MAX_REGION_PROBLEMS: usize = 8;
 
@@ -388,29 +391,54 @@ fn agree(tree: &IsoTree, expected_primary: &[String], out: &mut Vec<Departure>) 
         .enumerate()
         .map(|(i, p)| (p.as_str(), i))
         .collect();
+    let by_extents: BTreeMap<&[(u64, u64)], usize> = tree
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.extents.as_slice(), i))
+        .collect();
     let mut seen = vec![false; tree.files.len()];
+    // What a reader of the primary tree would see that Joliet's does not
+    // show comes first; a file only named otherwise (another program's
+    // name mapping) is listed a few times, then counted.
+    let mut renamed = Vec::new();
     for e in &tree.primary {
-        match want.get(e.path.as_str()) {
-            None => out.push((
-                format!("(primary tree) {}", e.path),
-                "a file only in the primary tree (isoinfo without -J and many embedded readers show it); the Joliet tree does not list it".into(),
-            )),
-            Some(&i) => {
+        let at = format!("(primary tree) {}", e.path);
+        match (want.get(e.path.as_str()), by_extents.get(e.extents.as_slice())) {
+            (Some(&i), _) if tree.files[i].extents == e.extents => seen[i] = true,
+            (Some(&i), _) => {
                 seen[i] = true;
                 let j = &tree.files[i];
-                if j.extents != e.extents {
-                    out.push((
-                        format!("(primary tree) {}", e.path),
-                        format!(
-                            "points at other data than the Joliet tree's {}: {} vs {}",
-                            j.path,
-                            spans(&e.extents),
-                            spans(&j.extents)
-                        ),
-                    ));
-                }
+                out.push((
+                    at,
+                    format!(
+                        "points at other data than the Joliet tree's {}: {} vs {}",
+                        j.path,
+                        spans(&e.extents),
+                        spans(&j.extents)
+                    ),
+                ));
             }
+            (None, Some(&i)) if !e.extents.is_empty() => {
+                seen[i] = true;
+                renamed.push((at, format!("the Joliet tree's {} under a name fieldcase does not give it ({})", tree.files[i].path, expected_primary[i])));
+            }
+            (None, _) => out.push((
+                at,
+                "a file only in the primary tree (isoinfo without -J and many embedded readers show it); the Joliet tree does not list it".into(),
+            )),
         }
+    }
+    let n = renamed.len();
+    out.extend(renamed.into_iter().take(MAX_RENAMED_LISTED));
+    if n > MAX_RENAMED_LISTED {
+        out.push((
+            "(primary tree)".into(),
+            format!(
+                "{} more files under names fieldcase does not give them: another program wrote this tree",
+                n - MAX_RENAMED_LISTED
+            ),
+        ));
     }
     for (i, s) in seen.iter().enumerate() {
         if !s {

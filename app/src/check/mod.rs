@@ -16,9 +16,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// The catalogue shipped with the app (`assets/catalog/violations.json`).
-const CATALOG: &str = include_str!("../../assets/catalog/violations.json");
+const CATALOG: &str = include_str!("../../../assets/catalog/violations.json");
 /// The checklists shipped with the app (`assets/checklists/checklists.json`).
-const CHECKLISTS: &str = include_str!("../../assets/checklists/checklists.json");
+const CHECKLISTS: &str = include_str!("../../../assets/checklists/checklists.json");
 
 /// The steps of a check, in order: (Chinese, English) titles.
 pub const STEPS: [(&str, &str); 9] = [

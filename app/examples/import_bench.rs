@@ -10,8 +10,9 @@ use std::io::Write;
 use std::process::Command;
 use std::time::Instant;
 
-use fieldcase_app::core::{EvidenceMeta, Terminal};
-use fieldcase_shared::model::{CheckInput, OfficerPair};
+use fieldcase_app::core::Terminal;
+use fieldcase_app::evidence::EvidenceMeta;
+use fieldcase_shared::model::OfficerPair;
 
 fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
     let mut best = f64::MAX;
@@ -75,22 +76,8 @@ fn main() {
 
     let dir = tmp.path().join("terminal");
     let officers = OfficerPair::new("65010023", "65010031").unwrap();
-    let mut term = Terminal::open(&dir).unwrap();
-    let case = term
-        .record_check(
-            &officers,
-            &CheckInput {
-                plate: "新A12345".into(),
-                party_id: "11010519491231002X".into(),
-                party_name: "张三".into(),
-                place: "G30".into(),
-                note: String::new(),
-            },
-            None,
-            Terminal::now(),
-        )
-        .unwrap()
-        .case_no;
+    let term = Terminal::open(&dir).unwrap();
+    let (case, _) = fieldcase_app::demo::opened_case(&term).unwrap();
     let mut runs = 0;
     let (import, sha) = best(3, || {
         runs += 1;
@@ -99,18 +86,19 @@ fn main() {
         if let Some(b) = blob {
             std::fs::remove_file(b).unwrap();
         }
-        term.add_evidence(
-            &officers,
-            &case,
-            &file,
-            EvidenceMeta {
-                media_type: "video/mp4".into(),
-                original_name: format!("REC_{runs}.MP4"),
-                ..Default::default()
-            },
-            |_| {},
-        )
-        .unwrap()
+        term.evidence()
+            .add_file(
+                &officers,
+                &case,
+                &file,
+                EvidenceMeta {
+                    media_type: "video/mp4".into(),
+                    original_name: format!("REC_{runs}.MP4"),
+                    ..Default::default()
+                },
+                |_| {},
+            )
+            .unwrap()
     });
     assert_eq!(sha, digest);
     let mbs = |t: f64| bytes as f64 / t / 1e6;

@@ -18,29 +18,22 @@ fn main() {
     let this_year = n.min(99_999);
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("terminal");
-    let mut term = Terminal::open(&dir).unwrap();
+    let term = Terminal::open(&dir).unwrap();
     term.store.set_durable(false).unwrap();
     let t = Instant::now();
-    let made = fieldcase_app::demo::seed(&mut term, &dir, this_year, 0, |_, _| {}).unwrap();
-    let officers = fieldcase_app::demo::demo_officers();
+    let made = fieldcase_app::demo::seed(&term, &dir, this_year, 0, |_, _| {})
+        .unwrap()
+        .cases;
     for i in this_year..n {
-        let input = fieldcase_shared::model::CheckInput {
-            plate: format!("新B{:05}", i % 100_000),
-            party_id: "11010519491231002X".into(),
-            party_name: "赵四".into(),
-            place: "G30".into(),
-            note: String::new(),
-        };
         let when = Terminal::now() - chrono::Duration::days(366);
-        let c = term.record_check(&officers, &input, None, when).unwrap();
-        term.close_case(&officers, &c.case_no).unwrap();
+        fieldcase_app::demo::closed_case_at(&term, when, i as u64).unwrap();
     }
     eprintln!(
         "seeded {n} closed cases in {:.1} s",
         t.elapsed().as_secs_f64()
     );
     let some = &made[n / 2];
-    let plate = term.store.find_case(some).unwrap().unwrap().plate;
+    let plate = term.cases().find(some).unwrap().plate;
     let queries = [
         ("list (newest 100)", String::new()),
         ("case number", some.clone()),
@@ -55,7 +48,7 @@ fn main() {
         let mut hits = 0;
         for _ in 0..15 {
             let t = Instant::now();
-            hits = term.store.cases_matching(&q, 100).unwrap().len();
+            hits = term.cases().list(&q, 100).unwrap().len();
             times.push(t.elapsed().as_secs_f64() * 1000.0);
         }
         times.sort_by(f64::total_cmp);

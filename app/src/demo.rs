@@ -1,61 +1,21 @@
-//! `fieldcase demo`: seeds realistic cases through the same controller
-//! methods the UI uses (record check, import evidence, close).
+//! `fieldcase demo`: seeds realistic cases through the same controllers
+//! the window uses (the drafting controller opens and closes each case).
 
 use std::fs;
 use std::io::Write;
 use std::path::Path;
 
 use chrono::Duration;
-use fieldcase_shared::model::{CheckInput, Officer, OfficerPair, ViolationRef};
+use fieldcase_shared::check::ItemResult;
+use fieldcase_shared::model::{Officer, OfficerPair};
 use fieldcase_shared::validate::id_card_check_char;
 use image::{ImageBuffer, Rgb};
-use serde::Deserialize;
 
-use crate::core::{AppError, EvidenceMeta, Terminal};
-
-/// The demo violation list, from `assets/catalog/`.
-const DEMO_VIOLATIONS: &str = include_str!("../../assets/catalog/demo-violations.json");
-
-#[derive(Deserialize)]
-struct DemoCatalog {
-    entries: Vec<DemoViolation>,
-}
-
-#[derive(Deserialize)]
-struct DemoViolation {
-    code: String,
-    title: String,
-    basis: String,
-    source: String,
-}
-
-/// Loads and validates the demo violation list.
-pub fn demo_violations() -> Result<Vec<ViolationRef>, String> {
-    let cat: DemoCatalog = serde_json::from_str(DEMO_VIOLATIONS)
-        .map_err(|e| format!("assets/catalog/demo-violations.json: {e}"))?;
-    let mut out = Vec::new();
-    for (i, v) in cat.entries.into_iter().enumerate() {
-        if v.code.trim().is_empty()
-            || v.title.trim().is_empty()
-            || v.basis.trim().is_empty()
-            || v.source.trim().is_empty()
-        {
-            return Err(format!(
-                "assets/catalog/demo-violations.json entry {}: code, title, basis and source are required",
-                i + 1
-            ));
-        }
-        out.push(ViolationRef {
-            code: v.code,
-            title: v.title,
-            basis: v.basis,
-        });
-    }
-    if out.is_empty() {
-        return Err("assets/catalog/demo-violations.json has no entries".into());
-    }
-    Ok(out)
-}
+use crate::check::{
+    Assets, Draft, Edit, Field, Outcome, PartyKind, PenaltyKind, Signer, StepError,
+};
+use crate::core::{AppError, Terminal};
+use crate::evidence::EvidenceMeta;
 
 /// Demo officers registered on a seeded terminal: (执法证号, name, PIN).
 /// The PINs are printed by `fieldcase demo` and are for demonstration only.
@@ -199,22 +159,33 @@ fn write_video(path: &Path, size: usize, rng: &mut Rng) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Seeds `n` closed cases, each with two photos and one video of
-/// `video_bytes`. Returns the 案号 of each case.
+/// What `seed` did.
+#[derive(Debug, Clone, Default)]
+pub struct Seeded {
+    /// 案号 of each case, in order.
+    pub cases: Vec<String>,
+    /// True when the demo officers were registered by this run.
+    pub registered: bool,
+}
+
+/// Seeds `n` closed cases through the drafting controller, as the window
+/// does: vehicle, party and place (opens the case), the whole checklist, a
+/// violation from the catalogue with a lawful penalty, two photos and one
+/// video of `video_bytes` (none when 0), the statement, three drawn
+/// signatures, and closing with the findings.
 pub fn seed(
-    term: &mut Terminal,
+    term: &Terminal,
     data_dir: &Path,
     n: usize,
     video_bytes: usize,
     mut on_case: impl FnMut(usize, &str),
-) -> Result<Vec<String>, AppError> {
-    let violations = demo_violations().map_err(AppError::Demo)?;
+) -> Result<Seeded, AppError> {
+    let assets = Assets::embedded().map_err(AppError::Demo)?;
     let officers = demo_officers();
-    if term.store.officers()?.is_empty() {
+    let registered = term.officers().list()?.is_empty();
+    if registered {
         for (cert, name, pin) in DEMO_OFFICERS {
-            term.store
-                .add_officer(cert, name, pin)
-                .map_err(|e| AppError::Demo(e.to_string()))?;
+            term.officers().add(cert, name, pin)?;
         }
     }
     let staging = data_dir
@@ -228,78 +199,225 @@ pub fn seed(
     let salt = term.store.head(&term.device_id())?.seq + 1;
     let mut rng =
         Rng(0x9E37_79B9_7F4A_7C15 ^ (Terminal::now().timestamp() as u64).wrapping_mul(salt) | 1);
-    let mut out = Vec::new();
+    let mut out = Seeded {
+        cases: Vec::new(),
+        registered,
+    };
     for i in 0..n {
-        let org = rng.below(5) == 0;
-        let (party_id, party_name) = if org {
-            let (c, name) = COMPANIES[rng.below(COMPANIES.len())];
-            (c.to_owned(), name.to_owned())
-        } else {
-            (
-                person_id(&mut rng),
-                format!(
-                    "{}{}",
-                    SURNAMES[rng.below(SURNAMES.len())],
-                    GIVEN[rng.below(GIVEN.len())]
-                ),
-            )
-        };
-        let input = CheckInput {
-            plate: plate(&mut rng),
-            party_id,
-            party_name,
-            place: PLACES[rng.below(PLACES.len())].to_owned(),
-            note: "演示数据：路检路查现场检查".into(),
-        };
-        let violation = violations[rng.below(violations.len())].clone();
         let now = Terminal::now();
-        let saved = term.record_check(&officers, &input, Some(violation), now)?;
-        let io = AppError::Demo;
-        if video_bytes == 0 {
-            // Records only (load tests): no evidence files.
-            term.close_case(&officers, &saved.case_no)?;
-            on_case(i + 1, &saved.case_no);
-            out.push(saved.case_no);
-            continue;
-        }
-        for k in 1..=2 {
-            let p = staging.join(format!("photo-{i}-{k}.jpg"));
-            write_photo(&p, &mut rng).map_err(io)?;
-            term.add_evidence(
-                &officers,
-                &saved.case_no,
-                &p,
-                EvidenceMeta {
-                    media_type: "image/jpeg".into(),
-                    original_name: format!("现场照片{k}.jpg"),
-                    captured_at: Some(now - Duration::minutes(3 - k as i64)),
-                    category: "现场检查".into(),
-                    description: format!("车辆及证件照片 {k}"),
-                },
-                |_| {},
-            )?;
-        }
-        let v = staging.join(format!("video-{i}.mp4"));
-        write_video(&v, video_bytes, &mut rng).map_err(io)?;
-        term.add_evidence(
+        let no = seed_case(
+            term,
+            &assets,
             &officers,
-            &saved.case_no,
-            &v,
-            EvidenceMeta {
-                media_type: "video/mp4".into(),
-                original_name: format!("执法记录仪_{}.mp4", now.format("%Y%m%d_%H%M%S")),
-                captured_at: Some(now - Duration::minutes(5)),
-                category: "现场检查".into(),
-                description: "执法记录仪全程录像".into(),
-            },
-            |_| {},
+            &staging,
+            video_bytes,
+            &mut rng,
+            now,
         )?;
-        term.close_case(&officers, &saved.case_no)?;
-        on_case(i + 1, &saved.case_no);
-        out.push(saved.case_no);
+        on_case(i + 1, &no);
+        out.cases.push(no);
     }
     let _ = fs::remove_dir_all(&staging);
     Ok(out)
+}
+
+/// A closed demo case (records only, no photos or video) checked at
+/// `when` — e.g. last year's cases for the list benchmark.
+pub fn closed_case_at(
+    term: &Terminal,
+    when: chrono::DateTime<chrono::FixedOffset>,
+    salt: u64,
+) -> Result<String, AppError> {
+    let assets = Assets::embedded().map_err(AppError::Demo)?;
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ salt.wrapping_mul(0x2545_F491) | 1);
+    seed_case(
+        term,
+        &assets,
+        &demo_officers(),
+        Path::new("."),
+        0,
+        &mut rng,
+        when,
+    )
+}
+
+/// An opened demo case (the first three steps done, nothing else): its
+/// id and 案号.
+pub fn opened_case(term: &Terminal) -> Result<(uuid::Uuid, String), AppError> {
+    let assets = Assets::embedded().map_err(AppError::Demo)?;
+    let officers = demo_officers();
+    let mut d = demo_draft(
+        &assets,
+        &officers,
+        &mut Rng(0x5EED_0000_0000_0001),
+        Terminal::now(),
+    );
+    term.drafts()
+        .open(&officers, &mut d, Terminal::now(), &assets)
+        .map_err(step_error)?;
+    match (d.case_id, d.case_no) {
+        (Some(c), Some(n)) => Ok((c, n)),
+        _ => Err(AppError::Demo("the case was not opened".into())),
+    }
+}
+
+/// The first three steps of a demo check.
+fn demo_draft(
+    assets: &Assets,
+    officers: &OfficerPair,
+    rng: &mut Rng,
+    when: chrono::DateTime<chrono::FixedOffset>,
+) -> Draft {
+    let mut d = Draft::new(officers, when);
+    let kinds = &assets.checklists.vehicle_types;
+    let kind = &kinds[rng.below(kinds.len())];
+    d.plate = plate(rng);
+    d.vehicle_kind = kind.code.clone();
+    if kind.transport_cert {
+        d.transport_cert = format!("6501{:08}", rng.below(100_000_000));
+    }
+    if rng.below(5) == 0 {
+        let (uscc, name) = COMPANIES[rng.below(COMPANIES.len())];
+        d.party_kind = PartyKind::Organisation;
+        d.uscc = uscc.into();
+        d.name = name.into();
+        d.legal_rep = format!(
+            "{}{}",
+            SURNAMES[rng.below(SURNAMES.len())],
+            GIVEN[rng.below(GIVEN.len())]
+        );
+    } else {
+        d.id_number = person_id(rng);
+        d.name = format!(
+            "{}{}",
+            SURNAMES[rng.below(SURNAMES.len())],
+            GIVEN[rng.below(GIVEN.len())]
+        );
+    }
+    d.phone = format!("139{:08}", rng.below(100_000_000));
+    d.place = PLACES[rng.below(PLACES.len())].to_owned();
+    d
+}
+
+/// A violation the party can commit, with the least lawful penalty of its
+/// first tier (no-penalty conditions answered "no").
+fn decide(d: &mut Draft, assets: &Assets, rng: &mut Rng) {
+    use fieldcase_shared::catalog::PartyKind as Who;
+    let fits: Vec<_> = assets
+        .catalog
+        .entries
+        .iter()
+        .filter(|e| match e.party {
+            Who::Any => true,
+            Who::Person => !d.organisation(),
+            Who::Organisation => d.organisation(),
+        })
+        .collect();
+    let e = fits[rng.below(fits.len())];
+    d.apply(Edit::Outcome(Outcome::Violation));
+    d.apply(Edit::Text(Field::Violation, e.code.clone()));
+    for k in 0..e.no_penalty.as_ref().map_or(0, |np| np.conditions.len()) {
+        d.apply(Edit::NoPenalty(k, false));
+    }
+    let t = &e.tiers[0];
+    d.grade = t.grade.clone();
+    if t.warning {
+        d.penalty = PenaltyKind::Warning;
+    } else {
+        d.amount = t.min.to_string();
+    }
+}
+
+fn seed_case(
+    term: &Terminal,
+    assets: &Assets,
+    officers: &OfficerPair,
+    staging: &Path,
+    video_bytes: usize,
+    rng: &mut Rng,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<String, AppError> {
+    let mut d = demo_draft(assets, officers, rng, now);
+    let drafts = term.drafts();
+    drafts
+        .open(officers, &mut d, now, assets)
+        .map_err(step_error)?;
+    let (case, no) = match (d.case_id, d.case_no.clone()) {
+        (Some(c), Some(n)) => (c, n),
+        _ => return Err(AppError::Demo("the case was not opened".into())),
+    };
+    if let Some(t) = assets.checklists.get(&d.vehicle_kind) {
+        for item in &t.items {
+            d.apply(Edit::Check(item.id.clone(), ItemResult::Ok));
+        }
+    }
+    decide(&mut d, assets, rng);
+    if video_bytes > 0 {
+        add_media(term, officers, &case, staging, video_bytes, rng)?;
+    }
+    d.statement = "当事人对检查结果无异议。".into();
+    for (k, who) in Signer::ALL.into_iter().enumerate() {
+        let stroke: Vec<(f32, f32)> = (0..40)
+            .map(|x| {
+                (
+                    20.0 + x as f32 * 7.0,
+                    80.0 + ((x + k * 3) as f32 / 3.0).sin() * 40.0,
+                )
+            })
+            .collect();
+        let sha = term
+            .evidence()
+            .add_signature(officers, &case, who, &[stroke])?;
+        d.signatures.insert(who, sha);
+    }
+    d.step = crate::check::step::REVIEW;
+    drafts.save(&d)?;
+    drafts
+        .close(officers, &d, now.date_naive(), assets)
+        .map_err(step_error)?;
+    Ok(no)
+}
+
+fn step_error(e: StepError) -> AppError {
+    match e {
+        StepError::App(e) => e,
+        e => AppError::Demo(e.to_string()),
+    }
+}
+
+fn add_media(
+    term: &Terminal,
+    officers: &OfficerPair,
+    case: &uuid::Uuid,
+    staging: &Path,
+    video_bytes: usize,
+    rng: &mut Rng,
+) -> Result<(), AppError> {
+    let now = Terminal::now();
+    let ev = term.evidence();
+    for k in 1..=2 {
+        let p = staging.join(format!("photo-{}-{k}.jpg", rng.next()));
+        write_photo(&p, rng).map_err(AppError::Demo)?;
+        let meta = EvidenceMeta {
+            media_type: "image/jpeg".into(),
+            original_name: format!("现场照片{k}.jpg"),
+            captured_at: Some(now - Duration::minutes(3 - k as i64)),
+            category: "现场检查".into(),
+            description: format!("车辆及证件照片 {k}"),
+        };
+        ev.add_file(officers, case, &p, meta, |_| {})?;
+    }
+    let v = staging.join(format!("video-{}.mp4", rng.next()));
+    write_video(&v, video_bytes, rng).map_err(AppError::Demo)?;
+    let meta = EvidenceMeta {
+        media_type: "video/mp4".into(),
+        original_name: format!("执法记录仪_{}.mp4", now.format("%Y%m%d_%H%M%S")),
+        captured_at: Some(now - Duration::minutes(5)),
+        category: "现场检查".into(),
+        description: "执法记录仪全程录像".into(),
+    };
+    ev.add_file(officers, case, &v, meta, |_| {})?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -307,10 +425,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn demo_catalogue_loads() {
-        let v = demo_violations().unwrap();
-        assert!(v.len() >= 4);
-        assert!(v.iter().all(|x| x.basis.contains('条')));
+    fn seeded_cases_are_closed_with_findings_through_the_drafting_controller() {
+        let d = tempfile::tempdir().unwrap();
+        let t = Terminal::open(d.path()).unwrap();
+        let s = seed(&t, d.path(), 4, 0, |_, _| {}).unwrap();
+        assert!(s.registered && s.cases.len() == 4);
+        for no in &s.cases {
+            let row = t.cases().find(no).unwrap();
+            assert_eq!(row.status, crate::cases::CaseStatus::Closed);
+            let detail = t.cases().detail(&row.case_id).unwrap();
+            let f = detail.findings().expect("closed with findings");
+            assert!(f.decision.is_some() && f.signatures.iter().all(|s| s.image.is_some()));
+        }
+        assert!(t.drafts().list().unwrap().is_empty());
+        assert!(!seed(&t, d.path(), 1, 0, |_, _| {}).unwrap().registered);
     }
 
     #[test]

@@ -183,6 +183,18 @@ pub fn describe(l: &Location) -> String {
     }
 }
 
+/// Asks gpsd for a fix on a worker thread (up to `wait`); the outcome goes
+/// to `done` on the worker, its error in both languages.
+pub fn spawn_fix(
+    addr: String,
+    wait: Duration,
+    done: impl FnOnce(Result<Location, crate::core::Text2>) + Send + 'static,
+) {
+    std::thread::spawn(move || {
+        done(fix(&addr, wait).map_err(|e| crate::core::Text2::new(e.zh(), e.to_string())))
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

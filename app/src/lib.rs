@@ -1,20 +1,26 @@
 //! fieldcase terminal app: the officers' roadside-check tool.
 //!
-//! [`core::Terminal`] is the controller every front end uses (Slint UI, CLI,
-//! demo seeder); [`store`] is the SQLite log and blob store; [`sync`] the
-//! client that pushes records to the sync server.
+//! [`core::Terminal`] is the device key and store; the controllers —
+//! [`check`] (drafting a check), [`cases`] (open, close, correct, archive),
+//! [`evidence`], [`officers`], [`overview`], [`sync`] and the settings in
+//! [`core`] — are what every front end uses: the Slint window ([`ui`], glue
+//! only), the CLI ([`cli`]), the demo seeder ([`demo`]) and the benches.
 #![deny(unsafe_code)]
 
-pub mod admin;
-pub mod archive;
 pub mod background;
-pub mod casework;
+pub mod cases;
 pub mod check;
 pub mod cli;
 pub mod core;
 pub mod demo;
+pub mod evidence;
 pub mod gps;
+pub mod logging;
+pub mod officers;
+pub mod overview;
 pub mod screenshots;
 pub mod store;
 pub mod sync;
 pub mod ui;
+
+pub use fieldcase_shared::casebag::human_size;

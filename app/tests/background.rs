@@ -67,7 +67,7 @@ fn backs_off_then_syncs_then_wakes_and_stops() {
             _ => {}
         }
     };
-    assert!(report.sent > 0 && report.blobs_uploaded == 3, "{report:?}");
+    assert!(report.sent > 0 && report.blobs_uploaded == 6, "{report:?}");
     assert!(
         progress
             .iter()

@@ -157,7 +157,7 @@ fn officers_run_a_whole_check_and_close_it() {
     assert_eq!(value(&w, "进度"), "6/9", "status {}", status(&w));
     type_in(&w, "搜索违法行为", "从业资格");
     press(&w, "无从业资格驾驶（DLYS-64）");
-    press(&w, "轻微 200–500 元");
+    press(&w, "轻微档 200–500 元");
     type_in(&w, "罚款金额（元）", "600");
     press(&w, "下一步");
     assert!(sees(&w, "“轻微”档次的罚款应在 200–500 元之间"));
@@ -232,7 +232,7 @@ fn officers_run_a_whole_check_and_close_it() {
 
     // Step 9: review and close.
     assert_eq!(value(&w, "进度"), "9/9");
-    assert_eq!(value(&w, "处罚"), "轻微 档：罚款 300 元");
+    assert_eq!(value(&w, "处罚"), "轻微档：罚款 300 元");
     assert_eq!(value(&w, "程序"), "一般程序");
     assert_eq!(value(&w, "证据"), "4", "2 files + 2 signature images");
     assert!(value(&w, "签名").contains("拒签（见证人 赵六）"));
@@ -283,5 +283,5 @@ fn officers_run_a_whole_check_and_close_it() {
     let term = Terminal::open(&dir).unwrap();
     assert!(term.verify_chain().unwrap().problems.is_empty());
     let case = term.store.find_case(&case_no).unwrap().unwrap();
-    assert_eq!(case.status, "closed");
+    assert_eq!(case.status, fieldcase_app::cases::CaseStatus::Closed);
 }

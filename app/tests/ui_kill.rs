@@ -82,7 +82,7 @@ fn typed_fields_survive_kill_9() {
     assert!(!status.success());
 
     let term = Terminal::open(&dir).unwrap();
-    let drafts = term.drafts().unwrap();
+    let drafts = term.drafts().list().unwrap();
     assert_eq!(drafts.len(), 1, "{drafts:?}");
     let d = &drafts[0];
     assert_eq!(d.plate, "新AD12345");

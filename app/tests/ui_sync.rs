@@ -52,23 +52,10 @@ fn sync_button_pushes_records_without_blocking_the_window() {
     i_slint_backend_testing::init_integration_test_with_system_time();
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("terminal");
-    let mut term = Terminal::open(&dir).expect("terminal");
-    term.store
-        .add_officer("65010023", "王军", "246810")
-        .unwrap();
-    term.store
-        .add_officer("65010031", "李娜", "135790")
-        .unwrap();
-    let officers = fieldcase_shared::model::OfficerPair::new("65010023", "65010031").unwrap();
-    let input = fieldcase_shared::model::CheckInput {
-        plate: "新A12345".into(),
-        party_id: "11010519491231002X".into(),
-        party_name: "张三".into(),
-        place: "G30 连霍高速".into(),
-        note: String::new(),
-    };
-    term.record_check(&officers, &input, None, Terminal::now())
-        .unwrap();
+    let term = Terminal::open(&dir).expect("terminal");
+    term.officers().add("65010023", "王军", "246810").unwrap();
+    term.officers().add("65010031", "李娜", "135790").unwrap();
+    fieldcase_app::demo::opened_case(&term).unwrap();
     let key = term.public_key();
     let (url, store) = start_server();
     let w = ui::build(term, Some(dir.clone()), Some(url)).expect("window");

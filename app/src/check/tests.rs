@@ -1,8 +1,12 @@
 //! Controller tests of the check workflow on a real SQLite store.
 
+use chrono::NaiveDate;
+use fieldcase_shared::check::ItemResult;
+use fieldcase_shared::model::OfficerPair;
 use fieldcase_shared::record::{RecordBody, RecordPayload};
 
 use super::*;
+use crate::cases::{CaseStatus, Correction};
 use crate::core::{AppError, Terminal};
 use fieldcase_shared::catalog::Procedure;
 use fieldcase_shared::check::LocationSource;
@@ -20,7 +24,7 @@ fn today() -> NaiveDate {
 }
 
 fn fields(errs: &[FieldError]) -> Vec<&'static str> {
-    errs.iter().map(|e| e.field).collect()
+    errs.iter().map(|e| e.field.name()).collect()
 }
 
 fn filled() -> Draft {
@@ -57,7 +61,7 @@ fn each_step_names_its_bad_fields_in_both_languages() {
     let e = d.errors(step::PARTY, today(), &a);
     assert_eq!(fields(&e), ["id_number", "name", "phone"]);
     assert!(e[0].zh.contains("校验位"), "{}", e[0].zh);
-    d.party_kind = "organisation".into();
+    d.party_kind = PartyKind::Organisation;
     d.uscc = "91350100M000100Y44".into();
     let e = d.errors(step::PARTY, today(), &a);
     assert_eq!(fields(&e), ["uscc", "name", "legal_rep", "phone"]);
@@ -73,7 +77,7 @@ fn each_step_names_its_bad_fields_in_both_languages() {
 fn penalty_must_be_inside_the_tier_and_the_procedure_follows_the_amount() {
     let a = assets();
     let mut d = filled();
-    d.outcome = "violation".into();
+    d.outcome = Some(Outcome::Violation);
     assert_eq!(
         fields(&d.errors(step::VIOLATION, today(), &a)),
         ["violation"]
@@ -95,7 +99,7 @@ fn penalty_must_be_inside_the_tier_and_the_procedure_follows_the_amount() {
         "over 200 yuan for a person"
     );
     // An organisation may be fined up to 3,000 on the spot.
-    d.party_kind = "organisation".into();
+    d.party_kind = PartyKind::Organisation;
     assert_eq!(d.procedure(&a), Some(Procedure::Simple));
     // No-penalty list: every condition must be answered; all yes → no penalty.
     d.violation = "GLAQ-69".into();
@@ -103,11 +107,11 @@ fn penalty_must_be_inside_the_tier_and_the_procedure_follows_the_amount() {
         fields(&d.errors(step::VIOLATION, today(), &a)),
         ["no_penalty"]
     );
-    d.no_penalty = vec!["yes".into(); 4];
+    d.no_penalty = vec![Some(true); 4];
     d.grade.clear();
     assert!(d.errors(step::VIOLATION, today(), &a).is_empty());
     assert!(d.no_penalty_applies(&a));
-    d.no_penalty[2] = "no".into();
+    d.no_penalty[2] = Some(false);
     assert_eq!(fields(&d.errors(step::VIOLATION, today(), &a)), ["grade"]);
 }
 
@@ -118,13 +122,13 @@ fn the_whole_check_is_saved_as_typed_opened_signed_and_closed() {
     let t = Terminal::open(dir.path()).unwrap();
     let mut d = filled();
     d.plate = "新A1234".into();
-    t.save_draft(&d).unwrap();
+    t.drafts().save(&d).unwrap();
     // A reopened terminal finds the draft exactly as typed.
     drop(t);
-    let mut t = Terminal::open(dir.path()).unwrap();
-    assert_eq!(t.drafts().unwrap(), [d.clone()]);
+    let t = Terminal::open(dir.path()).unwrap();
+    assert_eq!(t.drafts().list().unwrap(), [d.clone()]);
     // Opening refuses the bad plate and names the step.
-    match t.open_draft(&officers(), &mut d, Terminal::now(), &a) {
+    match t.drafts().open(&officers(), &mut d, Terminal::now(), &a) {
         Err(StepError::Invalid { step, errs }) => {
             assert_eq!((step, fields(&errs)), (step::VEHICLE, vec!["plate"]))
         }
@@ -132,7 +136,8 @@ fn the_whole_check_is_saved_as_typed_opened_signed_and_closed() {
     }
     assert!(t.store.all_records().unwrap().is_empty());
     d.plate = "新A12345".into();
-    t.open_draft(&officers(), &mut d, Terminal::now(), &a)
+    t.drafts()
+        .open(&officers(), &mut d, Terminal::now(), &a)
         .unwrap();
     let case_no = d.case_no.clone().unwrap();
     assert!(case_no.ends_with("00001号"), "{case_no}");
@@ -143,37 +148,41 @@ fn the_whole_check_is_saved_as_typed_opened_signed_and_closed() {
     assert_eq!(details.vehicle_kind, "freight");
     assert_eq!(details.location.unwrap().source, LocationSource::Typed);
     assert!(
-        t.discard_draft(&d).is_err(),
+        t.drafts().discard(&d).is_err(),
         "an opened case cannot be discarded"
     );
 
     // Closing refuses while steps are incomplete.
-    match t.close_draft(&officers(), &d, today(), &a) {
+    match t.drafts().close(&officers(), &d, today(), &a) {
         Err(StepError::Invalid { step, .. }) => assert_eq!(step, step::CHECKLIST),
         other => panic!("{other:?}"),
     }
     for item in &a.checklists.get("freight").unwrap().items {
-        d.checklist.insert(item.id.clone(), "ok".into());
+        d.checklist.insert(item.id.clone(), ItemResult::Ok);
     }
-    d.checklist.insert("load_limits".into(), "problem".into());
-    d.outcome = "violation".into();
+    d.checklist
+        .insert("load_limits".into(), ItemResult::Problem);
+    d.outcome = Some(Outcome::Violation);
     d.violation = "DLYS-64".into();
     d.grade = "一般".into();
     d.amount = "800".into();
     d.statement = "我对检查结果无异议".into();
     let stroke = vec![vec![(10.0, 10.0), (80.0, 60.0)]];
-    for (i, role) in ["officer_a", "officer_b"].into_iter().enumerate() {
+    let case = d.case_id.unwrap();
+    for (i, who) in [Signer::OfficerA, Signer::OfficerB].into_iter().enumerate() {
         let strokes = vec![vec![(10.0, 10.0 + i as f32 * 20.0), (80.0, 60.0)]];
         let sha = t
-            .add_signature(&officers(), &case_no, role, &strokes)
+            .evidence()
+            .add_signature(&officers(), &case, who, &strokes)
             .unwrap();
-        d.signatures.insert(role.into(), sha.to_hex());
+        d.signatures.insert(who, sha);
     }
     assert!(t
-        .add_signature(&officers(), &case_no, "party", &[])
+        .evidence()
+        .add_signature(&officers(), &case, Signer::Party, &[])
         .is_err());
     d.party_refused = true;
-    match t.close_draft(&officers(), &d, today(), &a) {
+    match t.drafts().close(&officers(), &d, today(), &a) {
         Err(StepError::Invalid { step, errs }) => {
             assert_eq!((step, fields(&errs)), (step::STATEMENT, vec!["witness"]))
         }
@@ -182,15 +191,15 @@ fn the_whole_check_is_saved_as_typed_opened_signed_and_closed() {
     d.witness_name = "李四".into();
     // The witness's 身份证号 is checked like the party's (check digit).
     d.witness_id = "650102199001011234".into();
-    match t.close_draft(&officers(), &d, today(), &a) {
+    match t.drafts().close(&officers(), &d, today(), &a) {
         Err(StepError::Invalid { step, errs }) => {
             assert_eq!((step, fields(&errs)), (step::STATEMENT, vec!["witness"]))
         }
         other => panic!("{other:?}"),
     }
     d.witness_id = "650102199001011239".into();
-    t.save_draft(&d).unwrap();
-    let seq = t.close_draft(&officers(), &d, today(), &a).unwrap();
+    t.drafts().save(&d).unwrap();
+    let seq = t.drafts().close(&officers(), &d, today(), &a).unwrap();
     let RecordBody::CaseClosed(closed) = payload(&t, seq).body else {
         panic!("not closed")
     };
@@ -208,30 +217,25 @@ fn the_whole_check_is_saved_as_typed_opened_signed_and_closed() {
         .any(|s| s.refused && s.witness.is_some()));
     assert_eq!(closed.evidence_count, 2, "two signature images");
     assert!(
-        t.drafts().unwrap().is_empty(),
+        t.drafts().list().unwrap().is_empty(),
         "draft removed after closing"
     );
-    assert_eq!(
-        t.store.find_case(&case_no).unwrap().unwrap().status,
-        "closed"
-    );
+    assert_eq!(t.cases().find(&case_no).unwrap().status, CaseStatus::Closed);
 
     // A closed case is read-only; a correction is a new record.
-    let ev = t.add_signature(&officers(), &case_no, "party", &stroke);
+    let ev = t
+        .evidence()
+        .add_signature(&officers(), &case, Signer::Party, &stroke);
     assert!(matches!(ev, Err(AppError::Closed(_))));
-    assert!(t
-        .correct(&officers(), &case_no, "party.name", "张三", "张叁", " ")
-        .is_err());
-    let c = t
-        .correct(
-            &officers(),
-            &case_no,
-            "party.name",
-            "张三",
-            "张叁",
-            "身份证上为“叁”",
-        )
-        .unwrap();
+    let mut fix = Correction {
+        field: "party.name".into(),
+        old: "张三".into(),
+        new: "张叁".into(),
+        reason: " ".into(),
+    };
+    assert!(t.cases().correct(&officers(), &case, &fix).is_err());
+    fix.reason = "身份证上为“叁”".into();
+    let c = t.cases().correct(&officers(), &case, &fix).unwrap();
     let RecordBody::CaseCorrected(corr) = payload(&t, c).body else {
         panic!("not a correction")
     };
@@ -241,7 +245,7 @@ fn the_whole_check_is_saved_as_typed_opened_signed_and_closed() {
     // The disc keeps the decision made in the window (its opening record
     // names no violation): case.json and index.html state it.
     let bag = dir.path().join("bag");
-    t.export_bag(&case_no, &bag, |_| {}).unwrap();
+    t.cases().export_bag(&case_no, &bag, |_| {}).unwrap();
     let case: serde_json::Value =
         serde_json::from_slice(&std::fs::read(bag.join("data/case.json")).unwrap()).unwrap();
     let decision = &case["findings"]["decision"];

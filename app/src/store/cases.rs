@@ -7,16 +7,16 @@ use super::{CaseRow, Store, StoreError};
 /// An evidence item as listed on screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvidenceRow {
-    /// SHA-256 (hex).
-    pub sha256: String,
+    /// SHA-256.
+    pub sha256: fieldcase_shared::hash::Digest,
     /// Size.
     pub size: u64,
     /// Media type.
     pub media_type: String,
     /// Original name.
     pub original_name: String,
-    /// Capture time (RFC 3339), when known.
-    pub captured_at: Option<String>,
+    /// Capture time, when known.
+    pub captured_at: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// Category.
     pub category: String,
     /// Description.
@@ -63,10 +63,17 @@ impl Store {
              ORDER BY c.opened_seq DESC",
         ))?;
         let rows = st.query_map(params![limit as i64, arg], |r| {
+            let bad = |i, e: String| {
+                rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+            };
             Ok(CaseRow {
-                case_id: r.get(0)?,
+                case_id: r
+                    .get::<_, String>(0)?
+                    .parse()
+                    .map_err(|e: uuid::Error| bad(0, e.to_string()))?,
                 case_no: r.get(1)?,
-                opened_at: r.get(2)?,
+                opened_at: chrono::DateTime::parse_from_rfc3339(&r.get::<_, String>(2)?)
+                    .map_err(|e| bad(2, e.to_string()))?,
                 plate: r.get(3)?,
                 party_id: r.get(4)?,
                 party_name: r.get(5)?,
@@ -93,18 +100,26 @@ impl Store {
     }
 
     /// Evidence of a case, in the order it was added.
-    pub fn evidence_of(&self, case_id: &str) -> Result<Vec<EvidenceRow>, StoreError> {
+    pub fn evidence_of(&self, case_id: &uuid::Uuid) -> Result<Vec<EvidenceRow>, StoreError> {
         let mut st = self.conn.prepare(
             "SELECT sha256, size, media_type, original_name, captured_at, category, description
              FROM evidence WHERE case_id = ?1 ORDER BY seq",
         )?;
-        let rows = st.query_map([case_id], |r| {
+        let rows = st.query_map([case_id.to_string()], |r| {
+            let sha: String = r.get(0)?;
+            let captured: Option<String> = r.get(4)?;
             Ok(EvidenceRow {
-                sha256: r.get(0)?,
+                sha256: sha.parse().map_err(|_| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        0,
+                        rusqlite::types::Type::Text,
+                        format!("evidence sha256 {sha:?}").into(),
+                    )
+                })?,
                 size: r.get::<_, i64>(1)? as u64,
                 media_type: r.get(2)?,
                 original_name: r.get(3)?,
-                captured_at: r.get(4)?,
+                captured_at: captured.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()),
                 category: r.get(5)?,
                 description: r.get(6)?,
             })

@@ -18,6 +18,7 @@ use fieldcase_shared::hash::Digest;
 use fieldcase_shared::keys::{DeviceId, DeviceKey};
 use fieldcase_shared::record::{self, RecordBody, RecordPayload, SealedRecord};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use uuid::Uuid;
 
 /// Errors from the local store.
 #[derive(Debug, thiserror::Error)]
@@ -212,15 +213,47 @@ const MIGRATIONS: &[&str] = &[
      UPDATE cases SET search = upper(case_no || ' ' || plate || ' ' || party_id || ' ' || party_name);",
 ];
 
+/// Whether a case can still change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    /// Opened, not yet closed: evidence and steps may be added.
+    Open,
+    /// Closed and signed: read-only, corrected only by a new record.
+    Closed,
+}
+
+impl CaseStatus {
+    /// The tag stored in the `cases` table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Open => "open",
+            CaseStatus::Closed => "closed",
+        }
+    }
+}
+
+impl rusqlite::types::FromSql for CaseStatus {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        match v.as_str()? {
+            "open" => Ok(CaseStatus::Open),
+            "closed" => Ok(CaseStatus::Closed),
+            other => Err(rusqlite::types::FromSqlError::Other(
+                format!("case status {other:?}").into(),
+            )),
+        }
+    }
+}
+
 /// A case as listed on screen and by `case list`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CaseRow {
     /// Case id.
-    pub case_id: String,
+    pub case_id: Uuid,
     /// 案号.
     pub case_no: String,
     /// When the check took place.
-    pub opened_at: String,
+    pub opened_at: DateTime<FixedOffset>,
     /// Plate.
     pub plate: String,
     /// Party id number.
@@ -229,8 +262,8 @@ pub struct CaseRow {
     pub party_name: String,
     /// Place.
     pub place: String,
-    /// `open` or `closed`.
-    pub status: String,
+    /// Open or closed.
+    pub status: CaseStatus,
     /// Evidence items.
     pub evidence: u32,
     /// Evidence bytes.
@@ -353,16 +386,16 @@ impl Store {
     /// `make_body` may allocate from settings inside the same transaction
     /// (for example the next 案号).
     pub fn append(
-        &mut self,
+        &self,
         key: &DeviceKey,
         officers: Vec<String>,
         created_at: DateTime<FixedOffset>,
         make_body: impl FnOnce(&Allocator<'_>) -> Result<RecordBody, StoreError>,
     ) -> Result<(RecordPayload, SealedRecord), StoreError> {
         let device = key.public().device_id();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // `&self`: one connection serves one thread, and nothing here opens
+        // another transaction while this one is live.
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
         let head = head_of(&tx, &device)?;
         let body = make_body(&Allocator { conn: &tx })?;
         let payload =
@@ -452,8 +485,8 @@ impl Store {
     }
 
     /// Records of one case, in seq order.
-    pub fn case_records(&self, case_id: &str) -> Result<Vec<StoredRecord>, StoreError> {
-        self.records_where("case_id = ?1", params![case_id])
+    pub fn case_records(&self, case_id: &Uuid) -> Result<Vec<StoredRecord>, StoreError> {
+        self.records_where("case_id = ?1", params![case_id.to_string()])
     }
 
     /// Records not yet named by a verified receipt, in seq order, at most `limit`.
@@ -653,7 +686,7 @@ mod tests {
 
     #[test]
     fn a_failed_append_leaves_nothing_behind() {
-        let mut s = Store::open_in_memory().unwrap();
+        let s = Store::open_in_memory().unwrap();
         let key = DeviceKey::from_seed([1; 32]);
         let now = chrono::Local::now().fixed_offset();
         let r = s.append(&key, vec![], now, |alloc| {

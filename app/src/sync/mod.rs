@@ -16,7 +16,9 @@ use crate::core::Terminal;
 use crate::store::StoreError;
 
 mod auth;
+mod jobs;
 mod upload;
+pub use jobs::{spawn_enrol, spawn_sync, Enrolled};
 use upload::upload_blobs;
 
 /// Most records sent in one request, whatever the server allows.

@@ -1,35 +1,34 @@
 //! Home: today's work, sync, drafts, the way to everything else.
 
-use chrono::{DateTime, Local, TimeZone};
+use chrono::Local;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
-use super::{
-    activity, go, human_size, screen, wizard, DraftItem, HomeAdapter, MainWindow, Shared, MEDIUM,
-};
+use super::{activity, go, human_size, screen, wizard, DraftItem, HomeAdapter, MainWindow, Shared};
 use crate::background::SyncEvent;
-use crate::core::Terminal;
+use crate::check::STEPS;
+use crate::core::Lang;
+use crate::overview::HomeFacts;
 
 pub(super) fn connect(window: &MainWindow, state: Shared) {
     let h = window.global::<HomeAdapter>();
-    let weak = window.as_weak();
-    let st = state.clone();
+    let (weak, st) = (window.as_weak(), state.clone());
     h.on_new_check(move || {
         if let Some(w) = weak.upgrade() {
             activity(&w, &st);
             wizard::start(&w, &st, None);
         }
     });
-    let weak = window.as_weak();
-    let st = state.clone();
+    let (weak, st) = (window.as_weak(), state.clone());
     h.on_resume(move |id| {
         if let Some(w) = weak.upgrade() {
             activity(&w, &st);
-            wizard::start(&w, &st, Some(id.to_string()));
+            if let Ok(id) = id.parse() {
+                wizard::start(&w, &st, Some(id));
+            }
         }
     });
     let nav = |to: i32| {
-        let weak = window.as_weak();
-        let st = state.clone();
+        let (weak, st) = (window.as_weak(), state.clone());
         move || {
             if let Some(w) = weak.upgrade() {
                 activity(&w, &st);
@@ -40,16 +39,11 @@ pub(super) fn connect(window: &MainWindow, state: Shared) {
     h.on_open_cases(nav(screen::CASES));
     h.on_open_settings(nav(screen::SETTINGS));
     h.on_open_messages(nav(screen::MESSAGES));
-    let weak = window.as_weak();
-    let st = state.clone();
+    let (weak, st) = (window.as_weak(), state.clone());
     h.on_sign_out(move || {
         let Some(w) = weak.upgrade() else { return };
         st.borrow().lock_timer.stop();
-        let draft = st.borrow_mut().draft.take();
-        if let Some(d) = draft {
-            let _ = st.borrow().term.save_draft(&d);
-        }
-        st.borrow_mut().officers = None;
+        super::put_draft_away(&st);
         let a = w.global::<super::SignInAdapter>();
         a.set_officer_a(SharedString::new());
         a.set_officer_b(SharedString::new());
@@ -57,8 +51,7 @@ pub(super) fn connect(window: &MainWindow, state: Shared) {
         w.global::<HomeAdapter>().set_status(SharedString::new());
         go(&w, &st, screen::SIGN_IN);
     });
-    let weak = window.as_weak();
-    let st = state.clone();
+    let (weak, st) = (window.as_weak(), state.clone());
     h.on_refresh(move || {
         if let Some(w) = weak.upgrade() {
             refresh(&w, &st);
@@ -68,40 +61,29 @@ pub(super) fn connect(window: &MainWindow, state: Shared) {
     h.on_sync(move || {
         let Some(w) = weak.upgrade() else { return };
         activity(&w, &state);
-        let h = w.global::<HomeAdapter>();
-        if let Some(waker) = &state.borrow().waker {
-            h.set_syncing(true);
-            waker.wake();
-            return;
-        }
-        let target = {
-            let s = state.borrow();
-            (s.data_dir.clone(), s.server.clone())
-        };
-        let (Some(dir), Some(server)) = target else {
-            return;
-        };
-        h.set_syncing(true);
-        let weak = w.as_weak();
-        std::thread::spawn(move || {
-            let outcome = match Terminal::open(&dir) {
-                Ok(mut t) => crate::sync::sync(&mut t, &server).map_err(|e| e.zh()),
-                Err(e) => Err(format!("无法打开本机数据：{e}")),
-            };
-            let _ =
-                weak.upgrade_in_event_loop(move |w| show_sync_event(&w, SyncEvent::Done(outcome)));
-        });
+        sync_now(&w, &state);
     });
 }
 
-fn free_space(dir: &std::path::Path) -> Option<u64> {
-    let s = rustix::fs::statvfs(dir).ok()?;
-    Some(s.f_bavail.saturating_mul(s.f_frsize))
-}
-
-/// Capacity in bytes of a disc medium name.
-pub(crate) fn medium_capacity(name: &str) -> Option<u64> {
-    fieldcase_shared::casebag::Medium::parse(name).map(|m| m.capacity())
+/// The sync button: wakes the background worker, or runs one sync job.
+fn sync_now(w: &MainWindow, st: &Shared) {
+    let h = w.global::<HomeAdapter>();
+    if let Some(waker) = &st.borrow().waker {
+        h.set_syncing(true);
+        waker.wake();
+        return;
+    }
+    let (Some(dir), Some(server)) = ({
+        let s = st.borrow();
+        (s.data_dir.clone(), s.server.clone())
+    }) else {
+        return;
+    };
+    h.set_syncing(true);
+    let weak = w.as_weak();
+    crate::sync::spawn_sync(dir, server, move |outcome| {
+        let _ = weak.upgrade_in_event_loop(move |w| show_sync_event(&w, SyncEvent::Done(outcome)));
+    });
 }
 
 pub(super) fn refresh(w: &MainWindow, st: &Shared) {
@@ -117,52 +99,31 @@ pub(super) fn refresh(w: &MainWindow, st: &Shared) {
                 .into(),
         );
     }
-    let store = &s.term.store;
-    h.set_unsynced(store.unsynced_count().map(|n| n as i32).unwrap_or(-1));
+    let f = s.term.overview().home(s.data_dir.as_deref());
+    show_facts(&h, &f, lang);
+    h.set_drafts(ModelRc::new(VecModel::from(drafts(&f, lang))));
+}
+
+fn show_facts(h: &HomeAdapter, f: &HomeFacts, lang: Lang) {
+    h.set_unsynced(f.unsynced.map_or(-1, |n| n as i32));
     h.set_last_sync(
-        store
-            .setting(crate::sync::LAST_SYNC)
-            .ok()
-            .flatten()
-            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        f.last_sync
             .map(|t| t.with_timezone(&Local).format("%m-%d %H:%M").to_string())
             .unwrap_or_else(|| lang.t("从未", "never"))
             .into(),
     );
-    let midnight = Local::now()
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .and_then(|m| Local.from_local_datetime(&m).single());
-    let today = midnight
-        .map(|m| m.fixed_offset().to_rfc3339())
-        .unwrap_or_default();
-    h.set_closed_today(store.closed_since(&today).map(|n| n as i32).unwrap_or(0));
+    h.set_closed_today(f.closed_today as i32);
     h.set_storage_left(
-        s.data_dir
-            .as_deref()
-            .and_then(free_space)
+        f.storage_left
             .map(human_size)
             .unwrap_or_else(|| "—".into())
             .into(),
     );
-    let medium = store
-        .setting(MEDIUM)
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "dvd".into());
-    let disc = medium_capacity(&medium).map(|cap| {
-        let used = store.largest_open_case_bytes().unwrap_or(0);
-        format!(
-            "{} / {}",
-            human_size(cap.saturating_sub(used)),
-            medium.to_uppercase()
-        )
-    });
-    h.set_disc_left(disc.unwrap_or_else(|| "—".into()).into());
-    let year = chrono::Datelike::year(&Local::now());
+    let (left, medium) = f.disc_left;
+    h.set_disc_left(format!("{} / {}", human_size(left), medium.name().to_uppercase()).into());
     h.set_numbers_left(
-        store
-            .case_numbers(year)
+        f.numbers
+            .as_ref()
             .map(|n| {
                 if n.gaps.is_empty() {
                     n.remaining.to_string()
@@ -176,50 +137,39 @@ pub(super) fn refresh(w: &MainWindow, st: &Shared) {
             .unwrap_or_default()
             .into(),
     );
-    h.set_unread(store.unread_messages().map(|n| n as i32).unwrap_or(0));
-    let drafts: Vec<DraftItem> = s
-        .term
-        .drafts()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|d| DraftItem {
-            id: d.id.clone().into(),
-            title: format!(
-                "{}  {}",
-                d.case_no
-                    .clone()
-                    .unwrap_or_else(|| lang.t("未立号", "not opened")),
-                if d.plate.is_empty() {
-                    "—".to_owned()
-                } else {
-                    d.plate.clone()
-                }
-            )
-            .into(),
-            subtitle: lang
-                .t(
-                    format!(
-                        "第 {}/{} 步 {}",
-                        d.step + 1,
-                        crate::check::STEPS.len(),
-                        crate::check::STEPS[d.step.min(8)].0
-                    ),
-                    format!(
-                        "Step {}/{} {}",
-                        d.step + 1,
-                        crate::check::STEPS.len(),
-                        crate::check::STEPS[d.step.min(8)].1
-                    ),
+    h.set_unread(f.unread as i32);
+}
+
+fn drafts(f: &HomeFacts, lang: Lang) -> Vec<DraftItem> {
+    f.drafts
+        .iter()
+        .map(|d| {
+            let (zh, en) = STEPS[d.step.min(STEPS.len() - 1)];
+            let plate = if d.plate.is_empty() { "—" } else { &d.plate };
+            DraftItem {
+                id: d.id.to_string().into(),
+                title: format!(
+                    "{}  {plate}",
+                    d.case_no
+                        .clone()
+                        .unwrap_or_else(|| lang.t("未立号", "not opened"))
                 )
                 .into(),
+                subtitle: lang
+                    .t(
+                        format!("第 {}/{} 步 {zh}", d.step + 1, STEPS.len()),
+                        format!("Step {}/{} {en}", d.step + 1, STEPS.len()),
+                    )
+                    .into(),
+            }
         })
-        .collect();
-    h.set_drafts(ModelRc::new(VecModel::from(drafts)));
+        .collect()
 }
 
 /// Shows a sync event on the home screen.
 pub fn show_sync_event(w: &MainWindow, event: SyncEvent) {
     let h = w.global::<HomeAdapter>();
+    let lang = Lang::parse(&w.global::<super::SignInAdapter>().get_language()).unwrap_or_default();
     match event {
         SyncEvent::Started => h.set_syncing(true),
         SyncEvent::Progress(line) => h.set_status(line.into()),
@@ -227,15 +177,27 @@ pub fn show_sync_event(w: &MainWindow, event: SyncEvent) {
         SyncEvent::Done(outcome) => {
             let (ok, msg) = match outcome {
                 Ok(r) => {
-                    let mut msg = format!(
-                        "同步完成：发送 {} 条，服务器新收 {} 条，已有 {} 条；上传证据 {} 个",
-                        r.sent, r.new, r.already_held, r.blobs_uploaded
+                    let mut msg = lang.t(
+                        format!(
+                            "同步完成：发送 {} 条，服务器新收 {} 条，已有 {} 条；上传证据 {} 个",
+                            r.sent, r.new, r.already_held, r.blobs_uploaded
+                        ),
+                        format!(
+                            "Synced: {} sent, {} new on the server, {} already held; {} evidence files uploaded",
+                            r.sent, r.new, r.already_held, r.blobs_uploaded
+                        ),
                     );
                     if r.messages > 0 {
-                        msg.push_str(&format!("；收到后台消息 {} 条", r.messages));
+                        msg.push_str(&lang.t(
+                            format!("；收到后台消息 {} 条", r.messages),
+                            format!("; {} messages from the back office", r.messages),
+                        ));
                     }
                     if !r.clock_flags.is_empty() {
-                        msg.push_str("；服务器发现本机时钟异常，请校准时间");
+                        msg.push_str(&lang.t(
+                            "；服务器发现本机时钟异常，请校准时间",
+                            "; the server found this device's clock wrong: set the time",
+                        ));
                     }
                     (true, msg)
                 }

@@ -1,7 +1,9 @@
-//! Slint glue: one module per screen, each forwarding to the controllers
-//! ([`Terminal`], [`crate::check`], [`crate::casework`]). No domain logic
-//! here; long work (sync, evidence import, positioning) runs on worker
-//! threads and reports back through the event loop.
+//! Slint glue: one module per screen, each forwarding between an
+//! `export global …Adapter` and a controller ([`crate::check`],
+//! [`crate::cases`], [`crate::evidence`], [`crate::officers`],
+//! [`crate::overview`], [`crate::sync`], the settings). No store access, no
+//! record decoding and no threads here: long work is the controllers'
+//! background jobs, whose callbacks come back through the event loop.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -12,8 +14,8 @@ use std::time::Duration;
 use fieldcase_shared::model::OfficerPair;
 use slint::{ComponentHandle, SharedString};
 
-use crate::check::{Assets, Draft};
-use crate::core::Terminal;
+use crate::check::{Assets, Draft, FieldError};
+use crate::core::{Lang, SyncMode, Terminal};
 
 /// The code Slint generates from `app/ui/`.
 #[allow(clippy::unwrap_used, missing_docs)]
@@ -32,49 +34,6 @@ mod wizard;
 
 pub use home::show_sync_event;
 
-/// UI language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    /// Simplified Chinese (default).
-    Zh,
-    /// English.
-    En,
-}
-
-impl Lang {
-    /// Parses `zh` / `en`.
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s {
-            "zh" | "zh_CN" | "zh-CN" => Some(Lang::Zh),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// The code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        }
-    }
-
-    /// Picks the text of this language.
-    pub fn t(self, zh: impl Into<String>, en: impl Into<String>) -> String {
-        match self {
-            Lang::Zh => zh.into(),
-            Lang::En => en.into(),
-        }
-    }
-}
-
-/// Setting: UI language.
-pub const LANGUAGE: &str = "language";
-/// Setting: minutes without a touch before the screen locks.
-pub const LOCK_MINUTES: &str = "lock_minutes";
-/// Setting: disc medium of the archive.
-pub const MEDIUM: &str = "disc_medium";
-
 /// What the window works on.
 pub(crate) struct State {
     pub term: Terminal,
@@ -89,27 +48,19 @@ pub(crate) struct State {
     pub draft: Option<Draft>,
     /// Pen strokes on the signature pad.
     pub ink: Vec<Vec<(f32, f32)>>,
+    /// Field errors shown on the check screen (they leave once fixed).
+    pub shown: Vec<FieldError>,
     /// Files found for import.
-    pub found: Vec<crate::casework::Candidate>,
-    /// Evidence thumbnails by SHA-256 (hex).
-    pub thumbs: HashMap<String, Option<slint::Image>>,
+    pub found: Vec<crate::evidence::Candidate>,
+    /// Evidence thumbnails by SHA-256.
+    pub thumbs: HashMap<fieldcase_shared::hash::Digest, Option<slint::Image>>,
     /// Case shown on the detail screen.
-    pub case: Option<String>,
+    pub case: Option<uuid::Uuid>,
     /// Auto-lock.
     pub lock_timer: Rc<slint::Timer>,
 }
 
 pub(crate) type Shared = Rc<RefCell<State>>;
-
-/// How the window syncs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SyncMode {
-    /// Only when the sync button is pressed.
-    OnDemand,
-    /// A background worker syncs whenever there is something to send,
-    /// with backoff after failures; the button syncs at once.
-    Background,
-}
 
 /// Builds the main window over `term`. With `data_dir` and `server` the
 /// sync button is offered (the worker opens its own connection to the store).
@@ -130,13 +81,7 @@ pub fn build_with(
 ) -> Result<MainWindow, slint::PlatformError> {
     let assets = Assets::embedded().map_err(slint::PlatformError::Other)?;
     let window = MainWindow::new()?;
-    let lang = term
-        .store
-        .setting(LANGUAGE)
-        .ok()
-        .flatten()
-        .and_then(|l| Lang::parse(&l))
-        .unwrap_or(Lang::Zh);
+    let lang = term.settings().language();
     window
         .global::<SignInAdapter>()
         .set_device_key(term.public_key().to_string().into());
@@ -158,6 +103,7 @@ pub fn build_with(
         assets: Rc::new(assets),
         lang,
         draft: None,
+        shown: Vec::new(),
         ink: Vec::new(),
         found: Vec::new(),
         thumbs: HashMap::new(),
@@ -214,7 +160,9 @@ pub(crate) fn set_language(w: &MainWindow, st: &Shared, lang: Lang) {
         Lang::Zh => "",
         Lang::En => "en",
     });
-    let _ = st.borrow().term.store.set_setting(LANGUAGE, lang.code());
+    if let Err(e) = st.borrow().term.settings().set_language(lang) {
+        tracing::warn!(error = %e, "language not saved");
+    }
     w.global::<SignInAdapter>().set_language(lang.code().into());
     w.global::<SettingsAdapter>()
         .set_language(lang.code().into());
@@ -255,16 +203,7 @@ pub(crate) fn activity(w: &MainWindow, st: &Shared) {
     if st.borrow().officers.is_none() {
         return;
     }
-    let minutes = st
-        .borrow()
-        .term
-        .store
-        .setting(LOCK_MINUTES)
-        .ok()
-        .flatten()
-        .and_then(|m| m.parse::<u64>().ok())
-        .unwrap_or(5)
-        .clamp(1, 60);
+    let minutes = st.borrow().term.settings().lock_minutes();
     let weak = w.as_weak();
     let st2 = st.clone();
     let timer = st.borrow().lock_timer.clone();
@@ -279,14 +218,22 @@ pub(crate) fn activity(w: &MainWindow, st: &Shared) {
     );
 }
 
+/// Saves the draft being worked on and signs the officers out of the
+/// window's state (lock and sign-out).
+pub(crate) fn put_draft_away(st: &Shared) {
+    let draft = st.borrow_mut().draft.take();
+    if let Some(d) = draft {
+        if let Err(e) = st.borrow().term.drafts().save(&d) {
+            tracing::error!(error = %e, "draft not saved when locking");
+        }
+    }
+    st.borrow_mut().officers = None;
+}
+
 /// Locks the screen: the officers must enter their PINs again. The draft
 /// stays saved; nothing typed is lost.
 pub(crate) fn lock(w: &MainWindow, st: &Shared) {
-    let draft = st.borrow_mut().draft.take();
-    if let Some(d) = draft {
-        let _ = st.borrow().term.save_draft(&d);
-    }
-    st.borrow_mut().officers = None;
+    put_draft_away(st);
     let a = w.global::<SignInAdapter>();
     a.set_pin_a(SharedString::new());
     a.set_pin_b(SharedString::new());
@@ -295,10 +242,49 @@ pub(crate) fn lock(w: &MainWindow, st: &Shared) {
     w.global::<Nav>().set_screen(screen::SIGN_IN);
 }
 
-pub use fieldcase_shared::casebag::human_size;
+pub use crate::human_size;
 
 #[cfg(test)]
 mod tests {
+    /// The glue only forwards: no module under `src/ui/` names the store,
+    /// decodes records or starts a thread (the controllers do).
+    #[test]
+    fn the_glue_has_no_store_records_or_threads() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui");
+        let mut found = Vec::new();
+        let mut stack = vec![dir];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).expect("src/ui").flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&p).expect("glue source");
+                // This test's own needles would match themselves.
+                let text = text.split("mod tests {").next().unwrap_or_default();
+                for needle in [
+                    ".store",
+                    "store::",
+                    "RecordPayload",
+                    ".envelope",
+                    "thread::spawn",
+                    "eprintln!",
+                ] {
+                    for (n, line) in text.lines().enumerate() {
+                        if line.contains(needle) {
+                            found.push(format!("{}:{}: {needle}", p.display(), n + 1));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "glue reaching past the controllers: {found:#?}"
+        );
+    }
+
     /// Every `@tr("…")` text of the UI has an English translation.
     #[test]
     fn every_ui_text_has_an_english_translation() {

@@ -1,62 +1,48 @@
-//! Settings (device facts, language, auto-lock, disc medium) and messages.
+//! Settings (device facts, language, auto-lock, disc medium, enrolment)
+//! and the messages from the back office.
 
-use chrono::{Datelike, Local};
-
-use crate::core::Terminal;
+use chrono::Local;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::{
-    activity, go, screen, set_language, Lang, Line, MainWindow, MessageItem, SettingsAdapter,
-    Shared, LOCK_MINUTES, MEDIUM,
+    activity, go, screen, set_language, Line, MainWindow, MessageItem, SettingsAdapter, Shared,
 };
+use crate::core::{Lang, Text2};
+use crate::overview::DeviceFacts;
 
-pub(super) fn refresh(w: &MainWindow, st: &Shared) {
-    let a = w.global::<SettingsAdapter>();
-    let s = st.borrow();
-    let lang = s.lang;
-    let store = &s.term.store;
-    let mut facts = Vec::new();
+fn facts(f: &DeviceFacts, lang: Lang) -> Vec<Line> {
+    let mut out = Vec::new();
     let mut fact = |zh: &str, en: &str, v: String| {
-        facts.push(Line {
+        out.push(Line {
             label: lang.t(zh, en).into(),
             value: v.into(),
         })
     };
-    fact("设备 ID", "Device ID", s.term.device_id().to_string());
-    fact(
-        "设备公钥",
-        "Device public key",
-        s.term.public_key().to_string(),
-    );
-    let cert = store.setting(crate::sync::DEVICE_CERT).ok().flatten();
-    a.set_enrolled(cert.is_some());
-    if a.get_enrol_server().is_empty() {
-        if let Some(server) = &s.server {
-            a.set_enrol_server(server.into());
-        }
-    }
+    fact("设备 ID", "Device ID", f.device_id.clone());
+    fact("设备公钥", "Device public key", f.public_key.clone());
     fact(
         "登记状态",
         "Enrolment",
-        match cert {
-            Some(_) => lang.t(
+        if f.enrolled {
+            lang.t(
                 "已登记，持有单位签发的设备证书",
                 "Enrolled: holds an agency-signed device certificate",
-            ),
-            None => lang.t(
+            )
+        } else {
+            lang.t(
                 "未登记：请向后台申请登记码，在下方输入或扫描二维码后登记",
                 "Not enrolled: get an enrolment code from the back office and enter or scan it below",
-            ),
+            )
         },
     );
     fact(
         "同步服务器",
         "Sync server",
-        s.server
+        f.server
             .clone()
             .unwrap_or_else(|| lang.t("未设置", "not set")),
     );
-    if let Ok(n) = store.case_numbers(Local::now().year()) {
+    if let Some(n) = &f.numbers {
         fact(
             "案号前缀",
             "Case number prefix",
@@ -76,70 +62,60 @@ pub(super) fn refresh(w: &MainWindow, st: &Shared) {
                 ),
             ),
         );
-        let gaps = n
+        let gaps: Vec<String> = n
             .gaps
             .iter()
-            .map(|g| {
-                if g.from == g.to {
-                    format!("{:05}", g.from)
-                } else {
-                    format!("{:05}–{:05}", g.from, g.to)
-                }
+            .map(|g| match g.from == g.to {
+                true => format!("{:05}", g.from),
+                false => format!("{:05}–{:05}", g.from, g.to),
             })
-            .collect::<Vec<_>>()
-            .join("，");
+            .collect();
         fact(
             "缺号",
             "Gaps",
             if gaps.is_empty() {
                 lang.t("无", "none")
             } else {
-                gaps
+                gaps.join("，")
             },
         );
     }
-    let officers = store
-        .officers()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(c, n)| format!("{n} {c}"))
-        .collect::<Vec<_>>()
-        .join("，");
-    fact("本机执法人员", "Officers on this device", officers);
+    let officers: Vec<String> = f.officers.iter().map(|(c, n)| format!("{n} {c}")).collect();
+    fact(
+        "本机执法人员",
+        "Officers on this device",
+        officers.join("，"),
+    );
     fact(
         "软件版本",
         "App version",
         env!("CARGO_PKG_VERSION").to_owned(),
     );
-    a.set_facts(ModelRc::new(VecModel::from(facts)));
-    a.set_medium(
-        store
-            .setting(MEDIUM)
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| "dvd".into())
-            .into(),
-    );
-    a.set_lock_minutes(
-        store
-            .setting(LOCK_MINUTES)
-            .ok()
-            .flatten()
-            .and_then(|m| m.parse().ok())
-            .unwrap_or(5),
-    );
+    out
+}
+
+pub(super) fn refresh(w: &MainWindow, st: &Shared) {
+    let a = w.global::<SettingsAdapter>();
+    let s = st.borrow();
+    let f = s.term.overview().device(s.server.as_deref());
+    a.set_enrolled(f.enrolled);
+    if a.get_enrol_server().is_empty() {
+        if let Some(server) = &f.server {
+            a.set_enrol_server(server.into());
+        }
+    }
+    a.set_facts(ModelRc::new(VecModel::from(facts(&f, s.lang))));
+    let settings = s.term.settings();
+    a.set_medium(settings.medium().name().into());
+    a.set_lock_minutes(settings.lock_minutes() as i32);
 }
 
 pub(super) fn refresh_messages(w: &MainWindow, st: &Shared) {
     let a = w.global::<SettingsAdapter>();
     let s = st.borrow();
     let lang = s.lang;
-    let unread = s.term.store.mark_messages_read().unwrap_or_default();
-    let items: Vec<MessageItem> = s
-        .term
-        .store
-        .messages()
-        .unwrap_or_default()
+    let (list, unread) = s.term.overview().read_messages().unwrap_or_default();
+    let items: Vec<MessageItem> = list
         .into_iter()
         .map(|m| {
             let kind = match m.kind.as_str() {
@@ -147,11 +123,9 @@ pub(super) fn refresh_messages(w: &MainWindow, st: &Shared) {
                 "task" => lang.t("任务", "Task"),
                 _ => lang.t("通知", "Notice"),
             };
+            let case_no = m.case_no.clone().unwrap_or_default();
             MessageItem {
-                title: format!("{kind} {}", m.case_no.clone().unwrap_or_default())
-                    .trim()
-                    .to_owned()
-                    .into(),
+                title: format!("{kind} {case_no}").trim().to_owned().into(),
                 text: m.text.clone().into(),
                 time: m
                     .created_at
@@ -160,6 +134,7 @@ pub(super) fn refresh_messages(w: &MainWindow, st: &Shared) {
                     .to_string()
                     .into(),
                 unread: unread.contains(&m.id),
+                case_no: case_no.into(),
             }
         })
         .collect();
@@ -181,19 +156,36 @@ pub(super) fn connect(window: &MainWindow, state: Shared) {
     a.on_set_medium(move |m| {
         let Some(w) = weak.upgrade() else { return };
         activity(&w, &st);
-        let _ = st.borrow().term.store.set_setting(MEDIUM, &m);
+        let saved = st.borrow().term.settings().set_medium(&m);
+        if let Err(e) = saved {
+            status(
+                &w,
+                false,
+                Text2::new(e.to_string(), e.to_string()),
+                st.borrow().lang,
+            );
+        }
         refresh(&w, &st);
     });
     let (weak, st) = (window.as_weak(), state.clone());
     a.on_set_lock(move |m| {
         let Some(w) = weak.upgrade() else { return };
-        let _ = st
+        if let Err(e) = st
             .borrow()
             .term
-            .store
-            .set_setting(LOCK_MINUTES, &m.to_string());
+            .settings()
+            .set_lock_minutes(m.max(1) as u64)
+        {
+            tracing::warn!(error = %e, "auto-lock not saved");
+        }
         activity(&w, &st);
         refresh(&w, &st);
+    });
+    let (weak, st) = (window.as_weak(), state.clone());
+    a.on_open_case(move |case_no| {
+        let Some(w) = weak.upgrade() else { return };
+        activity(&w, &st);
+        super::cases::open_by_number(&w, &st, &case_no);
     });
     connect_enrol(window, &state);
     let (weak, st) = (window.as_weak(), state);
@@ -204,8 +196,14 @@ pub(super) fn connect(window: &MainWindow, state: Shared) {
     });
 }
 
+fn status(w: &MainWindow, ok: bool, t: Text2, lang: Lang) {
+    let a = w.global::<SettingsAdapter>();
+    a.set_status_ok(ok);
+    a.set_status(t.get(lang).into());
+}
+
 /// Enrolment from the window: the code (or scanned QR payload) is redeemed
-/// on a worker thread, so a slow network never blocks the screen.
+/// by the sync controller's background job.
 fn connect_enrol(window: &MainWindow, state: &Shared) {
     let a = window.global::<SettingsAdapter>();
     let (weak, st) = (window.as_weak(), state.clone());
@@ -233,33 +231,16 @@ fn connect_enrol(window: &MainWindow, state: &Shared) {
         a.set_enrol_error("".into());
         a.set_enrolling(true);
         let weak = w.as_weak();
-        std::thread::spawn(move || {
-            let outcome = Terminal::open(&dir)
-                .map_err(|e| (format!("本机存储无法打开：{e}"), e.to_string()))
-                .and_then(|mut t| {
-                    crate::sync::enrol_input(&mut t, &code, Some(&server), None)
-                        .map_err(|e| (e.zh(), e.to_string()))
-                });
-            let (ok, zh, en, server) = match outcome {
-                Ok((cert, server)) => (
-                    true,
-                    format!(
-                        "登记成功：本终端为“{}”（执法证号 {}），服务器密钥已固定",
-                        cert.name, cert.officer
-                    ),
-                    format!(
-                        "Enrolled as \"{}\" (officer {}); the server key is pinned",
-                        cert.name, cert.officer
-                    ),
-                    server,
-                ),
-                Err((zh, en)) => (false, zh, en, String::new()),
+        crate::sync::spawn_enrol(dir, code, server, move |outcome| {
+            let (ok, t, server) = match outcome {
+                Ok(e) => (true, e.message, e.server),
+                Err(t) => (false, t, String::new()),
             };
             let _ = weak.upgrade_in_event_loop(move |w| {
                 w.global::<SettingsAdapter>().invoke_enrol_done(
                     ok,
-                    zh.into(),
-                    en.into(),
+                    t.zh.into(),
+                    t.en.into(),
                     server.into(),
                 )
             });

@@ -59,6 +59,8 @@ pub struct PerExcess {
 pub struct Tier {
     /// One of [`GRADES`].
     pub grade: String,
+    /// The grade in English (one English name per grade across the file).
+    pub grade_en: String,
     /// Lowest fine.
     pub min: u64,
     /// Highest fine.
@@ -68,6 +70,28 @@ pub struct Tier {
     pub warning: bool,
     /// When this tier applies, for the officer.
     pub when: String,
+    /// The same in English.
+    pub when_en: String,
+}
+
+impl Tier {
+    /// The grade's name, in English or Chinese.
+    pub fn grade_in(&self, english: bool) -> &str {
+        if english {
+            &self.grade_en
+        } else {
+            &self.grade
+        }
+    }
+
+    /// When the tier applies, in English or Chinese.
+    pub fn when_in(&self, english: bool) -> &str {
+        if english {
+            &self.when_en
+        } else {
+            &self.when
+        }
+    }
 }
 
 /// An entry on the no-penalty list and the conditions that must all hold.
@@ -76,6 +100,8 @@ pub struct Tier {
 pub struct NoPenalty {
     /// Conditions, each answered yes or no by the officer.
     pub conditions: Vec<String>,
+    /// The same conditions in English, in the same order.
+    pub conditions_en: Vec<String>,
 }
 
 /// Who can commit the violation.
@@ -98,8 +124,12 @@ pub struct Entry {
     pub code: String,
     /// Short name.
     pub short: String,
+    /// Short name in English (the English screens).
+    pub short_en: String,
     /// Full description.
     pub title: String,
+    /// Full description in English.
+    pub title_en: String,
     /// Extra search words.
     #[serde(default)]
     pub keywords: Vec<String>,
@@ -129,6 +159,26 @@ pub struct Entry {
     /// Pinyin initials of `short` (computed at load).
     #[serde(skip)]
     pub initials: String,
+}
+
+impl Entry {
+    /// The short name, in English or Chinese.
+    pub fn short_in(&self, english: bool) -> &str {
+        if english {
+            &self.short_en
+        } else {
+            &self.short
+        }
+    }
+
+    /// The full description, in English or Chinese.
+    pub fn title_in(&self, english: bool) -> &str {
+        if english {
+            &self.title_en
+        } else {
+            &self.title
+        }
+    }
 }
 
 /// Thresholds of the simple procedure.
@@ -233,6 +283,7 @@ impl Catalog {
             return Err(err("simple_procedure", "no legal basis".into()));
         }
         let mut codes = std::collections::BTreeSet::new();
+        let mut grade_names = std::collections::HashMap::new();
         for (i, e) in c.entries.iter_mut().enumerate() {
             let id = if e.code.is_empty() {
                 format!("entry {}", i + 1)
@@ -244,7 +295,9 @@ impl Catalog {
             }
             for (what, v) in [
                 ("short", &e.short),
+                ("short_en", &e.short_en),
                 ("title", &e.title),
+                ("title_en", &e.title_en),
                 ("basis", &e.basis),
             ] {
                 if v.trim().is_empty() {
@@ -273,6 +326,29 @@ impl Catalog {
                     return Err(err(&id, format!("tier {} is out of order", t.grade)));
                 }
                 last_rank = Some(rank);
+                if t.grade_en.trim().is_empty()
+                    || t.when.trim().is_empty()
+                    || t.when_en.trim().is_empty()
+                {
+                    return Err(err(
+                        &id,
+                        format!("tier {} needs grade_en, when and when_en", t.grade),
+                    ));
+                }
+                match grade_names.get(&t.grade) {
+                    Some(en) if *en != t.grade_en => {
+                        return Err(err(
+                            &id,
+                            format!(
+                                "tier {} is called {:?} here but {en:?} elsewhere",
+                                t.grade, t.grade_en
+                            ),
+                        ))
+                    }
+                    _ => {
+                        grade_names.insert(t.grade.clone(), t.grade_en.clone());
+                    }
+                }
                 if t.min > t.max {
                     return Err(err(
                         &id,
@@ -292,6 +368,14 @@ impl Catalog {
             if let Some(np) = &e.no_penalty {
                 if np.conditions.is_empty() {
                     return Err(err(&id, "no-penalty entry without conditions".into()));
+                }
+                if np.conditions_en.len() != np.conditions.len()
+                    || np.conditions_en.iter().any(|c| c.trim().is_empty())
+                {
+                    return Err(err(
+                        &id,
+                        "conditions_en must give every condition in English, in order".into(),
+                    ));
                 }
             }
             e.initials = initials(&e.short);

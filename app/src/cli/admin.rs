@@ -1,4 +1,4 @@
-//! Terminal administration from the command line: officers and their PINs,
+//! `officer` and `case range` / `case numbers`: terminal administration: officers and their PINs,
 //! the 案号 range.
 
 use std::io::BufRead;
@@ -33,11 +33,11 @@ pub fn officer(term: &Terminal, cmd: OfficerCommand) -> anyhow::Result<()> {
             eprintln!("PIN for {cert_no} (at least 6 digits), then Enter:");
             let mut pin = String::new();
             std::io::stdin().lock().read_line(&mut pin)?;
-            term.store.add_officer(&cert_no, name.trim(), pin.trim())?;
+            let cert_no = term.officers().add(&cert_no, &name, &pin)?;
             eprintln!("officer {cert_no} {name} registered");
         }
         OfficerCommand::List => {
-            let officers = term.store.officers()?;
+            let officers = term.officers().list()?;
             if officers.is_empty() {
                 eprintln!("no officers registered; add one with `fieldcase officer add CERT_NO --name NAME`");
             }

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use fieldcase_shared::casebag::{self, CaseExport, ChainFile, Disc, Medium};
@@ -12,13 +11,10 @@ use fieldcase_shared::chain::Head;
 use fieldcase_shared::hash::Digest;
 use fieldcase_shared::model::{CaseSealed, DiscImage, DiscRecorded};
 use fieldcase_shared::record::{self, RecordBody, RecordPayload};
-use image::ImageDecoder;
 
+use super::{body, CaseStatus, Cases};
 use crate::core::{AppError, Terminal};
 use crate::store::StoredRecord;
-
-/// Longest side of a thumbnail in pixels.
-const THUMB_PX: u32 = 256;
 
 /// One disc image written.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -35,43 +31,15 @@ pub struct WrittenDisc {
     pub size: u64,
 }
 
-fn body(r: &StoredRecord) -> Option<RecordBody> {
-    serde_json::from_slice::<RecordPayload>(&r.envelope.payload)
-        .ok()
-        .map(|p| p.body)
-}
-
-/// A JPEG thumbnail of an image file, upright (EXIF orientation applied);
-/// `None` for anything that does not decode as an image.
-pub fn thumbnail(path: &Path) -> Option<Vec<u8>> {
-    let reader = image::ImageReader::open(path)
-        .ok()?
-        .with_guessed_format()
-        .ok()?;
-    let mut decoder = reader.into_decoder().ok()?;
-    let orientation = decoder.orientation().ok()?;
-    let mut img = image::DynamicImage::from_decoder(decoder).ok()?;
-    img.apply_orientation(orientation);
-    let small = img.thumbnail(THUMB_PX, THUMB_PX).to_rgb8();
-    let mut out = Cursor::new(Vec::new());
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
-        .encode_image(&small)
-        .ok()?;
-    Some(out.into_inner())
-}
-
-impl Terminal {
+impl Cases<'_> {
     /// Seals a closed case unless its latest seal still covers every record
     /// of the case; returns the records of the bundle (through the seal).
-    fn sealed_records(&mut self, case: &str) -> Result<Vec<StoredRecord>, AppError> {
-        let row = self
-            .store
-            .find_case(case)?
-            .ok_or_else(|| AppError::NoCase(case.to_owned()))?;
-        if row.status != "closed" {
+    fn sealed_records(&self, case: &str) -> Result<Vec<StoredRecord>, AppError> {
+        let row = self.find(case)?;
+        if row.status != CaseStatus::Closed {
             return Err(AppError::NotClosed(row.case_no));
         }
-        let records = self.store.case_records(&row.case_id)?;
+        let records = self.term.store.case_records(&row.case_id)?;
         let content: Vec<&StoredRecord> = records
             .iter()
             .filter(|r| !matches!(body(r), Some(RecordBody::DiscRecorded(_))))
@@ -93,24 +61,23 @@ impl Terminal {
                     .map(|p| p.officers)
             })
             .unwrap_or_default();
-        let case_id = row
-            .case_id
-            .parse()
-            .map_err(|_| AppError::NoCase(row.case_id.clone()))?;
+        let case_id = row.case_id;
         let digests: Vec<Digest> = content
             .iter()
             .filter(|r| !matches!(body(r), Some(RecordBody::CaseSealed(_))))
             .map(|r| r.digest)
             .collect();
-        self.store.append(&self.key, officers, Self::now(), |_| {
-            Ok(RecordBody::CaseSealed(CaseSealed {
-                case_id,
-                case_no: row.case_no.clone(),
-                bundle_id: casebag::new_bundle_id(),
-                records: digests,
-            }))
-        })?;
-        let records = self.store.case_records(&row.case_id)?;
+        self.term
+            .store
+            .append(&self.term.key, officers, Terminal::now(), |_| {
+                Ok(RecordBody::CaseSealed(CaseSealed {
+                    case_id,
+                    case_no: row.case_no.clone(),
+                    bundle_id: casebag::new_bundle_id(),
+                    records: digests,
+                }))
+            })?;
+        let records = self.term.store.case_records(&row.case_id)?;
         let upto = records
             .iter()
             .rev()
@@ -123,7 +90,7 @@ impl Terminal {
     /// Plans the sealed bundle of a closed case (sealing it first if
     /// needed). `medium` `None`: one folder bag without a size limit.
     pub fn plan_bundle(
-        &mut self,
+        &self,
         case: &str,
         medium: Option<Medium>,
         progress: impl FnMut(u64),
@@ -132,19 +99,19 @@ impl Terminal {
         let (Some(first), Some(last)) = (records.first(), records.last()) else {
             return Err(AppError::NoCase(case.to_owned()));
         };
-        let device = self.device_id();
+        let device = self.term.device_id();
         let start = Head {
             seq: first.seq - 1,
-            chain: self.store.chain_at(&device, first.seq - 1)?,
+            chain: self.term.store.chain_at(&device, first.seq - 1)?,
         };
-        let links = self.store.links(first.seq, last.seq)?;
+        let links = self.term.store.links(first.seq, last.seq)?;
         let mut blobs = BTreeMap::new();
         let mut thumbnails = BTreeMap::new();
         for r in &records {
             if let Some(RecordBody::EvidenceAdded(e)) = body(r) {
-                if let Some(p) = self.store.blob_path(&e.sha256) {
+                if let Some(p) = self.term.store.blob_path(&e.sha256) {
                     if e.media_type.starts_with("image/") {
-                        if let Some(t) = thumbnail(&p) {
+                        if let Some(t) = crate::evidence::thumbnail(&p) {
                             thumbnails.insert(e.sha256, t);
                         }
                     }
@@ -153,7 +120,7 @@ impl Terminal {
             }
         }
         let export = CaseExport {
-            device_key: self.public_key(),
+            device_key: self.term.public_key(),
             records: records.into_iter().map(|r| r.envelope).collect(),
             chain: ChainFile {
                 device,
@@ -162,19 +129,19 @@ impl Terminal {
             },
             blobs,
             thumbnails,
-            certificate: self.store.setting(crate::sync::DEVICE_CERT)?.map(|c| {
+            certificate: self.term.store.setting(crate::sync::DEVICE_CERT)?.map(|c| {
                 let mut b = c.into_bytes();
                 b.push(b'\n');
                 b
             }),
         };
-        Ok(casebag::plan(&export, &self.key, medium, progress)?)
+        Ok(casebag::plan(&export, &self.term.key, medium, progress)?)
     }
 
     /// Writes a closed case's sealed bundle as a BagIt folder `out` (new
     /// or empty). Returns the disc plan written.
     pub fn export_bag(
-        &mut self,
+        &self,
         case: &str,
         out: &Path,
         mut progress: impl FnMut(u64),
@@ -189,7 +156,7 @@ impl Terminal {
     /// their hashes and sizes in a signed `disc_recorded` record (once per
     /// distinct set of images).
     pub fn build_discs(
-        &mut self,
+        &self,
         case: &str,
         medium: Medium,
         out_dir: &Path,
@@ -235,10 +202,7 @@ impl Terminal {
                 size,
             });
         }
-        let row = self
-            .store
-            .find_case(case)?
-            .ok_or_else(|| AppError::NoCase(case.to_owned()))?;
+        let row = self.find(case)?;
         let bundle_id = discs[0].seal.bundle;
         let images: Vec<DiscImage> = written
             .iter()
@@ -248,27 +212,29 @@ impl Terminal {
                 size: w.size,
             })
             .collect();
-        let already = self.store.case_records(&row.case_id)?.iter().any(|r| {
+        let already = self.term.store.case_records(&row.case_id)?.iter().any(|r| {
             matches!(body(r), Some(RecordBody::DiscRecorded(d))
                 if d.bundle_id == bundle_id && d.medium == medium.name() && d.discs == images)
         });
         if !already {
-            let case_id = row
-                .case_id
-                .parse()
-                .map_err(|_| AppError::NoCase(row.case_id.clone()))?;
-            let officers =
-                record::parse_header(&self.store.case_records(&row.case_id)?[0].envelope.payload)
-                    .map(|h| h.officers)
-                    .unwrap_or_default();
-            self.store.append(&self.key, officers, Self::now(), |_| {
-                Ok(RecordBody::DiscRecorded(DiscRecorded {
-                    case_id,
-                    bundle_id,
-                    medium: medium.name().into(),
-                    discs: images,
-                }))
-            })?;
+            let case_id = row.case_id;
+            let officers = record::parse_header(
+                &self.term.store.case_records(&row.case_id)?[0]
+                    .envelope
+                    .payload,
+            )
+            .map(|h| h.officers)
+            .unwrap_or_default();
+            self.term
+                .store
+                .append(&self.term.key, officers, Terminal::now(), |_| {
+                    Ok(RecordBody::DiscRecorded(DiscRecorded {
+                        case_id,
+                        bundle_id,
+                        medium: medium.name().into(),
+                        discs: images,
+                    }))
+                })?;
         }
         Ok(written)
     }

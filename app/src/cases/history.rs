@@ -1,0 +1,85 @@
+//! One case's signed history as typed events (what the case screen and
+//! `case show` list), decoded once here instead of in each front end.
+
+use chrono::{DateTime, FixedOffset};
+use fieldcase_shared::check::{CaseCorrected, Findings};
+use fieldcase_shared::model::{CaseOpened, DiscRecorded, EvidenceItem};
+use fieldcase_shared::record::{RecordBody, RecordPayload};
+
+use super::CaseRow;
+
+/// A case and its history.
+#[derive(Debug, Clone)]
+pub struct CaseDetail {
+    /// The case as listed.
+    pub row: CaseRow,
+    /// Its records, in order.
+    pub events: Vec<CaseEvent>,
+}
+
+/// One signed record of a case.
+#[derive(Debug, Clone)]
+pub struct CaseEvent {
+    /// Seq in the device log.
+    pub seq: u64,
+    /// When it was signed.
+    pub at: DateTime<FixedOffset>,
+    /// Officers who signed it.
+    pub officers: Vec<String>,
+    /// What it records.
+    pub what: Event,
+}
+
+/// What a record of a case says.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The case was opened.
+    Opened(Box<CaseOpened>),
+    /// Evidence was added.
+    Evidence(Box<EvidenceItem>),
+    /// The case was closed (with findings, when recorded).
+    Closed(Option<Box<Findings>>),
+    /// A field was corrected.
+    Corrected(Box<CaseCorrected>),
+    /// The case was sealed for archiving.
+    Sealed,
+    /// Disc images were recorded.
+    Disc(Box<DiscRecorded>),
+}
+
+impl From<RecordPayload> for CaseEvent {
+    fn from(p: RecordPayload) -> Self {
+        let what = match p.body {
+            RecordBody::CaseOpened(o) => Event::Opened(Box::new(o)),
+            RecordBody::EvidenceAdded(e) => Event::Evidence(Box::new(e)),
+            RecordBody::CaseClosed(c) => Event::Closed(c.findings.map(Box::new)),
+            RecordBody::CaseCorrected(c) => Event::Corrected(Box::new(c)),
+            RecordBody::CaseSealed(_) => Event::Sealed,
+            RecordBody::DiscRecorded(d) => Event::Disc(Box::new(d)),
+        };
+        CaseEvent {
+            seq: p.seq,
+            at: p.created_at,
+            officers: p.officers,
+            what,
+        }
+    }
+}
+
+impl CaseDetail {
+    /// The findings the case was closed with, when it was.
+    pub fn findings(&self) -> Option<&Findings> {
+        self.events.iter().rev().find_map(|e| match &e.what {
+            Event::Closed(f) => f.as_deref(),
+            _ => None,
+        })
+    }
+
+    /// Corrections, in order.
+    pub fn corrections(&self) -> impl Iterator<Item = &CaseCorrected> {
+        self.events.iter().filter_map(|e| match &e.what {
+            Event::Corrected(c) => Some(c.as_ref()),
+            _ => None,
+        })
+    }
+}

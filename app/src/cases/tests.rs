@@ -1,0 +1,100 @@
+//! The case archive on a real SQLite store: one way to open, close and
+//! correct; numbers never reused; history decoded.
+
+use fieldcase_shared::check::Findings;
+use fieldcase_shared::keys::DeviceKey;
+use fieldcase_shared::model::{CheckDetails, OfficerPair, Party, Vehicle};
+
+use super::*;
+
+fn officers() -> OfficerPair {
+    OfficerPair::new("65010023", "65010031").unwrap()
+}
+
+fn opening() -> OpenCase {
+    OpenCase {
+        occurred_at: Terminal::now(),
+        place: "G30 连霍高速 K3480".into(),
+        vehicle: Vehicle {
+            plate: "新A12345".into(),
+        },
+        party: Party::Person {
+            id_number: "11010519491231002X".into(),
+            name: "张三".into(),
+        },
+        details: CheckDetails::default(),
+    }
+}
+
+fn findings() -> Findings {
+    Findings {
+        vehicle_kind: "freight".into(),
+        checklist: vec![],
+        outcome: "no_violation".into(),
+        decision: None,
+        statement: String::new(),
+        signatures: vec![],
+    }
+}
+
+#[test]
+fn opening_allocates_numbers_and_chains() {
+    let t = Terminal::in_memory(DeviceKey::from_seed([5; 32])).unwrap();
+    let a = t
+        .cases()
+        .open(&officers(), opening(), Terminal::now())
+        .unwrap();
+    let b = t
+        .cases()
+        .open(&officers(), opening(), Terminal::now())
+        .unwrap();
+    assert_ne!(a.case_no, b.case_no);
+    assert!(a.case_no.ends_with("00001号"), "{}", a.case_no);
+    assert_eq!((a.seq, b.seq), (1, 2));
+    let check = t.verify_chain().unwrap();
+    assert!(check.problems.is_empty());
+    assert_eq!(check.head.seq, 2);
+    assert_eq!(t.store.unsynced_count().unwrap(), 2);
+    let cases = t.cases().list("", 10).unwrap();
+    assert_eq!(cases.len(), 2);
+    assert_eq!(cases[0].case_no, b.case_no, "newest first");
+    assert_eq!(cases[0].status, CaseStatus::Open);
+    assert_eq!(t.cases().get(&a.case_id).unwrap().case_no, a.case_no);
+}
+
+#[test]
+fn a_closed_case_is_read_only_and_its_history_is_typed() {
+    let t = Terminal::in_memory(DeviceKey::from_seed([5; 32])).unwrap();
+    let a = t
+        .cases()
+        .open(&officers(), opening(), Terminal::now())
+        .unwrap();
+    t.cases()
+        .close(&officers(), &a.case_id, findings())
+        .unwrap();
+    let e = t
+        .cases()
+        .close(&officers(), &a.case_id, findings())
+        .unwrap_err();
+    assert!(matches!(e, AppError::Closed(_)));
+    assert!(matches!(
+        t.cases().require_open(&a.case_id),
+        Err(AppError::Closed(_))
+    ));
+    let fix = Correction {
+        field: "party.name".into(),
+        old: "张三".into(),
+        new: "张叁".into(),
+        reason: "证件为“叁”".into(),
+    };
+    t.cases().correct(&officers(), &a.case_id, &fix).unwrap();
+    let d = t.cases().detail(&a.case_id).unwrap();
+    assert!(matches!(d.events[0].what, Event::Opened(_)));
+    assert!(matches!(d.events[1].what, Event::Closed(Some(_))));
+    assert_eq!(d.findings().unwrap().outcome, "no_violation");
+    assert_eq!(d.corrections().next().unwrap().new, "张叁");
+    assert!(matches!(
+        t.cases().find("乌交执〔1999〕00001号"),
+        Err(AppError::NoCase(_))
+    ));
+}

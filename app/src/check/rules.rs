@@ -1,0 +1,266 @@
+//! What must hold before a step may be left: each step's fields checked,
+//! every error naming its field in both languages.
+
+use chrono::NaiveDate;
+use fieldcase_shared::catalog::{Entry, Penalty, Procedure};
+use fieldcase_shared::model::{MAX_NAME_CHARS, MAX_PLACE_CHARS};
+use fieldcase_shared::validate::{self, ValidationError};
+
+use super::{step, Assets, Draft, Field, PenaltyKind, Signer};
+
+/// An error against one field, in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Field name (the draft field it belongs to).
+    pub field: Field,
+    /// Chinese.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+impl FieldError {
+    pub(crate) fn new(field: Field, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        FieldError {
+            field,
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+    pub(crate) fn from_validation(field: Field, e: &ValidationError) -> Self {
+        FieldError::new(field, e.zh(), e.to_string())
+    }
+}
+
+fn phone_ok(p: &str) -> bool {
+    let digits: String = p.chars().filter(|c| *c != '-' && *c != ' ').collect();
+    let all_digits = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit());
+    let mobile =
+        digits.len() == 11 && digits.starts_with('1') && !digits[1..2].contains(['0', '1', '2']);
+    let landline = digits.starts_with('0') && (10..=12).contains(&digits.len());
+    all_digits && (mobile || landline)
+}
+
+fn cert_text_ok(s: &str) -> bool {
+    let n = s.chars().count();
+    (6..=40).contains(&n)
+        && s.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || ('\u{4e00}'..='\u{9fff}').contains(&c)
+                || "-（）()".contains(c)
+        })
+}
+
+impl Draft {
+    /// The catalogue entry picked, if any.
+    pub fn entry<'a>(&self, assets: &'a Assets) -> Option<&'a Entry> {
+        assets.catalog.get(&self.violation)
+    }
+
+    /// Whether a step is part of this check (the violation step only with a violation).
+    pub fn step_applies(&self, step: usize) -> bool {
+        step != step::VIOLATION || self.violation_found()
+    }
+
+    /// The penalty decided, as the catalogue sees it (None when incomplete).
+    pub fn penalty(&self) -> Option<Penalty> {
+        match self.penalty {
+            PenaltyKind::Warning => Some(Penalty::Warning),
+            _ => self.amount.trim().parse::<u64>().ok().map(Penalty::Fine),
+        }
+    }
+
+    /// True when the entry is on the no-penalty list and every condition was answered yes.
+    pub fn no_penalty_applies(&self, assets: &Assets) -> bool {
+        let answers: Vec<bool> = self.no_penalty.iter().map(|a| *a == Some(true)).collect();
+        self.entry(assets)
+            .is_some_and(|e| e.no_penalty_applies(&answers))
+    }
+
+    /// The procedure the decision needs.
+    pub fn procedure(&self, assets: &Assets) -> Option<Procedure> {
+        if self.no_penalty_applies(assets) {
+            return Some(Procedure::Simple);
+        }
+        Some(
+            assets
+                .catalog
+                .procedure(self.penalty()?, self.organisation()),
+        )
+    }
+
+    /// What is wrong on a step (empty when it may be left).
+    pub fn errors(&self, step: usize, today: NaiveDate, assets: &Assets) -> Vec<FieldError> {
+        let mut errs = Vec::new();
+        match step {
+            step::VEHICLE => {
+                if let Err(e) = validate::plate(&self.plate) {
+                    errs.push(FieldError::from_validation(Field::Plate, &e));
+                }
+                match assets.checklists.get(&self.vehicle_kind) {
+                    None => errs.push(FieldError::new(Field::VehicleKind, "请选择车辆类型", "Choose the vehicle type")),
+                    Some(t) if t.transport_cert && !self.transport_cert.trim().is_empty() && !cert_text_ok(self.transport_cert.trim()) => {
+                        errs.push(FieldError::new(Field::TransportCert,
+                            "道路运输证号应为 6–40 位数字、字母或汉字",
+                            "Transport certificate number: 6–40 digits, letters or Chinese characters",
+                        ))
+                    }
+                    Some(_) => {}
+                }
+            }
+            step::PARTY => {
+                if self.organisation() {
+                    if let Err(e) = validate::uscc(self.uscc.trim()) {
+                        errs.push(FieldError::from_validation(Field::Uscc, &e));
+                    }
+                    if self.name.trim().is_empty() {
+                        errs.push(FieldError::new(
+                            Field::Name,
+                            "请填写单位名称",
+                            "Enter the organisation's name",
+                        ));
+                    }
+                    if self.legal_rep.trim().is_empty() {
+                        errs.push(FieldError::new(
+                            Field::LegalRep,
+                            "请填写法定代表人",
+                            "Enter the legal representative",
+                        ));
+                    }
+                } else {
+                    if let Err(e) = validate::id_card(self.id_number.trim(), today) {
+                        errs.push(FieldError::from_validation(Field::IdNumber, &e));
+                    }
+                    if self.name.trim().is_empty() {
+                        errs.push(FieldError::new(
+                            Field::Name,
+                            "请填写当事人姓名",
+                            "Enter the party's name",
+                        ));
+                    }
+                    let q = self.qualification.trim();
+                    if !q.is_empty() && !cert_text_ok(q) {
+                        errs.push(FieldError::new(
+                            Field::Qualification,
+                            "从业资格证号应为 6–40 位数字或字母",
+                            "Qualification number: 6–40 digits or letters",
+                        ));
+                    }
+                }
+                if self.name.chars().count() > MAX_NAME_CHARS {
+                    errs.push(FieldError::new(
+                        Field::Name,
+                        format!("名称过长，最多 {MAX_NAME_CHARS} 个字"),
+                        format!("Name too long: at most {MAX_NAME_CHARS} characters"),
+                    ));
+                }
+                if !self.phone.trim().is_empty() && !phone_ok(self.phone.trim()) {
+                    errs.push(FieldError::new(
+                        Field::Phone,
+                        "电话应为 11 位手机号或带区号的固定电话",
+                        "Phone: an 11-digit mobile number or a landline with area code",
+                    ));
+                }
+            }
+            step::PLACE => {
+                if let Err(e) = validate::text("place", &self.place, MAX_PLACE_CHARS) {
+                    errs.push(FieldError::from_validation(Field::Place, &e));
+                }
+            }
+            step::CHECKLIST => {
+                if let Some(t) = assets.checklists.get(&self.vehicle_kind) {
+                    let missing = t
+                        .items
+                        .iter()
+                        .filter(|i| !self.checklist.contains_key(&i.id))
+                        .count();
+                    if missing > 0 {
+                        errs.push(FieldError::new(
+                            Field::Checklist,
+                            format!("还有 {missing} 项未检查"),
+                            format!("{missing} items not yet checked"),
+                        ));
+                    }
+                }
+            }
+            step::OUTCOME if self.outcome.is_none() => {
+                errs.push(FieldError::new(
+                    Field::Outcome,
+                    "请选择检查结论",
+                    "Choose the outcome",
+                ));
+            }
+            step::VIOLATION if self.violation_found() => self.violation_errors(assets, &mut errs),
+            step::STATEMENT => {
+                for who in Signer::ALL {
+                    let refused = who == Signer::Party && self.party_refused;
+                    if !refused && !self.signatures.contains_key(&who) {
+                        errs.push(FieldError::new(
+                            Field::Signatures,
+                            format!("缺少{}签名", who.zh()),
+                            format!("{} has not signed", who.en()),
+                        ));
+                    }
+                }
+                if self.party_refused
+                    && (self.witness_name.trim().is_empty() || self.witness_id.trim().is_empty())
+                {
+                    errs.push(FieldError::new(
+                        Field::Witness,
+                        "当事人拒绝签字时须填写见证人姓名和证件号",
+                        "A refusal to sign needs a witness's name and ID",
+                    ));
+                } else if self.party_refused {
+                    // The witness's 身份证号 is checked like the party's.
+                    if let Err(e) = validate::id_card(self.witness_id.trim(), today) {
+                        errs.push(FieldError::from_validation(Field::Witness, &e));
+                    }
+                }
+            }
+            _ => {}
+        }
+        errs
+    }
+
+    fn violation_errors(&self, assets: &Assets, errs: &mut Vec<FieldError>) {
+        let Some(entry) = self.entry(assets) else {
+            errs.push(FieldError::new(
+                Field::Violation,
+                "请从目录中选择违法行为",
+                "Pick the violation from the catalogue",
+            ));
+            return;
+        };
+        let np = entry.no_penalty.as_ref().map_or(0, |n| n.conditions.len());
+        if np > 0 && (self.no_penalty.len() != np || self.no_penalty.iter().any(Option::is_none)) {
+            errs.push(FieldError::new(
+                Field::NoPenalty,
+                "请逐项回答是否符合免罚条件",
+                "Answer every no-penalty condition",
+            ));
+            return;
+        }
+        if self.no_penalty_applies(assets) {
+            return;
+        }
+        if entry.tier(&self.grade).is_none() {
+            errs.push(FieldError::new(
+                Field::Grade,
+                "请选择裁量档次",
+                "Choose the discretion tier",
+            ));
+            return;
+        }
+        let Some(penalty) = self.penalty() else {
+            errs.push(FieldError::new(
+                Field::Amount,
+                "请填写罚款金额（元，整数）",
+                "Enter the fine in whole yuan",
+            ));
+            return;
+        };
+        if let Err(e) = entry.check(&self.grade, penalty) {
+            errs.push(FieldError::new(Field::Amount, e.zh(), e.to_string()));
+        }
+    }
+}

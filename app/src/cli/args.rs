@@ -1,0 +1,253 @@
+//! The command line's arguments (clap).
+
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+use fieldcase_shared::casebag::Medium;
+
+/// fieldcase — offline roadside-check terminal for transport enforcement officers.
+#[derive(Debug, Parser)]
+#[command(name = "fieldcase", version, about)]
+pub struct Cli {
+    /// Folder holding this terminal's key, database and evidence.
+    #[arg(long, global = true, env = "FIELDCASE_DATA_DIR", default_value_os_t = default_data_dir())]
+    pub data_dir: PathBuf,
+    /// Sync server, e.g. http://127.0.0.1:8470 (default: the one this
+    /// terminal enrolled with).
+    #[arg(long, global = true, env = "FIELDCASE_SERVER")]
+    pub server: Option<String>,
+    /// UI language: zh (Simplified Chinese, the default) or en. Kept as a
+    /// setting; the window's settings screen changes it too.
+    #[arg(long, global = true, value_parser = ["zh", "en"])]
+    pub lang: Option<String>,
+    /// What to do (default: open the window).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the terminal's window (the default).
+    Ui,
+    /// Seed realistic closed cases (photos and a video each) through the
+    /// same code the UI uses.
+    Demo {
+        /// How many cases.
+        #[arg(long, default_value_t = 3)]
+        cases: usize,
+        /// Size of each case's body-camera video, in KiB; 0 seeds records
+        /// only, with no evidence files (load tests).
+        #[arg(long, default_value_t = 8192)]
+        video_kib: usize,
+        /// Commit without waiting for the disk (seeding large benchmark
+        /// stores only: a power cut may lose the last records).
+        #[arg(long, hide = true)]
+        no_fsync: bool,
+    },
+    /// Cases on this terminal.
+    Case {
+        #[command(subcommand)]
+        command: CaseCommand,
+    },
+    /// The device's signed record chain.
+    Chain {
+        #[command(subcommand)]
+        command: ChainCommand,
+    },
+    /// Archive bags (BagIt 1.0).
+    Bag {
+        #[command(subcommand)]
+        command: BagCommand,
+    },
+    /// One case, one disc (一案一盘): sealed, reproducible disc images.
+    Disc {
+        #[command(subcommand)]
+        command: DiscCommand,
+    },
+    /// The device key.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Push unsynced records, then every evidence file the server lacks
+    /// (resumable), to the sync server and keep its signed receipts.
+    /// (The server: --server URL, FIELDCASE_SERVER, or the one enrolled with.)
+    Sync,
+    /// Enrol this terminal with a one-time code from the back office
+    /// (`fieldcase-server enroll create`): registers it, pins the server key
+    /// and keeps the signed device certificate. Give the scanned QR payload
+    /// (`fieldcase-enrol:v1?…`: server address and key come with it), or
+    /// the typed code and the server with --server URL.
+    Enrol {
+        /// The enrolment code (e.g. ABCDE-FGHJK-MNPQR-STUVW) or the QR payload.
+        code: String,
+        /// The agency CA certificate (PEM) for an HTTPS server: it is pinned,
+        /// and from then on only servers it certifies are trusted.
+        #[arg(long, value_name = "PEM_FILE")]
+        ca: Option<PathBuf>,
+    },
+    /// Messages from the back office (cases returned, tasks, notices),
+    /// newest first; they arrive with `sync`.
+    Messages {
+        /// One JSON array instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Local evidence files.
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
+    /// Officers who may sign in on this terminal.
+    Officer {
+        #[command(subcommand)]
+        command: super::admin::OfficerCommand,
+    },
+    /// Render every screen (with demo data) to PNG, headless: no display
+    /// is needed. Files are numbered in the order an officer meets them.
+    Screenshots {
+        /// Output folder (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// `case` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// List cases, newest first.
+    List {
+        /// One JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Only cases whose 案号, plate, party ID or name contains this.
+        #[arg(long)]
+        search: Option<String>,
+    },
+    /// Set the 案号 range the back office assigned to this terminal.
+    Range {
+        /// First number, e.g. 101.
+        start: u64,
+        /// Last number, e.g. 500.
+        end: u64,
+        /// Year (default: this year).
+        #[arg(long)]
+        year: Option<i32>,
+        /// 案号 prefix, e.g. 乌交执 (kept for later cases).
+        #[arg(long)]
+        prefix: Option<String>,
+    },
+    /// 案号 state: range, used, left, and gaps (numbers skipped).
+    Numbers {
+        /// Year (default: this year).
+        #[arg(long)]
+        year: Option<i32>,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `chain` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ChainCommand {
+    /// Check every local record's signature and the chain (exit 0 valid, 1 not).
+    Verify,
+}
+
+/// `bag` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BagCommand {
+    /// Write a closed case as a sealed BagIt bag into a new folder (the
+    /// same files a disc of the case holds). Seals the case first if needed.
+    Export {
+        /// 案号 or case id (see `fieldcase case list`).
+        case: String,
+        /// Output folder (must not exist, or be empty).
+        out_dir: PathBuf,
+    },
+}
+
+/// Disc media (capacities of recordable discs).
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum MediumArg {
+    /// CD-R, 737,280,000 bytes.
+    Cd,
+    /// DVD±R, 4,700,372,992 bytes.
+    Dvd,
+    /// DVD±R dual layer, 8,543,666,176 bytes.
+    DvdDl,
+    /// BD-R, 25,025,314,816 bytes.
+    Bd,
+    /// BD-R dual layer, 50,050,629,632 bytes.
+    BdDl,
+}
+
+impl MediumArg {
+    pub(super) fn medium(self) -> Medium {
+        match self {
+            MediumArg::Cd => Medium::Cd,
+            MediumArg::Dvd => Medium::Dvd,
+            MediumArg::DvdDl => Medium::DvdDl,
+            MediumArg::Bd => Medium::Bd,
+            MediumArg::BdDl => Medium::BdDl,
+        }
+    }
+}
+
+/// `disc` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DiscCommand {
+    /// Write the ISO 9660 + Joliet image(s) of a closed case: one image, or
+    /// a set of images when the case is larger than the medium. The same
+    /// case always gives byte-identical images. Seals the case first if
+    /// needed and records each image's SHA-256 and size in a signed record.
+    /// Prints `<sha256>  <image>` lines (`sha256sum -c` reads them).
+    Build {
+        /// 案号 or case id (see `fieldcase case list`).
+        case: String,
+        /// Disc medium the images must fit.
+        #[arg(long, value_enum, default_value = "dvd")]
+        medium: MediumArg,
+        /// Capacity in bytes instead of the medium's (odd media, tests).
+        #[arg(long, value_name = "BYTES")]
+        capacity: Option<u64>,
+        /// Folder for the images (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// `evidence` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Free space: delete local copies of evidence files that a server
+    /// receipt has named for at least the retention period. Files without
+    /// a receipt are never deleted.
+    Prune {
+        /// Days to keep a file after the server confirmed it.
+        #[arg(long, default_value_t = 30)]
+        keep_days: u32,
+    },
+}
+
+/// `key` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Print the device public key (never the secret key).
+    Show {
+        /// Print it as a minisign public key file, for `minisign -V -p FILE`
+        /// (its second line is what `minisign -P` takes).
+        #[arg(long)]
+        minisign: bool,
+    },
+}
+
+fn default_data_dir() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("fieldcase")
+}

@@ -1,0 +1,132 @@
+//! The `fieldcase` command line: the window by default, and scriptable
+//! subcommands for seeding, listing, verifying, exporting and syncing —
+//! a module per group, each forwarding to the controllers.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::core::{Lang, Terminal};
+
+mod admin;
+mod archive;
+mod args;
+mod inspect;
+mod network;
+mod window;
+
+pub use admin::OfficerCommand;
+pub use args::*;
+
+/// Entry point of the `fieldcase` binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "command failed");
+            eprintln!("fieldcase: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// A byte progress bar on stderr; indicatif hides it when stderr is not a terminal.
+fn byte_bar(label: &'static str, total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(label);
+    bar
+}
+
+/// Opens a terminal that must already exist: commands that only read or
+/// ship data never create a new device identity in a mistyped folder.
+fn open_existing(dir: &Path) -> anyhow::Result<Terminal> {
+    if !dir.join(crate::store::DB_FILE).is_file() {
+        anyhow::bail!(
+            "{} holds no fieldcase terminal data; check --data-dir (a new terminal is created by \
+             opening the window, `key show` or `demo`)",
+            dir.display()
+        );
+    }
+    Ok(Terminal::open(dir)?)
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let dir = cli.data_dir.clone();
+    // The log goes into the data folder of a terminal that exists (or is
+    // being made by the window or the demo); never into a mistyped folder.
+    let _log = (dir.join(crate::store::DB_FILE).is_file()
+        || matches!(
+            cli.command,
+            None | Some(Command::Ui) | Some(Command::Demo { .. })
+        ))
+    .then(|| {
+        fieldcase_shared::private::private_dir(&dir)
+            .ok()
+            .and_then(|_| crate::logging::init(&dir))
+    })
+    .flatten();
+    let lang = cli.lang.as_deref().and_then(Lang::parse);
+    match cli.command.unwrap_or(Command::Ui) {
+        Command::Ui => window::run(&dir, lang, cli.server)?,
+        Command::Demo {
+            cases,
+            video_kib,
+            no_fsync,
+        } => window::demo(&dir, cases, video_kib, no_fsync)?,
+        Command::Screenshots { out } => window::screenshots(&dir, &out, lang)?,
+        Command::Officer { command } => admin::officer(&Terminal::open(&dir)?, command)?,
+        Command::Case {
+            command:
+                CaseCommand::Range {
+                    start,
+                    end,
+                    year,
+                    prefix,
+                },
+        } => admin::case_range(&open_existing(&dir)?, start, end, year, prefix)?,
+        Command::Case {
+            command: CaseCommand::Numbers { year, json },
+        } => admin::case_numbers(&open_existing(&dir)?, year, json)?,
+        Command::Case {
+            command: CaseCommand::List { json, search },
+        } => inspect::case_list(&open_existing(&dir)?, search.as_deref(), json)?,
+        Command::Chain {
+            command: ChainCommand::Verify,
+        } => return inspect::chain_verify(&open_existing(&dir)?),
+        Command::Messages { json } => inspect::messages(&open_existing(&dir)?, json)?,
+        Command::Key {
+            command: KeyCommand::Show { minisign },
+        } => inspect::key_show(&Terminal::open(&dir)?, minisign),
+        Command::Bag {
+            command: BagCommand::Export { case, out_dir },
+        } => archive::bag_export(&open_existing(&dir)?, &case, &out_dir)?,
+        Command::Disc {
+            command:
+                DiscCommand::Build {
+                    case,
+                    medium,
+                    capacity,
+                    out,
+                },
+        } => {
+            let medium =
+                capacity.map_or(medium.medium(), fieldcase_shared::casebag::Medium::Custom);
+            archive::disc_build(&open_existing(&dir)?, &case, medium, &out)?
+        }
+        Command::Evidence {
+            command: EvidenceCommand::Prune { keep_days },
+        } => archive::prune(&open_existing(&dir)?, keep_days)?,
+        Command::Enrol { code, ca } => {
+            network::enrol(&mut Terminal::open(&dir)?, &code, cli.server.as_deref(), ca)?
+        }
+        Command::Sync => network::sync(&mut open_existing(&dir)?, cli.server)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

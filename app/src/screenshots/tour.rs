@@ -1,0 +1,187 @@
+//! The screens, in the order an officer meets them: signing in, home, the
+//! nine steps of a check, the cases, one case, settings, messages.
+
+use std::path::Path;
+
+use slint::ComponentHandle;
+
+use super::Shooter;
+use crate::core::{Lang, Terminal};
+use crate::demo::DEMO_OFFICERS;
+use crate::evidence::EvidenceMeta;
+use crate::ui::{
+    CasesAdapter, HomeAdapter, MainWindow, SettingsAdapter, SignInAdapter, WizardAdapter,
+};
+
+pub(super) fn all(
+    w: &MainWindow,
+    s: &mut Shooter<'_>,
+    dir: &Path,
+    work: &Path,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    sign_in(w, s)?;
+    w.global::<HomeAdapter>().invoke_new_check();
+    first_steps(w, s)?;
+    decision_steps(w, s)?;
+    evidence_step(w, s, dir, work, lang)?;
+    closing_steps(w, s)?;
+    archive_screens(w, s)
+}
+
+fn sign_in(w: &MainWindow, s: &mut Shooter<'_>) -> anyhow::Result<()> {
+    s.shoot(w, "sign-in")?;
+    let a = w.global::<SignInAdapter>();
+    a.set_officer_a(DEMO_OFFICERS[0].0.into());
+    a.set_pin_a(DEMO_OFFICERS[0].2.into());
+    a.set_officer_b(DEMO_OFFICERS[1].0.into());
+    a.set_pin_b(DEMO_OFFICERS[1].2.into());
+    a.invoke_sign_in();
+    s.shoot(w, "home")
+}
+
+fn set(w: &MainWindow, f: &str, v: &str) {
+    w.global::<WizardAdapter>()
+        .invoke_changed(f.into(), v.into());
+}
+
+fn first_steps(w: &MainWindow, s: &mut Shooter<'_>) -> anyhow::Result<()> {
+    let c = w.global::<WizardAdapter>();
+    set(w, "plate", "新A12345");
+    set(w, "vehicle_kind", "freight");
+    set(w, "transport_cert", "650102012345");
+    s.shoot(w, "check-1-vehicle")?;
+    c.invoke_next();
+    set(w, "id_number", "11010519491231002X");
+    set(w, "name", "张三");
+    set(w, "phone", "13912345678");
+    s.shoot(w, "check-2-party")?;
+    c.invoke_next();
+    set(w, "place", "G30 连霍高速 乌鲁木齐东收费站");
+    s.shoot(w, "check-3-place")?;
+    c.invoke_next();
+    let items = [
+        "transport_cert",
+        "driver_qualification",
+        "operating_licence",
+        "load_limits",
+    ];
+    for (i, item) in items.iter().enumerate() {
+        set(
+            w,
+            &format!("check:{item}"),
+            if i == 3 { "problem" } else { "ok" },
+        );
+    }
+    // Two items left unanswered: next shows them marked beside the item.
+    c.invoke_next();
+    s.shoot(w, "check-4-checklist")?;
+    for item in ["no_passengers", "load_secured"] {
+        set(w, &format!("check:{item}"), "ok");
+    }
+    c.invoke_next();
+    Ok(())
+}
+
+fn decision_steps(w: &MainWindow, s: &mut Shooter<'_>) -> anyhow::Result<()> {
+    let c = w.global::<WizardAdapter>();
+    set(w, "outcome", "violation");
+    s.shoot(w, "check-5-outcome")?;
+    c.invoke_next();
+    c.set_search("cx".into());
+    set(w, "search", "cx");
+    set(w, "violation", "GLAQ-64-C");
+    set(w, "grade", "一般");
+    set(w, "amount", "500");
+    s.shoot(w, "check-6-violation")?;
+    c.invoke_next();
+    Ok(())
+}
+
+fn evidence_step(
+    w: &MainWindow,
+    s: &mut Shooter<'_>,
+    dir: &Path,
+    work: &Path,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    let c = w.global::<WizardAdapter>();
+    // Evidence imported as the import job would (no event loop here).
+    let photo = work.join("现场照片.jpg");
+    crate::demo::write_demo_photo(&photo)?;
+    let officers =
+        fieldcase_shared::model::OfficerPair::new(DEMO_OFFICERS[0].0, DEMO_OFFICERS[1].0)?;
+    let t = Terminal::open(dir)?;
+    let case = t.cases().find(&c.get_case_no())?.case_id;
+    let meta = EvidenceMeta {
+        media_type: "image/jpeg".into(),
+        original_name: "现场照片.jpg".into(),
+        captured_at: Some(Terminal::now()),
+        category: "现场检查".into(),
+        description: lang.t("车辆右侧及货物", "right side of the vehicle and load"),
+    };
+    t.evidence()
+        .add_file(&officers, &case, &photo, meta, |_| {})?;
+    c.invoke_back();
+    c.invoke_next();
+    s.shoot(w, "check-7-evidence")?;
+    c.invoke_next();
+    Ok(())
+}
+
+fn pen(w: &MainWindow, points: &[(f32, f32)]) {
+    let c = w.global::<WizardAdapter>();
+    for (i, (x, y)) in points.iter().enumerate() {
+        c.invoke_pen(if i == 0 { "down" } else { "move" }.into(), *x, *y);
+    }
+}
+
+fn closing_steps(w: &MainWindow, s: &mut Shooter<'_>) -> anyhow::Result<()> {
+    let c = w.global::<WizardAdapter>();
+    set(w, "statement", "对检查结果无异议。");
+    set(w, "signing", "party");
+    pen(
+        w,
+        &[
+            (30.0, 100.0),
+            (80.0, 40.0),
+            (120.0, 110.0),
+            (170.0, 50.0),
+            (240.0, 95.0),
+        ],
+    );
+    s.shoot(w, "check-8-statement")?;
+    c.invoke_sign_save();
+    for role in ["officer_a", "officer_b"] {
+        set(w, "signing", role);
+        pen(w, &[(40.0, 80.0), (200.0, 60.0)]);
+        c.invoke_sign_save();
+    }
+    s.shoot(w, "check-8-signed")?;
+    c.invoke_next();
+    s.shoot(w, "check-9-review")?;
+    c.invoke_close_case();
+    s.shoot(w, "home-after-close")
+}
+
+fn archive_screens(w: &MainWindow, s: &mut Shooter<'_>) -> anyhow::Result<()> {
+    let h = w.global::<HomeAdapter>();
+    h.invoke_open_cases();
+    s.shoot(w, "cases")?;
+    let first = w.global::<CasesAdapter>().get_records();
+    let case = slint::Model::row_data(&first, 0)
+        .map(|r| r.case_no.to_string())
+        .unwrap_or_default();
+    w.global::<CasesAdapter>().invoke_open(case.into());
+    s.shoot(w, "case-detail")?;
+    w.global::<CasesAdapter>().invoke_back();
+    w.global::<CasesAdapter>().invoke_back();
+    h.invoke_open_settings();
+    s.shoot(w, "settings")?;
+    w.global::<SettingsAdapter>().invoke_back();
+    h.invoke_open_messages();
+    s.shoot(w, "messages")?;
+    w.global::<SettingsAdapter>().invoke_back();
+    h.invoke_sign_out();
+    Ok(())
+}

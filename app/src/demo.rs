@@ -356,13 +356,13 @@ fn seed_case(
         add_media(term, officers, &case, staging, video_bytes, rng)?;
     }
     d.statement = "当事人对检查结果无异议。".into();
-    for (k, who) in Signer::ALL.into_iter().enumerate() {
+    for who in Signer::ALL {
+        // Each signature its own strokes (and bytes).
+        let phase = rng.below(1000) as f32 / 100.0;
         let stroke: Vec<(f32, f32)> = (0..40)
             .map(|x| {
-                (
-                    20.0 + x as f32 * 7.0,
-                    80.0 + ((x + k * 3) as f32 / 3.0).sin() * 40.0,
-                )
+                let y = 80.0 + (x as f32 / 3.0 + phase).sin() * 40.0;
+                (20.0 + x as f32 * 7.0, y)
             })
             .collect();
         let sha = term

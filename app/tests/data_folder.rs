@@ -53,3 +53,23 @@ fn an_empty_or_missing_database_beside_a_key_is_refused() {
     assert!(text.contains("is missing"), "{text}");
     assert!(!db.exists(), "no new database made");
 }
+
+#[test]
+fn a_first_start_cut_short_starts_cleanly_and_a_lost_key_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("terminal");
+    // Killed while SQLite had only created the file: no key yet, so nothing
+    // was ever signed; the next start sets the terminal up.
+    fs::create_dir_all(&dir).unwrap();
+    fs::File::create(dir.join(DB_FILE)).unwrap();
+    let t = Terminal::open(&dir).unwrap();
+    fieldcase_app::demo::opened_case(&t).unwrap();
+    drop(t);
+    // Records without the key that signed them: never a second key.
+    fs::remove_file(dir.join(KEY_FILE)).unwrap();
+    let Err(e) = Terminal::open(&dir) else {
+        panic!("records without their key must be refused")
+    };
+    assert!(e.to_string().contains("holds records it signed"), "{e}");
+    assert!(!dir.join(KEY_FILE).exists(), "no new key made");
+}

@@ -44,9 +44,12 @@ fn seed_sync_export_verify_and_tamper() {
     .expect("case list --json is JSON");
     let cases = cases.as_array().expect("array of cases");
     assert_eq!(cases.len(), 3);
-    assert!(cases
-        .iter()
-        .all(|c| c["status"] == "closed" && c["evidence"] == 3));
+    assert!(
+        cases
+            .iter()
+            .all(|c| c["status"] == "closed" && c["evidence"] == 6),
+        "two photos, a video and three signatures per case: {cases:?}"
+    );
     assert_eq!(
         run_ok(
             "fieldcase",
@@ -90,7 +93,11 @@ fn seed_sync_export_verify_and_tamper() {
             .map(|r| (r.seq, r.digest.to_hex()))
             .collect()
     };
-    assert_eq!(local.len(), 3 * 5, "open + 3 evidence + close per case");
+    assert_eq!(
+        local.len(),
+        3 * 8,
+        "open + 3 media + 3 signatures + close per case"
+    );
     let device = key.parse::<PublicKey>().expect("key").device_id();
     let held = || -> Vec<(u64, String)> {
         let store = SqliteStore::open(&srv_dir.join(fieldcase_sync_server::DB_FILE))

@@ -83,7 +83,7 @@ fn evidence_uploads_resume_and_local_copies_go_only_after_a_receipt() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("{out}"));
     assert_eq!(sent, total - partial as u64, "{out}");
-    assert!(out.contains("6 files uploaded"), "{out}");
+    assert!(out.contains("12 files uploaded"), "{out}");
     let held = srv
         .join("blobs")
         .join(&video.to_hex()[..2])
@@ -112,10 +112,10 @@ fn evidence_uploads_resume_and_local_copies_go_only_after_a_receipt() {
     );
     let out = stderr_of(&["--data-dir", &d, "evidence", "prune", "--keep-days", "0"]);
     assert!(
-        out.contains("3 files have no receipt yet and were kept"),
+        out.contains("6 files have no receipt yet and were kept"),
         "{out}"
     );
     let t = Terminal::open(&term).unwrap();
     assert!(t.store.blob_path(&video).is_none());
-    assert_eq!(t.store.unconfirmed_blob_count().unwrap(), 3);
+    assert_eq!(t.store.unconfirmed_blob_count().unwrap(), 6);
 }

@@ -252,7 +252,7 @@ fn server_killed_mid_upload(backend: Backend) {
     let t = Terminal::open(&term).unwrap();
     assert_eq!(t.store.unconfirmed_blob_count().unwrap(), 0);
     let blobs = backend.assert_same_evidence(&term, &srv);
-    assert_eq!(blobs, 3);
+    assert_eq!(blobs, 6, "two photos, a video, three signatures");
     let total_evidence: u64 = t.store.cases(10).unwrap()[0].evidence_bytes;
     let sent = before_restart + proxy2.forwarded();
     let chunk = fieldcase_app::sync::CLIENT_MAX_CHUNK;
@@ -340,5 +340,5 @@ fn a_terminal_killed_mid_upload_resumes_in_the_window_background_sync() {
     let records = t.store.all_records().unwrap().len();
     assert_eq!(t.store.unsynced_count().unwrap(), 0);
     drop(t);
-    backend.assert_logged_once(&srv, records + 3);
+    backend.assert_logged_once(&srv, records + 6);
 }

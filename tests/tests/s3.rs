@@ -138,7 +138,7 @@ fn the_server_keeps_evidence_in_s3() {
             }
         }
     }
-    assert_eq!(n, 6);
+    assert_eq!(n, 12, "two cases, six files each");
 }
 
 /// An S3 bucket that does not exist: the records are stored (the database

@@ -142,7 +142,7 @@ fn terminals_pin_the_agency_ca_and_sync_over_https() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
-    assert!(err.contains("3 files uploaded"), "{err}");
+    assert!(err.contains("6 files uploaded"), "{err}");
 
     // A terminal that trusts another CA refuses this server.
     let d2 = s(&tmp.path().join("other-terminal"));

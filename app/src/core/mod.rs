@@ -34,30 +34,39 @@ pub struct Terminal {
     pub(crate) key: DeviceKey,
 }
 
-/// A new terminal is made only where there is neither key nor database;
-/// an empty (0-byte) database, or a key without its database, is refused.
+/// Beside the device key, an empty (0-byte) or missing database is
+/// refused: the key exists only once its database was complete.
 fn check_not_lost(dir: &Path) -> Result<(), StoreError> {
+    if !dir.join(KEY_FILE).exists() {
+        return Ok(());
+    }
     let db = dir.join(crate::store::DB_FILE);
     let what = match std::fs::metadata(&db) {
         Ok(m) if m.len() == 0 => "is empty (0 bytes)",
         Ok(_) => return Ok(()),
-        Err(_) if dir.join(KEY_FILE).exists() => "is missing",
-        Err(_) => return Ok(()),
+        Err(_) => "is missing",
     };
     Err(StoreError::Lost { path: db, what })
 }
 
 impl Terminal {
-    /// Opens the terminal whose data lives in `dir`, creating the device key
-    /// (mode 0600) and database on first use.
+    /// Opens the terminal whose data lives in `dir`, creating the database
+    /// and then the device key (mode 0600) on first use. The key is made
+    /// only once the database is complete: a terminal killed while it is
+    /// first set up starts cleanly next time, while a key beside an empty
+    /// database can only mean a lost database, and is refused.
     pub fn open(dir: &Path) -> Result<Self, AppError> {
         fieldcase_shared::private::private_dir(dir).map_err(|source| StoreError::Io {
             path: dir.to_owned(),
             source,
         })?;
         check_not_lost(dir)?;
-        let key = DeviceKey::load_or_create(&dir.join(KEY_FILE))?;
         let store = Store::open(dir)?;
+        let key_file = dir.join(KEY_FILE);
+        if !key_file.exists() && store.has_records()? {
+            return Err(StoreError::KeyLost(key_file).into());
+        }
+        let key = DeviceKey::load_or_create(&key_file)?;
         Ok(Terminal { store, key })
     }
 

@@ -60,6 +60,9 @@ pub enum StoreError {
         /// What is wrong with it.
         what: &'static str,
     },
+    /// The database holds signed records but the key that signed them is gone.
+    #[error("{0} is missing, but this data folder's database holds records it signed: a new key would start a second chain the server refuses. Restore the key from a backup, or copy the data folder and ask the back office")]
+    KeyLost(PathBuf),
     /// Not found.
     #[error("{0}")]
     NotFound(String),
@@ -477,6 +480,13 @@ impl Store {
         }
         tx.commit()?;
         Ok((payload, sealed))
+    }
+
+    /// True once any record is stored.
+    pub fn has_records(&self) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM records)", [], |r| r.get(0))?)
     }
 
     /// Every record in seq order (for `chain verify`).

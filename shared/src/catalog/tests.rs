@@ -111,8 +111,8 @@ fn bad_files_are_refused_naming_file_and_entry() {
     )
     .unwrap();
     let broken = good.replacen(
-        r#"{"grade": "一般", "min": 500, "max": 1000"#,
-        r#"{"grade": "一般", "min": 500, "max": 9000"#,
+        r#"{"grade": "一般", "grade_en": "Ordinary", "min": 500, "max": 1000"#,
+        r#"{"grade": "一般", "grade_en": "Ordinary", "min": 500, "max": 9000"#,
         1,
     );
     let e = Catalog::parse(&broken, "violations.json").unwrap_err();
@@ -123,6 +123,35 @@ fn bad_files_are_refused_naming_file_and_entry() {
     assert!(e.message.contains("leaves the statutory range"), "{e}");
     let e = Catalog::parse(&good.replacen("\"轻微\"", "\"很轻\"", 1), "v.json").unwrap_err();
     assert!(e.message.contains("unknown grade"), "{e}");
+    // Every entry, tier and condition has its English name, one per grade.
+    let e = Catalog::parse(
+        &good.replacen(
+            r#""short_en": "Unlicensed freight operation""#,
+            r#""short_en": " ""#,
+            1,
+        ),
+        "v.json",
+    )
+    .unwrap_err();
+    assert!(
+        e.entry == "DLYS-63-1" && e.message.contains("short_en is empty"),
+        "{e}"
+    );
+    let e = Catalog::parse(
+        &good.replacen(r#""grade_en": "Ordinary""#, r#""grade_en": "Usual""#, 3),
+        "v.json",
+    )
+    .unwrap_err();
+    assert!(e.message.contains("elsewhere"), "{e}");
+    let e = Catalog::parse(
+        &good.replacen(r#", "No harmful consequences""#, "", 1),
+        "v.json",
+    )
+    .unwrap_err();
+    assert!(
+        e.entry == "GLAQ-69" && e.message.contains("conditions_en"),
+        "{e}"
+    );
     let e = Catalog::parse(
         &good.replacen("\"DLYS-63-2\"", "\"DLYS-63-1\"", 1),
         "v.json",

@@ -19,11 +19,11 @@ pub struct SignInError {
 }
 
 impl SignInError {
-    fn other(t: Text2) -> Self {
-        SignInError {
+    fn other(t: Text2) -> Box<Self> {
+        Box::new(SignInError {
             other: Some(t),
             ..Self::default()
-        }
+        })
     }
 }
 
@@ -62,16 +62,16 @@ impl Officers<'_> {
         &self,
         [(cert_a, pin_a), (cert_b, pin_b)]: [(&str, &str); 2],
         now: DateTime<Utc>,
-    ) -> Result<OfficerPair, SignInError> {
+    ) -> Result<OfficerPair, Box<SignInError>> {
         let msg = |e: &validate::ValidationError| Text2::new(e.zh(), e.to_string());
         let first = validate::cert_no(cert_a).err().as_ref().map(msg);
         let second = validate::cert_no(cert_b).err().as_ref().map(msg);
         if first.is_some() || second.is_some() {
-            return Err(SignInError {
+            return Err(Box::new(SignInError {
                 first,
                 second,
                 other: None,
-            });
+            }));
         }
         let mut pair = OfficerPair::new(cert_a, cert_b).map_err(|e| SignInError::other(msg(&e)))?;
         for (officer, pin) in pair.0.iter_mut().zip([pin_a, pin_b]) {

@@ -17,8 +17,8 @@ mod common;
 fn backs_off_then_syncs_then_wakes_and_stops() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("terminal");
-    let mut term = Terminal::open(&dir).unwrap();
-    fieldcase_app::demo::seed(&mut term, &dir, 1, 64 * 1024, |_, _| {}).unwrap();
+    let term = Terminal::open(&dir).unwrap();
+    fieldcase_app::demo::seed(&term, &dir, 1, 64 * 1024, |_, _| {}).unwrap();
     let key = term.public_key();
     drop(term);
     let (url, store) = common::start_server();

@@ -32,7 +32,7 @@ pub const STEPS: [(&str, &str); 9] = [
     ("检查结论", "Outcome"),
     ("违法与处罚", "Violation and penalty"),
     ("证据", "Evidence"),
-    ("陈述与签名", "Statement and signatures"),
+    ("陈述与签名", "Statement, signing"),
     ("核对结案", "Review and close"),
 ];
 /// Step numbers.

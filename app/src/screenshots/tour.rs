@@ -154,7 +154,8 @@ fn closing_steps(w: &MainWindow, s: &mut Shooter<'_>) -> anyhow::Result<()> {
     c.invoke_sign_save();
     for role in ["officer_a", "officer_b"] {
         set(w, "signing", role);
-        pen(w, &[(40.0, 80.0), (200.0, 60.0)]);
+        let y = if role == "officer_a" { 60.0 } else { 100.0 };
+        pen(w, &[(40.0, 80.0), (200.0, y)]);
         c.invoke_sign_save();
     }
     s.shoot(w, "check-8-signed")?;

@@ -62,6 +62,7 @@ fn lines(d: &CaseDetail, assets: &Assets, lang: Lang) -> Vec<Line> {
         out.push(Line {
             label: label.into(),
             value: v.into(),
+            code: false,
         })
     };
     line(lang.t("车辆", "Vehicle"), row.plate.clone());

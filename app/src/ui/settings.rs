@@ -12,14 +12,20 @@ use crate::overview::DeviceFacts;
 
 fn facts(f: &DeviceFacts, lang: Lang) -> Vec<Line> {
     let mut out = Vec::new();
+    let code = |zh: &str, en: &str, v: &str| Line {
+        label: lang.t(zh, en).into(),
+        value: v.into(),
+        code: true,
+    };
+    out.push(code("设备 ID", "Device ID", &f.device_id));
+    out.push(code("设备公钥", "Device public key", &f.public_key));
     let mut fact = |zh: &str, en: &str, v: String| {
         out.push(Line {
             label: lang.t(zh, en).into(),
             value: v.into(),
+            code: false,
         })
     };
-    fact("设备 ID", "Device ID", f.device_id.clone());
-    fact("设备公钥", "Device public key", f.public_key.clone());
     fact(
         "登记状态",
         "Enrolment",

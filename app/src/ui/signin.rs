@@ -37,6 +37,7 @@ pub(super) fn connect(window: &MainWindow, state: Shared) {
                 go(&w, &st, screen::HOME);
             }
             Err(e) => {
+                let e = *e;
                 a.set_error_a(text(e.first));
                 a.set_error_b(text(e.second));
                 a.set_error(text(e.other));

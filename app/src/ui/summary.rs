@@ -11,6 +11,7 @@ pub(super) fn summary(d: &Draft, assets: &Assets, lang: Lang, evidence: usize) -
     let line = |zh: &str, en: &str, v: String| Line {
         label: lang.t(zh, en).into(),
         value: v.into(),
+        code: false,
     };
     let kind = assets
         .checklists

@@ -1,6 +1,7 @@
 //! A real sync server (the library) on a free loopback port, for app tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod contrast;
 pub mod ui;
 
 use std::sync::Arc;

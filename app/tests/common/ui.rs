@@ -124,36 +124,93 @@ pub fn status(w: &ui::MainWindow) -> String {
     value_here(w, "状态").unwrap_or_default()
 }
 
-/// Every button and input on screen lies within the 360 px width: nothing
-/// an officer must reach is cut off at the side.
-pub fn assert_fits(w: &ui::MainWindow, screen: &str) {
+/// What an officer could not read or reach on this screen: a button, input
+/// or text beyond the screen's width, a text that does not fit inside its
+/// element (cut, or a word broken) or spills out of its button, a button
+/// under 48 px high.
+pub fn layout_problems(w: &ui::MainWindow, screen: &str) -> Vec<String> {
     let width = w.window().size().width as f32 / w.window().scale_factor();
-    for e in ElementQuery::from_root(w).match_descendants().find_all() {
+    let all = ElementQuery::from_root(w).match_descendants().find_all();
+    let rect = |e: &ElementHandle| {
+        let (p, s) = (e.absolute_position(), e.size());
+        (p.x, p.y, p.x + s.width, p.y + s.height)
+    };
+    // A form scrolled under the top or bottom bar is out of sight: what lies
+    // there is not compared with the bars' buttons.
+    let band = ElementHandle::find_by_element_type_name(w, "ScrollView")
+        .next()
+        .map(|v| rect(&v))
+        .map_or((f32::MIN, f32::MAX), |r| (r.1, r.3));
+    let seen = |r: (f32, f32, f32, f32)| {
+        r.3 <= band.0 + 0.5 || r.1 >= band.1 - 0.5 || (r.1 >= band.0 - 0.5 && r.3 <= band.1 + 0.5)
+    };
+    let buttons: Vec<_> = all
+        .iter()
+        .filter(|e| e.accessible_role() == Some(AccessibleRole::Button) && seen(rect(e)))
+        .map(|e| (rect(e), e.accessible_label().unwrap_or_default()))
+        .collect();
+    let mut out = Vec::new();
+    let mut done = std::collections::HashSet::new();
+    for e in &all {
         let role = e.accessible_role();
+        // The same element can be found once per component it inherits.
+        if !done.insert(format!("{role:?}{:?}{:?}", e.accessible_label(), rect(e))) {
+            continue;
+        }
         if !matches!(
             role,
-            Some(AccessibleRole::Button) | Some(AccessibleRole::TextInput)
+            Some(AccessibleRole::Button)
+                | Some(AccessibleRole::TextInput)
+                | Some(AccessibleRole::Text)
         ) {
             continue;
         }
-        let (pos, size) = (e.absolute_position(), e.size());
-        assert!(
-            pos.x >= -0.5 && pos.x + size.width <= width + 0.5,
-            "{screen}: {:?} {:?} spans x {}..{} beyond the {width} px screen",
-            role,
-            e.accessible_label(),
-            pos.x,
-            pos.x + size.width
-        );
-        if role == Some(AccessibleRole::Button) {
-            assert!(
-                size.height >= 48.0,
-                "{screen}: button {:?} is {} px high (touch target < 48 px)",
-                e.accessible_label(),
-                size.height
-            );
+        let (x0, y0, x1, y1) = rect(e);
+        if x1 - x0 < 0.5 || y1 - y0 < 0.5 {
+            continue;
+        }
+        let label = e.accessible_label().unwrap_or_default();
+        if x0 < -0.5 || x1 > width + 0.5 {
+            out.push(format!(
+                "{screen}: {role:?} {label:?} spans x {x0}..{x1} beyond the {width} px screen"
+            ));
+        }
+        if role == Some(AccessibleRole::Button) && y1 - y0 < 48.0 {
+            out.push(format!(
+                "{screen}: button {label:?} is {} px high (touch target < 48 px)",
+                y1 - y0
+            ));
+        }
+        if role != Some(AccessibleRole::Text) {
+            continue;
+        }
+        if e.accessible_description().is_some_and(|d| d == "clipped") {
+            out.push(format!(
+                "{screen}: text {label:?} does not fit in its {}×{} px",
+                x1 - x0,
+                y1 - y0
+            ));
+        }
+        let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+        if !seen((x0, y0, x1, y1)) {
+            continue;
+        }
+        for ((bx0, by0, bx1, by1), b) in &buttons {
+            let inside = cx > *bx0 && cx < *bx1 && cy > *by0 && cy < *by1;
+            if inside && (x0 < bx0 - 1.0 || x1 > bx1 + 1.0 || y0 < by0 - 1.0 || y1 > by1 + 1.0) {
+                out.push(format!(
+                    "{screen}: text {label:?} spills out of button {b:?}"
+                ));
+            }
         }
     }
+    out
+}
+
+/// Every button, input and text on screen fits: see [`layout_problems`].
+pub fn assert_fits(w: &ui::MainWindow, screen: &str) {
+    let problems = layout_problems(w, screen);
+    assert!(problems.is_empty(), "{problems:#?}");
 }
 
 /// Runs the event loop until `done` holds (or `secs` pass); true if it held.

@@ -388,6 +388,18 @@ fn statement(a: &WizardAdapter, d: &Draft, s: &State, lang: Lang) {
     ));
     a.set_ink(crate::evidence::strokes_path(&s.ink).into());
     a.set_party_refused(d.party_refused);
+    a.set_statement_signed(d.signatures.contains_key(&Signer::Party));
+    a.set_signing_title(
+        Signer::parse(&a.get_signing())
+            .map(|who| {
+                lang.t(
+                    format!("{}签名", who.zh()),
+                    format!("{}: sign below", who.en()),
+                )
+            })
+            .unwrap_or_default()
+            .into(),
+    );
     a.set_witness_name(d.witness_name.clone().into());
     a.set_witness_id(d.witness_id.clone().into());
 }

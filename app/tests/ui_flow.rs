@@ -143,7 +143,19 @@ fn officers_run_a_whole_check_and_close_it() {
     assert_eq!(value(&w, "进度"), "4/9");
     press(&w, "下一步");
     assert!(sees(&w, "还有 6 项未检查"), "{}", status(&w));
+    scroll_top(&w);
+    assert!(
+        count(&w, "此项未检查") >= 1,
+        "unanswered items marked beside the item"
+    );
     press_all(&w, "合格", 6);
+    // Fixed: the errors leave at once, before the next press.
+    assert!(
+        !sees(&w, "项未检查"),
+        "the checklist error stays after the fix"
+    );
+    assert!(!sees(&w, "此项未检查"));
+    assert!(status(&w).is_empty(), "banner left: {}", status(&w));
     assert_fits(&w, "checklist");
     press(&w, "下一步");
 
@@ -162,6 +174,10 @@ fn officers_run_a_whole_check_and_close_it() {
     press(&w, "下一步");
     assert!(sees(&w, "“轻微”档次的罚款应在 200–500 元之间"));
     type_in(&w, "罚款金额（元）", "200");
+    assert!(
+        !sees(&w, "“轻微”档次的罚款应在"),
+        "the tier range error stays after the fix"
+    );
     assert_eq!(value(&w, "程序"), "可当场处罚（简易程序）");
     type_in(&w, "罚款金额（元）", "300");
     assert_eq!(value(&w, "程序"), "超过当场处罚限额：须按一般程序立案");
@@ -177,6 +193,10 @@ fn officers_run_a_whole_check_and_close_it() {
     );
     press(&w, "查找文件");
     assert!(shows_prefix(&w, "找到 2 个照片/视频文件"));
+    assert!(
+        shows_containing(&w, "1 个文件的内容与扩展名不符（REC_0001.MP4）"),
+        "a file named .MP4 whose bytes are no video is flagged"
+    );
     press(&w, "全部导入");
     assert!(
         run_until(&w, 60, |w| status(w).starts_with("已导入 2 个文件")),
@@ -218,6 +238,9 @@ fn officers_run_a_whole_check_and_close_it() {
         assert_eq!(status(&w), "签名已保存为证据并签名");
         scroll_top(&w);
     }
+    // The error named the missing signatures; those made left it at once.
+    assert!(!sees(&w, "缺少主办执法人员签名") && !sees(&w, "缺少协办执法人员签名"));
+    assert!(sees(&w, "缺少当事人签名"), "the party has not signed yet");
     press(&w, "当事人拒绝签字");
     type_in(&w, "见证人姓名", "赵六");
     press(&w, "下一步");

@@ -71,6 +71,10 @@ impl<W: Write> Write for Redacting<W> {
 /// (the app still runs; it says so on standard error).
 pub fn init(data_dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let dir = log_dir(data_dir);
+    if let Err(e) = fieldcase_shared::private::private_dir(&dir) {
+        eprintln!("fieldcase: no log file in {}: {e}", dir.display());
+        return None;
+    }
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix(FILE_PREFIX)

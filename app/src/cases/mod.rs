@@ -146,6 +146,7 @@ impl Cases<'_> {
             RecordBody::CaseOpened(o) => o.case_no.clone(),
             _ => String::new(),
         };
+        tracing::info!(case = %case_no, seq = payload.seq, "case opened and signed");
         Ok(CaseSaved {
             case_id,
             case_no,
@@ -181,6 +182,7 @@ impl Cases<'_> {
                         findings: Some(findings),
                     }))
                 })?;
+        tracing::info!(case = %row.case_no, seq = p.seq, evidence = row.evidence, "case closed and signed");
         Ok(p.seq)
     }
 
@@ -219,6 +221,8 @@ impl Cases<'_> {
                         reason: reason.to_owned(),
                     }))
                 })?;
+        // The values themselves may be personal data: only what was corrected.
+        tracing::info!(case = %row.case_no, seq = p.seq, field, "correction signed");
         Ok(p.seq)
     }
 

@@ -86,7 +86,18 @@ pub(super) fn demo(
 /// when it has some, else demo data.
 pub(super) fn screenshots(dir: &Path, out: &Path, lang: Option<Lang>) -> anyhow::Result<()> {
     let work = tempfile::tempdir()?;
-    let source = dir.join(crate::store::DB_FILE).is_file().then_some(dir);
+    let cases = match dir.join(crate::store::DB_FILE).is_file() {
+        true => Terminal::open(dir)?.cases().list("", usize::MAX >> 1)?.len(),
+        false => 0,
+    };
+    let source = (cases > 0).then_some(dir);
+    match source {
+        Some(d) => eprintln!(
+            "screenshots: showing a copy of the terminal in {} ({cases} cases; the original is not changed)",
+            d.display()
+        ),
+        None => eprintln!("screenshots: {} holds no cases: showing demo data", dir.display()),
+    }
     let files = crate::screenshots::run(out, lang.unwrap_or_default(), work.path(), source)?;
     for f in &files {
         println!("{}", f.display());

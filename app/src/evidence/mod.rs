@@ -152,7 +152,7 @@ impl Evidence<'_> {
         (sha256, size): (Digest, u64),
         meta: EvidenceMeta,
     ) -> Result<Digest, AppError> {
-        self.term.cases().require_open(case)?;
+        let row = self.term.cases().require_open(case)?;
         self.term
             .store
             .append(&self.term.key, officers.cert_nos(), Terminal::now(), |_| {
@@ -167,6 +167,7 @@ impl Evidence<'_> {
                     description: meta.description,
                 }))
             })?;
+        tracing::info!(case = %row.case_no, sha256 = %sha256.short(16), size, "evidence signed");
         Ok(sha256)
     }
 

@@ -471,6 +471,14 @@ pub fn sync_with(
     }
     term.store
         .set_setting(LAST_SYNC, &chrono::Utc::now().to_rfc3339())?;
+    tracing::info!(
+        server = base,
+        sent = report.sent,
+        new = report.new,
+        blobs = report.blobs_uploaded,
+        messages = report.messages,
+        "synced"
+    );
     Ok(report)
 }
 

@@ -99,13 +99,36 @@ fn screenshots_show_the_given_terminal_without_changing_it() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("terminal");
     let d = dir.to_string_lossy().into_owned();
-    fieldcase_e2e::run_ok("fieldcase", &["--data-dir", &d, "demo", "--cases", "2", "--video-kib", "16"]);
+    fieldcase_e2e::run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "demo",
+            "--cases",
+            "2",
+            "--video-kib",
+            "16",
+        ],
+    );
     let before = fieldcase_e2e::run_ok("fieldcase", &["--data-dir", &d, "case", "list", "--json"]);
     let out = tmp.path().join("shots");
-    let o = run("fieldcase", &["--data-dir", &d, "screenshots", "--out", &out.to_string_lossy()]);
+    let o = run(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "screenshots",
+            "--out",
+            &out.to_string_lossy(),
+        ],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("showing a copy of the terminal") && err.contains("2 cases"), "{err}");
+    assert!(
+        err.contains("showing a copy of the terminal") && err.contains("2 cases"),
+        "{err}"
+    );
     let after = fieldcase_e2e::run_ok("fieldcase", &["--data-dir", &d, "case", "list", "--json"]);
     assert_eq!(before, after, "the original terminal was changed");
     assert!(std::fs::read_dir(&out).unwrap().count() >= 17);

@@ -93,96 +93,10 @@ impl Draft {
     pub fn errors(&self, step: usize, today: NaiveDate, assets: &Assets) -> Vec<FieldError> {
         let mut errs = Vec::new();
         match step {
-            step::VEHICLE => {
-                if let Err(e) = validate::plate(&self.plate) {
-                    errs.push(FieldError::from_validation(Field::Plate, &e));
-                }
-                match assets.checklists.get(&self.vehicle_kind) {
-                    None => errs.push(FieldError::new(Field::VehicleKind, "请选择车辆类型", "Choose the vehicle type")),
-                    Some(t) if t.transport_cert && !self.transport_cert.trim().is_empty() && !cert_text_ok(self.transport_cert.trim()) => {
-                        errs.push(FieldError::new(Field::TransportCert,
-                            "道路运输证号应为 6–40 位数字、字母或汉字",
-                            "Transport certificate number: 6–40 digits, letters or Chinese characters",
-                        ))
-                    }
-                    Some(_) => {}
-                }
-            }
-            step::PARTY => {
-                if self.organisation() {
-                    if let Err(e) = validate::uscc(self.uscc.trim()) {
-                        errs.push(FieldError::from_validation(Field::Uscc, &e));
-                    }
-                    if self.name.trim().is_empty() {
-                        errs.push(FieldError::new(
-                            Field::Name,
-                            "请填写单位名称",
-                            "Enter the organisation's name",
-                        ));
-                    }
-                    if self.legal_rep.trim().is_empty() {
-                        errs.push(FieldError::new(
-                            Field::LegalRep,
-                            "请填写法定代表人",
-                            "Enter the legal representative",
-                        ));
-                    }
-                } else {
-                    if let Err(e) = validate::id_card(self.id_number.trim(), today) {
-                        errs.push(FieldError::from_validation(Field::IdNumber, &e));
-                    }
-                    if self.name.trim().is_empty() {
-                        errs.push(FieldError::new(
-                            Field::Name,
-                            "请填写当事人姓名",
-                            "Enter the party's name",
-                        ));
-                    }
-                    let q = self.qualification.trim();
-                    if !q.is_empty() && !cert_text_ok(q) {
-                        errs.push(FieldError::new(
-                            Field::Qualification,
-                            "从业资格证号应为 6–40 位数字或字母",
-                            "Qualification number: 6–40 digits or letters",
-                        ));
-                    }
-                }
-                if self.name.chars().count() > MAX_NAME_CHARS {
-                    errs.push(FieldError::new(
-                        Field::Name,
-                        format!("名称过长，最多 {MAX_NAME_CHARS} 个字"),
-                        format!("Name too long: at most {MAX_NAME_CHARS} characters"),
-                    ));
-                }
-                if !self.phone.trim().is_empty() && !phone_ok(self.phone.trim()) {
-                    errs.push(FieldError::new(
-                        Field::Phone,
-                        "电话应为 11 位手机号或带区号的固定电话",
-                        "Phone: an 11-digit mobile number or a landline with area code",
-                    ));
-                }
-            }
-            step::PLACE => {
-                if let Err(e) = validate::text("place", &self.place, MAX_PLACE_CHARS) {
-                    errs.push(FieldError::from_validation(Field::Place, &e));
-                }
-            }
-            step::CHECKLIST => {
-                if let Some(t) = assets.checklists.get(&self.vehicle_kind) {
-                    let missing = t
-                        .items
-                        .iter()
-                        .filter(|i| !self.checklist.contains_key(&i.id))
-                        .count();
-                    if missing > 0 {
-                        errs.push(FieldError::new(
-                            Field::Checklist,
-                            format!("还有 {missing} 项未检查"),
-                            format!("{missing} items not yet checked"),
-                        ));
-                    }
-                }
-            }
+            step::VEHICLE => self.vehicle_errors(assets, &mut errs),
+            step::PARTY => self.party_errors(today, &mut errs),
+            step::PLACE => self.place_errors(&mut errs),
+            step::CHECKLIST => self.checklist_errors(assets, &mut errs),
             step::OUTCOME if self.outcome.is_none() => {
                 errs.push(FieldError::new(
                     Field::Outcome,
@@ -191,35 +105,142 @@ impl Draft {
                 ));
             }
             step::VIOLATION if self.violation_found() => self.violation_errors(assets, &mut errs),
-            step::STATEMENT => {
-                for who in Signer::ALL {
-                    let refused = who == Signer::Party && self.party_refused;
-                    if !refused && !self.signatures.contains_key(&who) {
-                        errs.push(FieldError::new(
-                            Field::Signatures,
-                            format!("缺少{}签名", who.zh()),
-                            format!("{} has not signed", who.en()),
-                        ));
-                    }
-                }
-                if self.party_refused
-                    && (self.witness_name.trim().is_empty() || self.witness_id.trim().is_empty())
-                {
-                    errs.push(FieldError::new(
-                        Field::Witness,
-                        "当事人拒绝签字时须填写见证人姓名和证件号",
-                        "A refusal to sign needs a witness's name and ID",
-                    ));
-                } else if self.party_refused {
-                    // The witness's 身份证号 is checked like the party's.
-                    if let Err(e) = validate::id_card(self.witness_id.trim(), today) {
-                        errs.push(FieldError::from_validation(Field::Witness, &e));
-                    }
-                }
-            }
+            step::STATEMENT => self.statement_errors(today, &mut errs),
             _ => {}
         }
         errs
+    }
+
+    fn vehicle_errors(&self, assets: &Assets, errs: &mut Vec<FieldError>) {
+        if let Err(e) = validate::plate(&self.plate) {
+            errs.push(FieldError::from_validation(Field::Plate, &e));
+        }
+        match assets.checklists.get(&self.vehicle_kind) {
+            None => errs.push(FieldError::new(
+                Field::VehicleKind,
+                "请选择车辆类型",
+                "Choose the vehicle type",
+            )),
+            Some(t)
+                if t.transport_cert
+                    && !self.transport_cert.trim().is_empty()
+                    && !cert_text_ok(self.transport_cert.trim()) =>
+            {
+                errs.push(FieldError::new(
+                    Field::TransportCert,
+                    "道路运输证号应为 6–40 位数字、字母或汉字",
+                    "Transport certificate number: 6–40 digits, letters or Chinese characters",
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+
+    fn party_errors(&self, today: NaiveDate, errs: &mut Vec<FieldError>) {
+        if self.organisation() {
+            if let Err(e) = validate::uscc(self.uscc.trim()) {
+                errs.push(FieldError::from_validation(Field::Uscc, &e));
+            }
+            if self.name.trim().is_empty() {
+                errs.push(FieldError::new(
+                    Field::Name,
+                    "请填写单位名称",
+                    "Enter the organisation's name",
+                ));
+            }
+            if self.legal_rep.trim().is_empty() {
+                errs.push(FieldError::new(
+                    Field::LegalRep,
+                    "请填写法定代表人",
+                    "Enter the legal representative",
+                ));
+            }
+        } else {
+            if let Err(e) = validate::id_card(self.id_number.trim(), today) {
+                errs.push(FieldError::from_validation(Field::IdNumber, &e));
+            }
+            if self.name.trim().is_empty() {
+                errs.push(FieldError::new(
+                    Field::Name,
+                    "请填写当事人姓名",
+                    "Enter the party's name",
+                ));
+            }
+            let q = self.qualification.trim();
+            if !q.is_empty() && !cert_text_ok(q) {
+                errs.push(FieldError::new(
+                    Field::Qualification,
+                    "从业资格证号应为 6–40 位数字或字母",
+                    "Qualification number: 6–40 digits or letters",
+                ));
+            }
+        }
+        if self.name.chars().count() > MAX_NAME_CHARS {
+            errs.push(FieldError::new(
+                Field::Name,
+                format!("名称过长，最多 {MAX_NAME_CHARS} 个字"),
+                format!("Name too long: at most {MAX_NAME_CHARS} characters"),
+            ));
+        }
+        if !self.phone.trim().is_empty() && !phone_ok(self.phone.trim()) {
+            errs.push(FieldError::new(
+                Field::Phone,
+                "电话应为 11 位手机号或带区号的固定电话",
+                "Phone: an 11-digit mobile number or a landline with area code",
+            ));
+        }
+    }
+
+    fn place_errors(&self, errs: &mut Vec<FieldError>) {
+        if let Err(e) = validate::text("place", &self.place, MAX_PLACE_CHARS) {
+            errs.push(FieldError::from_validation(Field::Place, &e));
+        }
+    }
+
+    fn checklist_errors(&self, assets: &Assets, errs: &mut Vec<FieldError>) {
+        if let Some(t) = assets.checklists.get(&self.vehicle_kind) {
+            let missing = t
+                .items
+                .iter()
+                .filter(|i| !self.checklist.contains_key(&i.id))
+                .count();
+            if missing > 0 {
+                errs.push(FieldError::new(
+                    Field::Checklist,
+                    format!("还有 {missing} 项未检查"),
+                    format!("{missing} items not yet checked"),
+                ));
+            }
+        }
+    }
+
+    /// Every signature, or the party's refusal with a witness whose 身份证号
+    /// is checked like the party's.
+    fn statement_errors(&self, today: NaiveDate, errs: &mut Vec<FieldError>) {
+        for who in Signer::ALL {
+            let refused = who == Signer::Party && self.party_refused;
+            if !refused && !self.signatures.contains_key(&who) {
+                errs.push(FieldError::new(
+                    Field::Signatures,
+                    format!("缺少{}签名", who.zh()),
+                    format!("{} has not signed", who.en()),
+                ));
+            }
+        }
+        if self.party_refused
+            && (self.witness_name.trim().is_empty() || self.witness_id.trim().is_empty())
+        {
+            errs.push(FieldError::new(
+                Field::Witness,
+                "当事人拒绝签字时须填写见证人姓名和证件号",
+                "A refusal to sign needs a witness's name and ID",
+            ));
+        } else if self.party_refused {
+            // The witness's 身份证号 is checked like the party's.
+            if let Err(e) = validate::id_card(self.witness_id.trim(), today) {
+                errs.push(FieldError::from_validation(Field::Witness, &e));
+            }
+        }
     }
 
     fn violation_errors(&self, assets: &Assets, errs: &mut Vec<FieldError>) {

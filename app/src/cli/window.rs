@@ -87,7 +87,10 @@ pub(super) fn demo(
 pub(super) fn screenshots(dir: &Path, out: &Path, lang: Option<Lang>) -> anyhow::Result<()> {
     let work = tempfile::tempdir()?;
     let cases = match dir.join(crate::store::DB_FILE).is_file() {
-        true => Terminal::open(dir)?.cases().list("", usize::MAX >> 1)?.len(),
+        true => Terminal::open(dir)?
+            .cases()
+            .list("", usize::MAX >> 1)?
+            .len(),
         false => 0,
     };
     let source = (cases > 0).then_some(dir);

@@ -240,26 +240,7 @@ fn violation(a: &WizardAdapter, d: &Draft, assets: &Assets, lang: Lang) {
             .unwrap_or_default()
             .into(),
     );
-    a.set_tiers(model(
-        entry
-            .map(|e| {
-                e.tiers
-                    .iter()
-                    .map(|t| {
-                        let range = match t.warning {
-                            true => lang.t("警告", "warning"),
-                            false => lang.t(
-                                format!("{}–{} 元", t.min, t.max),
-                                format!("{}–{} yuan", t.min, t.max),
-                            ),
-                        };
-                        let name = lang.t(format!("{}档", t.grade), t.grade_en.clone());
-                        opt(&t.grade, format!("{name} {range}"), t.when_in(en))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-    ));
+    a.set_tiers(model(entry.map(|e| tiers(e, lang)).unwrap_or_default()));
     a.set_grade(d.grade.clone().into());
     let conditions: Vec<SharedString> = entry
         .and_then(|e| e.no_penalty.as_ref())
@@ -296,8 +277,33 @@ fn violation(a: &WizardAdapter, d: &Draft, assets: &Assets, lang: Lang) {
     a.set_amount(d.amount.clone().into());
     let no_penalty = d.no_penalty_applies(assets);
     a.set_no_penalty(no_penalty);
-    let procedure = match (entry, d.procedure(assets)) {
-        (None, _) => String::new(),
+    let procedure = procedure_text(entry.is_some(), no_penalty, d.procedure(assets), lang);
+    a.set_procedure_text(procedure.into());
+}
+
+/// The tiers of an entry as the officer chooses between them.
+fn tiers(e: &fieldcase_shared::catalog::Entry, lang: Lang) -> Vec<Opt> {
+    let en = lang == Lang::En;
+    e.tiers
+        .iter()
+        .map(|t| {
+            let range = match t.warning {
+                true => lang.t("警告", "warning"),
+                false => lang.t(
+                    format!("{}–{} 元", t.min, t.max),
+                    format!("{}–{} yuan", t.min, t.max),
+                ),
+            };
+            let name = lang.t(format!("{}档", t.grade), t.grade_en.clone());
+            opt(&t.grade, format!("{name} {range}"), t.when_in(en))
+        })
+        .collect()
+}
+
+/// What the decision means for the procedure.
+fn procedure_text(picked: bool, no_penalty: bool, p: Option<Procedure>, lang: Lang) -> String {
+    match (picked, p) {
+        (false, _) => String::new(),
         _ if no_penalty => lang.t(
             "符合免罚条件：不予处罚，制作不予处罚决定",
             "No-penalty conditions met: no penalty is imposed",
@@ -314,8 +320,7 @@ fn violation(a: &WizardAdapter, d: &Draft, assets: &Assets, lang: Lang) {
             "选择档次并填写金额后显示适用程序",
             "Choose a tier and amount to see the procedure",
         ),
-    };
-    a.set_procedure_text(procedure.into());
+    }
 }
 
 /// The evidence step; returns how many items the case holds.

@@ -597,14 +597,13 @@ impl Store {
     /// `named` are the (seq, digest) pairs the receipt lists; only rows whose
     /// digest matches are marked.
     pub fn store_receipt(
-        &mut self,
+        &self,
         server: &str,
         envelope: &Envelope,
         named: &[(u64, Digest)],
     ) -> Result<usize, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // `&self`, as `append`: no other transaction is live on this connection.
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
         let now = Utc::now().to_rfc3339();
         let first = named.iter().map(|(s, _)| *s).min().unwrap_or(0);
         let last = named.iter().map(|(s, _)| *s).max().unwrap_or(0);

@@ -350,89 +350,19 @@ pub fn sync_with(
     let base = server.trim_end_matches('/');
     let agent = agent(term)?;
     let (info, skew) = server_info(&agent, base)?;
-    // Pin the server key on first contact (enrolment will provide it later).
-    let pinned = match term.store.setting("server_key")? {
-        Some(k) => k
-            .parse::<PublicKey>()
-            .map_err(|e| SyncError::BadReceipt(e.to_string()))?,
-        None => {
-            term.store
-                .set_setting("server_key", &info.server_key.to_string())?;
-            info.server_key
-        }
-    };
-    if pinned != info.server_key {
-        return Err(SyncError::KeyChanged {
-            pinned: pinned.to_string(),
-            offered: info.server_key.to_string(),
-        });
-    }
-    let batch = info.limits.max_batch_records.clamp(1, CLIENT_MAX_BATCH);
-    let device = term.device_id();
-    let url = format!("{base}{API_PREFIX}/devices/{device}/records");
-    let mut report = SyncReport::default();
-    let pending = term.store.unsynced_count()? as usize;
-    loop {
-        let records = term.store.unsynced(batch)?;
-        if records.is_empty() {
-            break;
-        }
-        let sent: Vec<(u64, Digest)> = records.iter().map(|r| (r.seq, r.digest)).collect();
-        let body = serde_json::to_vec(&PushRecords {
-            envelopes: records.into_iter().map(|r| r.envelope).collect(),
-        })
-        .map_err(|e| SyncError::BadReceipt(e.to_string()))?;
-        let signer = auth::Signer {
+    let pinned = pinned_key(term, &info.server_key)?;
+    let ctx = Ctx {
+        agent: &agent,
+        base,
+        key: &pinned,
+        info: &info,
+        signer: auth::Signer {
             key: &term.key,
             skew,
-        };
-        let mut resp = signer
-            .send(
-                &agent,
-                "POST",
-                &url,
-                "application/json",
-                &body,
-                &fieldcase_shared::hash::sha256(&body),
-            )
-            .map_err(|e| unreachable(base, e))?;
-        let status = resp.status().as_u16();
-        if status != 200 {
-            let text = resp.body_mut().read_to_string().unwrap_or_default();
-            return Err(refused(status, &text));
-        }
-        let push: PushResponse = resp
-            .body_mut()
-            .read_json()
-            .map_err(|e| SyncError::BadReceipt(e.to_string()))?;
-        let receipt = Receipt::open(&push.receipt, &pinned)
-            .map_err(|e| SyncError::BadReceipt(e.to_string()))?;
-        if receipt.device != device {
-            return Err(SyncError::BadReceipt(format!(
-                "it is for device {}, not this one",
-                receipt.device
-            )));
-        }
-        let named: Vec<(u64, Digest)> = receipt.records.iter().map(|e| (e.seq, e.digest)).collect();
-        if let Some((seq, _)) = sent.iter().find(|s| !named.contains(s)) {
-            return Err(SyncError::BadReceipt(format!(
-                "it does not name record seq {seq}"
-            )));
-        }
-        let cp = open_checkpoint(&receipt.checkpoint, &info.log_origin, &pinned)?;
-        check_inclusion(&receipt, &push, &cp)?;
-        extend_log(&agent, base, term, &cp, &receipt.checkpoint)?;
-        term.store.store_receipt(base, &push.receipt, &named)?;
-        report.sent += sent.len();
-        report.new += receipt.records.iter().filter(|e| e.new).count();
-        report.already_held += receipt.records.iter().filter(|e| !e.new).count();
-        report.receipts += 1;
-        report.clock_flags.extend(push.flags.iter().cloned());
-        progress(&SyncProgress::Records {
-            sent: report.sent,
-            total: pending,
-        });
-    }
+        },
+    };
+    let mut report = SyncReport::default();
+    push_records(&ctx, term, &mut report, progress)?;
     if report.receipts == 0 {
         // Nothing to send: still check the log has only grown.
         let mut resp = agent
@@ -446,16 +376,6 @@ pub fn sync_with(
         let cp = open_checkpoint(&note, &info.log_origin, &pinned)?;
         extend_log(&agent, base, term, &cp, &note)?;
     }
-    let ctx = Ctx {
-        agent: &agent,
-        base,
-        key: &pinned,
-        info: &info,
-        signer: auth::Signer {
-            key: &term.key,
-            skew,
-        },
-    };
     let rest =
         upload_blobs(&ctx, term, &mut report, progress).and_then(|()| fetch_messages(&ctx, term));
     match rest {
@@ -480,6 +400,102 @@ pub fn sync_with(
         "synced"
     );
     Ok(report)
+}
+
+/// The server key pinned on first contact; a different one is refused.
+fn pinned_key(term: &Terminal, offered: &PublicKey) -> Result<PublicKey, SyncError> {
+    let pinned = match term.store.setting("server_key")? {
+        Some(k) => k
+            .parse::<PublicKey>()
+            .map_err(|e| SyncError::BadReceipt(e.to_string()))?,
+        None => {
+            term.store.set_setting("server_key", &offered.to_string())?;
+            *offered
+        }
+    };
+    if pinned != *offered {
+        return Err(SyncError::KeyChanged {
+            pinned: pinned.to_string(),
+            offered: offered.to_string(),
+        });
+    }
+    Ok(pinned)
+}
+
+/// Pushes every unsynced record, a batch at a time, each answered by a
+/// receipt that must name every record sent and prove it is in the log.
+fn push_records(
+    ctx: &Ctx,
+    term: &Terminal,
+    report: &mut SyncReport,
+    progress: &mut dyn FnMut(&SyncProgress),
+) -> Result<(), SyncError> {
+    let batch = ctx.info.limits.max_batch_records.clamp(1, CLIENT_MAX_BATCH);
+    let pending = term.store.unsynced_count()? as usize;
+    loop {
+        let records = term.store.unsynced(batch)?;
+        if records.is_empty() {
+            return Ok(());
+        }
+        push_batch(ctx, term, records, report)?;
+        progress(&SyncProgress::Records {
+            sent: report.sent,
+            total: pending,
+        });
+    }
+}
+
+fn push_batch(
+    ctx: &Ctx,
+    term: &Terminal,
+    records: Vec<crate::store::StoredRecord>,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let (base, device) = (ctx.base, term.device_id());
+    let url = format!("{base}{API_PREFIX}/devices/{device}/records");
+    let sent: Vec<(u64, Digest)> = records.iter().map(|r| (r.seq, r.digest)).collect();
+    let body = serde_json::to_vec(&PushRecords {
+        envelopes: records.into_iter().map(|r| r.envelope).collect(),
+    })
+    .map_err(|e| SyncError::BadReceipt(e.to_string()))?;
+    let digest = fieldcase_shared::hash::sha256(&body);
+    let mut resp = ctx
+        .signer
+        .send(ctx.agent, "POST", &url, "application/json", &body, &digest)
+        .map_err(|e| unreachable(base, e))?;
+    let status = resp.status().as_u16();
+    if status != 200 {
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        return Err(refused(status, &text));
+    }
+    let push: PushResponse = resp
+        .body_mut()
+        .read_json()
+        .map_err(|e| SyncError::BadReceipt(e.to_string()))?;
+    let receipt =
+        Receipt::open(&push.receipt, ctx.key).map_err(|e| SyncError::BadReceipt(e.to_string()))?;
+    if receipt.device != device {
+        return Err(SyncError::BadReceipt(format!(
+            "it is for device {}, not this one",
+            receipt.device
+        )));
+    }
+    let named: Vec<(u64, Digest)> = receipt.records.iter().map(|e| (e.seq, e.digest)).collect();
+    if let Some((seq, _)) = sent.iter().find(|s| !named.contains(s)) {
+        return Err(SyncError::BadReceipt(format!(
+            "it does not name record seq {seq}"
+        )));
+    }
+    let cp = open_checkpoint(&receipt.checkpoint, &ctx.info.log_origin, ctx.key)?;
+    check_inclusion(&receipt, &push, &cp)?;
+    extend_log(ctx.agent, base, term, &cp, &receipt.checkpoint)?;
+    term.store.store_receipt(base, &push.receipt, &named)?;
+    report.sent += sent.len();
+    report.new += receipt.records.iter().filter(|e| e.new).count();
+    report.already_held += receipt.records.iter().filter(|e| !e.new).count();
+    report.receipts += 1;
+    report.clock_flags.extend(push.flags.iter().cloned());
+    Ok(())
 }
 
 /// Setting: when the last sync finished without error (RFC 3339).

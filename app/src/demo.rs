@@ -356,13 +356,15 @@ fn seed_case(
         add_media(term, officers, &case, staging, video_bytes, rng)?;
     }
     d.statement = "当事人对检查结果无异议。".into();
-    for who in Signer::ALL {
-        // Each signature its own strokes (and bytes).
-        let phase = rng.below(1000) as f32 / 100.0;
-        let stroke: Vec<(f32, f32)> = (0..40)
+    for (k, who) in Signer::ALL.into_iter().enumerate() {
+        // Each signature its own strokes (and bytes): one height band per
+        // signer, a random wave within it.
+        let phase = rng.below(628) as f32 / 100.0;
+        let (amp, n) = (10.0 + rng.below(20) as f32, 30 + rng.below(30));
+        let stroke: Vec<(f32, f32)> = (0..n)
             .map(|x| {
-                let y = 80.0 + (x as f32 / 3.0 + phase).sin() * 40.0;
-                (20.0 + x as f32 * 7.0, y)
+                let y = 40.0 + k as f32 * 40.0 + (x as f32 / 3.0 + phase).sin() * amp;
+                (20.0 + x as f32 * 280.0 / n as f32, y)
             })
             .collect();
         let sha = term
@@ -430,13 +432,16 @@ mod tests {
         let t = Terminal::open(d.path()).unwrap();
         let s = seed(&t, d.path(), 4, 0, |_, _| {}).unwrap();
         assert!(s.registered && s.cases.len() == 4);
+        let mut signatures = std::collections::HashSet::new();
         for no in &s.cases {
             let row = t.cases().find(no).unwrap();
             assert_eq!(row.status, crate::cases::CaseStatus::Closed);
             let detail = t.cases().detail(&row.case_id).unwrap();
             let f = detail.findings().expect("closed with findings");
             assert!(f.decision.is_some() && f.signatures.iter().all(|s| s.image.is_some()));
+            signatures.extend(f.signatures.iter().filter_map(|s| s.image));
         }
+        assert_eq!(signatures.len(), 12, "every signature its own image");
         assert!(t.drafts().list().unwrap().is_empty());
         assert!(!seed(&t, d.path(), 1, 0, |_, _| {}).unwrap().registered);
     }

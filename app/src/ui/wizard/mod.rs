@@ -358,11 +358,10 @@ fn close(w: &MainWindow, st: &Shared) {
 /// The errors still true of the draft among those shown: an error leaves
 /// as soon as its field is valid; no new error appears before the officer
 /// presses next.
-pub(super) fn still_wrong(st: &Shared, lang: Lang) -> Vec<FieldError> {
+pub(super) fn still_wrong(st: &Shared) -> Vec<FieldError> {
     let s = st.borrow();
     let Some(d) = &s.draft else { return Vec::new() };
     let now = d.errors(d.step, Terminal::now().date_naive(), &s.assets);
-    let _ = lang;
     now.into_iter()
         .filter(|e| s.shown.iter().any(|o| o.field == e.field))
         .collect()

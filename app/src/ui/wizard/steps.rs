@@ -27,7 +27,7 @@ fn opt(code: &str, text: impl Into<SharedString>, detail: impl Into<SharedString
 pub(in crate::ui) fn show(w: &MainWindow, st: &Shared) {
     let a = w.global::<WizardAdapter>();
     let lang = st.borrow().lang;
-    let errs = still_wrong(st, lang);
+    let errs = still_wrong(st);
     let had_errors = !st.borrow().shown.is_empty();
     st.borrow_mut().shown = errs.clone();
     if had_errors && errs.is_empty() && !a.get_status_ok() {

@@ -11,14 +11,11 @@ pub mod auth;
 pub mod blobs;
 pub mod busy;
 pub mod config;
-pub mod enrol;
-mod push;
 pub mod ratelimit;
 pub mod s3;
 pub mod serve;
 pub mod store;
 pub mod tls;
-mod upload;
 
 use std::future::Future;
 use std::path::Path;
@@ -26,7 +23,7 @@ use std::sync::Arc;
 
 use fieldcase_shared::keys::{DeviceKey, KeyError};
 
-pub use api::{router, AppState};
+pub use api::{enrol, router, AppState};
 
 /// File name of the server's signing key inside the data directory.
 pub const SERVER_KEY_FILE: &str = "server.key";

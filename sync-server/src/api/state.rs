@@ -1,0 +1,169 @@
+//! The handlers' shared state: the store, the server key, the log's tree,
+//! evidence, uploads under way and the request limits.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use fieldcase_shared::chain::Head;
+use fieldcase_shared::envelope::Envelope;
+use fieldcase_shared::hash::Digest;
+use fieldcase_shared::keys::{DeviceId, DeviceKey};
+use fieldcase_shared::receipt::{BlobEntry, Receipt, ReceiptEntry};
+use fieldcase_shared::tlog::{self, Checkpoint, Tree};
+use fieldcase_shared::wire::ErrorCode;
+
+use super::{blocking, Failure};
+use crate::blobs::BlobStore;
+use crate::store::{Store, StoreError};
+use axum::http::StatusCode;
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) store: Arc<dyn Store>,
+    key: Arc<DeviceKey>,
+    /// The transparency log's tree, mirrored from the store. Held locked
+    /// across an ingest so that leaves enter it in log order.
+    log: Arc<Mutex<Tree>>,
+    origin: Arc<str>,
+    /// Evidence bytes.
+    pub(crate) blobs: Arc<dyn BlobStore>,
+    /// One entry per blob being uploaded: chunks of one blob append in
+    /// turn, and are hashed as they arrive.
+    pub(crate) uploads:
+        Arc<Mutex<std::collections::HashMap<Digest, Arc<Mutex<crate::api::blobs::Upload>>>>>,
+    /// Enrolment attempts, per address and overall.
+    pub(crate) enrol_limits: Arc<crate::ratelimit::EnrolLimiter>,
+    /// Request nonces seen within the replay window.
+    pub(crate) nonces: Arc<crate::auth::Nonces>,
+    /// Body-carrying requests under way, per device and in all.
+    pub(crate) busy: Arc<crate::busy::Busy>,
+}
+
+/// Default log origin (the name in checkpoints and on their signature line).
+pub const DEFAULT_LOG_ORIGIN: &str = "fieldcase-sync";
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the key; the public half is enough to tell servers apart.
+        f.debug_struct("AppState")
+            .field("server_key", &self.key.public())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// State over a store and the server signing key.
+    /// State over `store`, signing with `key`; loads the log's tree.
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn BlobStore>,
+        key: DeviceKey,
+    ) -> Result<Self, StoreError> {
+        Self::with_origin(store, blobs, key, DEFAULT_LOG_ORIGIN)
+    }
+
+    /// Like [`AppState::new`] with a log origin of the operator's choice.
+    pub fn with_origin(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn BlobStore>,
+        key: DeviceKey,
+        origin: &str,
+    ) -> Result<Self, StoreError> {
+        let mut tree = Tree::new();
+        for leaf in store.log_leaves(0)? {
+            tree.push(leaf);
+        }
+        Ok(AppState {
+            store,
+            key: Arc::new(key),
+            log: Arc::new(Mutex::new(tree)),
+            origin: origin.into(),
+            blobs,
+            uploads: Arc::default(),
+            enrol_limits: Arc::default(),
+            nonces: Arc::default(),
+            busy: Arc::default(),
+        })
+    }
+
+    /// The signed checkpoint of the log at its current size.
+    pub(crate) fn checkpoint(&self, tree: &Tree) -> Result<String, Failure> {
+        let size = tree.size();
+        let cp = Checkpoint {
+            origin: self.origin.to_string(),
+            size,
+            root: tree.root(size).map_err(Failure::internal)?,
+        };
+        tlog::sign_note(&cp.to_text(), &self.origin, &self.key).map_err(Failure::internal)
+    }
+
+    /// The public key that signs receipts.
+    pub fn server_key(&self) -> fieldcase_shared::keys::PublicKey {
+        self.key.public()
+    }
+
+    pub(crate) fn signing_key(&self) -> &DeviceKey {
+        &self.key
+    }
+
+    pub(crate) fn log_origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+}
+
+impl AppState {
+    /// The registered device, or `403 unknown_device`.
+    pub(crate) async fn registered(
+        &self,
+        device: DeviceId,
+    ) -> Result<fieldcase_shared::model::Device, Failure> {
+        let store = self.store.clone();
+        blocking(move || store.device(&device))
+            .await?
+            .map_err(Failure::internal)?
+            .ok_or_else(|| {
+                Failure::new(
+                    StatusCode::FORBIDDEN,
+                    ErrorCode::UnknownDevice,
+                    format!("device {device} is not registered on this server; ask the back office to register its key"),
+                )
+            })
+    }
+
+    /// A signed receipt with the log's current checkpoint (`tree` is the
+    /// locked log).
+    pub(crate) fn sign_receipt(
+        &self,
+        tree: &Tree,
+        device: DeviceId,
+        received_at: chrono::DateTime<Utc>,
+        records: Vec<ReceiptEntry>,
+        blobs: Vec<BlobEntry>,
+        head: Head,
+    ) -> Result<Envelope, Failure> {
+        let receipt = Receipt {
+            v: 1,
+            server_key: self.key.public(),
+            device,
+            received_at,
+            records,
+            blobs,
+            head,
+            checkpoint: self.checkpoint(tree)?,
+        };
+        Ok(receipt.sign(&self.key))
+    }
+
+    /// Locks the log's tree.
+    pub(crate) fn lock_log(&self) -> Result<std::sync::MutexGuard<'_, Tree>, Failure> {
+        self.log
+            .lock()
+            .map_err(|_| Failure::internal("log lock poisoned"))
+    }
+}

@@ -185,6 +185,13 @@ pub enum ErrorCode {
     ReceiptUnavailable,
     /// 500: the server failed before storing anything of this request.
     Internal,
+    /// 408: the request's body did not arrive in time; nothing was stored.
+    Timeout,
+    /// 409: the request conflicts with what the server holds (named in
+    /// the message); nothing was stored.
+    Conflict,
+    /// 409: the device is already enrolled; it needs no code.
+    AlreadyEnrolled,
 }
 
 /// Error body.

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use chrono::Utc;
 use fieldcase_shared::hash::Digest;
 use fieldcase_shared::httpsig::{self, AuthError, Headers};
@@ -63,11 +63,7 @@ impl DeviceAuth {
 
 pub(crate) fn unauthenticated(e: AuthError) -> Failure {
     tracing::warn!(reason = %e, "unauthenticated device request refused");
-    Failure::new(
-        StatusCode::UNAUTHORIZED,
-        ErrorCode::Unauthenticated,
-        e.to_string(),
-    )
+    Failure::new(ErrorCode::Unauthenticated, e.to_string())
 }
 
 fn header<'a>(parts: &'a Parts, name: &'static str) -> Result<Option<&'a str>, Failure> {

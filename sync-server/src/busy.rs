@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::http::StatusCode;
 use fieldcase_shared::keys::DeviceId;
 use fieldcase_shared::wire::ErrorCode;
 
@@ -47,7 +46,6 @@ impl Busy {
                 format!("the server has {TOTAL} uploads under way")
             };
             return Err(Failure::new(
-                StatusCode::TOO_MANY_REQUESTS,
                 ErrorCode::RateLimited,
                 format!("{why}; wait a few seconds and sync again"),
             ));

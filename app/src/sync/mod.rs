@@ -120,6 +120,9 @@ impl SyncError {
                     "服务器未能验证本终端的签名：{message}。请检查本机时间后重试；如仍失败请联系后台。"
                 ),
                 "rate_limited" => format!("服务器繁忙：{message}"),
+                "timeout" => "网络太慢，服务器未收完本批记录，未保存任何内容。请稍后再同步。".into(),
+                "conflict" => format!("服务器拒收：与已保存的内容冲突（{message}）。请联系后台。"),
+                "already_enrolled" => "本终端已登记，无需登记码。".into(),
                 _ => format!("服务器拒绝了请求（{code}）：{message}"),
             },
             SyncError::KeyChanged { .. } => {

@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
 use fieldcase_shared::hash::Digest;
@@ -46,7 +45,6 @@ pub(crate) struct Upload {
 fn parse_sha(text: &str) -> Result<Digest, Failure> {
     text.parse().map_err(|_| {
         Failure::new(
-            StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
             format!("{text:?} is not a SHA-256 (64 lowercase hex digits)"),
         )
@@ -83,9 +81,7 @@ impl AppState {
             .blob_named(&device, &sha256)
             .map_err(Failure::internal)?
         {
-            return Err(Failure::new(
-                StatusCode::NOT_FOUND,
-                ErrorCode::UnknownBlob,
+            return Err(Failure::new(ErrorCode::UnknownBlob,
                 format!("no record of device {device} held here names blob {sha256}; sync the records first"),
             ));
         }
@@ -160,9 +156,7 @@ impl AppState {
             }
         };
         if q.total != named || q.offset > q.total {
-            return Err(Failure::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::BadRequest,
+            return Err(Failure::new(ErrorCode::BadRequest,
                 format!(
                     "the record names blob {sha256} with {named} bytes; this chunk says total={} offset={}",
                     q.total, q.offset
@@ -230,9 +224,7 @@ impl AppState {
                 }
             }
         }
-        Err(Failure::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::UnknownBlob,
+        Err(Failure::new(ErrorCode::UnknownBlob,
             format!("no evidence record of device {device} held here names blob {sha256} with its size; sync the records first"),
         ))
     }
@@ -251,9 +243,7 @@ impl AppState {
         {
             Finished::Mismatch(found) => {
                 tracing::warn!(%sha256, %found, "uploaded bytes do not match their name");
-                Err(Failure::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    ErrorCode::BlobMismatch,
+                Err(Failure::new(ErrorCode::BlobMismatch,
                     format!("the uploaded bytes hash to {found}, not {sha256}; the upload was discarded; send the file again from byte 0"),
                 ))
             }
@@ -295,9 +285,7 @@ fn refuse_streamed(
     signed: Option<Digest>,
 ) -> Result<(), Failure> {
     if s.overflow {
-        return Err(Failure::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::TooLarge,
+        return Err(Failure::new(ErrorCode::TooLarge,
             format!(
                 "the chunk goes past byte {} (the blob's total, or {MAX_CHUNK_BYTES} bytes per chunk); {} bytes are held, continue from there",
                 q.offset + room,
@@ -314,7 +302,6 @@ fn refuse_streamed(
     }
     if s.written == 0 && q.offset < q.total {
         return Err(Failure::new(
-            StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
             format!("empty chunk at byte {} of {}", q.offset, q.total),
         ));
@@ -323,9 +310,7 @@ fn refuse_streamed(
 }
 
 fn offset_mismatch(held: u64, offered: u64) -> Failure {
-    Failure::new(
-        StatusCode::CONFLICT,
-        ErrorCode::OffsetMismatch,
+    Failure::new(ErrorCode::OffsetMismatch,
         format!("the chunk starts at byte {offered}, but {held} bytes are held; continue from byte {held}"),
     )
 }
@@ -456,7 +441,6 @@ pub(crate) async fn put_chunk(
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_CHUNK_BYTES) {
         return Err(Failure::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::TooLarge,
             format!(
                 "chunk of {} bytes; at most {MAX_CHUNK_BYTES} per request",
@@ -466,7 +450,6 @@ pub(crate) async fn put_chunk(
     }
     if q.total > MAX_BLOB_BYTES {
         return Err(Failure::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::TooLarge,
             format!("blob of {} bytes; at most {MAX_BLOB_BYTES}", q.total),
         ));

@@ -5,7 +5,6 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Duration, Utc};
 use fieldcase_shared::cert::DeviceCert;
@@ -89,18 +88,11 @@ pub(crate) async fn enrol(
     if let Err(wait) = state.enrol_limits.attempt(addr, std::time::Instant::now()) {
         tracing::warn!(addr = ?addr, "enrolment attempts over the limit; refused");
         return Err(Failure::new(
-            StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::RateLimited,
             format!("too many enrolment attempts; wait {wait} seconds and check the code"),
         ));
     }
-    let Json(req) = body.map_err(|e| {
-        Failure::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
-            e.body_text(),
-        )
-    })?;
+    let Json(req) = body.map_err(|e| Failure::new(ErrorCode::BadRequest, e.body_text()))?;
     let now = Utc::now();
     let device = Device {
         id: req.public_key.device_id(),
@@ -122,18 +114,13 @@ pub(crate) async fn enrol(
         .map_err(|e| match e {
             EnrolError::Store(e) => Failure::internal(e),
             EnrolError::Registered => Failure::new(
-                StatusCode::CONFLICT,
-                ErrorCode::BadRequest,
+                ErrorCode::AlreadyEnrolled,
                 format!(
                     "device {} is already registered; it does not need a code",
                     device.id
                 ),
             ),
-            other => Failure::new(
-                StatusCode::FORBIDDEN,
-                ErrorCode::EnrolmentRefused,
-                other.to_string(),
-            ),
+            other => Failure::new(ErrorCode::EnrolmentRefused, other.to_string()),
         })?;
     tracing::info!(device = %device.id, officer = %enrolled.officer, "device enrolled");
     let cert = DeviceCert {

@@ -3,7 +3,6 @@
 //! calls off the async threads.
 
 use axum::extract::Query;
-use axum::http::StatusCode;
 use fieldcase_shared::keys::DeviceId;
 use fieldcase_shared::wire::ErrorCode;
 
@@ -27,7 +26,6 @@ where
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(v)) => Ok(ApiQuery(v)),
             Err(e) => Err(Failure::new(
-                StatusCode::BAD_REQUEST,
                 ErrorCode::BadRequest,
                 format!(
                     "{} (query {:?}); see docs/sync.md for the parameters",
@@ -43,7 +41,6 @@ where
 pub(crate) fn parse_device(text: &str) -> Result<DeviceId, Failure> {
     text.parse().map_err(|_| {
         Failure::new(
-            StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
             format!("{text:?} is not a device id (32 lowercase hex digits)"),
         )

@@ -2,7 +2,6 @@
 //! proofs.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use fieldcase_shared::tlog;
@@ -29,11 +28,7 @@ pub(super) async fn log_checkpoint(State(state): State<AppState>) -> Result<Resp
 }
 
 fn bad_range(e: tlog::LogError) -> Failure {
-    Failure::new(
-        StatusCode::BAD_REQUEST,
-        ErrorCode::BadRequest,
-        e.to_string(),
-    )
+    Failure::new(ErrorCode::BadRequest, e.to_string())
 }
 
 /// `GET /v1/log/inclusion?index=I&size=N`.

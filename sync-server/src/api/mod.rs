@@ -4,7 +4,6 @@
 //! thin: check size, verify, one store call, map the error.
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use fieldcase_shared::wire::ErrorCode;
@@ -55,7 +54,6 @@ pub fn router(state: AppState) -> Router {
 /// Unknown routes are answered like every other error: JSON.
 async fn not_found(uri: axum::http::Uri) -> Failure {
     Failure::new(
-        StatusCode::NOT_FOUND,
         ErrorCode::NotFound,
         format!("no route {}; see docs/sync.md for the routes", uri.path()),
     )
@@ -63,7 +61,6 @@ async fn not_found(uri: axum::http::Uri) -> Failure {
 
 async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Failure {
     Failure::new(
-        StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::MethodNotAllowed,
         format!(
             "{method} is not allowed on {}; see docs/sync.md for the routes",

@@ -4,7 +4,6 @@
 //! (docs/sync.md, "Pushing records").
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
 use fieldcase_shared::envelope::{Envelope, EnvelopeError};
@@ -29,7 +28,6 @@ async fn read_batch(
 ) -> Result<(crate::busy::Slot, axum::body::Bytes), Failure> {
     let too_large = || {
         Failure::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::TooLarge,
             format!("request body is over {MAX_BODY_BYTES} bytes; send fewer records per batch"),
         )
@@ -52,17 +50,13 @@ async fn read_batch(
             return Err(if limit {
                 too_large()
             } else {
-                Failure::new(
-                    StatusCode::BAD_REQUEST,
-                    ErrorCode::BadRequest,
+                Failure::new(ErrorCode::BadRequest,
                     format!("the body could not be read ({e}); nothing was stored, send the batch again"),
                 )
             });
         }
         Err(_) => {
-            return Err(Failure::new(
-                StatusCode::REQUEST_TIMEOUT,
-                ErrorCode::BadRequest,
+            return Err(Failure::new(ErrorCode::Timeout,
                 format!("the body did not arrive within {BODY_READ_TIMEOUT:?}; nothing was stored, send the batch again"),
             ))
         }
@@ -122,9 +116,7 @@ async fn refuse_if_revoked(
             .await?
             .map_err(Failure::internal)?;
             tracing::warn!(%device, seq = first, "records signed after revocation refused");
-            return Err(Failure::new(
-                StatusCode::FORBIDDEN,
-                ErrorCode::RevokedDevice,
+            return Err(Failure::new(ErrorCode::RevokedDevice,
                 format!("device {device} was revoked at {}; records it sends from then on, or made from then on, are refused. Contact the back office", at.to_rfc3339()),
             )
             .at(first));
@@ -144,22 +136,18 @@ pub(crate) async fn push_records(
     let (_slot, body) = read_batch(&state, device, &headers, body).await?;
     auth.check_body(&body)?;
     let push: PushRecords = serde_json::from_slice(&body).map_err(|e| {
-        Failure::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
+        Failure::new(ErrorCode::BadRequest,
             format!("body is not a record batch (JSON {{\"envelopes\": [DSSE envelopes]}}): {e}; nothing was stored, send the batch again whole"),
         )
     })?;
     if push.envelopes.is_empty() {
         return Err(Failure::new(
-            StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
             "the batch holds no records",
         ));
     }
     if push.envelopes.len() > MAX_BATCH_RECORDS {
         return Err(Failure::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::TooLarge,
             format!(
                 "{} records in one batch; at most {MAX_BATCH_RECORDS} are accepted",
@@ -176,7 +164,6 @@ pub(crate) async fn push_records(
     for pair in verified.windows(2) {
         if pair[1].header.seq != pair[0].header.seq + 1 {
             return Err(Failure::new(
-                StatusCode::BAD_REQUEST,
                 ErrorCode::BadRequest,
                 format!(
                     "records must be consecutive in seq order; seq {} follows seq {}",
@@ -235,17 +222,15 @@ pub(crate) async fn push_records(
     let (ingested, receipt, inclusion) = result.map_err(|e| match e {
         IngestError::Fork { seq, .. } => {
             tracing::warn!(seq, "fork refused and kept");
-            Failure::new(StatusCode::CONFLICT, ErrorCode::Fork, e.to_string()).at(seq)
+            Failure::new(ErrorCode::Fork, e.to_string()).at(seq)
         }
         IngestError::Gap { found, .. } => {
-            Failure::new(StatusCode::CONFLICT, ErrorCode::ChainGap, e.to_string()).at(found)
+            Failure::new(ErrorCode::ChainGap, e.to_string()).at(found)
         }
         IngestError::ChainBreak { seq } => {
-            Failure::new(StatusCode::CONFLICT, ErrorCode::ChainBreak, e.to_string()).at(seq)
+            Failure::new(ErrorCode::ChainBreak, e.to_string()).at(seq)
         }
-        IngestError::Store(StoreError::Conflict(m)) => {
-            Failure::new(StatusCode::CONFLICT, ErrorCode::BadRequest, m)
-        }
+        IngestError::Store(StoreError::Conflict(m)) => Failure::new(ErrorCode::Conflict, m),
         IngestError::Store(e) => Failure::internal(e),
     })?;
     tracing::info!(
@@ -306,17 +291,13 @@ fn open_chunk(
             Ok(v) => out.push(v),
             Err(e) => {
                 let f = match &e {
-                    RecordError::Envelope(EnvelopeError::BadSignature(_)) => Failure::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        ErrorCode::BadSignature,
+                    RecordError::Envelope(EnvelopeError::BadSignature(_)) => Failure::new(ErrorCode::BadSignature,
                         format!("signature does not verify with the registered key of device {}; the record was altered or signed by another key", key.device_id()),
                     ),
-                    RecordError::WrongDevice { .. } => Failure::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        ErrorCode::BadSignature,
+                    RecordError::WrongDevice { .. } => Failure::new(ErrorCode::BadSignature,
                         e.to_string(),
                     ),
-                    _ => Failure::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, e.to_string()),
+                    _ => Failure::new(ErrorCode::BadRequest, e.to_string()),
                 };
                 return Err(match seq {
                     Some(s) => f.at(s),

@@ -15,7 +15,6 @@ use fieldcase_shared::wire::ErrorCode;
 use super::{blocking, Failure};
 use crate::blobs::BlobStore;
 use crate::store::{Store, StoreError};
-use axum::http::StatusCode;
 
 /// Shared state of the handlers.
 #[derive(Clone)]
@@ -128,9 +127,7 @@ impl AppState {
             .await?
             .map_err(Failure::internal)?
             .ok_or_else(|| {
-                Failure::new(
-                    StatusCode::FORBIDDEN,
-                    ErrorCode::UnknownDevice,
+                Failure::new(ErrorCode::UnknownDevice,
                     format!("device {device} is not registered on this server; ask the back office to register its key"),
                 )
             })

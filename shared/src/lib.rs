@@ -24,6 +24,7 @@ pub mod private;
 pub mod receipt;
 pub mod record;
 pub mod seal;
+pub mod staff;
 pub mod tlog;
 pub mod validate;
 pub mod wire;

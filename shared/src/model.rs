@@ -123,6 +123,13 @@ impl Party {
         }
     }
 
+    /// The name (may be empty).
+    pub fn name(&self) -> &str {
+        match self {
+            Party::Person { name, .. } | Party::Organisation { name, .. } => name,
+        }
+    }
+
     /// The identifying number.
     pub fn id(&self) -> &str {
         match self {

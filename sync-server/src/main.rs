@@ -69,8 +69,38 @@ enum Command {
         #[command(subcommand)]
         command: MessageCommand,
     },
+    /// Back-office staff accounts (the browser pages under /office/).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Print the server's public key (it signs receipts).
     Key,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Make an account; the password is read from standard input (one
+    /// line, at least 10 characters).
+    Add {
+        /// Login name (one word).
+        name: String,
+        /// Role(s): case_officer 办案人员, reviewer 审核人员, legal_reviewer
+        /// 法制审核人员, head 负责人, archivist 档案管理员, admin 系统管理员;
+        /// repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<fieldcase_shared::staff::Role>,
+        /// Name shown on pages and acts (default: the login name).
+        #[arg(long, default_value = "")]
+        display_name: String,
+    },
+    /// List the accounts.
+    List,
+    /// Disable an account: it cannot log in and its sessions end.
+    Disable {
+        /// Login name.
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -347,9 +377,80 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "message {n} queued for device {id}; it is delivered on the device's next sync"
             );
         }
+        Command::User { command } => user_command(command, &config)?,
         Command::Key => {
             let state = open_state_with(&config.data_dir, &config.database)?;
             println!("{}", state.server_key());
+        }
+    }
+    Ok(())
+}
+
+fn user_command(command: UserCommand, config: &Config) -> anyhow::Result<()> {
+    use fieldcase_sync_server::office::accounts;
+    let store = open_store(&config.data_dir, &config.database)?;
+    match command {
+        UserCommand::Add {
+            name,
+            roles,
+            display_name,
+        } => {
+            if std::io::stdin().is_terminal() {
+                eprint!(
+                    "password for {name} (shown as typed; at least {} characters): ",
+                    accounts::MIN_PASSWORD_CHARS
+                );
+            }
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let user = accounts::add_user(
+                store.as_ref(),
+                &name,
+                &display_name,
+                &roles,
+                password,
+                Utc::now(),
+            )
+            .map_err(|e| anyhow::anyhow!(e))?;
+            eprintln!(
+                "account {} ({}) made with roles {}",
+                user.name,
+                user.display_name,
+                user.roles
+                    .iter()
+                    .map(|r| r.zh())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            );
+        }
+        UserCommand::List => {
+            for u in store.staff_list()? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    u.name,
+                    u.display_name,
+                    fieldcase_shared::staff::roles_to_text(&u.roles),
+                    match u.disabled_at {
+                        Some(t) => format!("disabled {}", t.to_rfc3339()),
+                        None => "active".to_owned(),
+                    }
+                );
+            }
+        }
+        UserCommand::Disable { name } => {
+            if !store.disable_staff(&name, Utc::now())? {
+                anyhow::bail!("no account {name:?}; `fieldcase-server user list` shows them");
+            }
+            accounts::audit(
+                store.as_ref(),
+                Utc::now(),
+                "",
+                fieldcase_sync_server::store::office::AuditAction::StaffDisabled,
+                &name,
+                "cli",
+            )?;
+            eprintln!("account {name} disabled; its sessions ended");
         }
     }
     Ok(())

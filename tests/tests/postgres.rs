@@ -210,6 +210,118 @@ fn scenario(store: &dyn Store) -> Vec<String> {
     trace
 }
 
+/// The back office's tables after `scenario`: the case index the ingests
+/// built, accounts, lock-out state, sessions and the audit log.
+fn office_scenario(store: &dyn Store) -> Vec<String> {
+    use fieldcase_shared::staff::Role;
+    use fieldcase_sync_server::office::accounts;
+    use fieldcase_sync_server::store::office::{AuditQuery, CaseQuery, CaseState};
+    let mut trace = Vec::new();
+    let all = CaseQuery {
+        limit: 100,
+        ..Default::default()
+    };
+    let (rows, total) = store.cases(&all).unwrap();
+    trace.push(format!(
+        "cases {total}: {:?}",
+        rows.iter()
+            .map(|r| (r.case_no.clone(), r.state, r.evidence))
+            .collect::<Vec<_>>()
+    ));
+    let q = |text: &str, state: Option<CaseState>, from: &str, to: &str| {
+        let q = CaseQuery {
+            text: text.into(),
+            state,
+            from: from.into(),
+            to: to.into(),
+            limit: 2,
+            ..Default::default()
+        };
+        let (rows, total) = store.cases(&q).unwrap();
+        format!("{total}/{}", rows.len())
+    };
+    trace.push(format!(
+        "search {} {} {} {} {} {}",
+        q("00002", None, "", ""),
+        q("新A", Some(CaseState::Open), "", ""),
+        q("%", None, "", ""),
+        q("", Some(CaseState::Closed), "", ""),
+        q("", None, "2026-11-28", "2026-11-28"),
+        q("", None, "2026-11-29", ""),
+    ));
+    let first = rows.last().unwrap().case_id;
+    trace.push(format!(
+        "records of a case {}",
+        store.case_records(&first).unwrap().len()
+    ));
+    let now = DateTime::parse_from_rfc3339("2026-12-01T09:00:00+08:00")
+        .unwrap()
+        .with_timezone(&Utc);
+    accounts::add_user(
+        store,
+        "wang",
+        "王审核",
+        &[Role::Reviewer, Role::Head],
+        "a long password",
+        now,
+    )
+    .unwrap();
+    trace.push(format!(
+        "dup {:?}",
+        accounts::add_user(store, "wang", "", &[Role::Admin], "a long password", now).err()
+    ));
+    for _ in 0..accounts::MAX_FAILURES {
+        let _ = accounts::authenticate(store, "wang", "wrong", "10.0.0.1", now);
+    }
+    let u = store.staff("wang").unwrap().unwrap();
+    trace.push(format!(
+        "locked {:?} {:?} {}",
+        u.locked_until.map(|t| t.to_rfc3339()),
+        u.roles,
+        u.failed_logins
+    ));
+    let later = now + chrono::Duration::minutes(accounts::LOCK_MINUTES + 1);
+    let u = accounts::authenticate(store, "wang", "a long password", "10.0.0.1", later).unwrap();
+    let token = accounts::start_session(store, &u, "10.0.0.1", later).unwrap();
+    trace.push(format!(
+        "session {}",
+        accounts::session_of(store, &token, later)
+            .unwrap()
+            .is_some()
+    ));
+    store.disable_staff("wang", later).unwrap();
+    trace.push(format!(
+        "after disable {}",
+        accounts::session_of(store, &token, later)
+            .unwrap()
+            .is_some()
+    ));
+    let events = store
+        .audit(&AuditQuery {
+            actor: Some("wang".into()),
+            limit: 50,
+            ..Default::default()
+        })
+        .unwrap();
+    trace.push(format!(
+        "audit {:?}",
+        events
+            .iter()
+            .map(|e| (e.action.as_str(), e.target.clone(), e.addr.clone()))
+            .collect::<Vec<_>>()
+    ));
+    trace.push(format!(
+        "list {:?}",
+        store
+            .staff_list()
+            .unwrap()
+            .iter()
+            .map(|u| (u.name.clone(), u.disabled_at.is_some()))
+            .collect::<Vec<_>>()
+    ));
+    trace
+}
+
 #[test]
 fn postgres_and_sqlite_stores_follow_the_same_rules() {
     let tmp = tempfile::tempdir().unwrap();
@@ -219,6 +331,21 @@ fn postgres_and_sqlite_stores_follow_the_same_rules() {
     let a = scenario(&sqlite);
     let b = scenario(&postgres);
     assert_eq!(a, b);
+    let oa = office_scenario(&sqlite);
+    let ob = office_scenario(&postgres);
+    assert_eq!(oa, ob);
+    assert!(oa[0].starts_with("cases 3:"), "{oa:?}");
+    assert_eq!(oa[1], "search 1/1 3/2 0/0 0/0 3/2 0/0", "{oa:?}");
+    assert_eq!(oa[2], "records of a case 1", "{oa:?}");
+    assert!(
+        oa[4].starts_with("locked Some(\"2026-12-01T01:15:00+00:00\") [Reviewer, Head] 0"),
+        "{oa:?}"
+    );
+    assert_eq!(oa[5], "session true");
+    assert_eq!(oa[6], "after disable false");
+    assert_eq!(oa[7].matches("login_failed").count(), 5, "{oa:?}");
+    assert!(oa[7].starts_with("audit [(\"login\", \"wang\""), "{oa:?}");
+    assert_eq!(oa[8], "list [(\"wang\", true)]");
     assert_eq!(a[0], "again: true");
     assert_eq!(
         a[1],

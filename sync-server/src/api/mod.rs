@@ -45,6 +45,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/log/checkpoint", get(log::log_checkpoint))
         .route("/v1/log/inclusion", get(log::log_inclusion))
         .route("/v1/log/consistency", get(log::log_consistency))
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/office/") }),
+        )
+        .route("/office/", get(crate::office::pages::login::home))
+        .nest("/office", crate::office::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

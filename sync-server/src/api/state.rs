@@ -33,6 +33,8 @@ pub struct AppState {
         Arc<Mutex<std::collections::HashMap<Digest, Arc<Mutex<crate::api::blobs::Upload>>>>>,
     /// Enrolment attempts, per address and overall.
     pub(crate) enrol_limits: Arc<crate::ratelimit::EnrolLimiter>,
+    /// Office login attempts, per address and overall.
+    pub(crate) login_limits: Arc<crate::ratelimit::EnrolLimiter>,
     /// Request nonces seen within the replay window.
     pub(crate) nonces: Arc<crate::auth::Nonces>,
     /// Body-carrying requests under way, per device and in all.
@@ -81,6 +83,7 @@ impl AppState {
             blobs,
             uploads: Arc::default(),
             enrol_limits: Arc::default(),
+            login_limits: Arc::default(),
             nonces: Arc::default(),
             busy: Arc::default(),
         })

@@ -10,8 +10,10 @@ use fieldcase_shared::receipt::ReceiptEntry;
 use fieldcase_shared::record::VerifiedRecord;
 use fieldcase_shared::tlog::LogEntry;
 
+pub mod office;
 mod pg;
 mod sqlite;
+pub use office::OfficeStore;
 pub use pg::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -147,8 +149,8 @@ pub struct HeldRecord {
     pub received_at: DateTime<Utc>,
 }
 
-/// Server storage.
-pub trait Store: Send + Sync + 'static {
+/// Server storage: the records, and what the back office keeps.
+pub trait Store: OfficeStore + Send + Sync + 'static {
     /// Registers a device; `Conflict` if its key is already registered.
     fn add_device(&self, device: &Device) -> Result<(), StoreError>;
     /// A registered device.
@@ -343,6 +345,13 @@ pub(crate) trait IngestTx {
         flag: &RecordFlag,
         at: &str,
     ) -> Result<(), StoreError>;
+    /// Links the new record `seq` to its case and updates the case index.
+    fn index_case(
+        &mut self,
+        device: &DeviceId,
+        seq: u64,
+        update: &office::CaseUpdate,
+    ) -> Result<(), StoreError>;
 }
 
 /// How a batch ended, before commit.
@@ -415,6 +424,9 @@ pub(crate) fn ingest_batch(
                 tx.insert_record(device, r, &now, idx)?;
                 for b in &r.header.blobs {
                     tx.insert_record_blob(device, b, seq)?;
+                }
+                if let Some(update) = office::CaseUpdate::of(device, &r.envelope.payload) {
+                    tx.index_case(device, seq, &update)?;
                 }
                 let created = r.header.created_at.with_timezone(&Utc);
                 let mut found = Vec::new();

@@ -13,6 +13,7 @@ use fieldcase_shared::record::VerifiedRecord;
 use fieldcase_shared::tlog::LogEntry;
 use postgres::{Client, NoTls};
 
+mod office;
 mod tx;
 use tx::{head_of, PgTx};
 
@@ -92,6 +93,7 @@ const MIGRATIONS: &[&str] = &[
         created_at TEXT NOT NULL
      );
      CREATE INDEX messages_device ON messages(device, id);",
+    office::MIGRATION,
 ];
 
 /// The PostgreSQL store.
@@ -166,6 +168,7 @@ impl PgStore {
             &[&(MIGRATIONS.len() as i32)],
         )?;
         tx.commit()?;
+        office::backfill_cases(&mut client)?;
         Ok(PgStore {
             client: Mutex::new(Some(client)),
         })

@@ -48,6 +48,7 @@ pub(super) struct PgTx<'a, 'b> {
     leaves: Vec<(i64, Vec<u8>, String, String)>,
     record_blobs: Vec<(String, Vec<u8>, i64)>,
     flags: Vec<(String, i64, String, String, String)>,
+    cases: Vec<(String, i64, crate::store::office::CaseUpdate)>,
 }
 
 impl<'a, 'b> PgTx<'a, 'b> {
@@ -58,6 +59,7 @@ impl<'a, 'b> PgTx<'a, 'b> {
             leaves: Vec::new(),
             record_blobs: Vec::new(),
             flags: Vec::new(),
+            cases: Vec::new(),
         }
     }
 
@@ -99,6 +101,7 @@ impl<'a, 'b> PgTx<'a, 'b> {
                 &[&d, &s, &k, &detail, &at],
             )?;
         }
+        super::office::flush_cases(self.tx, std::mem::take(&mut self.cases))?;
         Ok(())
     }
 }
@@ -212,6 +215,17 @@ impl IngestTx for PgTx<'_, '_> {
             flag.detail.clone(),
             at.to_owned(),
         ));
+        Ok(())
+    }
+
+    fn index_case(
+        &mut self,
+        device: &DeviceId,
+        seq: u64,
+        update: &crate::store::office::CaseUpdate,
+    ) -> Result<(), StoreError> {
+        self.cases
+            .push((device.to_string(), seq as i64, update.clone()));
         Ok(())
     }
 }

@@ -11,6 +11,7 @@ use fieldcase_shared::record::VerifiedRecord;
 use fieldcase_shared::tlog::LogEntry;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+mod office;
 mod tx;
 use tx::{head_of, SqliteTx};
 
@@ -96,6 +97,8 @@ const MIGRATIONS: &[&str] = &[
         created_at TEXT NOT NULL
      );
      CREATE INDEX messages_device ON messages(device, id);",
+    // 7: the back office (staff, sessions, audit) and the case index.
+    office::MIGRATION,
 ];
 
 /// The embedded default: one SQLite file.
@@ -134,6 +137,7 @@ impl SqliteStore {
         }
         backfill_log(&mut conn)?;
         backfill_record_blobs(&mut conn)?;
+        office::backfill_cases(&mut conn)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
         })

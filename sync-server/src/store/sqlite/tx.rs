@@ -118,6 +118,15 @@ impl IngestTx for SqliteTx<'_> {
         )?;
         Ok(())
     }
+
+    fn index_case(
+        &mut self,
+        device: &DeviceId,
+        seq: u64,
+        update: &crate::store::office::CaseUpdate,
+    ) -> Result<(), StoreError> {
+        super::office::index_case(self.0, device, seq, update)
+    }
 }
 
 pub(super) fn head_of(conn: &Connection, device: &DeviceId) -> Result<Head, StoreError> {

@@ -1,0 +1,62 @@
+//! The back office in the browser (`docs/office.md`), served under
+//! `/office/` by the same server: server-rendered pages from templates
+//! (`templates/`, checked at compile time), one stylesheet, no script, no
+//! CDN. Staff log in with a name and an Argon2id password; sessions, the
+//! lock-out and the audit log live in the store, so several servers share
+//! them.
+
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::api::AppState;
+
+pub mod accounts;
+pub mod i18n;
+pub mod pages;
+pub mod session;
+
+/// The office's routes, to be nested under `/office`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::login::home))
+        .route("/login", get(pages::login::show).post(pages::login::submit))
+        .route("/logout", post(pages::login::logout))
+        .route("/lang/{code}", get(pages::login::set_lang))
+        .route("/cases", get(pages::cases::show))
+        .route("/cases/{case_id}", get(pages::case::show))
+        .route("/audit", get(pages::audit::show))
+        .route("/static/office.css", get(stylesheet))
+        .layer(axum::middleware::map_response(security_headers))
+}
+
+/// Every office page: no framing, nothing loaded from elsewhere, no
+/// caching of pages that show cases.
+async fn security_headers(mut resp: axum::response::Response) -> axum::response::Response {
+    use axum::http::HeaderValue;
+    let h = resp.headers_mut();
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; media-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    h.entry(CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    resp
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("static/office.css"),
+    )
+}

@@ -1,0 +1,239 @@
+//! A case page: its facts and every record of it, each with its signer and
+//! whether its signature verifies with the signer's registered key. Each
+//! view is an audit event.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Html;
+use chrono::Utc;
+use fieldcase_shared::envelope::Envelope;
+use fieldcase_shared::record::{self, RecordBody, RecordPayload};
+use uuid::Uuid;
+
+use super::{render, Bar, CASE_ROLES};
+use crate::api::AppState;
+use crate::office::accounts;
+use crate::office::i18n::{beijing, beijing_text, Lang, Texts};
+use crate::office::session::{store_call, PageError, Visit};
+use crate::store::office::{AuditAction, CaseRecord, CaseRow, CaseState};
+use crate::store::Store;
+
+/// A record as shown.
+struct Shown {
+    seq: u64,
+    kind: &'static str,
+    signer: String,
+    made_at: String,
+    received_at: String,
+    valid: bool,
+    problem: String,
+    lines: Vec<String>,
+}
+
+struct Facts {
+    case_no: String,
+    occurred_at: String,
+    place: String,
+    plate: String,
+    party: String,
+    violation: String,
+    officers: String,
+    state: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    t: &'static Texts,
+    bar: Option<Bar>,
+    row: Facts,
+    records: Vec<Shown>,
+}
+
+fn kind_name(lang: Lang, body: &RecordBody) -> &'static str {
+    let zh = lang == Lang::Zh;
+    match body {
+        RecordBody::CaseOpened(_) => {
+            if zh {
+                "立案（现场检查）"
+            } else {
+                "Case opened"
+            }
+        }
+        RecordBody::EvidenceAdded(_) => {
+            if zh {
+                "证据"
+            } else {
+                "Evidence"
+            }
+        }
+        RecordBody::CaseClosed(_) => {
+            if zh {
+                "结案（终端）"
+            } else {
+                "Case closed"
+            }
+        }
+        RecordBody::CaseSealed(_) => {
+            if zh {
+                "封存"
+            } else {
+                "Sealed"
+            }
+        }
+        RecordBody::DiscRecorded(_) => {
+            if zh {
+                "刻录光盘"
+            } else {
+                "Disc written"
+            }
+        }
+        RecordBody::CaseCorrected(_) => {
+            if zh {
+                "更正"
+            } else {
+                "Correction"
+            }
+        }
+    }
+}
+
+/// What a record says, a line per fact.
+fn lines(t: &Texts, body: &RecordBody) -> Vec<String> {
+    match body {
+        RecordBody::CaseOpened(c) => {
+            let mut v = vec![format!("{}: {} {}", t.party, c.party.name(), c.party.id())];
+            if let Some(viol) = &c.violation {
+                v.push(format!("{}: {} — {}", t.violation, viol.title, viol.basis));
+            }
+            v
+        }
+        RecordBody::EvidenceAdded(e) => vec![
+            format!(
+                "{}: {} · {}: {} B",
+                t.media_type, e.media_type, t.size, e.size
+            ),
+            format!("{}: {}", t.sha256, e.sha256.to_hex()),
+            format!("{}: {} {}", t.category, e.category, e.description),
+        ],
+        RecordBody::CaseClosed(c) => {
+            let mut v = vec![format!("{}: {}", t.evidence, c.evidence_count)];
+            if let Some(d) = c.findings.as_ref().and_then(|f| f.decision.as_ref()) {
+                v.push(format!(
+                    "{} {} {} {} 元 ({})",
+                    d.title, d.grade, d.penalty, d.amount_yuan, d.procedure
+                ));
+            }
+            v
+        }
+        RecordBody::CaseCorrected(c) => vec![format!(
+            "{} #{} {}: {} → {} · {}: {}",
+            t.corrected_field, c.supersedes_seq, c.field, c.old, c.new, t.reason, c.reason
+        )],
+        RecordBody::CaseSealed(s) => vec![s.bundle_id.to_string()],
+        RecordBody::DiscRecorded(d) => vec![format!("{} × {}", d.medium, d.discs.len())],
+    }
+}
+
+/// Verifies and describes one held record.
+fn shown(store: &dyn Store, lang: Lang, r: &CaseRecord) -> Shown {
+    let t = lang.texts();
+    let mut out = Shown {
+        seq: r.seq,
+        kind: "?",
+        signer: r.device.to_string(),
+        made_at: String::new(),
+        received_at: beijing(r.received_at),
+        valid: false,
+        problem: String::new(),
+        lines: Vec::new(),
+    };
+    let key = match store.device(&r.device) {
+        Ok(Some(d)) => d.key,
+        Ok(None) => {
+            out.problem = "unknown device".into();
+            return out;
+        }
+        Err(e) => {
+            out.problem = e.to_string();
+            return out;
+        }
+    };
+    let opened = Envelope::from_json(&r.envelope)
+        .map_err(|e| e.to_string())
+        .and_then(|env| record::open(env, &key).map_err(|e| e.to_string()));
+    match opened {
+        Ok(v) => {
+            out.valid = true;
+            if let Ok(p) = serde_json::from_slice::<RecordPayload>(&v.envelope.payload) {
+                out.kind = kind_name(lang, &p.body);
+                out.signer = format!("{} · {}", p.officers.join("、"), r.device);
+                out.made_at = beijing(p.created_at.with_timezone(&Utc));
+                out.lines = lines(t, &p.body);
+            }
+        }
+        Err(e) => out.problem = e,
+    }
+    out
+}
+
+fn facts(t: &Texts, r: CaseRow) -> Facts {
+    Facts {
+        case_no: r.case_no,
+        occurred_at: beijing_text(&r.occurred_at),
+        place: r.place,
+        plate: r.plate,
+        party: r.party,
+        violation: if r.violation.is_empty() {
+            t.none.to_owned()
+        } else {
+            r.violation
+        },
+        officers: r.officers.replace(',', "、"),
+        state: match r.state {
+            CaseState::Open => t.state_open,
+            CaseState::Closed => t.state_closed,
+        },
+    }
+}
+
+/// `GET /office/cases/{case_id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(id): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let staff = visit.require(&state, CASE_ROLES).await?;
+    let lang = staff.lang;
+    let Ok(case_id) = id.parse::<Uuid>() else {
+        return Err(PageError::NotFound(lang));
+    };
+    let store = state.store().clone();
+    let (who, addr) = (staff.user.name.clone(), staff.addr.clone());
+    let found = store_call(lang, move || {
+        let Some(row) = store.case_row(&case_id)? else {
+            return Ok(None);
+        };
+        let records = store.case_records(&case_id)?;
+        let shown: Vec<Shown> = records.iter().map(|r| shown(&*store, lang, r)).collect();
+        accounts::audit(
+            &*store,
+            Utc::now(),
+            &who,
+            AuditAction::CaseViewed,
+            &case_id.to_string(),
+            &addr,
+        )?;
+        Ok::<_, crate::store::StoreError>(Some((row, shown)))
+    })
+    .await?;
+    let Some((row, records)) = found else {
+        return Err(PageError::NotFound(lang));
+    };
+    Ok(render(&CasePage {
+        t: lang.texts(),
+        bar: Some(Bar::of(&staff)),
+        row: facts(lang.texts(), row),
+        records,
+    }))
+}

@@ -1,0 +1,181 @@
+//! Logging in and out, and the language switch.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::{render, Bar};
+use crate::api::AppState;
+use crate::office::accounts::{self, LoginError, SESSION_HOURS};
+use crate::office::i18n::{beijing, Lang, Texts};
+use crate::office::session::{
+    constant_time_eq, set_cookie, store_call, with_cookies, PageError, Visit, LANG_COOKIE,
+    LOGIN_COOKIE, SESSION_COOKIE,
+};
+use crate::store::office::AuditAction;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: &'static Texts,
+    bar: Option<Bar>,
+    csrf: String,
+    username: String,
+    message: String,
+}
+
+/// The login form, with a fresh double-submit token in a cookie.
+fn login_form(lang: Lang, status: StatusCode, username: &str, message: String) -> Response {
+    let csrf = accounts::random_token();
+    let page = render(&LoginPage {
+        t: lang.texts(),
+        bar: None,
+        csrf: csrf.clone(),
+        username: username.to_owned(),
+        message,
+    });
+    with_cookies((status, page), vec![set_cookie(LOGIN_COOKIE, csrf, 3600)])
+}
+
+/// `GET /office/login`.
+pub async fn show(visit: Visit) -> Response {
+    if visit.who.is_some() {
+        return Redirect::to("/office/cases").into_response();
+    }
+    login_form(visit.lang, StatusCode::OK, "", String::new())
+}
+
+/// `GET /office/` and `GET /office`.
+pub async fn home(visit: Visit) -> Redirect {
+    Redirect::to(if visit.who.is_some() {
+        "/office/cases"
+    } else {
+        "/office/login"
+    })
+}
+
+/// The login form's fields.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /office/login`.
+pub async fn submit(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    let t = visit.lang.texts();
+    let expected = visit.cookie(LOGIN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !constant_time_eq(expected.as_bytes(), form.csrf.as_bytes()) {
+        return Ok(login_form(
+            visit.lang,
+            StatusCode::FORBIDDEN,
+            &form.username,
+            t.login_expired.into(),
+        ));
+    }
+    let ip = visit.addr.parse().ok();
+    if let Err(wait) = state.login_limits.attempt(ip, std::time::Instant::now()) {
+        let msg = format!("{} {wait}", t.login_limited);
+        return Ok(login_form(
+            visit.lang,
+            StatusCode::TOO_MANY_REQUESTS,
+            &form.username,
+            msg,
+        ));
+    }
+    let store = state.store().clone();
+    let (name, addr) = (form.username.trim().to_owned(), visit.addr.clone());
+    let outcome = store_call(visit.lang, move || {
+        let now = Utc::now();
+        match accounts::authenticate(&*store, &name, &form.password, &addr, now) {
+            Ok(user) => accounts::start_session(&*store, &user, &addr, now).map(Ok),
+            Err(LoginError::Store(e)) => Err(e),
+            Err(other) => Ok(Err(other)),
+        }
+    })
+    .await?;
+    match outcome {
+        Ok(token) => Ok(with_cookies(
+            Redirect::to("/office/cases"),
+            vec![
+                set_cookie(SESSION_COOKIE, token, SESSION_HOURS * 3600),
+                set_cookie(LOGIN_COOKIE, String::new(), 0),
+            ],
+        )),
+        Err(e) => {
+            state.login_limits.failed(std::time::Instant::now());
+            let (status, msg) = match e {
+                LoginError::Locked(until) => (
+                    StatusCode::FORBIDDEN,
+                    format!("{} {}", t.login_locked, beijing(until)),
+                ),
+                _ => (StatusCode::UNAUTHORIZED, t.login_failed.to_owned()),
+            };
+            Ok(login_form(visit.lang, status, &form.username, msg))
+        }
+    }
+}
+
+/// The logout form's field.
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /office/logout`.
+pub async fn logout(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    let Some((session, user)) = visit.who.clone() else {
+        return Ok(Redirect::to("/office/login").into_response());
+    };
+    if !constant_time_eq(form.csrf.as_bytes(), session.csrf.as_bytes()) {
+        return Err(PageError::BadForm(visit.lang));
+    }
+    let store = state.store().clone();
+    let addr = visit.addr.clone();
+    store_call(visit.lang, move || {
+        store.end_session(&session.token_hash)?;
+        accounts::audit(
+            &*store,
+            Utc::now(),
+            &user.name,
+            AuditAction::Logout,
+            &user.name,
+            &addr,
+        )
+    })
+    .await?;
+    Ok(with_cookies(
+        Redirect::to("/office/login"),
+        vec![set_cookie(SESSION_COOKIE, String::new(), 0)],
+    ))
+}
+
+/// `GET /office/lang/{zh|en}`: keeps the choice in a cookie.
+pub async fn set_lang(Path(code): Path<String>) -> Response {
+    let lang = if Lang::from_cookie(&code) == Lang::En {
+        "en"
+    } else {
+        "zh"
+    };
+    with_cookies(
+        Redirect::to("/office/"),
+        vec![set_cookie(LANG_COOKIE, lang.to_owned(), 365 * 24 * 3600)],
+    )
+}

@@ -1,0 +1,88 @@
+//! One module per page; each handler checks the role, makes one store call
+//! and renders its template.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::Html;
+use fieldcase_shared::staff::Role;
+
+use super::i18n::{Lang, Texts};
+use super::session::Staff;
+
+pub mod audit;
+pub mod case;
+pub mod cases;
+pub mod login;
+
+/// Roles that may see cases and their evidence.
+pub const CASE_ROLES: &[Role] = &[
+    Role::CaseOfficer,
+    Role::Reviewer,
+    Role::LegalReviewer,
+    Role::Head,
+    Role::Archivist,
+];
+
+/// Roles that may read the access log.
+pub const AUDIT_ROLES: &[Role] = &[Role::Admin];
+
+/// The header's account bar.
+#[derive(Debug, Clone)]
+pub struct Bar {
+    /// Name shown.
+    pub display_name: String,
+    /// Roles, in the page language.
+    pub roles: String,
+    /// The session's CSRF token (the logout form).
+    pub csrf: String,
+    /// Show the cases link.
+    pub cases: bool,
+    /// Show the access-log link.
+    pub audit: bool,
+}
+
+impl Bar {
+    /// The bar of a logged-in account.
+    pub fn of(staff: &Staff) -> Bar {
+        let u = &staff.user;
+        Bar {
+            display_name: u.display_name.clone(),
+            roles: u
+                .roles
+                .iter()
+                .map(|r| staff.lang.role(*r))
+                .collect::<Vec<_>>()
+                .join("、"),
+            csrf: staff.session.csrf.clone(),
+            cases: CASE_ROLES.iter().any(|r| u.has(*r)),
+            audit: AUDIT_ROLES.iter().any(|r| u.has(*r)),
+        }
+    }
+}
+
+/// A rendered template, or the plain error text when rendering fails.
+pub fn render(t: &impl Template) -> Html<String> {
+    Html(t.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "office template failed");
+        "template error; the server log says why".to_owned()
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    t: &'static Texts,
+    bar: Option<Bar>,
+    status: String,
+    message: String,
+}
+
+/// The page of an error.
+pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> Html<String> {
+    render(&ErrorPage {
+        t: lang.texts(),
+        bar: None,
+        status: status.to_string(),
+        message: message.to_owned(),
+    })
+}

@@ -1,0 +1,337 @@
+//! What the back office keeps beside the records: staff accounts, their
+//! sessions, the audit log, and the case index the inbox searches. The
+//! case index is derived from the records at ingest (`CaseUpdate`), in the
+//! same transaction, so it never disagrees with them.
+
+use chrono::{DateTime, Utc};
+use fieldcase_shared::hash::Digest;
+use fieldcase_shared::keys::DeviceId;
+use fieldcase_shared::record::{RecordBody, RecordPayload};
+use fieldcase_shared::staff::Role;
+use uuid::Uuid;
+
+use super::StoreError;
+
+/// A staff account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffUser {
+    /// Login name (unique).
+    pub name: String,
+    /// Name shown on pages and acts.
+    pub display_name: String,
+    /// Roles held.
+    pub roles: Vec<Role>,
+    /// Argon2id PHC string of the password.
+    pub password_hash: String,
+    /// When the account was made.
+    pub created_at: DateTime<Utc>,
+    /// When it was disabled; a disabled account cannot log in.
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// Wrong passwords since the last good one.
+    pub failed_logins: u32,
+    /// No login until then (after too many wrong passwords).
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+impl StaffUser {
+    /// True when the account holds `role`.
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// A logged-in browser. The cookie carries the token; only its SHA-256 is
+/// stored, so a database reader cannot take over a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffSession {
+    /// SHA-256 of the cookie's token.
+    pub token_hash: Digest,
+    /// Login name.
+    pub staff: String,
+    /// The token every form of this session carries (CSRF).
+    pub csrf: String,
+    /// When it began.
+    pub created_at: DateTime<Utc>,
+    /// When it ends.
+    pub expires_at: DateTime<Utc>,
+    /// Address it logged in from.
+    pub addr: String,
+}
+
+/// What an audit event records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    /// A good login.
+    Login,
+    /// A wrong password, unknown or disabled account.
+    LoginFailed,
+    /// A login refused while the account is locked.
+    LoginLocked,
+    /// A logout.
+    Logout,
+    /// A case page shown.
+    CaseViewed,
+    /// A page refused for want of a role.
+    Refused,
+    /// An account made.
+    StaffAdded,
+    /// An account disabled.
+    StaffDisabled,
+}
+
+impl AuditAction {
+    const ALL: [AuditAction; 8] = [
+        AuditAction::Login,
+        AuditAction::LoginFailed,
+        AuditAction::LoginLocked,
+        AuditAction::Logout,
+        AuditAction::CaseViewed,
+        AuditAction::Refused,
+        AuditAction::StaffAdded,
+        AuditAction::StaffDisabled,
+    ];
+
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Login => "login",
+            AuditAction::LoginFailed => "login_failed",
+            AuditAction::LoginLocked => "login_locked",
+            AuditAction::Logout => "logout",
+            AuditAction::CaseViewed => "case_viewed",
+            AuditAction::Refused => "refused",
+            AuditAction::StaffAdded => "staff_added",
+            AuditAction::StaffDisabled => "staff_disabled",
+        }
+    }
+
+    /// From the stored name.
+    pub fn parse(s: &str) -> Result<Self, StoreError> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| StoreError::Other(format!("unknown audit action {s:?}").into()))
+    }
+}
+
+/// One audit event: who did what to what, when and from where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// Position in the audit log (0 before it is stored).
+    pub id: u64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Login name, when known (a failed login names what was typed).
+    pub actor: String,
+    /// What.
+    pub action: AuditAction,
+    /// What it concerned (a case id, an account, a page).
+    pub target: String,
+    /// Client address.
+    pub addr: String,
+}
+
+/// Which audit events to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only this actor's.
+    pub actor: Option<String>,
+    /// Only those about this target.
+    pub target: Option<String>,
+    /// At most this many, newest first.
+    pub limit: u32,
+}
+
+/// Where a case stands, as its records say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseState {
+    /// Opened on the terminal, not yet closed.
+    Open,
+    /// Closed on the terminal.
+    Closed,
+}
+
+impl CaseState {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseState::Open => "open",
+            CaseState::Closed => "closed",
+        }
+    }
+
+    /// From the stored name.
+    pub fn parse(s: &str) -> Result<Self, StoreError> {
+        match s {
+            "open" => Ok(CaseState::Open),
+            "closed" => Ok(CaseState::Closed),
+            other => Err(StoreError::Other(
+                format!("unknown case state {other:?}").into(),
+            )),
+        }
+    }
+}
+
+/// A case as the inbox lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRow {
+    /// Case id.
+    pub case_id: Uuid,
+    /// Device whose records opened it.
+    pub device: DeviceId,
+    /// 案号.
+    pub case_no: String,
+    /// When the check took place (RFC 3339, as the device recorded it).
+    pub occurred_at: String,
+    /// Where.
+    pub place: String,
+    /// Plate.
+    pub plate: String,
+    /// Party's name.
+    pub party: String,
+    /// 执法证号 of the officers, comma-separated.
+    pub officers: String,
+    /// Violation title, empty when none.
+    pub violation: String,
+    /// State.
+    pub state: CaseState,
+    /// Evidence items recorded.
+    pub evidence: u32,
+    /// Corrections recorded.
+    pub corrections: u32,
+}
+
+/// The inbox's filters. Empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseQuery {
+    /// Words matched against 案号, plate and party name.
+    pub text: String,
+    /// Only cases in this state.
+    pub state: Option<CaseState>,
+    /// Only cases with this officer.
+    pub officer: String,
+    /// Checks on or after this day (YYYY-MM-DD).
+    pub from: String,
+    /// Checks on or before this day (YYYY-MM-DD).
+    pub to: String,
+    /// Page size.
+    pub limit: u32,
+    /// Rows skipped.
+    pub offset: u32,
+}
+
+/// How one record changes the case index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseUpdate {
+    /// A case opened: a new row.
+    Opened(CaseRow),
+    /// Evidence added.
+    Evidence(Uuid),
+    /// Closed.
+    Closed(Uuid),
+    /// Corrected.
+    Corrected(Uuid),
+    /// Sealed or written to disc: only the record is linked to the case.
+    Other(Uuid),
+}
+
+impl CaseUpdate {
+    /// The update a record's payload makes, if it parses (an unknown
+    /// newer record kind leaves the index as it is).
+    pub fn of(device: &DeviceId, payload: &[u8]) -> Option<CaseUpdate> {
+        let p: RecordPayload = serde_json::from_slice(payload).ok()?;
+        Some(match p.body {
+            RecordBody::CaseOpened(c) => CaseUpdate::Opened(CaseRow {
+                case_id: c.case_id,
+                device: *device,
+                case_no: c.case_no,
+                occurred_at: c.occurred_at.to_rfc3339(),
+                place: c.place,
+                plate: c.vehicle.plate,
+                party: c.party.name().to_owned(),
+                officers: p.officers.join(","),
+                violation: c.violation.map(|v| v.title).unwrap_or_default(),
+                state: CaseState::Open,
+                evidence: 0,
+                corrections: 0,
+            }),
+            RecordBody::EvidenceAdded(e) => CaseUpdate::Evidence(e.case_id),
+            RecordBody::CaseClosed(c) => CaseUpdate::Closed(c.case_id),
+            RecordBody::CaseCorrected(c) => CaseUpdate::Corrected(c.case_id),
+            other => CaseUpdate::Other(other.case_id()),
+        })
+    }
+
+    /// The case concerned.
+    pub fn case_id(&self) -> Uuid {
+        match self {
+            CaseUpdate::Opened(r) => r.case_id,
+            CaseUpdate::Evidence(id)
+            | CaseUpdate::Closed(id)
+            | CaseUpdate::Corrected(id)
+            | CaseUpdate::Other(id) => *id,
+        }
+    }
+}
+
+/// A record of a case, as held.
+#[derive(Debug, Clone)]
+pub struct CaseRecord {
+    /// Signing device.
+    pub device: DeviceId,
+    /// Seq in its chain.
+    pub seq: u64,
+    /// Envelope JSON as received.
+    pub envelope: Vec<u8>,
+    /// When the server received it.
+    pub received_at: DateTime<Utc>,
+}
+
+/// The back office's storage.
+pub trait OfficeStore {
+    /// Adds an account; `Conflict` if the name is taken.
+    fn add_staff(&self, user: &StaffUser) -> Result<(), StoreError>;
+    /// An account by login name.
+    fn staff(&self, name: &str) -> Result<Option<StaffUser>, StoreError>;
+    /// Every account, by name.
+    fn staff_list(&self) -> Result<Vec<StaffUser>, StoreError>;
+    /// Disables an account and ends its sessions; false if unknown.
+    fn disable_staff(&self, name: &str, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Sets the wrong-password count and lock of an account.
+    fn set_login_state(
+        &self,
+        name: &str,
+        failed: u32,
+        locked_until: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError>;
+    /// Keeps a new session.
+    fn add_session(&self, session: &StaffSession) -> Result<(), StoreError>;
+    /// A session by its token's hash.
+    fn session(&self, token_hash: &Digest) -> Result<Option<StaffSession>, StoreError>;
+    /// Ends a session.
+    fn end_session(&self, token_hash: &Digest) -> Result<(), StoreError>;
+    /// Appends an audit event; returns its id.
+    fn add_audit(&self, event: &AuditEvent) -> Result<u64, StoreError>;
+    /// Audit events, newest first.
+    fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;
+    /// Cases matching the filters, newest check first, and how many match
+    /// in all.
+    fn cases(&self, query: &CaseQuery) -> Result<(Vec<CaseRow>, u64), StoreError>;
+    /// One case.
+    fn case_row(&self, case_id: &Uuid) -> Result<Option<CaseRow>, StoreError>;
+    /// Every record of a case, by device and seq.
+    fn case_records(&self, case_id: &Uuid) -> Result<Vec<CaseRecord>, StoreError>;
+}
+
+/// The `LIKE` pattern of a search word: `%`, `_` and `\` match themselves.
+pub(crate) fn like_pattern(word: &str) -> String {
+    let mut p = String::from("%");
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}

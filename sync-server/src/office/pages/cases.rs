@@ -118,7 +118,7 @@ pub async fn show(
             evidence: r.evidence,
         })
         .collect();
-    let more = u64::from(params.page + 1) * u64::from(PAGE_ROWS) < total;
+    let more = (u64::from(params.page) + 1) * u64::from(PAGE_ROWS) < total;
     Ok(render(&CasesPage {
         t,
         bar: Some(Bar::of(&staff)),

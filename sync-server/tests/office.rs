@@ -1,0 +1,427 @@
+//! The back office over the real router (in-memory SQLite, `oneshot`):
+//! login, lock-out, CSRF, roles, the inbox and the case page, the audit
+//! log, and hostile input in forms, queries and record fields.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, Response, StatusCode};
+use chrono::{DateTime, Utc};
+use fieldcase_shared::chain;
+use fieldcase_shared::hash::Digest;
+use fieldcase_shared::keys::DeviceKey;
+use fieldcase_shared::model::{CaseClosed, CaseOpened, EvidenceItem, Party, Vehicle};
+use fieldcase_shared::record::{self, RecordBody, RecordPayload, VerifiedRecord};
+use fieldcase_shared::staff::Role;
+use fieldcase_sync_server::blobs::FsBlobStore;
+use fieldcase_sync_server::office::accounts;
+use fieldcase_sync_server::store::office::{AuditAction, AuditQuery};
+use fieldcase_sync_server::store::{Device, SqliteStore, Store};
+use fieldcase_sync_server::{router, AppState};
+use tower::ServiceExt;
+use uuid::Uuid;
+
+const PW: &str = "a long password 1";
+
+struct Office {
+    state: AppState,
+    _blobs: tempfile::TempDir,
+    case_id: Uuid,
+}
+
+fn sealed(key: &DeviceKey, seq: u64, prev: Digest, body: RecordBody) -> VerifiedRecord {
+    let t = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap();
+    let p = RecordPayload::new(
+        key.public().device_id(),
+        seq,
+        prev,
+        t,
+        vec!["65010023".into(), "65010031".into()],
+        body,
+    );
+    record::open(record::seal(key, &p).envelope, &key.public()).unwrap()
+}
+
+/// A store with one device, one case (opened, a photo, closed) whose party
+/// name is hostile markup, and staff of several roles.
+fn office() -> Office {
+    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+    let key = DeviceKey::from_seed([5; 32]);
+    let dev = key.public().device_id();
+    store
+        .add_device(&Device {
+            id: dev,
+            key: key.public(),
+            name: "终端".into(),
+            added_at: Utc::now(),
+        })
+        .unwrap();
+    let case_id = Uuid::now_v7();
+    let opened = sealed(
+        &key,
+        1,
+        chain::genesis(&dev),
+        RecordBody::CaseOpened(CaseOpened {
+            case_id,
+            case_no: "乌交执〔2026〕00007号".into(),
+            occurred_at: DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap(),
+            place: "G30 K3571".into(),
+            vehicle: Vehicle {
+                plate: "新A12345".into(),
+            },
+            party: Party::Person {
+                id_number: "11010519491231002X".into(),
+                name: "<script>alert(1)</script>王五".into(),
+            },
+            violation: None,
+            note: String::new(),
+            details: None,
+        }),
+    );
+    let photo = sealed(
+        &key,
+        2,
+        opened.chain,
+        RecordBody::EvidenceAdded(EvidenceItem {
+            case_id,
+            sha256: Digest([3; 32]),
+            size: 5,
+            media_type: "image/jpeg".into(),
+            original_name: "照片.jpg".into(),
+            captured_at: None,
+            category: "现场检查".into(),
+            description: "车头".into(),
+        }),
+    );
+    let closed = sealed(
+        &key,
+        3,
+        photo.chain,
+        RecordBody::CaseClosed(CaseClosed {
+            case_id,
+            case_no: "乌交执〔2026〕00007号".into(),
+            evidence_count: 1,
+            records: vec![opened.digest, photo.digest],
+            findings: None,
+        }),
+    );
+    store
+        .ingest(&dev, &[opened, photo, closed], Utc::now())
+        .unwrap();
+    let now = Utc::now();
+    accounts::add_user(&*store, "shen", "审核员甲", &[Role::Reviewer], PW, now).unwrap();
+    accounts::add_user(&*store, "admin", "管理员", &[Role::Admin], PW, now).unwrap();
+    let blobs = tempfile::tempdir().unwrap();
+    let state = AppState::new(
+        store,
+        Arc::new(FsBlobStore::open(blobs.path()).unwrap()),
+        DeviceKey::from_seed([9; 32]),
+    )
+    .unwrap();
+    Office {
+        state,
+        _blobs: blobs,
+        case_id,
+    }
+}
+
+async fn send(o: &Office, req: Request<Body>) -> Response<Body> {
+    router(o.state.clone()).oneshot(req).await.unwrap()
+}
+
+async fn text(resp: Response<Body>) -> String {
+    let b = axum::body::to_bytes(resp.into_body(), 1 << 22)
+        .await
+        .unwrap();
+    String::from_utf8(b.to_vec()).unwrap()
+}
+
+fn get(path: &str, cookies: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::COOKIE, cookies)
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn post(path: &str, cookies: &str, form: &[(&str, &str)]) -> Request<Body> {
+    Request::post(path)
+        .header(header::COOKIE, cookies)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(serde_urlencoded::to_string(form).unwrap()))
+        .unwrap()
+}
+
+fn set_cookie(resp: &Response<Body>, name: &str) -> Option<String> {
+    resp.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with(&format!("{name}=")))
+}
+
+fn value(cookie: &str) -> String {
+    cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned()
+}
+
+fn hidden_csrf(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
+    page[at..].split('"').next().unwrap().to_owned()
+}
+
+/// Logs in; returns the Cookie header of the session.
+async fn login(o: &Office, name: &str, password: &str) -> (StatusCode, String, String) {
+    let form = send(o, get("/office/login", "")).await;
+    let c = set_cookie(&form, "fieldcase_login").expect("login cookie");
+    let token = value(&c);
+    let resp = send(
+        o,
+        post(
+            "/office/login",
+            &format!("fieldcase_login={token}"),
+            &[("csrf", &token), ("username", name), ("password", password)],
+        ),
+    )
+    .await;
+    let status = resp.status();
+    let session =
+        set_cookie(&resp, "fieldcase_session").map(|c| format!("fieldcase_session={}", value(&c)));
+    (status, session.unwrap_or_default(), text(resp).await)
+}
+
+#[tokio::test]
+async fn the_cookies_are_secure_and_the_pages_refuse_framing_and_foreign_scripts() {
+    let o = office();
+    let form = send(&o, get("/office/login", "")).await;
+    assert_eq!(form.status(), StatusCode::OK);
+    let csp = form.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    let c = set_cookie(&form, "fieldcase_login").unwrap();
+    for attr in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/office"] {
+        assert!(c.contains(attr), "{c}");
+    }
+    let (status, session, _) = login(&o, "shen", PW).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(!session.is_empty());
+    // No page asks for anything outside the server.
+    let page = text(send(&o, get("/office/cases", &session)).await).await;
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "{page}"
+    );
+    assert!(!page.contains("<script"), "{page}");
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_refused_then_lock_the_account_and_each_is_audited() {
+    let o = office();
+    let (status, session, page) = login(&o, "shen", "wrong password").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(session.is_empty());
+    assert!(page.contains("用户名或密码不正确"), "{page}");
+    let (status, _, page) = login(&o, "nobody", "wrong password").await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "an unknown name reads like a wrong password"
+    );
+    assert!(page.contains("用户名或密码不正确"), "{page}");
+    for _ in 1..accounts::MAX_FAILURES - 1 {
+        login(&o, "shen", "wrong again").await;
+    }
+    let (status, _, page) = login(&o, "shen", "wrong again").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(page.contains("账号已锁定至"), "{page}");
+    let (status, session, _) = login(&o, "shen", PW).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the right password waits for the lock"
+    );
+    assert!(session.is_empty());
+    let events = o
+        .state
+        .store()
+        .audit(&AuditQuery {
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    let count = |a: AuditAction| events.iter().filter(|e| e.action == a).count();
+    assert_eq!(count(AuditAction::LoginFailed), 6);
+    assert_eq!(count(AuditAction::LoginLocked), 1);
+    assert_eq!(count(AuditAction::Login), 0);
+}
+
+#[tokio::test]
+async fn a_login_without_its_form_token_is_refused() {
+    let o = office();
+    let resp = send(
+        &o,
+        post(
+            "/office/login",
+            "",
+            &[("csrf", "x"), ("username", "shen"), ("password", PW)],
+        ),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(set_cookie(&resp, "fieldcase_session").is_none());
+    assert!(text(resp).await.contains("页面已过期"));
+}
+
+#[tokio::test]
+async fn the_inbox_lists_searches_and_filters_the_synced_case() {
+    let o = office();
+    let (_, session, _) = login(&o, "shen", PW).await;
+    let page = text(send(&o, get("/office/cases", &session)).await).await;
+    assert!(
+        page.contains("乌交执〔2026〕00007号") && page.contains("新A12345"),
+        "{page}"
+    );
+    assert!(page.contains("2026-11-28 10:00"), "Beijing time: {page}");
+    assert!(page.contains("已结案（终端）"), "{page}");
+    // Hostile markup in a record is shown as text.
+    assert!(!page.contains("<script>alert"), "{page}");
+    assert!(
+        page.contains("&#60;script&#62;") || page.contains("&lt;script&gt;"),
+        "{page}"
+    );
+    for (query, found) in [
+        ("q=00007", true),
+        ("q=%E7%8E%8B%E4%BA%94", true), // 王五
+        ("q=%25", false),               // a literal %
+        ("q=%27%20OR%201%3D1%20--", false),
+        ("state=open", false),
+        ("state=closed", true),
+        ("officer=65010031", true),
+        ("officer=99999999", false),
+        ("from=2026-11-28&to=2026-11-28", true),
+        ("from=2026-11-29", false),
+        ("from=not-a-date", true),
+        ("page=4294967295", false),
+    ] {
+        let resp = send(&o, get(&format!("/office/cases?{query}"), &session)).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{query}");
+        let page = text(resp).await;
+        assert_eq!(page.contains("00007号</a>"), found, "{query}: {page}");
+    }
+    let resp = send(&o, get("/office/cases?page=-1", &session)).await;
+    assert!(resp.status().is_client_error(), "{}", resp.status());
+}
+
+#[tokio::test]
+async fn the_case_page_verifies_each_record_and_the_view_is_audited() {
+    let o = office();
+    let (_, session, _) = login(&o, "shen", PW).await;
+    let resp = send(&o, get(&format!("/office/cases/{}", o.case_id), &session)).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = text(resp).await;
+    assert_eq!(page.matches("签名有效").count(), 3, "{page}");
+    assert!(page.contains("0303030303"), "evidence hash shown: {page}");
+    assert!(page.contains("65010023、65010031"), "{page}");
+    let events = o
+        .state
+        .store()
+        .audit(&AuditQuery {
+            actor: Some("shen".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(events[0].action, AuditAction::CaseViewed);
+    assert_eq!(events[0].target, o.case_id.to_string());
+    for bad in [
+        "not-a-uuid",
+        "00000000-0000-0000-0000-000000000000",
+        "..%2F..%2Fetc%2Fpasswd",
+    ] {
+        let resp = send(&o, get(&format!("/office/cases/{bad}"), &session)).await;
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{bad}");
+        assert!(text(resp).await.contains("未找到该案件"));
+    }
+}
+
+#[tokio::test]
+async fn each_role_sees_only_its_pages_and_refusals_are_audited() {
+    let o = office();
+    let resp = send(&o, get("/office/cases", "")).await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::SEE_OTHER,
+        "not logged in: to the login page"
+    );
+    assert_eq!(resp.headers()[header::LOCATION], "/office/login");
+    let resp = send(&o, get("/office/cases", "fieldcase_session=forged")).await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::SEE_OTHER,
+        "a forged token is no session"
+    );
+    let (_, reviewer, _) = login(&o, "shen", PW).await;
+    let (_, admin, _) = login(&o, "admin", PW).await;
+    let resp = send(&o, get("/office/audit", &reviewer)).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(text(resp).await.contains("系统管理员"));
+    let resp = send(&o, get(&format!("/office/cases/{}", o.case_id), &admin)).await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::FORBIDDEN,
+        "the administrator reads no case"
+    );
+    let resp = send(&o, get("/office/audit", &admin)).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = text(resp).await;
+    assert!(
+        page.contains("refused") && page.contains("login") && page.contains("shen"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn logout_needs_the_session_token_and_ends_the_session() {
+    let o = office();
+    let (_, session, _) = login(&o, "shen", PW).await;
+    let page = text(send(&o, get("/office/cases", &session)).await).await;
+    let csrf = hidden_csrf(&page);
+    let resp = send(&o, post("/office/logout", &session, &[("csrf", "forged")])).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        send(&o, get("/office/cases", &session)).await.status(),
+        StatusCode::OK
+    );
+    let resp = send(&o, post("/office/logout", &session, &[("csrf", &csrf)])).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        send(&o, get("/office/cases", &session)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn english_is_a_cookie_away() {
+    let o = office();
+    let resp = send(&o, get("/office/lang/en", "")).await;
+    let lang = set_cookie(&resp, "fieldcase_lang").unwrap();
+    let (_, session, _) = login(&o, "shen", PW).await;
+    let cookies = format!("{session}; fieldcase_lang={}", value(&lang));
+    let page = text(send(&o, get("/office/cases", &cookies)).await).await;
+    assert!(
+        page.contains("<html lang=\"en\">") && page.contains("Closed (terminal)"),
+        "{page}"
+    );
+    assert!(!page.contains("已结案"), "{page}");
+}

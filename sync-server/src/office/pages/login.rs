@@ -44,17 +44,20 @@ fn login_form(lang: Lang, status: StatusCode, username: &str, message: String) -
 /// `GET /office/login`.
 pub async fn show(visit: Visit) -> Response {
     if visit.who.is_some() {
-        return Redirect::to("/office/cases").into_response();
+        return Redirect::to("/office/").into_response();
     }
     login_form(visit.lang, StatusCode::OK, "", String::new())
 }
 
-/// `GET /office/` and `GET /office`.
+/// `GET /office/`: the first page the account may see.
 pub async fn home(visit: Visit) -> Redirect {
-    Redirect::to(if visit.who.is_some() {
-        "/office/cases"
-    } else {
-        "/office/login"
+    let may = |roles: &[fieldcase_shared::staff::Role], u: &crate::store::office::StaffUser| {
+        roles.iter().any(|r| u.has(*r))
+    };
+    Redirect::to(match &visit.who {
+        None => "/office/login",
+        Some((_, u)) if !may(super::CASE_ROLES, u) && may(super::AUDIT_ROLES, u) => "/office/audit",
+        Some(_) => "/office/cases",
     })
 }
 
@@ -108,7 +111,7 @@ pub async fn submit(
     .await?;
     match outcome {
         Ok(token) => Ok(with_cookies(
-            Redirect::to("/office/cases"),
+            Redirect::to("/office/"),
             vec![
                 set_cookie(SESSION_COOKIE, token, SESSION_HOURS * 3600),
                 set_cookie(LOGIN_COOKIE, String::new(), 0),

@@ -1,0 +1,296 @@
+//! The back office in a real headless Chromium (Debian `chromium` driven
+//! through `chromedriver` over WebDriver): a real terminal syncs its cases
+//! to the real server; staff made with `fieldcase-server user add` log in
+//! (a wrong password refused), find the cases, open one and see each record
+//! verified; the administrator sees that view in the access log and is
+//! refused the case. Each page is saved as PNG (to `$OFFICE_SCREENSHOTS`
+//! when set) and checked to be a real rendering.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use fieldcase_e2e::{bin, run_ok, seeded_terminal, wait_for, Guard, Server};
+
+const PW: &str = "office password 1";
+
+fn add_staff(server: &Server, name: &str, role: &str, display: &str) {
+    let mut child = Command::new(bin("fieldcase-server"))
+        .args([
+            "--data-dir",
+            &server.dir.to_string_lossy(),
+            "user",
+            "add",
+            name,
+        ])
+        .args(["--role", role, "--display-name", display])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PW}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn chromedriver(port: u16) -> Guard {
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is needed (package chromium-driver); run ./scripts/test, which installs it");
+    let guard = Guard(child);
+    wait_for("chromedriver", Duration::from_secs(30), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    guard
+}
+
+async fn browser(port: u16, profile: &Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1366,900",
+                "--lang=zh-CN", format!("--user-data-dir={}", profile.display()),
+            ]
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a Chromium session through chromedriver")
+}
+
+async fn shot(c: &Client, dir: &Path, name: &str) {
+    let png = c.screenshot().await.unwrap();
+    let img = image::load_from_memory(&png).expect("a PNG");
+    assert!(
+        img.width() >= 1000 && img.height() >= 600,
+        "{name}: {}x{}",
+        img.width(),
+        img.height()
+    );
+    let rgb = img.to_rgb8();
+    let colours: std::collections::HashSet<_> = rgb.pixels().step_by(7).map(|p| p.0).collect();
+    assert!(
+        colours.len() > 20,
+        "{name}: only {} colours — nothing rendered?",
+        colours.len()
+    );
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+async fn wait_for_url(c: &Client, part: &str) {
+    for _ in 0..100 {
+        if c.current_url().await.unwrap().as_str().contains(part) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the browser never reached a URL with {part:?}");
+}
+
+async fn login(c: &Client, base: &str, name: &str, password: &str) {
+    c.goto(&format!("{base}/office/")).await.unwrap();
+    c.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys(name)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    c.find(Locator::Id("login"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staff_work_the_synced_cases_in_a_real_chromium() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shots: PathBuf = std::env::var_os("OFFICE_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| tmp.path().join("shots"));
+    std::fs::create_dir_all(&shots).unwrap();
+    let server = Server::start(&tmp.path().join("server"));
+    let term = tmp.path().join("term");
+    let key = seeded_terminal(&term, 2, 64);
+    server.register(&key, "执法终端 01");
+    let d = term.to_string_lossy().into_owned();
+    run_ok(
+        "fieldcase",
+        &["--data-dir", &d, "sync", "--server", &server.url],
+    );
+    let cases: serde_json::Value = serde_json::from_str(&run_ok(
+        "fieldcase",
+        &["--data-dir", &d, "case", "list", "--json"],
+    ))
+    .unwrap();
+    let case_nos: Vec<String> = cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["case_no"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(case_nos.len(), 2, "{cases}");
+    add_staff(&server, "shen", "reviewer", "审核员甲");
+    add_staff(&server, "root", "系统管理员", "管理员");
+
+    let port = free_port();
+    let _driver = chromedriver(port);
+    let c = browser(port, &tmp.path().join("profile")).await;
+    let base = server.url.clone();
+
+    // A wrong password is refused, in Chinese, and no session starts.
+    login(&c, &base, "shen", "not the password").await;
+    let err = c
+        .wait()
+        .for_element(Locator::Id("login-error"))
+        .await
+        .unwrap();
+    assert!(err.text().await.unwrap().contains("用户名或密码不正确"));
+    shot(&c, &shots, "login-refused").await;
+    c.goto(&format!("{base}/office/cases")).await.unwrap();
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .ends_with("/office/login"));
+
+    // The right one opens the inbox with both synced cases.
+    login(&c, &base, "shen", PW).await;
+    c.wait()
+        .for_element(Locator::Css("table.cases"))
+        .await
+        .unwrap();
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .ends_with("/office/cases"));
+    let page = c.source().await.unwrap();
+    for no in &case_nos {
+        assert!(page.contains(no.as_str()), "{no} not in the inbox");
+    }
+    shot(&c, &shots, "cases").await;
+
+    // Search narrows to one case; the keyboard submits the form.
+    let q = c.find(Locator::Css("input[name=q]")).await.unwrap();
+    q.send_keys(&case_nos[0]).await.unwrap();
+    q.send_keys("\u{E007}").await.unwrap(); // Enter
+    wait_for_url(&c, "q=").await;
+    let links = c
+        .find_all(Locator::Css("table.cases tbody a"))
+        .await
+        .unwrap();
+    assert_eq!(links.len(), 1);
+    links[0].click().await.unwrap();
+    let h1 = c.wait().for_element(Locator::Css("h1")).await.unwrap();
+    assert_eq!(h1.text().await.unwrap(), case_nos[0]);
+    let verdicts = c.find_all(Locator::Css("td.verdict")).await.unwrap();
+    assert!(verdicts.len() >= 3, "opened, evidence and closed records");
+    for v in &verdicts {
+        assert!(v.text().await.unwrap().contains("签名有效"));
+    }
+    shot(&c, &shots, "case").await;
+    let case_url = c.current_url().await.unwrap();
+
+    // The access log is not the reviewer's.
+    c.goto(&format!("{base}/office/audit")).await.unwrap();
+    assert!(c.source().await.unwrap().contains("需要以下角色"));
+    shot(&c, &shots, "refused").await;
+
+    // Log out with the form; the administrator sees the view and the refusal.
+    c.goto(&format!("{base}/office/cases")).await.unwrap();
+    c.find(Locator::Css("form[action='/office/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("username")).await.unwrap();
+    login(&c, &base, "root", PW).await;
+    if c.wait()
+        .for_element(Locator::Css("table.audit"))
+        .await
+        .is_err()
+    {
+        panic!(
+            "the administrator lands on {} and not the access log: {}",
+            c.current_url().await.unwrap(),
+            c.source().await.unwrap()
+        );
+    }
+    c.goto(&format!("{base}/office/audit")).await.unwrap();
+    let rows = c
+        .find(Locator::Css("table.audit tbody"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        rows.contains("case_viewed") && rows.contains("shen"),
+        "{rows}"
+    );
+    assert!(
+        rows.contains("login_failed") && rows.contains("refused"),
+        "{rows}"
+    );
+    shot(&c, &shots, "audit").await;
+    c.goto(case_url.as_str()).await.unwrap();
+    assert!(
+        c.source().await.unwrap().contains("需要以下角色"),
+        "the administrator reads no case"
+    );
+
+    // English.
+    c.find(Locator::Css("a[lang=en]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.goto(&format!("{base}/office/audit")).await.unwrap();
+    assert!(c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .contains("Access log"));
+    shot(&c, &shots, "audit-en").await;
+    c.close().await.unwrap();
+}

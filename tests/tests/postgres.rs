@@ -431,6 +431,27 @@ fn the_server_runs_on_postgres() {
         .unwrap()
         .device_id();
     assert_eq!(store.record_digests(&device).unwrap(), local);
+    // The case index the ingests kept on PostgreSQL: both cases, closed,
+    // their evidence counted, every record linked to its case.
+    use fieldcase_sync_server::store::office::{CaseQuery, CaseState};
+    use fieldcase_sync_server::store::OfficeStore;
+    let (rows, total) = store
+        .cases(&CaseQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(total, 2);
+    assert!(
+        rows.iter()
+            .all(|r| r.state == CaseState::Closed && r.evidence >= 1),
+        "{rows:?}"
+    );
+    let linked: usize = rows
+        .iter()
+        .map(|r| store.case_records(&r.case_id).unwrap().len())
+        .sum();
+    assert_eq!(linked, local.len());
     let checkpoint = |url: &str| {
         ureq::get(format!("{url}/v1/log/checkpoint"))
             .call()

@@ -71,6 +71,8 @@ pub trait BlobStore: Send + Sync + 'static {
     /// `hashed` is the SHA-256 of the upload when the caller computed it
     /// while the chunks arrived; `None` hashes the stored bytes.
     fn finish(&self, sha256: &Digest, hashed: Option<Digest>) -> io::Result<Finished>;
+    /// Up to `len` bytes of a stored blob from `offset` (fewer at its end).
+    fn read_at(&self, sha256: &Digest, offset: u64, len: usize) -> io::Result<Vec<u8>>;
 }
 
 /// Blobs as files: `<root>/blobs/ab/abcd…`, uploads in `<root>/uploads/`.
@@ -197,6 +199,15 @@ impl FsBlobStore {
 impl BlobStore for FsBlobStore {
     fn has(&self, sha256: &Digest) -> io::Result<bool> {
         Ok(self.path(sha256).is_file())
+    }
+
+    fn read_at(&self, sha256: &Digest, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = std::fs::File::open(self.path(sha256))?;
+        f.seek(SeekFrom::Start(offset))?;
+        let mut out = Vec::with_capacity(len);
+        f.take(len as u64).read_to_end(&mut out)?;
+        Ok(out)
     }
 
     fn part_len(&self, sha256: &Digest) -> io::Result<u64> {

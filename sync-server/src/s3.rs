@@ -195,6 +195,24 @@ impl BlobStore for S3BlobStore {
         Ok(self.parts(sha256)?.iter().map(|p| p.1).sum())
     }
 
+    fn read_at(&self, sha256: &Digest, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+        let path = blob_path(sha256);
+        let size = self
+            .rt
+            .block_on(self.store.head(&path))
+            .map_err(other)?
+            .size;
+        let end = size.min(offset.saturating_add(len as u64));
+        if offset >= end {
+            return Ok(Vec::new());
+        }
+        let bytes = self
+            .rt
+            .block_on(self.store.get_range(&path, offset..end))
+            .map_err(other)?;
+        Ok(bytes.to_vec())
+    }
+
     fn stage(&self, sha256: &Digest) -> io::Result<Box<dyn Staged>> {
         Ok(Box::new(S3Staged {
             store: self.store.clone(),

@@ -30,6 +30,13 @@ struct Office {
     case_id: Uuid,
 }
 
+/// The photo's bytes (stored on the server) and its digest.
+const PHOTO: &[u8] = b"\xff\xd8\xff\xe0 not really a jpeg, but its bytes";
+
+fn photo_digest() -> Digest {
+    fieldcase_shared::hash::sha256(PHOTO)
+}
+
 fn sealed(key: &DeviceKey, seq: u64, prev: Digest, body: RecordBody) -> VerifiedRecord {
     let t = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap();
     let p = RecordPayload::new(
@@ -85,8 +92,8 @@ fn office() -> Office {
         opened.chain,
         RecordBody::EvidenceAdded(EvidenceItem {
             case_id,
-            sha256: Digest([3; 32]),
-            size: 5,
+            sha256: photo_digest(),
+            size: PHOTO.len() as u64,
             media_type: "image/jpeg".into(),
             original_name: "照片.jpg".into(),
             captured_at: None,
@@ -113,12 +120,16 @@ fn office() -> Office {
     accounts::add_user(&*store, "shen", "审核员甲", &[Role::Reviewer], PW, now).unwrap();
     accounts::add_user(&*store, "admin", "管理员", &[Role::Admin], PW, now).unwrap();
     let blobs = tempfile::tempdir().unwrap();
-    let state = AppState::new(
-        store,
-        Arc::new(FsBlobStore::open(blobs.path()).unwrap()),
-        DeviceKey::from_seed([9; 32]),
-    )
-    .unwrap();
+    let files = Arc::new(FsBlobStore::open(blobs.path()).unwrap());
+    {
+        use fieldcase_sync_server::blobs::BlobStore;
+        files.append(&photo_digest(), 0, PHOTO).unwrap();
+        files.finish(&photo_digest(), None).unwrap();
+    }
+    store
+        .add_blob(&dev, &photo_digest(), PHOTO.len() as u64, now)
+        .unwrap();
+    let state = AppState::new(store, files, DeviceKey::from_seed([9; 32])).unwrap();
     Office {
         state,
         _blobs: blobs,
@@ -331,7 +342,18 @@ async fn the_case_page_verifies_each_record_and_the_view_is_audited() {
     assert_eq!(resp.status(), StatusCode::OK);
     let page = text(resp).await;
     assert_eq!(page.matches("签名有效").count(), 3, "{page}");
-    assert!(page.contains("0303030303"), "evidence hash shown: {page}");
+    assert!(
+        page.contains(&photo_digest().to_hex()),
+        "evidence hash shown: {page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "<img class=\"evidence\" src=\"/office/cases/{}/evidence/{}\"",
+            o.case_id,
+            photo_digest().to_hex()
+        )),
+        "{page}"
+    );
     assert!(page.contains("65010023、65010031"), "{page}");
     let events = o
         .state
@@ -424,4 +446,108 @@ async fn english_is_a_cookie_away() {
         "{page}"
     );
     assert!(!page.contains("已结案"), "{page}");
+}
+
+async fn body(resp: Response<Body>) -> Vec<u8> {
+    axum::body::to_bytes(resp.into_body(), 1 << 22)
+        .await
+        .unwrap()
+        .to_vec()
+}
+
+fn ranged(path: &str, cookies: &str, range: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::COOKIE, cookies)
+        .header(header::RANGE, range)
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn evidence_is_served_whole_in_ranges_and_as_a_download_and_each_is_audited() {
+    let o = office();
+    let (_, session, _) = login(&o, "shen", PW).await;
+    let url = format!(
+        "/office/cases/{}/evidence/{}",
+        o.case_id,
+        photo_digest().to_hex()
+    );
+    let resp = send(&o, get(&url, &session)).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()[header::CONTENT_TYPE], "image/jpeg");
+    assert_eq!(resp.headers()[header::ACCEPT_RANGES], "bytes");
+    assert!(resp.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .starts_with("inline; filename*=UTF-8''%E7%85%A7%E7%89%87.jpg"));
+    assert_eq!(body(resp).await, PHOTO);
+    let resp = send(&o, ranged(&url, &session, "bytes=4-11")).await;
+    assert_eq!(resp.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        resp.headers()[header::CONTENT_RANGE],
+        format!("bytes 4-11/{}", PHOTO.len())
+    );
+    assert_eq!(body(resp).await, &PHOTO[4..12]);
+    let resp = send(&o, ranged(&url, &session, "bytes=-5")).await;
+    assert_eq!(body(resp).await, &PHOTO[PHOTO.len() - 5..]);
+    let resp = send(&o, ranged(&url, &session, "bytes=9999-")).await;
+    assert_eq!(resp.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(
+        resp.headers()[header::CONTENT_RANGE],
+        format!("bytes */{}", PHOTO.len())
+    );
+    let resp = send(&o, get(&format!("{url}?download=1"), &session)).await;
+    assert!(resp.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment;"));
+    assert_eq!(body(resp).await, PHOTO);
+    let events = o
+        .state
+        .store()
+        .audit(&AuditQuery {
+            actor: Some("shen".into()),
+            limit: 20,
+            ..Default::default()
+        })
+        .unwrap();
+    let target = format!("{}/{}", o.case_id, photo_digest().to_hex());
+    let of = |a: AuditAction| {
+        events
+            .iter()
+            .filter(|e| e.action == a && e.target == target)
+            .count()
+    };
+    assert_eq!(of(AuditAction::EvidenceDownloaded), 1);
+    assert_eq!(
+        of(AuditAction::EvidenceViewed),
+        1,
+        "the whole item once; ranges after the first byte are not views"
+    );
+}
+
+#[tokio::test]
+async fn evidence_is_only_served_through_its_own_case_and_to_case_roles() {
+    let o = office();
+    let (_, session, _) = login(&o, "shen", PW).await;
+    let (_, admin, _) = login(&o, "admin", PW).await;
+    let sha = photo_digest().to_hex();
+    for path in [
+        format!("/office/cases/{}/evidence/{}", Uuid::now_v7(), sha),
+        format!("/office/cases/{}/evidence/{}", o.case_id, "0".repeat(64)),
+        format!("/office/cases/{}/evidence/{}", o.case_id, "not-a-digest"),
+        format!("/office/cases/{}/evidence/..%2F..%2Fserver.key", o.case_id),
+    ] {
+        let resp = send(&o, get(&path, &session)).await;
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let url = format!("/office/cases/{}/evidence/{sha}", o.case_id);
+    assert_eq!(
+        send(&o, get(&url, &admin)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&o, get(&url, "")).await.status(),
+        StatusCode::SEE_OTHER
+    );
 }

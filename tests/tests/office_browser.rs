@@ -223,6 +223,36 @@ async fn staff_work_the_synced_cases_in_a_real_chromium() {
     for v in &verdicts {
         assert!(v.text().await.unwrap().contains("签名有效"));
     }
+    // The photos are shown, the video gets a player that reads by ranges.
+    let loaded = c
+        .execute(
+            "return Promise.all([...document.images].filter(i => i.classList.contains('evidence'))
+               .map(i => i.decode().then(() => i.naturalWidth)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let widths: Vec<u64> = serde_json::from_value(loaded).unwrap();
+    assert!(
+        !widths.is_empty() && widths.iter().all(|w| *w > 0),
+        "{widths:?}"
+    );
+    let video = c.find(Locator::Css("video.evidence")).await.unwrap();
+    let src = video.attr("src").await.unwrap().unwrap();
+    let ranged = c
+        .execute(
+            "return fetch(arguments[0], {headers: {Range: 'bytes=100-199'}})
+               .then(r => r.arrayBuffer().then(b => [r.status, r.headers.get('content-range'), b.byteLength]));",
+            vec![serde_json::json!(src)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(ranged[0], 206, "{ranged}");
+    assert!(
+        ranged[1].as_str().unwrap().starts_with("bytes 100-199/"),
+        "{ranged}"
+    );
+    assert_eq!(ranged[2], 100, "{ranged}");
     shot(&c, &shots, "case").await;
     let case_url = c.current_url().await.unwrap();
 

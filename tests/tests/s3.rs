@@ -64,6 +64,16 @@ fn the_s3_store_resumes_checks_and_hides_bad_bytes() {
         .unwrap();
     assert!(out.status.success());
     assert_eq!(sha256(&out.stdout), d);
+    // Ranges read back (the office streams evidence this way).
+    assert_eq!(
+        store.read_at(&d, 2_999_990, 100).unwrap(),
+        &video[2_999_990..]
+    );
+    assert_eq!(
+        store.read_at(&d, 1_000_000, 7).unwrap(),
+        &video[1_000_000..1_000_007]
+    );
+    assert!(store.read_at(&d, 3_000_000, 10).unwrap().is_empty());
 
     let wrong = sha256(b"what the record names");
     store.append(&wrong, 0, b"other bytes").unwrap();

@@ -125,6 +125,8 @@ pub struct Texts {
     pub signed_in_as: &'static str,
     pub back_to_cases: &'static str,
     pub skip_to_content: &'static str,
+    pub download: &'static str,
+    pub not_uploaded: &'static str,
 }
 
 const ZH: Texts = Texts {
@@ -196,6 +198,8 @@ const ZH: Texts = Texts {
     signed_in_as: "当前用户",
     back_to_cases: "返回案件列表",
     skip_to_content: "跳到正文",
+    download: "下载",
+    not_uploaded: "文件尚未上传到服务器",
 };
 
 const EN: Texts = Texts {
@@ -267,4 +271,6 @@ const EN: Texts = Texts {
     signed_in_as: "Signed in as",
     back_to_cases: "Back to the cases",
     skip_to_content: "Skip to content",
+    download: "Download",
+    not_uploaded: "The file is not on the server yet",
 };

@@ -26,6 +26,10 @@ pub fn routes() -> Router<AppState> {
         .route("/lang/{code}", get(pages::login::set_lang))
         .route("/cases", get(pages::cases::show))
         .route("/cases/{case_id}", get(pages::case::show))
+        .route(
+            "/cases/{case_id}/evidence/{sha256}",
+            get(pages::evidence::serve),
+        )
         .route("/audit", get(pages::audit::show))
         .route("/static/office.css", get(stylesheet))
         .layer(axum::middleware::map_response(security_headers))

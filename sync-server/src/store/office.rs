@@ -71,6 +71,12 @@ pub enum AuditAction {
     Logout,
     /// A case page shown.
     CaseViewed,
+    /// A photo or document shown in the browser.
+    EvidenceViewed,
+    /// A video or recording played.
+    EvidencePlayed,
+    /// An evidence item downloaded.
+    EvidenceDownloaded,
     /// A page refused for want of a role.
     Refused,
     /// An account made.
@@ -80,12 +86,15 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 8] = [
+    const ALL: [AuditAction; 11] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::LoginLocked,
         AuditAction::Logout,
         AuditAction::CaseViewed,
+        AuditAction::EvidenceViewed,
+        AuditAction::EvidencePlayed,
+        AuditAction::EvidenceDownloaded,
         AuditAction::Refused,
         AuditAction::StaffAdded,
         AuditAction::StaffDisabled,
@@ -99,6 +108,9 @@ impl AuditAction {
             AuditAction::LoginLocked => "login_locked",
             AuditAction::Logout => "logout",
             AuditAction::CaseViewed => "case_viewed",
+            AuditAction::EvidenceViewed => "evidence_viewed",
+            AuditAction::EvidencePlayed => "evidence_played",
+            AuditAction::EvidenceDownloaded => "evidence_downloaded",
             AuditAction::Refused => "refused",
             AuditAction::StaffAdded => "staff_added",
             AuditAction::StaffDisabled => "staff_disabled",

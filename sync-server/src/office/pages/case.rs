@@ -28,6 +28,31 @@ struct Shown {
     valid: bool,
     problem: String,
     lines: Vec<String>,
+    media: Option<Media>,
+}
+
+/// An evidence item in the page.
+struct Media {
+    /// Where the bytes are served.
+    url: String,
+    /// `img`, `video`, `audio` or `` (download only).
+    element: &'static str,
+    /// Stored on the server (else it is still to be uploaded).
+    stored: bool,
+}
+
+fn media_of(store: &dyn Store, case_id: &Uuid, e: &fieldcase_shared::model::EvidenceItem) -> Media {
+    let t = super::evidence::safe_media_type(&e.media_type);
+    Media {
+        url: format!("/office/cases/{case_id}/evidence/{}", e.sha256.to_hex()),
+        element: match t.split('/').next() {
+            Some("image") => "img",
+            Some("video") => "video",
+            Some("audio") => "audio",
+            _ => "",
+        },
+        stored: matches!(store.blob(&e.sha256), Ok(Some(_))),
+    }
 }
 
 struct Facts {
@@ -147,6 +172,7 @@ fn shown(store: &dyn Store, lang: Lang, r: &CaseRecord) -> Shown {
         valid: false,
         problem: String::new(),
         lines: Vec::new(),
+        media: None,
     };
     let key = match store.device(&r.device) {
         Ok(Some(d)) => d.key,
@@ -170,6 +196,9 @@ fn shown(store: &dyn Store, lang: Lang, r: &CaseRecord) -> Shown {
                 out.signer = format!("{} · {}", p.officers.join("、"), r.device);
                 out.made_at = beijing(p.created_at.with_timezone(&Utc));
                 out.lines = lines(t, &p.body);
+                if let RecordBody::EvidenceAdded(e) = &p.body {
+                    out.media = Some(media_of(store, &e.case_id, e));
+                }
             }
         }
         Err(e) => out.problem = e,

@@ -12,6 +12,7 @@ use super::session::Staff;
 pub mod audit;
 pub mod case;
 pub mod cases;
+pub mod evidence;
 pub mod login;
 
 /// Roles that may see cases and their evidence.

@@ -1,7 +1,9 @@
 //! Ingest rate of signed records over loopback HTTP (the real router, with
 //! the SQLite store and with the PostgreSQL store on a server started for
 //! the run), next to the raw `ed25519-dalek` `verify_strict` rate of one
-//! core on the same records, same run.
+//! core on the same records, same run; then two server instances on one
+//! PostgreSQL database (each device posting to its own instance) against
+//! one instance on a fresh database, same run.
 //!
 //!   cargo run --release -p fieldcase-e2e --example ingest_bench -- [RECORDS]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -85,10 +87,15 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let sqlite: Arc<dyn Store> =
         Arc::new(SqliteStore::open(&dir.path().join("db.sqlite3")).unwrap());
-    let with_sqlite = ingest_rate(sqlite, &keys, &logs, dir.path());
+    let with_sqlite = ingest_rate(vec![sqlite], &keys, &logs, dir.path());
     let pg = fieldcase_e2e::Postgres::start(&dir.path().join("pg"));
     let postgres: Arc<dyn Store> = Arc::new(PgStore::connect(&pg.url).unwrap());
-    let with_pg = ingest_rate(postgres, &keys, &logs, dir.path());
+    let with_pg = ingest_rate(vec![postgres], &keys, &logs, dir.path());
+    let pg2 = fieldcase_e2e::Postgres::start(&dir.path().join("pg2"));
+    let two: Vec<Arc<dyn Store>> = (0..2)
+        .map(|_| Arc::new(PgStore::connect(&pg2.url).unwrap()) as Arc<dyn Store>)
+        .collect();
+    let with_two = ingest_rate(two, &keys, &logs, dir.path());
 
     println!(
         "records: {} ({DEVICES} devices, batches of {BATCH})",
@@ -97,22 +104,26 @@ fn main() {
     println!("raw verify_strict, one core: {raw:>9.0} records/s");
     println!("server ingest, SQLite:       {with_sqlite:>9.0} records/s (HTTP + JSON + verify on all cores + store, commit per batch)");
     println!("server ingest, PostgreSQL:   {with_pg:>9.0} records/s");
+    println!("two instances, one PostgreSQL: {with_two:>9.0} records/s");
     println!(
-        "ratio ingest / raw: SQLite {:.2} (target >= 0.7), PostgreSQL {:.2}",
+        "ratio ingest / raw: SQLite {:.2} (target >= 0.7), PostgreSQL {:.2}; two instances / one: {:.2}",
         with_sqlite / raw,
-        with_pg / raw
+        with_pg / raw,
+        with_two / with_pg
     );
 }
 
-/// Records per second the server ingests over loopback with `store`.
+/// Records per second ingested over loopback by one server instance per
+/// store (all on one database when several: devices are registered once);
+/// device `i` posts to instance `i % instances`.
 fn ingest_rate(
-    store: Arc<dyn Store>,
+    stores: Vec<Arc<dyn Store>>,
     keys: &[DeviceKey],
     logs: &[Vec<Envelope>],
     dir: &std::path::Path,
 ) -> f64 {
     for k in keys {
-        store
+        stores[0]
             .add_device(&Device {
                 id: k.public().device_id(),
                 key: k.public(),
@@ -122,16 +133,23 @@ fn ingest_rate(
             .unwrap();
     }
     let blobs = Arc::new(FsBlobStore::open(dir).unwrap());
-    let state = AppState::new(store, blobs, DeviceKey::generate()).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    rt.spawn(serve(listener, state, std::future::pending()));
+    let addrs: Vec<_> = stores
+        .into_iter()
+        .map(|store| {
+            let state = AppState::new(store, blobs.clone(), DeviceKey::generate()).unwrap();
+            let listener = rt
+                .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+                .unwrap();
+            let addr = listener.local_addr().unwrap();
+            rt.spawn(serve(listener, state, std::future::pending()));
+            addr
+        })
+        .collect();
     let t = Instant::now();
     std::thread::scope(|s| {
-        for (k, log) in keys.iter().zip(logs) {
+        for (i, (k, log)) in keys.iter().zip(logs).enumerate() {
+            let addr = addrs[i % addrs.len()];
             let url = format!(
                 "http://{addr}/v1/devices/{}/records",
                 k.public().device_id()

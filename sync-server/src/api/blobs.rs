@@ -56,7 +56,8 @@ impl AppState {
     /// receipt and its inclusion proof.
     fn blob_status(&self, device: DeviceId, sha256: Digest) -> Result<BlobStatus, Failure> {
         if let Some((size, log_index)) = self.store.blob(&sha256).map_err(Failure::internal)? {
-            let tree = self.lock_log()?;
+            // Another server may have stored it: the tree must hold its leaf.
+            let tree = self.current_log()?;
             let head = self.store.device_head(&device).map_err(Failure::internal)?;
             let entry = BlobEntry {
                 sha256,
@@ -257,15 +258,12 @@ impl AppState {
                     .store
                     .add_blob(&device, &sha256, size, Utc::now())
                     .map_err(|e| stored(e.to_string()))?;
+                let from = tree.size();
+                let fetched = super::state::catch_up(&*self.store, &mut tree)
+                    .map_err(|e| stored(e.to_string()))?;
                 if new {
-                    if index != tree.size() {
-                        return Err(stored(format!(
-                            "log out of step: blob leaf {index}, tree holds {}",
-                            tree.size()
-                        )));
-                    }
                     debug_assert_eq!(leaf, LogEntry::Blob { sha256, size }.leaf_hash());
-                    tree.push(leaf);
+                    super::state::placed(from, &fetched, index, &[leaf]).map_err(stored)?;
                 }
                 drop(tree);
                 tracing::info!(%sha256, size, "blob stored");

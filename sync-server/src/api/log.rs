@@ -9,14 +9,16 @@ use fieldcase_shared::wire::{
     ConsistencyProof, ConsistencyQuery, ErrorCode, InclusionProof, InclusionQuery,
 };
 
-use super::{ApiQuery, AppState, Failure};
+use super::{blocking, ApiQuery, AppState, Failure};
 
 /// `GET /v1/log/checkpoint`: the latest signed checkpoint (text/plain).
 pub(super) async fn log_checkpoint(State(state): State<AppState>) -> Result<Response, Failure> {
-    let note = {
-        let tree = state.lock_log()?;
-        state.checkpoint(&tree)?
-    };
+    let st = state.clone();
+    let note = blocking(move || {
+        let tree = st.current_log()?;
+        st.checkpoint(&tree)
+    })
+    .await??;
     Ok((
         [(
             axum::http::header::CONTENT_TYPE,
@@ -36,8 +38,11 @@ pub(super) async fn log_inclusion(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<InclusionQuery>,
 ) -> Result<Json<InclusionProof>, Failure> {
-    let tree = state.lock_log()?;
-    let proof = tree.inclusion_proof(q.index, q.size).map_err(bad_range)?;
+    let proof = blocking(move || {
+        let tree = state.current_log()?;
+        tree.inclusion_proof(q.index, q.size).map_err(bad_range)
+    })
+    .await??;
     Ok(Json(InclusionProof {
         index: q.index,
         size: q.size,
@@ -50,8 +55,11 @@ pub(super) async fn log_consistency(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ConsistencyQuery>,
 ) -> Result<Json<ConsistencyProof>, Failure> {
-    let tree = state.lock_log()?;
-    let proof = tree.consistency_proof(q.from, q.to).map_err(bad_range)?;
+    let proof = blocking(move || {
+        let tree = state.current_log()?;
+        tree.consistency_proof(q.from, q.to).map_err(bad_range)
+    })
+    .await??;
     Ok(Json(ConsistencyProof {
         from: q.from,
         to: q.to,

@@ -189,16 +189,11 @@ pub(crate) async fn push_records(
                 e,
             )
         };
-        if ingested.log_start != tree.size() {
-            return Err(stored(format!(
-                "log out of step: store appended at {}, tree holds {}",
-                ingested.log_start,
-                tree.size()
-            )));
-        }
-        for leaf in &ingested.leaves {
-            tree.push(*leaf);
-        }
+        let from = tree.size();
+        let fetched =
+            super::state::catch_up(&*st.store, &mut tree).map_err(|e| stored(e.to_string()))?;
+        super::state::placed(from, &fetched, ingested.log_start, &ingested.leaves)
+            .map_err(stored)?;
         let size = tree.size();
         let proofs = ingested
             .entries

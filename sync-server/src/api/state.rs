@@ -166,4 +166,43 @@ impl AppState {
             .lock()
             .map_err(|_| Failure::internal("log lock poisoned"))
     }
+
+    /// Locks the log's tree and brings it up to the store (blocking: a
+    /// store call): the leaves other servers on the same database appended
+    /// since this one last looked.
+    pub(crate) fn current_log(&self) -> Result<std::sync::MutexGuard<'_, Tree>, Failure> {
+        let mut tree = self.lock_log()?;
+        catch_up(&*self.store, &mut tree).map_err(Failure::internal)?;
+        Ok(tree)
+    }
 }
+
+/// Appends to `tree` the leaves the store holds beyond it; returns them.
+/// The store is the log (its appends are serialised in the database), the
+/// tree only its mirror, so every server sees one log.
+pub(crate) fn catch_up(store: &dyn Store, tree: &mut Tree) -> Result<Vec<Digest>, StoreError> {
+    let leaves = store.log_leaves(tree.size())?;
+    for leaf in &leaves {
+        tree.push(*leaf);
+    }
+    Ok(leaves)
+}
+
+/// Checks that `mine`, appended at `start`, are where the store put them
+/// in `fetched` (the leaves from `from` on).
+pub(crate) fn placed(
+    from: u64,
+    fetched: &[Digest],
+    start: u64,
+    mine: &[Digest],
+) -> Result<(), String> {
+    let at = start.checked_sub(from).map(|a| a as usize);
+    match at.and_then(|a| fetched.get(a..a + mine.len())) {
+        Some(seen) if seen == mine => Ok(()),
+        _ => Err(format!(
+            "log out of step: leaves appended at {start} are not the store's (tree held {from})"
+        )),
+    }
+}
+
+impl AppState {}

@@ -186,6 +186,17 @@ impl PgStore {
     }
 }
 
+/// The transaction-scoped advisory lock that serialises appends to the
+/// log across every server on the database (`docs/sync.md`, "More than one
+/// server"): the next index is read and written under it, so two servers
+/// never give out the same index and the log grows as one.
+const LOG_LOCK: i64 = 0x6669_656c_645f_6c67; // "field_lg"
+
+fn lock_log(tx: &mut postgres::Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK])?;
+    Ok(())
+}
+
 impl PgStore {
     fn redeem(
         &self,
@@ -422,6 +433,7 @@ impl Store for PgStore {
     ) -> Result<Ingested, IngestError> {
         let mut c = self.lock()?;
         let mut tx = c.transaction().map_err(StoreError::from)?;
+        lock_log(&mut tx)?;
         let mut ptx = PgTx::new(&mut tx);
         match ingest_batch(&mut ptx, device, records, received_at)? {
             Outcome::Stored(done) => {
@@ -555,6 +567,7 @@ impl Store for PgStore {
     ) -> Result<(u64, Digest, bool), StoreError> {
         let mut c = self.lock()?;
         let mut tx = c.transaction()?;
+        lock_log(&mut tx)?;
         let entry = LogEntry::Blob {
             sha256: *sha256,
             size,

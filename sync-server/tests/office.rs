@@ -551,3 +551,104 @@ async fn evidence_is_only_served_through_its_own_case_and_to_case_roles() {
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn the_access_log_exports_as_csv_and_each_event_is_in_the_transparency_log() {
+    let o = office();
+    let (_, session, _) = login(&o, "shen", PW).await;
+    send(&o, get(&format!("/office/cases/{}", o.case_id), &session)).await;
+    let url = format!(
+        "/office/cases/{}/evidence/{}",
+        o.case_id,
+        photo_digest().to_hex()
+    );
+    send(&o, get(&url, &session)).await;
+    // A login name made to look like a spreadsheet formula.
+    login(&o, "=HYPERLINK(\"http://x\")", "nothing").await;
+    let (_, admin, _) = login(&o, "admin", PW).await;
+
+    let resp = send(
+        &o,
+        get(
+            &format!("/office/audit/export.csv?case={}", o.case_id),
+            &admin,
+        ),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(
+        resp.headers()[header::CONTENT_TYPE],
+        "text/csv; charset=utf-8"
+    );
+    let csv = text(resp).await;
+    assert!(
+        csv.starts_with('\u{feff}'),
+        "a BOM for spreadsheet programs"
+    );
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "the case view and the photo view: {csv}");
+    assert!(
+        rows.iter().any(|r| r.contains(",case_viewed,"))
+            && rows.iter().any(|r| r.contains(",evidence_viewed,")),
+        "{csv}"
+    );
+    let all = text(send(&o, get("/office/audit/export.csv", &admin)).await).await;
+    assert!(
+        all.contains("\"'=HYPERLINK(\"\"http://x\"\")\""),
+        "a formula is defused: {all}"
+    );
+    let mine = text(send(&o, get("/office/audit/export.csv?actor=shen", &admin)).await).await;
+    assert!(mine.lines().skip(1).all(|l| l.contains(",shen,")), "{mine}");
+    assert_eq!(
+        send(&o, get("/office/audit/export.csv?case=%25", &admin))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(&o, get("/office/audit/export.csv", &session))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // Every event's leaf is in the log the terminals check.
+    let events = o
+        .state
+        .store()
+        .audit(&AuditQuery {
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    let checkpoint = text(send(&o, get("/v1/log/checkpoint", "")).await).await;
+    let cp = fieldcase_shared::tlog::Checkpoint::parse(checkpoint.split("\n\n").next().unwrap())
+        .unwrap();
+    for e in &events {
+        let index = e.log_index.expect("anchored");
+        let resp = send(
+            &o,
+            get(
+                &format!("/v1/log/inclusion?index={index}&size={}", cp.size),
+                "",
+            ),
+        )
+        .await;
+        let proof: fieldcase_shared::wire::InclusionProof =
+            serde_json::from_str(&text(resp).await).unwrap();
+        fieldcase_shared::tlog::verify_inclusion(
+            &e.log_entry().leaf_hash(),
+            index,
+            cp.size,
+            &proof.proof,
+            &cp.root,
+        )
+        .unwrap_or_else(|err| panic!("event {} not in the log: {err}", e.id));
+    }
+    let mut changed = events[0].clone();
+    changed.target = "another case".into();
+    assert_ne!(
+        changed.log_entry().leaf_hash(),
+        events[0].log_entry().leaf_hash()
+    );
+}

@@ -380,7 +380,27 @@ fn postgres_and_sqlite_stores_follow_the_same_rules() {
     // Reconnecting applies no migration twice and sees the same data.
     drop(postgres);
     let again = PgStore::connect(&pg.url).unwrap();
-    assert_eq!(again.log_leaves(0).unwrap().len(), 5);
+    // Five record and blob leaves, then one per audit event, each event
+    // committed to by its leaf; the same on SQLite.
+    for store in [&again as &dyn Store, &sqlite] {
+        use fieldcase_sync_server::store::office::AuditQuery;
+        let events = store
+            .audit(&AuditQuery {
+                limit: 100,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(events.len(), 7);
+        let leaves = store.log_leaves(0).unwrap();
+        assert_eq!(leaves.len(), 5 + events.len());
+        for e in &events {
+            assert_eq!(
+                leaves[e.log_index.unwrap() as usize],
+                e.log_entry().leaf_hash(),
+                "{e:?}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -54,6 +54,13 @@ pub enum LogEntry {
         /// Size.
         size: u64,
     },
+    /// A back-office audit event (who saw or did what, `docs/office.md`).
+    Audit {
+        /// Its id in the audit log.
+        id: u64,
+        /// SHA-256 of its canonical form.
+        digest: Digest,
+    },
 }
 
 impl LogEntry {
@@ -75,6 +82,11 @@ impl LogEntry {
                 out.extend_from_slice(b"fieldcase-blob\0");
                 out.extend_from_slice(sha256.as_bytes());
                 out.extend_from_slice(&size.to_be_bytes());
+            }
+            LogEntry::Audit { id, digest } => {
+                out.extend_from_slice(b"fieldcase-audit\0");
+                out.extend_from_slice(&id.to_be_bytes());
+                out.extend_from_slice(digest.as_bytes());
             }
         }
         out

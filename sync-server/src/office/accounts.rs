@@ -113,6 +113,7 @@ pub fn audit(
         action,
         target: target.to_owned(),
         addr: addr.to_owned(),
+        log_index: None,
     })
 }
 

@@ -127,6 +127,9 @@ pub struct Texts {
     pub skip_to_content: &'static str,
     pub download: &'static str,
     pub not_uploaded: &'static str,
+    pub case_id: &'static str,
+    pub export_csv: &'static str,
+    pub log_leaf: &'static str,
 }
 
 const ZH: Texts = Texts {
@@ -200,6 +203,9 @@ const ZH: Texts = Texts {
     skip_to_content: "跳到正文",
     download: "下载",
     not_uploaded: "文件尚未上传到服务器",
+    case_id: "案件编号（ID）",
+    export_csv: "导出 CSV",
+    log_leaf: "日志位置",
 };
 
 const EN: Texts = Texts {
@@ -273,4 +279,7 @@ const EN: Texts = Texts {
     skip_to_content: "Skip to content",
     download: "Download",
     not_uploaded: "The file is not on the server yet",
+    case_id: "Case ID",
+    export_csv: "Export CSV",
+    log_leaf: "Log leaf",
 };

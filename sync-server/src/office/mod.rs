@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
             get(pages::evidence::serve),
         )
         .route("/audit", get(pages::audit::show))
+        .route("/audit/export.csv", get(pages::audit::export))
         .route("/static/office.css", get(stylesheet))
         .layer(axum::middleware::map_response(security_headers))
 }

@@ -374,6 +374,7 @@ pub(crate) fn leaf_kind(entry: &LogEntry) -> &'static str {
     match entry {
         LogEntry::Record { .. } => "record",
         LogEntry::Blob { .. } => "blob",
+        LogEntry::Audit { .. } => "audit",
     }
 }
 

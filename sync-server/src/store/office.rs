@@ -141,6 +141,32 @@ pub struct AuditEvent {
     pub target: String,
     /// Client address.
     pub addr: String,
+    /// Its leaf in the transparency log (set when stored).
+    pub log_index: Option<u64>,
+}
+
+impl AuditEvent {
+    /// SHA-256 of the canonical form: the JSON array of id, time (RFC 3339),
+    /// actor, action, target and address — what its log leaf commits to.
+    pub fn digest(&self) -> Digest {
+        let fields = [
+            self.id.to_string(),
+            self.at.to_rfc3339(),
+            self.actor.clone(),
+            self.action.as_str().to_owned(),
+            self.target.clone(),
+            self.addr.clone(),
+        ];
+        fieldcase_shared::hash::sha256(&serde_json::to_vec(&fields).unwrap_or_default())
+    }
+
+    /// Its log entry.
+    pub fn log_entry(&self) -> fieldcase_shared::tlog::LogEntry {
+        fieldcase_shared::tlog::LogEntry::Audit {
+            id: self.id,
+            digest: self.digest(),
+        }
+    }
 }
 
 /// Which audit events to list.
@@ -322,7 +348,8 @@ pub trait OfficeStore {
     fn session(&self, token_hash: &Digest) -> Result<Option<StaffSession>, StoreError>;
     /// Ends a session.
     fn end_session(&self, token_hash: &Digest) -> Result<(), StoreError>;
-    /// Appends an audit event; returns its id.
+    /// Appends an audit event and its leaf in the transparency log, in one
+    /// transaction; returns its id.
     fn add_audit(&self, event: &AuditEvent) -> Result<u64, StoreError>;
     /// Audit events, newest first.
     fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;

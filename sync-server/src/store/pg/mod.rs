@@ -192,7 +192,7 @@ impl PgStore {
 /// never give out the same index and the log grows as one.
 const LOG_LOCK: i64 = 0x6669_656c_645f_6c67; // "field_lg"
 
-fn lock_log(tx: &mut postgres::Transaction<'_>) -> Result<(), StoreError> {
+pub(super) fn lock_log(tx: &mut postgres::Transaction<'_>) -> Result<(), StoreError> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK])?;
     Ok(())
 }

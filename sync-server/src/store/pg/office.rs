@@ -44,7 +44,8 @@ pub(super) const MIGRATION: &str = "
         actor  TEXT NOT NULL,
         action TEXT NOT NULL,
         target TEXT NOT NULL,
-        addr   TEXT NOT NULL
+        addr   TEXT NOT NULL,
+        log_index BIGINT UNIQUE
     );
     CREATE INDEX audit_actor ON audit(actor, id);
     CREATE INDEX audit_target ON audit(target, id);
@@ -317,8 +318,10 @@ impl OfficeStore for PgStore {
     }
 
     fn add_audit(&self, e: &AuditEvent) -> Result<u64, StoreError> {
-        let id: i64 = self
-            .lock()?
+        let mut c = self.lock()?;
+        let mut tx = c.transaction()?;
+        super::lock_log(&mut tx)?;
+        let id: i64 = tx
             .query_one(
                 "INSERT INTO audit (at, actor, action, target, addr) VALUES ($1, $2, $3, $4, $5)
                  RETURNING id",
@@ -331,14 +334,35 @@ impl OfficeStore for PgStore {
                 ],
             )?
             .get(0);
+        let entry = AuditEvent {
+            id: id as u64,
+            ..e.clone()
+        }
+        .log_entry();
+        let idx: i64 = tx
+            .query_one("SELECT coalesce(max(idx) + 1, 0) FROM log", &[])?
+            .get(0);
+        tx.execute(
+            "INSERT INTO log (idx, leaf, kind, ref) VALUES ($1, $2, 'audit', $3)",
+            &[
+                &idx,
+                &entry.leaf_hash().0.as_slice(),
+                &format!("audit/{id}"),
+            ],
+        )?;
+        tx.execute(
+            "UPDATE audit SET log_index = $1 WHERE id = $2",
+            &[&idx, &id],
+        )?;
+        tx.commit()?;
         Ok(id as u64)
     }
 
     fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
         self.lock()?
             .query(
-                "SELECT id, at, actor, action, target, addr FROM audit
-                 WHERE ($1::text IS NULL OR actor = $1) AND ($2::text IS NULL OR target = $2)
+                "SELECT id, at, actor, action, target, addr, log_index FROM audit
+                 WHERE ($1::text IS NULL OR actor = $1) AND ($2::text IS NULL OR target = $2 OR target LIKE $2 || '/%')
                  ORDER BY id DESC LIMIT $3",
                 &[&q.actor, &q.target, &(q.limit.max(1) as i64)],
             )?
@@ -351,6 +375,7 @@ impl OfficeStore for PgStore {
                     action: AuditAction::parse(r.get(3))?,
                     target: r.get(4),
                     addr: r.get(5),
+                    log_index: r.get::<_, Option<i64>>(6).map(|i| i as u64),
                 })
             })
             .collect()

@@ -212,7 +212,7 @@ fn backfill_record_blobs(conn: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn append_leaf(
+pub(super) fn append_leaf(
     tx: &Connection,
     idx: i64,
     entry: &LogEntry,

@@ -40,7 +40,8 @@ pub(super) const MIGRATION: &str = "
         actor  TEXT NOT NULL,
         action TEXT NOT NULL,
         target TEXT NOT NULL,
-        addr   TEXT NOT NULL
+        addr   TEXT NOT NULL,
+        log_index INTEGER UNIQUE
     );
     CREATE INDEX audit_actor ON audit(actor, id);
     CREATE INDEX audit_target ON audit(target, id);
@@ -346,8 +347,9 @@ impl OfficeStore for SqliteStore {
     }
 
     fn add_audit(&self, e: &AuditEvent) -> Result<u64, StoreError> {
-        let conn = self.lock()?;
-        conn.execute(
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
             "INSERT INTO audit (at, actor, action, target, addr) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
                 e.at.to_rfc3339(),
@@ -357,14 +359,25 @@ impl OfficeStore for SqliteStore {
                 e.addr
             ],
         )?;
-        Ok(conn.last_insert_rowid() as u64)
+        let id = tx.last_insert_rowid() as u64;
+        let entry = AuditEvent { id, ..e.clone() }.log_entry();
+        let idx: i64 = tx.query_row("SELECT coalesce(max(idx) + 1, 0) FROM log", [], |r| {
+            r.get(0)
+        })?;
+        super::append_leaf(&tx, idx, &entry, &format!("audit/{id}"))?;
+        tx.execute(
+            "UPDATE audit SET log_index = ?1 WHERE id = ?2",
+            params![idx, id as i64],
+        )?;
+        tx.commit()?;
+        Ok(id)
     }
 
     fn audit(&self, q: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
         let conn = self.lock()?;
         let mut st = conn.prepare(
-            "SELECT id, at, actor, action, target, addr FROM audit
-             WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR target = ?2)
+            "SELECT id, at, actor, action, target, addr, log_index FROM audit
+             WHERE (?1 IS NULL OR actor = ?1) AND (?2 IS NULL OR target = ?2 OR target LIKE ?2 || '/%')
              ORDER BY id DESC LIMIT ?3",
         )?;
         let rows = st
@@ -376,11 +389,12 @@ impl OfficeStore for SqliteStore {
                     r.get::<_, String>(3)?,
                     r.get(4)?,
                     r.get(5)?,
+                    r.get::<_, Option<i64>>(6)?,
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
-            .map(|(id, at, actor, action, target, addr)| {
+            .map(|(id, at, actor, action, target, addr, log_index)| {
                 Ok(AuditEvent {
                     id: id as u64,
                     at: parse_time(&at)?,
@@ -388,6 +402,7 @@ impl OfficeStore for SqliteStore {
                     action: AuditAction::parse(&action)?,
                     target,
                     addr,
+                    log_index: log_index.map(|i| i as u64),
                 })
             })
             .collect()

@@ -63,10 +63,12 @@ pub async fn run(
         tokio::spawn(async move {
             let _permit = permit;
             match tls {
-                None => serve_connection(tcp, addr, router, watcher).await,
+                None => serve_connection(tcp, addr, false, router, watcher).await,
                 Some(acceptor) => {
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                        Ok(Ok(stream)) => serve_connection(stream, addr, router, watcher).await,
+                        Ok(Ok(stream)) => {
+                            serve_connection(stream, addr, true, router, watcher).await
+                        }
                         Ok(Err(e)) => tracing::debug!(%addr, error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!(%addr, "TLS handshake timed out"),
                     }
@@ -84,9 +86,15 @@ pub async fn run(
     Ok(())
 }
 
+/// Whether the request came over TLS (the office's `Secure` cookies need it
+/// unless the browser is on the same machine).
+#[derive(Debug, Clone, Copy)]
+pub struct Encrypted(pub bool);
+
 async fn serve_connection<I>(
     io: I,
     addr: SocketAddr,
+    tls: bool,
     router: Router,
     watcher: hyper_util::server::graceful::Watcher,
 ) where
@@ -95,6 +103,7 @@ async fn serve_connection<I>(
     let service =
         tower::ServiceExt::map_request(router, move |mut req: hyper::Request<Incoming>| {
             req.extensions_mut().insert(ConnectInfo(addr));
+            req.extensions_mut().insert(Encrypted(tls));
             req.map(axum::body::Body::new)
         });
     let mut builder = hyper::server::conn::http1::Builder::new();

@@ -652,3 +652,30 @@ async fn the_access_log_exports_as_csv_and_each_event_is_in_the_transparency_log
         events[0].log_entry().leaf_hash()
     );
 }
+
+#[tokio::test]
+async fn plain_http_from_another_machine_says_that_login_needs_https() {
+    let o = office();
+    let page = |host: &str, proto: Option<&str>| {
+        let mut r = Request::get("/office/login")
+            .header(header::HOST, host)
+            .extension(fieldcase_sync_server::serve::Encrypted(false));
+        if let Some(p) = proto {
+            r = r.header("x-forwarded-proto", p);
+        }
+        r.body(Body::empty()).unwrap()
+    };
+    let lan = text(send(&o, page("10.20.30.40:8470", None)).await).await;
+    assert!(
+        lan.contains("id=\"https-needed\"") && lan.contains("HTTPS"),
+        "{lan}"
+    );
+    for (host, proto) in [
+        ("127.0.0.1:8470", None),
+        ("localhost", None),
+        ("10.20.30.40", Some("https")),
+    ] {
+        let p = text(send(&o, page(host, proto)).await).await;
+        assert!(!p.contains("https-needed"), "{host} {proto:?}");
+    }
+}

@@ -130,6 +130,7 @@ pub struct Texts {
     pub case_id: &'static str,
     pub export_csv: &'static str,
     pub log_leaf: &'static str,
+    pub https_needed: &'static str,
 }
 
 const ZH: Texts = Texts {
@@ -206,6 +207,7 @@ const ZH: Texts = Texts {
     case_id: "案件编号（ID）",
     export_csv: "导出 CSV",
     log_leaf: "日志位置",
+    https_needed: "此页面通过未加密的 HTTP 从其他电脑打开，浏览器不会保存登录凭据，无法登录。请让系统管理员为服务器配置 HTTPS（tls_cert / tls_key，或 HTTPS 反向代理），然后用 https:// 地址打开。",
 };
 
 const EN: Texts = Texts {
@@ -282,4 +284,5 @@ const EN: Texts = Texts {
     case_id: "Case ID",
     export_csv: "Export CSV",
     log_leaf: "Log leaf",
+    https_needed: "This page was opened over unencrypted HTTP from another computer: the browser will not keep the login cookie, so login cannot work. Ask the administrator to give the server HTTPS (tls_cert / tls_key, or an HTTPS reverse proxy), then open the https:// address.",
 };

@@ -33,6 +33,10 @@ pub struct Visit {
     pub addr: String,
     /// The logged-in account, when there is one.
     pub who: Option<(StaffSession, StaffUser)>,
+    /// False when the browser reaches the office over plain HTTP from
+    /// another machine: it will not keep the `Secure` cookies, so login
+    /// cannot work there.
+    pub cookies_kept: bool,
     cookies: Vec<(String, String)>,
 }
 
@@ -148,8 +152,32 @@ impl FromRequestParts<AppState> for Visit {
             addr,
             who,
             cookies,
+            cookies_kept: cookies_kept(parts),
         })
     }
+}
+
+/// Whether a browser keeps the office's `Secure` cookies for this request:
+/// over TLS (ours, or a proxy's that says `X-Forwarded-Proto: https`), or
+/// when it talks to the same machine (browsers treat localhost as secure).
+fn cookies_kept(parts: &Parts) -> bool {
+    let tls = parts
+        .extensions
+        .get::<crate::serve::Encrypted>()
+        .is_none_or(|e| e.0);
+    let https_proxy = parts
+        .headers
+        .get("x-forwarded-proto")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    let host = parts
+        .headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let local = ["localhost", "127.0.0.1", "[::1]"]
+        .iter()
+        .any(|l| host == *l || host.starts_with(&format!("{l}:")));
+    tls || https_proxy || local
 }
 
 /// A `Set-Cookie` value: HttpOnly, Secure, SameSite=Strict, for `/office`.

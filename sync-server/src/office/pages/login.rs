@@ -26,10 +26,12 @@ struct LoginPage {
     csrf: String,
     username: String,
     message: String,
+    https_needed: bool,
 }
 
 /// The login form, with a fresh double-submit token in a cookie.
-fn login_form(lang: Lang, status: StatusCode, username: &str, message: String) -> Response {
+fn login_form(visit: &Visit, status: StatusCode, username: &str, message: String) -> Response {
+    let lang = visit.lang;
     let csrf = accounts::random_token();
     let page = render(&LoginPage {
         t: lang.texts(),
@@ -37,6 +39,7 @@ fn login_form(lang: Lang, status: StatusCode, username: &str, message: String) -
         csrf: csrf.clone(),
         username: username.to_owned(),
         message,
+        https_needed: !visit.cookies_kept,
     });
     with_cookies((status, page), vec![set_cookie(LOGIN_COOKIE, csrf, 3600)])
 }
@@ -46,7 +49,7 @@ pub async fn show(visit: Visit) -> Response {
     if visit.who.is_some() {
         return Redirect::to("/office/").into_response();
     }
-    login_form(visit.lang, StatusCode::OK, "", String::new())
+    login_form(&visit, StatusCode::OK, "", String::new())
 }
 
 /// `GET /office/`: the first page the account may see.
@@ -82,7 +85,7 @@ pub async fn submit(
     let expected = visit.cookie(LOGIN_COOKIE).unwrap_or_default();
     if expected.is_empty() || !constant_time_eq(expected.as_bytes(), form.csrf.as_bytes()) {
         return Ok(login_form(
-            visit.lang,
+            &visit,
             StatusCode::FORBIDDEN,
             &form.username,
             t.login_expired.into(),
@@ -92,7 +95,7 @@ pub async fn submit(
     if let Err(wait) = state.login_limits.attempt(ip, std::time::Instant::now()) {
         let msg = format!("{} {wait}", t.login_limited);
         return Ok(login_form(
-            visit.lang,
+            &visit,
             StatusCode::TOO_MANY_REQUESTS,
             &form.username,
             msg,
@@ -126,7 +129,7 @@ pub async fn submit(
                 ),
                 _ => (StatusCode::UNAUTHORIZED, t.login_failed.to_owned()),
             };
-            Ok(login_form(visit.lang, status, &form.username, msg))
+            Ok(login_form(&visit, status, &form.username, msg))
         }
     }
 }

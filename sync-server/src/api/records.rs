@@ -135,7 +135,33 @@ pub(crate) async fn push_records(
     let device = auth.device;
     let (_slot, body) = read_batch(&state, device, &headers, body).await?;
     auth.check_body(&body)?;
-    let push: PushRecords = serde_json::from_slice(&body).map_err(|e| {
+    let push = parse_batch(&body)?;
+    // Verify every signature before the store sees anything, on every
+    // core: strict single verification, so acceptance is exactly that of
+    // `verify_strict`.
+    let key = auth.key;
+    let verified = blocking(move || verify_all(push.envelopes, &key)).await??;
+    refuse_if_revoked(&state, device, &verified).await?;
+    check_consecutive(&verified)?;
+    let st = state.clone();
+    let (ingested, receipt, inclusion) =
+        blocking(move || store_batch(&st, device, &verified)).await??;
+    tracing::info!(
+        records = ingested.entries.len(),
+        new = ingested.entries.iter().filter(|e| e.new).count(),
+        head = ingested.head.seq,
+        "batch stored"
+    );
+    Ok(Json(PushResponse {
+        receipt,
+        inclusion,
+        flags: ingested.flags,
+    }))
+}
+
+/// The batch in the body, within the limits.
+fn parse_batch(body: &[u8]) -> Result<PushRecords, Failure> {
+    let push: PushRecords = serde_json::from_slice(body).map_err(|e| {
         Failure::new(ErrorCode::BadRequest,
             format!("body is not a record batch (JSON {{\"envelopes\": [DSSE envelopes]}}): {e}; nothing was stored, send the batch again whole"),
         )
@@ -155,12 +181,10 @@ pub(crate) async fn push_records(
             ),
         ));
     }
-    // Verify every signature before the store sees anything, on every
-    // core: strict single verification, so acceptance is exactly that of
-    // `verify_strict`.
-    let key = auth.key;
-    let verified = blocking(move || verify_all(push.envelopes, &key)).await??;
-    refuse_if_revoked(&state, device, &verified).await?;
+    Ok(push)
+}
+
+fn check_consecutive(verified: &[record::VerifiedRecord]) -> Result<(), Failure> {
     for pair in verified.windows(2) {
         if pair[1].header.seq != pair[0].header.seq + 1 {
             return Err(Failure::new(
@@ -173,48 +197,63 @@ pub(crate) async fn push_records(
             .at(pair[1].header.seq));
         }
     }
+    Ok(())
+}
 
-    let st = state.clone();
+/// Stores a verified batch and makes its receipt and inclusion proofs,
+/// holding the log's tree so that leaves enter it in log order.
+fn store_batch(
+    st: &AppState,
+    device: DeviceId,
+    verified: &[record::VerifiedRecord],
+) -> Result<
+    (
+        crate::store::Ingested,
+        Envelope,
+        Vec<Vec<fieldcase_shared::hash::Digest>>,
+    ),
+    Failure,
+> {
     let received_at = Utc::now();
-    let result = blocking(move || {
-        let mut tree = st.lock_log()?;
-        let ingested = match st.store.ingest(&device, &verified, received_at) {
-            Ok(i) => i,
-            Err(e) => return Ok(Err(e)),
-        };
-        // Committed: from here on an error must not say nothing was stored.
-        let stored = |e: String| {
-            Failure::after_commit(
-                &format!("the records through seq {} were", ingested.head.seq),
-                e,
-            )
-        };
-        let from = tree.size();
-        let fetched =
-            super::state::catch_up(&*st.store, &mut tree).map_err(|e| stored(e.to_string()))?;
-        super::state::placed(from, &fetched, ingested.log_start, &ingested.leaves)
-            .map_err(stored)?;
-        let size = tree.size();
-        let proofs = ingested
-            .entries
-            .iter()
-            .map(|e| tree.inclusion_proof(e.log_index, size))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| stored(e.to_string()))?;
-        let receipt = st
-            .sign_receipt(
-                &tree,
-                device,
-                received_at,
-                ingested.entries.clone(),
-                Vec::new(),
-                ingested.head,
-            )
-            .map_err(|e| stored(format!("{e:?}")))?;
-        Ok(Ok((ingested, receipt, proofs)))
-    })
-    .await??;
-    let (ingested, receipt, inclusion) = result.map_err(|e| match e {
+    let mut tree = st.lock_log()?;
+    let ingested = st
+        .store
+        .ingest(&device, verified, received_at)
+        .map_err(ingest_failure)?;
+    // Committed: from here on an error must not say nothing was stored.
+    let stored = |e: String| {
+        Failure::after_commit(
+            &format!("the records through seq {} were", ingested.head.seq),
+            e,
+        )
+    };
+    let from = tree.size();
+    let fetched =
+        super::state::catch_up(&*st.store, &mut tree).map_err(|e| stored(e.to_string()))?;
+    super::state::placed(from, &fetched, ingested.log_start, &ingested.leaves).map_err(stored)?;
+    let size = tree.size();
+    let proofs = ingested
+        .entries
+        .iter()
+        .map(|e| tree.inclusion_proof(e.log_index, size))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| stored(e.to_string()))?;
+    let receipt = st
+        .sign_receipt(
+            &tree,
+            device,
+            received_at,
+            ingested.entries.clone(),
+            Vec::new(),
+            ingested.head,
+        )
+        .map_err(|e| stored(format!("{e:?}")))?;
+    Ok((ingested, receipt, proofs))
+}
+
+/// The answer to a batch the store refused.
+fn ingest_failure(e: IngestError) -> Failure {
+    match e {
         IngestError::Fork { seq, .. } => {
             tracing::warn!(seq, "fork refused and kept");
             Failure::new(ErrorCode::Fork, e.to_string()).at(seq)
@@ -227,19 +266,7 @@ pub(crate) async fn push_records(
         }
         IngestError::Store(StoreError::Conflict(m)) => Failure::new(ErrorCode::Conflict, m),
         IngestError::Store(e) => Failure::internal(e),
-    })?;
-    tracing::info!(
-        records = ingested.entries.len(),
-        new = ingested.entries.iter().filter(|e| e.new).count(),
-        head = ingested.head.seq,
-        "batch stored"
-    );
-    let flags = ingested.flags;
-    Ok(Json(PushResponse {
-        receipt,
-        inclusion,
-        flags,
-    }))
+    }
 }
 
 /// Opens every envelope with `key` (strict Ed25519), spread over the

@@ -134,6 +134,69 @@ fn disposition(download: bool, name: &str) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
+/// What a request that starts at the first byte does with the item.
+fn access_of(download: bool, media_type: &str) -> AuditAction {
+    if download {
+        AuditAction::EvidenceDownloaded
+    } else if media_type.starts_with("video/") || media_type.starts_with("audio/") {
+        AuditAction::EvidencePlayed
+    } else {
+        AuditAction::EvidenceViewed
+    }
+}
+
+async fn audit_access(
+    state: &AppState,
+    staff: &crate::office::session::Staff,
+    action: AuditAction,
+    target: String,
+) -> Result<u64, PageError> {
+    let store = state.store().clone();
+    let (who, addr) = (staff.user.name.clone(), staff.addr.clone());
+    store_call(staff.lang, move || {
+        accounts::audit(&*store, Utc::now(), &who, action, &target, &addr)
+    })
+    .await
+}
+
+/// Bytes `start..=end` of the blob (`len` of them), read a piece at a time
+/// off the async threads.
+fn stream(
+    blobs: std::sync::Arc<dyn crate::blobs::BlobStore>,
+    sha256: Digest,
+    start: u64,
+    end: u64,
+    len: u64,
+) -> Body {
+    Body::from_stream(futures_util::stream::unfold(start, move |at| {
+        let blobs = blobs.clone();
+        async move {
+            if len == 0 || at > end {
+                return None;
+            }
+            let n = PIECE.min((end + 1 - at) as usize);
+            let piece = tokio::task::spawn_blocking(move || blobs.read_at(&sha256, at, n))
+                .await
+                .map_err(std::io::Error::other)
+                .and_then(|r| r);
+            match piece {
+                Ok(b) if b.is_empty() => Some((
+                    Err(std::io::Error::other("evidence shorter than recorded")),
+                    end + 1,
+                )),
+                Ok(b) => {
+                    let next = at + b.len() as u64;
+                    Some((Ok(Bytes::from(b)), next))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, %sha256, "evidence read failed");
+                    Some((Err(e), end + 1))
+                }
+            }
+        }
+    }))
+}
+
 /// `GET /office/cases/{case_id}/evidence/{sha256}[?download=1]`.
 pub async fn serve(
     State(state): State<AppState>,
@@ -169,53 +232,17 @@ pub async fn serve(
     let (start, end) = range.unwrap_or((0, size.saturating_sub(1)));
     let download = params.download == 1;
     if start == 0 {
-        let action = if download {
-            AuditAction::EvidenceDownloaded
-        } else if item.media_type.starts_with("video/") || item.media_type.starts_with("audio/") {
-            AuditAction::EvidencePlayed
-        } else {
-            AuditAction::EvidenceViewed
-        };
-        let store = state.store().clone();
-        let (who, addr, target) = (
-            staff.user.name.clone(),
-            staff.addr.clone(),
-            format!("{case_id}/{sha256}"),
-        );
-        store_call(lang, move || {
-            accounts::audit(&*store, Utc::now(), &who, action, &target, &addr)
-        })
+        let target = format!("{case_id}/{sha256}");
+        audit_access(
+            &state,
+            &staff,
+            access_of(download, &item.media_type),
+            target,
+        )
         .await?;
     }
     let len = if size == 0 { 0 } else { end - start + 1 };
-    let blobs = state.blobs.clone();
-    let body = Body::from_stream(futures_util::stream::unfold(start, move |at| {
-        let blobs = blobs.clone();
-        async move {
-            if len == 0 || at > end {
-                return None;
-            }
-            let n = PIECE.min((end + 1 - at) as usize);
-            let piece = tokio::task::spawn_blocking(move || blobs.read_at(&sha256, at, n))
-                .await
-                .map_err(std::io::Error::other)
-                .and_then(|r| r);
-            match piece {
-                Ok(b) if b.is_empty() => Some((
-                    Err(std::io::Error::other("evidence shorter than recorded")),
-                    end + 1,
-                )),
-                Ok(b) => {
-                    let next = at + b.len() as u64;
-                    Some((Ok(Bytes::from(b)), next))
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, %sha256, "evidence read failed");
-                    Some((Err(e), end + 1))
-                }
-            }
-        }
-    }));
+    let body = stream(state.blobs.clone(), sha256, start, end, len);
     let mut resp = Response::new(body);
     let h = resp.headers_mut();
     h.insert(

@@ -354,13 +354,17 @@ pub trait OfficeStore {
     /// Audit events, newest first.
     fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;
     /// Cases matching the filters, newest check first, and how many match
-    /// in all.
+    /// in all — counted up to [`COUNT_CAP`] + 1 (more reads as "more than
+    /// the cap", so counting never scans a million rows).
     fn cases(&self, query: &CaseQuery) -> Result<(Vec<CaseRow>, u64), StoreError>;
     /// One case.
     fn case_row(&self, case_id: &Uuid) -> Result<Option<CaseRow>, StoreError>;
     /// Every record of a case, by device and seq.
     fn case_records(&self, case_id: &Uuid) -> Result<Vec<CaseRecord>, StoreError>;
 }
+
+/// Matches counted at most (the inbox shows "10000+" beyond).
+pub const COUNT_CAP: u64 = 10_000;
 
 /// The `LIKE` pattern of a search word: `%`, `_` and `\` match themselves.
 pub(crate) fn like_pattern(word: &str) -> String {

@@ -10,7 +10,7 @@ use super::{render, Bar, CASE_ROLES};
 use crate::api::AppState;
 use crate::office::i18n::{beijing_text, Texts};
 use crate::office::session::{store_call, PageError, Visit};
-use crate::store::office::{CaseQuery, CaseState};
+use crate::store::office::{CaseQuery, CaseState, COUNT_CAP};
 
 /// Rows per page.
 pub const PAGE_ROWS: u32 = 50;
@@ -81,7 +81,7 @@ struct CasesPage {
     bar: Option<Bar>,
     q: CasesParams,
     rows: Vec<Shown>,
-    total: u64,
+    total: String,
     prev: Option<String>,
     next: Option<String>,
 }
@@ -126,6 +126,10 @@ pub async fn show(
         next: more.then(|| params.link(params.page + 1)),
         q: params,
         rows: shown,
-        total,
+        total: if total > COUNT_CAP {
+            format!("{COUNT_CAP}+")
+        } else {
+            total.to_string()
+        },
     }))
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::super::office::{
     like_pattern, AuditAction, AuditEvent, AuditQuery, CaseQuery, CaseRecord, CaseRow, CaseState,
-    CaseUpdate, OfficeStore, StaffSession, StaffUser,
+    CaseUpdate, OfficeStore, StaffSession, StaffUser, COUNT_CAP,
 };
 use super::super::{digest, parse_time, StoreError};
 use super::SqliteStore;
@@ -60,6 +60,7 @@ pub(super) const MIGRATION: &str = "
         corrections INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX cases_occurred ON cases(occurred_at);
+    CREATE INDEX cases_state ON cases(state, occurred_at);
     CREATE TABLE case_records (
         case_id TEXT NOT NULL,
         device  TEXT NOT NULL,
@@ -423,7 +424,10 @@ impl OfficeStore for SqliteStore {
               AND (?4 IS NULL OR occurred_at >= ?4)
               AND (?5 IS NULL OR occurred_at < ?5)";
         let total: i64 = conn.query_row(
-            &format!("SELECT count(*) FROM cases {filter}"),
+            &format!(
+                "SELECT count(*) FROM (SELECT 1 FROM cases {filter} LIMIT {}) AS matched",
+                COUNT_CAP + 1
+            ),
             params![text, state, officer, from, to],
             |r| r.get(0),
         )?;

@@ -263,6 +263,45 @@ fn trimmed_text(field: &[u8], joliet: bool) -> String {
         .to_owned()
 }
 
+/// A descriptor's volume label. The writer puts it twice: in the volume
+/// identifier (32 bytes, what readers show; cut when longer) and in the
+/// volume set identifier (128 bytes). When the short copy is not full it
+/// holds the whole label, and the long copy must say exactly the same —
+/// else a changed byte in the long copy would read as another label.
+fn label(vd: &[u8], joliet: bool) -> Result<String, String> {
+    let (short, long) = if joliet {
+        (
+            trimmed_text(&vd[40..72], true),
+            trimmed_text(&vd[190..318], true),
+        )
+    } else {
+        let text = |b: &[u8]| String::from_utf8_lossy(b).trim_end_matches(' ').to_owned();
+        (text(&vd[40..72]), text(&vd[190..318]))
+    };
+    let capacity = if joliet { 16 } else { 32 };
+    if short.chars().count() < capacity && short != long {
+        return Err(format!(
+            "the volume set identifier ({long:?}) is not the volume label ({short:?})"
+        ));
+    }
+    Ok(long)
+}
+
+/// The application identifier, from the Joliet copy. The primary copy
+/// maps every character that is not a letter or digit to `_`, so it cannot
+/// tell such characters apart: fieldcase writes printable ASCII there, and
+/// anything else is a departure.
+fn application(svd: &[u8]) -> Result<String, String> {
+    let text = trimmed_text(&svd[574..702], true);
+    if text.chars().all(|c| matches!(c, ' '..='~')) {
+        Ok(text)
+    } else {
+        Err(format!(
+            "the application identifier {text:?} is not printable ASCII"
+        ))
+    }
+}
+
 /// The volume labels and time the writer was given, read back from the
 /// descriptors (the longest copy of each label the descriptors hold).
 fn volume_info(pvd: &[u8], svd: &[u8]) -> Result<VolumeInfo, String> {
@@ -278,13 +317,11 @@ fn volume_info(pvd: &[u8], svd: &[u8]) -> Result<VolumeInfo, String> {
         .single()
         .ok_or("creation date")?;
     Ok(VolumeInfo {
-        volume_id: String::from_utf8_lossy(&pvd[190..318])
-            .trim_end_matches(' ')
-            .to_owned(),
-        joliet_volume_id: trimmed_text(&svd[190..318], true),
+        volume_id: label(pvd, false)?,
+        joliet_volume_id: label(svd, true)?,
         // Joliet keeps the application text as given; the primary copy is
         // mapped to d-characters.
-        application: trimmed_text(&svd[574..702], true),
+        application: application(svd)?,
         time,
     })
 }
@@ -304,7 +341,7 @@ fn layout<R: Read + Seek>(
         Err(e) => {
             out.push((
                 "(volume descriptors)".into(),
-                format!("unreadable primary volume descriptor: {e}"),
+                format!("the volume descriptors are not what fieldcase writes: {e}"),
             ));
             return Ok(());
         }

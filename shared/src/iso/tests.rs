@@ -328,3 +328,23 @@ fn overlapping_extents_are_not_read() {
         tree.problems
     );
 }
+
+/// Found by `any_changed_metadata_byte_is_a_departure` in CI: a byte in the
+/// padding of the Joliet volume set identifier (sector 17, byte 222) read
+/// back as a longer label, and the rebuilt image matched it.
+#[test]
+fn a_changed_volume_set_identifier_is_a_departure() {
+    let (_, clean) = build(&[("a/b.bin", 3000), ("c", 10), ("a/d/e", 7), ("z", 0)]);
+    for at in [35038, 16 * 2048 + 250] {
+        let mut img = clean.clone();
+        img[at] ^= 1;
+        let mut r = Cursor::new(&img);
+        let tree = IsoTree::read(&mut r).unwrap();
+        let d = departures(&mut r, &tree).unwrap();
+        assert!(
+            d.iter()
+                .any(|(_, what)| what.contains("volume set identifier")),
+            "byte {at}: {d:?}"
+        );
+    }
+}

@@ -449,13 +449,32 @@ impl Moto {
         Moto { endpoint, child }
     }
 
-    /// Creates a bucket.
+    /// Creates a bucket. The server may accept connections a moment
+    /// before it answers them (seen on a loaded machine), so this retries
+    /// for up to 30 s.
     pub fn create_bucket(&self, name: &str) {
-        let out = Command::new("curl")
-            .args(["-sf", "-X", "PUT", &format!("{}/{name}", self.endpoint)])
-            .output()
-            .expect("curl");
-        assert!(out.status.success(), "cannot create bucket {name}");
+        let started = std::time::Instant::now();
+        loop {
+            let out = Command::new("curl")
+                .args([
+                    "-sS",
+                    "-f",
+                    "-X",
+                    "PUT",
+                    &format!("{}/{name}", self.endpoint),
+                ])
+                .output()
+                .expect("curl");
+            if out.status.success() {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "cannot create bucket {name}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 }
 

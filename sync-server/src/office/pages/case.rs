@@ -15,7 +15,7 @@ use crate::api::AppState;
 use crate::office::accounts;
 use crate::office::i18n::{beijing, beijing_text, Lang, Texts};
 use crate::office::session::{store_call, PageError, Visit};
-use crate::store::office::{AuditAction, CaseRecord, CaseRow, CaseState};
+use crate::store::office::{AuditAction, CaseRecord, CaseRow};
 use crate::store::Store;
 
 /// A record as shown.
@@ -213,16 +213,9 @@ fn facts(t: &Texts, r: CaseRow) -> Facts {
         place: r.place,
         plate: r.plate,
         party: r.party,
-        violation: if r.violation.is_empty() {
-            t.none.to_owned()
-        } else {
-            r.violation
-        },
-        officers: r.officers.replace(',', "、"),
-        state: match r.state {
-            CaseState::Open => t.state_open,
-            CaseState::Closed => t.state_closed,
-        },
+        violation: super::violation_text(t, r.violation),
+        officers: super::officers_text(&r.officers),
+        state: super::state_text(t, r.state),
     }
 }
 

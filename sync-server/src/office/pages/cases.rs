@@ -105,16 +105,9 @@ pub async fn show(
             occurred_at: beijing_text(&r.occurred_at),
             plate: r.plate,
             party: r.party,
-            violation: if r.violation.is_empty() {
-                t.none.to_owned()
-            } else {
-                r.violation
-            },
-            officers: r.officers.replace(',', "、"),
-            state: match r.state {
-                CaseState::Open => t.state_open,
-                CaseState::Closed => t.state_closed,
-            },
+            violation: super::violation_text(t, r.violation),
+            officers: super::officers_text(&r.officers),
+            state: super::state_text(t, r.state),
             evidence: r.evidence,
         })
         .collect();

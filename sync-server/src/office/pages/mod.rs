@@ -61,6 +61,28 @@ impl Bar {
     }
 }
 
+/// A case's state in the page language.
+pub fn state_text(t: &Texts, state: crate::store::office::CaseState) -> &'static str {
+    match state {
+        crate::store::office::CaseState::Open => t.state_open,
+        crate::store::office::CaseState::Closed => t.state_closed,
+    }
+}
+
+/// A violation title, or "none".
+pub fn violation_text(t: &Texts, violation: String) -> String {
+    if violation.is_empty() {
+        t.none.to_owned()
+    } else {
+        violation
+    }
+}
+
+/// The stored officer list as the page shows it.
+pub fn officers_text(officers: &str) -> String {
+    officers.replace(',', "、")
+}
+
 /// A rendered template, or the plain error text when rendering fails.
 pub fn render(t: &impl Template) -> Html<String> {
     Html(t.render().unwrap_or_else(|e| {

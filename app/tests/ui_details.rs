@@ -93,6 +93,8 @@ fn the_facts_on_screen_are_complete_and_in_view() {
             case_no: Some(case_no.clone()),
             text: "当事人住址未填写，请补充。".into(),
             created_at: chrono::Utc::now(),
+            case_id: None,
+            record: None,
         }])
         .unwrap();
     let w = ui::build(term, Some(dir.clone()), None).unwrap();

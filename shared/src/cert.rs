@@ -29,6 +29,11 @@ pub struct DeviceCert {
     pub issued_at: DateTime<Utc>,
     /// The signing server's key.
     pub issuer: PublicKey,
+    /// Back-office roles, when the key is a staff member's rather than a
+    /// terminal's (`officer` is then the staff login name). Absent for a
+    /// device, so device certificates keep their bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<crate::staff::Role>,
 }
 
 /// Why a certificate is not acceptable.
@@ -190,6 +195,7 @@ mod tests {
                 .unwrap()
                 .with_timezone(&Utc),
             issuer: server.public(),
+            roles: vec![],
         };
         let env = Envelope::from_json(&c.sign(&server).to_json()).unwrap();
         assert_eq!(DeviceCert::open(&env, &server.public()).unwrap(), c);
@@ -201,6 +207,15 @@ mod tests {
             .replace("65010023", "65019999")
             .into_bytes();
         assert!(DeviceCert::open(&forged, &server.public()).is_err());
+        // A device certificate carries no roles field at all.
+        assert!(!String::from_utf8_lossy(&env.payload).contains("roles"));
+        let staff = DeviceCert {
+            roles: vec![crate::staff::Role::Reviewer],
+            ..c
+        };
+        let env = staff.sign(&server);
+        assert!(String::from_utf8_lossy(&env.payload).ends_with(r#","roles":["reviewer"]}"#));
+        assert_eq!(DeviceCert::open(&env, &server.public()).unwrap(), staff);
     }
 
     #[test]

@@ -179,6 +179,10 @@ pub struct CaseCorrected {
     pub new: String,
     /// Why (required).
     pub reason: String,
+    /// The back office's return (`review_recorded`, step `return`) this
+    /// correction answers, when it answers one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_reply_to: Option<crate::hash::Digest>,
 }
 
 /// One item to check.

@@ -88,6 +88,13 @@ impl DeviceKey {
         }
     }
 
+    /// The 32-byte seed, for sealing the key under another key (a staff
+    /// member's key is kept encrypted under their password). Never store
+    /// or show it in clear.
+    pub fn to_seed(&self) -> [u8; KEY_LEN] {
+        self.signing.to_bytes()
+    }
+
     /// Loads the key file at `path`, refusing a file others can read.
     pub fn load(path: &Path) -> Result<Self, KeyError> {
         let io_err = |source| KeyError::Io {

@@ -23,6 +23,7 @@ pub mod model;
 pub mod private;
 pub mod receipt;
 pub mod record;
+pub mod review;
 pub mod seal;
 pub mod staff;
 pub mod tlog;

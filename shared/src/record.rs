@@ -84,6 +84,8 @@ pub enum RecordBody {
     DiscRecorded(DiscRecorded),
     /// A closed case corrected (supersedes one field of an earlier record).
     CaseCorrected(CaseCorrected),
+    /// A back-office review step (signed by the staff member's key).
+    ReviewRecorded(crate::review::ReviewRecorded),
 }
 
 impl RecordBody {
@@ -96,6 +98,7 @@ impl RecordBody {
             RecordBody::CaseSealed(_) => "case_sealed",
             RecordBody::DiscRecorded(_) => "disc_recorded",
             RecordBody::CaseCorrected(_) => "case_corrected",
+            RecordBody::ReviewRecorded(_) => "review_recorded",
         }
     }
 
@@ -107,7 +110,8 @@ impl RecordBody {
             | RecordBody::CaseClosed(_)
             | RecordBody::CaseSealed(_)
             | RecordBody::DiscRecorded(_)
-            | RecordBody::CaseCorrected(_) => vec![],
+            | RecordBody::CaseCorrected(_)
+            | RecordBody::ReviewRecorded(_) => vec![],
         }
     }
 
@@ -120,6 +124,7 @@ impl RecordBody {
             RecordBody::CaseSealed(c) => c.case_id,
             RecordBody::DiscRecorded(c) => c.case_id,
             RecordBody::CaseCorrected(c) => c.case_id,
+            RecordBody::ReviewRecorded(c) => c.case_id,
         }
     }
 }

@@ -255,6 +255,14 @@ pub struct Message {
     pub text: String,
     /// When it was written.
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The case concerned, by id (a `case_returned` from the review names it:
+    /// the terminal reopens that case for a correction).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<uuid::Uuid>,
+    /// Digest of the signed staff record behind the message (the return),
+    /// which the terminal's correction names in `in_reply_to`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<crate::hash::Digest>,
 }
 
 /// `GET /v1/devices/{device}/messages?after=N` payload, signed by the

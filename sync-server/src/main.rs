@@ -372,7 +372,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if store.device(&id)?.is_none() {
                 anyhow::bail!("no device {id} is registered");
             }
-            let n = store.add_message(&id, &kind, case_no.as_deref(), text, Utc::now())?;
+            let n = store.add_message(
+                &id,
+                &fieldcase_shared::wire::Message {
+                    id: 0,
+                    kind,
+                    case_no,
+                    text: text.to_owned(),
+                    created_at: Utc::now(),
+                    case_id: None,
+                    record: None,
+                },
+            )?;
             eprintln!(
                 "message {n} queued for device {id}; it is delivered on the device's next sync"
             );
@@ -439,18 +450,10 @@ fn user_command(command: UserCommand, config: &Config) -> anyhow::Result<()> {
             }
         }
         UserCommand::Disable { name } => {
-            if !store.disable_staff(&name, Utc::now())? {
+            if !accounts::disable_user(store.as_ref(), &name, Utc::now())? {
                 anyhow::bail!("no account {name:?}; `fieldcase-server user list` shows them");
             }
-            accounts::audit(
-                store.as_ref(),
-                Utc::now(),
-                "",
-                fieldcase_sync_server::store::office::AuditAction::StaffDisabled,
-                &name,
-                "cli",
-            )?;
-            eprintln!("account {name} disabled; its sessions ended");
+            eprintln!("account {name} disabled; its sessions ended and its signing key is revoked");
         }
     }
     Ok(())

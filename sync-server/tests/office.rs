@@ -304,7 +304,7 @@ async fn the_inbox_lists_searches_and_filters_the_synced_case() {
         "{page}"
     );
     assert!(page.contains("2026-11-28 10:00"), "Beijing time: {page}");
-    assert!(page.contains("已结案（终端）"), "{page}");
+    assert!(page.contains("待审核"), "{page}");
     // Hostile markup in a record is shown as text.
     assert!(!page.contains("<script>alert"), "{page}");
     assert!(
@@ -442,10 +442,10 @@ async fn english_is_a_cookie_away() {
     let cookies = format!("{session}; fieldcase_lang={}", value(&lang));
     let page = text(send(&o, get("/office/cases", &cookies)).await).await;
     assert!(
-        page.contains("<html lang=\"en\">") && page.contains("Closed (terminal)"),
+        page.contains("<html lang=\"en\">") && page.contains("Awaiting review"),
         "{page}"
     );
-    assert!(!page.contains("已结案"), "{page}");
+    assert!(!page.contains("待审核"), "{page}");
 }
 
 async fn body(resp: Response<Body>) -> Vec<u8> {
@@ -678,4 +678,149 @@ async fn plain_http_from_another_machine_says_that_login_needs_https() {
         let p = text(send(&o, page(host, proto)).await).await;
         assert!(!p.contains("https-needed"), "{host} {proto:?}");
     }
+}
+
+/// A review step posted with the session's form token.
+async fn review(o: &Office, session: &str, step: &str, reason: &str) -> Response<Body> {
+    let path = format!("/office/cases/{}", o.case_id);
+    let page = text(send(o, get(&path, session)).await).await;
+    let csrf = hidden_csrf(&page);
+    send(
+        o,
+        post(
+            &format!("{path}/review"),
+            session,
+            &[("csrf", &csrf), ("step", step), ("reason", reason)],
+        ),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn each_review_step_is_a_record_signed_by_the_reviewers_certified_key() {
+    let o = office();
+    let store = o.state.store().clone();
+    let (_, session, _) = login(&o, "shen", PW).await;
+    // The first login made the key and its certificate under the agency key.
+    let cert = fieldcase_sync_server::office::staffkeys::certificate(&*store, "shen")
+        .unwrap()
+        .expect("a certificate");
+    let c = fieldcase_shared::cert::DeviceCert::open(&cert, &o.state.server_key()).unwrap();
+    assert_eq!(
+        (c.officer.as_str(), c.roles.as_slice()),
+        ("shen", &[Role::Reviewer][..])
+    );
+    // The key is kept sealed: its seed is nowhere in the store's rows.
+    let sealed = store.staff_key("shen").unwrap().unwrap().sealed;
+    assert!(sealed.starts_with(b"FCK1") && sealed.len() == 4 + 16 + 12 + 48);
+
+    assert_eq!(
+        review(&o, &session, "start", "").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let back = review(&o, &session, "return", "当事人姓名有误").await;
+    assert_eq!(back.status(), StatusCode::SEE_OTHER);
+    let row = store.case_row(&o.case_id).unwrap().unwrap();
+    assert_eq!(row.state, fieldcase_shared::review::CaseState::Returned);
+
+    // Two records on the reviewer's own chain, each verifying with the
+    // certified key and naming the state it came from.
+    let held = store.held_records(&c.device, 1).unwrap();
+    assert_eq!(held.len(), 2);
+    let bodies: Vec<_> = held
+        .iter()
+        .map(|h| {
+            let env = fieldcase_shared::envelope::Envelope::from_json(&h.envelope).unwrap();
+            let v = record::open(env, &c.public_key).unwrap();
+            let p: RecordPayload = serde_json::from_slice(&v.envelope.payload).unwrap();
+            match p.body {
+                RecordBody::ReviewRecorded(r) => (r.step, r.from, r.reason, r.staff),
+                other => panic!("{other:?}"),
+            }
+        })
+        .collect();
+    use fieldcase_shared::review::{CaseState, ReviewStep};
+    assert_eq!(bodies[0].0, ReviewStep::Start);
+    assert_eq!(
+        bodies[1],
+        (
+            ReviewStep::Return,
+            CaseState::InReview,
+            "当事人姓名有误".into(),
+            "shen".into()
+        )
+    );
+    // The return waits for the case's terminal, naming the signed record.
+    let dev = DeviceKey::from_seed([5; 32]).public().device_id();
+    let msgs = store.messages_after(&dev, 0).unwrap();
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].case_id, Some(o.case_id));
+    assert_eq!(msgs[0].kind, "case_returned");
+    assert_eq!(msgs[0].text, "当事人姓名有误");
+    // The case page shows the steps and who signed them.
+    let page = text(send(&o, get(&format!("/office/cases/{}", o.case_id), &session)).await).await;
+    assert!(
+        page.contains("退回补正") && page.contains("审核员甲（shen）"),
+        "{page}"
+    );
+
+    // Disabling the account revokes its key.
+    accounts::disable_user(&*store, "shen", Utc::now()).unwrap();
+    assert!(store
+        .revocations()
+        .unwrap()
+        .iter()
+        .any(|(d, _)| *d == c.device));
+}
+
+#[tokio::test]
+async fn review_steps_out_of_order_without_reason_role_or_token_are_refused() {
+    let o = office();
+    let store = o.state.store().clone();
+    let (_, session, _) = login(&o, "shen", PW).await;
+    // Passing a case nobody has taken up: refused with the state.
+    let resp = review(&o, &session, "approve", "").await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let page = text(resp).await;
+    assert!(
+        page.contains("待审核") && page.contains("审核通过"),
+        "{page}"
+    );
+    review(&o, &session, "start", "").await;
+    // A return without a reason.
+    let resp = review(&o, &session, "return", "   ").await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert!(text(resp).await.contains("须写明理由"));
+    // A step that does not exist, and a form without its token.
+    assert_eq!(
+        review(&o, &session, "delete", "").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let path = format!("/office/cases/{}/review", o.case_id);
+    let resp = send(&o, post(&path, &session, &[("step", "approve")])).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    // The administrator reviews nothing.
+    let (_, admin, _) = login(&o, "admin", PW).await;
+    let resp = send(
+        &o,
+        post(&path, &admin, &[("csrf", "x"), ("step", "approve")]),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    // Nothing of that was signed: still in review, one record.
+    let row = store.case_row(&o.case_id).unwrap().unwrap();
+    assert_eq!(row.state, fieldcase_shared::review::CaseState::InReview);
+    let signer = store.staff_key("shen").unwrap().unwrap().signer;
+    assert_eq!(store.held_records(&signer, 1).unwrap().len(), 1);
+    // A stolen session row without the cookie's token opens no key.
+    let sealed = store
+        .session(&fieldcase_shared::hash::sha256(value(&session).as_bytes()))
+        .unwrap()
+        .unwrap()
+        .sealed_key
+        .unwrap();
+    assert!(
+        fieldcase_sync_server::office::staffkeys::open_for_session(&sealed, "shen", "guess")
+            .is_err()
+    );
 }

@@ -112,6 +112,119 @@ async fn wait_for_url(c: &Client, part: &str) {
     panic!("the browser never reached a URL with {part:?}");
 }
 
+async fn click(c: &Client, id: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|_| panic!("no #{id} on the page"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Waits (the form's answer is a new page) until the case page shows `want`.
+async fn wait_state(c: &Client, want: &str) {
+    let mut seen = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = c.find(Locator::Css("dd.state")).await {
+            if let Ok(t) = e.text().await {
+                if t == want {
+                    return;
+                }
+                seen = t;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the case page shows {seen:?}, never {want:?}");
+}
+
+/// The reviewer takes the case up and returns it with a reason; the real
+/// terminal's next sync reopens the case with that reason; the officers'
+/// signed correction comes back and shows; the reviewer passes the case.
+/// Every step shows as a record signed by the reviewer's own key.
+async fn review_and_return(c: &Client, shots: &Path, (term, url): (&str, &str), case_no: &str) {
+    wait_state(c, "待审核").await;
+    // A return needs a reason: the browser will not send the form empty.
+    click(c, "review-start").await;
+    wait_state(c, "审核中").await;
+    let reason = "当事人姓名与身份证件不符，请核实后更正";
+    c.find(Locator::Id("reason"))
+        .await
+        .unwrap()
+        .send_keys(reason)
+        .await
+        .unwrap();
+    click(c, "review-return").await;
+    wait_state(c, "退回补正").await;
+    let page = c.source().await.unwrap();
+    assert!(page.contains(reason), "the reason is on the case page");
+    assert!(
+        page.contains("审核员甲（shen）"),
+        "the reviewer signs as themself"
+    );
+    for v in c.find_all(Locator::Css("td.verdict")).await.unwrap() {
+        assert!(v.text().await.unwrap().contains("签名有效"));
+    }
+    shot(c, shots, "case-returned").await;
+
+    // The terminal's next sync reopens the case, with the reason.
+    let sync = || run_ok("fieldcase", &["--data-dir", term, "sync", "--server", url]);
+    sync();
+    let row = terminal_case(term, case_no);
+    assert_eq!(row["status"], "returned", "{row}");
+    assert_eq!(row["returned"]["reason"], reason, "{row}");
+    let mut child = Command::new(bin("fieldcase"))
+        .args(["--data-dir", term, "case", "correct", case_no])
+        .args(["--field", "party.name", "--old", "王某", "--new", "王某某"])
+        .args(["--reason", "核对身份证后更正姓名"])
+        .args(["--officer", "65010023", "--officer", "65010031"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "246810\n135790").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && said.contains("answers the return"),
+        "{said}"
+    );
+    assert_eq!(terminal_case(term, case_no)["status"], "closed");
+    sync();
+
+    // The correction shows in the browser, answering the return.
+    c.refresh().await.unwrap();
+    wait_state(c, "已补正").await;
+    let page = c.source().await.unwrap();
+    assert!(
+        page.contains("王某某") && page.contains("答复退回"),
+        "correction shown"
+    );
+    shot(c, shots, "case-corrected").await;
+    click(c, "review-start").await;
+    wait_state(c, "审核中").await;
+    click(c, "review-approve").await;
+    wait_state(c, "审核通过").await;
+    assert!(
+        c.find(Locator::Id("review-start")).await.is_err(),
+        "no step after a pass"
+    );
+}
+
+fn terminal_case(term: &str, case_no: &str) -> serde_json::Value {
+    let list: serde_json::Value = serde_json::from_str(&run_ok(
+        "fieldcase",
+        &["--data-dir", term, "case", "list", "--json"],
+    ))
+    .unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case_no"] == case_no)
+        .cloned()
+        .unwrap_or_else(|| panic!("{case_no} not on the terminal: {list}"))
+}
+
 async fn login(c: &Client, base: &str, name: &str, password: &str) {
     c.goto(&format!("{base}/office/")).await.unwrap();
     c.find(Locator::Id("username"))
@@ -255,6 +368,8 @@ async fn staff_work_the_synced_cases_in_a_real_chromium() {
     assert_eq!(ranged[2], 100, "{ranged}");
     shot(&c, &shots, "case").await;
     let case_url = c.current_url().await.unwrap();
+
+    review_and_return(&c, &shots, (&d, &server.url), &case_nos[0]).await;
 
     // The access log is not the reviewer's.
     c.goto(&format!("{base}/office/audit")).await.unwrap();

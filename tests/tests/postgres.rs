@@ -282,7 +282,14 @@ fn office_scenario(store: &dyn Store) -> Vec<String> {
     ));
     let later = now + chrono::Duration::minutes(accounts::LOCK_MINUTES + 1);
     let u = accounts::authenticate(store, "wang", "a long password", "10.0.0.1", later).unwrap();
-    let token = accounts::start_session(store, &u, "10.0.0.1", later).unwrap();
+    let token = accounts::start_session(
+        store,
+        &u,
+        &fieldcase_shared::keys::DeviceKey::generate(),
+        "10.0.0.1",
+        later,
+    )
+    .unwrap();
     trace.push(format!(
         "session {}",
         accounts::session_of(store, &token, later)

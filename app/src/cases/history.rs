@@ -45,6 +45,9 @@ pub enum Event {
     Sealed,
     /// Disc images were recorded.
     Disc(Box<DiscRecorded>),
+    /// A back-office review step (not signed on a terminal; shown if a
+    /// case file carries one).
+    Review(Box<fieldcase_shared::review::ReviewRecorded>),
 }
 
 impl From<RecordPayload> for CaseEvent {
@@ -56,6 +59,7 @@ impl From<RecordPayload> for CaseEvent {
             RecordBody::CaseCorrected(c) => Event::Corrected(Box::new(c)),
             RecordBody::CaseSealed(_) => Event::Sealed,
             RecordBody::DiscRecorded(d) => Event::Disc(Box::new(d)),
+            RecordBody::ReviewRecorded(r) => Event::Review(Box::new(r)),
         };
         CaseEvent {
             seq: p.seq,

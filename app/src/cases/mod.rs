@@ -105,7 +105,7 @@ impl Cases<'_> {
         let row = self.get(id)?;
         match row.status {
             CaseStatus::Open => Ok(row),
-            CaseStatus::Closed => Err(AppError::Closed(row.case_no)),
+            CaseStatus::Closed | CaseStatus::Returned => Err(AppError::Closed(row.case_no)),
         }
     }
 
@@ -219,6 +219,7 @@ impl Cases<'_> {
                         old: c.old.trim().to_owned(),
                         new: new.to_owned(),
                         reason: reason.to_owned(),
+                        in_reply_to: row.returned.as_ref().map(|r| r.record),
                     }))
                 })?;
         // The values themselves may be personal data: only what was corrected.

@@ -49,6 +49,39 @@ pub fn officer(term: &Terminal, cmd: OfficerCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `case correct`: both officers sign in with the PINs on standard input.
+pub fn case_correct(
+    term: &Terminal,
+    case: &str,
+    officers: &[String],
+    correction: crate::cases::Correction,
+) -> anyhow::Result<()> {
+    let [a, b] = officers else {
+        anyhow::bail!("give --officer twice: the two officers who sign the correction");
+    };
+    let row = term.cases().find(case)?;
+    eprintln!("PIN of {a}, then of {b}, one per line:");
+    let mut pins = std::io::stdin().lock().lines();
+    let mut pin = || pins.next().transpose().map(Option::unwrap_or_default);
+    let (pin_a, pin_b) = (pin()?, pin()?);
+    let pair = term
+        .officers()
+        .sign_in([(a, pin_a.trim()), (b, pin_b.trim())], chrono::Utc::now())
+        .map_err(|e| {
+            let t = e.other.or(e.first).or(e.second).unwrap_or_default();
+            anyhow::anyhow!("{}", t.en)
+        })?;
+    let answers = row.returned.as_ref().map(|r| r.reason.clone());
+    let seq = term.cases().correct(&pair, &row.case_id, &correction)?;
+    match answers {
+        Some(reason) => eprintln!(
+            "correction signed as record {seq}; it answers the return ({reason}) and goes to the back office on the next sync"
+        ),
+        None => eprintln!("correction signed as record {seq}; it goes to the back office on the next sync"),
+    }
+    Ok(())
+}
+
 /// `case range`.
 pub fn case_range(
     term: &Terminal,

@@ -138,6 +138,30 @@ pub enum CaseCommand {
         #[arg(long)]
         prefix: Option<String>,
     },
+    /// Correct one field of a closed or returned case: a signed
+    /// `case_corrected` record (nothing signed earlier changes). A case the
+    /// back office returned is closed again, the correction naming the
+    /// return. Both officers sign in: their two PINs are read from standard
+    /// input, one line each.
+    Correct {
+        /// 案号 or case id (see `fieldcase case list`).
+        case: String,
+        /// What is corrected, e.g. `party.name` or `place`.
+        #[arg(long)]
+        field: String,
+        /// The value it had (optional).
+        #[arg(long, default_value = "")]
+        old: String,
+        /// The value it should have.
+        #[arg(long)]
+        new: String,
+        /// Why (required; the back office reads it).
+        #[arg(long)]
+        reason: String,
+        /// 执法证号 of each of the two officers, in the order of the PINs.
+        #[arg(long = "officer", num_args = 1, required = true)]
+        officers: Vec<String>,
+    },
     /// 案号 state: range, used, left, and gaps (numbers skipped).
     Numbers {
         /// Year (default: this year).

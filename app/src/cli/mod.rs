@@ -92,6 +92,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
         } => admin::case_range(&open_existing(&dir)?, start, end, year, prefix)?,
         Command::Case {
+            command:
+                CaseCommand::Correct {
+                    case,
+                    field,
+                    old,
+                    new,
+                    reason,
+                    officers,
+                },
+        } => admin::case_correct(
+            &open_existing(&dir)?,
+            &case,
+            &officers,
+            crate::cases::Correction {
+                field,
+                old,
+                new,
+                reason,
+            },
+        )?,
+        Command::Case {
             command: CaseCommand::Numbers { year, json },
         } => admin::case_numbers(&open_existing(&dir)?, year, json)?,
         Command::Case {

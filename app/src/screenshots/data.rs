@@ -52,6 +52,8 @@ pub(super) fn prepare(work: &Path, source: Option<&Path>, lang: Lang) -> anyhow:
                     "The party's address is missing: add it and submit again.",
                 ),
                 created_at: chrono::Utc::now(),
+                case_id: None,
+                record: None,
             }])?;
     }
     Ok(dir)

@@ -57,7 +57,8 @@ impl Store {
                     c.status,
                     (SELECT count(*) FROM evidence e WHERE e.case_id = c.case_id),
                     (SELECT coalesce(sum(size), 0) FROM evidence e WHERE e.case_id = c.case_id),
-                    (SELECT count(*) FROM records r WHERE r.case_id = c.case_id AND r.synced_at IS NULL)
+                    (SELECT count(*) FROM records r WHERE r.case_id = c.case_id AND r.synced_at IS NULL),
+                    c.return_reason, c.return_record
              FROM cases c
              WHERE c.case_id IN (SELECT c.case_id FROM cases c {clause} LIMIT ?1)
              ORDER BY c.opened_seq DESC",
@@ -82,6 +83,23 @@ impl Store {
                 evidence: r.get(8)?,
                 evidence_bytes: r.get::<_, i64>(9)? as u64,
                 unsynced: r.get(10)?,
+                returned: match (
+                    r.get::<_, Option<String>>(11)?,
+                    r.get::<_, Option<String>>(12)?,
+                ) {
+                    (Some(reason), Some(record)) => Some(super::Returned {
+                        reason,
+                        record: record.parse().map_err(|e| bad(12, format!("{e:?}")))?,
+                    }),
+                    _ => None,
+                },
+            })
+            .map(|mut row: CaseRow| {
+                // A return is kept beside the closed status.
+                if row.returned.is_some() {
+                    row.status = super::CaseStatus::Returned;
+                }
+                row
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -214,6 +214,13 @@ const MIGRATIONS: &[&str] = &[
     // case): a search tests one column instead of four.
     "ALTER TABLE cases ADD COLUMN search TEXT NOT NULL DEFAULT '';
      UPDATE cases SET search = upper(case_no || ' ' || plate || ' ' || party_id || ' ' || party_name);",
+    // 6: a case returned by the back office's review: the message names
+    // the case and the signed return; the case keeps the reason until the
+    // officers' correction answers it.
+    "ALTER TABLE messages ADD COLUMN case_id TEXT;
+     ALTER TABLE messages ADD COLUMN record TEXT;
+     ALTER TABLE cases ADD COLUMN return_reason TEXT;
+     ALTER TABLE cases ADD COLUMN return_record TEXT;",
 ];
 
 /// Whether a case can still change.
@@ -224,6 +231,10 @@ pub enum CaseStatus {
     Open,
     /// Closed and signed: read-only, corrected only by a new record.
     Closed,
+    /// Closed, and returned by the back office's review: waiting for the
+    /// officers' correction (a new record; nothing signed changes). Stored
+    /// as `closed` with the return's reason beside it.
+    Returned,
 }
 
 impl CaseStatus {
@@ -232,6 +243,7 @@ impl CaseStatus {
         match self {
             CaseStatus::Open => "open",
             CaseStatus::Closed => "closed",
+            CaseStatus::Returned => "returned",
         }
     }
 }
@@ -273,6 +285,18 @@ pub struct CaseRow {
     pub evidence_bytes: u64,
     /// Records of this case not yet acknowledged by the server.
     pub unsynced: u32,
+    /// When returned by the back office: its reason and the digest of its
+    /// signed return.
+    pub returned: Option<Returned>,
+}
+
+/// A return from the back office's review, waiting for a correction.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Returned {
+    /// What the reviewer wrote.
+    pub reason: String,
+    /// Digest of the reviewer's signed return.
+    pub record: fieldcase_shared::hash::Digest,
 }
 
 /// A stored record row.
@@ -470,13 +494,19 @@ impl Store {
                 )?;
             }
             RecordBody::CaseCorrected(_) => {
+                // A returned case is closed again once corrected.
                 tx.execute(
-                    "UPDATE cases SET corrections = corrections + 1 WHERE case_id = ?1",
+                    "UPDATE cases SET corrections = corrections + 1,
+                        return_reason = NULL, return_record = NULL
+                     WHERE case_id = ?1",
                     params![case_id],
                 )?;
             }
-            // Kept in `records` (kind, case_id); nothing derived.
-            RecordBody::CaseSealed(_) | RecordBody::DiscRecorded(_) => {}
+            // Kept in `records` (kind, case_id); nothing derived. A
+            // terminal never signs a review step.
+            RecordBody::CaseSealed(_)
+            | RecordBody::DiscRecorded(_)
+            | RecordBody::ReviewRecorded(_) => {}
         }
         tx.commit()?;
         Ok((payload, sealed))

@@ -145,21 +145,39 @@ impl Store {
         messages: &[fieldcase_shared::wire::Message],
     ) -> Result<usize, StoreError> {
         let now = Utc::now().to_rfc3339();
+        let tx = self.conn.unchecked_transaction()?;
         let mut n = 0;
         for m in messages {
-            n += self.conn.execute(
-                "INSERT OR IGNORE INTO messages (id, kind, case_no, text, created_at, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            let new = tx.execute(
+                "INSERT OR IGNORE INTO messages (id, kind, case_no, text, created_at, received_at,
+                    case_id, record)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     m.id as i64,
                     m.kind,
                     m.case_no,
                     m.text,
                     m.created_at.to_rfc3339(),
-                    now
+                    now,
+                    m.case_id.map(|c| c.to_string()),
+                    m.record.map(|d| d.to_hex())
                 ],
             )?;
+            n += new;
+            // A return reopens its case for a correction: only a closed
+            // case, only once per message.
+            if let (1, "case_returned", Some(case), Some(record)) =
+                (new, m.kind.as_str(), m.case_id, m.record)
+            {
+                let reopened = tx.execute(
+                    "UPDATE cases SET return_reason = ?2, return_record = ?3
+                     WHERE case_id = ?1 AND status = 'closed'",
+                    params![case.to_string(), m.text, record.to_hex()],
+                )?;
+                tracing::info!(case = %case, reopened, "case returned by the back office");
+            }
         }
+        tx.commit()?;
         Ok(n)
     }
 
@@ -167,19 +185,23 @@ impl Store {
     pub fn messages(&self) -> Result<Vec<fieldcase_shared::wire::Message>, StoreError> {
         let mut st = self
             .conn
-            .prepare("SELECT id, kind, case_no, text, created_at FROM messages ORDER BY id DESC")?;
+            .prepare("SELECT id, kind, case_no, text, created_at, case_id, record FROM messages ORDER BY id DESC")?;
         let rows = st.query_map([], |r| {
             Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
+                (
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ),
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<String>>(6)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, kind, case_no, text, at) = row?;
+            let ((id, kind, case_no, text, at), case_id, record) = row?;
             out.push(fieldcase_shared::wire::Message {
                 id: id as u64,
                 kind,
@@ -188,6 +210,8 @@ impl Store {
                 created_at: DateTime::parse_from_rfc3339(&at)
                     .map_err(|e| StoreError::Corrupt(format!("message {id} time: {e}")))?
                     .with_timezone(&Utc),
+                case_id: case_id.and_then(|c| c.parse().ok()),
+                record: record.and_then(|d| d.parse().ok()),
             });
         }
         Ok(out)

@@ -15,6 +15,7 @@ fn status_text(status: CaseStatus, lang: Lang) -> String {
     match status {
         CaseStatus::Closed => lang.t("已结案", "closed"),
         CaseStatus::Open => lang.t("进行中", "open"),
+        CaseStatus::Returned => lang.t("退回补正", "returned"),
     }
 }
 
@@ -65,6 +66,15 @@ fn lines(d: &CaseDetail, assets: &Assets, lang: Lang) -> Vec<Line> {
             code: false,
         })
     };
+    if let Some(r) = &row.returned {
+        line(
+            lang.t("退回补正", "Returned"),
+            lang.t(
+                format!("{}（请填写下方更正并签名）", r.reason),
+                format!("{} (correct it below and sign)", r.reason),
+            ),
+        );
+    }
     line(lang.t("车辆", "Vehicle"), row.plate.clone());
     line(
         lang.t("当事人", "Party"),
@@ -129,6 +139,7 @@ fn lines(d: &CaseDetail, assets: &Assets, lang: Lang) -> Vec<Line> {
                 label("刻录", "disc"),
                 format!("{} × {}", dr.medium, dr.discs.len()),
             ),
+            Event::Review(r) => line(label("审核", "review"), r.reason.clone()),
         }
     }
     out
@@ -142,7 +153,7 @@ fn detail(w: &MainWindow, st: &Shared) {
         return;
     };
     c.set_case_no(d.row.case_no.clone().into());
-    c.set_closed(d.row.status == CaseStatus::Closed);
+    c.set_closed(d.row.status != CaseStatus::Open);
     c.set_lines(ModelRc::new(VecModel::from(lines(&d, &s.assets, s.lang))));
 }
 

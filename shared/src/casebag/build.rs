@@ -173,6 +173,7 @@ fn gather(export: &CaseExport) -> Result<Planned, ExportError> {
             RecordBody::CaseSealed(s) => ("seal-bundle", format!("bundle:{}", s.bundle_id)),
             RecordBody::DiscRecorded(d) => ("record-disc", format!("bundle:{}", d.bundle_id)),
             RecordBody::CaseCorrected(c) => ("correct-record", format!("record:{}", c.supersedes)),
+            RecordBody::ReviewRecorded(r) => ("review-case", format!("case:{}", r.case_no)),
         };
         custody.push(CustodyEvent {
             action: action.into(),

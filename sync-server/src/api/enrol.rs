@@ -131,6 +131,7 @@ pub(crate) async fn enrol(
         officer: enrolled.officer,
         issued_at: now,
         issuer: state.server_key(),
+        roles: vec![],
     };
     Ok(Json(EnrolResponse {
         certificate: cert.sign(state.signing_key()),

@@ -109,6 +109,11 @@ impl AppState {
         &self.key
     }
 
+    /// The agency key (it certifies devices and staff), shared.
+    pub(crate) fn agency_key(&self) -> Arc<DeviceKey> {
+        self.key.clone()
+    }
+
     pub(crate) fn log_origin(&self) -> &str {
         &self.origin
     }

@@ -181,11 +181,13 @@ pub fn random_token() -> String {
 pub fn start_session(
     store: &dyn Store,
     user: &StaffUser,
+    key: &fieldcase_shared::keys::DeviceKey,
     addr: &str,
     now: DateTime<Utc>,
 ) -> Result<String, StoreError> {
     let token = random_token();
     store.add_session(&StaffSession {
+        sealed_key: Some(super::staffkeys::seal_for_session(key, &user.name, &token)),
         token_hash: sha256(token.as_bytes()),
         staff: user.name.clone(),
         csrf: random_token(),
@@ -194,6 +196,20 @@ pub fn start_session(
         addr: addr.to_owned(),
     })?;
     Ok(token)
+}
+
+/// Disables an account: it cannot log in, its sessions end, and its
+/// signing key is revoked from now (acts signed later are refused and the
+/// revocation list names it). False if there is no such account.
+pub fn disable_user(store: &dyn Store, name: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    if !store.disable_staff(name, now)? {
+        return Ok(false);
+    }
+    if let Some(k) = store.staff_key(name)? {
+        crate::store::revoke(store, &k.signer, now, now)?;
+    }
+    audit(store, now, "", AuditAction::StaffDisabled, name, "cli")?;
+    Ok(true)
 }
 
 /// The live session and account a cookie's token names: none when
@@ -308,14 +324,28 @@ mod tests {
     fn sessions_end_with_expiry_and_with_the_account() {
         let (s, now) = store_with_user();
         let u = authenticate(&s, "zhang", "correct horse battery", "a", now).expect("login");
-        let token = start_session(&s, &u, "a", now).expect("session");
+        let token = start_session(
+            &s,
+            &u,
+            &fieldcase_shared::keys::DeviceKey::generate(),
+            "a",
+            now,
+        )
+        .expect("session");
         assert!(session_of(&s, &token, now).expect("read").is_some());
         assert!(session_of(&s, "not the token", now)
             .expect("read")
             .is_none());
         let late = now + Duration::hours(SESSION_HOURS);
         assert!(session_of(&s, &token, late).expect("read").is_none());
-        let token = start_session(&s, &u, "a", now).expect("session");
+        let token = start_session(
+            &s,
+            &u,
+            &fieldcase_shared::keys::DeviceKey::generate(),
+            "a",
+            now,
+        )
+        .expect("session");
         assert!(s.disable_staff("zhang", now).expect("disable"));
         assert!(session_of(&s, &token, now).expect("read").is_none());
         assert!(matches!(

@@ -31,6 +31,22 @@ impl Lang {
         }
     }
 
+    /// A case state's name in this language.
+    pub fn state(self, s: fieldcase_shared::review::CaseState) -> &'static str {
+        match self {
+            Lang::Zh => s.zh(),
+            Lang::En => s.en(),
+        }
+    }
+
+    /// A review step's name in this language.
+    pub fn step(self, s: fieldcase_shared::review::ReviewStep) -> &'static str {
+        match self {
+            Lang::Zh => s.zh(),
+            Lang::En => s.en(),
+        }
+    }
+
     /// The role's name in this language.
     pub fn role(self, r: fieldcase_shared::staff::Role) -> &'static str {
         match self {
@@ -75,8 +91,6 @@ pub struct Texts {
     pub search_hint: &'static str,
     pub state: &'static str,
     pub any: &'static str,
-    pub state_open: &'static str,
-    pub state_closed: &'static str,
     pub officer: &'static str,
     pub date_from: &'static str,
     pub date_to: &'static str,
@@ -112,6 +126,13 @@ pub struct Texts {
     pub old_value: &'static str,
     pub new_value: &'static str,
     pub reason: &'static str,
+    pub answers_return: &'static str,
+    pub review: &'static str,
+    pub review_hint: &'static str,
+    pub return_reason: &'static str,
+    pub return_reason_hint: &'static str,
+    pub review_refused: &'static str,
+    pub review_return: &'static str,
     pub when: &'static str,
     pub who: &'static str,
     pub action: &'static str,
@@ -152,8 +173,6 @@ const ZH: Texts = Texts {
     search_hint: "案号、车牌或当事人",
     state: "状态",
     any: "全部",
-    state_open: "办理中",
-    state_closed: "已结案（终端）",
     officer: "执法证号",
     date_from: "检查日期自",
     date_to: "至",
@@ -189,6 +208,13 @@ const ZH: Texts = Texts {
     old_value: "原值",
     new_value: "新值",
     reason: "理由",
+    answers_return: "答复退回：",
+    review: "审核",
+    review_hint: "每一步都以您本人的密钥签名，记入透明日志。",
+    return_reason: "退回理由（执法人员将在终端上看到）",
+    return_reason_hint: "例如：当事人身份证号与姓名不符，请核实后更正",
+    review_refused: "不能进行这一步：",
+    review_return: "退回补正",
     when: "时间",
     who: "人员",
     action: "操作",
@@ -229,8 +255,6 @@ const EN: Texts = Texts {
     search_hint: "Case number, plate or party",
     state: "State",
     any: "All",
-    state_open: "Open",
-    state_closed: "Closed (terminal)",
     officer: "Officer no.",
     date_from: "Checked from",
     date_to: "to",
@@ -266,6 +290,13 @@ const EN: Texts = Texts {
     old_value: "Was",
     new_value: "Now",
     reason: "Reason",
+    answers_return: "Answers the return",
+    review: "Review",
+    review_hint: "Each step is signed with your own key and entered in the transparency log.",
+    return_reason: "Reason for the return (the officers see it on the terminal)",
+    return_reason_hint: "e.g. the party's ID number does not match the name; check and correct",
+    review_refused: "This step cannot be taken:",
+    review_return: "Return for correction",
     when: "When",
     who: "Who",
     action: "Action",

@@ -16,6 +16,7 @@ pub mod accounts;
 pub mod i18n;
 pub mod pages;
 pub mod session;
+pub mod staffkeys;
 
 /// The office's routes, to be nested under `/office`.
 pub fn routes() -> Router<AppState> {
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/lang/{code}", get(pages::login::set_lang))
         .route("/cases", get(pages::cases::show))
         .route("/cases/{case_id}", get(pages::case::show))
+        .route("/cases/{case_id}/review", post(pages::review::act))
         .route(
             "/cases/{case_id}/evidence/{sha256}",
             get(pages::evidence::serve),

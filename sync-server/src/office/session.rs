@@ -33,6 +33,8 @@ pub struct Visit {
     pub addr: String,
     /// The logged-in account, when there is one.
     pub who: Option<(StaffSession, StaffUser)>,
+    /// The session cookie's token (it opens the session's signing key).
+    token: Option<String>,
     /// False when the browser reaches the office over plain HTTP from
     /// another machine: it will not keep the `Secure` cookies, so login
     /// cannot work there.
@@ -61,6 +63,7 @@ impl Visit {
                 user,
                 lang: self.lang,
                 addr: self.addr.clone(),
+                token: self.token.clone().unwrap_or_default(),
             });
         }
         let store = state.store().clone();
@@ -96,9 +99,17 @@ pub struct Staff {
     pub lang: Lang,
     /// Client address.
     pub addr: String,
+    token: String,
 }
 
 impl Staff {
+    /// The staff member's signing key, opened with this session's token.
+    pub fn signing_key(&self) -> Result<fieldcase_shared::keys::DeviceKey, PageError> {
+        let sealed = self.session.sealed_key.as_deref().ok_or(PageError::Login)?;
+        super::staffkeys::open_for_session(sealed, &self.user.name, &self.token)
+            .map_err(|e| PageError::internal(self.lang, e))
+    }
+
     /// Refuses a form whose CSRF token is not this session's.
     pub fn check_csrf(&self, sent: &str) -> Result<(), PageError> {
         if constant_time_eq(sent.as_bytes(), self.session.csrf.as_bytes()) {
@@ -137,7 +148,8 @@ impl FromRequestParts<AppState> for Visit {
             .get::<ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip().to_string())
             .unwrap_or_default();
-        let who = match find(SESSION_COOKIE) {
+        let token = find(SESSION_COOKIE);
+        let who = match token.clone() {
             None => None,
             Some(token) => {
                 let store = state.store().clone();
@@ -151,6 +163,7 @@ impl FromRequestParts<AppState> for Visit {
             lang,
             addr,
             who,
+            token,
             cookies,
             cookies_kept: cookies_kept(parts),
         })

@@ -215,14 +215,12 @@ pub trait Store: OfficeStore + Send + Sync + 'static {
     fn revoke_device(&self, id: &DeviceId, at: DateTime<Utc>) -> Result<(), StoreError>;
     /// Every revoked device and the time its revocation takes effect.
     fn revocations(&self) -> Result<Vec<(DeviceId, DateTime<Utc>)>, StoreError>;
-    /// Queues a message for a device; returns its id.
+    /// Queues a message for a device (its `id` is ignored: the store
+    /// numbers messages); returns its id.
     fn add_message(
         &self,
         device: &DeviceId,
-        kind: &str,
-        case_no: Option<&str>,
-        text: &str,
-        at: DateTime<Utc>,
+        message: &fieldcase_shared::wire::Message,
     ) -> Result<u64, StoreError>;
     /// A device's messages with an id above `after`, oldest first.
     fn messages_after(
@@ -295,6 +293,15 @@ pub fn revoked_at(
         .into_iter()
         .find(|(d, _)| d == device)
         .map(|(_, t)| t))
+}
+
+/// A message's stored case id back into an id.
+pub(crate) fn message_case(text: Option<String>) -> Result<Option<uuid::Uuid>, StoreError> {
+    text.map(|t| {
+        t.parse()
+            .map_err(|e| StoreError::Other(format!("message case id {t:?}: {e}").into()))
+    })
+    .transpose()
 }
 
 pub(crate) fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {

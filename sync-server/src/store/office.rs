@@ -56,6 +56,22 @@ pub struct StaffSession {
     pub expires_at: DateTime<Utc>,
     /// Address it logged in from.
     pub addr: String,
+    /// The staff member's signing key sealed under a key derived from the
+    /// cookie's token (`office::staffkeys`): only the browser holding the
+    /// cookie can have it opened.
+    pub sealed_key: Option<Vec<u8>>,
+}
+
+/// A staff member's signing key as kept: its certificate, and its seed
+/// sealed under a key derived from the password (`office::staffkeys`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffKey {
+    /// The key's signer id (a "device" of the records and the log).
+    pub signer: DeviceId,
+    /// The certificate (DSSE JSON) the agency key signed.
+    pub cert: Vec<u8>,
+    /// The sealed seed.
+    pub sealed: Vec<u8>,
 }
 
 /// What an audit event records.
@@ -180,34 +196,11 @@ pub struct AuditQuery {
     pub limit: u32,
 }
 
-/// Where a case stands, as its records say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CaseState {
-    /// Opened on the terminal, not yet closed.
-    Open,
-    /// Closed on the terminal.
-    Closed,
-}
+pub use fieldcase_shared::review::CaseState;
 
-impl CaseState {
-    /// Stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseState::Open => "open",
-            CaseState::Closed => "closed",
-        }
-    }
-
-    /// From the stored name.
-    pub fn parse(s: &str) -> Result<Self, StoreError> {
-        match s {
-            "open" => Ok(CaseState::Open),
-            "closed" => Ok(CaseState::Closed),
-            other => Err(StoreError::Other(
-                format!("unknown case state {other:?}").into(),
-            )),
-        }
-    }
+/// A stored case state back into a state.
+pub(crate) fn state_of(s: &str) -> Result<CaseState, StoreError> {
+    CaseState::parse(s).ok_or_else(|| StoreError::Other(format!("unknown case state {s:?}").into()))
 }
 
 /// A case as the inbox lists it.
@@ -267,8 +260,10 @@ pub enum CaseUpdate {
     Evidence(Uuid),
     /// Closed.
     Closed(Uuid),
-    /// Corrected.
+    /// Corrected (a returned case becomes corrected).
     Corrected(Uuid),
+    /// A review step: the case's new state.
+    Reviewed(Uuid, CaseState),
     /// Sealed or written to disc: only the record is linked to the case.
     Other(Uuid),
 }
@@ -296,6 +291,12 @@ impl CaseUpdate {
             RecordBody::EvidenceAdded(e) => CaseUpdate::Evidence(e.case_id),
             RecordBody::CaseClosed(c) => CaseUpdate::Closed(c.case_id),
             RecordBody::CaseCorrected(c) => CaseUpdate::Corrected(c.case_id),
+            // The step was checked before it was signed; a record whose
+            // step does not follow from its state changes nothing.
+            RecordBody::ReviewRecorded(r) => match r.from.after(r.step) {
+                Ok(to) => CaseUpdate::Reviewed(r.case_id, to),
+                Err(_) => CaseUpdate::Other(r.case_id),
+            },
             other => CaseUpdate::Other(other.case_id()),
         })
     }
@@ -307,6 +308,7 @@ impl CaseUpdate {
             CaseUpdate::Evidence(id)
             | CaseUpdate::Closed(id)
             | CaseUpdate::Corrected(id)
+            | CaseUpdate::Reviewed(id, _)
             | CaseUpdate::Other(id) => *id,
         }
     }
@@ -342,6 +344,10 @@ pub trait OfficeStore {
         failed: u32,
         locked_until: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError>;
+    /// Keeps a staff member's signing key (replacing an earlier one).
+    fn set_staff_key(&self, name: &str, key: &StaffKey) -> Result<(), StoreError>;
+    /// A staff member's signing key, if one was made.
+    fn staff_key(&self, name: &str) -> Result<Option<StaffKey>, StoreError>;
     /// Keeps a new session.
     fn add_session(&self, session: &StaffSession) -> Result<(), StoreError>;
     /// A session by its token's hash.

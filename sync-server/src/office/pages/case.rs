@@ -14,9 +14,10 @@ use super::{render, Bar, CASE_ROLES};
 use crate::api::AppState;
 use crate::office::accounts;
 use crate::office::i18n::{beijing, beijing_text, Lang, Texts};
-use crate::office::session::{store_call, PageError, Visit};
-use crate::store::office::{AuditAction, CaseRecord, CaseRow};
+use crate::office::session::{store_call, PageError, Staff, Visit};
+use crate::store::office::{AuditAction, CaseRecord, CaseRow, CaseState};
 use crate::store::Store;
+use fieldcase_shared::review::ReviewStep;
 
 /// A record as shown.
 struct Shown {
@@ -56,6 +57,7 @@ fn media_of(store: &dyn Store, case_id: &Uuid, e: &fieldcase_shared::model::Evid
 }
 
 struct Facts {
+    case_id: String,
     case_no: String,
     occurred_at: String,
     place: String,
@@ -73,6 +75,36 @@ struct CasePage {
     bar: Option<Bar>,
     row: Facts,
     records: Vec<Shown>,
+    /// The review forms, for a reviewer.
+    review: Option<Review>,
+}
+
+/// What a reviewer may do now.
+struct Review {
+    csrf: String,
+    /// (step, button text) of the steps taken without a reason.
+    plain: Vec<(&'static str, &'static str)>,
+    /// A return is allowed now.
+    can_return: bool,
+}
+
+fn review_of(staff: &Staff, state: CaseState) -> Option<Review> {
+    if !super::review::REVIEW_ROLES
+        .iter()
+        .any(|r| staff.user.has(*r))
+    {
+        return None;
+    }
+    let steps = state.steps();
+    Some(Review {
+        csrf: staff.session.csrf.clone(),
+        plain: steps
+            .iter()
+            .filter(|s| **s != ReviewStep::Return)
+            .map(|s| (s.as_str(), staff.lang.step(*s)))
+            .collect(),
+        can_return: steps.contains(&ReviewStep::Return),
+    })
 }
 
 fn kind_name(lang: Lang, body: &RecordBody) -> &'static str {
@@ -120,11 +152,13 @@ fn kind_name(lang: Lang, body: &RecordBody) -> &'static str {
                 "Correction"
             }
         }
+        RecordBody::ReviewRecorded(r) => lang.step(r.step),
     }
 }
 
 /// What a record says, a line per fact.
-fn lines(t: &Texts, body: &RecordBody) -> Vec<String> {
+fn lines(lang: Lang, body: &RecordBody) -> Vec<String> {
+    let t = lang.texts();
     match body {
         RecordBody::CaseOpened(c) => {
             let mut v = vec![format!("{}: {} {}", t.party, c.party.name(), c.party.id())];
@@ -151,10 +185,24 @@ fn lines(t: &Texts, body: &RecordBody) -> Vec<String> {
             }
             v
         }
-        RecordBody::CaseCorrected(c) => vec![format!(
-            "{} #{} {}: {} → {} · {}: {}",
-            t.corrected_field, c.supersedes_seq, c.field, c.old, c.new, t.reason, c.reason
-        )],
+        RecordBody::CaseCorrected(c) => {
+            let mut v = vec![format!(
+                "{} #{} {}: {} → {} · {}: {}",
+                t.corrected_field, c.supersedes_seq, c.field, c.old, c.new, t.reason, c.reason
+            )];
+            if let Some(d) = c.in_reply_to {
+                v.push(format!("{} {}", t.answers_return, d.to_hex()));
+            }
+            v
+        }
+        RecordBody::ReviewRecorded(r) => {
+            let to = r.from.after(r.step).map(|s| lang.state(s)).unwrap_or("?");
+            let mut v = vec![format!("{} → {}", lang.state(r.from), to)];
+            if !r.reason.is_empty() {
+                v.push(format!("{}: {}", t.reason, r.reason));
+            }
+            v
+        }
         RecordBody::CaseSealed(s) => vec![s.bundle_id.to_string()],
         RecordBody::DiscRecorded(d) => vec![format!("{} × {}", d.medium, d.discs.len())],
     }
@@ -162,7 +210,6 @@ fn lines(t: &Texts, body: &RecordBody) -> Vec<String> {
 
 /// Verifies and describes one held record.
 fn shown(store: &dyn Store, lang: Lang, r: &CaseRecord) -> Shown {
-    let t = lang.texts();
     let mut out = Shown {
         seq: r.seq,
         kind: "?",
@@ -174,8 +221,8 @@ fn shown(store: &dyn Store, lang: Lang, r: &CaseRecord) -> Shown {
         lines: Vec::new(),
         media: None,
     };
-    let key = match store.device(&r.device) {
-        Ok(Some(d)) => d.key,
+    let (key, signer_name) = match store.device(&r.device) {
+        Ok(Some(d)) => (d.key, d.name),
         Ok(None) => {
             out.problem = "unknown device".into();
             return out;
@@ -193,9 +240,14 @@ fn shown(store: &dyn Store, lang: Lang, r: &CaseRecord) -> Shown {
             out.valid = true;
             if let Ok(p) = serde_json::from_slice::<RecordPayload>(&v.envelope.payload) {
                 out.kind = kind_name(lang, &p.body);
-                out.signer = format!("{} · {}", p.officers.join("、"), r.device);
+                // A terminal names its officers; a staff key is its person.
+                out.signer = if p.officers.is_empty() {
+                    format!("{signer_name} · {}", r.device)
+                } else {
+                    format!("{} · {}", p.officers.join("、"), r.device)
+                };
                 out.made_at = beijing(p.created_at.with_timezone(&Utc));
-                out.lines = lines(t, &p.body);
+                out.lines = lines(lang, &p.body);
                 if let RecordBody::EvidenceAdded(e) = &p.body {
                     out.media = Some(media_of(store, &e.case_id, e));
                 }
@@ -206,8 +258,10 @@ fn shown(store: &dyn Store, lang: Lang, r: &CaseRecord) -> Shown {
     out
 }
 
-fn facts(t: &Texts, r: CaseRow) -> Facts {
+fn facts(lang: Lang, r: CaseRow) -> Facts {
+    let t = lang.texts();
     Facts {
+        case_id: r.case_id.to_string(),
         case_no: r.case_no,
         occurred_at: beijing_text(&r.occurred_at),
         place: r.place,
@@ -215,7 +269,7 @@ fn facts(t: &Texts, r: CaseRow) -> Facts {
         party: r.party,
         violation: super::violation_text(t, r.violation),
         officers: super::officers_text(&r.officers),
-        state: super::state_text(t, r.state),
+        state: lang.state(r.state),
     }
 }
 
@@ -255,7 +309,8 @@ pub async fn show(
     Ok(render(&CasePage {
         t: lang.texts(),
         bar: Some(Bar::of(&staff)),
-        row: facts(lang.texts(), row),
+        review: review_of(&staff, row.state),
+        row: facts(lang, row),
         records,
     }))
 }

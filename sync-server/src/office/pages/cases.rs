@@ -42,7 +42,7 @@ impl CasesParams {
         };
         CaseQuery {
             text: self.q.clone(),
-            state: CaseState::parse(&self.state).ok(),
+            state: CaseState::parse(&self.state),
             officer: self.officer.clone(),
             from: day(&self.from),
             to: day(&self.to),
@@ -81,6 +81,8 @@ struct CasesPage {
     bar: Option<Bar>,
     q: CasesParams,
     rows: Vec<Shown>,
+    /// The state filter's choices: (form value, name, selected).
+    states: Vec<(&'static str, &'static str, bool)>,
     total: String,
     prev: Option<String>,
     next: Option<String>,
@@ -107,9 +109,13 @@ pub async fn show(
             party: r.party,
             violation: super::violation_text(t, r.violation),
             officers: super::officers_text(&r.officers),
-            state: super::state_text(t, r.state),
+            state: staff.lang.state(r.state),
             evidence: r.evidence,
         })
+        .collect();
+    let states = CaseState::ALL
+        .iter()
+        .map(|s| (s.as_str(), staff.lang.state(*s), params.state == s.as_str()))
         .collect();
     let more = (u64::from(params.page) + 1) * u64::from(PAGE_ROWS) < total;
     Ok(render(&CasesPage {
@@ -119,6 +125,7 @@ pub async fn show(
         next: more.then(|| params.link(params.page + 1)),
         q: params,
         rows: shown,
+        states,
         total: if total > COUNT_CAP {
             format!("{COUNT_CAP}+")
         } else {

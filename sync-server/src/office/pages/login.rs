@@ -16,6 +16,7 @@ use crate::office::session::{
     constant_time_eq, set_cookie, store_call, with_cookies, PageError, Visit, LANG_COOKIE,
     LOGIN_COOKIE, SESSION_COOKIE,
 };
+use crate::office::staffkeys;
 use crate::store::office::AuditAction;
 
 #[derive(Template)]
@@ -102,12 +103,20 @@ pub async fn submit(
         ));
     }
     let store = state.store().clone();
+    let agency = state.agency_key();
     let (name, addr) = (form.username.trim().to_owned(), visit.addr.clone());
     let outcome = store_call(visit.lang, move || {
         let now = Utc::now();
         match accounts::authenticate(&*store, &name, &form.password, &addr, now) {
-            Ok(user) => accounts::start_session(&*store, &user, &addr, now).map(Ok),
-            Err(LoginError::Store(e)) => Err(e),
+            Ok(user) => {
+                // The password opens the signing key (made at the first login).
+                let key = staffkeys::ensure(&*store, &agency, &user, &form.password, now)
+                    .map_err(|e| e.to_string())?;
+                accounts::start_session(&*store, &user, &key, &addr, now)
+                    .map(Ok)
+                    .map_err(|e| e.to_string())
+            }
+            Err(LoginError::Store(e)) => Err(e.to_string()),
             Err(other) => Ok(Err(other)),
         }
     })

@@ -14,6 +14,7 @@ pub mod case;
 pub mod cases;
 pub mod evidence;
 pub mod login;
+pub mod review;
 
 /// Roles that may see cases and their evidence.
 pub const CASE_ROLES: &[Role] = &[
@@ -58,14 +59,6 @@ impl Bar {
             cases: CASE_ROLES.iter().any(|r| u.has(*r)),
             audit: AUDIT_ROLES.iter().any(|r| u.has(*r)),
         }
-    }
-}
-
-/// A case's state in the page language.
-pub fn state_text(t: &Texts, state: crate::store::office::CaseState) -> &'static str {
-    match state {
-        crate::store::office::CaseState::Open => t.state_open,
-        crate::store::office::CaseState::Closed => t.state_closed,
     }
 }
 

@@ -94,6 +94,7 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX messages_device ON messages(device, id);",
     office::MIGRATION,
+    office::MIGRATION_KEYS,
 ];
 
 /// The PostgreSQL store.
@@ -288,22 +289,21 @@ impl Store for PgStore {
     fn add_message(
         &self,
         device: &DeviceId,
-        kind: &str,
-        case_no: Option<&str>,
-        text: &str,
-        at: DateTime<Utc>,
+        m: &fieldcase_shared::wire::Message,
     ) -> Result<u64, StoreError> {
         let id: i64 = self
             .lock()?
             .query_one(
-                "INSERT INTO messages (device, kind, case_no, text, created_at)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                "INSERT INTO messages (device, kind, case_no, text, created_at, case_id, record)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 &[
                     &device.to_string(),
-                    &kind,
-                    &case_no,
-                    &text,
-                    &at.to_rfc3339(),
+                    &m.kind,
+                    &m.case_no,
+                    &m.text,
+                    &m.created_at.to_rfc3339(),
+                    &m.case_id.map(|c| c.to_string()),
+                    &m.record.map(|d| d.0.to_vec()),
                 ],
             )?
             .get(0);
@@ -317,7 +317,7 @@ impl Store for PgStore {
     ) -> Result<Vec<fieldcase_shared::wire::Message>, StoreError> {
         self.lock()?
             .query(
-                "SELECT id, kind, case_no, text, created_at FROM messages
+                "SELECT id, kind, case_no, text, created_at, case_id, record FROM messages
                  WHERE device = $1 AND id > $2 ORDER BY id",
                 &[&device.to_string(), &(after as i64)],
             )?
@@ -329,6 +329,8 @@ impl Store for PgStore {
                     case_no: r.get(2),
                     text: r.get(3),
                     created_at: parse_time(r.get(4))?,
+                    case_id: super::message_case(r.get(5))?,
+                    record: r.get::<_, Option<Vec<u8>>>(6).map(digest).transpose()?,
                 })
             })
             .collect()

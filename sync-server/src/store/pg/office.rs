@@ -12,8 +12,8 @@ use postgres::GenericClient;
 use uuid::Uuid;
 
 use super::super::office::{
-    like_pattern, AuditAction, AuditEvent, AuditQuery, CaseQuery, CaseRecord, CaseRow, CaseState,
-    CaseUpdate, OfficeStore, StaffSession, StaffUser, COUNT_CAP,
+    like_pattern, state_of, AuditAction, AuditEvent, AuditQuery, CaseQuery, CaseRecord, CaseRow,
+    CaseUpdate, OfficeStore, StaffKey, StaffSession, StaffUser, COUNT_CAP,
 };
 use super::super::{digest, parse_time, StoreError};
 use super::PgStore;
@@ -88,6 +88,16 @@ pub(super) const MIGRATION: &str = "
         END IF;
     END $$;";
 
+/// Staff signing keys, the sessions' sealed keys, and messages naming a
+/// case and a record (migration 5).
+pub(super) const MIGRATION_KEYS: &str = "
+    ALTER TABLE staff ADD COLUMN signer TEXT;
+    ALTER TABLE staff ADD COLUMN cert BYTEA;
+    ALTER TABLE staff ADD COLUMN key_sealed BYTEA;
+    ALTER TABLE staff_sessions ADD COLUMN key_sealed BYTEA;
+    ALTER TABLE messages ADD COLUMN case_id TEXT;
+    ALTER TABLE messages ADD COLUMN record BYTEA;";
+
 /// Applies a batch's case updates, in its transaction: new cases row by
 /// row (a batch opens few), counters once per case, links in one insert.
 pub(super) fn flush_cases(
@@ -121,6 +131,12 @@ pub(super) fn flush_cases(
             CaseUpdate::Evidence(_) => counts.entry(id.clone()).or_default().0 += 1,
             CaseUpdate::Corrected(_) => counts.entry(id.clone()).or_default().1 += 1,
             CaseUpdate::Closed(_) => counts.entry(id.clone()).or_default().2 = true,
+            CaseUpdate::Reviewed(_, to) => {
+                c.execute(
+                    "UPDATE cases SET state = $2 WHERE case_id = $1",
+                    &[&id, &to.as_str()],
+                )?;
+            }
             CaseUpdate::Other(_) => {}
         }
         ids.push(id);
@@ -130,7 +146,8 @@ pub(super) fn flush_cases(
     for (id, (evidence, corrections, closed)) in counts {
         c.execute(
             "UPDATE cases SET evidence = evidence + $2, corrections = corrections + $3,
-                state = CASE WHEN $4 THEN 'closed' ELSE state END
+                state = CASE WHEN $4 THEN 'closed'
+                    WHEN $3 > 0 AND state = 'returned' THEN 'corrected' ELSE state END
              WHERE case_id = $1",
             &[&id, &evidence, &corrections, &closed],
         )?;
@@ -212,7 +229,7 @@ fn case_row(r: &postgres::Row) -> Result<CaseRow, StoreError> {
         party: r.get(6),
         officers: r.get(7),
         violation: r.get(8),
-        state: CaseState::parse(r.get(9))?,
+        state: state_of(r.get(9))?,
         evidence: r.get::<_, i32>(10) as u32,
         corrections: r.get::<_, i32>(11) as u32,
     })
@@ -292,8 +309,9 @@ impl OfficeStore for PgStore {
 
     fn add_session(&self, s: &StaffSession) -> Result<(), StoreError> {
         self.lock()?.execute(
-            "INSERT INTO staff_sessions (token_hash, staff, csrf, created_at, expires_at, addr)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO staff_sessions (token_hash, staff, csrf, created_at, expires_at, addr,
+                key_sealed)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[
                 &s.token_hash.0.to_vec(),
                 &s.staff,
@@ -301,6 +319,7 @@ impl OfficeStore for PgStore {
                 &s.created_at.to_rfc3339(),
                 &s.expires_at.to_rfc3339(),
                 &s.addr,
+                &s.sealed_key,
             ],
         )?;
         Ok(())
@@ -309,7 +328,7 @@ impl OfficeStore for PgStore {
     fn session(&self, token_hash: &Digest) -> Result<Option<StaffSession>, StoreError> {
         self.lock()?
             .query_opt(
-                "SELECT token_hash, staff, csrf, created_at, expires_at, addr
+                "SELECT token_hash, staff, csrf, created_at, expires_at, addr, key_sealed
                  FROM staff_sessions WHERE token_hash = $1",
                 &[&token_hash.0.to_vec()],
             )?
@@ -321,9 +340,38 @@ impl OfficeStore for PgStore {
                     created_at: parse_time(r.get(3))?,
                     expires_at: parse_time(r.get(4))?,
                     addr: r.get(5),
+                    sealed_key: r.get(6),
                 })
             })
             .transpose()
+    }
+
+    fn set_staff_key(&self, name: &str, k: &StaffKey) -> Result<(), StoreError> {
+        self.lock()?.execute(
+            "UPDATE staff SET signer = $2, cert = $3, key_sealed = $4 WHERE name = $1",
+            &[&name, &k.signer.to_string(), &k.cert, &k.sealed],
+        )?;
+        Ok(())
+    }
+
+    fn staff_key(&self, name: &str) -> Result<Option<StaffKey>, StoreError> {
+        let row = self.lock()?.query_opt(
+            "SELECT signer, cert, key_sealed FROM staff WHERE name = $1",
+            &[&name],
+        )?;
+        let Some(r) = row else { return Ok(None) };
+        match (
+            r.get::<_, Option<String>>(0),
+            r.get::<_, Option<Vec<u8>>>(1),
+            r.get::<_, Option<Vec<u8>>>(2),
+        ) {
+            (Some(signer), Some(cert), Some(sealed)) => Ok(Some(StaffKey {
+                signer: signer.parse().map_err(|e| StoreError::Other(Box::new(e)))?,
+                cert,
+                sealed,
+            })),
+            _ => Ok(None),
+        }
     }
 
     fn end_session(&self, token_hash: &Digest) -> Result<(), StoreError> {

@@ -99,6 +99,7 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX messages_device ON messages(device, id);",
     // 7: the back office (staff, sessions, audit) and the case index.
     office::MIGRATION,
+    office::MIGRATION_KEYS,
 ];
 
 /// The embedded default: one SQLite file.
@@ -509,15 +510,21 @@ impl Store for SqliteStore {
     fn add_message(
         &self,
         device: &DeviceId,
-        kind: &str,
-        case_no: Option<&str>,
-        text: &str,
-        at: DateTime<Utc>,
+        m: &fieldcase_shared::wire::Message,
     ) -> Result<u64, StoreError> {
         let conn = self.lock()?;
         conn.execute(
-            "INSERT INTO messages (device, kind, case_no, text, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![device.to_string(), kind, case_no, text, at.to_rfc3339()],
+            "INSERT INTO messages (device, kind, case_no, text, created_at, case_id, record)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                device.to_string(),
+                m.kind,
+                m.case_no,
+                m.text,
+                m.created_at.to_rfc3339(),
+                m.case_id.map(|c| c.to_string()),
+                m.record.map(|d| d.0.to_vec())
+            ],
         )?;
         Ok(conn.last_insert_rowid() as u64)
     }
@@ -529,27 +536,33 @@ impl Store for SqliteStore {
     ) -> Result<Vec<fieldcase_shared::wire::Message>, StoreError> {
         let conn = self.lock()?;
         let mut st = conn.prepare(
-            "SELECT id, kind, case_no, text, created_at FROM messages
+            "SELECT id, kind, case_no, text, created_at, case_id, record FROM messages
              WHERE device = ?1 AND id > ?2 ORDER BY id",
         )?;
         let rows = st.query_map(params![device.to_string(), after as i64], |r| {
             Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
+                (
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ),
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<Vec<u8>>>(6)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, kind, case_no, text, at) = row?;
+            let ((id, kind, case_no, text, at), case_id, record) = row?;
             out.push(fieldcase_shared::wire::Message {
                 id: id as u64,
                 kind,
                 case_no,
                 text,
                 created_at: parse_time(&at)?,
+                case_id: super::message_case(case_id)?,
+                record: record.map(digest).transpose()?,
             });
         }
         Ok(out)

@@ -8,8 +8,8 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
 use super::super::office::{
-    like_pattern, AuditAction, AuditEvent, AuditQuery, CaseQuery, CaseRecord, CaseRow, CaseState,
-    CaseUpdate, OfficeStore, StaffSession, StaffUser, COUNT_CAP,
+    like_pattern, state_of, AuditAction, AuditEvent, AuditQuery, CaseQuery, CaseRecord, CaseRow,
+    CaseState, CaseUpdate, OfficeStore, StaffKey, StaffSession, StaffUser, COUNT_CAP,
 };
 use super::super::{digest, parse_time, StoreError};
 use super::SqliteStore;
@@ -68,6 +68,16 @@ pub(super) const MIGRATION: &str = "
         PRIMARY KEY (case_id, device, seq)
     );";
 
+/// Staff signing keys, the sessions' sealed keys, and messages naming a
+/// case and a record (migration 8).
+pub(super) const MIGRATION_KEYS: &str = "
+    ALTER TABLE staff ADD COLUMN signer TEXT;
+    ALTER TABLE staff ADD COLUMN cert BLOB;
+    ALTER TABLE staff ADD COLUMN key_sealed BLOB;
+    ALTER TABLE staff_sessions ADD COLUMN key_sealed BLOB;
+    ALTER TABLE messages ADD COLUMN case_id TEXT;
+    ALTER TABLE messages ADD COLUMN record BLOB;";
+
 /// Applies one record's change to the case index, inside the ingest
 /// transaction.
 pub(super) fn index_case(
@@ -111,8 +121,16 @@ pub(super) fn index_case(
         }
         CaseUpdate::Corrected(_) => {
             c.execute(
-                "UPDATE cases SET corrections = corrections + 1 WHERE case_id = ?1",
+                "UPDATE cases SET corrections = corrections + 1,
+                    state = CASE WHEN state = 'returned' THEN 'corrected' ELSE state END
+                 WHERE case_id = ?1",
                 [&id],
+            )?;
+        }
+        CaseUpdate::Reviewed(_, to) => {
+            c.execute(
+                "UPDATE cases SET state = ?2 WHERE case_id = ?1",
+                params![id, to.as_str()],
             )?;
         }
         CaseUpdate::Other(_) => {}
@@ -214,7 +232,7 @@ fn case_row((t, evidence, corrections): (Vec<String>, i64, i64)) -> Result<CaseR
         party: t[6].clone(),
         officers: t[7].clone(),
         violation: t[8].clone(),
-        state: CaseState::parse(&t[9])?,
+        state: state_of(&t[9])?,
         evidence: evidence as u32,
         corrections: corrections as u32,
     })
@@ -293,15 +311,17 @@ impl OfficeStore for SqliteStore {
 
     fn add_session(&self, s: &StaffSession) -> Result<(), StoreError> {
         self.lock()?.execute(
-            "INSERT INTO staff_sessions (token_hash, staff, csrf, created_at, expires_at, addr)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO staff_sessions (token_hash, staff, csrf, created_at, expires_at, addr,
+                key_sealed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 s.token_hash.0.to_vec(),
                 s.staff,
                 s.csrf,
                 s.created_at.to_rfc3339(),
                 s.expires_at.to_rfc3339(),
-                s.addr
+                s.addr,
+                s.sealed_key
             ],
         )?;
         Ok(())
@@ -309,24 +329,22 @@ impl OfficeStore for SqliteStore {
 
     fn session(&self, token_hash: &Digest) -> Result<Option<StaffSession>, StoreError> {
         let conn = self.lock()?;
-        let row: Option<(Vec<u8>, String, String, String, String, String)> = conn
+        type Row = ([String; 5], Vec<u8>, Option<Vec<u8>>);
+        let row: Option<Row> = conn
             .query_row(
-                "SELECT token_hash, staff, csrf, created_at, expires_at, addr
+                "SELECT staff, csrf, created_at, expires_at, addr, token_hash, key_sealed
                  FROM staff_sessions WHERE token_hash = ?1",
                 [token_hash.0.to_vec()],
                 |r| {
                     Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
+                        [r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
                         r.get(5)?,
+                        r.get(6)?,
                     ))
                 },
             )
             .optional()?;
-        row.map(|(h, staff, csrf, c, e, addr)| {
+        row.map(|([staff, csrf, c, e, addr], h, sealed_key)| {
             Ok(StaffSession {
                 token_hash: digest(h)?,
                 staff,
@@ -334,9 +352,38 @@ impl OfficeStore for SqliteStore {
                 created_at: parse_time(&c)?,
                 expires_at: parse_time(&e)?,
                 addr,
+                sealed_key,
             })
         })
         .transpose()
+    }
+
+    fn set_staff_key(&self, name: &str, k: &StaffKey) -> Result<(), StoreError> {
+        self.lock()?.execute(
+            "UPDATE staff SET signer = ?2, cert = ?3, key_sealed = ?4 WHERE name = ?1",
+            params![name, k.signer.to_string(), k.cert, k.sealed],
+        )?;
+        Ok(())
+    }
+
+    fn staff_key(&self, name: &str) -> Result<Option<StaffKey>, StoreError> {
+        let conn = self.lock()?;
+        type Row = (Option<String>, Option<Vec<u8>>, Option<Vec<u8>>);
+        let row: Option<Row> = conn
+            .query_row(
+                "SELECT signer, cert, key_sealed FROM staff WHERE name = ?1",
+                [name],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        match row {
+            Some((Some(signer), Some(cert), Some(sealed))) => Ok(Some(StaffKey {
+                signer: signer.parse().map_err(|e| StoreError::Other(Box::new(e)))?,
+                cert,
+                sealed,
+            })),
+            _ => Ok(None),
+        }
     }
 
     fn end_session(&self, token_hash: &Digest) -> Result<(), StoreError> {

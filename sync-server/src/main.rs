@@ -437,8 +437,12 @@ fn user_command(command: UserCommand, config: &Config) -> anyhow::Result<()> {
         }
         UserCommand::List => {
             for u in store.staff_list()? {
+                let key = match store.staff_key(&u.name)? {
+                    Some(k) => format!("signer {}", k.signer),
+                    None => "no signing key yet (made at the first login)".to_owned(),
+                };
                 println!(
-                    "{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{key}",
                     u.name,
                     u.display_name,
                     fieldcase_shared::staff::roles_to_text(&u.roles),

@@ -210,6 +210,90 @@ fn scenario(store: &dyn Store) -> Vec<String> {
     trace
 }
 
+/// A review on `case`: the staff key made and opened again, two signed
+/// steps, the terminal's correction answering the return, the message.
+fn review_scenario(
+    store: &dyn Store,
+    user: &fieldcase_sync_server::store::office::StaffUser,
+    case: Uuid,
+    now: DateTime<Utc>,
+) -> Vec<String> {
+    use fieldcase_shared::review::{CaseState, ReviewRecorded, ReviewStep};
+    use fieldcase_sync_server::office::staffkeys;
+    let agency = DeviceKey::from_seed([3; 32]);
+    let key = staffkeys::ensure(store, &agency, user, "a long password", now).unwrap();
+    let again = staffkeys::ensure(store, &agency, user, "a long password", now).unwrap();
+    let wrong = staffkeys::ensure(store, &agency, user, "another password", now).is_err();
+    let mut trace = vec![format!(
+        "staff key kept {} wrong password opens it {}",
+        key.public() == again.public(),
+        !wrong
+    )];
+    let step = |step, from, reason: &str| {
+        let body = RecordBody::ReviewRecorded(ReviewRecorded {
+            case_id: case,
+            case_no: "乌交执〔2026〕00001号".into(),
+            step,
+            from,
+            reason: reason.into(),
+            staff: user.name.clone(),
+            records: vec![],
+        });
+        staffkeys::sign_act(store, &key, body, now).unwrap()
+    };
+    let state = || {
+        store
+            .case_row(&case)
+            .unwrap()
+            .map(|r| (r.state, r.corrections))
+    };
+    step(ReviewStep::Start, CaseState::Closed, "");
+    trace.push(format!("after start {:?}", state()));
+    let ret = step(ReviewStep::Return, CaseState::InReview, "姓名有误");
+    trace.push(format!("after return {:?} seq {}", state(), ret.header.seq));
+    let terminal = DeviceKey::from_seed([7; 32]);
+    let dev = terminal.public().device_id();
+    let head = store.device_head(&dev).unwrap();
+    let p = RecordPayload::new(
+        dev,
+        head.seq + 1,
+        head.chain,
+        DateTime::parse_from_rfc3339("2026-12-01T10:00:00+08:00").unwrap(),
+        vec!["65010023".into(), "65010031".into()],
+        RecordBody::CaseCorrected(fieldcase_shared::check::CaseCorrected {
+            case_id: case,
+            case_no: "乌交执〔2026〕00001号".into(),
+            supersedes_seq: 1,
+            supersedes: ret.digest,
+            field: "party.name".into(),
+            old: String::new(),
+            new: "张三".into(),
+            reason: "核对证件".into(),
+            in_reply_to: Some(ret.digest),
+        }),
+    );
+    let fix = record::open(record::seal(&terminal, &p).envelope, &terminal.public()).unwrap();
+    store.ingest(&dev, &[fix], now).unwrap();
+    trace.push(format!("after correction {:?}", state()));
+    let m = fieldcase_shared::wire::Message {
+        id: 0,
+        kind: "case_returned".into(),
+        case_no: None,
+        text: "姓名有误".into(),
+        created_at: now,
+        case_id: Some(case),
+        record: Some(ret.digest),
+    };
+    let id = store.add_message(&dev, &m).unwrap();
+    let back = store.messages_after(&dev, id - 1).unwrap();
+    trace.push(format!(
+        "message names the case {} and the return {}",
+        back[0].case_id == Some(case),
+        back[0].record == Some(ret.digest)
+    ));
+    trace
+}
+
 /// The back office's tables after `scenario`: the case index the ingests
 /// built, accounts, lock-out state, sessions and the audit log.
 fn office_scenario(store: &dyn Store) -> Vec<String> {
@@ -296,6 +380,7 @@ fn office_scenario(store: &dyn Store) -> Vec<String> {
             .unwrap()
             .is_some()
     ));
+    trace.extend(review_scenario(store, &u, first, later));
     store.disable_staff("wang", later).unwrap();
     trace.push(format!(
         "after disable {}",
@@ -349,10 +434,21 @@ fn postgres_and_sqlite_stores_follow_the_same_rules() {
         "{oa:?}"
     );
     assert_eq!(oa[5], "session true");
-    assert_eq!(oa[6], "after disable false");
-    assert_eq!(oa[7].matches("login_failed").count(), 5, "{oa:?}");
-    assert!(oa[7].starts_with("audit [(\"login\", \"wang\""), "{oa:?}");
-    assert_eq!(oa[8], "list [(\"wang\", true)]");
+    assert_eq!(
+        oa[6..11],
+        [
+            "staff key kept true wrong password opens it false",
+            "after start Some((InReview, 0))",
+            "after return Some((Returned, 0)) seq 2",
+            "after correction Some((Corrected, 1))",
+            "message names the case true and the return true",
+        ],
+        "{oa:?}"
+    );
+    assert_eq!(oa[11], "after disable false");
+    assert_eq!(oa[12].matches("login_failed").count(), 5, "{oa:?}");
+    assert!(oa[12].starts_with("audit [(\"login\", \"wang\""), "{oa:?}");
+    assert_eq!(oa[13], "list [(\"wang\", true)]");
     assert_eq!(a[0], "again: true");
     assert_eq!(
         a[1],
@@ -387,8 +483,9 @@ fn postgres_and_sqlite_stores_follow_the_same_rules() {
     // Reconnecting applies no migration twice and sees the same data.
     drop(postgres);
     let again = PgStore::connect(&pg.url).unwrap();
-    // Five record and blob leaves, then one per audit event, each event
-    // committed to by its leaf; the same on SQLite.
+    // Five record and blob leaves, two review steps and the correction,
+    // then one per audit event, each event committed to by its leaf; the
+    // same on SQLite.
     for store in [&again as &dyn Store, &sqlite] {
         use fieldcase_sync_server::store::office::AuditQuery;
         let events = store
@@ -399,7 +496,7 @@ fn postgres_and_sqlite_stores_follow_the_same_rules() {
             .unwrap();
         assert_eq!(events.len(), 7);
         let leaves = store.log_leaves(0).unwrap();
-        assert_eq!(leaves.len(), 5 + events.len());
+        assert_eq!(leaves.len(), 5 + 3 + events.len());
         for e in &events {
             assert_eq!(
                 leaves[e.log_index.unwrap() as usize],

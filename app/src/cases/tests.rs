@@ -98,3 +98,62 @@ fn a_closed_case_is_read_only_and_its_history_is_typed() {
         Err(AppError::NoCase(_))
     ));
 }
+
+#[test]
+fn a_return_from_the_review_reopens_a_closed_case_until_its_correction() {
+    let t = Terminal::in_memory(DeviceKey::from_seed([5; 32])).unwrap();
+    let open = t
+        .cases()
+        .open(&officers(), opening(), Terminal::now())
+        .unwrap();
+    let other = t
+        .cases()
+        .open(&officers(), opening(), Terminal::now())
+        .unwrap();
+    t.cases()
+        .close(&officers(), &open.case_id, findings())
+        .unwrap();
+    let returned = fieldcase_shared::hash::sha256(b"the reviewer's signed return");
+    let message = |id: u64, case_id: uuid::Uuid| fieldcase_shared::wire::Message {
+        id,
+        kind: "case_returned".into(),
+        case_no: None,
+        text: "当事人姓名有误".into(),
+        created_at: chrono::Utc::now(),
+        case_id: Some(case_id),
+        record: Some(returned),
+    };
+    // A return of a case still open on the terminal changes nothing.
+    t.store
+        .store_messages(&[message(1, open.case_id), message(2, other.case_id)])
+        .unwrap();
+    let row = t.cases().get(&open.case_id).unwrap();
+    assert_eq!(row.status, CaseStatus::Returned);
+    assert_eq!(row.returned.as_ref().unwrap().reason, "当事人姓名有误");
+    assert_eq!(
+        t.cases().get(&other.case_id).unwrap().status,
+        CaseStatus::Open
+    );
+    // Still read-only: only a correction answers it.
+    assert!(matches!(
+        t.cases().require_open(&open.case_id),
+        Err(AppError::Closed(_))
+    ));
+    let fix = Correction {
+        field: "party.name".into(),
+        old: "张三".into(),
+        new: "张叁".into(),
+        reason: "核对证件".into(),
+    };
+    t.cases().correct(&officers(), &open.case_id, &fix).unwrap();
+    let d = t.cases().detail(&open.case_id).unwrap();
+    assert_eq!(d.corrections().next().unwrap().in_reply_to, Some(returned));
+    assert_eq!(d.row.status, CaseStatus::Closed);
+    assert!(d.row.returned.is_none());
+    // The same message again (a repeated answer) does not reopen it.
+    t.store.store_messages(&[message(1, open.case_id)]).unwrap();
+    assert_eq!(
+        t.cases().get(&open.case_id).unwrap().status,
+        CaseStatus::Closed
+    );
+}

@@ -21,6 +21,9 @@ use fieldcase_shared::review::ReviewStep;
 
 /// A record as shown.
 struct Shown {
+    /// When it was signed, for the page's order (terminal and staff
+    /// records interleaved in time).
+    at: Option<chrono::DateTime<Utc>>,
     seq: u64,
     kind: &'static str,
     signer: String,
@@ -208,9 +211,17 @@ fn lines(lang: Lang, body: &RecordBody) -> Vec<String> {
     }
 }
 
+/// A signer id as the page shows it: its first 8 hex digits (the records
+/// page of the disc and `fieldcase-verify` give the whole id).
+fn short_id(id: &fieldcase_shared::keys::DeviceId) -> String {
+    let s = id.to_string();
+    format!("{}…", &s[..s.len().min(8)])
+}
+
 /// Verifies and describes one held record.
 fn shown(store: &dyn Store, lang: Lang, r: &CaseRecord) -> Shown {
     let mut out = Shown {
+        at: None,
         seq: r.seq,
         kind: "?",
         signer: r.device.to_string(),
@@ -242,10 +253,11 @@ fn shown(store: &dyn Store, lang: Lang, r: &CaseRecord) -> Shown {
                 out.kind = kind_name(lang, &p.body);
                 // A terminal names its officers; a staff key is its person.
                 out.signer = if p.officers.is_empty() {
-                    format!("{signer_name} · {}", r.device)
+                    format!("{signer_name} · {}", short_id(&r.device))
                 } else {
-                    format!("{} · {}", p.officers.join("、"), r.device)
+                    format!("{} · {}", p.officers.join("、"), short_id(&r.device))
                 };
+                out.at = Some(p.created_at.with_timezone(&Utc));
                 out.made_at = beijing(p.created_at.with_timezone(&Utc));
                 out.lines = lines(lang, &p.body);
                 if let RecordBody::EvidenceAdded(e) = &p.body {
@@ -291,7 +303,9 @@ pub async fn show(
             return Ok(None);
         };
         let records = store.case_records(&case_id)?;
-        let shown: Vec<Shown> = records.iter().map(|r| shown(&*store, lang, r)).collect();
+        let mut shown: Vec<Shown> = records.iter().map(|r| shown(&*store, lang, r)).collect();
+        // Stable: within one signer the chain order stays.
+        shown.sort_by_key(|s| s.at);
         accounts::audit(
             &*store,
             Utc::now(),

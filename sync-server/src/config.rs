@@ -34,6 +34,11 @@ pub struct Config {
     pub s3_endpoint: String,
     /// S3 region (empty: us-east-1).
     pub s3_region: String,
+    /// Font file of the PDF exports (a monospaced CJK face; empty: Debian's
+    /// fonts-noto-cjk Noto Sans Mono CJK SC).
+    pub pdf_font: String,
+    /// Face of `pdf_font` in a font collection (.ttc).
+    pub pdf_font_index: u32,
 }
 
 impl Default for Config {
@@ -48,6 +53,8 @@ impl Default for Config {
             s3_bucket: String::new(),
             s3_endpoint: String::new(),
             s3_region: String::new(),
+            pdf_font: String::new(),
+            pdf_font_index: crate::office::pdf::DEFAULT_FONT_INDEX,
         }
     }
 }

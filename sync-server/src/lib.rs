@@ -83,7 +83,11 @@ pub fn open_state_config(config: &config::Config) -> anyhow::Result<AppState> {
             region: config.s3_region.trim().to_owned(),
         })?)
     };
-    Ok(AppState::new(store, blobs, key)?)
+    let font = match config.pdf_font.trim() {
+        "" => office::pdf::DEFAULT_FONT,
+        f => f,
+    };
+    Ok(AppState::new(store, blobs, key)?.with_pdf_font(font.into(), config.pdf_font_index))
 }
 
 /// Serves the API on `listener` until `shutdown` completes.

@@ -824,3 +824,89 @@ async fn review_steps_out_of_order_without_reason_role_or_token_are_refused() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn the_access_log_exports_as_a_pdf_a_with_its_chinese_text_and_embedded_font() {
+    let o = office();
+    let (_, shen, _) = login(&o, "shen", PW).await;
+    send(&o, get(&format!("/office/cases/{}", o.case_id), &shen)).await;
+    // Not the reviewer's.
+    let resp = send(&o, get("/office/audit/export.pdf", &shen)).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let (_, admin, _) = login(&o, "admin", PW).await;
+    let path = format!("/office/audit/export.pdf?case={}", o.case_id);
+    let resp = send(&o, get(&path, &admin)).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()[header::CONTENT_TYPE], "application/pdf");
+    assert!(resp.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .contains(&format!("audit-case-{}.pdf", o.case_id)));
+    let pdf = axum::body::to_bytes(resp.into_body(), 1 << 26)
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    // PDF/A-2u, as the XMP metadata declares it.
+    let raw = String::from_utf8_lossy(&pdf);
+    assert!(
+        raw.contains("pdfaid:part") && raw.contains("pdfaid:conformance"),
+        "no PDF/A identification"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("audit.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    if let Some(keep) = std::env::var_os("OFFICE_PDF") {
+        std::fs::write(keep, &pdf).unwrap();
+    }
+    let run = |tool: &str, args: &[&str]| {
+        let out = std::process::Command::new(tool)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{tool} (poppler-utils, installed by ./scripts/test): {e}"));
+        assert!(
+            out.status.success(),
+            "{tool}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let f = file.to_string_lossy();
+    let text = run("pdftotext", &["-layout", &f, "-"]);
+    for want in [
+        "访问日志",
+        "导出人: 管理员（admin）",
+        "case_viewed",
+        "shen",
+        "fieldcase-sync",
+    ] {
+        assert!(text.contains(want), "{want:?} not in the PDF text:\n{text}");
+    }
+    assert!(text.contains(&o.case_id.to_string()), "{text}");
+    // The event's digest is printed, as the CSV has it.
+    let event = o
+        .state
+        .store()
+        .audit(&AuditQuery {
+            target: Some(o.case_id.to_string()),
+            limit: 1,
+            ..Default::default()
+        })
+        .unwrap()
+        .remove(0);
+    let digest = event.digest().to_hex();
+    assert!(
+        text.replace(char::is_whitespace, "").contains(&digest),
+        "{text}"
+    );
+    let fonts = run("pdffonts", &[&f]);
+    let face = fonts
+        .lines()
+        .find(|l| l.contains("NotoSansMonoCJK"))
+        .unwrap_or_else(|| panic!("{fonts}"));
+    // name type encoding emb sub uni object-id
+    let cols: Vec<&str> = face.split_whitespace().collect();
+    assert!(
+        cols[cols.len() - 5..cols.len() - 2] == ["yes", "yes", "yes"],
+        "embedded, subset, with Unicode map: {face}"
+    );
+}

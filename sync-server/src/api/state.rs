@@ -39,6 +39,8 @@ pub struct AppState {
     pub(crate) nonces: Arc<crate::auth::Nonces>,
     /// Body-carrying requests under way, per device and in all.
     pub(crate) busy: Arc<crate::busy::Busy>,
+    /// The font file and face of the PDF exports.
+    pub(crate) pdf_font: Arc<(std::path::PathBuf, u32)>,
 }
 
 /// Default log origin (the name in checkpoints and on their signature line).
@@ -86,6 +88,10 @@ impl AppState {
             login_limits: Arc::default(),
             nonces: Arc::default(),
             busy: Arc::default(),
+            pdf_font: Arc::new((
+                crate::office::pdf::DEFAULT_FONT.into(),
+                crate::office::pdf::DEFAULT_FONT_INDEX,
+            )),
         })
     }
 
@@ -98,6 +104,12 @@ impl AppState {
             root: tree.root(size).map_err(Failure::internal)?,
         };
         tlog::sign_note(&cp.to_text(), &self.origin, &self.key).map_err(Failure::internal)
+    }
+
+    /// The same state with another font for the PDF exports.
+    pub fn with_pdf_font(mut self, path: std::path::PathBuf, index: u32) -> Self {
+        self.pdf_font = Arc::new((path, index));
+        self
     }
 
     /// The public key that signs receipts.

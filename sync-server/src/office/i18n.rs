@@ -150,6 +150,7 @@ pub struct Texts {
     pub not_uploaded: &'static str,
     pub case_id: &'static str,
     pub export_csv: &'static str,
+    pub export_pdf: &'static str,
     pub log_leaf: &'static str,
     pub https_needed: &'static str,
 }
@@ -232,6 +233,7 @@ const ZH: Texts = Texts {
     not_uploaded: "文件尚未上传到服务器",
     case_id: "案件编号（ID）",
     export_csv: "导出 CSV",
+    export_pdf: "导出 PDF",
     log_leaf: "日志位置",
     https_needed: "此页面通过未加密的 HTTP 从其他电脑打开，浏览器不会保存登录凭据，无法登录。请让系统管理员为服务器配置 HTTPS（tls_cert / tls_key，或 HTTPS 反向代理），然后用 https:// 地址打开。",
 };
@@ -314,6 +316,7 @@ const EN: Texts = Texts {
     not_uploaded: "The file is not on the server yet",
     case_id: "Case ID",
     export_csv: "Export CSV",
+    export_pdf: "Export PDF",
     log_leaf: "Log leaf",
     https_needed: "This page was opened over unencrypted HTTP from another computer: the browser will not keep the login cookie, so login cannot work. Ask the administrator to give the server HTTPS (tls_cert / tls_key, or an HTTPS reverse proxy), then open the https:// address.",
 };

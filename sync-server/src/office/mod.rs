@@ -15,6 +15,7 @@ use crate::api::AppState;
 pub mod accounts;
 pub mod i18n;
 pub mod pages;
+pub mod pdf;
 pub mod session;
 pub mod staffkeys;
 
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/audit", get(pages::audit::show))
         .route("/audit/export.csv", get(pages::audit::export))
+        .route("/audit/export.pdf", get(pages::audit::export_pdf))
         .route("/static/office.css", get(stylesheet))
         .layer(axum::middleware::map_response(security_headers))
 }

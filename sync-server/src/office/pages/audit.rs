@@ -34,6 +34,7 @@ struct AuditPage {
     actor: String,
     case: String,
     export: String,
+    export_pdf: String,
 }
 
 /// Most events shown or exported.
@@ -51,6 +52,20 @@ pub struct AuditParams {
 }
 
 impl AuditParams {
+    /// The export's file name: `audit`, `audit-NAME` or `audit-case-ID`.
+    fn file_name(&self, ext: &str) -> String {
+        match (self.actor.trim(), self.case.trim()) {
+            ("", "") => format!("audit.{ext}"),
+            (a, "") => format!(
+                "audit-{}.{ext}",
+                a.chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .collect::<String>()
+            ),
+            (_, c) => format!("audit-case-{c}.{ext}"),
+        }
+    }
+
     fn query(&self, lang: crate::office::i18n::Lang, limit: u32) -> Result<AuditQuery, PageError> {
         let case = self.case.trim();
         if !case.is_empty() && case.parse::<uuid::Uuid>().is_err() {
@@ -98,6 +113,10 @@ pub async fn show(
             .collect(),
         export: format!(
             "/office/audit/export.csv?{}",
+            serde_urlencoded::to_string(&params).unwrap_or_default()
+        ),
+        export_pdf: format!(
+            "/office/audit/export.pdf?{}",
             serde_urlencoded::to_string(&params).unwrap_or_default()
         ),
         actor: params.actor,
@@ -151,19 +170,17 @@ pub async fn export(
     let staff = visit.require(&state, AUDIT_ROLES).await?;
     let list = events(&state, &staff, params.query(staff.lang, EXPORTED)?).await?;
     let body = to_csv(&list).map_err(|e| PageError::internal(staff.lang, e))?;
-    let name = match (params.actor.trim(), params.case.trim()) {
-        ("", "") => "audit.csv".to_owned(),
-        (a, "") => format!(
-            "audit-{}.csv",
-            a.chars()
-                .filter(char::is_ascii_alphanumeric)
-                .collect::<String>()
-        ),
-        (_, c) => format!("audit-case-{c}.csv"),
-    };
-    Ok((
+    Ok(attachment(
+        "text/csv; charset=utf-8",
+        &params.file_name("csv"),
+        body,
+    ))
+}
+
+fn attachment(media_type: &str, name: &str, body: Vec<u8>) -> Response {
+    (
         [
-            (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (CONTENT_TYPE, media_type.to_owned()),
             (
                 CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{name}\""),
@@ -171,5 +188,38 @@ pub async fn export(
         ],
         body,
     )
-        .into_response())
+        .into_response()
+}
+
+/// Events read for a PDF export: one more than it prints, so the report
+/// can say that more matched.
+const PRINTED: u32 = 10_001;
+
+/// `GET /office/audit/export.pdf[?actor=NAME|case=ID]`: the same events as
+/// a PDF/A document, headed by who exported it, when, the filter, and the
+/// transparency log's signed checkpoint at that moment (every event's leaf
+/// is in the log it signs).
+pub async fn export_pdf(
+    State(state): State<AppState>,
+    visit: Visit,
+    Query(params): Query<AuditParams>,
+) -> Result<Response, PageError> {
+    let staff = visit.require(&state, AUDIT_ROLES).await?;
+    let lang = staff.lang;
+    let list = events(&state, &staff, params.query(lang, PRINTED)?).await?;
+    let st = state.clone();
+    let checkpoint = store_call(lang, move || {
+        let tree = st.current_log().map_err(|e| format!("{e:?}"))?;
+        st.checkpoint(&tree).map_err(|e| format!("{e:?}"))
+    })
+    .await?;
+    let report =
+        super::audit_report::report(&staff, &params.actor, &params.case, &list, &checkpoint);
+    let (path, index) = (*state.pdf_font).clone();
+    let pdf = store_call(lang, move || {
+        let font = crate::office::pdf::ReportFont::load(&path, index)?;
+        crate::office::pdf::render(&report, &font)
+    })
+    .await?;
+    Ok(attachment("application/pdf", &params.file_name("pdf"), pdf))
 }

@@ -10,6 +10,7 @@ use super::i18n::{Lang, Texts};
 use super::session::Staff;
 
 pub mod audit;
+pub mod audit_report;
 pub mod case;
 pub mod cases;
 pub mod evidence;

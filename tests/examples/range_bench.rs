@@ -1,0 +1,184 @@
+//! Evidence streamed from the S3 store through the back office, loopback,
+//! release binaries, same run:
+//! - first byte of a range request (`Range: bytes=…`, 1 MiB at spread
+//!   offsets, the way a video player seeks) through
+//!   `/office/cases/{case}/evidence/{sha256}`, against the same range read
+//!   straight from the S3-protocol server (moto) by `curl`;
+//! - throughput of the whole video through the office, as a ratio to
+//!   `curl` of the same object from the S3 server directly: three
+//!   interleaved rounds, ratio of medians.
+//!
+//!   cargo build --release --bins && cargo run --release -p fieldcase-e2e --example range_bench -- [MIB]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use fieldcase_e2e::{bin, largest_evidence, run_ok, seeded_terminal, Moto, Server};
+
+const PW: &str = "bench password 1";
+
+/// `curl` of `url` with `headers`, body discarded; (first byte s, bytes/s, bytes).
+fn curl(url: &str, headers: &[String]) -> (f64, f64, u64) {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-sS", "-f", "-o", "/dev/null", "-w"])
+        .arg("%{time_starttransfer} %{speed_download} %{size_download}");
+    for h in headers {
+        cmd.args(["-H", h]);
+    }
+    let out = cmd.arg(url).output().expect("curl");
+    assert!(
+        out.status.success(),
+        "curl {url}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let v: Vec<f64> = text.split(' ').map(|x| x.parse().unwrap()).collect();
+    (v[0], v[1], v[2] as u64)
+}
+
+/// Logs `name` in over HTTP (the login form's double-submit token); the
+/// session's Cookie header.
+fn login(base: &str, name: &str) -> String {
+    let headers = |out: &std::process::Output| String::from_utf8_lossy(&out.stdout).into_owned();
+    let cookie = |h: &str, name: &str| {
+        h.lines()
+            .find_map(|l| {
+                let l = l
+                    .strip_prefix("set-cookie: ")
+                    .or(l.strip_prefix("Set-Cookie: "))?;
+                let v = l.strip_prefix(&format!("{name}="))?;
+                Some(v.split(';').next()?.to_owned())
+            })
+            .unwrap_or_else(|| panic!("no {name} cookie in {h}"))
+    };
+    let form = Command::new("curl")
+        .args(["-sS", "-D", "-", "-o", "/dev/null"])
+        .arg(format!("{base}/office/login"))
+        .output()
+        .unwrap();
+    let token = cookie(&headers(&form), "fieldcase_login");
+    let answer = Command::new("curl")
+        .args(["-sS", "-D", "-", "-o", "/dev/null"])
+        .args(["-H", &format!("Cookie: fieldcase_login={token}")])
+        .args(["--data-urlencode", &format!("csrf={token}")])
+        .args(["--data-urlencode", &format!("username={name}")])
+        .args(["--data-urlencode", &format!("password={PW}")])
+        .arg(format!("{base}/office/login"))
+        .output()
+        .unwrap();
+    format!(
+        "Cookie: fieldcase_session={}",
+        cookie(&headers(&answer), "fieldcase_session")
+    )
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn p95(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[(v.len() * 95 / 100).min(v.len() - 1)]
+}
+
+fn main() {
+    let mib: u32 = std::env::args()
+        .nth(1)
+        .map(|a| a.parse().expect("MiB"))
+        .unwrap_or(256);
+    std::env::set_var("AWS_ACCESS_KEY_ID", "fieldcase-bench");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "fieldcase-bench-secret");
+    let tmp = tempfile::tempdir().unwrap();
+    let moto = Moto::start();
+    moto.create_bucket("fieldcase");
+    let server = Server::start_with(
+        &tmp.path().join("server"),
+        &["--s3-bucket", "fieldcase", "--s3-endpoint", &moto.endpoint],
+    );
+    let term = tmp.path().join("term");
+    let key = seeded_terminal(&term, 1, mib * 1024);
+    server.register(&key, "执法终端 01");
+    let d = term.to_string_lossy().into_owned();
+    run_ok(
+        "fieldcase",
+        &["--data-dir", &d, "sync", "--server", &server.url],
+    );
+    let cases: serde_json::Value = serde_json::from_str(&run_ok(
+        "fieldcase",
+        &["--data-dir", &d, "case", "list", "--json"],
+    ))
+    .unwrap();
+    let case_id = cases[0]["case_id"].as_str().unwrap().to_owned();
+    let (video, size) = largest_evidence(&term);
+    let mut add = Command::new(bin("fieldcase-server"))
+        .args([
+            "--data-dir",
+            &server.dir.to_string_lossy(),
+            "user",
+            "add",
+            "bench",
+        ])
+        .args(["--role", "reviewer"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    writeln!(add.stdin.take().unwrap(), "{PW}").unwrap();
+    assert!(add.wait().unwrap().success());
+    let session = login(&server.url, "bench");
+    let office = format!(
+        "{}/office/cases/{case_id}/evidence/{}",
+        server.url,
+        video.to_hex()
+    );
+    let direct = format!("{}/fieldcase/blobs/{}", moto.endpoint, video.to_hex());
+    println!(
+        "video {:.1} MiB in the S3 store; office {office}",
+        size as f64 / 1048576.0
+    );
+
+    // First byte of 1 MiB ranges at spread offsets, interleaved.
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for i in 0..20u64 {
+        let start = (size - (1 << 20)) / 19 * i;
+        let range = format!("Range: bytes={start}-{}", start + (1 << 20) - 1);
+        let (t, _, n) = curl(&office, &[session.clone(), range.clone()]);
+        assert_eq!(n, 1 << 20);
+        ours.push(t * 1000.0);
+        let (t, _, n) = curl(&direct, &[range]);
+        assert_eq!(n, 1 << 20);
+        theirs.push(t * 1000.0);
+    }
+    println!(
+        "range first byte (ms)  office p50 {:.1} p95 {:.1}  |  S3 direct p50 {:.1} p95 {:.1}",
+        median(ours.clone()),
+        p95(ours),
+        median(theirs.clone()),
+        p95(theirs)
+    );
+
+    // Whole object, three interleaved rounds.
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for round in 1..=3 {
+        let (_, speed, n) = curl(&office, std::slice::from_ref(&session));
+        assert_eq!(n, size);
+        ours.push(speed);
+        let (_, direct_speed, n) = curl(&direct, &[]);
+        assert_eq!(n, size);
+        theirs.push(direct_speed);
+        println!(
+            "round {round}: office {:.0} MiB/s, S3 direct {:.0} MiB/s",
+            speed / 1048576.0,
+            direct_speed / 1048576.0
+        );
+    }
+    let (o, t) = (median(ours), median(theirs));
+    println!(
+        "streaming: office {:.0} MiB/s, S3 direct (curl) {:.0} MiB/s, ratio {:.2}",
+        o / 1048576.0,
+        t / 1048576.0,
+        o / t
+    );
+}

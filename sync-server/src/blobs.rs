@@ -73,7 +73,37 @@ pub trait BlobStore: Send + Sync + 'static {
     fn finish(&self, sha256: &Digest, hashed: Option<Digest>) -> io::Result<Finished>;
     /// Up to `len` bytes of a stored blob from `offset` (fewer at its end).
     fn read_at(&self, sha256: &Digest, offset: u64, len: usize) -> io::Result<Vec<u8>>;
+    /// Bytes `range` of a stored blob, in pieces of about [`PIECE`] bytes,
+    /// for serving it. A store behind a network answers this with one
+    /// request, not one per piece; by default, one [`BlobStore::read_at`]
+    /// per piece.
+    fn read_range(
+        self: std::sync::Arc<Self>,
+        sha256: &Digest,
+        range: std::ops::Range<u64>,
+    ) -> io::Result<Pieces> {
+        let sha256 = *sha256;
+        let mut at = range.start;
+        Ok(Box::new(std::iter::from_fn(move || {
+            if at >= range.end {
+                return None;
+            }
+            let n = PIECE.min((range.end - at) as usize);
+            let piece = self.read_at(&sha256, at, n);
+            at = match &piece {
+                Ok(b) if !b.is_empty() => at + b.len() as u64,
+                _ => range.end,
+            };
+            Some(piece)
+        })))
+    }
 }
+
+/// Pieces of a blob read for serving (an empty piece: the blob ended early).
+pub type Pieces = Box<dyn Iterator<Item = io::Result<Vec<u8>>> + Send>;
+
+/// Size of the pieces [`BlobStore::read_range`] gives.
+pub const PIECE: usize = 1024 * 1024;
 
 /// Blobs as files: `<root>/blobs/ab/abcd…`, uploads in `<root>/uploads/`.
 #[derive(Debug, Clone)]

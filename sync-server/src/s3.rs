@@ -213,6 +213,51 @@ impl BlobStore for S3BlobStore {
         Ok(bytes.to_vec())
     }
 
+    fn read_range(
+        self: Arc<Self>,
+        sha256: &Digest,
+        range: std::ops::Range<u64>,
+    ) -> io::Result<crate::blobs::Pieces> {
+        use object_store::{GetOptions, GetRange};
+        if range.start >= range.end {
+            return Ok(Box::new(std::iter::empty()));
+        }
+        // One ranged GET; its body is read as it arrives, in pieces.
+        let got = self
+            .rt
+            .block_on(self.store.get_opts(
+                &blob_path(sha256),
+                GetOptions {
+                    range: Some(GetRange::Bounded(range)),
+                    ..GetOptions::default()
+                },
+            ))
+            .map_err(other)?;
+        let mut body = got.into_stream();
+        let handle = self.rt.handle().clone();
+        let mut done = false;
+        Ok(Box::new(std::iter::from_fn(move || {
+            if done {
+                return None;
+            }
+            let mut piece = Vec::with_capacity(crate::blobs::PIECE);
+            while piece.len() < crate::blobs::PIECE {
+                match handle.block_on(body.next()) {
+                    Some(Ok(b)) => piece.extend_from_slice(&b),
+                    Some(Err(e)) => {
+                        done = true;
+                        return Some(Err(other(e)));
+                    }
+                    None => {
+                        done = true;
+                        break;
+                    }
+                }
+            }
+            (!piece.is_empty()).then_some(Ok(piece))
+        })))
+    }
+
     fn stage(&self, sha256: &Digest) -> io::Result<Box<dyn Staged>> {
         Ok(Box::new(S3Staged {
             store: self.store.clone(),

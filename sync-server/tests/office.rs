@@ -711,8 +711,15 @@ async fn each_review_step_is_a_record_signed_by_the_reviewers_certified_key() {
         ("shen", &[Role::Reviewer][..])
     );
     // The key is kept sealed: its seed is nowhere in the store's rows.
-    let sealed = store.staff_key("shen").unwrap().unwrap().sealed;
-    assert!(sealed.starts_with(b"FCK1") && sealed.len() == 4 + 16 + 12 + 48);
+    let held = store.staff_key("shen").unwrap().unwrap();
+    assert!(held.sealed.starts_with(b"FCK1") && held.sealed.len() == 4 + 16 + 12 + 48);
+    // A second first login cannot replace the key.
+    let other = fieldcase_sync_server::store::office::StaffKey {
+        signer: DeviceKey::from_seed([6; 32]).public().device_id(),
+        ..held.clone()
+    };
+    assert!(!store.set_staff_key("shen", &other).unwrap());
+    assert_eq!(store.staff_key("shen").unwrap().unwrap(), held);
 
     assert_eq!(
         review(&o, &session, "start", "").await.status(),

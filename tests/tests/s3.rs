@@ -83,6 +83,20 @@ fn the_s3_store_resumes_checks_and_hides_bad_bytes() {
     );
     assert!(!store.has(&wrong).unwrap());
     assert_eq!(store.part_len(&wrong).unwrap(), 0);
+
+    // Serving reads a range with one request, passed on in pieces.
+    let store = std::sync::Arc::new(store);
+    let pieces: Vec<Vec<u8>> = store
+        .clone()
+        .read_range(&d, 5..2_999_000)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(pieces.len() >= 2 && pieces.iter().all(|p| !p.is_empty()));
+    assert_eq!(pieces.concat(), &video[5..2_999_000]);
+    assert_eq!(store.clone().read_range(&d, 7..7).unwrap().count(), 0);
+    // A range past the end is refused by the store (the office checks it first).
+    assert!(store.read_range(&d, 3_000_000..3_000_010).is_err());
 }
 
 #[test]

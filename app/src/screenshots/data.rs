@@ -42,18 +42,23 @@ pub(super) fn prepare(work: &Path, source: Option<&Path>, lang: Lang) -> anyhow:
         term.officers().add(cert, name, pin)?;
     }
     if term.store.messages()?.is_empty() {
+        // The newest case comes back from the review: the tour shows it
+        // returned, with the reason, in the list and on its screen.
+        let newest = term.cases().list("", 1)?.into_iter().next();
         term.store
             .store_messages(&[fieldcase_shared::wire::Message {
                 id: 1,
                 kind: "case_returned".into(),
-                case_no: term.cases().list("", 1)?.first().map(|c| c.case_no.clone()),
+                case_no: newest.as_ref().map(|c| c.case_no.clone()),
                 text: lang.t(
                     "当事人住址未填写，请补充后重新提交。",
                     "The party's address is missing: add it and submit again.",
                 ),
                 created_at: chrono::Utc::now(),
-                case_id: None,
-                record: None,
+                case_id: newest.as_ref().map(|c| c.case_id),
+                record: Some(fieldcase_shared::hash::sha256(
+                    b"the reviewer's signed return",
+                )),
             }])?;
     }
     Ok(dir)

@@ -154,6 +154,7 @@ fn detail(w: &MainWindow, st: &Shared) {
     };
     c.set_case_no(d.row.case_no.clone().into());
     c.set_closed(d.row.status != CaseStatus::Open);
+    c.set_returned(d.row.status == CaseStatus::Returned);
     c.set_lines(ModelRc::new(VecModel::from(lines(&d, &s.assets, s.lang))));
 }
 

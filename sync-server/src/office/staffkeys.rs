@@ -155,11 +155,12 @@ pub fn open_for_session(sealed: &[u8], user: &str, token: &str) -> Result<Device
 
 /// The name a staff signer has among the store's signers.
 pub fn signer_name(user: &StaffUser) -> String {
+    let roles: Vec<&str> = user.roles.iter().map(|r| r.zh()).collect();
     format!(
         "{}（{}）· {}",
         user.display_name,
         user.name,
-        fieldcase_shared::staff::roles_to_text(&user.roles)
+        roles.join("、")
     )
 }
 
@@ -172,11 +173,7 @@ pub fn ensure(
     password: &str,
     now: DateTime<Utc>,
 ) -> Result<DeviceKey, KeyError> {
-    if let Some(k) = store.staff_key(&user.name)? {
-        let key = open_with_password(&k.sealed, &user.name, password)?;
-        if key.public().device_id() != k.signer {
-            return Err(KeyError::NotCertified);
-        }
+    if let Some(key) = stored(store, user, password)? {
         return Ok(key);
     }
     let key = DeviceKey::generate();
@@ -198,7 +195,7 @@ pub fn ensure(
         name: signer_name(user),
         added_at: now,
     })?;
-    store.set_staff_key(
+    let first = store.set_staff_key(
         &user.name,
         &StaffKey {
             signer: public.device_id(),
@@ -206,8 +203,30 @@ pub fn ensure(
             sealed: seal_with_password(&key, &user.name, password)?,
         },
     )?;
+    if !first {
+        // Another login made the key in the meantime: that one is theirs
+        // (the one made here stays a registered signer that never signs).
+        crate::store::revoke(store, &public.device_id(), now, now)?;
+        return stored(store, user, password)?.ok_or(KeyError::NotCertified);
+    }
     tracing::info!(staff = %user.name, signer = %public.device_id(), "staff signing key made and certified");
     Ok(key)
+}
+
+/// The stored key of `user`, opened with `password`, if one was made.
+fn stored(
+    store: &dyn Store,
+    user: &StaffUser,
+    password: &str,
+) -> Result<Option<DeviceKey>, KeyError> {
+    let Some(k) = store.staff_key(&user.name)? else {
+        return Ok(None);
+    };
+    let key = open_with_password(&k.sealed, &user.name, password)?;
+    if key.public().device_id() != k.signer {
+        return Err(KeyError::NotCertified);
+    }
+    Ok(Some(key))
 }
 
 /// The certificate of a staff member's key, if one was made.

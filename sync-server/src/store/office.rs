@@ -344,8 +344,10 @@ pub trait OfficeStore {
         failed: u32,
         locked_until: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError>;
-    /// Keeps a staff member's signing key (replacing an earlier one).
-    fn set_staff_key(&self, name: &str, key: &StaffKey) -> Result<(), StoreError>;
+    /// Keeps a staff member's first signing key; false (and nothing
+    /// changed) when the account has one already (two first logins at
+    /// once: the other one's key stays).
+    fn set_staff_key(&self, name: &str, key: &StaffKey) -> Result<bool, StoreError>;
     /// A staff member's signing key, if one was made.
     fn staff_key(&self, name: &str) -> Result<Option<StaffKey>, StoreError>;
     /// Keeps a new session.

@@ -26,9 +26,6 @@ use crate::office::accounts;
 use crate::office::session::{store_call, PageError, Visit};
 use crate::store::office::AuditAction;
 
-/// Bytes read from the blob store per piece of a response.
-const PIECE: usize = 1 << 20;
-
 /// How the item is wanted.
 #[derive(Debug, Default, Deserialize)]
 pub struct EvidenceParams {
@@ -159,8 +156,8 @@ async fn audit_access(
     .await
 }
 
-/// Bytes `start..=end` of the blob (`len` of them), read a piece at a time
-/// off the async threads.
+/// Bytes `start..=end` of the blob (`len` of them), read off the async
+/// threads as the store gives them (from S3, one ranged request).
 fn stream(
     blobs: std::sync::Arc<dyn crate::blobs::BlobStore>,
     sha256: Digest,
@@ -168,29 +165,58 @@ fn stream(
     end: u64,
     len: u64,
 ) -> Body {
-    Body::from_stream(futures_util::stream::unfold(start, move |at| {
+    use crate::blobs::Pieces;
+    /// The reader, opened on the first poll, and the bytes still due.
+    struct Reading {
+        pieces: Option<Pieces>,
+        due: u64,
+    }
+    let first = Reading {
+        pieces: None,
+        due: if len == 0 { 0 } else { end + 1 - start },
+    };
+    Body::from_stream(futures_util::stream::unfold(first, move |mut r| {
         let blobs = blobs.clone();
         async move {
-            if len == 0 || at > end {
+            if r.due == 0 {
                 return None;
             }
-            let n = PIECE.min((end + 1 - at) as usize);
-            let piece = tokio::task::spawn_blocking(move || blobs.read_at(&sha256, at, n))
-                .await
-                .map_err(std::io::Error::other)
-                .and_then(|r| r);
-            match piece {
-                Ok(b) if b.is_empty() => Some((
-                    Err(std::io::Error::other("evidence shorter than recorded")),
-                    end + 1,
-                )),
-                Ok(b) => {
-                    let next = at + b.len() as u64;
-                    Some((Ok(Bytes::from(b)), next))
+            let step = tokio::task::spawn_blocking(move || {
+                let mut pieces = match r.pieces.take() {
+                    Some(p) => p,
+                    None => blobs.read_range(&sha256, start..end + 1)?,
+                };
+                let piece = pieces.next();
+                r.pieces = Some(pieces);
+                Ok::<_, std::io::Error>((piece, r))
+            })
+            .await
+            .map_err(std::io::Error::other)
+            .and_then(|x| x);
+            match step {
+                Ok((Some(Ok(b)), mut r)) if !b.is_empty() && b.len() as u64 <= r.due => {
+                    r.due -= b.len() as u64;
+                    Some((Ok(Bytes::from(b)), r))
                 }
+                Ok((Some(Err(e)), r)) => {
+                    tracing::error!(error = %e, %sha256, "evidence read failed");
+                    Some((Err(e), Reading { due: 0, ..r }))
+                }
+                Ok((_, r)) => Some((
+                    Err(std::io::Error::other(
+                        "evidence shorter or longer than recorded",
+                    )),
+                    Reading { due: 0, ..r },
+                )),
                 Err(e) => {
                     tracing::error!(error = %e, %sha256, "evidence read failed");
-                    Some((Err(e), end + 1))
+                    Some((
+                        Err(e),
+                        Reading {
+                            pieces: None,
+                            due: 0,
+                        },
+                    ))
                 }
             }
         }

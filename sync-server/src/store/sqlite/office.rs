@@ -358,12 +358,13 @@ impl OfficeStore for SqliteStore {
         .transpose()
     }
 
-    fn set_staff_key(&self, name: &str, k: &StaffKey) -> Result<(), StoreError> {
-        self.lock()?.execute(
-            "UPDATE staff SET signer = ?2, cert = ?3, key_sealed = ?4 WHERE name = ?1",
+    fn set_staff_key(&self, name: &str, k: &StaffKey) -> Result<bool, StoreError> {
+        let n = self.lock()?.execute(
+            "UPDATE staff SET signer = ?2, cert = ?3, key_sealed = ?4
+             WHERE name = ?1 AND signer IS NULL",
             params![name, k.signer.to_string(), k.cert, k.sealed],
         )?;
-        Ok(())
+        Ok(n == 1)
     }
 
     fn staff_key(&self, name: &str) -> Result<Option<StaffKey>, StoreError> {

@@ -73,6 +73,32 @@ pub trait BlobStore: Send + Sync + 'static {
     fn finish(&self, sha256: &Digest, hashed: Option<Digest>) -> io::Result<Finished>;
     /// Up to `len` bytes of a stored blob from `offset` (fewer at its end).
     fn read_at(&self, sha256: &Digest, offset: u64, len: usize) -> io::Result<Vec<u8>>;
+    /// Bytes `range` of a stored blob as an async stream, read ahead of
+    /// the response by at most [`AHEAD`] pieces. By default the pieces of
+    /// [`BlobStore::read_range`], read on a blocking thread; must be called
+    /// within a Tokio runtime.
+    fn stream_range(
+        self: std::sync::Arc<Self>,
+        sha256: &Digest,
+        range: std::ops::Range<u64>,
+    ) -> ByteStream {
+        let (tx, rx) = tokio::sync::mpsc::channel(AHEAD);
+        let sha256 = *sha256;
+        tokio::task::spawn_blocking(move || match self.read_range(&sha256, range) {
+            Ok(pieces) => {
+                for piece in pieces {
+                    let stop = piece.is_err();
+                    if tx.blocking_send(piece.map(bytes::Bytes::from)).is_err() || stop {
+                        break;
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e));
+            }
+        });
+        received(rx)
+    }
     /// Bytes `range` of a stored blob, in pieces of about [`PIECE`] bytes,
     /// for serving it. A store behind a network answers this with one
     /// request, not one per piece; by default, one [`BlobStore::read_at`]
@@ -101,6 +127,19 @@ pub trait BlobStore: Send + Sync + 'static {
 
 /// Pieces of a blob read for serving (an empty piece: the blob ended early).
 pub type Pieces = Box<dyn Iterator<Item = io::Result<Vec<u8>>> + Send>;
+
+/// A blob's bytes as they arrive, for a response body.
+pub type ByteStream = futures_util::stream::BoxStream<'static, io::Result<bytes::Bytes>>;
+
+/// Pieces sent ahead of the response at most (the reader waits beyond).
+pub const AHEAD: usize = 8;
+
+/// The stream of what a reader sends into `rx`.
+pub fn received(rx: tokio::sync::mpsc::Receiver<io::Result<bytes::Bytes>>) -> ByteStream {
+    Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|piece| (piece, rx))
+    }))
+}
 
 /// Size of the pieces [`BlobStore::read_range`] gives.
 pub const PIECE: usize = 1024 * 1024;

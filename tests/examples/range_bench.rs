@@ -12,10 +12,9 @@
 //!   cargo build --release --bins && cargo run --release -p fieldcase-e2e --example range_bench -- [MIB]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use fieldcase_e2e::{bin, largest_evidence, run_ok, seeded_terminal, Moto, Server};
+use fieldcase_e2e::{largest_evidence, office_login, run_ok, seeded_terminal, Moto, Server};
 
 const PW: &str = "bench password 1";
 
@@ -36,42 +35,6 @@ fn curl(url: &str, headers: &[String]) -> (f64, f64, u64) {
     let text = String::from_utf8(out.stdout).unwrap();
     let v: Vec<f64> = text.split(' ').map(|x| x.parse().unwrap()).collect();
     (v[0], v[1], v[2] as u64)
-}
-
-/// Logs `name` in over HTTP (the login form's double-submit token); the
-/// session's Cookie header.
-fn login(base: &str, name: &str) -> String {
-    let headers = |out: &std::process::Output| String::from_utf8_lossy(&out.stdout).into_owned();
-    let cookie = |h: &str, name: &str| {
-        h.lines()
-            .find_map(|l| {
-                let l = l
-                    .strip_prefix("set-cookie: ")
-                    .or(l.strip_prefix("Set-Cookie: "))?;
-                let v = l.strip_prefix(&format!("{name}="))?;
-                Some(v.split(';').next()?.to_owned())
-            })
-            .unwrap_or_else(|| panic!("no {name} cookie in {h}"))
-    };
-    let form = Command::new("curl")
-        .args(["-sS", "-D", "-", "-o", "/dev/null"])
-        .arg(format!("{base}/office/login"))
-        .output()
-        .unwrap();
-    let token = cookie(&headers(&form), "fieldcase_login");
-    let answer = Command::new("curl")
-        .args(["-sS", "-D", "-", "-o", "/dev/null"])
-        .args(["-H", &format!("Cookie: fieldcase_login={token}")])
-        .args(["--data-urlencode", &format!("csrf={token}")])
-        .args(["--data-urlencode", &format!("username={name}")])
-        .args(["--data-urlencode", &format!("password={PW}")])
-        .arg(format!("{base}/office/login"))
-        .output()
-        .unwrap();
-    format!(
-        "Cookie: fieldcase_session={}",
-        cookie(&headers(&answer), "fieldcase_session")
-    )
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -113,22 +76,8 @@ fn main() {
     .unwrap();
     let case_id = cases[0]["case_id"].as_str().unwrap().to_owned();
     let (video, size) = largest_evidence(&term);
-    let mut add = Command::new(bin("fieldcase-server"))
-        .args([
-            "--data-dir",
-            &server.dir.to_string_lossy(),
-            "user",
-            "add",
-            "bench",
-        ])
-        .args(["--role", "reviewer"])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    writeln!(add.stdin.take().unwrap(), "{PW}").unwrap();
-    assert!(add.wait().unwrap().success());
-    let session = login(&server.url, "bench");
+    server.add_staff("bench", "reviewer", PW);
+    let session = office_login(&server.url, "bench", PW);
     let office = format!(
         "{}/office/cases/{case_id}/evidence/{}",
         server.url,

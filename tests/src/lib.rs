@@ -412,6 +412,75 @@ impl Drop for Postgres {
     }
 }
 
+impl Server {
+    /// Makes a back-office account with `fieldcase-server user add` (the
+    /// password on standard input).
+    pub fn add_staff(&self, name: &str, role: &str, password: &str) {
+        use std::io::Write;
+        let mut child = Command::new(bin("fieldcase-server"))
+            .args([
+                "--data-dir",
+                &self.dir.to_string_lossy(),
+                "user",
+                "add",
+                name,
+            ])
+            .args(["--role", role])
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("fieldcase-server");
+        writeln!(child.stdin.take().expect("stdin"), "{password}").expect("password");
+        let out = child.wait_with_output().expect("user add");
+        assert!(
+            out.status.success(),
+            "user add: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// Logs `name` in to the back office at `base` over HTTP with `curl` (the
+/// login form's double-submit token); returns the session's `Cookie:` header.
+pub fn office_login(base: &str, name: &str, password: &str) -> String {
+    let cookie = |out: &Output, name: &str| {
+        let h = String::from_utf8_lossy(&out.stdout).into_owned();
+        h.lines()
+            .find_map(|l| {
+                let l = l
+                    .strip_prefix("set-cookie: ")
+                    .or(l.strip_prefix("Set-Cookie: "))?;
+                let v = l.strip_prefix(&format!("{name}="))?;
+                Some(v.split(';').next()?.to_owned())
+            })
+            .unwrap_or_else(|| panic!("no {name} cookie in {h}"))
+    };
+    let curl = |args: &[&str]| {
+        Command::new("curl")
+            .args(["-sS", "-D", "-", "-o", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("curl")
+    };
+    let form = curl(&[&format!("{base}/office/login")]);
+    let token = cookie(&form, "fieldcase_login");
+    let answer = curl(&[
+        "-H",
+        &format!("Cookie: fieldcase_login={token}"),
+        "--data-urlencode",
+        &format!("csrf={token}"),
+        "--data-urlencode",
+        &format!("username={name}"),
+        "--data-urlencode",
+        &format!("password={password}"),
+        &format!("{base}/office/login"),
+    ]);
+    format!(
+        "Cookie: fieldcase_session={}",
+        cookie(&answer, "fieldcase_session")
+    )
+}
+
 /// A throw-away S3-protocol server (`moto_server` from PyPI `moto[server]`)
 /// on a free loopback port, killed on drop.
 pub struct Moto {

@@ -163,6 +163,51 @@ fn the_server_keeps_evidence_in_s3() {
         }
     }
     assert_eq!(n, 12, "two cases, six files each");
+
+    // The office streams the video out of the bucket, whole and by ranges.
+    server.add_staff("shen", "reviewer", "office password 1");
+    let session = fieldcase_e2e::office_login(&server.url, "shen", "office password 1");
+    let (video, size) = fieldcase_e2e::largest_evidence(std::path::Path::new(&d));
+    let case = t
+        .store
+        .cases(10)
+        .unwrap()
+        .into_iter()
+        .find(|c| {
+            t.store.case_records(&c.case_id).unwrap().iter().any(|r| {
+                fieldcase_shared::record::parse_header(&r.envelope.payload)
+                    .unwrap()
+                    .blobs
+                    .contains(&video)
+            })
+        })
+        .unwrap();
+    let url = format!(
+        "{}/office/cases/{}/evidence/{}",
+        server.url,
+        case.case_id,
+        video.to_hex()
+    );
+    let get = |range: Option<&str>| {
+        let mut cmd = std::process::Command::new("curl");
+        cmd.args(["-sS", "-f", "-H", &session]);
+        if let Some(r) = range {
+            cmd.args(["-H", &format!("Range: bytes={r}")]);
+        }
+        let out = cmd.arg(&url).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let whole = get(None);
+    assert_eq!(whole.len() as u64, size);
+    assert_eq!(sha256(&whole), video);
+    assert_eq!(get(Some("1000-1999")), &whole[1000..2000]);
+    let tail = format!("{}-", size - 10);
+    assert_eq!(get(Some(&tail)), &whole[size as usize - 10..]);
 }
 
 /// An S3 bucket that does not exist: the records are stored (the database

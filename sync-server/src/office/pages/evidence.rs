@@ -5,7 +5,7 @@
 //! event (once per request that starts at the first byte, so a player's
 //! seeks do not flood the log).
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{
     ACCEPT_RANGES, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, RANGE,
@@ -156,8 +156,8 @@ async fn audit_access(
     .await
 }
 
-/// Bytes `start..=end` of the blob (`len` of them), read off the async
-/// threads as the store gives them (from S3, one ranged request).
+/// Bytes `start..=end` of the blob (`len` of them), as the store gives
+/// them (from S3, one ranged request), checked to be exactly that many.
 fn stream(
     blobs: std::sync::Arc<dyn crate::blobs::BlobStore>,
     sha256: Digest,
@@ -165,62 +165,36 @@ fn stream(
     end: u64,
     len: u64,
 ) -> Body {
-    use crate::blobs::Pieces;
-    /// The reader, opened on the first poll, and the bytes still due.
-    struct Reading {
-        pieces: Option<Pieces>,
-        due: u64,
+    if len == 0 {
+        return Body::empty();
     }
-    let first = Reading {
-        pieces: None,
-        due: if len == 0 { 0 } else { end + 1 - start },
-    };
-    Body::from_stream(futures_util::stream::unfold(first, move |mut r| {
-        let blobs = blobs.clone();
-        async move {
-            if r.due == 0 {
-                return None;
-            }
-            let step = tokio::task::spawn_blocking(move || {
-                let mut pieces = match r.pieces.take() {
-                    Some(p) => p,
-                    None => blobs.read_range(&sha256, start..end + 1)?,
-                };
-                let piece = pieces.next();
-                r.pieces = Some(pieces);
-                Ok::<_, std::io::Error>((piece, r))
-            })
-            .await
-            .map_err(std::io::Error::other)
-            .and_then(|x| x);
-            match step {
-                Ok((Some(Ok(b)), mut r)) if !b.is_empty() && b.len() as u64 <= r.due => {
-                    r.due -= b.len() as u64;
-                    Some((Ok(Bytes::from(b)), r))
+    let pieces = blobs.stream_range(&sha256, start..end + 1);
+    let due = end + 1 - start;
+    Body::from_stream(futures_util::stream::unfold(
+        Some((pieces, due)),
+        move |state| async move {
+            use futures_util::StreamExt;
+            let (mut pieces, due) = state?;
+            let (item, next) = match pieces.next().await {
+                Some(Ok(b)) if b.len() as u64 <= due => {
+                    let left = due - b.len() as u64;
+                    (Ok(b), Some((pieces, left)))
                 }
-                Ok((Some(Err(e)), r)) => {
+                None if due == 0 => return None,
+                Some(Err(e)) => {
                     tracing::error!(error = %e, %sha256, "evidence read failed");
-                    Some((Err(e), Reading { due: 0, ..r }))
+                    (Err(e), None)
                 }
-                Ok((_, r)) => Some((
+                _ => (
                     Err(std::io::Error::other(
                         "evidence shorter or longer than recorded",
                     )),
-                    Reading { due: 0, ..r },
-                )),
-                Err(e) => {
-                    tracing::error!(error = %e, %sha256, "evidence read failed");
-                    Some((
-                        Err(e),
-                        Reading {
-                            pieces: None,
-                            due: 0,
-                        },
-                    ))
-                }
-            }
-        }
-    }))
+                    None,
+                ),
+            };
+            Some((item, next))
+        },
+    ))
 }
 
 /// `GET /office/cases/{case_id}/evidence/{sha256}[?download=1]`.

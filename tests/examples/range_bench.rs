@@ -76,7 +76,7 @@ fn main() {
     .unwrap();
     let case_id = cases[0]["case_id"].as_str().unwrap().to_owned();
     let (video, size) = largest_evidence(&term);
-    server.add_staff("bench", "reviewer", PW);
+    server.add_staff("bench", "reviewer", "", PW);
     let session = office_login(&server.url, "bench", PW);
     let office = format!(
         "{}/office/cases/{case_id}/evidence/{}",

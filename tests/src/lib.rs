@@ -414,8 +414,8 @@ impl Drop for Postgres {
 
 impl Server {
     /// Makes a back-office account with `fieldcase-server user add` (the
-    /// password on standard input).
-    pub fn add_staff(&self, name: &str, role: &str, password: &str) {
+    /// password on standard input; an empty display name is the login name).
+    pub fn add_staff(&self, name: &str, role: &str, display_name: &str, password: &str) {
         use std::io::Write;
         let mut child = Command::new(bin("fieldcase-server"))
             .args([
@@ -425,7 +425,7 @@ impl Server {
                 "add",
                 name,
             ])
-            .args(["--role", role])
+            .args(["--role", role, "--display-name", display_name])
             .stdin(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

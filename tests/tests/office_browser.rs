@@ -17,29 +17,6 @@ use fieldcase_e2e::{bin, run_ok, seeded_terminal, wait_for, Guard, Server};
 
 const PW: &str = "office password 1";
 
-fn add_staff(server: &Server, name: &str, role: &str, display: &str) {
-    let mut child = Command::new(bin("fieldcase-server"))
-        .args([
-            "--data-dir",
-            &server.dir.to_string_lossy(),
-            "user",
-            "add",
-            name,
-        ])
-        .args(["--role", role, "--display-name", display])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{PW}").unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -275,8 +252,8 @@ async fn staff_work_the_synced_cases_in_a_real_chromium() {
         .map(|c| c["case_no"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(case_nos.len(), 2, "{cases}");
-    add_staff(&server, "shen", "reviewer", "审核员甲");
-    add_staff(&server, "root", "系统管理员", "管理员");
+    server.add_staff("shen", "reviewer", "审核员甲", PW);
+    server.add_staff("root", "系统管理员", "管理员", PW);
 
     let port = free_port();
     let _driver = chromedriver(port);

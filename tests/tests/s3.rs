@@ -165,7 +165,7 @@ fn the_server_keeps_evidence_in_s3() {
     assert_eq!(n, 12, "two cases, six files each");
 
     // The office streams the video out of the bucket, whole and by ranges.
-    server.add_staff("shen", "reviewer", "office password 1");
+    server.add_staff("shen", "reviewer", "", "office password 1");
     let session = fieldcase_e2e::office_login(&server.url, "shen", "office password 1");
     let (video, size) = fieldcase_e2e::largest_evidence(std::path::Path::new(&d));
     let case = t

@@ -31,8 +31,19 @@ struct Args {
     /// A trusted device public key (`ed25519:<hex>` as printed by
     /// `fieldcase key show`, or a file holding it). Repeat for several.
     /// Keys found inside the bag are never trusted.
-    #[arg(long = "key", required = true, value_name = "PUBKEY")]
+    #[arg(
+        long = "key",
+        value_name = "PUBKEY",
+        required_unless_present = "agencies"
+    )]
     keys: Vec<String>,
+    /// A trusted agency key (the sync server's key, as printed by
+    /// `fieldcase-server key show`, or a file holding it). A disc built at
+    /// the bureau must be sealed by it, and every signer of its records
+    /// (terminals and staff) must hold a certificate on the disc that it
+    /// signed. Repeat for several.
+    #[arg(long = "ca", value_name = "AGENCY_KEY")]
+    agencies: Vec<String>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -79,11 +90,16 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let mut keys = Vec::new();
-    for k in &args.keys {
-        match parse_key(k) {
-            Ok(k) => keys.push(k),
-            Err(e) => return unverifiable(args.json, &e),
+    let mut trust = casebag::Trust::default();
+    for (list, given) in [
+        (&mut trust.keys, &args.keys),
+        (&mut trust.agencies, &args.agencies),
+    ] {
+        for k in given {
+            match parse_key(k) {
+                Ok(k) => list.push(k),
+                Err(e) => return unverifiable(args.json, &e),
+            }
         }
     }
     let paths: Vec<&std::path::Path> = args.paths.iter().map(|p| p.as_path()).collect();
@@ -92,7 +108,7 @@ fn main() -> ExitCode {
         Err(e) => return unverifiable(args.json, &e.to_string()),
     };
     let bar = progress_bar(casebag::total_bytes(&sources));
-    let report = casebag::verify_sources(sources, &keys, |n| bar.inc(n));
+    let report = casebag::verify_sources(sources, &trust, |n| bar.inc(n));
     bar.finish_and_clear();
     let valid = report.is_valid();
     let mut out = String::new();
@@ -119,12 +135,17 @@ fn main() -> ExitCode {
             out.push_str(&format!("case: {no}\n"));
         }
         match &report.sealed {
-            Some(s) => out.push_str(&format!(
-                "sealed by device {} at {} (bundle {})\n",
-                s.signer,
-                s.sealed_at.to_rfc3339(),
-                s.bundle
-            )),
+            Some(s) => {
+                let by = match report.sealed_by {
+                    Some(k) if trust.agencies.contains(&k) => format!("agency key {k}"),
+                    _ => format!("device {}", s.signer),
+                };
+                out.push_str(&format!(
+                    "sealed by {by} at {} (bundle {})\n",
+                    s.sealed_at.to_rfc3339(),
+                    s.bundle
+                ))
+            }
             None => out.push_str("seal: not verified\n"),
         }
         for d in &report.discs {
@@ -136,9 +157,18 @@ fn main() -> ExitCode {
             }
         }
         for s in &report.signers {
+            let who = match &s.certified {
+                Some(c) if !c.roles.is_empty() => format!(
+                    "staff {} ({}, {}; certified)",
+                    c.name,
+                    c.officer,
+                    fieldcase_shared::staff::roles_to_text(&c.roles)
+                ),
+                Some(c) => format!("device {} ({}; certified)", s.device, c.officer),
+                None => format!("device {}", s.device),
+            };
             out.push_str(&format!(
-                "signed by device {} (key {}): {} records, seq {}–{}, last signed {}\n",
-                s.device,
+                "signed by {who} (key {}): {} records, seq {}–{}, last signed {}\n",
                 s.key,
                 s.records,
                 s.first_seq,

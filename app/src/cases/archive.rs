@@ -127,7 +127,8 @@ impl Cases<'_> {
                 start,
                 links,
             },
-            blobs,
+            others: Vec::new(),
+            blobs: casebag::Blobs(std::sync::Arc::new(blobs)),
             thumbnails,
             certificate: self.term.store.setting(crate::sync::DEVICE_CERT)?.map(|c| {
                 let mut b = c.into_bytes();

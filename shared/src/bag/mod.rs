@@ -60,6 +60,8 @@ pub enum Category {
     UnknownKey,
     /// The bag's structure is wrong.
     BadLayout,
+    /// A signer's certificate does not verify under the agency key given.
+    CertInvalid,
 }
 
 impl fmt::Display for Category {
@@ -74,6 +76,7 @@ impl fmt::Display for Category {
             Category::Fork => "FORK",
             Category::UnknownKey => "UNKNOWN_KEY",
             Category::BadLayout => "BAD_LAYOUT",
+            Category::CertInvalid => "CERT_INVALID",
         })
     }
 }

@@ -3,9 +3,7 @@
 //! the same case hold the same files, and two builds give the same bytes.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::io::{self, Read};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
@@ -13,14 +11,19 @@ use uuid::Uuid;
 
 use super::human;
 use super::{
-    extension_for, pretty_json, CaseExport, CaseFile, CustodyEvent, EvidenceEntry, ExportError,
-    Medium, RecordEntry, SetFile, SetItem, SetPart, CASE_FILE, CASE_FORMAT, CERT_FILE, CHAIN_FILE,
+    extension_for, pretty_json, Blobs, CaseExport, CaseFile, CustodyEvent, EvidenceEntry,
+    ExportError, Medium, RecordEntry, SetFile, SetItem, SetPart, SignerEntry, AGENCY_KEY_FILE,
+    AGENCY_MINISIGN_KEY_FILE, CASE_FILE, CASE_FORMAT, CERTS_DIR, CERT_FILE, CHAINS_DIR, CHAIN_FILE,
     INDEX_FILE, KEY_FILE, MINISIGN_KEY_FILE, README_FILE, SEAL_FILE, SET_FILE, SET_FORMAT,
 };
 use crate::bag::{self, BagError, BAGIT, BAGIT_TXT, BAG_INFO, MANIFEST, TAGMANIFEST};
+use crate::cert::DeviceCert;
+use crate::envelope::Envelope;
 use crate::hash::{sha256, Digest};
 use crate::iso::{self, IsoFile, VolumeInfo, SECTOR};
 use crate::keys::DeviceKey;
+use crate::keys::{DeviceId, PublicKey};
+use crate::record::VerifiedRecord;
 use crate::record::{self, RecordBody, RecordError, RecordPayload};
 use crate::seal::{minisign_public_key, minisign_public_key_file, Minisig, SealInfo};
 
@@ -29,10 +32,10 @@ use crate::seal::{minisign_public_key, minisign_public_key_file, Minisig, SealIn
 pub enum Content {
     /// Bytes made by the planner.
     Bytes(Arc<Vec<u8>>),
-    /// A range of an evidence blob in the store.
+    /// A range of an evidence blob (read from the plan's [`Blobs`]).
     Blob {
-        /// Blob file.
-        path: PathBuf,
+        /// The whole blob's SHA-256.
+        sha256: Digest,
         /// Offset of the range.
         offset: u64,
     },
@@ -72,6 +75,8 @@ pub struct Disc {
     pub seal: SealInfo,
     /// Every file, sorted by path.
     pub files: Vec<DiscFile>,
+    /// Where evidence bytes are read.
+    pub blobs: Blobs,
 }
 
 /// Free space kept per disc for tag files that grow with the evidence list.
@@ -108,19 +113,145 @@ struct Planned {
     seal: SealInfo,
     closed_at: DateTime<FixedOffset>,
     fixed: Vec<DiscFile>,
-    evidence: Vec<(EvidenceEntry, PathBuf)>,
+    evidence: Vec<EvidenceEntry>,
     case: CaseFile,
+    blobs: Blobs,
+    /// Sealed at the bureau by the agency key (records of several signers).
+    bureau: bool,
 }
 
-fn gather(export: &CaseExport) -> Result<Planned, ExportError> {
-    let device = export.device_key.device_id();
+/// The signed records of an export, each opened with its signer's key.
+fn open_records(export: &CaseExport) -> Result<Vec<(VerifiedRecord, RecordPayload)>, ExportError> {
+    let keys: BTreeMap<DeviceId, PublicKey> = std::iter::once(export.device_key)
+        .chain(export.others.iter().map(|o| o.key))
+        .map(|k| (k.device_id(), k))
+        .collect();
     let mut recs = Vec::new();
     for env in &export.records {
-        let v = record::open(env.clone(), &export.device_key)?;
+        let signer = env
+            .keyid
+            .parse::<DeviceId>()
+            .map_err(|_| RecordError::BadPayload(format!("record key id {:?}", env.keyid)))?;
+        let key = keys.get(&signer).ok_or_else(|| {
+            ExportError::Incomplete(format!(
+                "a record of the case is signed by {signer}, which is not among the bundle's signers"
+            ))
+        })?;
+        let v = record::open(env.clone(), key)?;
         let p: RecordPayload = serde_json::from_slice(&env.payload)
             .map_err(|e| RecordError::BadPayload(e.to_string()))?;
         recs.push((v, p));
     }
+    Ok(recs)
+}
+
+/// The sealing record of the bundle: a terminal's last `case_sealed`
+/// (records after it are not in the bundle); at the bureau, the last record.
+fn sealing(
+    recs: &mut Vec<(VerifiedRecord, RecordPayload)>,
+    bureau: bool,
+    case_no: &str,
+) -> Result<(uuid::Uuid, DateTime<FixedOffset>), ExportError> {
+    let not_sealed = || ExportError::Incomplete(format!("case {case_no} has not been sealed yet"));
+    if bureau {
+        return match recs.last() {
+            Some((_, p)) => match &p.body {
+                RecordBody::CaseSealed(s) => Ok((s.bundle_id, p.created_at)),
+                _ => Err(not_sealed()),
+            },
+            None => Err(not_sealed()),
+        };
+    }
+    let (seal_seq, bundle_id, sealed_at) = recs
+        .iter()
+        .rev()
+        .find_map(|(_, p)| match &p.body {
+            RecordBody::CaseSealed(s) => Some((p.seq, s.bundle_id, p.created_at)),
+            _ => None,
+        })
+        .ok_or_else(not_sealed)?;
+    recs.retain(|(_, p)| p.seq <= seal_seq);
+    Ok((bundle_id, sealed_at))
+}
+
+fn custody_action(body: &RecordBody) -> (&'static str, String) {
+    match body {
+        RecordBody::CaseOpened(c) => ("open-case", format!("case:{}", c.case_no)),
+        RecordBody::EvidenceAdded(e) => ("acquire-evidence", format!("sha256:{}", e.sha256)),
+        RecordBody::CaseClosed(c) => ("close-case", format!("case:{}", c.case_no)),
+        RecordBody::CaseSealed(s) => ("seal-bundle", format!("bundle:{}", s.bundle_id)),
+        RecordBody::DiscRecorded(d) => ("record-disc", format!("bundle:{}", d.bundle_id)),
+        RecordBody::CaseCorrected(c) => ("correct-record", format!("record:{}", c.supersedes)),
+        RecordBody::ReviewRecorded(r) => ("review-case", format!("case:{}", r.case_no)),
+    }
+}
+
+/// What a certificate on the disc says of its signer (not verified here:
+/// the verifier checks it against the agency key it is given).
+fn signer_entry(cert: &[u8]) -> Option<SignerEntry> {
+    let env = Envelope::from_json(cert).ok()?;
+    let c: DeviceCert = serde_json::from_slice(&env.payload).ok()?;
+    Some(SignerEntry {
+        signer: c.device,
+        key: c.public_key,
+        name: c.name,
+        officer: c.officer,
+        roles: c.roles,
+    })
+}
+
+/// The chain, key and certificate files of every signer.
+fn signer_files(export: &CaseExport, sealer: &PublicKey, bureau: bool) -> Vec<DiscFile> {
+    let device = export.device_key.device_id();
+    let mut fixed = vec![
+        bytes_file(KEY_FILE, format!("{}\n", export.device_key).into_bytes()),
+        bytes_file(
+            MINISIGN_KEY_FILE,
+            minisign_public_key_file(&export.device_key).into_bytes(),
+        ),
+    ];
+    if !bureau {
+        fixed.push(bytes_file(CHAIN_FILE, pretty_json(&export.chain)));
+        if let Some(cert) = &export.certificate {
+            fixed.push(bytes_file(CERT_FILE, cert.clone()));
+        }
+        return fixed;
+    }
+    fixed.push(bytes_file(
+        AGENCY_KEY_FILE,
+        format!("{sealer}\n").into_bytes(),
+    ));
+    fixed.push(bytes_file(
+        AGENCY_MINISIGN_KEY_FILE,
+        minisign_public_key_file(sealer).into_bytes(),
+    ));
+    let signers = std::iter::once((device, &export.chain, &export.certificate)).chain(
+        export
+            .others
+            .iter()
+            .map(|o| (o.key.device_id(), &o.chain, &o.certificate)),
+    );
+    for (id, chain, cert) in signers {
+        fixed.push(bytes_file(
+            format!("{CHAINS_DIR}{id}.json"),
+            pretty_json(chain),
+        ));
+        if let Some(cert) = cert {
+            fixed.push(bytes_file(format!("{CERTS_DIR}{id}.json"), cert.clone()));
+        }
+    }
+    fixed
+}
+
+fn gather(export: &CaseExport, sealer: &PublicKey) -> Result<Planned, ExportError> {
+    let device = export.device_key.device_id();
+    let bureau = *sealer != export.device_key;
+    if !bureau && !export.others.is_empty() {
+        return Err(ExportError::Incomplete(
+            "records of several signers are sealed by the agency key, not a device's".into(),
+        ));
+    }
+    let mut recs = open_records(export)?;
     let Some(opened) = recs.iter().find_map(|(_, p)| match &p.body {
         RecordBody::CaseOpened(c) => Some(c.clone()),
         _ => None,
@@ -138,18 +269,7 @@ fn gather(export: &CaseExport) -> Result<Planned, ExportError> {
             opened.case_no
         )));
     };
-    let Some((seal_seq, bundle_id, sealed_at)) =
-        recs.iter().rev().find_map(|(_, p)| match &p.body {
-            RecordBody::CaseSealed(s) => Some((p.seq, s.bundle_id, p.created_at)),
-            _ => None,
-        })
-    else {
-        return Err(ExportError::Incomplete(format!(
-            "case {} has not been sealed yet",
-            opened.case_no
-        )));
-    };
-    recs.retain(|(_, p)| p.seq <= seal_seq);
+    let (bundle_id, sealed_at) = sealing(&mut recs, bureau, &opened.case_no)?;
 
     let mut fixed = Vec::new();
     let mut records = Vec::new();
@@ -157,30 +277,34 @@ fn gather(export: &CaseExport) -> Result<Planned, ExportError> {
     let mut custody = Vec::new();
     let mut officers = BTreeSet::new();
     for (v, p) in &recs {
-        let path = format!("data/records/{:08}.dsse.json", p.seq);
+        let signer = v.header.device;
+        let path = if bureau {
+            format!("data/records/{signer}/{:08}.dsse.json", p.seq)
+        } else {
+            format!("data/records/{:08}.dsse.json", p.seq)
+        };
         fixed.push(bytes_file(path.clone(), v.envelope.to_json()));
-        officers.extend(p.officers.iter().cloned());
+        if signer == device {
+            officers.extend(p.officers.iter().cloned());
+        }
         records.push(RecordEntry {
             path,
             seq: p.seq,
             kind: p.body.kind().to_owned(),
             digest: v.digest,
+            signer: bureau.then_some(signer),
         });
-        let (action, object) = match &p.body {
-            RecordBody::CaseOpened(c) => ("open-case", format!("case:{}", c.case_no)),
-            RecordBody::EvidenceAdded(e) => ("acquire-evidence", format!("sha256:{}", e.sha256)),
-            RecordBody::CaseClosed(c) => ("close-case", format!("case:{}", c.case_no)),
-            RecordBody::CaseSealed(s) => ("seal-bundle", format!("bundle:{}", s.bundle_id)),
-            RecordBody::DiscRecorded(d) => ("record-disc", format!("bundle:{}", d.bundle_id)),
-            RecordBody::CaseCorrected(c) => ("correct-record", format!("record:{}", c.supersedes)),
-            RecordBody::ReviewRecorded(r) => ("review-case", format!("case:{}", r.case_no)),
-        };
+        let (action, object) = custody_action(&p.body);
         custody.push(CustodyEvent {
             action: action.into(),
             performer: p.officers.clone(),
-            instrument: device,
+            instrument: signer,
             time: p.created_at,
-            place: opened.place.clone(),
+            place: if signer == device {
+                opened.place.clone()
+            } else {
+                String::new()
+            },
             object,
             record_seq: p.seq,
         });
@@ -196,21 +320,20 @@ fn gather(export: &CaseExport) -> Result<Planned, ExportError> {
                 fixed.push(bytes_file(t.clone(), jpeg.clone()));
                 t
             });
-            let src = export
-                .blobs
-                .get(&item.sha256)
-                .ok_or(ExportError::BlobMissing(item.sha256))?;
-            evidence.push((
-                EvidenceEntry {
-                    path,
-                    record_seq: p.seq,
-                    thumbnail,
-                    item: item.clone(),
-                },
-                src.clone(),
-            ));
+            if !export.blobs.0.has(&item.sha256) {
+                return Err(ExportError::BlobMissing(item.sha256));
+            }
+            evidence.push(EvidenceEntry {
+                path,
+                record_seq: p.seq,
+                thumbnail,
+                item: item.clone(),
+            });
         }
     }
+    let certs = std::iter::once(&export.certificate)
+        .chain(export.others.iter().map(|o| &o.certificate))
+        .flatten();
     let case = CaseFile {
         format: CASE_FORMAT.into(),
         case_id: opened.case_id,
@@ -224,33 +347,30 @@ fn gather(export: &CaseExport) -> Result<Planned, ExportError> {
         sealed_at,
         officers: officers.into_iter().collect(),
         records,
-        evidence: evidence.iter().map(|(e, _)| e.clone()).collect(),
+        evidence: evidence.clone(),
         custody,
+        agency_key: bureau.then_some(*sealer),
+        signers: if bureau {
+            certs.filter_map(|c| signer_entry(c)).collect()
+        } else {
+            Vec::new()
+        },
     };
     fixed.push(bytes_file(CASE_FILE, pretty_json(&case)));
-    fixed.push(bytes_file(CHAIN_FILE, pretty_json(&export.chain)));
-    fixed.push(bytes_file(
-        KEY_FILE,
-        format!("{}\n", export.device_key).into_bytes(),
-    ));
-    fixed.push(bytes_file(
-        MINISIGN_KEY_FILE,
-        minisign_public_key_file(&export.device_key).into_bytes(),
-    ));
-    if let Some(cert) = &export.certificate {
-        fixed.push(bytes_file(CERT_FILE, cert.clone()));
-    }
+    fixed.extend(signer_files(export, sealer, bureau));
     Ok(Planned {
         seal: SealInfo {
             case_no: opened.case_no,
             bundle: bundle_id,
             sealed_at,
-            signer: device,
+            signer: sealer.device_id(),
         },
         closed_at,
         fixed,
         evidence,
         case,
+        blobs: export.blobs.clone(),
+        bureau,
     })
 }
 
@@ -320,18 +440,17 @@ fn pack(sizes: &[u64], avail: u64) -> Vec<Vec<Placement>> {
 }
 
 fn hash_range(
-    path: &Path,
+    blobs: &Blobs,
+    sha256: &Digest,
     offset: u64,
     size: u64,
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<Digest> {
-    let mut f = File::open(path)?;
-    f.seek(SeekFrom::Start(offset))?;
-    let (d, n) = crate::hash::sha256_reader(f.take(size), progress)?;
+    let (d, n) = crate::hash::sha256_reader(blobs.0.open_at(sha256, offset)?.take(size), progress)?;
     if n != size {
         return Err(io::Error::new(
             io::ErrorKind::UnexpectedEof,
-            format!("{} is shorter than recorded", path.display()),
+            format!("evidence {sha256} is shorter than recorded"),
         ));
     }
     Ok(d)
@@ -346,8 +465,8 @@ pub fn plan(
     medium: Option<Medium>,
     mut progress: impl FnMut(u64),
 ) -> Result<Vec<Disc>, ExportError> {
-    let g = gather(export)?;
-    let sizes: Vec<u64> = g.evidence.iter().map(|(e, _)| e.item.size).collect();
+    let g = gather(export, &key.public())?;
+    let sizes: Vec<u64> = g.evidence.iter().map(|e| e.item.size).collect();
     let mut discs_layout = vec![(0..sizes.len())
         .map(|item| Placement {
             item,
@@ -446,7 +565,7 @@ fn assemble(
     let mut items: Vec<SetItem> = g
         .evidence
         .iter()
-        .map(|(e, _)| SetItem {
+        .map(|e| SetItem {
             sha256: e.item.sha256,
             size: e.item.size,
             path: e.path.clone(),
@@ -455,15 +574,17 @@ fn assemble(
         .collect();
     for (k, disc) in layout.iter().enumerate() {
         for p in disc {
-            let (entry, src) = &g.evidence[p.item];
+            let entry = &g.evidence[p.item];
             let path = part_path(&entry.path, p.part);
             let sha = if p.part == 0 {
                 entry.item.sha256
             } else {
-                hash_range(src, p.offset, p.size, progress).map_err(|source| BagError::Io {
-                    path: src.clone(),
-                    source,
-                })?
+                hash_range(&g.blobs, &entry.item.sha256, p.offset, p.size, progress).map_err(
+                    |source| BagError::Io {
+                        path: entry.path.clone().into(),
+                        source,
+                    },
+                )?
             };
             items[p.item].parts.push(SetPart {
                 disc: k as u32 + 1,
@@ -477,7 +598,7 @@ fn assemble(
                 size: p.size,
                 sha256: sha,
                 content: Content::Blob {
-                    path: src.clone(),
+                    sha256: entry.item.sha256,
                     offset: p.offset,
                 },
             });
@@ -520,13 +641,7 @@ fn assemble(
                 g.seal.sealed_at.format("%Y-%m-%d").to_string(),
             ),
             ("External-Identifier", g.seal.case_no.clone()),
-            (
-                "External-Description",
-                format!(
-                    "Case {} recorded on device {}",
-                    g.seal.case_no, g.seal.signer
-                ),
-            ),
+            ("External-Description", description(g)),
             (
                 "Bag-Software-Agent",
                 format!("fieldcase {}", env!("CARGO_PKG_VERSION")),
@@ -539,7 +654,7 @@ fn assemble(
         info.extend([
             ("Fieldcase-Case-Id", g.case.case_id.to_string()),
             ("Fieldcase-Bundle-Id", g.seal.bundle.to_string()),
-            ("Fieldcase-Device", g.seal.signer.to_string()),
+            ("Fieldcase-Device", g.case.device.to_string()),
             ("Fieldcase-Closed-At", g.closed_at.to_rfc3339()),
             ("Fieldcase-Sealed-At", g.seal.sealed_at.to_rfc3339()),
             ("Payload-Oxum", format!("{payload_bytes}.{}", files.len())),
@@ -585,9 +700,24 @@ fn assemble(
             count,
             seal: g.seal.clone(),
             files,
+            blobs: g.blobs.clone(),
         });
     }
     Ok(discs)
+}
+
+fn description(g: &Planned) -> String {
+    if g.bureau {
+        format!(
+            "Case {} recorded on device {}, archived at the bureau and sealed by agency key {}",
+            g.seal.case_no, g.case.device, g.seal.signer
+        )
+    } else {
+        format!(
+            "Case {} recorded on device {}",
+            g.seal.case_no, g.seal.signer
+        )
+    }
 }
 
 pub(super) fn volume(seal: &SealInfo, index: u32, count: u32) -> VolumeInfo {

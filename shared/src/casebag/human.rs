@@ -3,6 +3,7 @@
 //! scripts, no network, everything inline or relative).
 
 use super::{CaseFile, SetFile, SEAL_FILE};
+use crate::keys::PublicKey;
 use crate::model::Party;
 use crate::seal::{minisign_public_key, KeyId, SealInfo};
 
@@ -49,8 +50,112 @@ fn disc_line_en(index: u32, count: u32) -> String {
     }
 }
 
+/// `README.TXT` of a disc built at the bureau: records of several signers
+/// (terminal and staff), sealed by the agency key.
+fn readme_bureau(
+    case: &CaseFile,
+    agency: &PublicKey,
+    seal: &SealInfo,
+    index: u32,
+    count: u32,
+) -> String {
+    let mkey = minisign_public_key(agency);
+    let key_id = KeyId::of(agency);
+    let sealed = seal.sealed_at.to_rfc3339();
+    let no = &case.case_no;
+    let bundle = seal.bundle;
+    let device = case.device;
+    let (dzh, den) = (disc_line_zh(index, count), disc_line_en(index, count));
+    let mut signers_zh = String::new();
+    let mut signers_en = String::new();
+    for s in &case.signers {
+        let roles: Vec<&str> = s.roles.iter().map(|r| r.zh()).collect();
+        let roles_en: Vec<&str> = s.roles.iter().map(|r| r.en()).collect();
+        let (what_zh, what_en) = if s.roles.is_empty() {
+            ("执法终端".to_owned(), "terminal".to_owned())
+        } else {
+            (roles.join("、"), roles_en.join(", "))
+        };
+        signers_zh.push_str(&format!(
+            "  {} {}（{what_zh}，{}）\n",
+            s.signer, s.name, s.officer
+        ));
+        signers_en.push_str(&format!(
+            "  {} {} ({what_en}, {})\n",
+            s.signer, s.name, s.officer
+        ));
+    }
+    format!(
+        "\
+一案一盘 · 电子证据光盘（局端归档）
+==================================
+
+案号：{no}
+封存时间：{sealed}
+归档包编号：{bundle}
+记录设备：{device}
+封签机关公钥：{agency}
+minisign 公钥：{mkey}（密钥编号 {key_id}）
+签名人（证书由机关密钥签发，见 data/certs/）：
+{signers_zh}{dzh}
+本光盘是一个 BagIt 1.0 归档包（RFC 8493），由执法机关在后台归档封存。data/
+目录下是原样保存的证据文件（data/evidence/）、执法终端和后台工作人员签名的全部
+记录（data/records/<签名人>/）、每个签名人的记录链（data/chains/）、机关为每个
+签名人签发的证书（data/certs/）和案件摘要（data/case.json）。
+
+核验方法（离线即可，不需要服务器）：
+请从本单位的密钥登记处取得机关公钥并核对，不要只相信光盘上的公钥。
+
+1. 本系统核验程序（检查校验值、封签、证书、每条记录的签名和记录链、证据）：
+     fieldcase-verify <光盘或镜像文件> --ca {agency}
+2. 在光盘根目录逐一核对文件校验值：
+     sha256sum -c manifest-sha256.txt
+     sha256sum -c tagmanifest-sha256.txt
+3. BagIt 工具：
+     bagit.py --validate <光盘目录>
+4. 核对封签（tagmanifest-sha256.txt 由机关密钥签名）：
+     minisign -Vm tagmanifest-sha256.txt -P {mkey}
+
+Evidence disc (one case, one disc), archived at the bureau
+==========================================================
+
+Case number: {no}
+Sealed at: {sealed}
+Bundle id: {bundle}
+Recording device: {device}
+Sealing agency key: {agency}
+minisign public key: {mkey} (key id {key_id})
+Signers (certified by the agency key, see data/certs/):
+{signers_en}{den}
+This disc is a BagIt 1.0 bag (RFC 8493), archived and sealed at the bureau.
+Under data/ are the evidence files exactly as captured (data/evidence/), every
+record the terminal and the back-office staff signed for the case
+(data/records/<signer>/), each signer's record chain (data/chains/), the
+agency's certificate of each signer (data/certs/) and a case summary
+(data/case.json).
+
+How to verify (offline; no server needed). Take the agency key from your
+agency's key register and compare it: do not trust a key found on the disc.
+
+1. Our verifier (fixity, seal, certificates, every record's signature and
+   chain, evidence):
+     fieldcase-verify <disc or image file> --ca {agency}
+2. At the disc root, check every file's hash:
+     sha256sum -c manifest-sha256.txt
+     sha256sum -c tagmanifest-sha256.txt
+3. BagIt tools:
+     bagit.py --validate <disc folder>
+4. Check the seal ({SEAL_FILE}, by the agency key):
+     minisign -Vm tagmanifest-sha256.txt -P {mkey}
+"
+    )
+}
+
 /// `README.TXT`: what the disc is and how to verify it, in Chinese and English.
 pub(super) fn readme(case: &CaseFile, seal: &SealInfo, index: u32, count: u32) -> String {
+    if let Some(agency) = &case.agency_key {
+        return readme_bureau(case, agency, seal, index, count);
+    }
     let key = case.device_key;
     let mkey = minisign_public_key(&key);
     let key_id = KeyId::of(&key);
@@ -271,7 +376,8 @@ code {{ font-size: 85%; word-break: break-all; }}
 <tr><th>执法人员 Officers</th><td>{officers}</td></tr>
 <tr><th>结案时间 Closed</th><td>{closed}</td></tr>
 <tr><th>签名设备 Device</th><td><code>{device}</code><br><code>{key}</code></td></tr>
-</table>
+{agency}</table>
+{signers}
 <h2>证据清单 · Evidence ({n})</h2>
 <table>
 <tr><th>#</th><th>缩略图</th><th>原始文件名 Original name</th><th>类型 Type</th><th>大小 Size</th><th>拍摄时间 Captured</th><th>SHA-256</th></tr>
@@ -296,8 +402,38 @@ code {{ font-size: 85%; word-break: break-all; }}
         closed = esc(&case.closed_at.to_rfc3339()),
         device = case.device,
         key = case.device_key,
+        agency = agency_row(case),
+        signers = signers_table(case),
         n = case.evidence.len(),
     )
+}
+
+fn agency_row(case: &CaseFile) -> String {
+    case.agency_key
+        .map(|k| format!("<tr><th>封签机关 Sealed by agency</th><td><code>{k}</code></td></tr>\n"))
+        .unwrap_or_default()
+}
+
+fn signers_table(case: &CaseFile) -> String {
+    if case.signers.is_empty() {
+        return String::new();
+    }
+    let mut rows = String::new();
+    for s in &case.signers {
+        let roles: Vec<&str> = s.roles.iter().map(|r| r.zh()).collect();
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>\n",
+            esc(&s.name),
+            esc(&s.officer),
+            if roles.is_empty() {
+                "执法终端".to_owned()
+            } else {
+                roles.join("、")
+            },
+            s.signer
+        ));
+    }
+    format!("<h2>签名人 · Signers</h2>\n<table>\n<tr><th>名称 Name</th><th>执法证号/登录名 Officer/login</th><th>角色 Role</th><th>签名人 Signer</th></tr>\n{rows}</table>\n")
 }
 
 #[cfg(test)]

@@ -19,6 +19,16 @@
 //! data/thumbs/<nnn>-<sha12>.jpg       thumbnails of photos for index.html
 //! data/set.json                       only in a set of several discs
 //! ```
+//!
+//! A bundle built at the bureau (`docs/disc.md`, "Discs built at the
+//! bureau") has records of several signers and is sealed by the agency key:
+//! ```text
+//! tagmanifest-sha256.txt.minisig      the seal (minisign, agency key)
+//! data/agency-key.txt  data/agency-key.pub   the agency key (informational)
+//! data/records/<signer>/<seq:08>.dsse.json   every signer's records
+//! data/chains/<signer>.json           each signer's chain around the case
+//! data/certs/<signer>.json            the agency's certificate of each signer
+//! ```
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -45,6 +55,14 @@ pub const KEY_FILE: &str = "data/device-key.txt";
 pub const MINISIGN_KEY_FILE: &str = "data/device-key.pub";
 /// The device certificate from enrolment, when the device has one.
 pub const CERT_FILE: &str = "data/device-cert.json";
+/// Chains folder of a bureau bundle (one file per signer).
+pub const CHAINS_DIR: &str = "data/chains/";
+/// Certificates folder of a bureau bundle (one file per signer).
+pub const CERTS_DIR: &str = "data/certs/";
+/// The sealing agency key of a bureau bundle.
+pub const AGENCY_KEY_FILE: &str = "data/agency-key.txt";
+/// The same key in minisign form.
+pub const AGENCY_MINISIGN_KEY_FILE: &str = "data/agency-key.pub";
 /// Disc set description.
 pub const SET_FILE: &str = "data/set.json";
 /// Records folder.
@@ -91,6 +109,26 @@ pub struct RecordEntry {
     pub kind: String,
     /// Record digest.
     pub digest: Digest,
+    /// Signer, in a bureau bundle (records of several signers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<DeviceId>,
+}
+
+/// A certified signer in a bureau bundle's `case.json`, as its
+/// certificate on the disc states it (for people; the certificate is the truth).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignerEntry {
+    /// Signer id.
+    pub signer: DeviceId,
+    /// Its key.
+    pub key: PublicKey,
+    /// Name (a device's name, or a staff member's display name).
+    pub name: String,
+    /// 执法证号 of a device's officer, or a staff member's login name.
+    pub officer: String,
+    /// Back-office roles (empty for a device).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<crate::staff::Role>,
 }
 
 /// A custody event, named after CASE/UCO actions: who did what, when,
@@ -149,6 +187,12 @@ pub struct CaseFile {
     pub evidence: Vec<EvidenceEntry>,
     /// Custody events in record order.
     pub custody: Vec<CustodyEvent>,
+    /// A bureau bundle: the agency key that sealed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency_key: Option<PublicKey>,
+    /// A bureau bundle: every certified signer of its records.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signers: Vec<SignerEntry>,
 }
 
 /// `data/chain.json`: the device chain around the case.
@@ -260,18 +304,79 @@ impl Medium {
     }
 }
 
+/// Where the writer reads evidence bytes: files on the terminal, the
+/// bureau's blob store (files or S3) on the server.
+pub trait BlobReader: Send + Sync {
+    /// True when the blob's bytes can be read.
+    fn has(&self, sha256: &Digest) -> bool;
+    /// The blob's bytes from `offset` to its end.
+    fn open_at(&self, sha256: &Digest, offset: u64)
+        -> std::io::Result<Box<dyn std::io::Read + '_>>;
+}
+
+/// Evidence files by digest (the terminal's store).
+impl BlobReader for BTreeMap<Digest, PathBuf> {
+    fn has(&self, sha256: &Digest) -> bool {
+        self.contains_key(sha256)
+    }
+    fn open_at(
+        &self,
+        sha256: &Digest,
+        offset: u64,
+    ) -> std::io::Result<Box<dyn std::io::Read + '_>> {
+        use std::io::{Seek, SeekFrom};
+        let path = self.get(sha256).ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("evidence {sha256} is not in the local store"),
+            )
+        })?;
+        let mut f = std::fs::File::open(path)?;
+        f.seek(SeekFrom::Start(offset))?;
+        Ok(Box::new(f))
+    }
+}
+
+/// The evidence source a plan reads from (shared by its discs).
+#[derive(Clone)]
+pub struct Blobs(pub std::sync::Arc<dyn BlobReader>);
+
+impl std::fmt::Debug for Blobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Blobs(..)")
+    }
+}
+
+/// Another signer of a bureau bundle's records (a staff member, or a
+/// terminal besides the recording one): its key, its chain around the
+/// case and the agency's certificate for it.
+#[derive(Debug, Clone)]
+pub struct OtherSigner {
+    /// Its key.
+    pub key: PublicKey,
+    /// Its chain links from just before its first to its last record of the case.
+    pub chain: ChainFile,
+    /// The agency's certificate for the key (DSSE JSON), if any.
+    pub certificate: Option<Vec<u8>>,
+}
+
 /// Everything needed to write a case bundle.
 #[derive(Debug, Clone)]
 pub struct CaseExport {
-    /// Device key.
+    /// The recording device's key.
     pub device_key: PublicKey,
-    /// The case's records (envelopes as stored), in seq order, from the
-    /// opening record through the sealing record.
+    /// The case's records (envelopes as stored). A terminal's bundle: its
+    /// records in seq order, from the opening record through the sealing
+    /// record. A bureau bundle: every signer's records, the archivist's
+    /// sealing record last.
     pub records: Vec<Envelope>,
-    /// Chain links from just before the first to the last case record.
+    /// The recording device's chain links from just before its first to
+    /// its last case record.
     pub chain: ChainFile,
-    /// Where each evidence blob can be read, by digest.
-    pub blobs: BTreeMap<Digest, PathBuf>,
+    /// The other signers of a bureau bundle (empty for a terminal's).
+    pub others: Vec<OtherSigner>,
+    /// Where evidence bytes are read.
+    pub blobs: Blobs,
     /// JPEG thumbnails of photos, by evidence digest.
     pub thumbnails: BTreeMap<Digest, Vec<u8>>,
     /// The device certificate (DSSE JSON) from enrolment, if any.
@@ -343,7 +448,10 @@ pub use build::{plan, Content, Disc, DiscFile};
 
 mod verify;
 pub use build::{case_slug, new_bundle_id};
-pub use verify::{open_all, total_bytes, verify, verify_sources, DiscReport, Report, Signer};
+pub use verify::{
+    open_all, total_bytes, verify, verify_sources, verify_trusting, Certified, DiscReport, Report,
+    Signer, Trust,
+};
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,7 @@
 //! their recorded hash as they are copied.
 
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::Path;
 
 use sha2::{Digest as _, Sha256};
@@ -158,9 +158,8 @@ impl Disc {
     ) -> io::Result<()> {
         match &f.content {
             Content::Bytes(b) => out.write_all(b),
-            Content::Blob { path, offset } => {
-                let mut src = File::open(path)?;
-                src.seek(SeekFrom::Start(*offset))?;
+            Content::Blob { sha256, offset } => {
+                let src = self.blobs.0.open_at(sha256, *offset)?;
                 let (found, n) = crate::hash::copy_hashing(src.take(f.size), out, progress)
                     .map_err(|e| match e {
                         crate::hash::CopyError::Read(e) | crate::hash::CopyError::Write(e) => e,
@@ -169,8 +168,8 @@ impl Disc {
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidData,
                         format!(
-                            "evidence {} changed in the local store: expected SHA-256 {} ({} bytes), read {found} ({n} bytes)",
-                            path.display(), f.sha256, f.size
+                            "evidence {sha256} changed in the store: expected SHA-256 {} ({} bytes) for {}, read {found} ({n} bytes)",
+                            f.sha256, f.size, f.path
                         ),
                     ));
                 }
@@ -203,12 +202,19 @@ impl Disc {
 
     /// The SHA-256 and size of the image [`Disc::write_iso`] would write,
     /// computed without writing it (to recognise an image already there).
-    pub fn image_digest(
+    pub fn image_digest(&self, progress: impl FnMut(u64)) -> Result<(Digest, u64), ExportError> {
+        self.stream_image(io::sink(), progress)
+    }
+
+    /// Writes the image's bytes to `out` as they are made (e.g. into a
+    /// download); returns their SHA-256 and size.
+    pub fn stream_image(
         &self,
+        out: impl Write,
         mut progress: impl FnMut(u64),
     ) -> Result<(Digest, u64), ExportError> {
         let layout = self.image_layout()?;
-        let mut w = HashingWriter::new(io::sink(), None);
+        let mut w = HashingWriter::new(out, None);
         iso::write_image(&layout, &mut w, |i, out| {
             self.copy(&self.files[i], out, &mut progress)
         })

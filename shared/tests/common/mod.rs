@@ -135,7 +135,8 @@ pub fn sealed_case(dir: &Path, evidence: &[(&str, &str, Vec<u8>)]) -> Case {
             start: Head::genesis(&device),
             links,
         },
-        blobs,
+        others: Vec::new(),
+        blobs: casebag::Blobs(std::sync::Arc::new(blobs)),
         thumbnails,
         certificate: None,
     };

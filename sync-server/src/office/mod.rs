@@ -13,6 +13,7 @@ use axum::Router;
 use crate::api::AppState;
 
 pub mod accounts;
+pub mod archive;
 pub mod i18n;
 pub mod pages;
 pub mod pdf;
@@ -29,6 +30,11 @@ pub fn routes() -> Router<AppState> {
         .route("/cases", get(pages::cases::show))
         .route("/cases/{case_id}", get(pages::case::show))
         .route("/cases/{case_id}/review", post(pages::review::act))
+        .route("/cases/{case_id}/discs", post(pages::disc::build))
+        .route(
+            "/cases/{case_id}/discs/{bundle}/{index}",
+            get(pages::disc::download),
+        )
         .route(
             "/cases/{case_id}/evidence/{sha256}",
             get(pages::evidence::serve),

@@ -155,6 +155,9 @@ pub trait Store: OfficeStore + Send + Sync + 'static {
     fn add_device(&self, device: &Device) -> Result<(), StoreError>;
     /// A registered device.
     fn device(&self, id: &DeviceId) -> Result<Option<Device>, StoreError>;
+    /// The enrolment a device redeemed (officer and name), if it enrolled
+    /// with a code.
+    fn enrolment_of(&self, id: &DeviceId) -> Result<Option<Enrolment>, StoreError>;
     /// Appends a verified batch (consecutive seqs) atomically. Records held
     /// already with the same digest are acknowledged (`new: false`).
     fn ingest(

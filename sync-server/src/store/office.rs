@@ -99,10 +99,14 @@ pub enum AuditAction {
     StaffAdded,
     /// An account disabled.
     StaffDisabled,
+    /// A case's disc built at the bureau.
+    DiscBuilt,
+    /// A disc image downloaded.
+    DiscDownloaded,
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 11] = [
+    const ALL: [AuditAction; 13] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::LoginLocked,
@@ -114,6 +118,8 @@ impl AuditAction {
         AuditAction::Refused,
         AuditAction::StaffAdded,
         AuditAction::StaffDisabled,
+        AuditAction::DiscBuilt,
+        AuditAction::DiscDownloaded,
     ];
 
     /// Stored name.
@@ -130,6 +136,8 @@ impl AuditAction {
             AuditAction::Refused => "refused",
             AuditAction::StaffAdded => "staff_added",
             AuditAction::StaffDisabled => "staff_disabled",
+            AuditAction::DiscBuilt => "disc_built",
+            AuditAction::DiscDownloaded => "disc_downloaded",
         }
     }
 

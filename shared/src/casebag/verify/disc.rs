@@ -2,6 +2,7 @@
 //! device chain, the sealing record and evidence references.
 
 use super::*;
+use crate::cert::DeviceCert;
 
 fn parse_json<T: serde::de::DeserializeOwned>(
     files: &BTreeMap<String, FileFacts>,
@@ -30,6 +31,68 @@ fn parse_json<T: serde::de::DeserializeOwned>(
                 .map_err(|e| problems.add(path, Category::BadLayout, what, e.to_string()))
                 .ok(),
         },
+    }
+}
+
+/// A bureau bundle's sealing record is signed by an 档案管理员 (when the
+/// signer's certificate says what it may do).
+fn check_archivist(
+    signer: DeviceId,
+    signers: &BTreeMap<DeviceId, Signer>,
+    verified: &Records,
+    at: &(DeviceId, u64),
+    problems: &mut Problems,
+) {
+    let Some(c) = signers.get(&signer).and_then(|s| s.certified.as_ref()) else {
+        return;
+    };
+    if !c.roles.contains(&crate::staff::Role::Archivist) {
+        let path = verified.get(at).map(|r| r.0.clone()).unwrap_or_default();
+        problems.add(
+            path,
+            Category::CertInvalid,
+            "a sealing record by an archivist (档案管理员)",
+            format!(
+                "signed by {} ({}), who is not an archivist",
+                c.name, c.officer
+            ),
+        );
+    }
+}
+
+/// A terminal's bundle is sealed by the device that signed its records; a
+/// bureau bundle by an agency key (given with `--ca`, or as `--key`),
+/// never by a key trusted only through a certificate on the disc.
+fn seal_by_right_key(
+    key: &PublicKey,
+    bureau: bool,
+    signers: &BTreeMap<DeviceId, Signer>,
+    trust: &Trust,
+    problems: &mut Problems,
+) -> bool {
+    if bureau {
+        if trust.agencies.contains(key) || trust.keys.contains(key) {
+            return true;
+        }
+        problems.add(
+            SEAL_FILE,
+            Category::SealInvalid,
+            "sealed by the agency key",
+            format!("sealed by signer {}", key.device_id()),
+        );
+        return false;
+    }
+    match signers.keys().next() {
+        Some(s) if *s != key.device_id() => {
+            problems.add(
+                SEAL_FILE,
+                Category::SealInvalid,
+                format!("sealed by device {s}, which signed the records"),
+                format!("sealed by device {}", key.device_id()),
+            );
+            false
+        }
+        _ => true,
     }
 }
 
@@ -109,30 +172,106 @@ fn check_seal(
     }
 }
 
-pub(super) fn check_disc(
-    files: &BTreeMap<String, FileFacts>,
-    source_problems: Problems,
-    keys: &[PublicKey],
-    set: Option<&SetFile>,
-    disc_index: u32,
-) -> DiscOutcome {
-    let check = bag::check_files(files, source_problems, &[SEAL_FILE]);
-    let mut problems = check.problems;
-    let by_device: BTreeMap<DeviceId, PublicKey> =
-        keys.iter().map(|k| (k.device_id(), *k)).collect();
-    let seal = check_seal(files, keys, &mut problems);
-    let case: Option<CaseFile> =
-        parse_json(files, CASE_FILE, "a fieldcase case summary", &mut problems);
+/// Records read from a disc, by signer and seq: the file, the record,
+/// its payload when it parses.
+type Records = BTreeMap<(DeviceId, u64), (String, VerifiedRecord, Option<RecordPayload>)>;
 
-    // Records.
-    let mut verified: BTreeMap<u64, (String, VerifiedRecord, Option<RecordPayload>)> =
-        BTreeMap::new();
+/// The signers the agency keys given vouch for: every certificate on the
+/// disc (`data/certs/`, `data/device-cert.json`) is checked against them.
+/// Without agency keys the certificates are informational and not read.
+fn certificates(
+    files: &BTreeMap<String, FileFacts>,
+    trust: &Trust,
+    problems: &mut Problems,
+) -> BTreeMap<DeviceId, (PublicKey, Certified)> {
+    let mut out = BTreeMap::new();
+    if trust.agencies.is_empty() {
+        return out;
+    }
+    let paths = files.keys().filter(|p| {
+        p.as_str() == CERT_FILE || p.strip_prefix(CERTS_DIR).is_some_and(|n| !n.contains('/'))
+    });
+    for path in paths {
+        let expect = format!(
+            "a certificate signed by agency key {}",
+            trust
+                .agencies
+                .iter()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        );
+        let Some(bytes) = content(files, path) else {
+            problems.add(path.clone(), Category::CertInvalid, expect, "unreadable");
+            continue;
+        };
+        let env = match Envelope::from_json(bytes) {
+            Ok(e) => e,
+            Err(e) => {
+                problems.add(path.clone(), Category::CertInvalid, expect, e.to_string());
+                continue;
+            }
+        };
+        let mut last_err = String::new();
+        let opened = trust.agencies.iter().find_map(|a| {
+            DeviceCert::open(&env, a)
+                .map_err(|e| last_err = e.to_string())
+                .ok()
+        });
+        let Some(c) = opened else {
+            problems.add(path.clone(), Category::CertInvalid, expect, last_err);
+            continue;
+        };
+        let named = path
+            .strip_prefix(CERTS_DIR)
+            .and_then(|n| n.strip_suffix(".json"));
+        if named.is_some_and(|n| n != c.device.to_string()) {
+            problems.add(
+                path.clone(),
+                Category::CertInvalid,
+                format!("the certificate of {}", named.unwrap_or_default()),
+                format!("the certificate of {}", c.device),
+            );
+            continue;
+        }
+        out.insert(
+            c.device,
+            (
+                c.public_key,
+                Certified {
+                    name: c.name,
+                    officer: c.officer,
+                    roles: c.roles,
+                    issuer: c.issuer,
+                },
+            ),
+        );
+    }
+    out
+}
+
+/// Where a record file says its record is: (signer folder, seq).
+fn record_place(path: &str) -> (Option<&str>, Option<u64>) {
+    let name = &path[RECORDS_DIR.len()..];
+    let (dir, file) = match name.split_once('/') {
+        Some((d, f)) => (Some(d), f),
+        None => (None, name),
+    };
+    let seq = file
+        .strip_suffix(".dsse.json")
+        .and_then(|s| s.parse::<u64>().ok());
+    (dir, seq)
+}
+
+fn read_records(
+    files: &BTreeMap<String, FileFacts>,
+    by_device: &BTreeMap<DeviceId, PublicKey>,
+    problems: &mut Problems,
+) -> (Records, BTreeMap<DeviceId, Signer>) {
+    let mut verified: Records = BTreeMap::new();
     let mut signers: BTreeMap<DeviceId, Signer> = BTreeMap::new();
     for (path, f) in files.iter().filter(|(p, _)| p.starts_with(RECORDS_DIR)) {
-        let name = &path[RECORDS_DIR.len()..];
-        let file_seq = name
-            .strip_suffix(".dsse.json")
-            .and_then(|s| s.parse::<u64>().ok());
+        let (dir, file_seq) = record_place(path);
         let Some(bytes) = content(files, path) else {
             let why = f
                 .error
@@ -159,7 +298,7 @@ pub(super) fn check_disc(
             .ok()
             .or_else(|| record::parse_header(&env.payload).ok().map(|h| h.device));
         let Some(key) = claimed.and_then(|d| by_device.get(&d)) else {
-            let given: Vec<String> = keys.iter().map(|k| k.device_id().to_string()).collect();
+            let given: Vec<String> = by_device.keys().map(|k| k.to_string()).collect();
             problems.add(
                 path.clone(),
                 Category::UnknownKey,
@@ -190,21 +329,27 @@ pub(super) fn check_disc(
             }
         };
         let seq = v.header.seq;
-        if file_seq != Some(seq) {
+        let device = v.header.device;
+        if file_seq != Some(seq) || dir.is_some_and(|d| d != device.to_string()) {
+            let want = match dir {
+                Some(_) => format!("file {device}/{seq:08}.dsse.json"),
+                None => format!("file named for seq {seq}"),
+            };
             problems.add(
                 path.clone(),
                 Category::ChainBreak,
-                format!("file named for seq {seq}"),
-                format!("file name {name}"),
+                want,
+                format!("file name {}", &path[RECORDS_DIR.len()..]),
             );
         }
-        let s = signers.entry(v.header.device).or_insert(Signer {
-            device: v.header.device,
+        let s = signers.entry(device).or_insert(Signer {
+            device,
             key: *key,
             records: 0,
             first_seq: seq,
             last_seq: seq,
             last_signed_at: None,
+            certified: None,
         });
         s.records += 1;
         s.first_seq = s.first_seq.min(seq);
@@ -213,7 +358,7 @@ pub(super) fn check_disc(
             s.last_signed_at = Some(v.header.created_at);
         }
         let payload = serde_json::from_slice::<RecordPayload>(&v.envelope.payload).ok();
-        match verified.get(&seq) {
+        match verified.get(&(device, seq)) {
             Some((other, o, _)) if o.digest != v.digest => problems.add(
                 path.clone(),
                 Category::Fork,
@@ -222,11 +367,178 @@ pub(super) fn check_disc(
             ),
             Some(_) => {}
             None => {
-                verified.insert(seq, (path.clone(), v, payload));
+                verified.insert((device, seq), (path.clone(), v, payload));
             }
         }
     }
-    if signers.len() > 1 {
+    (verified, signers)
+}
+
+/// Checks one signer's chain file against its records; returns the
+/// digests it links, with the path each record has (or would have).
+fn check_chain(
+    cf: &ChainFile,
+    chain_path: &str,
+    device: DeviceId,
+    verified: &Records,
+    record_path: &dyn Fn(u64) -> String,
+    problems: &mut Problems,
+) -> BTreeMap<Digest, String> {
+    let mut linked = BTreeMap::new();
+    if cf.device != device {
+        problems.add(
+            chain_path,
+            Category::ChainBreak,
+            format!("the chain of {device}"),
+            format!("the chain of {}", cf.device),
+        );
+        return linked;
+    }
+    let mut h = cf.start.chain;
+    for (expect_seq, l) in (cf.start.seq + 1..).zip(cf.links.iter()) {
+        if l.seq != expect_seq {
+            problems.add(
+                chain_path,
+                Category::ChainBreak,
+                format!("link seq {expect_seq}"),
+                format!("link seq {}", l.seq),
+            );
+            break;
+        }
+        linked.insert(l.digest, record_path(l.seq));
+        let next = match verified.get(&(device, l.seq)) {
+            Some((path, v, _)) => {
+                if v.header.prev != h {
+                    problems.add(
+                        path.clone(),
+                        Category::ChainBreak,
+                        format!("prev {h}"),
+                        format!("prev {}", v.header.prev),
+                    );
+                }
+                if v.digest != l.digest {
+                    problems.add(
+                        path.clone(),
+                        Category::ChainBreak,
+                        format!("record {} as linked", l.digest),
+                        format!("record {}", v.digest),
+                    );
+                }
+                v.chain
+            }
+            None => chain::link(&cf.device, l.seq, &h, &l.digest),
+        };
+        if next != l.chain {
+            problems.add(
+                chain_path,
+                Category::ChainBreak,
+                format!("h_{} = {next}", l.seq),
+                format!("{}", l.chain),
+            );
+        }
+        h = next;
+    }
+    let linked_seqs: BTreeSet<u64> = cf.links.iter().map(|l| l.seq).collect();
+    for ((d, seq), (path, _, _)) in verified {
+        if *d == device && !linked_seqs.contains(seq) {
+            problems.add(
+                path.clone(),
+                Category::ChainBreak,
+                "a record inside the listed chain",
+                format!("seq {seq} not linked"),
+            );
+        }
+    }
+    linked
+}
+
+/// Every signer's chain: `data/chain.json` for a terminal's bundle (one
+/// signer), `data/chains/<signer>.json` for a bureau bundle.
+fn check_chains(
+    files: &BTreeMap<String, FileFacts>,
+    verified: &Records,
+    signers: &BTreeMap<DeviceId, Signer>,
+    bureau: bool,
+    problems: &mut Problems,
+) -> BTreeMap<Digest, String> {
+    let mut linked = BTreeMap::new();
+    if !bureau {
+        let cf: Option<ChainFile> = parse_json(files, CHAIN_FILE, "chain links", problems);
+        if let Some(cf) = cf {
+            let device = signers.keys().next().copied().unwrap_or(cf.device);
+            let path = |seq: u64| format!("{RECORDS_DIR}{seq:08}.dsse.json");
+            linked = check_chain(&cf, CHAIN_FILE, device, verified, &path, problems);
+        }
+        return linked;
+    }
+    for device in signers.keys() {
+        let chain_path = format!("{CHAINS_DIR}{device}.json");
+        let cf: Option<ChainFile> = parse_json(files, &chain_path, "chain links", problems);
+        if let Some(cf) = cf {
+            let path = |seq: u64| format!("{RECORDS_DIR}{device}/{seq:08}.dsse.json");
+            linked.extend(check_chain(
+                &cf,
+                &chain_path,
+                *device,
+                verified,
+                &path,
+                problems,
+            ));
+        }
+    }
+    linked
+}
+
+pub(super) fn check_disc(
+    files: &BTreeMap<String, FileFacts>,
+    source_problems: Problems,
+    trust: &Trust,
+    set: Option<&SetFile>,
+    disc_index: u32,
+) -> DiscOutcome {
+    let check = bag::check_files(files, source_problems, &[SEAL_FILE]);
+    let mut problems = check.problems;
+    let certified = certificates(files, trust, &mut problems);
+    let mut by_device: BTreeMap<DeviceId, PublicKey> =
+        certified.iter().map(|(d, (k, _))| (*d, *k)).collect();
+    by_device.extend(trust.keys.iter().map(|k| (k.device_id(), *k)));
+    let sealers: Vec<PublicKey> = trust
+        .keys
+        .iter()
+        .chain(&trust.agencies)
+        .copied()
+        .chain(certified.values().map(|(k, _)| *k))
+        .collect();
+    let seal = check_seal(files, &sealers, &mut problems);
+    let case: Option<CaseFile> =
+        parse_json(files, CASE_FILE, "a fieldcase case summary", &mut problems);
+
+    // Records.
+    let record_files: Vec<&String> = files
+        .keys()
+        .filter(|p| p.starts_with(RECORDS_DIR))
+        .collect();
+    let nested = record_files
+        .iter()
+        .filter(|p| p[RECORDS_DIR.len()..].contains('/'))
+        .count();
+    let bureau = nested > 0;
+    if bureau && nested < record_files.len() {
+        problems.add(
+            RECORDS_DIR,
+            Category::BadLayout,
+            "records in one layout (data/records/<signer>/<seq>.dsse.json)",
+            format!(
+                "{} records outside a signer's folder",
+                record_files.len() - nested
+            ),
+        );
+    }
+    let (verified, mut signers) = read_records(files, &by_device, &mut problems);
+    for (d, s) in signers.iter_mut() {
+        s.certified = certified.get(d).map(|(_, c)| c.clone());
+    }
+    if !bureau && signers.len() > 1 {
         problems.add(
             RECORDS_DIR,
             Category::BadLayout,
@@ -234,12 +546,6 @@ pub(super) fn check_disc(
             format!("{} devices", signers.len()),
         );
     }
-    let body_of = |seq: &u64| {
-        verified
-            .get(seq)
-            .and_then(|(_, _, p)| p.as_ref())
-            .map(|p| &p.body)
-    };
     let case_no = verified
         .values()
         .find_map(|(_, _, p)| match p.as_ref().map(|p| &p.body) {
@@ -247,83 +553,31 @@ pub(super) fn check_disc(
             _ => None,
         });
 
-    // Chain.
-    let chain_file: Option<ChainFile> = parse_json(files, CHAIN_FILE, "chain links", &mut problems);
-    let path_of_seq = |seq: u64| format!("{RECORDS_DIR}{seq:08}.dsse.json");
-    let mut linked = BTreeMap::new();
-    if let Some(cf) = &chain_file {
-        let mut h = cf.start.chain;
-        for (expect_seq, l) in (cf.start.seq + 1..).zip(cf.links.iter()) {
-            if l.seq != expect_seq {
-                problems.add(
-                    CHAIN_FILE,
-                    Category::ChainBreak,
-                    format!("link seq {expect_seq}"),
-                    format!("link seq {}", l.seq),
-                );
-                break;
-            }
-            linked.insert(l.digest, l.seq);
-            let next = match verified.get(&l.seq) {
-                Some((path, v, _)) => {
-                    if v.header.prev != h {
-                        problems.add(
-                            path.clone(),
-                            Category::ChainBreak,
-                            format!("prev {h}"),
-                            format!("prev {}", v.header.prev),
-                        );
-                    }
-                    if v.digest != l.digest {
-                        problems.add(
-                            path.clone(),
-                            Category::ChainBreak,
-                            format!("record {} as linked", l.digest),
-                            format!("record {}", v.digest),
-                        );
-                    }
-                    v.chain
-                }
-                None => chain::link(&cf.device, l.seq, &h, &l.digest),
-            };
-            if next != l.chain {
-                problems.add(
-                    CHAIN_FILE,
-                    Category::ChainBreak,
-                    format!("h_{} = {next}", l.seq),
-                    format!("{}", l.chain),
-                );
-            }
-            h = next;
-        }
-        for (seq, (path, _, _)) in &verified {
-            if !linked.values().any(|s| s == seq) {
-                problems.add(
-                    path.clone(),
-                    Category::ChainBreak,
-                    "a record inside the listed chain",
-                    format!("seq {seq} not linked"),
-                );
-            }
-        }
-    }
+    // Chains.
+    let linked = check_chains(files, &verified, &signers, bureau, &mut problems);
 
-    // The sealing record names every other record of the bundle.
-    let seal_rec =
-        verified
-            .iter()
-            .rev()
-            .find_map(|(seq, (_, v, p))| match p.as_ref().map(|p| &p.body) {
-                Some(RecordBody::CaseSealed(s)) => Some((*seq, v.header.created_at, s.clone())),
-                _ => None,
-            });
+    // The sealing record names every other record of the bundle: a
+    // terminal's last by seq; at the bureau, the last signed.
+    let seal_rec = verified
+        .iter()
+        .filter_map(|(at, (_, v, p))| match p.as_ref().map(|p| &p.body) {
+            Some(RecordBody::CaseSealed(s)) => Some((*at, v.header.created_at, s.clone())),
+            _ => None,
+        })
+        .max_by_key(|(at, created, _)| {
+            if bureau {
+                (0, *created)
+            } else {
+                (at.1, *created)
+            }
+        });
     // Every record a signed list names must be in the bag.
     let require_records = |list: &[Digest], by: &str, problems: &mut Problems| {
         for d in list {
             if !verified.values().any(|(_, v, _)| v.digest == *d) {
                 let p = linked
                     .get(d)
-                    .map(|seq| path_of_seq(*seq))
+                    .cloned()
                     .unwrap_or_else(|| format!("record {d}"));
                 problems.add(
                     p,
@@ -336,18 +590,21 @@ pub(super) fn check_disc(
     };
     let mut named = BTreeSet::new();
     match &seal_rec {
-        Some((seal_seq, _, s)) => {
+        Some((seal_at, _, s)) => {
             named.extend(s.records.iter().copied());
             require_records(&s.records, "sealing", &mut problems);
-            for (seq, (path, v, _)) in &verified {
-                if seq != seal_seq && !named.contains(&v.digest) {
+            for (at, (path, v, _)) in &verified {
+                if at != seal_at && !named.contains(&v.digest) {
                     problems.add(
                         path.clone(),
                         Category::Unexpected,
                         "only records the sealing record names",
-                        format!("record {} (seq {seq})", v.digest),
+                        format!("record {} (seq {})", v.digest, at.1),
                     );
                 }
+            }
+            if bureau {
+                check_archivist(seal_at.0, &signers, &verified, seal_at, &mut problems);
             }
         }
         None if !verified.is_empty() => problems.add(
@@ -358,17 +615,18 @@ pub(super) fn check_disc(
         ),
         None => {}
     }
-    if let Some(RecordBody::CaseClosed(c)) = verified
-        .keys()
-        .find_map(|s| body_of(s).filter(|b| matches!(b, RecordBody::CaseClosed(_))))
-    {
+    if let Some(RecordBody::CaseClosed(c)) = verified.values().find_map(|(_, _, p)| {
+        p.as_ref()
+            .map(|p| &p.body)
+            .filter(|b| matches!(b, RecordBody::CaseClosed(_)))
+    }) {
         require_records(&c.records, "closing", &mut problems);
     }
-    if verified.is_empty() && !problems.has(RECORDS_DIR, Category::Missing) {
-        let any = files.keys().any(|p| p.starts_with(RECORDS_DIR));
-        if !any {
-            problems.add(RECORDS_DIR, Category::Missing, "signed records", "none");
-        }
+    if verified.is_empty()
+        && !problems.has(RECORDS_DIR, Category::Missing)
+        && record_files.is_empty()
+    {
+        problems.add(RECORDS_DIR, Category::Missing, "signed records", "none");
     }
 
     // The seal must agree with the signed records.
@@ -396,19 +654,9 @@ pub(super) fn check_disc(
                 ok = false;
             }
         }
-        if let Some(s) = signers.keys().next() {
-            if *s != key.device_id() {
-                problems.add(
-                    SEAL_FILE,
-                    Category::SealInvalid,
-                    format!("sealed by device {s}, which signed the records"),
-                    format!("sealed by device {}", key.device_id()),
-                );
-                ok = false;
-            }
-        }
+        ok &= seal_by_right_key(&key, bureau, &signers, trust, &mut problems);
         if ok {
-            sealed = Some(info);
+            sealed = Some((info, key));
         }
     }
 
@@ -495,17 +743,33 @@ pub(super) fn check_disc(
                 .collect()
         })
         .unwrap_or_default();
+    let record_dirs: BTreeSet<String> = record_files
+        .iter()
+        .filter_map(|p| record_place(p).0.map(str::to_owned))
+        .collect();
     for p in files.keys().filter(|p| p.starts_with("data/")) {
         let known = if p.starts_with(EVIDENCE_DIR) {
             referenced.contains(p)
                 || problems.has(p, Category::Modified)
                 || claimed_seq
                     .get(p.as_str())
-                    .is_some_and(|seq| !verified.contains_key(seq))
+                    .is_some_and(|seq| !verified.keys().any(|(_, s)| s == seq))
         } else if p.starts_with(THUMBS_DIR) {
             thumbs.contains(p.as_str())
         } else if p.starts_with(RECORDS_DIR) {
             true
+        } else if let Some(n) = p
+            .strip_prefix(CHAINS_DIR)
+            .or_else(|| p.strip_prefix(CERTS_DIR))
+        {
+            bureau
+                && n.strip_suffix(".json")
+                    .and_then(|id| id.parse::<DeviceId>().ok())
+                    .is_some_and(|id| {
+                        signers.contains_key(&id) || record_dirs.contains(&id.to_string())
+                    })
+        } else if [AGENCY_KEY_FILE, AGENCY_MINISIGN_KEY_FILE].contains(&p.as_str()) {
+            bureau
         } else {
             [
                 CASE_FILE,

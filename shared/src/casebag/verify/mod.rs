@@ -11,8 +11,9 @@ use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
 use super::{
-    CaseFile, ChainFile, SetFile, CASE_FILE, CHAIN_FILE, EVIDENCE_DIR, KEY_FILE, MINISIGN_KEY_FILE,
-    RECORDS_DIR, SEAL_FILE, SET_FILE, THUMBS_DIR,
+    CaseFile, ChainFile, SetFile, AGENCY_KEY_FILE, AGENCY_MINISIGN_KEY_FILE, CASE_FILE, CERTS_DIR,
+    CERT_FILE, CHAINS_DIR, CHAIN_FILE, EVIDENCE_DIR, KEY_FILE, MINISIGN_KEY_FILE, RECORDS_DIR,
+    SEAL_FILE, SET_FILE, THUMBS_DIR,
 };
 use crate::bag::{self, BagError, BagSource, Category, FileFacts, Problem, Problems, TAGMANIFEST};
 use crate::chain;
@@ -37,6 +38,23 @@ pub struct Signer {
     pub last_seq: u64,
     /// Creation time of the last record.
     pub last_signed_at: Option<DateTime<FixedOffset>>,
+    /// What the agency's certificate says of the signer, when its key is
+    /// trusted through one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certified: Option<Certified>,
+}
+
+/// A signer as its certificate names it (verified against an agency key).
+#[derive(Debug, Clone, Serialize)]
+pub struct Certified {
+    /// Name (a device's name, or a staff member's display name).
+    pub name: String,
+    /// 执法证号, or a staff member's login name.
+    pub officer: String,
+    /// Back-office roles (empty for a terminal).
+    pub roles: Vec<crate::staff::Role>,
+    /// The agency key that issued the certificate.
+    pub issuer: PublicKey,
 }
 
 /// One path given to the verifier.
@@ -65,6 +83,9 @@ pub struct Report {
     pub case_no: Option<String>,
     /// Who signed the records.
     pub signers: Vec<Signer>,
+    /// The sealing key, when it verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sealed_by: Option<PublicKey>,
     /// Who sealed the bundle and when (from a valid seal).
     pub sealed: Option<SealInfo>,
     /// What was given.
@@ -93,7 +114,7 @@ pub(super) fn reading_limit(path: &str) -> Option<u64> {
     if path.starts_with(RECORDS_DIR) {
         return Some(MAX_ENVELOPE_BYTES as u64);
     }
-    if [CASE_FILE, CHAIN_FILE, SET_FILE, KEY_FILE, MINISIGN_KEY_FILE].contains(&path) {
+    if is_signer_meta(path) {
         return Some(MAX_META_FILE);
     }
     bag::is_tag_file(path, 0).then(|| {
@@ -109,9 +130,46 @@ fn is_meta(path: &str, size: u64) -> bool {
     if path.starts_with(RECORDS_DIR) {
         return size <= MAX_ENVELOPE_BYTES as u64;
     }
-    size <= MAX_META_FILE
-        && (bag::is_tag_file(path, size)
-            || [CASE_FILE, CHAIN_FILE, SET_FILE, KEY_FILE, MINISIGN_KEY_FILE].contains(&path))
+    size <= MAX_META_FILE && (bag::is_tag_file(path, size) || is_signer_meta(path))
+}
+
+/// The summary, chain, key and certificate files the verifier parses.
+fn is_signer_meta(path: &str) -> bool {
+    [
+        CASE_FILE,
+        CHAIN_FILE,
+        SET_FILE,
+        KEY_FILE,
+        MINISIGN_KEY_FILE,
+        CERT_FILE,
+        AGENCY_KEY_FILE,
+        AGENCY_MINISIGN_KEY_FILE,
+    ]
+    .contains(&path)
+        || [CHAINS_DIR, CERTS_DIR].iter().any(|d| {
+            path.strip_prefix(d)
+                .is_some_and(|n| !n.contains('/') && n.ends_with(".json"))
+        })
+}
+
+/// Whom the verifier trusts: keys given as such (`--key`), and agency
+/// keys (`--ca`) whose certificates on the disc vouch for signers.
+#[derive(Debug, Clone, Default)]
+pub struct Trust {
+    /// Trusted signer and seal keys.
+    pub keys: Vec<PublicKey>,
+    /// Trusted agency keys: they seal bureau discs and certify signers.
+    pub agencies: Vec<PublicKey>,
+}
+
+impl Trust {
+    /// Trusts exactly these keys.
+    pub fn keys(keys: &[PublicKey]) -> Self {
+        Trust {
+            keys: keys.to_vec(),
+            agencies: Vec::new(),
+        }
+    }
 }
 
 fn content<'a>(files: &'a BTreeMap<String, FileFacts>, path: &str) -> Option<&'a [u8]> {
@@ -166,10 +224,10 @@ struct Joint {
 }
 
 /// Verifies a bundle from the opened sources (one per disc of a set, or a
-/// single folder or image), trusting only `keys`. Reports every problem.
+/// single folder or image), trusting only `trust`. Reports every problem.
 pub fn verify_sources(
     mut sources: Vec<BagSource>,
-    keys: &[PublicKey],
+    trust: &Trust,
     mut progress: impl FnMut(u64),
 ) -> Report {
     // Pass 1: metadata into memory.
@@ -261,6 +319,7 @@ pub fn verify_sources(
     let mut case_no = None;
     let mut signers: BTreeMap<DeviceId, Signer> = BTreeMap::new();
     let mut sealed = None;
+    let mut sealed_by = None;
     let mut discs = Vec::new();
     let mut groups = BTreeMap::new();
     let mut set_digests = BTreeSet::new();
@@ -274,7 +333,7 @@ pub fn verify_sources(
         let outcome = check_disc(
             files,
             sources[i].problems.clone(),
-            keys,
+            trust,
             set.as_ref(),
             index,
         );
@@ -288,7 +347,10 @@ pub fn verify_sources(
         for s in outcome.signers {
             signers.entry(s.device).or_insert(s);
         }
-        sealed = sealed.or(outcome.sealed);
+        if sealed.is_none() {
+            sealed_by = outcome.sealed.as_ref().map(|(_, k)| *k);
+            sealed = outcome.sealed.map(|(i, _)| i);
+        }
         if let Some(d) = files.get(SET_FILE).filter(|f| f.complete()) {
             set_digests.insert(d.digest);
         }
@@ -403,27 +465,38 @@ pub fn verify_sources(
         case_no,
         signers: signers.into_values().collect(),
         sealed,
+        sealed_by,
         discs,
         files_checked,
         bytes_checked,
     }
 }
 
-/// Verifies the bundle at `paths` (see [`verify_sources`]). Errs only when
-/// a path is neither a bag folder nor a disc image (UNVERIFIABLE).
+/// Verifies the bundle at `paths` trusting exactly `keys` (see
+/// [`verify_sources`]). Errs only when a path is neither a bag folder nor a
+/// disc image (UNVERIFIABLE).
 pub fn verify(
     paths: &[&Path],
     keys: &[PublicKey],
     progress: impl FnMut(u64),
 ) -> Result<Report, BagError> {
-    Ok(verify_sources(open_all(paths)?, keys, progress))
+    verify_trusting(paths, &Trust::keys(keys), progress)
+}
+
+/// Verifies the bundle at `paths` (see [`verify_sources`]).
+pub fn verify_trusting(
+    paths: &[&Path],
+    trust: &Trust,
+    progress: impl FnMut(u64),
+) -> Result<Report, BagError> {
+    Ok(verify_sources(open_all(paths)?, trust, progress))
 }
 
 struct DiscOutcome {
     problems: Problems,
     case_no: Option<String>,
     signers: Vec<Signer>,
-    sealed: Option<SealInfo>,
+    sealed: Option<(SealInfo, PublicKey)>,
 }
 
 mod disc;

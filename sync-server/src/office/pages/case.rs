@@ -80,6 +80,61 @@ struct CasePage {
     records: Vec<Shown>,
     /// The review forms, for a reviewer.
     review: Option<Review>,
+    /// The archive section, for an archivist.
+    archive: Option<Archive>,
+}
+
+/// An archive disc as listed.
+struct DiscRow {
+    url: String,
+    label: String,
+    medium: String,
+    sha256: String,
+    size: String,
+    at: String,
+}
+
+/// What an archivist sees: the discs built, and the build form when the
+/// case's review passed.
+struct Archive {
+    csrf: String,
+    can_build: bool,
+    media: &'static [(&'static str, &'static str)],
+    discs: Vec<DiscRow>,
+}
+
+fn archive_of(
+    staff: &Staff,
+    case_id: &Uuid,
+    state: CaseState,
+    discs: Vec<crate::office::archive::BuiltDisc>,
+) -> Option<Archive> {
+    if !super::disc::ARCHIVE_ROLES
+        .iter()
+        .any(|r| staff.user.has(*r))
+    {
+        return None;
+    }
+    let t = staff.lang.texts();
+    Some(Archive {
+        csrf: staff.session.csrf.clone(),
+        can_build: state == CaseState::Approved,
+        media: super::disc::MEDIA,
+        discs: discs
+            .into_iter()
+            .map(|d| DiscRow {
+                url: format!("/office/cases/{case_id}/discs/{}/{}", d.bundle_id, d.index),
+                label: format!(
+                    "{} {}/{} · {}",
+                    t.archive_disc, d.index, d.count, d.bundle_id
+                ),
+                medium: d.medium,
+                sha256: d.sha256.to_hex(),
+                size: fieldcase_shared::casebag::human_size(d.size),
+                at: beijing(d.at),
+            })
+            .collect(),
+    })
 }
 
 /// What a reviewer may do now.
@@ -303,6 +358,8 @@ pub async fn show(
             return Ok(None);
         };
         let records = store.case_records(&case_id)?;
+        let discs = crate::office::archive::discs(&*store, &case_id)
+            .map_err(|e| crate::store::StoreError::Other(Box::new(e)))?;
         let mut shown: Vec<Shown> = records.iter().map(|r| shown(&*store, lang, r)).collect();
         // Stable: within one signer the chain order stays.
         shown.sort_by_key(|s| s.at);
@@ -314,16 +371,17 @@ pub async fn show(
             &case_id.to_string(),
             &addr,
         )?;
-        Ok::<_, crate::store::StoreError>(Some((row, shown)))
+        Ok::<_, crate::store::StoreError>(Some((row, shown, discs)))
     })
     .await?;
-    let Some((row, records)) = found else {
+    let Some((row, records, discs)) = found else {
         return Err(PageError::NotFound(lang));
     };
     Ok(render(&CasePage {
         t: lang.texts(),
         bar: Some(Bar::of(&staff)),
         review: review_of(&staff, row.state),
+        archive: archive_of(&staff, &case_id, row.state, discs),
         row: facts(lang, row),
         records,
     }))

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod audit_report;
 pub mod case;
 pub mod cases;
+pub mod disc;
 pub mod evidence;
 pub mod login;
 pub mod review;

@@ -427,6 +427,18 @@ impl Store for PgStore {
         }))
     }
 
+    fn enrolment_of(&self, id: &DeviceId) -> Result<Option<Enrolment>, StoreError> {
+        let mut c = self.lock()?;
+        Ok(c.query_opt(
+            "SELECT officer, name FROM enrolments WHERE device = $1 ORDER BY used_at LIMIT 1",
+            &[&id.to_string()],
+        )?
+        .map(|r| Enrolment {
+            officer: r.get(0),
+            name: r.get(1),
+        }))
+    }
+
     fn ingest(
         &self,
         device: &DeviceId,

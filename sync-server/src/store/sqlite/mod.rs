@@ -271,6 +271,22 @@ impl Store for SqliteStore {
         }))
     }
 
+    fn enrolment_of(&self, id: &DeviceId) -> Result<Option<Enrolment>, StoreError> {
+        let conn = self.lock()?;
+        Ok(conn
+            .query_row(
+                "SELECT officer, name FROM enrolments WHERE device = ?1 ORDER BY used_at LIMIT 1",
+                [id.to_string()],
+                |r| {
+                    Ok(Enrolment {
+                        officer: r.get(0)?,
+                        name: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
     fn ingest(
         &self,
         device: &DeviceId,

@@ -1,0 +1,436 @@
+//! Discs built at the bureau (一案一盘): a case's bundle made from the
+//! server's records and blobs — no terminal needed, so it works after the
+//! terminal pruned its evidence — through the same writer as the terminal's,
+//! with every signer's records (terminal and staff), chains and agency
+//! certificates, sealed by the agency key. The archivist's `case_sealed`
+//! record names every record of the bundle, and a `disc_recorded` record
+//! the images' SHA-256: both signed with the archivist's own key. An image
+//! is never stored: a download makes it again, byte for byte, from the
+//! records its sealing record names.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Read};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use fieldcase_shared::casebag::{
+    self, BlobReader, Blobs, CaseExport, ChainFile, Disc, Medium, OtherSigner,
+};
+use fieldcase_shared::cert::DeviceCert;
+use fieldcase_shared::chain::{self, Head, Link};
+use fieldcase_shared::envelope::Envelope;
+use fieldcase_shared::hash::Digest;
+use fieldcase_shared::keys::{DeviceId, DeviceKey, PublicKey};
+use fieldcase_shared::model::{CaseSealed, DiscImage, DiscRecorded};
+use fieldcase_shared::record::{RecordBody, RecordPayload};
+use uuid::Uuid;
+
+use crate::blobs::{BlobStore, Pieces};
+use crate::office::staffkeys;
+use crate::store::office::CaseState;
+use crate::store::Store;
+
+/// Why a disc cannot be built or given.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscError {
+    /// No such case, or no such disc of it.
+    #[error("no such case or disc")]
+    NotFound,
+    /// The case is not yet where it may be archived.
+    #[error("案件当前为“{}”，审核通过后才能归档刻盘", .0.zh())]
+    NotApproved(CaseState),
+    /// A blob a record names is not on the server.
+    #[error("证据 {0} 尚未上传到服务器，不能归档；请终端先同步")]
+    BlobMissing(Digest),
+    /// Anything else (store, signing, the writer).
+    #[error("{0}")]
+    Failed(String),
+}
+
+fn failed(e: impl std::fmt::Display) -> DiscError {
+    DiscError::Failed(e.to_string())
+}
+
+/// One disc of a bureau bundle, as its `disc_recorded` record states it.
+#[derive(Debug, Clone)]
+pub struct BuiltDisc {
+    /// Bundle id.
+    pub bundle_id: Uuid,
+    /// Medium name.
+    pub medium: String,
+    /// Position in the set.
+    pub index: u32,
+    /// Discs in the set.
+    pub count: u32,
+    /// SHA-256 of the image.
+    pub sha256: Digest,
+    /// Image size.
+    pub size: u64,
+    /// Who built it (the signer's name in the page).
+    pub signer: DeviceId,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Evidence read from the server's blob store (files or S3): one ranged
+/// read per opened range, in pieces.
+struct StoreBlobs {
+    store: Arc<dyn BlobStore>,
+    sizes: BTreeMap<Digest, u64>,
+}
+
+impl BlobReader for StoreBlobs {
+    fn has(&self, sha256: &Digest) -> bool {
+        self.sizes.contains_key(sha256) && self.store.has(sha256).unwrap_or(false)
+    }
+
+    fn open_at(&self, sha256: &Digest, offset: u64) -> io::Result<Box<dyn Read + '_>> {
+        let size = self.sizes.get(sha256).copied().unwrap_or(0);
+        let pieces = self.store.clone().read_range(sha256, offset..size)?;
+        Ok(Box::new(PieceReader {
+            pieces,
+            piece: Vec::new(),
+            at: 0,
+        }))
+    }
+}
+
+/// A reader over a blob's pieces.
+struct PieceReader {
+    pieces: Pieces,
+    piece: Vec<u8>,
+    at: usize,
+}
+
+impl Read for PieceReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.at == self.piece.len() {
+            match self.pieces.next() {
+                None => return Ok(0),
+                Some(p) => {
+                    self.piece = p?;
+                    self.at = 0;
+                    if self.piece.is_empty() {
+                        return Ok(0);
+                    }
+                }
+            }
+        }
+        let n = buf.len().min(self.piece.len() - self.at);
+        buf[..n].copy_from_slice(&self.piece[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// A held record, opened (the store verified it at ingest).
+struct Held {
+    device: DeviceId,
+    envelope: Envelope,
+    payload: RecordPayload,
+}
+
+fn held(store: &dyn Store, case_id: &Uuid) -> Result<Vec<Held>, DiscError> {
+    let mut out = Vec::new();
+    for r in store.case_records(case_id).map_err(failed)? {
+        let envelope = Envelope::from_json(&r.envelope).map_err(failed)?;
+        let payload: RecordPayload = serde_json::from_slice(&envelope.payload).map_err(failed)?;
+        out.push(Held {
+            device: r.device,
+            envelope,
+            payload,
+        });
+    }
+    // Signing order; within one signer, chain order.
+    out.sort_by_key(|h| (h.payload.created_at, h.device, h.payload.seq));
+    Ok(out)
+}
+
+/// A signer's chain links around its records `seqs` (from its held digests).
+fn chain_around(
+    store: &dyn Store,
+    device: DeviceId,
+    seqs: &BTreeSet<u64>,
+) -> Result<ChainFile, DiscError> {
+    let (Some(&first), Some(&last)) = (seqs.first(), seqs.last()) else {
+        return Err(failed("a signer without records"));
+    };
+    let mut h = chain::genesis(&device);
+    let mut start = Head { seq: 0, chain: h };
+    let mut links = Vec::new();
+    for (seq, digest) in store.record_digests(&device).map_err(failed)? {
+        if seq > last {
+            break;
+        }
+        if seq == first {
+            start = Head {
+                seq: seq - 1,
+                chain: h,
+            };
+        }
+        h = chain::link(&device, seq, &h, &digest);
+        if seq >= first {
+            links.push(Link {
+                seq,
+                digest,
+                chain: h,
+            });
+        }
+    }
+    Ok(ChainFile {
+        device,
+        start,
+        links,
+    })
+}
+
+/// The agency's certificate of a signer, as the disc carries it: a staff
+/// key's certificate from its first login; for a terminal, one issued now
+/// from its registration (same fields as its enrolment certificate, so the
+/// same bytes every time).
+fn certificate(
+    store: &dyn Store,
+    agency: &DeviceKey,
+    staff_certs: &BTreeMap<DeviceId, Vec<u8>>,
+    device: DeviceId,
+) -> Result<(PublicKey, Vec<u8>), DiscError> {
+    if let Some(cert) = staff_certs.get(&device) {
+        let env = Envelope::from_json(cert).map_err(failed)?;
+        let c = DeviceCert::open(&env, &agency.public()).map_err(failed)?;
+        let mut bytes = env.to_json();
+        bytes.push(b'\n');
+        return Ok((c.public_key, bytes));
+    }
+    let d = store
+        .device(&device)
+        .map_err(failed)?
+        .ok_or_else(|| failed(format!("signer {device} is not registered")))?;
+    let enrolled = store.enrolment_of(&device).map_err(failed)?;
+    let cert = DeviceCert {
+        v: 1,
+        device,
+        public_key: d.key,
+        name: enrolled
+            .as_ref()
+            .map(|e| e.name.clone())
+            .filter(|n| !n.is_empty())
+            .unwrap_or(d.name),
+        officer: enrolled.map(|e| e.officer).unwrap_or_default(),
+        issued_at: d.added_at,
+        issuer: agency.public(),
+        roles: vec![],
+    };
+    let mut bytes = cert.sign(agency).to_json();
+    bytes.push(b'\n');
+    Ok((d.key, bytes))
+}
+
+fn staff_certs(store: &dyn Store) -> Result<BTreeMap<DeviceId, Vec<u8>>, DiscError> {
+    let mut out = BTreeMap::new();
+    for u in store.staff_list().map_err(failed)? {
+        if let Some(k) = store.staff_key(&u.name).map_err(failed)? {
+            out.insert(k.signer, k.cert);
+        }
+    }
+    Ok(out)
+}
+
+/// The export of the bundle `sealing` seals: the records it names, in its
+/// order, then itself.
+fn export_of(
+    store: &dyn Store,
+    blobs: Arc<dyn BlobStore>,
+    agency: &DeviceKey,
+    recording: DeviceId,
+    records: &[Held],
+    sealing: &Held,
+) -> Result<CaseExport, DiscError> {
+    let RecordBody::CaseSealed(s) = &sealing.payload.body else {
+        return Err(failed("not a sealing record"));
+    };
+    let by_digest: BTreeMap<Digest, &Held> =
+        records.iter().map(|h| (h.envelope.digest(), h)).collect();
+    let mut chosen = Vec::new();
+    for d in &s.records {
+        chosen.push(
+            *by_digest
+                .get(d)
+                .ok_or_else(|| failed(format!("record {d} of the bundle is not held")))?,
+        );
+    }
+    chosen.push(sealing);
+    let mut seqs: BTreeMap<DeviceId, BTreeSet<u64>> = BTreeMap::new();
+    let mut sizes = BTreeMap::new();
+    for h in &chosen {
+        seqs.entry(h.device).or_default().insert(h.payload.seq);
+        if let RecordBody::EvidenceAdded(e) = &h.payload.body {
+            sizes.insert(e.sha256, e.size);
+        }
+    }
+    let certs = staff_certs(store)?;
+    let mut others = Vec::new();
+    let mut recording_side = None;
+    for (device, seqs) in &seqs {
+        let chain = chain_around(store, *device, seqs)?;
+        let (key, cert) = certificate(store, agency, &certs, *device)?;
+        if *device == recording {
+            recording_side = Some((key, chain, cert));
+        } else {
+            others.push(OtherSigner {
+                key,
+                chain,
+                certificate: Some(cert),
+            });
+        }
+    }
+    let (device_key, chain, cert) =
+        recording_side.ok_or_else(|| failed("the bundle holds no record of the terminal"))?;
+    Ok(CaseExport {
+        device_key,
+        records: chosen.iter().map(|h| h.envelope.clone()).collect(),
+        chain,
+        others,
+        blobs: Blobs(Arc::new(StoreBlobs {
+            store: blobs,
+            sizes,
+        })),
+        thumbnails: BTreeMap::new(),
+        certificate: Some(cert),
+    })
+}
+
+/// Builds a new bureau bundle of an approved case: the archivist signs
+/// its sealing record, the discs are laid out on `medium` and hashed, and
+/// the archivist signs their `disc_recorded` record. Returns the discs.
+pub fn build(
+    store: &dyn Store,
+    blobs: Arc<dyn BlobStore>,
+    agency: &DeviceKey,
+    archivist: &DeviceKey,
+    case_id: Uuid,
+    medium: Medium,
+    now: DateTime<Utc>,
+) -> Result<Vec<BuiltDisc>, DiscError> {
+    let row = store
+        .case_row(&case_id)
+        .map_err(failed)?
+        .ok_or(DiscError::NotFound)?;
+    if row.state != CaseState::Approved {
+        return Err(DiscError::NotApproved(row.state));
+    }
+    let records = held(store, &case_id)?;
+    for h in &records {
+        if let RecordBody::EvidenceAdded(e) = &h.payload.body {
+            if !matches!(blobs.has(&e.sha256), Ok(true)) {
+                return Err(DiscError::BlobMissing(e.sha256));
+            }
+        }
+    }
+    let body = RecordBody::CaseSealed(CaseSealed {
+        case_id,
+        case_no: row.case_no.clone(),
+        bundle_id: casebag::new_bundle_id(),
+        records: records.iter().map(|h| h.envelope.digest()).collect(),
+    });
+    let sealed = staffkeys::sign_act(store, archivist, body, now).map_err(failed)?;
+    let sealing = Held {
+        device: sealed.header.device,
+        payload: serde_json::from_slice(&sealed.envelope.payload).map_err(failed)?,
+        envelope: sealed.envelope,
+    };
+    let export = export_of(store, blobs, agency, row.device, &records, &sealing)?;
+    let discs = casebag::plan(&export, agency, Some(medium), |_| {}).map_err(failed)?;
+    let mut images = Vec::new();
+    for d in &discs {
+        let (sha256, size) = d.image_digest(|_| {}).map_err(failed)?;
+        images.push(DiscImage {
+            index: d.index,
+            sha256,
+            size,
+        });
+    }
+    let RecordBody::CaseSealed(s) = &sealing.payload.body else {
+        return Err(failed("not a sealing record"));
+    };
+    let recorded = DiscRecorded {
+        case_id,
+        bundle_id: s.bundle_id,
+        medium: medium.name().into(),
+        discs: images,
+    };
+    let signer = archivist.public().device_id();
+    let built = built_of(&recorded, signer, now, discs.len() as u32);
+    staffkeys::sign_act(store, archivist, RecordBody::DiscRecorded(recorded), now)
+        .map_err(failed)?;
+    tracing::info!(case = %row.case_no, bundle = %s.bundle_id, discs = built.len(), "bureau disc built");
+    Ok(built)
+}
+
+fn built_of(r: &DiscRecorded, signer: DeviceId, at: DateTime<Utc>, count: u32) -> Vec<BuiltDisc> {
+    r.discs
+        .iter()
+        .map(|d| BuiltDisc {
+            bundle_id: r.bundle_id,
+            medium: r.medium.clone(),
+            index: d.index,
+            count,
+            sha256: d.sha256,
+            size: d.size,
+            signer,
+            at,
+        })
+        .collect()
+}
+
+/// The discs built at the bureau for a case, from its `disc_recorded`
+/// records signed by staff keys.
+pub fn discs(store: &dyn Store, case_id: &Uuid) -> Result<Vec<BuiltDisc>, DiscError> {
+    let staff: BTreeSet<DeviceId> = staff_certs(store)?.into_keys().collect();
+    let mut out = Vec::new();
+    for h in held(store, case_id)? {
+        if let RecordBody::DiscRecorded(r) = &h.payload.body {
+            if staff.contains(&h.device) {
+                let at = h.payload.created_at.with_timezone(&Utc);
+                out.extend(built_of(r, h.device, at, r.discs.len() as u32));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Disc `index` of bundle `bundle_id` of a case, planned again from the
+/// records its sealing record names, with the SHA-256 and size recorded
+/// for it.
+pub fn disc(
+    store: &dyn Store,
+    blobs: Arc<dyn BlobStore>,
+    agency: &DeviceKey,
+    case_id: &Uuid,
+    bundle_id: Uuid,
+    index: u32,
+) -> Result<(Disc, BuiltDisc), DiscError> {
+    let row = store
+        .case_row(case_id)
+        .map_err(failed)?
+        .ok_or(DiscError::NotFound)?;
+    let built = discs(store, case_id)?
+        .into_iter()
+        .find(|d| d.bundle_id == bundle_id && d.index == index)
+        .ok_or(DiscError::NotFound)?;
+    let medium = Medium::parse(&built.medium).ok_or(DiscError::NotFound)?;
+    let records = held(store, case_id)?;
+    let sealing = records
+        .iter()
+        .find(|h| {
+            h.device == built.signer
+                && matches!(&h.payload.body, RecordBody::CaseSealed(s) if s.bundle_id == bundle_id)
+        })
+        .ok_or(DiscError::NotFound)?;
+    let export = export_of(store, blobs, agency, row.device, &records, sealing)?;
+    let mut discs = casebag::plan(&export, agency, Some(medium), |_| {}).map_err(failed)?;
+    let k = discs
+        .iter()
+        .position(|d| d.index == index)
+        .ok_or(DiscError::NotFound)?;
+    Ok((discs.swap_remove(k), built))
+}

@@ -5,6 +5,7 @@
 //! (the project's test script does this).
 
 mod backend;
+pub mod office;
 pub use backend::Backend;
 
 use std::io::{BufRead, BufReader};

@@ -208,6 +208,31 @@ fn the_server_keeps_evidence_in_s3() {
     assert_eq!(get(Some("1000-1999")), &whole[1000..2000]);
     let tail = format!("{}-", size - 10);
     assert_eq!(get(Some(&tail)), &whole[size as usize - 10..]);
+
+    // The bureau builds the case's disc from the bucket; it verifies with
+    // the agency key alone.
+    server.add_staff("dang", "archivist", "", "office password 1");
+    let archivist = fieldcase_e2e::office_login(&server.url, "dang", "office password 1");
+    let iso = tmp.path().join("disc.iso");
+    let case_id = case.case_id.to_string();
+    fieldcase_e2e::office::archive_disc(&server.url, &session, &archivist, &case_id, &iso);
+    let agency = fieldcase_e2e::office::get_info(&server.url)["server_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let iso_path = iso.to_string_lossy().into_owned();
+    let out = run("fieldcase-verify", &[&iso_path, "--ca", &agency]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let image = std::fs::read(&iso).unwrap();
+    assert!(
+        image.windows(whole.len()).any(|w| w == &whole[..]),
+        "the video from the bucket is on the disc"
+    );
 }
 
 /// An S3 bucket that does not exist: the records are stored (the database

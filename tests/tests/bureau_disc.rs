@@ -1,0 +1,113 @@
+//! One case, one disc, built at the bureau: a real terminal syncs its case
+//! and prunes its evidence; the reviewer passes the case and the archivist
+//! builds and downloads its disc from the real server over HTTP; the real
+//! `fieldcase-verify --ca AGENCY_KEY` finds it VALID (and `--key` of the
+//! terminal alone does not), and the stock tools agree on the extracted
+//! disc: `sha256sum -c`, `bagit.py --validate`, `minisign -V` with the
+//! agency key.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
+
+use std::path::Path;
+
+use fieldcase_e2e::office::{archive_disc, curl, get_info};
+use fieldcase_e2e::{office_login, run, run_ok, seeded_terminal, tool, Server};
+use fieldcase_shared::keys::PublicKey;
+
+const PW: &str = "a long password 1";
+
+fn s(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn the_bureau_builds_a_disc_the_custodian_verifies_after_the_terminal_pruned() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(&tmp.path().join("server"));
+    let term = tmp.path().join("term");
+    let key = seeded_terminal(&term, 1, 256);
+    server.register(&key, "执法终端 01");
+    let d = s(&term);
+    run_ok(
+        "fieldcase",
+        &["--data-dir", &d, "sync", "--server", &server.url],
+    );
+    // The terminal frees its evidence: the bureau needs none of it.
+    let pruned = run_ok(
+        "fieldcase",
+        &["--data-dir", &d, "evidence", "prune", "--keep-days", "0"],
+    );
+    assert!(!pruned.contains("freed 0 "), "{pruned}");
+
+    server.add_staff("shen", "reviewer", "审核员甲", PW);
+    server.add_staff("dang", "archivist", "档案员丙", PW);
+    let base = server.url.clone();
+    let reviewer = office_login(&base, "shen", PW);
+    let archivist = office_login(&base, "dang", PW);
+    let inbox = curl(&["-H", &reviewer, &format!("{base}/office/cases")]);
+    let case = fieldcase_e2e::office::link_after(&inbox, "/office/cases/")
+        .trim_start_matches("/office/cases/")
+        .to_owned();
+    let iso = tmp.path().join("disc.iso");
+    archive_disc(&base, &reviewer, &archivist, &case, &iso);
+
+    let agency = get_info(&base)["server_key"].as_str().unwrap().to_owned();
+    let out = run("fieldcase-verify", &[&s(&iso), "--ca", &agency]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.starts_with("VALID\n"), "{text}");
+    assert!(
+        text.contains(&format!("sealed by agency key {agency}")),
+        "{text}"
+    );
+    assert!(
+        text.contains("staff 审核员甲 (shen, reviewer; certified)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("staff 档案员丙 (dang, archivist; certified)"),
+        "{text}"
+    );
+
+    // The terminal's key alone vouches for its own records only.
+    let out = run("fieldcase-verify", &[&s(&iso), "--key", &key]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("UNKNOWN_KEY"), "{text}");
+
+    // Stock tools on the extracted disc.
+    let ext = tmp.path().join("ext");
+    let o = tool(
+        "osirrox",
+        &["-indev", &s(&iso), "-extract", "/", &s(&ext)],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for m in ["manifest-sha256.txt", "tagmanifest-sha256.txt"] {
+        let o = tool("sha256sum", &["-c", "--strict", m], &ext);
+        assert!(
+            o.status.success(),
+            "{m}: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+    let o = tool("bagit.py", &["--validate", "."], &ext);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let agency_key: PublicKey = agency.parse().unwrap();
+    let mkey = fieldcase_shared::seal::minisign_public_key(&agency_key);
+    let o = tool(
+        "minisign",
+        &["-Vm", "tagmanifest-sha256.txt", "-P", &mkey],
+        &ext,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let readme = std::fs::read_to_string(ext.join("README.TXT")).unwrap();
+    assert!(readme.contains(&format!("--ca {agency}")), "{readme}");
+    // The folder verifies as the image does.
+    let out = run("fieldcase-verify", &[&s(&ext), "--ca", &agency]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -119,6 +119,67 @@ async fn wait_state(c: &Client, want: &str) {
 /// terminal's next sync reopens the case with that reason; the officers'
 /// signed correction comes back and shows; the reviewer passes the case.
 /// Every step shows as a record signed by the reviewer's own key.
+/// The archivist builds the approved case's disc and the browser downloads
+/// it: its bytes hash (WebCrypto) to the SHA-256 the page lists.
+async fn archive_in_the_browser(c: &Client, shots: &Path, base: &str, case_url: &str) {
+    c.goto(&format!("{base}/office/")).await.unwrap();
+    c.find(Locator::Css("form[action='/office/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("username")).await.unwrap();
+    login(c, base, "dang", PW).await;
+    c.wait()
+        .for_element(Locator::Css("table.cases"))
+        .await
+        .unwrap();
+    c.goto(case_url).await.unwrap();
+    c.find(Locator::Css("#medium option[value=cd]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(c, "archive-build").await;
+    let table = c
+        .wait()
+        .for_element(Locator::Css("table.discs"))
+        .await
+        .unwrap();
+    let listed = c
+        .find(Locator::Css("table.discs td.hash"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(table.text().await.unwrap().contains("光盘 1/1"));
+    shot(c, shots, "case-archive").await;
+    let link = c
+        .find(Locator::Css("table.discs a.download"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let got = c
+        .execute(
+            "return fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => crypto.subtle.digest('SHA-256', b))
+               .then(d => [...new Uint8Array(d)].map(x => x.toString(16).padStart(2, '0')).join(''));",
+            vec![serde_json::json!(link)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        got.as_str().unwrap(),
+        listed.trim(),
+        "the downloaded image is the recorded one"
+    );
+}
+
 async fn review_and_return(c: &Client, shots: &Path, (term, url): (&str, &str), case_no: &str) {
     wait_state(c, "待审核").await;
     // A return needs a reason: the browser will not send the form empty.
@@ -254,6 +315,7 @@ async fn staff_work_the_synced_cases_in_a_real_chromium() {
     assert_eq!(case_nos.len(), 2, "{cases}");
     server.add_staff("shen", "reviewer", "审核员甲", PW);
     server.add_staff("root", "系统管理员", "管理员", PW);
+    server.add_staff("dang", "archivist", "档案员丙", PW);
 
     let port = free_port();
     let _driver = chromedriver(port);
@@ -414,5 +476,12 @@ async fn staff_work_the_synced_cases_in_a_real_chromium() {
         .unwrap()
         .contains("Access log"));
     shot(&c, &shots, "audit-en").await;
+    c.find(Locator::Css("a[lang=zh]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    archive_in_the_browser(&c, &shots, &base, case_url.as_str()).await;
     c.close().await.unwrap();
 }

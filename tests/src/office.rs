@@ -19,7 +19,7 @@ pub fn curl(args: &[&str]) -> String {
 /// The CSRF token of the first form of a page.
 pub fn csrf(page: &str) -> String {
     let at = page.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
-    page[at..].split('"').next().unwrap().to_owned()
+    page[at..].split('"').next().expect("a token").to_owned()
 }
 
 /// Posts a form of the case page as the staff member of `cookie`.
@@ -47,8 +47,8 @@ pub fn link_after<'a>(page: &'a str, marker: &str) -> &'a str {
     let at = page
         .find(marker)
         .unwrap_or_else(|| panic!("{marker} in {page}"));
-    let start = page[..at].rfind('"').unwrap() + 1;
-    let end = at + page[at..].find('"').unwrap();
+    let start = page[..at].rfind('"').expect("a quoted link") + 1;
+    let end = at + page[at..].find('"').expect("a quoted link");
     &page[start..end]
 }
 

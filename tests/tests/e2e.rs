@@ -314,6 +314,26 @@ fn reading_commands_refuse_a_folder_without_terminal_data() {
     assert!(!typo.exists(), "no new terminal was created by a typo");
 }
 
+/// A reader that stops reading (`fieldcase case list | head`) ends the
+/// listing quietly with status 141, never a panic.
+#[test]
+fn a_closed_pipe_ends_a_listing_quietly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = s(tmp.path());
+    run_ok("fieldcase", &["--data-dir", &d, "demo", "--cases", "2"]);
+    let mut child = std::process::Command::new(fieldcase_e2e::bin("fieldcase"))
+        .args(["--data-dir", &d, "case", "list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).expect("mkdir");
     for e in fs::read_dir(from).expect("read dir") {

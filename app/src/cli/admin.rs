@@ -42,7 +42,7 @@ pub fn officer(term: &Terminal, cmd: OfficerCommand) -> anyhow::Result<()> {
                 eprintln!("no officers registered; add one with `fieldcase officer add CERT_NO --name NAME`");
             }
             for (c, n) in officers {
-                println!("{c}\t{n}");
+                say!("{c}\t{n}");
             }
         }
     }
@@ -108,18 +108,18 @@ pub fn case_numbers(term: &Terminal, year: Option<i32>, json: bool) -> anyhow::R
         .store
         .case_numbers(year.unwrap_or_else(|| Local::now().year()))?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&n)?);
+        say!("{}", serde_json::to_string_pretty(&n)?);
         return Ok(());
     }
-    println!("prefix\t{}〔{}〕", n.prefix, n.year);
-    println!("range\t{:05}–{:05}", n.range.0, n.range.1);
-    println!("used\t{}", n.used);
-    println!("left\t{}", n.remaining);
+    say!("prefix\t{}〔{}〕", n.prefix, n.year);
+    say!("range\t{:05}–{:05}", n.range.0, n.range.1);
+    say!("used\t{}", n.used);
+    say!("left\t{}", n.remaining);
     if n.gaps.is_empty() {
-        println!("gaps\tnone");
+        say!("gaps\tnone");
     }
     for g in &n.gaps {
-        println!("gap\t{:05}–{:05}", g.from, g.to);
+        say!("gap\t{:05}–{:05}", g.from, g.to);
     }
     Ok(())
 }

@@ -40,7 +40,7 @@ pub(super) fn disc_build(
     let written = cases.build_discs(case, medium, out, |n| bar.inc(n))?;
     bar.finish_and_clear();
     for w in &written {
-        println!("{}  {}", w.sha256, w.path.display());
+        say!("{}  {}", w.sha256, w.path.display());
     }
     let paths: Vec<String> = written
         .iter()

@@ -7,19 +7,23 @@ use crate::core::Terminal;
 pub(super) fn case_list(term: &Terminal, search: Option<&str>, json: bool) -> anyhow::Result<()> {
     let cases = term.cases().list(search.unwrap_or(""), usize::MAX >> 1)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&cases)?);
+        say!("{}", serde_json::to_string_pretty(&cases)?);
         return Ok(());
     }
     if cases.is_empty() {
         eprintln!("no cases on this terminal yet (try `fieldcase demo --cases 3`)");
         return Ok(());
     }
-    println!(
+    say!(
         "{:<22}\t{:<9}\t{:<6}\t{:>3}\t{:<8}\topened",
-        "case", "plate", "status", "ev", "sync"
+        "case",
+        "plate",
+        "status",
+        "ev",
+        "sync"
     );
     for c in cases {
-        println!(
+        say!(
             "{}\t{}\t{}\t{:>3}\t{}\t{}",
             c.case_no,
             c.plate,
@@ -35,15 +39,17 @@ pub(super) fn case_list(term: &Terminal, search: Option<&str>, json: bool) -> an
 pub(super) fn chain_verify(term: &Terminal) -> anyhow::Result<ExitCode> {
     let check = term.verify_chain()?;
     if check.problems.is_empty() {
-        println!(
+        say!(
             "VALID: {} records, head seq {} chain {}",
-            check.good, check.head.seq, check.head.chain
+            check.good,
+            check.head.seq,
+            check.head.chain
         );
         return Ok(ExitCode::SUCCESS);
     }
-    println!("INVALID ({} problems)", check.problems.len());
+    say!("INVALID ({} problems)", check.problems.len());
     for (i, p) in &check.problems {
-        println!("record #{}: {}: {p}", i + 1, p.outcome());
+        say!("record #{}: {}: {p}", i + 1, p.outcome());
     }
     Ok(ExitCode::from(1))
 }
@@ -51,7 +57,7 @@ pub(super) fn chain_verify(term: &Terminal) -> anyhow::Result<ExitCode> {
 pub(super) fn messages(term: &Terminal, json: bool) -> anyhow::Result<()> {
     let list = term.store.messages()?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        say!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(());
     }
     if list.is_empty() {
@@ -63,7 +69,7 @@ pub(super) fn messages(term: &Terminal, json: bool) -> anyhow::Result<()> {
             "task" => "任务",
             _ => "通知",
         };
-        println!(
+        say!(
             "{}\t{kind}\t{}\t{}",
             m.created_at
                 .with_timezone(&chrono::Local)
@@ -98,11 +104,11 @@ pub(super) fn key_show(term: &Terminal, minisign: bool) {
         ),
     }
     if minisign {
-        print!(
+        say!(
             "{}",
-            fieldcase_shared::seal::minisign_public_key_file(&term.public_key())
+            fieldcase_shared::seal::minisign_public_key_file(&term.public_key()).trim_end()
         );
     } else {
-        println!("{}", term.public_key());
+        say!("{}", term.public_key());
     }
 }

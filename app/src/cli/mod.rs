@@ -9,6 +9,27 @@ use clap::Parser;
 
 use crate::core::{Lang, Terminal};
 
+/// Prints on standard output. A reader that went away (`fieldcase case
+/// list | head`) ends the program quietly with status 141, as a closed pipe
+/// ends other command-line tools, instead of a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            $crate::cli::stdout_failed(e);
+        }
+    }};
+}
+
+/// What a failed write to standard output does (see `say!`).
+pub(crate) fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(141);
+    }
+    eprintln!("fieldcase: cannot write to standard output: {e}");
+    std::process::exit(1);
+}
+
 mod admin;
 mod archive;
 mod args;

@@ -43,7 +43,7 @@ fn report_first_frame(started: std::time::Instant) {
                     .map(|l| l.trim_start_matches("VmHWM:").trim().to_owned())
             })
             .unwrap_or_default();
-        println!(
+        say!(
             "first-frame-ms={:.1} peak-rss={rss}",
             started.elapsed().as_secs_f64() * 1000.0
         );
@@ -103,7 +103,7 @@ pub(super) fn screenshots(dir: &Path, out: &Path, lang: Option<Lang>) -> anyhow:
     }
     let files = crate::screenshots::run(out, lang.unwrap_or_default(), work.path(), source)?;
     for f in &files {
-        println!("{}", f.display());
+        say!("{}", f.display());
     }
     eprintln!(
         "screenshots: {} screens rendered into {}",

@@ -196,6 +196,15 @@ fn scenario(store: &dyn Store) -> Vec<String> {
         "enrolled device {:?}",
         store.device(&d2.id).unwrap().map(|d| d.name)
     ));
+    // What a bureau disc's certificate of the device says.
+    trace.push(format!(
+        "enrolment of the device {:?}, of another {:?}",
+        store
+            .enrolment_of(&d2.id)
+            .unwrap()
+            .map(|e| (e.officer, e.name)),
+        store.enrolment_of(&dev).unwrap().is_some()
+    ));
     store.revoke_device(&d2.id, received).unwrap();
     trace.push(format!("revocations {:?}", store.revocations().unwrap()));
     trace.push(format!(
@@ -479,7 +488,11 @@ fn postgres_and_sqlite_stores_follow_the_same_rules() {
         "{tail:?}"
     );
     assert_eq!(tail[4], "enrolled device Some(\"执法终端 07\")");
-    assert_eq!(tail[6], "revoke unknown true");
+    assert_eq!(
+        tail[5],
+        "enrolment of the device Some((\"65010023\", \"执法终端 07\")), of another false"
+    );
+    assert_eq!(tail[7], "revoke unknown true");
     // Reconnecting applies no migration twice and sees the same data.
     drop(postgres);
     let again = PgStore::connect(&pg.url).unwrap();

@@ -420,6 +420,21 @@ fn office_scenario(store: &dyn Store) -> Vec<String> {
             .map(|u| (u.name.clone(), u.disabled_at.is_some()))
             .collect::<Vec<_>>()
     ));
+    // Pages: the second of one row each, and one past the end.
+    let page = |offset: u32| {
+        let (rows, total) = store
+            .cases(&CaseQuery {
+                limit: 1,
+                offset,
+                ..Default::default()
+            })
+            .unwrap();
+        format!(
+            "{total}:{:?}",
+            rows.iter().map(|r| r.case_no.clone()).collect::<Vec<_>>()
+        )
+    };
+    trace.push(format!("pages {} {} {}", page(0), page(1), page(100)));
     trace
 }
 
@@ -438,6 +453,11 @@ fn postgres_and_sqlite_stores_follow_the_same_rules() {
     assert!(oa[0].starts_with("cases 3:"), "{oa:?}");
     assert_eq!(oa[1], "search 1/1 3/2 0/0 0/0 3/2 0/0", "{oa:?}");
     assert_eq!(oa[2], "records of a case 1", "{oa:?}");
+    assert_eq!(
+        oa.last().unwrap(),
+        "pages 3:[\"乌交执〔2026〕00001号\"] 3:[\"乌交执〔2026〕00002号\"] 3:[]",
+        "{oa:?}"
+    );
     assert!(
         oa[4].starts_with("locked Some(\"2026-12-01T01:15:00+00:00\") [Reviewer, Head] 0"),
         "{oa:?}"

@@ -459,13 +459,48 @@ impl OfficeStore for PgStore {
               AND ($4::text IS NULL OR occurred_at >= $4)
               AND ($5::text IS NULL OR occurred_at < $5)";
         let mut c = self.lock()?;
+        let params: [&(dyn postgres::types::ToSql + Sync); 7] = [
+            &text,
+            &state,
+            &officer,
+            &from,
+            &to,
+            &(q.limit.max(1) as i64),
+            &(q.offset as i64),
+        ];
+        let cap = COUNT_CAP + 1;
+        // A page within the first `cap` matches: one pass over the matches
+        // gives the page and the count together.
+        let rows = if q.offset as u64 + q.limit.max(1) as u64 <= cap {
+            c.query(
+                &format!(
+                    "WITH m AS (SELECT {CASE_COLUMNS} FROM cases {filter}
+                        ORDER BY occurred_at DESC, case_id LIMIT {cap})
+                     SELECT m.*, (SELECT count(*) FROM m) FROM m
+                     ORDER BY occurred_at DESC, case_id LIMIT $6 OFFSET $7"
+                ),
+                &params,
+            )?
+        } else {
+            Vec::new()
+        };
+        if let Some(first) = rows.first() {
+            let total: i64 = first.get(12);
+            return Ok((
+                rows.iter().map(case_row).collect::<Result<_, _>>()?,
+                total as u64,
+            ));
+        }
+        if q.offset == 0 {
+            return Ok((Vec::new(), 0));
+        }
+        // A page further on (or past the end): the count, then the page.
         let total: i64 = c
             .query_one(
                 &format!(
-                    "SELECT count(*) FROM (SELECT 1 FROM cases {filter} LIMIT {}) AS matched",
-                    COUNT_CAP + 1
+                    "SELECT count(*) FROM (SELECT 1 FROM cases {filter} LIMIT {cap}) AS matched"
                 ),
-                &[&text, &state, &officer, &from, &to],
+                &params[..5],
             )?
             .get(0);
         let rows = c.query(
@@ -473,15 +508,7 @@ impl OfficeStore for PgStore {
                 "SELECT {CASE_COLUMNS} FROM cases {filter}
                  ORDER BY occurred_at DESC, case_id LIMIT $6 OFFSET $7"
             ),
-            &[
-                &text,
-                &state,
-                &officer,
-                &from,
-                &to,
-                &(q.limit.max(1) as i64),
-                &(q.offset as i64),
-            ],
+            &params,
         )?;
         Ok((
             rows.iter().map(case_row).collect::<Result<_, _>>()?,

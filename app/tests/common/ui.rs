@@ -237,8 +237,15 @@ pub fn run_until(
             }
         },
     );
-    slint::run_event_loop_until_quit().expect("event loop");
-    held.get()
+    // A quit left over from an earlier wait (its timer fired twice before
+    // the loop ended) ends the loop early: run it again until the
+    // condition holds or the time is up.
+    loop {
+        slint::run_event_loop_until_quit().expect("event loop");
+        if held.get() || started.elapsed() > std::time::Duration::from_secs(secs) {
+            return held.get();
+        }
+    }
 }
 
 /// Presses `n` not-yet-selected `label` buttons, scrolling down the form as

@@ -469,40 +469,35 @@ impl OfficeStore for PgStore {
             &(q.offset as i64),
         ];
         let cap = COUNT_CAP + 1;
-        // A page within the first `cap` matches: one pass over the matches
-        // gives the page and the count together.
-        let rows = if q.offset as u64 + q.limit.max(1) as u64 <= cap {
-            c.query(
-                &format!(
-                    "WITH m AS (SELECT {CASE_COLUMNS} FROM cases {filter}
-                        ORDER BY occurred_at DESC, case_id LIMIT {cap})
-                     SELECT m.*, (SELECT count(*) FROM m) FROM m
-                     ORDER BY occurred_at DESC, case_id LIMIT $6 OFFSET $7"
-                ),
-                &params,
-            )?
-        } else {
-            Vec::new()
-        };
-        if let Some(first) = rows.first() {
-            let total: i64 = first.get(12);
-            return Ok((
-                rows.iter().map(case_row).collect::<Result<_, _>>()?,
-                total as u64,
-            ));
+        // One pass over at most `cap` matches counts them; when they are
+        // fewer (a narrow filter) the page is taken from that pass, else
+        // (a broad one) the page query reads the newest through the index.
+        let columns: Vec<String> = CASE_COLUMNS
+            .split(',')
+            .map(|c| format!("c.{}", c.trim()))
+            .collect();
+        let first = c.query(
+            &format!(
+                "WITH m AS MATERIALIZED (SELECT case_id, occurred_at FROM cases {filter} LIMIT {cap}),
+                      p AS (SELECT case_id, occurred_at FROM m
+                            ORDER BY occurred_at DESC, case_id LIMIT $6 OFFSET $7)
+                 SELECT {}, (SELECT count(*) FROM m)
+                 FROM (SELECT 1) AS one
+                 LEFT JOIN (p JOIN cases c ON c.case_id = p.case_id) ON true
+                 ORDER BY p.occurred_at DESC, p.case_id",
+                columns.join(", ")
+            ),
+            &params,
+        )?;
+        let total = first.first().map(|r| r.get::<_, i64>(12)).unwrap_or(0) as u64;
+        if total < cap {
+            let rows = first
+                .iter()
+                .filter(|r| r.get::<_, Option<String>>(0).is_some())
+                .map(case_row)
+                .collect::<Result<_, _>>()?;
+            return Ok((rows, total));
         }
-        if q.offset == 0 {
-            return Ok((Vec::new(), 0));
-        }
-        // A page further on (or past the end): the count, then the page.
-        let total: i64 = c
-            .query_one(
-                &format!(
-                    "SELECT count(*) FROM (SELECT 1 FROM cases {filter} LIMIT {cap}) AS matched"
-                ),
-                &params[..5],
-            )?
-            .get(0);
         let rows = c.query(
             &format!(
                 "SELECT {CASE_COLUMNS} FROM cases {filter}
@@ -510,10 +505,7 @@ impl OfficeStore for PgStore {
             ),
             &params,
         )?;
-        Ok((
-            rows.iter().map(case_row).collect::<Result<_, _>>()?,
-            total as u64,
-        ))
+        Ok((rows.iter().map(case_row).collect::<Result<_, _>>()?, total))
     }
 
     fn case_row(&self, case_id: &Uuid) -> Result<Option<CaseRow>, StoreError> {

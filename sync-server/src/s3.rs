@@ -16,9 +16,6 @@ use sha2::{Digest as _, Sha256};
 
 use crate::blobs::{AppendError, BlobStore, Finished, Staged};
 
-/// Bytes joined into one piece of a streamed response (see `stream_range`).
-const COALESCE: usize = 256 * 1024;
-
 /// Where the S3 store connects.
 #[derive(Debug, Clone, Default)]
 pub struct S3Config {
@@ -286,36 +283,11 @@ impl BlobStore for S3BlobStore {
                     return;
                 }
             };
-            // The HTTP client's chunks are small (a few KiB); joined into
-            // pieces of COALESCE bytes they cost the response a write and a
-            // wake-up per piece rather than per chunk.
-            let mut piece = bytes::BytesMut::new();
             while let Some(chunk) = body.next().await {
-                match chunk {
-                    Ok(c) if piece.is_empty() && c.len() >= COALESCE => {
-                        if tx.send(Ok(c)).await.is_err() {
-                            return;
-                        }
-                    }
-                    Ok(c) => {
-                        piece.extend_from_slice(&c);
-                        if piece.len() >= COALESCE
-                            && tx.send(Ok(piece.split().freeze())).await.is_err()
-                        {
-                            return;
-                        }
-                    }
-                    Err(e) => {
-                        if !piece.is_empty() {
-                            let _ = tx.send(Ok(piece.split().freeze())).await;
-                        }
-                        let _ = tx.send(Err(other(e))).await;
-                        return;
-                    }
+                let stop = chunk.is_err();
+                if tx.send(chunk.map_err(other)).await.is_err() || stop {
+                    break;
                 }
-            }
-            if !piece.is_empty() {
-                let _ = tx.send(Ok(piece.freeze())).await;
             }
         });
         crate::blobs::received(rx)

@@ -435,6 +435,25 @@ fn office_scenario(store: &dyn Store) -> Vec<String> {
         )
     };
     trace.push(format!("pages {} {} {}", page(0), page(1), page(100)));
+    // Words of two characters and more (PostgreSQL: by character pairs).
+    let words = |text: &str| {
+        let (rows, total) = store
+            .cases(&CaseQuery {
+                text: text.into(),
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        format!("{text}:{total}/{}", rows.len())
+    };
+    trace.push(format!(
+        "words {} {} {} {} {}",
+        words("A1"),
+        words("新A"),
+        words("2345"),
+        words("45新"),
+        words("〕0")
+    ));
     trace
 }
 
@@ -455,6 +474,11 @@ fn postgres_and_sqlite_stores_follow_the_same_rules() {
     assert_eq!(oa[2], "records of a case 1", "{oa:?}");
     assert_eq!(
         oa.last().unwrap(),
+        "words A1:3/3 新A:3/3 2345:3/3 45新:0/0 〕0:3/3",
+        "{oa:?}"
+    );
+    assert_eq!(
+        oa[oa.len() - 2],
         "pages 3:[\"乌交执〔2026〕00001号\"] 3:[\"乌交执〔2026〕00002号\"] 3:[]",
         "{oa:?}"
     );

@@ -95,6 +95,7 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX messages_device ON messages(device, id);",
     office::MIGRATION,
     office::MIGRATION_KEYS,
+    office::MIGRATION_PAIRS,
 ];
 
 /// The PostgreSQL store.

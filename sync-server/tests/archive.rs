@@ -14,6 +14,7 @@ use fieldcase_shared::keys::DeviceKey;
 use fieldcase_shared::staff::Role;
 use fieldcase_sync_server::office::accounts;
 use fieldcase_sync_server::store::office::AuditQuery;
+use uuid::Uuid;
 
 mod common;
 use common::*;
@@ -79,6 +80,10 @@ async fn the_archivist_builds_the_disc_of_an_approved_case_and_it_verifies_with_
     step(&o, &reviewer, "start").await;
     step(&o, &reviewer, "approve").await;
 
+    // A medium that is not one: refused, nothing built.
+    let odd = build(&o, &archivist, "../../etc").await;
+    assert!(odd.status().is_client_error(), "{}", odd.status());
+    assert!(!page(&o, &archivist).await.contains("/discs/"));
     let built = build(&o, &archivist, "cd").await;
     assert_eq!(built.status(), StatusCode::SEE_OTHER);
     let shown = page(&o, &archivist).await;
@@ -169,6 +174,19 @@ async fn the_archivist_builds_the_disc_of_an_approved_case_and_it_verifies_with_
     let r = casebag::verify_trusting(&[iso.as_path()], &agency, |_| {}).unwrap();
     assert!(r.problems.iter().any(|p| p.category == Category::Modified));
 
+    // A disc that is not there, or a mangled address: not found.
+    let base = format!("/office/cases/{}/discs", o.case_id);
+    for bad in [
+        format!("{base}/{}/1", Uuid::nil()),
+        format!("{base}/x/1"),
+        format!("{url}9"),
+    ] {
+        assert_eq!(
+            send(&o, get(&bad, &archivist)).await.status(),
+            StatusCode::NOT_FOUND,
+            "{bad}"
+        );
+    }
     // The reviewer may not download it; both acts are audited.
     assert_eq!(
         send(&o, get(&url, &reviewer)).await.status(),

@@ -119,10 +119,9 @@ async fn wait_state(c: &Client, want: &str) {
 /// terminal's next sync reopens the case with that reason; the officers'
 /// signed correction comes back and shows; the reviewer passes the case.
 /// Every step shows as a record signed by the reviewer's own key.
-/// The archivist builds the approved case's disc and the browser downloads
-/// it: its bytes hash (WebCrypto) to the SHA-256 the page lists.
-async fn archive_in_the_browser(c: &Client, shots: &Path, base: &str, case_url: &str) {
-    c.goto(&format!("{base}/office/")).await.unwrap();
+/// Logs out with the header's form on `page`; waits for the login form.
+async fn log_out_from(c: &Client, page: &str) {
+    c.goto(page).await.unwrap();
     c.find(Locator::Css("form[action='/office/logout'] button"))
         .await
         .unwrap()
@@ -130,6 +129,12 @@ async fn archive_in_the_browser(c: &Client, shots: &Path, base: &str, case_url: 
         .await
         .unwrap();
     c.wait().for_element(Locator::Id("username")).await.unwrap();
+}
+
+/// The archivist builds the approved case's disc and the browser downloads
+/// it: its bytes hash (WebCrypto) to the SHA-256 the page lists.
+async fn archive_in_the_browser(c: &Client, shots: &Path, base: &str, case_url: &str) {
+    log_out_from(c, &format!("{base}/office/")).await;
     login(c, base, "dang", PW).await;
     c.wait()
         .for_element(Locator::Css("table.cases"))
@@ -416,14 +421,7 @@ async fn staff_work_the_synced_cases_in_a_real_chromium() {
     shot(&c, &shots, "refused").await;
 
     // Log out with the form; the administrator sees the view and the refusal.
-    c.goto(&format!("{base}/office/cases")).await.unwrap();
-    c.find(Locator::Css("form[action='/office/logout'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait().for_element(Locator::Id("username")).await.unwrap();
+    log_out_from(&c, &format!("{base}/office/cases")).await;
     login(&c, &base, "root", PW).await;
     if c.wait()
         .for_element(Locator::Css("table.audit"))

@@ -500,4 +500,5 @@ struct DiscOutcome {
 }
 
 mod disc;
+mod signers;
 use disc::check_disc;

@@ -18,11 +18,11 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::error_page;
+use super::evidence::audit_access;
 use crate::api::AppState;
 use crate::office::archive::{self, DiscError};
 use crate::office::i18n::Lang;
-use crate::office::session::{store_call, PageError, Visit};
-use crate::office::{accounts, session::Staff};
+use crate::office::session::{PageError, Visit};
 use crate::store::office::AuditAction;
 
 /// Roles that build and download discs.
@@ -44,20 +44,6 @@ pub struct BuildForm {
     csrf: String,
     #[serde(default)]
     medium: String,
-}
-
-async fn audit(
-    state: &AppState,
-    staff: &Staff,
-    action: AuditAction,
-    target: String,
-) -> Result<u64, PageError> {
-    let store = state.store().clone();
-    let (who, addr) = (staff.user.name.clone(), staff.addr.clone());
-    store_call(staff.lang, move || {
-        accounts::audit(&*store, Utc::now(), &who, action, &target, &addr)
-    })
-    .await
 }
 
 fn refusal(lang: Lang, e: &DiscError) -> Response {
@@ -115,7 +101,7 @@ pub async fn build(
                 .first()
                 .map(|d| d.bundle_id.to_string())
                 .unwrap_or_default();
-            audit(
+            audit_access(
                 &state,
                 &staff,
                 AuditAction::DiscBuilt,
@@ -188,7 +174,7 @@ pub async fn download(
         Err(DiscError::Failed(e)) => return Err(PageError::internal(lang, e)),
         Err(_) => return Err(PageError::NotFound(lang)),
     };
-    audit(
+    audit_access(
         &state,
         &staff,
         AuditAction::DiscDownloaded,

@@ -142,7 +142,8 @@ fn access_of(download: bool, media_type: &str) -> AuditAction {
     }
 }
 
-async fn audit_access(
+/// Keeps an audit event of `staff` (their name and address) about `target`.
+pub(super) async fn audit_access(
     state: &AppState,
     staff: &crate::office::session::Staff,
     action: AuditAction,

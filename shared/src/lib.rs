@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod bag;
+pub mod calendar;
 pub mod casebag;
 pub mod catalog;
 pub mod cert;

@@ -76,6 +76,40 @@ enum Command {
     },
     /// Print the server's public key (it signs receipts).
     Key,
+    /// Working days from the calendar tables (assets/calendar/): national
+    /// holidays and make-up days, and with --region 65 Xinjiang's own.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CalendarCommand {
+    /// Print each working day from --from to --to (both included), one ISO
+    /// date a line.
+    Workdays {
+        /// First day (YYYY-MM-DD).
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last day (YYYY-MM-DD).
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// Administrative region code: 65 adds Xinjiang's 肉孜节 and 古尔邦节.
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// Print the day N working days after DATE (DATE itself not counted,
+    /// 行政处罚法 art. 85).
+    Add {
+        /// The start day (YYYY-MM-DD).
+        date: chrono::NaiveDate,
+        /// How many working days.
+        n: u32,
+        /// Administrative region code: 65 adds Xinjiang's 肉孜节 and 古尔邦节.
+        #[arg(long)]
+        region: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -186,6 +220,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(Command::Calendar { command }) = cli.command {
+        return calendar_command(command);
+    }
     let mut config = Config::load(cli.config.as_deref())?;
     if let Some(d) = cli.data_dir {
         config.data_dir = d;
@@ -389,6 +426,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::User { command } => user_command(command, &config)?,
+        Command::Calendar { command } => calendar_command(command)?,
         Command::Key => {
             let state = open_state_with(&config.data_dir, &config.database)?;
             println!("{}", state.server_key());
@@ -458,6 +496,29 @@ fn user_command(command: UserCommand, config: &Config) -> anyhow::Result<()> {
                 anyhow::bail!("no account {name:?}; `fieldcase-server user list` shows them");
             }
             eprintln!("account {name} disabled; its sessions ended and its signing key is revoked");
+        }
+    }
+    Ok(())
+}
+
+fn calendar_command(command: CalendarCommand) -> anyhow::Result<()> {
+    use fieldcase_shared::calendar::{Calendar, Region};
+    use std::io::Write;
+    let calendar = Calendar::builtin();
+    let mut out = std::io::stdout().lock();
+    match command {
+        CalendarCommand::Workdays { from, to, region } => {
+            if to < from {
+                anyhow::bail!("--to {to} is before --from {from}");
+            }
+            let region = Region::from_code(region.as_deref())?;
+            for day in calendar.working_days(from, to, region)? {
+                writeln!(out, "{day}")?;
+            }
+        }
+        CalendarCommand::Add { date, n, region } => {
+            let region = Region::from_code(region.as_deref())?;
+            writeln!(out, "{}", calendar.add_working_days(date, n, region)?)?;
         }
     }
     Ok(())

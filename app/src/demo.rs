@@ -307,10 +307,12 @@ fn decide(d: &mut Draft, assets: &Assets, rng: &mut Rng) {
         .catalog
         .entries
         .iter()
-        .filter(|e| match e.party {
-            Who::Any => true,
-            Who::Person => !d.organisation(),
-            Who::Organisation => d.organisation(),
+        .filter(|e| {
+            e.applies_to(if d.organisation() {
+                Who::Organisation
+            } else {
+                Who::Person
+            })
         })
         .collect();
     let e = fits[rng.below(fits.len())];
@@ -318,6 +320,13 @@ fn decide(d: &mut Draft, assets: &Assets, rng: &mut Rng) {
     d.apply(Edit::Text(Field::Violation, e.code.clone()));
     for k in 0..e.no_penalty.as_ref().map_or(0, |np| np.conditions.len()) {
         d.apply(Edit::NoPenalty(k, false));
+    }
+    if e.gains.is_some() {
+        d.gains = "0".into();
+    }
+    if e.per_excess.is_some() {
+        // Within the warning-only excess of the first (warning) tier.
+        d.excess_kg = "800".into();
     }
     let t = &e.tiers[0];
     d.grade = t.grade.clone();

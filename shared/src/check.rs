@@ -110,6 +110,24 @@ pub struct Decision {
     /// Answers to the no-penalty conditions, when the entry is on the list.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub no_penalty_answers: Vec<bool>,
+    /// Illegal gains established (yuan), for entries that fine by them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gains_yuan: Option<u64>,
+    /// Kilograms over the limit, for entries that fine by the excess.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excess_kg: Option<u64>,
+    /// Other sanctions that are part of the decision (没收违法所得…).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sanctions: Vec<crate::catalog::SanctionKind>,
+    /// Orders made with it (责令改正…).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub orders: Vec<crate::catalog::Order>,
+    /// The party has the right to a hearing (行政处罚法 art. 63).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hearing_right: bool,
+    /// 法制审核 is needed before the decision (行政处罚法 art. 58).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub legal_review: bool,
 }
 
 /// Someone present who saw the party refuse to sign.

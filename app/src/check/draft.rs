@@ -162,6 +162,10 @@ pub struct Draft {
     pub penalty: PenaltyKind,
     /// Fine as typed (yuan).
     pub amount: String,
+    /// Illegal gains as typed (yuan), for entries that fine by them.
+    pub gains: String,
+    /// Kilograms over the limit as typed, for entries that fine by the excess.
+    pub excess_kg: String,
     /// Answers to the no-penalty conditions (None: not answered).
     #[serde(deserialize_with = "answers")]
     pub no_penalty: Vec<Option<bool>>,
@@ -205,6 +209,8 @@ impl Default for Draft {
             grade: String::new(),
             penalty: PenaltyKind::Fine,
             amount: String::new(),
+            gains: String::new(),
+            excess_kg: String::new(),
             no_penalty: Vec::new(),
             statement: String::new(),
             signatures: BTreeMap::new(),

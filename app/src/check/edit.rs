@@ -37,6 +37,10 @@ pub enum Field {
     Grade,
     /// Fine amount.
     Amount,
+    /// Illegal gains.
+    Gains,
+    /// Kilograms over the limit.
+    ExcessKg,
     /// No-penalty answers.
     NoPenalty,
     /// 陈述申辩.
@@ -53,7 +57,7 @@ pub enum Field {
 
 impl Field {
     /// Every field.
-    pub const ALL: [Field; 21] = [
+    pub const ALL: [Field; 23] = [
         Field::Plate,
         Field::VehicleKind,
         Field::TransportCert,
@@ -69,6 +73,8 @@ impl Field {
         Field::Violation,
         Field::Grade,
         Field::Amount,
+        Field::Gains,
+        Field::ExcessKg,
         Field::NoPenalty,
         Field::Statement,
         Field::Signatures,
@@ -95,6 +101,8 @@ impl Field {
             Field::Violation => "violation",
             Field::Grade => "grade",
             Field::Amount => "amount",
+            Field::Gains => "gains",
+            Field::ExcessKg => "excess_kg",
             Field::NoPenalty => "no_penalty",
             Field::Statement => "statement",
             Field::Signatures => "signatures",
@@ -183,6 +191,8 @@ impl Draft {
             Field::Violation => &mut self.violation,
             Field::Grade => &mut self.grade,
             Field::Amount => &mut self.amount,
+            Field::Gains => &mut self.gains,
+            Field::ExcessKg => &mut self.excess_kg,
             Field::Statement => &mut self.statement,
             Field::WitnessName => &mut self.witness_name,
             Field::WitnessId => &mut self.witness_id,
@@ -202,6 +212,8 @@ impl Draft {
                 if self.violation != v {
                     self.grade.clear();
                     self.amount.clear();
+                    self.gains.clear();
+                    self.excess_kg.clear();
                     self.no_penalty.clear();
                     self.penalty = PenaltyKind::Fine;
                 }

@@ -57,10 +57,13 @@ impl Draft {
             .map(|e| {
                 let none = self.no_penalty_applies(assets);
                 let penalty = self.penalty();
+                let facts = self.facts();
+                let lawful = self.lawful(assets).and_then(Result::ok).filter(|_| !none);
+                let needs = self.needs(assets).filter(|_| !none);
                 Decision {
                     code: e.code.clone(),
                     title: e.title.clone(),
-                    basis: e.basis.clone(),
+                    basis: e.basis_text(),
                     grade: if none {
                         String::new()
                     } else {
@@ -80,6 +83,15 @@ impl Draft {
                         _ => "simple".into(),
                     },
                     no_penalty_answers: self.no_penalty.iter().map(|a| *a == Some(true)).collect(),
+                    gains_yuan: facts.gains.filter(|_| e.gains.is_some()),
+                    excess_kg: facts.excess_kg.filter(|_| e.per_excess.is_some()),
+                    sanctions: lawful
+                        .as_ref()
+                        .map(|l| l.sanctions.clone())
+                        .unwrap_or_default(),
+                    orders: e.orders.clone(),
+                    hearing_right: needs.as_ref().is_some_and(|n| n.hearing),
+                    legal_review: needs.as_ref().is_some_and(|n| n.legal_review),
                 }
             });
         let signatures = Signer::ALL
@@ -166,6 +178,12 @@ mod text_tests {
             amount_yuan: amount,
             procedure: "simple".into(),
             no_penalty_answers: vec![],
+            gains_yuan: None,
+            excess_kg: None,
+            sanctions: vec![],
+            orders: vec![],
+            hearing_right: false,
+            legal_review: false,
         }
     }
 

@@ -2,7 +2,9 @@
 //! every error naming its field in both languages.
 
 use chrono::NaiveDate;
-use fieldcase_shared::catalog::{Entry, Penalty, Procedure};
+use fieldcase_shared::catalog::{
+    AmountError, Entry, Facts, Lawful, PartyKind as Who, Penalty, Procedure, ProcedureNeeds,
+};
 use fieldcase_shared::model::{MAX_NAME_CHARS, MAX_PLACE_CHARS};
 use fieldcase_shared::validate::{self, ValidationError};
 
@@ -77,16 +79,45 @@ impl Draft {
             .is_some_and(|e| e.no_penalty_applies(&answers))
     }
 
+    /// The facts the lawful range depends on, as typed so far.
+    pub fn facts(&self) -> Facts {
+        let number = |s: &str| s.trim().parse::<u64>().ok();
+        Facts {
+            party: Some(if self.organisation() {
+                Who::Organisation
+            } else {
+                Who::Person
+            }),
+            gains: number(&self.gains),
+            excess_kg: number(&self.excess_kg),
+            serious: false,
+        }
+    }
+
+    /// The decision checked against the law for the facts (None while no
+    /// entry, tier or penalty is chosen).
+    pub fn lawful(&self, assets: &Assets) -> Option<Result<Lawful, AmountError>> {
+        let entry = self.entry(assets)?;
+        Some(
+            assets
+                .catalog
+                .check(entry, &self.grade, self.penalty()?, &self.facts()),
+        )
+    }
+
+    /// What the decision needs: procedure, hearing right, legal review.
+    pub fn needs(&self, assets: &Assets) -> Option<ProcedureNeeds> {
+        let lawful = self.lawful(assets)?.ok()?;
+        let party = self.facts().party?;
+        Some(assets.catalog.needs(&lawful, self.penalty()?, party, false))
+    }
+
     /// The procedure the decision needs.
     pub fn procedure(&self, assets: &Assets) -> Option<Procedure> {
         if self.no_penalty_applies(assets) {
             return Some(Procedure::Simple);
         }
-        Some(
-            assets
-                .catalog
-                .procedure(self.penalty()?, self.organisation()),
-        )
+        self.needs(assets).map(|n| n.procedure)
     }
 
     /// What is wrong on a step (empty when it may be left).
@@ -252,6 +283,29 @@ impl Draft {
             ));
             return;
         };
+        let facts = self.facts();
+        if let Some(party) = facts.party.filter(|p| !entry.applies_to(*p)) {
+            let e = AmountError::PartyNotAllowed {
+                code: entry.code.clone(),
+                party,
+            };
+            errs.push(FieldError::new(Field::Violation, e.zh(), e.to_string()));
+            return;
+        }
+        if entry.gains.is_some() && facts.gains.is_none() {
+            errs.push(FieldError::new(
+                Field::Gains,
+                "请填写违法所得（元，整数；没有则填 0）",
+                "Enter the illegal gains in whole yuan (0 if none)",
+            ));
+        }
+        if entry.per_excess.is_some() && facts.excess_kg.is_none() {
+            errs.push(FieldError::new(
+                Field::ExcessKg,
+                "请填写超限质量（千克，整数）",
+                "Enter the kilograms over the limit",
+            ));
+        }
         let np = entry.no_penalty.as_ref().map_or(0, |n| n.conditions.len());
         if np > 0 && (self.no_penalty.len() != np || self.no_penalty.iter().any(Option::is_none)) {
             errs.push(FieldError::new(
@@ -261,7 +315,7 @@ impl Draft {
             ));
             return;
         }
-        if self.no_penalty_applies(assets) {
+        if self.no_penalty_applies(assets) || !errs.is_empty() {
             return;
         }
         if entry.tier(&self.grade).is_none() {
@@ -280,7 +334,7 @@ impl Draft {
             ));
             return;
         };
-        if let Err(e) = entry.check(&self.grade, penalty) {
+        if let Err(e) = assets.catalog.check(entry, &self.grade, penalty, &facts) {
             errs.push(FieldError::new(Field::Amount, e.zh(), e.to_string()));
         }
     }

@@ -98,8 +98,16 @@ fn penalty_must_be_inside_the_tier_and_the_procedure_follows_the_amount() {
         Some(Procedure::General),
         "over 200 yuan for a person"
     );
-    // An organisation may be fined up to 3,000 on the spot.
+    // 道路运输条例 art. 64 is about drivers: not an organisation.
     d.party_kind = PartyKind::Organisation;
+    assert_eq!(d.procedure(&a), None);
+    let e = d.errors(step::VIOLATION, today(), &a);
+    assert_eq!(fields(&e), ["violation"]);
+    assert!(e[0].zh.contains("不适用于法人或者其他组织"), "{}", e[0].zh);
+    // An organisation may be fined up to 3,000 on the spot (行政处罚法 art. 51).
+    d.violation = "DLYS-69-1".into();
+    d.amount = "2000".into();
+    assert!(d.errors(step::VIOLATION, today(), &a).is_empty());
     assert_eq!(d.procedure(&a), Some(Procedure::Simple));
     // No-penalty list: every condition must be answered; all yes → no penalty.
     d.violation = "GLAQ-69".into();
@@ -113,6 +121,48 @@ fn penalty_must_be_inside_the_tier_and_the_procedure_follows_the_amount() {
     assert!(d.no_penalty_applies(&a));
     d.no_penalty[2] = Some(false);
     assert_eq!(fields(&d.errors(step::VIOLATION, today(), &a)), ["grade"]);
+}
+
+#[test]
+fn dlys_art_63_gains_are_entered_and_set_the_lawful_fine() {
+    let a = assets();
+    let mut d = filled();
+    d.outcome = Some(Outcome::Violation);
+    d.violation = "DLYS-63-1".into();
+    d.grade = "一般".into();
+    d.amount = "6000".into();
+    assert_eq!(fields(&d.errors(step::VIOLATION, today(), &a)), ["gains"]);
+    // 15,000 of gains: 1–5 times, 15,000–75,000; 3,000 is refused.
+    d.gains = "15000".into();
+    d.amount = "3000".into();
+    let e = d.errors(step::VIOLATION, today(), &a);
+    assert_eq!(fields(&e), ["amount"]);
+    assert!(e[0].zh.contains("15000–75000"), "{}", e[0].zh);
+    d.amount = "75000".into();
+    assert!(d.errors(step::VIOLATION, today(), &a).is_empty());
+    let needs = d.needs(&a).unwrap();
+    assert_eq!(needs.procedure, Procedure::General);
+    let f = d.findings(&a);
+    let dec = f.decision.unwrap();
+    assert_eq!(dec.gains_yuan, Some(15_000));
+    assert_eq!(
+        dec.sanctions,
+        [fieldcase_shared::catalog::SanctionKind::ConfiscateGains]
+    );
+    assert!(dec.basis.ends_with("第六十三条第（一）项"), "{}", dec.basis);
+    // Overweight: the excess is entered and fixes the penalty.
+    d.violation = "GLAQ-64-W".into();
+    d.grade = "一般".into();
+    d.gains.clear();
+    d.amount = "1500".into();
+    assert_eq!(
+        fields(&d.errors(step::VIOLATION, today(), &a)),
+        ["excess_kg"]
+    );
+    d.excess_kg = "3000".into();
+    assert!(d.errors(step::VIOLATION, today(), &a).is_empty());
+    d.excess_kg = "5000".into();
+    assert_eq!(fields(&d.errors(step::VIOLATION, today(), &a)), ["amount"]);
 }
 
 #[test]

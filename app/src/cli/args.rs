@@ -111,6 +111,41 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// The violation catalogue (assets/catalog/violations.json).
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+}
+
+/// `catalog` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// What may lawfully be decided for a violation: the fine for the facts
+    /// given, the other sanctions and orders, the compulsory measures, the
+    /// procedure (simple or general, hearing right, legal review) and the
+    /// provisions — computed by the same code the screens use.
+    Range {
+        /// Catalogue code, e.g. DLYS-63-1 (`fieldcase catalog list` shows them).
+        entry: String,
+        /// The party: person (公民) or org (法人或者其他组织).
+        #[arg(long, value_parser = ["person", "org"], default_value = "person")]
+        party: String,
+        /// Illegal gains established, in yuan.
+        #[arg(long)]
+        gains: Option<u64>,
+        /// Kilograms over the limit (overweight entries).
+        #[arg(long)]
+        excess_kg: Option<u64>,
+        /// The circumstances are serious (情节严重).
+        #[arg(long)]
+        serious: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every entry: code, name, provisions.
+    List,
 }
 
 /// `case` subcommands.

@@ -33,6 +33,7 @@ pub(crate) fn stdout_failed(e: std::io::Error) -> ! {
 mod admin;
 mod archive;
 mod args;
+mod catalog;
 mod inspect;
 mod network;
 mod window;
@@ -102,6 +103,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_fsync,
         } => window::demo(&dir, cases, video_kib, no_fsync)?,
         Command::Screenshots { out } => window::screenshots(&dir, &out, lang)?,
+        Command::Catalog { command } => return catalog::run(command),
         Command::Officer { command } => admin::officer(&Terminal::open(&dir)?, command)?,
         Command::Case {
             command:

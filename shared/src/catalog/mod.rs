@@ -1,18 +1,29 @@
-//! The violation catalogue (law as data, `assets/catalog/violations.json`):
-//! each entry's legal basis, statutory range, discretion tiers (裁量基准)
-//! with sub-ranges, and whether it is on the no-penalty list. Validated
-//! when loaded, with errors naming the file and the entry. Searched by
-//! Chinese keyword or by pinyin initials; an amount outside the chosen
-//! tier's range is refused; the simple procedure (当场处罚) is allowed only
-//! within the thresholds the file states.
+//! The violation catalogue (law as data, `assets/catalog/violations.json`,
+//! format `fieldcase-catalog/2`): each entry's provisions (条, 款, 项), the
+//! parties it applies to, its statutory fine (a range, a serious branch,
+//! multiples of illegal gains, or per tonne over the limit), the other
+//! sanctions, orders and compulsory measures of its article, and the
+//! agency's discretion tiers (裁量基准). Validated when loaded, with errors
+//! naming the file and the entry. [`lawful`] computes what may be decided
+//! for the facts of a case, and which procedure that needs; every screen
+//! and command asks it.
 
-use std::path::Path;
+mod citation;
+pub mod lawful;
+mod load;
+
+use std::collections::BTreeMap;
 
 use pinyin::ToPinyin;
 use serde::{Deserialize, Serialize};
 
+pub use citation::{numeral, Citation, PLACEHOLDERS};
+pub use lawful::{
+    AmountError, Facts, Lawful, LawfulFine, Penalty, Procedure, ProcedureNeeds, Reason,
+};
+
 /// `format` of a catalogue file.
-pub const CATALOG_FORMAT: &str = "fieldcase-catalog/1";
+pub const CATALOG_FORMAT: &str = "fieldcase-catalog/2";
 /// Discretion grades, least to most serious.
 pub const GRADES: &[&str] = &["轻微", "一般", "较重", "严重", "特别严重"];
 
@@ -25,7 +36,16 @@ pub struct Range {
     pub max: u64,
 }
 
-/// Fines as multiples of illegal gains above a threshold.
+impl Range {
+    /// Whether `n` is inside.
+    pub fn contains(&self, n: u64) -> bool {
+        (self.min..=self.max).contains(&n)
+    }
+}
+
+/// Fines as multiples of illegal gains above a threshold (道路运输条例
+/// art. 63: gains over the threshold are confiscated and fined 1–5× or
+/// 2–10×; below it the fixed range applies).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GainsRule {
@@ -35,10 +55,7 @@ pub struct GainsRule {
     pub multiple_min: u64,
     /// Highest multiple.
     pub multiple_max: u64,
-    /// Gains are confiscated as well.
-    pub confiscate: bool,
 }
-
 /// Fines per unit of excess (overweight vehicles).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,6 +89,12 @@ pub struct Tier {
     pub when: String,
     /// The same in English.
     pub when_en: String,
+    /// The tier is the article's 情节严重 branch (its own fine range, or
+    /// the revocation the article allows when serious).
+    #[serde(default)]
+    pub serious: bool,
+    /// Key of the 裁量基准 in `discretion_sources` the tier comes from.
+    pub source: String,
 }
 
 impl Tier {
@@ -104,16 +127,147 @@ pub struct NoPenalty {
     pub conditions_en: Vec<String>,
 }
 
-/// Who can commit the violation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Who the party is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PartyKind {
     /// A natural person.
     Person,
-    /// An organisation.
+    /// An organisation (法人或者其他组织).
     Organisation,
-    /// Either.
-    Any,
+}
+
+impl PartyKind {
+    /// 公民 / 法人或者其他组织.
+    pub fn zh(self) -> &'static str {
+        match self {
+            PartyKind::Person => "公民",
+            PartyKind::Organisation => "法人或者其他组织",
+        }
+    }
+}
+
+/// A sanction besides the fine or warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SanctionKind {
+    /// 没收违法所得 (a penalty, 行政处罚法 art. 9(3)).
+    ConfiscateGains,
+    /// 收缴有关证件 (the documents are taken back; not 没收).
+    CollectDocuments,
+    /// 吊销许可证件, by the original licensing authority.
+    RevokeLicence,
+}
+
+impl SanctionKind {
+    /// In Chinese.
+    pub fn zh(self) -> &'static str {
+        match self {
+            SanctionKind::ConfiscateGains => "没收违法所得",
+            SanctionKind::CollectDocuments => "收缴有关证件",
+            SanctionKind::RevokeLicence => "由原许可机关吊销许可证件",
+        }
+    }
+    /// In English.
+    pub fn en(self) -> &'static str {
+        match self {
+            SanctionKind::ConfiscateGains => "confiscation of illegal gains",
+            SanctionKind::CollectDocuments => "the documents taken back",
+            SanctionKind::RevokeLicence => "licence revoked by the issuing authority",
+        }
+    }
+}
+
+/// When a sanction applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum When {
+    /// Always.
+    Always,
+    /// When there are any illegal gains (有违法所得的).
+    AnyGains,
+    /// When the gains exceed the article's threshold.
+    GainsOverThreshold,
+    /// When the circumstances are serious (情节严重的).
+    Serious,
+}
+
+/// A sanction and when it applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sanction {
+    /// What.
+    pub kind: SanctionKind,
+    /// When.
+    pub when: When,
+}
+
+/// An order the article makes (not a penalty, 行政处罚法 art. 28).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    /// 责令改正.
+    Correct,
+    /// 责令停止经营.
+    StopBusiness,
+    /// 责令停止违法行为.
+    StopViolation,
+}
+
+impl Order {
+    /// In Chinese.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Order::Correct => "责令改正",
+            Order::StopBusiness => "责令停止经营",
+            Order::StopViolation => "责令停止违法行为",
+        }
+    }
+    /// In English.
+    pub fn en(self) -> &'static str {
+        match self {
+            Order::Correct => "ordered to correct",
+            Order::StopBusiness => "ordered to stop operating",
+            Order::StopViolation => "ordered to stop the violation",
+        }
+    }
+}
+
+/// A compulsory measure the article allows (行政强制法 art. 18, 24).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasureKind {
+    /// 强制拖离.
+    TowAway,
+    /// 扣留车辆.
+    DetainVehicle,
+}
+
+impl MeasureKind {
+    /// In Chinese.
+    pub fn zh(self) -> &'static str {
+        match self {
+            MeasureKind::TowAway => "强制拖离",
+            MeasureKind::DetainVehicle => "扣留车辆",
+        }
+    }
+    /// In English.
+    pub fn en(self) -> &'static str {
+        match self {
+            MeasureKind::TowAway => "towing away",
+            MeasureKind::DetainVehicle => "detaining the vehicle",
+        }
+    }
+}
+
+/// A compulsory measure and the provision allowing it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Measure {
+    /// What.
+    pub kind: MeasureKind,
+    /// The provision.
+    pub basis: Citation,
 }
 
 /// One violation.
@@ -133,27 +287,43 @@ pub struct Entry {
     /// Extra search words.
     #[serde(default)]
     pub keywords: Vec<String>,
-    /// Legal basis (law and article).
-    pub basis: String,
-    /// Who can commit it.
-    pub party: PartyKind,
-    /// The statutory range.
-    pub statutory: Range,
+    /// The penalty provisions, the main one first.
+    pub basis: Vec<Citation>,
+    /// Who can be the party.
+    pub parties: Vec<PartyKind>,
+    /// The fixed fine range (no gains, or gains up to the threshold).
+    pub fine: Range,
+    /// The fine range when the circumstances are serious (情节严重的).
+    #[serde(default)]
+    pub serious: Option<Range>,
     /// Gains-based fines, if any.
     #[serde(default)]
     pub gains: Option<GainsRule>,
     /// Per-excess fines, if any.
     #[serde(default)]
     pub per_excess: Option<PerExcess>,
-    /// Confiscation as well.
+    /// The provision allowing a warning, where one does.
     #[serde(default)]
-    pub confiscate: bool,
-    /// On the no-penalty list.
+    pub warning: Option<Citation>,
+    /// Other sanctions.
+    #[serde(default)]
+    pub sanctions: Vec<Sanction>,
+    /// Orders.
+    #[serde(default)]
+    pub orders: Vec<Order>,
+    /// Compulsory measures allowed.
+    #[serde(default)]
+    pub measures: Vec<Measure>,
+    /// On the 包容免罚 list (交法发〔2021〕115号), with its conditions.
     #[serde(default)]
     pub no_penalty: Option<NoPenalty>,
-    /// The cited article still needs checking against the current text.
+    /// A law or administrative regulation that punishes even without
+    /// fault (行政处罚法 art. 33 para. 2, second sentence), if any.
     #[serde(default)]
-    pub uncertain: bool,
+    pub no_fault_excluded: Option<Citation>,
+    /// Why the entry is not checked against a text we hold, if it is not.
+    #[serde(default)]
+    pub uncertain: Option<String>,
     /// Discretion tiers, least to most serious.
     pub tiers: Vec<Tier>,
     /// Pinyin initials of `short` (computed at load).
@@ -179,9 +349,36 @@ impl Entry {
             &self.title
         }
     }
+
+    /// The penalty provisions as signed records carry them:
+    /// 《…》第六十三条第（一）项；《…》第四十三条第（二）项.
+    pub fn basis_text(&self) -> String {
+        self.basis
+            .iter()
+            .map(Citation::text)
+            .collect::<Vec<_>>()
+            .join("；")
+    }
+
+    /// Whether the entry applies to this party.
+    pub fn applies_to(&self, party: PartyKind) -> bool {
+        self.parties.contains(&party)
+    }
+
+    /// The tier of a grade.
+    pub fn tier(&self, grade: &str) -> Option<&Tier> {
+        self.tiers.iter().find(|t| t.grade == grade)
+    }
+
+    /// True when the entry is on the no-penalty list and every condition holds.
+    pub fn no_penalty_applies(&self, answers: &[bool]) -> bool {
+        self.no_penalty
+            .as_ref()
+            .is_some_and(|np| answers.len() == np.conditions.len() && answers.iter().all(|a| *a))
+    }
 }
 
-/// Thresholds of the simple procedure.
+/// Thresholds of the simple procedure (行政处罚法 art. 51).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SimpleProcedure {
@@ -190,7 +387,95 @@ pub struct SimpleProcedure {
     /// Highest fine on the spot for an organisation.
     pub organisation_max: u64,
     /// Legal basis.
-    pub basis: String,
+    pub basis: Citation,
+}
+
+/// From which fine a hearing must be offered (行政处罚法 art. 63:
+/// 较大数额罚款, the amount set by the province).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hearing {
+    /// A person's fine from this amount.
+    pub person_min: u64,
+    /// An organisation's fine from this amount.
+    pub organisation_min: u64,
+    /// Legal basis.
+    pub basis: Citation,
+    /// Why the amounts are configuration, not law we hold.
+    #[serde(default)]
+    pub uncertain: Option<String>,
+}
+
+/// What needs 法制审核 before the decision (行政处罚法 art. 58; the
+/// agency's list of major decisions).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalReview {
+    /// A person's fine from this amount.
+    pub person_min: u64,
+    /// An organisation's fine from this amount.
+    pub organisation_min: u64,
+    /// Every revocation.
+    pub revocation: bool,
+    /// Every case with a hearing right (art. 58 para. 1 item 2).
+    pub hearing: bool,
+    /// Legal basis.
+    pub basis: Citation,
+    /// Why the triggers are configuration.
+    #[serde(default)]
+    pub uncertain: Option<String>,
+}
+
+/// A ground of 行政处罚法 art. 33 for not punishing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ground {
+    /// 违法行为轻微并及时改正，没有造成危害后果 (不予).
+    Minor,
+    /// 初次违法且危害后果轻微并及时改正 (可以不予).
+    FirstOffence,
+    /// 当事人有证据足以证明没有主观过错 (不予, unless a law says otherwise).
+    NoFault,
+}
+
+/// Whether a ground forbids the penalty or lets the officer decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// 不予行政处罚.
+    MustNot,
+    /// 可以不予行政处罚.
+    MayNot,
+}
+
+/// One art. 33 ground with the conditions that must all hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Art33Ground {
+    /// Which.
+    pub ground: Ground,
+    /// Its effect.
+    pub effect: Effect,
+    /// The provision.
+    pub basis: Citation,
+    /// Conditions, each answered yes or no.
+    pub conditions: Vec<String>,
+    /// The same in English.
+    pub conditions_en: Vec<String>,
+}
+
+/// A 裁量基准 the tiers come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscretionSource {
+    /// Its title (and 文号 once published).
+    pub title: String,
+    /// Published by the agency (行政处罚法 art. 34: the standard must be
+    /// published); an unpublished baseline is shown as such.
+    pub published: bool,
+    /// A note for whoever maintains the file.
+    #[serde(default)]
+    pub note: String,
 }
 
 /// A loaded, validated catalogue.
@@ -203,8 +488,18 @@ pub struct Catalog {
     pub about: String,
     /// Simple-procedure thresholds.
     pub simple_procedure: SimpleProcedure,
-    /// Basis of the no-penalty list.
-    pub no_penalty_basis: String,
+    /// Hearing thresholds.
+    pub hearing: Hearing,
+    /// Legal-review triggers.
+    pub legal_review: LegalReview,
+    /// 行政处罚法 art. 33 grounds, for every entry.
+    pub art33: Vec<Art33Ground>,
+    /// The duty to educate a party not punished (art. 33 para. 3).
+    pub education_basis: Citation,
+    /// The 包容免罚 list the entries' `no_penalty` come from.
+    pub no_penalty_list: String,
+    /// The 裁量基准 the tiers cite, by key.
+    pub discretion_sources: BTreeMap<String, DiscretionSource>,
     /// Entries.
     pub entries: Vec<Entry>,
 }
@@ -221,24 +516,6 @@ pub struct CatalogError {
     pub message: String,
 }
 
-/// What the officer decides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Penalty {
-    /// 警告.
-    Warning,
-    /// A fine in yuan.
-    Fine(u64),
-}
-
-/// Which procedure a penalty needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Procedure {
-    /// 当场处罚 (简易程序) is allowed.
-    Simple,
-    /// A general-procedure case must be opened.
-    General,
-}
-
 /// Pinyin initials of the Chinese characters in `text` (others kept as
 /// lower-case ASCII letters and digits).
 pub fn initials(text: &str) -> String {
@@ -253,136 +530,6 @@ pub fn initials(text: &str) -> String {
 }
 
 impl Catalog {
-    /// Reads and validates a catalogue file.
-    pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
-        let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| CatalogError {
-            file: name.clone(),
-            entry: "(file)".into(),
-            message: format!("cannot read: {e}"),
-        })?;
-        Self::parse(&text, &name)
-    }
-
-    /// Parses and validates catalogue text; `file` names it in errors.
-    pub fn parse(text: &str, file: &str) -> Result<Catalog, CatalogError> {
-        let err = |entry: &str, message: String| CatalogError {
-            file: file.to_owned(),
-            entry: entry.to_owned(),
-            message,
-        };
-        let mut c: Catalog = serde_json::from_str(text)
-            .map_err(|e| err("(file)", format!("not a catalogue: {e}")))?;
-        if c.format != CATALOG_FORMAT {
-            return Err(err(
-                "(file)",
-                format!("format {:?}, expected {CATALOG_FORMAT}", c.format),
-            ));
-        }
-        if c.simple_procedure.basis.trim().is_empty() {
-            return Err(err("simple_procedure", "no legal basis".into()));
-        }
-        let mut codes = std::collections::BTreeSet::new();
-        let mut grade_names = std::collections::HashMap::new();
-        for (i, e) in c.entries.iter_mut().enumerate() {
-            let id = if e.code.is_empty() {
-                format!("entry {}", i + 1)
-            } else {
-                e.code.clone()
-            };
-            if e.code.is_empty() || !codes.insert(e.code.clone()) {
-                return Err(err(&id, "missing or repeated code".into()));
-            }
-            for (what, v) in [
-                ("short", &e.short),
-                ("short_en", &e.short_en),
-                ("title", &e.title),
-                ("title_en", &e.title_en),
-                ("basis", &e.basis),
-            ] {
-                if v.trim().is_empty() {
-                    return Err(err(&id, format!("{what} is empty")));
-                }
-            }
-            let s = e.statutory;
-            if s.min > s.max {
-                return Err(err(
-                    &id,
-                    format!("statutory range {}–{} is reversed", s.min, s.max),
-                ));
-            }
-            if e.tiers.is_empty() {
-                return Err(err(&id, "no discretion tiers".into()));
-            }
-            let mut last_rank = None;
-            for t in &e.tiers {
-                let Some(rank) = GRADES.iter().position(|g| *g == t.grade) else {
-                    return Err(err(
-                        &id,
-                        format!("unknown grade {:?} (use {})", t.grade, GRADES.join("、")),
-                    ));
-                };
-                if last_rank.is_some_and(|r| rank <= r) {
-                    return Err(err(&id, format!("tier {} is out of order", t.grade)));
-                }
-                last_rank = Some(rank);
-                if t.grade_en.trim().is_empty()
-                    || t.when.trim().is_empty()
-                    || t.when_en.trim().is_empty()
-                {
-                    return Err(err(
-                        &id,
-                        format!("tier {} needs grade_en, when and when_en", t.grade),
-                    ));
-                }
-                match grade_names.get(&t.grade) {
-                    Some(en) if *en != t.grade_en => {
-                        return Err(err(
-                            &id,
-                            format!(
-                                "tier {} is called {:?} here but {en:?} elsewhere",
-                                t.grade, t.grade_en
-                            ),
-                        ))
-                    }
-                    _ => {
-                        grade_names.insert(t.grade.clone(), t.grade_en.clone());
-                    }
-                }
-                if t.min > t.max {
-                    return Err(err(
-                        &id,
-                        format!("tier {} range {}–{} is reversed", t.grade, t.min, t.max),
-                    ));
-                }
-                if !t.warning && (t.min < s.min || t.max > s.max) {
-                    return Err(err(
-                        &id,
-                        format!(
-                            "tier {} range {}–{} leaves the statutory range {}–{}",
-                            t.grade, t.min, t.max, s.min, s.max
-                        ),
-                    ));
-                }
-            }
-            if let Some(np) = &e.no_penalty {
-                if np.conditions.is_empty() {
-                    return Err(err(&id, "no-penalty entry without conditions".into()));
-                }
-                if np.conditions_en.len() != np.conditions.len()
-                    || np.conditions_en.iter().any(|c| c.trim().is_empty())
-                {
-                    return Err(err(
-                        &id,
-                        "conditions_en must give every condition in English, in order".into(),
-                    ));
-                }
-            }
-            e.initials = initials(&e.short);
-        }
-        Ok(c)
-    }
-
     /// Entries matching `query`: Chinese text anywhere in the name, title or
     /// keywords, or pinyin initials (e.g. `ffyy` for 非法营运).
     pub fn search(&self, query: &str) -> Vec<&Entry> {
@@ -415,103 +562,9 @@ impl Catalog {
         self.entries.iter().find(|e| e.code == code)
     }
 
-    /// Whether a penalty may be decided on the spot for this party
-    /// (行政处罚法第五十一条: a warning, or a fine up to the thresholds).
-    pub fn procedure(&self, penalty: Penalty, organisation: bool) -> Procedure {
-        let max = if organisation {
-            self.simple_procedure.organisation_max
-        } else {
-            self.simple_procedure.person_max
-        };
-        match penalty {
-            Penalty::Warning => Procedure::Simple,
-            Penalty::Fine(n) if n <= max => Procedure::Simple,
-            Penalty::Fine(_) => Procedure::General,
-        }
-    }
-}
-
-/// Why an amount is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AmountError {
-    /// No such tier.
-    #[error("violation {code} has no tier {grade}")]
-    NoTier {
-        /// Entry.
-        code: String,
-        /// Grade asked.
-        grade: String,
-    },
-    /// Outside the tier's lawful range.
-    #[error("{amount} yuan is outside the {grade} range of {min}–{max} yuan")]
-    OutOfRange {
-        /// Amount.
-        amount: u64,
-        /// Grade.
-        grade: String,
-        /// Lowest.
-        min: u64,
-        /// Highest.
-        max: u64,
-    },
-}
-
-impl AmountError {
-    /// The message in Chinese, for the officer.
-    pub fn zh(&self) -> String {
-        match self {
-            AmountError::NoTier { grade, .. } => format!("该违法行为没有“{grade}”裁量档次"),
-            AmountError::OutOfRange {
-                grade, min, max, ..
-            } => {
-                format!("“{grade}”档次的罚款应在 {min}–{max} 元之间")
-            }
-        }
-    }
-}
-
-impl Entry {
-    /// The tier of a grade.
-    pub fn tier(&self, grade: &str) -> Option<&Tier> {
-        self.tiers.iter().find(|t| t.grade == grade)
-    }
-
-    /// Checks a penalty against the tier the officer chose.
-    pub fn check(&self, grade: &str, penalty: Penalty) -> Result<(), AmountError> {
-        let tier = self.tier(grade).ok_or_else(|| AmountError::NoTier {
-            code: self.code.clone(),
-            grade: grade.to_owned(),
-        })?;
-        let out = |amount| AmountError::OutOfRange {
-            amount,
-            grade: grade.to_owned(),
-            min: tier.min,
-            max: tier.max,
-        };
-        match penalty {
-            Penalty::Warning if tier.warning => Ok(()),
-            Penalty::Warning => Err(out(0)),
-            Penalty::Fine(n) if tier.warning || n < tier.min || n > tier.max => Err(out(n)),
-            Penalty::Fine(_) => Ok(()),
-        }
-    }
-
-    /// The fine (or warning) for an overweight excess, when the entry has a
-    /// per-excess rule: every started unit costs the same, up to the cap.
-    pub fn per_excess_penalty(&self, excess_kg: u64) -> Option<Penalty> {
-        let r = self.per_excess?;
-        if excess_kg <= r.warning_up_to_kg {
-            return Some(Penalty::Warning);
-        }
-        let units = excess_kg.div_ceil(r.unit_kg.max(1));
-        Some(Penalty::Fine((units * r.yuan_per_unit).min(r.max)))
-    }
-
-    /// True when the entry is on the no-penalty list and every condition holds.
-    pub fn no_penalty_applies(&self, answers: &[bool]) -> bool {
-        self.no_penalty
-            .as_ref()
-            .is_some_and(|np| answers.len() == np.conditions.len() && answers.iter().all(|a| *a))
+    /// The art. 33 ground of this kind.
+    pub fn ground(&self, ground: Ground) -> Option<&Art33Ground> {
+        self.art33.iter().find(|g| g.ground == ground)
     }
 }
 

@@ -70,6 +70,8 @@ fn set_errors(a: &WizardAdapter, errs: &[FieldError], lang: Lang) {
     a.set_e_violation(e(Field::Violation));
     a.set_e_grade(e(Field::Grade));
     a.set_e_amount(e(Field::Amount));
+    a.set_e_gains(e(Field::Gains));
+    a.set_e_excess_kg(e(Field::ExcessKg));
     a.set_e_no_penalty(e(Field::NoPenalty));
     a.set_e_signatures(e(Field::Signatures));
     a.set_e_witness(e(Field::Witness));
@@ -210,7 +212,7 @@ fn violation(a: &WizardAdapter, d: &Draft, assets: &Assets, lang: Lang) {
             opt(
                 &e.code,
                 format!("{}（{}）", e.short_in(en), e.code),
-                e.basis.clone(),
+                e.basis_text(),
             )
         })
         .collect();
@@ -225,21 +227,14 @@ fn violation(a: &WizardAdapter, d: &Draft, assets: &Assets, lang: Lang) {
     );
     a.set_violation_basis(
         entry
-            .map(|e| {
-                lang.t(
-                    format!(
-                        "依据：{}；法定幅度 {}–{} 元",
-                        e.basis, e.statutory.min, e.statutory.max
-                    ),
-                    format!(
-                        "Basis: {}; statutory range {}–{} yuan",
-                        e.basis, e.statutory.min, e.statutory.max
-                    ),
-                )
-            })
+            .map(|e| violation_basis(e, d, assets, lang))
             .unwrap_or_default()
             .into(),
     );
+    a.set_show_gains(entry.is_some_and(|e| e.gains.is_some()));
+    a.set_show_excess(entry.is_some_and(|e| e.per_excess.is_some()));
+    a.set_gains(d.gains.clone().into());
+    a.set_excess_kg(d.excess_kg.clone().into());
     a.set_tiers(model(entry.map(|e| tiers(e, lang)).unwrap_or_default()));
     a.set_grade(d.grade.clone().into());
     let conditions: Vec<SharedString> = entry
@@ -279,6 +274,62 @@ fn violation(a: &WizardAdapter, d: &Draft, assets: &Assets, lang: Lang) {
     a.set_no_penalty(no_penalty);
     let procedure = procedure_text(entry.is_some(), no_penalty, d.procedure(assets), lang);
     a.set_procedure_text(procedure.into());
+}
+
+/// The basis, the lawful fine for the facts typed so far, the other
+/// sanctions and orders, and a warning when the entry is not checked
+/// against a text we hold.
+fn violation_basis(
+    e: &fieldcase_shared::catalog::Entry,
+    d: &Draft,
+    assets: &Assets,
+    lang: Lang,
+) -> String {
+    use fieldcase_shared::catalog::LawfulFine;
+    let lawful = assets.catalog.lawful(e, &d.facts()).ok();
+    let fine = lawful.as_ref().map_or(
+        LawfulFine::Range {
+            range: e.fine,
+            serious: false,
+        },
+        |l| l.fine,
+    );
+    let mut zh = vec![format!("依据：{}", e.basis_text()), fine.zh()];
+    let mut en = vec![
+        format!(
+            "Basis: {}",
+            e.basis
+                .iter()
+                .map(|c| c.text_en())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        fine.en(),
+    ];
+    if let Some(s) = e
+        .serious
+        .filter(|_| !matches!(fine, LawfulFine::Gains { .. }))
+    {
+        zh.push(format!("情节严重的 {}–{} 元", s.min, s.max));
+        en.push(format!("serious circumstances {}–{} yuan", s.min, s.max));
+    }
+    for s in lawful.iter().flat_map(|l| &l.sanctions) {
+        zh.push(format!("并处{}", s.zh()));
+        en.push(format!("with {}", s.en()));
+    }
+    for o in &e.orders {
+        zh.push(o.zh().to_owned());
+        en.push(o.en().to_owned());
+    }
+    for m in &e.measures {
+        zh.push(format!("可以{}（{}）", m.kind.zh(), m.basis.provision()));
+        en.push(format!("may use {} ({})", m.kind.en(), m.basis.text_en()));
+    }
+    if let Some(why) = &e.uncertain {
+        zh.push(format!("⚠ 依据未经核对：{why}"));
+        en.push("⚠ basis not checked against a text we hold".to_owned());
+    }
+    lang.t(zh.join("；"), en.join("; "))
 }
 
 /// The tiers of an entry as the officer chooses between them.

@@ -132,15 +132,42 @@ pub fn penalty_text(d: &Decision, assets: &Assets) -> Text2 {
         .get(&d.code)
         .and_then(|e| e.tier(&d.grade))
         .map_or(d.grade.clone(), |t| t.grade_en.clone());
-    match d.penalty.as_str() {
-        "none" => Text2::new("不予处罚（免罚清单）", "No penalty (no-penalty list)"),
-        "warning" => Text2::new(
-            format!("{}档：警告", d.grade),
-            format!("{tier} tier: warning"),
+    let by_gains = d.gains_yuan.filter(|g| {
+        assets
+            .catalog
+            .get(&d.code)
+            .and_then(|e| e.gains)
+            .is_some_and(|r| *g > r.threshold)
+    });
+    let zh_more: String = d
+        .sanctions
+        .iter()
+        .map(|s| format!("，并处{}", s.zh()))
+        .collect();
+    let en_more: String = d
+        .sanctions
+        .iter()
+        .map(|s| format!(", with {}", s.en()))
+        .collect();
+    match (d.penalty.as_str(), by_gains) {
+        ("none", _) => Text2::new("不予处罚（免罚清单）", "No penalty (no-penalty list)"),
+        ("warning", _) => Text2::new(
+            format!("{}档：警告{zh_more}", d.grade),
+            format!("{tier} tier: warning{en_more}"),
+        ),
+        (_, Some(g)) => Text2::new(
+            format!(
+                "罚款 {} 元（违法所得 {g} 元的倍数）{zh_more}",
+                d.amount_yuan
+            ),
+            format!(
+                "fine {} yuan (a multiple of {g} yuan of illegal gains){en_more}",
+                d.amount_yuan
+            ),
         ),
         _ => Text2::new(
-            format!("{}档：罚款 {} 元", d.grade, d.amount_yuan),
-            format!("{tier} tier: fine {} yuan", d.amount_yuan),
+            format!("{}档：罚款 {} 元{zh_more}", d.grade, d.amount_yuan),
+            format!("{tier} tier: fine {} yuan{en_more}", d.amount_yuan),
         ),
     }
 }

@@ -88,11 +88,12 @@ fn decision_steps(w: &MainWindow, s: &mut Shooter<'_>) -> anyhow::Result<()> {
     set(w, "outcome", "violation");
     s.shoot(w, "check-5-outcome")?;
     c.invoke_next();
-    c.set_search("cx".into());
-    set(w, "search", "cx");
-    set(w, "violation", "GLAQ-64-C");
+    c.set_search("ffyy".into());
+    set(w, "search", "ffyy");
+    set(w, "violation", "DLYS-63-1");
     set(w, "grade", "一般");
-    set(w, "amount", "500");
+    set(w, "gains", "15000");
+    set(w, "amount", "30000");
     s.shoot(w, "check-6-violation")?;
     c.invoke_next();
     Ok(())

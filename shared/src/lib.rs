@@ -22,6 +22,7 @@ pub mod iso;
 pub mod keys;
 pub mod model;
 pub mod private;
+pub mod procedure;
 pub mod receipt;
 pub mod record;
 pub mod review;

@@ -52,7 +52,7 @@ impl Citation {
     }
 
     /// What is wrong with the citation, if anything.
-    pub(super) fn problem(&self) -> Option<String> {
+    pub fn problem(&self) -> Option<String> {
         let law = self.law.trim();
         if !(law.starts_with('《') && law.contains('》')) {
             return Some(format!("law {:?} is not a title in 《》", self.law));

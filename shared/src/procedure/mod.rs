@@ -1,0 +1,13 @@
+//! The procedure's rules that are arithmetic: each deadline from its event
+//! (law as data, `assets/procedure/deadlines.json`, counted on the
+//! working-day calendar), the late-payment surcharge (行政处罚法 art. 72)
+//! and the limitation period (art. 36). The state machine of the steps
+//! builds on these.
+
+mod deadlines;
+mod money;
+#[cfg(test)]
+mod tests;
+
+pub use deadlines::{Deadline, DeadlineError, Deadlines, Event, Law, DEADLINES_FORMAT};
+pub use money::{late_surcharge_fen, limitation_ends, Limitation};

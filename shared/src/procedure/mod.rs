@@ -5,9 +5,13 @@
 //! builds on these.
 
 mod deadlines;
+pub mod machine;
+#[cfg(test)]
+mod machine_tests;
 mod money;
 #[cfg(test)]
 mod tests;
 
 pub use deadlines::{Deadline, DeadlineError, Deadlines, Event, Law, DEADLINES_FORMAT};
+pub use machine::{CaseProcedure, Refusal, Running, Step, Taken, Track};
 pub use money::{late_surcharge_fen, limitation_ends, Limitation};

@@ -1,0 +1,515 @@
+//! The simple and the general procedure as a state machine. A case is the
+//! list of its steps, each dated and done by named officers or staff;
+//! [`CaseProcedure::apply`] adds a step only when the law allows it, and
+//! otherwise refuses with the reason and the provision. Every running
+//! deadline is computed from the steps taken
+//! ([`CaseProcedure::deadlines`]).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{limitation_ends, Deadlines, Limitation};
+use crate::calendar::{Calendar, CalendarError, Region};
+use crate::catalog::{Citation, ProcedureNeeds};
+
+/// 行政处罚法, as cited.
+pub const XZCFF: &str = "《中华人民共和国行政处罚法》（2021年修订）";
+
+fn art(article: u32, paragraph: Option<u32>, item: Option<u32>) -> Citation {
+    Citation {
+        law: XZCFF.into(),
+        article,
+        paragraph,
+        item,
+    }
+}
+
+/// Which procedure the case follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Track {
+    /// 简易程序 (当场处罚).
+    Simple,
+    /// 普通程序.
+    General,
+}
+
+/// One step of a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "step")]
+pub enum Step {
+    /// 立案, approved by the agency head.
+    Filed {
+        /// Who approved (负责人).
+        approved_by: String,
+    },
+    /// An investigation record (询问笔录, 现场笔录, 勘验笔录).
+    Investigated,
+    /// 先行登记保存, approved by the agency head (art. 56).
+    Preserved {
+        /// Who approved.
+        approved_by: String,
+    },
+    /// The decision on what was preserved (art. 56, within 7 working days).
+    PreservationDecided,
+    /// 违法行为通知书 served (art. 44): the proposed penalty, facts, basis
+    /// and rights; whether a hearing was offered.
+    NoticeServed {
+        /// The party was told of the right to a hearing.
+        hearing_offered: bool,
+    },
+    /// 陈述、申辩 heard (art. 45); `closed` when the party says it has
+    /// nothing more, or waives the right.
+    StatementHeard {
+        /// The party has said all it will.
+        closed: bool,
+    },
+    /// The party asked for a hearing (art. 64 item 1).
+    HearingRequested,
+    /// The party gave up the hearing.
+    HearingWaived,
+    /// The hearing was held (art. 64, 65).
+    HearingHeld,
+    /// 法制审核 (art. 58) with its conclusion.
+    LegalReviewed {
+        /// The reviewer agreed.
+        passed: bool,
+    },
+    /// 集体讨论 (art. 57 para. 2).
+    CollectivelyDiscussed,
+    /// The 90-day period extended, with the approval recorded (art. 60).
+    Extended {
+        /// The new last day.
+        until: NaiveDate,
+    },
+    /// 决定 (art. 57; for the simple procedure art. 51–52).
+    Decided,
+    /// 送达 (art. 61).
+    Served,
+    /// Payment recorded.
+    Paid,
+    /// 结案.
+    Closed,
+}
+
+impl Step {
+    /// The provision the step applies.
+    pub fn basis(&self, track: Track) -> Citation {
+        match self {
+            Step::Filed { .. } => art(54, Some(2), None),
+            Step::Investigated => art(55, None, None),
+            Step::Preserved { .. } | Step::PreservationDecided => art(56, None, None),
+            Step::NoticeServed { .. } => art(44, None, None),
+            Step::StatementHeard { .. } => art(45, None, None),
+            Step::HearingRequested | Step::HearingWaived | Step::HearingHeld => art(64, None, None),
+            Step::LegalReviewed { .. } => art(58, None, None),
+            Step::CollectivelyDiscussed => art(57, Some(2), None),
+            Step::Extended { .. } => art(60, None, None),
+            Step::Decided => match track {
+                Track::Simple => art(51, None, None),
+                Track::General => art(57, None, None),
+            },
+            Step::Served => art(61, None, None),
+            Step::Paid => art(67, None, None),
+            Step::Closed => art(57, None, None),
+        }
+    }
+}
+
+/// A step as taken: when and by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Taken {
+    /// The step.
+    pub step: Step,
+    /// The day.
+    pub on: NaiveDate,
+    /// 执法证号 (or staff login) of each person who did it.
+    pub by: Vec<String>,
+}
+
+/// A step the law forbids, with the reason and the provision.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[error("{zh}（{}）", basis.text())]
+pub struct Refusal {
+    /// Why, in Chinese.
+    pub zh: String,
+    /// The provision.
+    pub basis: Citation,
+}
+
+impl Refusal {
+    fn new(zh: impl Into<String>, basis: Citation) -> Refusal {
+        Refusal {
+            zh: zh.into(),
+            basis,
+        }
+    }
+}
+
+/// A deadline running on a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Running {
+    /// Deadline id (`assets/procedure/deadlines.json`).
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// The last day, when the calendar holds it.
+    pub due: Option<NaiveDate>,
+    /// Why the last day cannot be computed (a year the calendar lacks).
+    pub problem: Option<String>,
+    /// The provision.
+    pub basis: Citation,
+}
+
+/// A case's procedure: what it is about and the steps taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseProcedure {
+    /// Simple or general.
+    pub track: Track,
+    /// What the decision needs (hearing, legal review), from the catalogue.
+    pub needs: ProcedureNeeds,
+    /// When the violation occurred or, if continuing, ended (not the
+    /// check time).
+    pub violation_ended: NaiveDate,
+    /// Two or five years.
+    pub limitation: Limitation,
+    /// The steps taken, in order.
+    pub steps: Vec<Taken>,
+}
+
+impl CaseProcedure {
+    /// A new case with no steps.
+    pub fn new(
+        track: Track,
+        needs: ProcedureNeeds,
+        violation_ended: NaiveDate,
+        limitation: Limitation,
+    ) -> CaseProcedure {
+        CaseProcedure {
+            track,
+            needs,
+            violation_ended,
+            limitation,
+            steps: Vec::new(),
+        }
+    }
+
+    fn last(&self, pred: impl Fn(&Step) -> bool) -> Option<&Taken> {
+        self.steps.iter().rev().find(|t| pred(&t.step))
+    }
+
+    fn has(&self, pred: impl Fn(&Step) -> bool) -> bool {
+        self.last(pred).is_some()
+    }
+
+    /// Adds a step when the law allows it; otherwise the refusal says why
+    /// and which provision forbids it.
+    pub fn apply(
+        &mut self,
+        taken: Taken,
+        calendar: &Calendar,
+        deadlines: &Deadlines,
+        region: Region,
+    ) -> Result<(), Refusal> {
+        self.check(&taken, calendar, deadlines, region)?;
+        self.steps.push(taken);
+        Ok(())
+    }
+
+    fn check(
+        &self,
+        taken: &Taken,
+        calendar: &Calendar,
+        deadlines: &Deadlines,
+        region: Region,
+    ) -> Result<(), Refusal> {
+        if self.has(|s| matches!(s, Step::Closed)) {
+            return Err(Refusal::new("案件已结案，不能再办理", art(57, None, None)));
+        }
+        if self.steps.last().is_some_and(|t| taken.on < t.on) {
+            return Err(Refusal::new(
+                "步骤日期早于上一步骤，不能倒签",
+                art(47, None, None),
+            ));
+        }
+        let officers = taken
+            .by
+            .iter()
+            .filter(|b| !b.trim().is_empty())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        let needs_two = matches!(
+            taken.step,
+            Step::Investigated | Step::Preserved { .. } | Step::NoticeServed { .. } | Step::Decided
+        );
+        if needs_two && officers < 2 {
+            return Err(Refusal::new("执法人员不得少于两人", art(42, None, None)));
+        }
+        match &taken.step {
+            Step::Filed { approved_by } => self.check_filing(taken.on, approved_by),
+            Step::Preserved { approved_by } if approved_by.trim().is_empty() => Err(Refusal::new(
+                "先行登记保存须经行政机关负责人批准",
+                art(56, None, None),
+            )),
+            Step::PreservationDecided if !self.has(|s| matches!(s, Step::Preserved { .. })) => {
+                Err(Refusal::new("没有先行登记保存的证据", art(56, None, None)))
+            }
+            Step::HearingHeld | Step::HearingWaived | Step::HearingRequested
+                if !self.has(|s| {
+                    matches!(
+                        s,
+                        Step::NoticeServed {
+                            hearing_offered: true
+                        }
+                    )
+                }) =>
+            {
+                Err(Refusal::new(
+                    "尚未告知当事人要求听证的权利",
+                    art(63, Some(1), None),
+                ))
+            }
+            Step::Decided => self.check_decision(taken.on, calendar, deadlines, region),
+            Step::Served | Step::Paid if !self.has(|s| matches!(s, Step::Decided)) => {
+                Err(Refusal::new("尚未作出行政处罚决定", art(61, None, None)))
+            }
+            _ if self.track == Track::General
+                && !matches!(taken.step, Step::Filed { .. })
+                && !self.has(|s| matches!(s, Step::Filed { .. })) =>
+            {
+                Err(Refusal::new("普通程序案件须先立案", art(54, Some(2), None)))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn check_filing(&self, on: NaiveDate, approved_by: &str) -> Result<(), Refusal> {
+        if self.track == Track::Simple {
+            return Err(Refusal::new(
+                "简易程序当场作出决定，不立案",
+                art(51, None, None),
+            ));
+        }
+        if approved_by.trim().is_empty() {
+            return Err(Refusal::new(
+                "立案须经行政机关负责人批准",
+                art(54, Some(2), None),
+            ));
+        }
+        let ends = limitation_ends(self.violation_ended, self.limitation);
+        if on > ends {
+            return Err(Refusal::new(
+                format!(
+                    "违法行为终了于 {}，至 {ends} 未被发现，已过追责期限，不再给予行政处罚",
+                    self.violation_ended
+                ),
+                art(36, None, None),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_decision(
+        &self,
+        on: NaiveDate,
+        calendar: &Calendar,
+        deadlines: &Deadlines,
+        region: Region,
+    ) -> Result<(), Refusal> {
+        let calendar_err = |e: CalendarError| Refusal::new(e.to_string(), art(85, None, None));
+        if self.has(|s| matches!(s, Step::Decided)) {
+            return Err(Refusal::new("已作出决定", art(57, None, None)));
+        }
+        if self.track == Track::Simple {
+            if self.needs.procedure != crate::catalog::Procedure::Simple {
+                return Err(Refusal::new(
+                    "该处罚不属于可以当场作出的警告或小额罚款，应适用普通程序",
+                    art(51, None, None),
+                ));
+            }
+            return Ok(());
+        }
+        let Some(notice) = self.last(|s| matches!(s, Step::NoticeServed { .. })) else {
+            return Err(Refusal::new(
+                "作出决定前未告知拟作出的行政处罚内容及事实、理由、依据",
+                art(62, None, None),
+            ));
+        };
+        let statement_closed = self.has(|s| matches!(s, Step::StatementHeard { closed: true }));
+        if !statement_closed {
+            let d = deadline(deadlines, "notice_response")?;
+            let ends = d.due(calendar, notice.on, region).map_err(calendar_err)?;
+            if on <= ends {
+                return Err(Refusal::new(
+                    format!("陈述、申辩期限至 {ends} 届满，届满前不得作出决定"),
+                    art(62, None, None),
+                ));
+            }
+        }
+        if self.needs.hearing {
+            self.check_hearing(notice, on, calendar, deadlines, region)?;
+        }
+        if self.needs.legal_review {
+            match self.last(|s| matches!(s, Step::LegalReviewed { .. })) {
+                None => {
+                    return Err(Refusal::new(
+                        "重大执法决定未经法制审核，不得作出决定",
+                        art(58, Some(1), None),
+                    ))
+                }
+                Some(Taken {
+                    step: Step::LegalReviewed { passed: false },
+                    ..
+                }) if !self.has(|s| matches!(s, Step::CollectivelyDiscussed)) => {
+                    return Err(Refusal::new(
+                        "法制审核未通过，不得作出决定",
+                        art(58, Some(1), None),
+                    ))
+                }
+                _ => {}
+            }
+        }
+        let filed = self
+            .last(|s| matches!(s, Step::Filed { .. }))
+            .map(|t| t.on)
+            .ok_or_else(|| Refusal::new("普通程序案件须先立案", art(54, Some(2), None)))?;
+        let d = deadline(deadlines, "decision")?;
+        let extended = match self.last(|s| matches!(s, Step::Extended { .. })) {
+            Some(Taken {
+                step: Step::Extended { until },
+                ..
+            }) => Some(*until),
+            _ => None,
+        };
+        // A natural-day period only grows when its end rolls past a rest
+        // day: a decision on or before the plain end needs no calendar
+        // (which may not hold next year yet).
+        let plain_end = filed + chrono::Days::new(u64::from(d.days));
+        if on <= plain_end || extended.is_some_and(|u| on <= u) {
+            return Ok(());
+        }
+        let mut last_day = d.due(calendar, filed, region).map_err(calendar_err)?;
+        if let Some(until) = extended {
+            last_day = last_day.max(until);
+        }
+        if on > last_day {
+            return Err(Refusal::new(
+                format!("自立案之日起九十日内（至 {last_day}）应当作出决定，且未记录延期"),
+                art(60, None, None),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_hearing(
+        &self,
+        notice: &Taken,
+        on: NaiveDate,
+        calendar: &Calendar,
+        deadlines: &Deadlines,
+        region: Region,
+    ) -> Result<(), Refusal> {
+        if !matches!(
+            notice.step,
+            Step::NoticeServed {
+                hearing_offered: true
+            }
+        ) {
+            return Err(Refusal::new(
+                "拟作出的处罚应当告知当事人有要求听证的权利，告知中未载明",
+                art(63, Some(1), None),
+            ));
+        }
+        let requested = self.has(|s| matches!(s, Step::HearingRequested));
+        let held = self.has(|s| matches!(s, Step::HearingHeld));
+        let waived = self.has(|s| matches!(s, Step::HearingWaived));
+        if requested && !held && !waived {
+            return Err(Refusal::new(
+                "当事人要求听证，应当组织听证后再作出决定",
+                art(65, None, None),
+            ));
+        }
+        if !requested && !waived {
+            let d = deadline(deadlines, "hearing_request")?;
+            let ends = d
+                .due(calendar, notice.on, region)
+                .map_err(|e| Refusal::new(e.to_string(), art(85, None, None)))?;
+            if on <= ends {
+                return Err(Refusal::new(
+                    format!("要求听证的期限至 {ends} 届满，届满前不得作出决定"),
+                    art(64, None, Some(1)),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every deadline running on the case, from the steps taken. A
+    /// deadline whose last day falls in a year the calendar does not hold
+    /// has no day and says why.
+    pub fn deadlines(
+        &self,
+        calendar: &Calendar,
+        deadlines: &Deadlines,
+        region: Region,
+    ) -> Result<Vec<Running>, CalendarError> {
+        let mut out = Vec::new();
+        let done = |pred: &dyn Fn(&Step) -> bool| self.steps.iter().any(|t| pred(&t.step));
+        let mut run = |id: &str, from: NaiveDate| -> Result<(), CalendarError> {
+            if let Some(d) = deadlines.get(id) {
+                let due = d.due(calendar, from, region);
+                out.push(Running {
+                    id: d.id.clone(),
+                    name: d.name.clone(),
+                    problem: due.as_ref().err().map(ToString::to_string),
+                    due: due.ok(),
+                    basis: d.basis.clone(),
+                });
+            }
+            Ok(())
+        };
+        let decided = self.last(|s| matches!(s, Step::Decided)).map(|t| t.on);
+        if let Some(filed) = self.last(|s| matches!(s, Step::Filed { .. })) {
+            if decided.is_none() {
+                run("decision", filed.on)?;
+            }
+        }
+        if let Some(p) = self.last(|s| matches!(s, Step::Preserved { .. })) {
+            if !done(&|s| matches!(s, Step::PreservationDecided)) {
+                run("preservation_decision", p.on)?;
+            }
+        }
+        if let Some(n) = self.last(|s| matches!(s, Step::NoticeServed { .. })) {
+            if decided.is_none() && !done(&|s| matches!(s, Step::StatementHeard { closed: true })) {
+                run("notice_response", n.on)?;
+            }
+            let offered = matches!(
+                n.step,
+                Step::NoticeServed {
+                    hearing_offered: true
+                }
+            );
+            let answered = done(&|s| matches!(s, Step::HearingRequested | Step::HearingWaived));
+            if offered && !answered && decided.is_none() {
+                run("hearing_request", n.on)?;
+            }
+        }
+        if let Some(decided) = decided {
+            match self.last(|s| matches!(s, Step::Served)) {
+                None => run("service", decided)?,
+                Some(served) if !done(&|s| matches!(s, Step::Paid)) => run("payment", served.on)?,
+                Some(_) => {}
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn deadline<'a>(deadlines: &'a Deadlines, id: &str) -> Result<&'a super::Deadline, Refusal> {
+    deadlines.get(id).ok_or_else(|| {
+        Refusal::new(
+            format!("期限数据中没有 {id}（assets/procedure/deadlines.json）"),
+            art(85, None, None),
+        )
+    })
+}

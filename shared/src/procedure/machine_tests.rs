@@ -1,0 +1,337 @@
+use chrono::NaiveDate;
+
+use super::machine::*;
+use super::*;
+use crate::calendar::{Calendar, Region};
+use crate::catalog::{Procedure, ProcedureNeeds};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn needs(procedure: Procedure, hearing: bool, legal_review: bool) -> ProcedureNeeds {
+    ProcedureNeeds {
+        procedure,
+        hearing,
+        legal_review,
+        compulsory: false,
+        reasons: vec![],
+    }
+}
+
+fn two() -> Vec<String> {
+    vec!["65010001".into(), "65010002".into()]
+}
+
+struct Case {
+    p: CaseProcedure,
+    deadlines: Deadlines,
+}
+
+impl Case {
+    fn general(hearing: bool, review: bool) -> Case {
+        Case {
+            p: CaseProcedure::new(
+                Track::General,
+                needs(Procedure::General, hearing, review),
+                d("2026-10-20"),
+                Limitation::Ordinary,
+            ),
+            deadlines: Deadlines::shipped().unwrap(),
+        }
+    }
+
+    fn step(&mut self, step: Step, on: &str) -> Result<(), Refusal> {
+        self.step_by(step, on, two())
+    }
+
+    fn step_by(&mut self, step: Step, on: &str, by: Vec<String>) -> Result<(), Refusal> {
+        self.p.apply(
+            Taken {
+                step,
+                on: d(on),
+                by,
+            },
+            Calendar::builtin(),
+            &self.deadlines,
+            Region::National,
+        )
+    }
+
+    fn ok(&mut self, step: Step, on: &str) {
+        self.step(step, on).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+fn article(r: Refusal) -> (u32, Option<u32>, Option<u32>) {
+    (r.basis.article, r.basis.paragraph, r.basis.item)
+}
+
+fn filed(hearing: bool, review: bool) -> Case {
+    let mut c = Case::general(hearing, review);
+    c.ok(
+        Step::Filed {
+            approved_by: "head".into(),
+        },
+        "2026-11-02",
+    );
+    c
+}
+
+#[test]
+fn xzcff_art_62_no_decision_before_the_notice_and_its_response_period() {
+    let mut c = filled_notice(false, false, true);
+    // Notice served Monday 9 Nov: 3 working days, to Thursday 12 Nov.
+    let r = c.step(Step::Decided, "2026-11-12").unwrap_err();
+    assert_eq!(article(r.clone()), (62, None, None));
+    assert!(r.zh.contains("2026-11-12"), "{}", r.zh);
+    c.ok(Step::Decided, "2026-11-13");
+
+    let mut c = filed(false, false);
+    let r = c.step(Step::Decided, "2026-11-20").unwrap_err();
+    assert_eq!(article(r), (62, None, None));
+
+    // The party closing its statement ends the period early.
+    let mut c = filled_notice(false, false, true);
+    c.ok(Step::StatementHeard { closed: true }, "2026-11-10");
+    c.ok(Step::Decided, "2026-11-10");
+}
+
+fn filled_notice(hearing: bool, review: bool, offered: bool) -> Case {
+    let mut c = filed(hearing, review);
+    c.ok(Step::Investigated, "2026-11-03");
+    c.ok(
+        Step::NoticeServed {
+            hearing_offered: offered,
+        },
+        "2026-11-09",
+    );
+    c
+}
+
+#[test]
+fn xzcff_art_63_a_hearing_right_must_be_offered_and_its_period_run_or_the_hearing_held() {
+    let mut c = filled_notice(true, false, false);
+    let r = c.step(Step::Decided, "2026-12-01").unwrap_err();
+    assert_eq!(article(r), (63, Some(1), None));
+
+    let mut c = filled_notice(true, false, true);
+    c.ok(Step::StatementHeard { closed: true }, "2026-11-10");
+    // 5 working days from 9 Nov: to 16 Nov.
+    let r = c.step(Step::Decided, "2026-11-16").unwrap_err();
+    assert_eq!(article(r), (64, None, Some(1)));
+    c.ok(Step::Decided, "2026-11-17");
+
+    let mut c = filled_notice(true, false, true);
+    c.ok(Step::HearingRequested, "2026-11-11");
+    let r = c.step(Step::Decided, "2026-12-01").unwrap_err();
+    assert_eq!(article(r), (65, None, None));
+    c.ok(Step::HearingHeld, "2026-11-24");
+    c.ok(Step::Decided, "2026-12-01");
+}
+
+#[test]
+fn xzcff_art_58_a_major_decision_needs_a_passed_legal_review() {
+    let mut c = filled_notice(false, true, true);
+    let r = c.step(Step::Decided, "2026-11-20").unwrap_err();
+    assert_eq!(article(r), (58, Some(1), None));
+    c.ok(Step::LegalReviewed { passed: false }, "2026-11-18");
+    let r = c.step(Step::Decided, "2026-11-20").unwrap_err();
+    assert!(r.zh.contains("未通过"));
+    // Against a negative opinion only after 集体讨论 (art. 57 para. 2).
+    c.ok(Step::CollectivelyDiscussed, "2026-11-19");
+    c.ok(Step::Decided, "2026-11-20");
+}
+
+#[test]
+fn xzcff_art_42_one_officer_alone_is_refused() {
+    let mut c = filed(false, false);
+    let r = c
+        .step_by(Step::Investigated, "2026-11-03", vec!["65010001".into()])
+        .unwrap_err();
+    assert_eq!(article(r), (42, None, None));
+    let same_twice = vec!["65010001".into(), "65010001".into()];
+    assert!(c
+        .step_by(Step::Investigated, "2026-11-03", same_twice)
+        .is_err());
+}
+
+#[test]
+fn xzcff_art_36_a_case_past_the_limitation_period_cannot_be_filed() {
+    let mut c = Case::general(false, false);
+    c.p.violation_ended = d("2024-11-01");
+    let r = c
+        .step(
+            Step::Filed {
+                approved_by: "head".into(),
+            },
+            "2026-11-02",
+        )
+        .unwrap_err();
+    assert_eq!(article(r), (36, None, None));
+    c.p.limitation = Limitation::LifeOrHealth;
+    c.ok(
+        Step::Filed {
+            approved_by: "head".into(),
+        },
+        "2026-11-02",
+    );
+}
+
+#[test]
+fn xzcff_art_60_decision_within_90_days_of_filing_unless_extended() {
+    let mut c = filled_notice(false, false, true);
+    // Filed 2 Nov 2026: 90 days to 31 Jan 2027 — a Sunday, rolled over in
+    // a year the calendar does not hold: an error, never a guess. On or
+    // before 31 Jan no calendar is needed.
+    let r = c.step(Step::Decided, "2027-02-01").unwrap_err();
+    assert_eq!(article(r), (85, None, None));
+    c.ok(Step::Decided, "2027-01-31");
+    let mut c = Case::general(false, false);
+    c.ok(
+        Step::Filed {
+            approved_by: "head".into(),
+        },
+        "2026-06-01",
+    );
+    c.ok(
+        Step::NoticeServed {
+            hearing_offered: false,
+        },
+        "2026-08-03",
+    );
+    // 90 days from 1 June: 30 August (Sunday) → Monday 31 August.
+    let r = c.step(Step::Decided, "2026-09-01").unwrap_err();
+    assert_eq!(article(r), (60, None, None));
+    c.ok(
+        Step::Extended {
+            until: d("2026-09-30"),
+        },
+        "2026-08-20",
+    );
+    c.ok(Step::Decided, "2026-09-01");
+}
+
+#[test]
+fn xzcff_art_54_and_56_filing_and_preservation_need_the_heads_approval() {
+    let mut c = Case::general(false, false);
+    let r = c
+        .step(
+            Step::Filed {
+                approved_by: " ".into(),
+            },
+            "2026-11-02",
+        )
+        .unwrap_err();
+    assert_eq!(article(r), (54, Some(2), None));
+    assert!(
+        c.step(Step::Investigated, "2026-11-02").is_err(),
+        "not filed"
+    );
+    let mut c = filed(false, false);
+    let r = c
+        .step(
+            Step::Preserved {
+                approved_by: String::new(),
+            },
+            "2026-11-03",
+        )
+        .unwrap_err();
+    assert_eq!(article(r), (56, None, None));
+}
+
+#[test]
+fn xzcff_art_51_the_simple_procedure_only_for_what_it_allows() {
+    let deadlines = Deadlines::shipped().unwrap();
+    let mut p = CaseProcedure::new(
+        Track::Simple,
+        needs(Procedure::General, false, false),
+        d("2026-11-02"),
+        Limitation::Ordinary,
+    );
+    let taken = Taken {
+        step: Step::Decided,
+        on: d("2026-11-02"),
+        by: two(),
+    };
+    let r = p
+        .apply(
+            taken.clone(),
+            Calendar::builtin(),
+            &deadlines,
+            Region::National,
+        )
+        .unwrap_err();
+    assert_eq!(article(r), (51, None, None));
+    p.needs.procedure = Procedure::Simple;
+    p.apply(taken, Calendar::builtin(), &deadlines, Region::National)
+        .unwrap();
+}
+
+#[test]
+fn every_running_deadline_is_computed_and_ends_when_its_step_is_done() {
+    let mut c = Case::general(true, false);
+    c.ok(
+        Step::Filed {
+            approved_by: "head".into(),
+        },
+        "2026-11-02",
+    );
+    c.ok(
+        Step::Preserved {
+            approved_by: "head".into(),
+        },
+        "2026-11-13",
+    );
+    c.ok(
+        Step::NoticeServed {
+            hearing_offered: true,
+        },
+        "2026-11-16",
+    );
+    let all = |c: &Case| {
+        c.p.deadlines(Calendar::builtin(), &c.deadlines, Region::National)
+            .unwrap()
+    };
+    let running = |c: &Case| -> Vec<(String, NaiveDate)> {
+        all(c)
+            .into_iter()
+            .filter_map(|r| Some((r.id, r.due?)))
+            .collect()
+    };
+    let ids = |v: &[Running]| v.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+    let list = all(&c);
+    assert_eq!(
+        ids(&list),
+        [
+            "decision",
+            "preservation_decision",
+            "notice_response",
+            "hearing_request"
+        ]
+    );
+    // 90 days from 2 Nov 2026 end in 2027, a year the calendar does not hold yet.
+    assert_eq!(list[0].due, None);
+    assert!(list[0].problem.as_ref().unwrap().contains("2027"));
+    let now = running(&c);
+    assert!(now.contains(&("preservation_decision".into(), d("2026-11-24"))));
+    assert!(now.contains(&("hearing_request".into(), d("2026-11-23"))));
+    c.ok(Step::PreservationDecided, "2026-11-20");
+    c.ok(Step::HearingWaived, "2026-11-20");
+    c.ok(Step::StatementHeard { closed: true }, "2026-11-20");
+    assert_eq!(ids(&all(&c)), ["decision"]);
+    c.ok(Step::Decided, "2026-11-23");
+    assert_eq!(running(&c), [("service".into(), d("2026-12-02"))]);
+    c.ok(Step::Served, "2026-11-24");
+    assert_eq!(running(&c), [("payment".into(), d("2026-12-09"))]);
+    c.ok(Step::Paid, "2026-12-01");
+    assert!(running(&c).is_empty());
+    c.ok(Step::Closed, "2026-12-01");
+    assert!(c.step(Step::Paid, "2026-12-02").is_err(), "closed");
+}
+
+#[test]
+fn a_step_dated_before_the_last_one_is_refused() {
+    let mut c = filed(false, false);
+    assert!(c.step(Step::Investigated, "2026-11-01").is_err());
+}

@@ -18,6 +18,7 @@ pub mod gps;
 pub mod logging;
 pub mod officers;
 pub mod overview;
+pub mod papers;
 pub mod screenshots;
 pub mod store;
 pub mod sync;

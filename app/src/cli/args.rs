@@ -111,11 +111,50 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Render a document of a case from its signed records, as PDF/A.
+    Document {
+        /// 案号 or case id (see `fieldcase case list`).
+        case: String,
+        /// Which document.
+        kind: DocumentKind,
+        /// Where to write the PDF.
+        #[arg(long)]
+        out: PathBuf,
+        /// a4 (the office) or roll80 (the portable printer's 80 mm roll).
+        #[arg(long, value_parser = ["a4", "roll80"], default_value = "a4")]
+        paper: String,
+        /// The deciding agency's name as printed (kept for later documents).
+        #[arg(long)]
+        agency: Option<String>,
+        /// The CJK font file (default: Debian's Noto Sans Mono CJK SC).
+        #[arg(long, env = "FIELDCASE_FONT")]
+        font: Option<PathBuf>,
+        /// The face within the font file.
+        #[arg(long, default_value_t = fieldcase_documents::pdf::DEFAULT_FONT_INDEX)]
+        font_index: u32,
+    },
     /// The violation catalogue (assets/catalog/violations.json).
     Catalog {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+}
+
+/// The documents `fieldcase document` renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DocumentKind {
+    /// 当场行政处罚决定书 (simple procedure; 行政处罚法 art. 52).
+    #[value(name = "on_the_spot_decision")]
+    OnTheSpotDecision,
+}
+
+impl DocumentKind {
+    /// The documents crate's kind.
+    pub fn kind(self) -> fieldcase_documents::Kind {
+        match self {
+            DocumentKind::OnTheSpotDecision => fieldcase_documents::Kind::OnTheSpotDecision,
+        }
+    }
 }
 
 /// `catalog` subcommands.

@@ -34,6 +34,7 @@ mod admin;
 mod archive;
 mod args;
 mod catalog;
+mod document;
 mod inspect;
 mod network;
 mod window;
@@ -104,6 +105,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => window::demo(&dir, cases, video_kib, no_fsync)?,
         Command::Screenshots { out } => window::screenshots(&dir, &out, lang)?,
         Command::Catalog { command } => return catalog::run(command),
+        Command::Document {
+            case,
+            kind,
+            out,
+            paper,
+            agency,
+            font,
+            font_index,
+        } => document::run(
+            &open_existing(&dir)?,
+            &document::Request {
+                case: &case,
+                kind: kind.kind(),
+                out: &out,
+                roll: paper == "roll80",
+                agency: agency.as_deref(),
+                font: font.as_deref(),
+                font_index,
+            },
+        )?,
         Command::Officer { command } => admin::officer(&Terminal::open(&dir)?, command)?,
         Command::Case {
             command:

@@ -1,0 +1,279 @@
+//! The 当场行政处罚决定书 end to end with the real binary and standard
+//! readers: `fieldcase document` renders it from a demo terminal's signed
+//! records (A4 and the 80 mm roll); `pdffonts` shows every font embedded as
+//! a subset; `pdftotext` gives back every filled field (案号, party, facts,
+//! basis, penalty, remedies with 60 days and 6 months, dates), checked
+//! against the records read from the case's exported bag, not from the
+//! renderer; `pdftoppm` + `zbarimg` decode the QR code to the case, the
+//! closing record's digest and its signer. A general-procedure case is
+//! refused (行政处罚法 art. 51).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
+
+use std::path::Path;
+use std::process::Command;
+
+use chrono::FixedOffset;
+use fieldcase_e2e::{run, run_ok, seeded_terminal};
+use fieldcase_shared::envelope::Envelope;
+use fieldcase_shared::model::Party;
+use fieldcase_shared::record::{RecordBody, RecordPayload};
+use serde_json::Value;
+
+const AGENCY: &str = "乌鲁木齐市交通运输综合行政执法支队";
+
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The case's records from its exported bag: (payload, record digest).
+fn bag_records(term: &str, case_no: &str, out: &Path) -> Vec<(RecordPayload, String)> {
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            term,
+            "bag",
+            "export",
+            case_no,
+            &out.to_string_lossy(),
+        ],
+    );
+    let mut files: Vec<_> = std::fs::read_dir(out.join("data/records"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            let env = Envelope::from_json(&std::fs::read(f).unwrap()).unwrap();
+            let payload: RecordPayload = serde_json::from_slice(&env.payload).unwrap();
+            (payload, env.digest().to_hex())
+        })
+        .collect()
+}
+
+fn tool(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn qr_of(pdf: &Path, dpi: &str, dir: &Path) -> String {
+    let prefix = dir.join(pdf.file_stem().unwrap());
+    tool(
+        "pdftoppm",
+        &[
+            "-r",
+            dpi,
+            "-png",
+            &pdf.to_string_lossy(),
+            &prefix.to_string_lossy(),
+        ],
+    );
+    let png = dir.join(format!(
+        "{}-1.png",
+        pdf.file_stem().unwrap().to_string_lossy()
+    ));
+    tool("zbarimg", &["-q", "--raw", &png.to_string_lossy()])
+        .trim()
+        .to_owned()
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn the_on_the_spot_decision_carries_every_field_and_a_qr_code_that_names_its_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let term = dir.path().join("term");
+    seeded_terminal(&term, 8, 0);
+    let t = term.to_string_lossy().into_owned();
+    let list: Value = serde_json::from_str(&run_ok(
+        "fieldcase",
+        &["--data-dir", &t, "case", "list", "--json"],
+    ))
+    .unwrap();
+    let mut made = 0;
+    let mut refused = 0;
+    for (i, case) in list.as_array().unwrap().iter().enumerate() {
+        let case_no = case["case_no"].as_str().unwrap();
+        let a4 = dir.path().join(format!("a4-{i}.pdf"));
+        let mut args = vec![
+            "--data-dir",
+            &t,
+            "document",
+            case_no,
+            "on_the_spot_decision",
+        ];
+        let a4s = a4.to_string_lossy().into_owned();
+        args.extend(["--out", &a4s]);
+        if made == 0 && refused == 0 {
+            args.extend(["--agency", AGENCY]);
+        }
+        let out = run("fieldcase", &args);
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                err.contains("art. 51") || err.contains("no penalty decision"),
+                "{case_no}: {err}"
+            );
+            assert!(!a4.exists(), "a refused document leaves no file");
+            refused += 1;
+            continue;
+        }
+        made += 1;
+        let records = bag_records(&t, case_no, &dir.path().join(format!("bag-{i}")));
+        check_a4(&a4, case_no, &records, dir.path());
+        // The same records give the same bytes.
+        let again = dir.path().join(format!("again-{i}.pdf"));
+        run_ok(
+            "fieldcase",
+            &[
+                "--data-dir",
+                &t,
+                "document",
+                case_no,
+                "on_the_spot_decision",
+                "--out",
+                &again.to_string_lossy(),
+            ],
+        );
+        assert_eq!(std::fs::read(&a4).unwrap(), std::fs::read(&again).unwrap());
+        // The 80 mm roll: the same text, one page, the QR code readable at the printer's 203 dpi.
+        let roll = dir.path().join(format!("roll-{i}.pdf"));
+        run_ok(
+            "fieldcase",
+            &[
+                "--data-dir",
+                &t,
+                "document",
+                case_no,
+                "on_the_spot_decision",
+                "--paper",
+                "roll80",
+                "--out",
+                &roll.to_string_lossy(),
+            ],
+        );
+        let info = tool("pdfinfo", &[&roll.to_string_lossy()]);
+        assert!(info.contains("Pages:           1"), "{info}");
+        assert!(info.contains("226.77 x"), "80 mm wide: {info}");
+        let qr = qr_of(&roll, "203", dir.path());
+        assert!(qr.starts_with("fieldcase-doc:v1?case="), "{qr}");
+        let text = squash(&tool("pdftotext", &[&roll.to_string_lossy(), "-"]));
+        assert!(text.contains(&squash(case_no)));
+    }
+    assert!(made >= 1 && refused >= 1, "made {made}, refused {refused}");
+    let out = run(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &t,
+            "document",
+            "乌交执〔1999〕99999号",
+            "on_the_spot_decision",
+            "--out",
+            "/tmp/never.pdf",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+fn check_a4(pdf: &Path, case_no: &str, records: &[(RecordPayload, String)], dir: &Path) {
+    let fonts = tool("pdffonts", &[&pdf.to_string_lossy()]);
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!rows.is_empty(), "{fonts}");
+    for row in &rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        let n = cols.len();
+        // name type... encoding emb sub uni object-id gen
+        assert_eq!(
+            &cols[n - 5..n - 2],
+            ["yes", "yes", "yes"],
+            "not embedded as a subset: {row}"
+        );
+    }
+    let text = squash(&tool("pdftotext", &[&pdf.to_string_lossy(), "-"]));
+    let opened = records
+        .iter()
+        .find_map(|(p, _)| match &p.body {
+            RecordBody::CaseOpened(o) => Some(o.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let (closing, digest, decision) = records
+        .iter()
+        .rev()
+        .find_map(|(p, d)| match &p.body {
+            RecordBody::CaseClosed(c) => c
+                .findings
+                .as_ref()
+                .and_then(|f| f.decision.clone())
+                .map(|dec| (p.clone(), d.clone(), dec)),
+            _ => None,
+        })
+        .unwrap();
+    let bj = FixedOffset::east_opt(8 * 3600).unwrap();
+    let (party_name, party_id) = match &opened.party {
+        Party::Person { id_number, name } => (name.clone(), id_number.clone()),
+        Party::Organisation { uscc, name } => (name.clone(), uscc.clone()),
+    };
+    let penalty = if decision.penalty == "warning" {
+        "决定给予警告的行政处罚".to_owned()
+    } else {
+        format!("决定给予罚款人民币{}元的行政处罚", decision.amount_yuan)
+    };
+    let must = [
+        "当场行政处罚决定书".to_owned(),
+        case_no.to_owned(),
+        format!("当事人：{party_name}"),
+        party_id,
+        opened.vehicle.plate.clone(),
+        opened.place.clone(),
+        opened
+            .occurred_at
+            .with_timezone(&bj)
+            .format("%Y年%m月%d日%H时%M分")
+            .to_string(),
+        decision.title.clone(),
+        format!("依据{}的规定", decision.basis),
+        penalty,
+        "六十日内依法申请行政复议".to_owned(),
+        "六个月内依法向人民法院提起行政诉讼".to_owned(),
+        format!(
+            "决定日期：{}",
+            closing.created_at.with_timezone(&bj).format("%Y年%m月%d日")
+        ),
+        AGENCY.to_owned(),
+    ];
+    for m in must {
+        assert!(
+            text.contains(&squash(&m)),
+            "{case_no}: {m:?} missing from\n{text}"
+        );
+    }
+    for officer in &closing.officers {
+        assert!(text.contains(officer.as_str()), "officer {officer}");
+    }
+    let qr = qr_of(pdf, "150", dir);
+    let want = format!(
+        "fieldcase-doc:v1?case={}&kind=on_the_spot_decision&record={digest}&signer={}",
+        encode(case_no),
+        closing.device
+    );
+    assert_eq!(qr, want);
+}

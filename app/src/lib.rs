@@ -19,6 +19,7 @@ pub mod logging;
 pub mod officers;
 pub mod overview;
 pub mod papers;
+pub mod printer;
 pub mod screenshots;
 pub mod store;
 pub mod sync;

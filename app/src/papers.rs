@@ -9,6 +9,8 @@ use fieldcase_documents::{Kind, Paper, ReportFont};
 use fieldcase_shared::record::RecordPayload;
 
 use crate::core::{AppError, Terminal};
+use crate::printer::{PrintError, PRINTER_SETTING};
+use crate::store::PrintJob;
 
 /// The setting holding the deciding agency's name.
 pub const AGENCY_SETTING: &str = "agency_name";
@@ -93,4 +95,106 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("pdf.part");
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
+}
+
+/// What became of a print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Printed {
+    /// The printer accepted it as its job.
+    Sent {
+        /// Queue id.
+        id: i64,
+        /// The printer's job id.
+        job: i64,
+    },
+    /// It stays queued: why.
+    Queued {
+        /// Queue id.
+        id: i64,
+        /// The failure, in Chinese.
+        zh: String,
+        /// The same in English.
+        en: String,
+    },
+}
+
+fn printer_uri(term: &Terminal) -> Result<Result<ipp::prelude::Uri, PrintError>, AppError> {
+    Ok(match term.store.setting(PRINTER_SETTING)? {
+        None => Err(PrintError::NotSet),
+        Some(u) => crate::printer::parse_uri(&u),
+    })
+}
+
+/// Sends one queued print; its outcome is kept with it.
+fn send_one(term: &Terminal, job: &PrintJob) -> Result<Printed, AppError> {
+    let sent = printer_uri(term)?.and_then(|uri| {
+        let pdf = term
+            .store
+            .print_pdf(job.id)
+            .map_err(|e| PrintError::Refused(e.to_string()))?;
+        crate::printer::send(
+            &uri,
+            pdf,
+            &format!("{} {}", job.title, job.case_no),
+            "fieldcase",
+        )
+    });
+    Ok(match sent {
+        Ok(n) => {
+            term.store.print_sent(job.id, n)?;
+            Printed::Sent { id: job.id, job: n }
+        }
+        Err(e) => {
+            term.store.print_failed(job.id, &e.zh())?;
+            Printed::Queued {
+                id: job.id,
+                zh: e.zh(),
+                en: e.to_string(),
+            }
+        }
+    })
+}
+
+/// Renders a document, queues it for the printer and sends it; a failed
+/// send keeps it queued with the reason ([`retry_prints`] sends it later).
+pub fn print(
+    term: &Terminal,
+    key: &str,
+    kind: Kind,
+    paper: Paper,
+    agency: &str,
+    font: &ReportFont,
+) -> Result<Printed, AppError> {
+    let doc = render(term, key, kind, paper, agency, font)?;
+    let row = term.cases().find(key)?;
+    let sha = fieldcase_shared::hash::sha256(&doc.pdf).to_hex();
+    let id = term.store.queue_print(
+        &row.case_id.to_string(),
+        &doc.case_no,
+        &doc.title,
+        &doc.pdf,
+        &sha,
+    )?;
+    let job = term
+        .store
+        .queued_prints()?
+        .into_iter()
+        .find(|j| j.id == id)
+        .ok_or_else(|| AppError::NoCase(key.to_owned()))?;
+    send_one(term, &job)
+}
+
+/// Sends every queued print, oldest first; stops at the first failure
+/// (the printer is off or out of paper: the rest would fail the same way).
+pub fn retry_prints(term: &Terminal) -> Result<Vec<Printed>, AppError> {
+    let mut out = Vec::new();
+    for job in term.store.queued_prints()? {
+        let p = send_one(term, &job)?;
+        let failed = matches!(p, Printed::Queued { .. });
+        out.push(p);
+        if failed {
+            break;
+        }
+    }
+    Ok(out)
 }

@@ -706,3 +706,46 @@ pub fn terminal_key(dir: &Path) -> fieldcase_shared::keys::DeviceKey {
     fieldcase_shared::keys::DeviceKey::load(&dir.join(fieldcase_app::core::KEY_FILE))
         .expect("the terminal's device key")
 }
+
+/// Makes sure a system D-Bus and avahi-daemon run (`ippeveprinter` will
+/// not start without DNS-SD). Starts them if they do not; they stay up.
+pub fn ensure_avahi() {
+    let running = |name: &str| {
+        Command::new("pgrep")
+            .args(["-x", name])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !running("dbus-daemon") {
+        let _ = std::fs::create_dir_all("/run/dbus");
+        let _ = std::fs::remove_file("/run/dbus/system_bus_socket");
+        let _ = std::fs::remove_file("/run/dbus/pid");
+        let st = Command::new("dbus-daemon")
+            .args(["--system", "--fork"])
+            .status()
+            .expect("dbus-daemon (package dbus) must be installed");
+        assert!(st.success(), "dbus-daemon --system did not start");
+    }
+    if !running("avahi-daemon") {
+        let _ = std::fs::remove_file("/run/avahi-daemon/pid");
+        let st = Command::new("avahi-daemon")
+            .args(["--no-chroot", "-D"])
+            .status()
+            .expect("avahi-daemon (package avahi-daemon) must be installed");
+        assert!(st.success(), "avahi-daemon did not start");
+    }
+    wait_for("avahi-daemon", Duration::from_secs(10), || {
+        Command::new("avahi-daemon")
+            .arg("--check")
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+}
+
+/// A free TCP port on loopback (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}

@@ -133,11 +133,57 @@ pub enum Command {
         #[arg(long, default_value_t = fieldcase_documents::pdf::DEFAULT_FONT_INDEX)]
         font_index: u32,
     },
+    /// Print a document of a case on the portable printer (IPP). The
+    /// document is queued first: if the printer cannot take it, it stays
+    /// queued with the reason (exit status 3) until `fieldcase printer
+    /// retry` sends it.
+    Print {
+        /// 案号 or case id (see `fieldcase case list`).
+        case: String,
+        /// Which document.
+        kind: DocumentKind,
+        /// roll80 (the portable printer, the default) or a4.
+        #[arg(long, value_parser = ["a4", "roll80"], default_value = "roll80")]
+        paper: String,
+        /// The deciding agency's name as printed (kept for later documents).
+        #[arg(long)]
+        agency: Option<String>,
+        /// The CJK font file (default: Debian's Noto Sans Mono CJK SC).
+        #[arg(long, env = "FIELDCASE_FONT")]
+        font: Option<PathBuf>,
+        /// The face within the font file.
+        #[arg(long, default_value_t = fieldcase_documents::pdf::DEFAULT_FONT_INDEX)]
+        font_index: u32,
+    },
+    /// The portable printer: its address, its state, the print queue.
+    Printer {
+        #[command(subcommand)]
+        command: PrinterCommand,
+    },
     /// The violation catalogue (assets/catalog/violations.json).
     Catalog {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+}
+
+/// `printer` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PrinterCommand {
+    /// Set the printer's address, e.g. ipp://192.168.1.20:631/ipp/print,
+    /// and show what it says of itself.
+    Set {
+        /// The printer URI (ipp:// or http://).
+        uri: String,
+    },
+    /// The printer's state and the documents still queued.
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send every queued document, oldest first.
+    Retry,
 }
 
 /// The documents `fieldcase document` renders.

@@ -25,13 +25,18 @@ pub struct Request<'a> {
     pub font_index: u32,
 }
 
+/// The font the request names, or the default.
+pub fn font(r: &Request<'_>) -> anyhow::Result<ReportFont> {
+    let path = r
+        .font
+        .unwrap_or(Path::new(fieldcase_documents::pdf::DEFAULT_FONT));
+    Ok(ReportFont::load(path, r.font_index)?)
+}
+
 /// Renders and writes the document.
 pub fn run(term: &Terminal, r: &Request<'_>) -> anyhow::Result<()> {
     let agency = papers::agency(term, r.agency)?;
-    let font_path = r
-        .font
-        .unwrap_or(Path::new(fieldcase_documents::pdf::DEFAULT_FONT));
-    let font = ReportFont::load(font_path, r.font_index)?;
+    let font = font(r)?;
     let paper = if r.roll { Paper::Roll80 } else { Paper::A4 };
     let doc = papers::render(term, r.case, r.kind, paper, &agency, &font)?;
     papers::write_whole(r.out, &doc.pdf)

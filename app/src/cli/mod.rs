@@ -37,6 +37,7 @@ mod catalog;
 mod document;
 mod inspect;
 mod network;
+mod print;
 mod window;
 
 pub use admin::OfficerCommand;
@@ -105,6 +106,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => window::demo(&dir, cases, video_kib, no_fsync)?,
         Command::Screenshots { out } => window::screenshots(&dir, &out, lang)?,
         Command::Catalog { command } => return catalog::run(command),
+        Command::Print {
+            case,
+            kind,
+            paper,
+            agency,
+            font,
+            font_index,
+        } => {
+            return print::print(
+                &open_existing(&dir)?,
+                &document::Request {
+                    case: &case,
+                    kind: kind.kind(),
+                    out: Path::new(""),
+                    roll: paper == "roll80",
+                    agency: agency.as_deref(),
+                    font: font.as_deref(),
+                    font_index,
+                },
+            )
+        }
+        Command::Printer { command } => return print::printer(&open_existing(&dir)?, command),
         Command::Document {
             case,
             kind,

@@ -221,6 +221,21 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE messages ADD COLUMN record TEXT;
      ALTER TABLE cases ADD COLUMN return_reason TEXT;
      ALTER TABLE cases ADD COLUMN return_record TEXT;",
+    // 7: documents waiting for (or sent to) the portable printer: a print
+    // that fails stays queued with its message until it is sent.
+    "CREATE TABLE print_jobs (
+        id          INTEGER PRIMARY KEY,
+        case_id     TEXT NOT NULL,
+        case_no     TEXT NOT NULL,
+        title       TEXT NOT NULL,
+        pdf         BLOB NOT NULL,
+        sha256      TEXT NOT NULL,
+        queued_at   TEXT NOT NULL,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        message     TEXT NOT NULL DEFAULT '',
+        printer_job INTEGER,
+        sent_at     TEXT
+     );",
 ];
 
 /// Whether a case can still change.
@@ -339,11 +354,13 @@ mod caseno;
 mod cases;
 mod drafts;
 mod officers;
+mod prints;
 mod uploads;
 pub use caseno::{CaseNumbers, NumberGap};
 pub use cases::EvidenceRow;
 pub use drafts::DraftRow;
 pub use officers::{PinError, MIN_PIN_LEN};
+pub use prints::PrintJob;
 pub use uploads::PendingBlob;
 
 use fieldcase_shared::private;

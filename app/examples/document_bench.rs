@@ -1,0 +1,100 @@
+//! Rendering the 当场行政处罚决定书 on the terminal: from the tap (the
+//! case's records read from the store) to a preview image — our PDF/A
+//! render (font loaded once at start-up, as the app does), then the page
+//! rasterised by poppler's `pdftoppm` at the printer's 203 dpi, the
+//! reference tool measured in the same run. Prints the median of 20 runs
+//! of each and the peak memory the renders add.
+//!
+//! `cargo run --release -p fieldcase-app --example document_bench`
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
+use std::time::Instant;
+
+use fieldcase_app::core::Terminal;
+use fieldcase_documents::{Kind, Paper, ReportFont};
+
+fn vm_hwm_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("terminal");
+    let term = Terminal::open(&dir).unwrap();
+    let made = fieldcase_app::demo::seed(&term, &dir, 12, 0, |_, _| {})
+        .unwrap()
+        .cases;
+    let font = ReportFont::load(
+        std::path::Path::new(fieldcase_documents::pdf::DEFAULT_FONT),
+        fieldcase_documents::pdf::DEFAULT_FONT_INDEX,
+    )
+    .unwrap();
+    let agency = "乌鲁木齐市交通运输综合行政执法支队";
+    let case = made
+        .iter()
+        .find(|c| {
+            fieldcase_app::papers::render(
+                &term,
+                c,
+                Kind::OnTheSpotDecision,
+                Paper::Roll80,
+                agency,
+                &font,
+            )
+            .is_ok()
+        })
+        .expect("a simple-procedure demo case");
+    let before = vm_hwm_kib();
+    for paper in [Paper::Roll80, Paper::A4] {
+        let mut ours = Vec::new();
+        let mut raster = Vec::new();
+        let mut bytes = 0;
+        for i in 0..20 {
+            let t = Instant::now();
+            let doc = fieldcase_app::papers::render(
+                &term,
+                case,
+                Kind::OnTheSpotDecision,
+                paper,
+                agency,
+                &font,
+            )
+            .unwrap();
+            ours.push(t.elapsed().as_secs_f64() * 1000.0);
+            bytes = doc.pdf.len();
+            let pdf = tmp.path().join(format!("d{i}.pdf"));
+            std::fs::write(&pdf, &doc.pdf).unwrap();
+            let t = Instant::now();
+            let st = Command::new("pdftoppm")
+                .args(["-r", "203", "-png", "-singlefile"])
+                .arg(&pdf)
+                .arg(tmp.path().join(format!("p{i}")))
+                .status()
+                .unwrap();
+            assert!(st.success());
+            raster.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        let (o, r) = (median(ours), median(raster));
+        println!(
+            "{paper:?}: render {o:.1} ms, pdftoppm -r 203 {r:.1} ms, tap to preview {:.1} ms (target < 300); ours / pdftoppm = {:.2}; {bytes} bytes",
+            o + r,
+            o / r
+        );
+    }
+    let added = vm_hwm_kib().saturating_sub(before);
+    println!(
+        "peak memory added by the renders: {:.1} MiB (target < 50)",
+        added as f64 / 1024.0
+    );
+}

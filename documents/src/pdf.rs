@@ -143,6 +143,7 @@ pub fn new_document(
     title: &str,
     made_at: DateTime<FixedOffset>,
     producer: &str,
+    keywords: Vec<String>,
 ) -> Result<Document, PdfError> {
     let config = ConfigurationBuilder::new()
         .with_archival_validator(Archival::A2_U)
@@ -157,6 +158,7 @@ pub fn new_document(
             .title(title.to_owned())
             .language("zh-CN".into())
             .producer(producer.to_owned())
+            .keywords(keywords)
             .creation_date(pdf_date(made_at)),
     );
     Ok(doc)
@@ -278,7 +280,12 @@ pub fn render(
     let qr_text = crate::qr::payload(filled);
     let qr = qrcode::QrCode::with_error_correction_level(qr_text.as_bytes(), qrcode::EcLevel::M)
         .map_err(|_| PdfError::Qr(qr_text.len()))?;
-    let mut doc = new_document(&template.title, filled.signed_at, "fieldcase")?;
+    let mut doc = new_document(
+        &template.title,
+        filled.signed_at,
+        "fieldcase",
+        vec![qr_text.clone()],
+    )?;
     let total: f32 = items.iter().map(|(h, _)| h).sum::<f32>() + 2.0 * g.margin;
     // A roll is one page cut to the document's length.
     let page_h = g.height.unwrap_or(total.max(200.0) + g.leading);

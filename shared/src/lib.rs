@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod cert;
 pub mod chain;
 pub mod check;
+pub mod docref;
 pub mod envelope;
 pub mod hash;
 pub mod httpsig;

@@ -14,6 +14,7 @@ use std::process::Command;
 
 use chrono::FixedOffset;
 use fieldcase_e2e::{run, run_ok, seeded_terminal};
+use fieldcase_shared::docref::DocRef;
 use fieldcase_shared::envelope::Envelope;
 use fieldcase_shared::model::Party;
 use fieldcase_shared::record::{RecordBody, RecordPayload};
@@ -84,23 +85,11 @@ fn qr_of(pdf: &Path, dpi: &str, dir: &Path) -> String {
         .to_owned()
 }
 
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 #[test]
 fn the_on_the_spot_decision_carries_every_field_and_a_qr_code_that_names_its_record() {
     let dir = tempfile::tempdir().unwrap();
     let term = dir.path().join("term");
-    seeded_terminal(&term, 8, 0);
+    let key = seeded_terminal(&term, 8, 0);
     let t = term.to_string_lossy().into_owned();
     let list: Value = serde_json::from_str(&run_ok(
         "fieldcase",
@@ -136,8 +125,10 @@ fn the_on_the_spot_decision_carries_every_field_and_a_qr_code_that_names_its_rec
             continue;
         }
         made += 1;
-        let records = bag_records(&t, case_no, &dir.path().join(format!("bag-{i}")));
-        check_a4(&a4, case_no, &records, dir.path());
+        let bag = dir.path().join(format!("bag-{i}"));
+        let records = bag_records(&t, case_no, &bag);
+        let qr = check_a4(&a4, case_no, &records, dir.path());
+        check_against_the_bag(&bag, &key, &a4, &qr);
         // The same records give the same bytes.
         let again = dir.path().join(format!("again-{i}.pdf"));
         run_ok(
@@ -193,7 +184,8 @@ fn the_on_the_spot_decision_carries_every_field_and_a_qr_code_that_names_its_rec
     assert_eq!(out.status.code(), Some(1));
 }
 
-fn check_a4(pdf: &Path, case_no: &str, records: &[(RecordPayload, String)], dir: &Path) {
+/// Checks the A4 document; returns its decoded QR text.
+fn check_a4(pdf: &Path, case_no: &str, records: &[(RecordPayload, String)], dir: &Path) -> String {
     let fonts = tool("pdffonts", &[&pdf.to_string_lossy()]);
     let rows: Vec<&str> = fonts.lines().skip(2).collect();
     assert!(!rows.is_empty(), "{fonts}");
@@ -270,10 +262,43 @@ fn check_a4(pdf: &Path, case_no: &str, records: &[(RecordPayload, String)], dir:
         assert!(text.contains(officer.as_str()), "officer {officer}");
     }
     let qr = qr_of(pdf, "150", dir);
-    let want = format!(
-        "fieldcase-doc:v1?case={}&kind=on_the_spot_decision&record={digest}&signer={}",
-        encode(case_no),
-        closing.device
+    let r = DocRef::parse(&qr).unwrap();
+    assert_eq!(r.case_no, case_no);
+    assert_eq!(r.kind, "on_the_spot_decision");
+    assert_eq!(r.record.to_hex(), digest);
+    assert_eq!(r.signer, closing.device);
+    qr
+}
+
+/// `fieldcase-verify --document`: the PDF and its QR text match the bag;
+/// a changed record digest, or the bag verified with the wrong key, does not.
+fn check_against_the_bag(bag: &Path, key: &str, pdf: &Path, qr: &str) {
+    let b = bag.to_string_lossy();
+    let p = pdf.to_string_lossy();
+    for doc in [p.as_ref(), qr] {
+        let out = run("fieldcase-verify", &[&b, "--key", key, "--document", doc]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        assert!(text.contains("MATCHES — record"), "{text}");
+    }
+    let mut forged = DocRef::parse(qr).unwrap();
+    forged.record.0[0] ^= 1;
+    let out = run(
+        "fieldcase-verify",
+        &[&b, "--key", key, "--document", &forged.to_text()],
     );
-    assert_eq!(qr, want);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("DOES NOT MATCH"));
+    let mut other = DocRef::parse(qr).unwrap();
+    other.case_no = "乌交执〔2026〕99999号".into();
+    let out = run(
+        "fieldcase-verify",
+        &[&b, "--key", key, "--document", &other.to_text()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let out = run(
+        "fieldcase-verify",
+        &[&b, "--key", key, "--document", "not a reference"],
+    );
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use fieldcase_shared::casebag;
+use fieldcase_shared::docref::DocRef;
 use fieldcase_shared::keys::PublicKey;
 
 /// Verify a fieldcase case bundle (one case, one disc) without any server.
@@ -20,7 +21,7 @@ use fieldcase_shared::keys::PublicKey;
     name = "fieldcase-verify",
     version,
     about,
-    after_help = "Exit status: 0 VALID, 1 INVALID, 2 UNVERIFIABLE (not a bag, unreadable, bad arguments)."
+    after_help = "Exit status: 0 VALID (and every --document matches), 1 INVALID or a document that does not match, 2 UNVERIFIABLE (not a bag, unreadable, bad arguments)."
 )]
 struct Args {
     /// The bundle: a disc image (.iso) or block device (read directly, no
@@ -44,9 +45,95 @@ struct Args {
     /// signed. Repeat for several.
     #[arg(long = "ca", value_name = "AGENCY_KEY")]
     agencies: Vec<String>,
+    /// A printed document to check against the bundle: the text of its QR
+    /// code (`fieldcase-doc:v1?…`) or its PDF file. It matches when the
+    /// bundle is VALID and holds the record the document names, signed by
+    /// the signer it names, in the case it names. Repeat for several.
+    #[arg(long = "document", value_name = "QR_TEXT|FILE.pdf")]
+    documents: Vec<String>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+}
+
+/// The largest document file read.
+const MAX_DOCUMENT_BYTES: u64 = 64 << 20;
+
+fn doc_ref(arg: &str) -> Result<DocRef, String> {
+    if arg
+        .trim_start()
+        .starts_with(fieldcase_shared::docref::PREFIX)
+    {
+        return DocRef::parse(arg).map_err(|e| e.to_string());
+    }
+    let meta = std::fs::metadata(arg).map_err(|e| {
+        format!("--document {arg:?} is neither a fieldcase-doc QR text nor a readable file: {e}")
+    })?;
+    if meta.len() > MAX_DOCUMENT_BYTES {
+        return Err(format!(
+            "--document {arg}: larger than any document ({} bytes)",
+            meta.len()
+        ));
+    }
+    let bytes = std::fs::read(arg).map_err(|e| format!("--document {arg}: {e}"))?;
+    DocRef::find_in(&bytes).map_err(|e| format!("--document {arg}: {e}"))
+}
+
+/// What a document's reference says against the bundle.
+#[derive(serde::Serialize)]
+struct DocumentCheck {
+    document: String,
+    case_no: String,
+    kind: String,
+    record: String,
+    signer: String,
+    matches: bool,
+    detail: String,
+}
+
+fn check_document(arg: &str, r: &DocRef, report: &casebag::Report) -> DocumentCheck {
+    let found = report
+        .records
+        .iter()
+        .find(|x| x.digest == r.record && x.device == r.signer);
+    let (matches, detail) = if !report.is_valid() {
+        (
+            false,
+            "the bundle is not VALID: nothing in it can confirm the document".to_owned(),
+        )
+    } else if report.case_no.as_deref() != Some(r.case_no.as_str()) {
+        (
+            false,
+            format!(
+                "the document names case {}, the bundle holds {}",
+                r.case_no,
+                report.case_no.as_deref().unwrap_or("no case")
+            ),
+        )
+    } else {
+        match found {
+            Some(x) => (
+                true,
+                format!(
+                    "record {} ({}, seq {}) signed by device {}",
+                    x.digest, x.kind, x.seq, x.device
+                ),
+            ),
+            None => (
+                false,
+                "the bundle holds no record with that digest from that signer".to_owned(),
+            ),
+        }
+    };
+    DocumentCheck {
+        document: arg.chars().take(200).collect(),
+        case_no: r.case_no.clone(),
+        kind: r.kind.clone(),
+        record: r.record.to_hex(),
+        signer: r.signer.to_string(),
+        matches,
+        detail,
+    }
 }
 
 fn parse_key(arg: &str) -> Result<PublicKey, String> {
@@ -102,6 +189,13 @@ fn main() -> ExitCode {
             }
         }
     }
+    let mut refs = Vec::new();
+    for d in &args.documents {
+        match doc_ref(d) {
+            Ok(r) => refs.push((d.clone(), r)),
+            Err(e) => return unverifiable(args.json, &e),
+        }
+    }
     let paths: Vec<&std::path::Path> = args.paths.iter().map(|p| p.as_path()).collect();
     let sources = match casebag::open_all(&paths) {
         Ok(s) => s,
@@ -111,11 +205,17 @@ fn main() -> ExitCode {
     let report = casebag::verify_sources(sources, &trust, |n| bar.inc(n));
     bar.finish_and_clear();
     let valid = report.is_valid();
+    let checks: Vec<DocumentCheck> = refs
+        .iter()
+        .map(|(arg, r)| check_document(arg, r, &report))
+        .collect();
+    let documents_ok = checks.iter().all(|c| c.matches);
     let mut out = String::new();
     if args.json {
         let v = serde_json::json!({
             "result": if valid { "VALID" } else { "INVALID" },
             "report": report,
+            "documents": checks,
         });
         out = serde_json::to_string_pretty(&v).unwrap_or_default();
         out.push('\n');
@@ -180,8 +280,21 @@ fn main() -> ExitCode {
             "checked {} files, {} bytes\n",
             report.files_checked, report.bytes_checked
         ));
+        for c in &checks {
+            out.push_str(&format!(
+                "document {} of {}: {} — {}\n",
+                c.kind,
+                c.case_no,
+                if c.matches {
+                    "MATCHES"
+                } else {
+                    "DOES NOT MATCH"
+                },
+                c.detail
+            ));
+        }
     }
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
-    ExitCode::from(if valid { 0 } else { 1 })
+    ExitCode::from(if valid && documents_ok { 0 } else { 1 })
 }

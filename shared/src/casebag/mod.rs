@@ -449,8 +449,8 @@ pub use build::{plan, Content, Disc, DiscFile};
 mod verify;
 pub use build::{case_slug, new_bundle_id};
 pub use verify::{
-    open_all, total_bytes, verify, verify_sources, verify_trusting, Certified, DiscReport, Report,
-    Signer, Trust,
+    open_all, total_bytes, verify, verify_sources, verify_trusting, Certified, DiscReport,
+    RecordRef, Report, Signer, Trust,
 };
 
 #[cfg(test)]

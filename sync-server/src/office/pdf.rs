@@ -37,6 +37,7 @@ pub fn render(report: &Report, font: &ReportFont) -> Result<Vec<u8>, PdfError> {
         &report.title,
         report.made_at.fixed_offset(),
         "fieldcase-server",
+        Vec::new(),
     )?;
     let mut body: Vec<String> = report.header.iter().flat_map(|l| wrap(l, CELLS)).collect();
     body.push(String::new());

@@ -503,10 +503,23 @@ pub(super) fn check_disc(
             }
         }
     }
+    let records = verified
+        .iter()
+        .map(|((device, seq), (_, v, payload))| super::RecordRef {
+            device: *device,
+            seq: *seq,
+            digest: v.digest,
+            kind: payload
+                .as_ref()
+                .map(|p| p.body.kind().to_owned())
+                .unwrap_or_default(),
+        })
+        .collect();
     DiscOutcome {
         problems,
         case_no,
         signers: signers.into_values().collect(),
+        records,
         sealed,
     }
 }

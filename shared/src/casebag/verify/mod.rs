@@ -44,6 +44,19 @@ pub struct Signer {
     pub certified: Option<Certified>,
 }
 
+/// A record whose signature verified under a trusted key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordRef {
+    /// Its signer.
+    pub device: DeviceId,
+    /// Its place in the signer's chain.
+    pub seq: u64,
+    /// Its record digest (what was signed).
+    pub digest: Digest,
+    /// Its kind (`case_opened`, `case_closed`, …).
+    pub kind: String,
+}
+
 /// A signer as its certificate names it (verified against an agency key).
 #[derive(Debug, Clone, Serialize)]
 pub struct Certified {
@@ -83,6 +96,10 @@ pub struct Report {
     pub case_no: Option<String>,
     /// Who signed the records.
     pub signers: Vec<Signer>,
+    /// Every record that verified (not in the JSON output: the signers'
+    /// summaries are).
+    #[serde(skip)]
+    pub records: Vec<RecordRef>,
     /// The sealing key, when it verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sealed_by: Option<PublicKey>,
@@ -318,6 +335,7 @@ pub fn verify_sources(
     let mut problems = Problems::default();
     let mut case_no = None;
     let mut signers: BTreeMap<DeviceId, Signer> = BTreeMap::new();
+    let mut records: BTreeMap<(DeviceId, u64), RecordRef> = BTreeMap::new();
     let mut sealed = None;
     let mut sealed_by = None;
     let mut discs = Vec::new();
@@ -346,6 +364,9 @@ pub fn verify_sources(
         case_no = case_no.or(outcome.case_no.map(|c| bag::printable(&c)));
         for s in outcome.signers {
             signers.entry(s.device).or_insert(s);
+        }
+        for r in outcome.records {
+            records.entry((r.device, r.seq)).or_insert(r);
         }
         if sealed.is_none() {
             sealed_by = outcome.sealed.as_ref().map(|(_, k)| *k);
@@ -464,6 +485,7 @@ pub fn verify_sources(
         not_listed,
         case_no,
         signers: signers.into_values().collect(),
+        records: records.into_values().collect(),
         sealed,
         sealed_by,
         discs,
@@ -496,6 +518,7 @@ struct DiscOutcome {
     problems: Problems,
     case_no: Option<String>,
     signers: Vec<Signer>,
+    records: Vec<RecordRef>,
     sealed: Option<(SealInfo, PublicKey)>,
 }
 

@@ -168,6 +168,9 @@ pub struct Seeded {
     pub registered: bool,
 }
 
+/// The agency name a demo terminal prints on its documents.
+pub const DEMO_AGENCY: &str = "乌鲁木齐市交通运输综合行政执法支队（演示）";
+
 /// Seeds `n` closed cases through the drafting controller, as the window
 /// does: vehicle, party and place (opens the case), the whole checklist, a
 /// violation from the catalogue with a lawful penalty, two photos and one
@@ -187,6 +190,10 @@ pub fn seed(
         for (cert, name, pin) in DEMO_OFFICERS {
             term.officers().add(cert, name, pin)?;
         }
+    }
+    if term.store.setting(crate::papers::AGENCY_SETTING)?.is_none() {
+        term.store
+            .set_setting(crate::papers::AGENCY_SETTING, DEMO_AGENCY)?;
     }
     let staging = data_dir
         .join("tmp")

@@ -48,6 +48,53 @@ pub fn agency(term: &Terminal, given: Option<&str>) -> Result<String, AppError> 
         })
 }
 
+fn refused(e: &dyn std::fmt::Display) -> AppError {
+    let text = e.to_string();
+    let (zh, en) = text.split_once(" / ").unwrap_or((&text, &text));
+    AppError::Refused {
+        zh: zh.to_owned(),
+        en: en.to_owned(),
+    }
+}
+
+/// The case's records with their digests, in seq order.
+fn signed_records(term: &Terminal, case_id: &uuid::Uuid) -> Result<Vec<Signed>, AppError> {
+    Ok(term
+        .store
+        .case_records(case_id)?
+        .into_iter()
+        .filter_map(|r| {
+            let payload = serde_json::from_slice::<RecordPayload>(&r.envelope.payload).ok()?;
+            Some(Signed {
+                payload,
+                digest: r.digest,
+            })
+        })
+        .collect())
+}
+
+/// The agency's name kept on this terminal, if set.
+pub fn kept_agency(term: &Terminal) -> Option<String> {
+    term.store.setting(AGENCY_SETTING).ok().flatten()
+}
+
+/// The printer address kept on this terminal, if set.
+pub fn kept_printer(term: &Terminal) -> Option<String> {
+    term.store.setting(PRINTER_SETTING).ok().flatten()
+}
+
+/// The default document face (Debian's Noto Sans Mono CJK SC).
+pub fn default_font() -> Result<ReportFont, AppError> {
+    ReportFont::load(
+        Path::new(fieldcase_documents::pdf::DEFAULT_FONT),
+        fieldcase_documents::pdf::DEFAULT_FONT_INDEX,
+    )
+    .map_err(|e| AppError::Refused {
+        zh: format!("无法读取文书字体：{e}"),
+        en: e.to_string(),
+    })
+}
+
 /// Renders `kind` for the case `key` (案号 or id).
 pub fn render(
     term: &Terminal,
@@ -58,26 +105,7 @@ pub fn render(
     font: &ReportFont,
 ) -> Result<Rendered, AppError> {
     let row = term.cases().find(key)?;
-    let records: Vec<Signed> = term
-        .store
-        .case_records(&row.case_id)?
-        .into_iter()
-        .filter_map(|r| {
-            let payload = serde_json::from_slice::<RecordPayload>(&r.envelope.payload).ok()?;
-            Some(Signed {
-                payload,
-                digest: r.digest,
-            })
-        })
-        .collect();
-    let refused = |e: &dyn std::fmt::Display| {
-        let text = e.to_string();
-        let (zh, en) = text.split_once(" / ").unwrap_or((&text, &text));
-        AppError::Refused {
-            zh: zh.to_owned(),
-            en: en.to_owned(),
-        }
-    };
+    let records = signed_records(term, &row.case_id)?;
     let template = kind.template().map_err(|e| refused(&e))?;
     let filled = fill(kind, &records, agency).map_err(|e| refused(&e))?;
     let pdf = fieldcase_documents::pdf::render(&template, &filled, paper, font)
@@ -88,6 +116,28 @@ pub fn render(
         qr: fieldcase_documents::qr::payload(&filled),
         pdf,
     })
+}
+
+/// The document's text as it will print (title first, then each block),
+/// for the preview screen; fails as [`render`] does.
+pub fn preview(
+    term: &Terminal,
+    key: &str,
+    kind: Kind,
+    agency: &str,
+) -> Result<Vec<String>, AppError> {
+    let row = term.cases().find(key)?;
+    let records = signed_records(term, &row.case_id)?;
+    let template = kind.template().map_err(|e| refused(&e))?;
+    let filled = fill(kind, &records, agency).map_err(|e| refused(&e))?;
+    let mut lines = vec![template.title.clone()];
+    lines.extend(
+        fieldcase_documents::fill::block_texts(&template, &filled)
+            .into_iter()
+            .filter(|(k, _)| *k != fieldcase_documents::template::BlockKind::Qr)
+            .map(|(_, t)| t),
+    );
+    Ok(lines)
 }
 
 /// Writes `bytes` to `path` whole or not at all (a temporary file renamed).

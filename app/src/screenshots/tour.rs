@@ -88,12 +88,14 @@ fn decision_steps(w: &MainWindow, s: &mut Shooter<'_>) -> anyhow::Result<()> {
     set(w, "outcome", "violation");
     s.shoot(w, "check-5-outcome")?;
     c.invoke_next();
-    c.set_search("ffyy".into());
-    set(w, "search", "ffyy");
-    set(w, "violation", "DLYS-63-1");
-    set(w, "grade", "一般");
-    set(w, "gains", "15000");
-    set(w, "amount", "30000");
+    // Overweight by 800 kg: a warning (超限运输车辆行驶公路管理规定 art. 43(2)),
+    // decided on the spot, so the case's decision can be printed.
+    c.set_search("cx".into());
+    set(w, "search", "cx");
+    set(w, "violation", "GLAQ-64-W");
+    set(w, "excess_kg", "800");
+    set(w, "grade", "轻微");
+    set(w, "penalty", "warning");
     s.shoot(w, "check-6-violation")?;
     c.invoke_next();
     Ok(())
@@ -176,6 +178,8 @@ fn archive_screens(w: &MainWindow, s: &mut Shooter<'_>) -> anyhow::Result<()> {
         .unwrap_or_default();
     w.global::<CasesAdapter>().invoke_open(case.into());
     s.shoot(w, "case-detail")?;
+    w.global::<CasesAdapter>().invoke_show_preview();
+    s.shoot(w, "case-document")?;
     w.global::<CasesAdapter>().invoke_back();
     w.global::<CasesAdapter>().invoke_back();
     h.invoke_open_settings();

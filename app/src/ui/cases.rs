@@ -170,6 +170,7 @@ pub(super) fn open_by_number(w: &MainWindow, st: &Shared, case_no: &str) {
             st.borrow_mut().case = Some(row.case_id);
             c.set_status(SharedString::new());
             detail(w, st);
+            super::print::offer(w, st, &row.case_no);
             go(w, st, screen::CASE);
         }
         Err(e) => {

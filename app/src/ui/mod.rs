@@ -27,6 +27,7 @@ pub use generated::*;
 mod cases;
 mod evidence;
 mod home;
+mod print;
 mod settings;
 mod signin;
 mod summary;
@@ -115,6 +116,7 @@ pub fn build_with(
     home::connect(&window, state.clone());
     wizard::connect(&window, state.clone());
     cases::connect(&window, state.clone());
+    print::connect(&window, state.clone());
     settings::connect(&window, state);
     Ok(window)
 }

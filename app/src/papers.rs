@@ -248,3 +248,69 @@ pub fn retry_prints(term: &Terminal) -> Result<Vec<Printed>, AppError> {
     }
     Ok(out)
 }
+
+/// What the printer check found, for the settings screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrinterCheck {
+    /// The printer answered and takes PDF.
+    pub ready: bool,
+    /// In Chinese.
+    pub zh: String,
+    /// In English.
+    pub en: String,
+}
+
+/// Documents still waiting for the printer.
+pub fn queued_count(term: &Terminal) -> usize {
+    term.store.queued_prints().map(|q| q.len()).unwrap_or(0)
+}
+
+/// Keeps `uri` as the printer (when given and valid) and asks the printer
+/// for its state.
+pub fn check_printer(term: &Terminal, uri: Option<&str>) -> Result<PrinterCheck, AppError> {
+    let uri = match uri.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) => {
+            let parsed = crate::printer::parse_uri(u).map_err(|e| AppError::Refused {
+                zh: e.zh(),
+                en: e.to_string(),
+            })?;
+            term.store.set_setting(PRINTER_SETTING, u)?;
+            parsed
+        }
+        None => match kept_printer(term) {
+            Some(u) => crate::printer::parse_uri(&u).map_err(|e| AppError::Refused {
+                zh: e.zh(),
+                en: e.to_string(),
+            })?,
+            None => {
+                return Err(AppError::Refused {
+                    zh: PrintError::NotSet.zh(),
+                    en: PrintError::NotSet.to_string(),
+                })
+            }
+        },
+    };
+    let queued = queued_count(term);
+    Ok(match crate::printer::status(&uri) {
+        Ok(s) => PrinterCheck {
+            ready: s.pdf && s.state != "stopped",
+            zh: format!(
+                "{}：{}{}；队列中 {queued} 份",
+                s.model,
+                s.zh(),
+                if s.pdf { "" } else { "，不支持 PDF" }
+            ),
+            en: format!(
+                "{}: {}{}; {queued} queued",
+                s.model,
+                s.state,
+                if s.pdf { "" } else { ", does not take PDF" }
+            ),
+        },
+        Err(e) => PrinterCheck {
+            ready: false,
+            zh: format!("{}；队列中 {queued} 份", e.zh()),
+            en: format!("{e}; {queued} queued"),
+        },
+    })
+}

@@ -293,6 +293,28 @@ fn officers_run_a_whole_check_and_close_it() {
     press(&w, "设置");
     assert!(value(&w, "登记状态").starts_with("未登记"));
     assert!(value(&w, "案号号段").contains("已用 1"));
+    // The portable printer: a bad address is refused, an absent printer said so.
+    type_in(&w, "打印机地址", "lpt1");
+    press(&w, "保存并检查打印机");
+    assert!(
+        shows_containing(&w, "打印机地址无效"),
+        "{}",
+        value(&w, "打印机状态")
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    type_in(
+        &w,
+        "打印机地址",
+        &format!("ipp://127.0.0.1:{port}/ipp/print"),
+    );
+    press(&w, "保存并检查打印机");
+    assert!(
+        shows_containing(&w, "打印机无响应"),
+        "{}",
+        value(&w, "打印机状态")
+    );
     assert_fits(&w, "settings");
     press(&w, "返回");
     press(&w, "消息");

@@ -114,6 +114,25 @@ pub(super) fn refresh(w: &MainWindow, st: &Shared) {
     let settings = s.term.settings();
     a.set_medium(settings.medium().name().into());
     a.set_lock_minutes(settings.lock_minutes() as i32);
+    if a.get_printer_uri().is_empty() {
+        if let Some(p) = crate::papers::kept_printer(&s.term) {
+            a.set_printer_uri(p.into());
+        }
+    }
+    if a.get_printer_state().is_empty() {
+        let queued = crate::papers::queued_count(&s.term);
+        if queued > 0 {
+            a.set_printer_ready(false);
+            a.set_printer_state(
+                s.lang
+                    .t(
+                        format!("队列中 {queued} 份文书等待打印"),
+                        format!("{queued} documents waiting to print"),
+                    )
+                    .into(),
+            );
+        }
+    }
 }
 
 pub(super) fn refresh_messages(w: &MainWindow, st: &Shared) {
@@ -192,6 +211,28 @@ pub(super) fn connect(window: &MainWindow, state: Shared) {
         let Some(w) = weak.upgrade() else { return };
         activity(&w, &st);
         super::cases::open_by_number(&w, &st, &case_no);
+    });
+    let (weak, st) = (window.as_weak(), state.clone());
+    a.on_check_printer(move || {
+        let Some(w) = weak.upgrade() else { return };
+        activity(&w, &st);
+        let a = w.global::<SettingsAdapter>();
+        let lang = st.borrow().lang;
+        let uri = a.get_printer_uri().to_string();
+        match crate::papers::check_printer(&st.borrow().term, Some(&uri)) {
+            Ok(c) => {
+                a.set_printer_ready(c.ready);
+                a.set_printer_state(lang.t(c.zh, c.en).into());
+            }
+            Err(crate::core::AppError::Refused { zh, en }) => {
+                a.set_printer_ready(false);
+                a.set_printer_state(lang.t(zh, en).into());
+            }
+            Err(e) => {
+                a.set_printer_ready(false);
+                a.set_printer_state(e.to_string().into());
+            }
+        }
     });
     connect_enrol(window, &state);
     let (weak, st) = (window.as_weak(), state);

@@ -10,7 +10,6 @@ use fieldcase_shared::record::RecordPayload;
 
 use crate::core::{AppError, Terminal};
 use crate::printer::{PrintError, PRINTER_SETTING};
-use crate::store::PrintJob;
 
 /// The setting holding the deciding agency's name.
 pub const AGENCY_SETTING: &str = "agency_name";
@@ -18,6 +17,8 @@ pub const AGENCY_SETTING: &str = "agency_name";
 /// A rendered document.
 #[derive(Debug, Clone)]
 pub struct Rendered {
+    /// The case.
+    pub case_id: uuid::Uuid,
     /// 案号.
     pub case_no: String,
     /// The document's title.
@@ -111,6 +112,7 @@ pub fn render(
     let pdf = fieldcase_documents::pdf::render(&template, &filled, paper, font)
         .map_err(|e| refused(&e))?;
     Ok(Rendered {
+        case_id: row.case_id,
         case_no: filled.case_no.clone(),
         title: template.title,
         qr: fieldcase_documents::qr::payload(&filled),
@@ -175,29 +177,25 @@ fn printer_uri(term: &Terminal) -> Result<Result<ipp::prelude::Uri, PrintError>,
     })
 }
 
-/// Sends one queued print; its outcome is kept with it.
-fn send_one(term: &Terminal, job: &PrintJob) -> Result<Printed, AppError> {
+/// Sends queued print `id` (titled `title` at the printer); its outcome is
+/// kept with it.
+fn send_one(term: &Terminal, id: i64, title: &str) -> Result<Printed, AppError> {
     let sent = printer_uri(term)?.and_then(|uri| {
         let pdf = term
             .store
-            .print_pdf(job.id)
+            .print_pdf(id)
             .map_err(|e| PrintError::Refused(e.to_string()))?;
-        crate::printer::send(
-            &uri,
-            pdf,
-            &format!("{} {}", job.title, job.case_no),
-            "fieldcase",
-        )
+        crate::printer::send(&uri, pdf, title, "fieldcase")
     });
     Ok(match sent {
         Ok(n) => {
-            term.store.print_sent(job.id, n)?;
-            Printed::Sent { id: job.id, job: n }
+            term.store.print_sent(id, n)?;
+            Printed::Sent { id, job: n }
         }
         Err(e) => {
-            term.store.print_failed(job.id, &e.zh())?;
+            term.store.print_failed(id, &e.zh())?;
             Printed::Queued {
-                id: job.id,
+                id,
                 zh: e.zh(),
                 en: e.to_string(),
             }
@@ -216,22 +214,15 @@ pub fn print(
     font: &ReportFont,
 ) -> Result<Printed, AppError> {
     let doc = render(term, key, kind, paper, agency, font)?;
-    let row = term.cases().find(key)?;
     let sha = fieldcase_shared::hash::sha256(&doc.pdf).to_hex();
     let id = term.store.queue_print(
-        &row.case_id.to_string(),
+        &doc.case_id.to_string(),
         &doc.case_no,
         &doc.title,
         &doc.pdf,
         &sha,
     )?;
-    let job = term
-        .store
-        .queued_prints()?
-        .into_iter()
-        .find(|j| j.id == id)
-        .ok_or_else(|| AppError::NoCase(key.to_owned()))?;
-    send_one(term, &job)
+    send_one(term, id, &format!("{} {}", doc.title, doc.case_no))
 }
 
 /// Sends every queued print, oldest first; stops at the first failure
@@ -239,7 +230,7 @@ pub fn print(
 pub fn retry_prints(term: &Terminal) -> Result<Vec<Printed>, AppError> {
     let mut out = Vec::new();
     for job in term.store.queued_prints()? {
-        let p = send_one(term, &job)?;
+        let p = send_one(term, job.id, &format!("{} {}", job.title, job.case_no))?;
         let failed = matches!(p, Printed::Queued { .. });
         out.push(p);
         if failed {

@@ -28,6 +28,7 @@ pub mod receipt;
 pub mod record;
 pub mod review;
 pub mod seal;
+pub mod served;
 pub mod staff;
 pub mod tlog;
 pub mod validate;

@@ -86,6 +86,10 @@ pub enum RecordBody {
     CaseCorrected(CaseCorrected),
     /// A back-office review step (signed by the staff member's key).
     ReviewRecorded(crate::review::ReviewRecorded),
+    /// A document handed to the party, with the receipt or the refusal.
+    DocumentServed(crate::served::DocumentServed),
+    /// A fine's payment noted at the roadside.
+    PaymentNoted(crate::served::PaymentNoted),
 }
 
 impl RecordBody {
@@ -99,6 +103,8 @@ impl RecordBody {
             RecordBody::DiscRecorded(_) => "disc_recorded",
             RecordBody::CaseCorrected(_) => "case_corrected",
             RecordBody::ReviewRecorded(_) => "review_recorded",
+            RecordBody::DocumentServed(_) => "document_served",
+            RecordBody::PaymentNoted(_) => "payment_noted",
         }
     }
 
@@ -106,12 +112,14 @@ impl RecordBody {
     pub fn blobs(&self) -> Vec<Digest> {
         match self {
             RecordBody::EvidenceAdded(e) => vec![e.sha256],
+            RecordBody::DocumentServed(d) => d.blobs(),
             RecordBody::CaseOpened(_)
             | RecordBody::CaseClosed(_)
             | RecordBody::CaseSealed(_)
             | RecordBody::DiscRecorded(_)
             | RecordBody::CaseCorrected(_)
-            | RecordBody::ReviewRecorded(_) => vec![],
+            | RecordBody::ReviewRecorded(_)
+            | RecordBody::PaymentNoted(_) => vec![],
         }
     }
 
@@ -125,6 +133,8 @@ impl RecordBody {
             RecordBody::DiscRecorded(c) => c.case_id,
             RecordBody::CaseCorrected(c) => c.case_id,
             RecordBody::ReviewRecorded(c) => c.case_id,
+            RecordBody::DocumentServed(c) => c.case_id,
+            RecordBody::PaymentNoted(c) => c.case_id,
         }
     }
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, FixedOffset};
 use fieldcase_shared::check::{CaseCorrected, Findings};
 use fieldcase_shared::model::{CaseOpened, DiscRecorded, EvidenceItem};
 use fieldcase_shared::record::{RecordBody, RecordPayload};
+use fieldcase_shared::served::{DocumentServed, PaymentNoted};
 
 use super::CaseRow;
 
@@ -48,6 +49,10 @@ pub enum Event {
     /// A back-office review step (not signed on a terminal; shown if a
     /// case file carries one).
     Review(Box<fieldcase_shared::review::ReviewRecorded>),
+    /// A document was handed to the party (with its receipt).
+    Served(Box<DocumentServed>),
+    /// The fine's payment was noted.
+    Paid(Box<PaymentNoted>),
 }
 
 impl From<RecordPayload> for CaseEvent {
@@ -60,6 +65,8 @@ impl From<RecordPayload> for CaseEvent {
             RecordBody::CaseSealed(_) => Event::Sealed,
             RecordBody::DiscRecorded(d) => Event::Disc(Box::new(d)),
             RecordBody::ReviewRecorded(r) => Event::Review(Box::new(r)),
+            RecordBody::DocumentServed(d) => Event::Served(Box::new(d)),
+            RecordBody::PaymentNoted(p) => Event::Paid(Box::new(p)),
         };
         CaseEvent {
             seq: p.seq,
@@ -75,6 +82,22 @@ impl CaseDetail {
     pub fn findings(&self) -> Option<&Findings> {
         self.events.iter().rev().find_map(|e| match &e.what {
             Event::Closed(f) => f.as_deref(),
+            _ => None,
+        })
+    }
+
+    /// The documents handed over, in order.
+    pub fn served(&self) -> impl Iterator<Item = &DocumentServed> {
+        self.events.iter().filter_map(|e| match &e.what {
+            Event::Served(d) => Some(d.as_ref()),
+            _ => None,
+        })
+    }
+
+    /// The payment noted, when one was.
+    pub fn payment(&self) -> Option<&PaymentNoted> {
+        self.events.iter().find_map(|e| match &e.what {
+            Event::Paid(p) => Some(p.as_ref()),
             _ => None,
         })
     }

@@ -519,10 +519,13 @@ impl Store {
                     params![case_id],
                 )?;
             }
-            // Kept in `records` (kind, case_id); nothing derived. A
+            // Kept in `records` (kind, case_id); nothing derived (the
+            // case screen reads service and payment from the history). A
             // terminal never signs a review step.
             RecordBody::CaseSealed(_)
             | RecordBody::DiscRecorded(_)
+            | RecordBody::DocumentServed(_)
+            | RecordBody::PaymentNoted(_)
             | RecordBody::ReviewRecorded(_) => {}
         }
         tx.commit()?;

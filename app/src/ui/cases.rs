@@ -140,9 +140,41 @@ fn lines(d: &CaseDetail, assets: &Assets, lang: Lang) -> Vec<Line> {
                 format!("{} × {}", dr.medium, dr.discs.len()),
             ),
             Event::Review(r) => line(label("审核", "review"), r.reason.clone()),
+            Event::Served(sv) => line(label("送达", "served"), served_text(sv, lang)),
+            Event::Paid(p) => line(label("缴款", "paid"), paid_text(p, lang)),
         }
     }
     out
+}
+
+/// A document handed over and how the party acknowledged it.
+fn served_text(d: &fieldcase_shared::served::DocumentServed, lang: Lang) -> String {
+    use fieldcase_shared::served::Receipt;
+    match &d.receipt {
+        Receipt::Signed { .. } => lang.t(
+            format!("{}，当事人已签收", d.title),
+            format!("{}, signed for by the party", d.title),
+        ),
+        Receipt::Refused { note, .. } => lang.t(
+            format!("{}，当事人拒绝签收：{note}", d.title),
+            format!("{}, the party refused to sign: {note}", d.title),
+        ),
+    }
+}
+
+/// A payment noted.
+fn paid_text(p: &fieldcase_shared::served::PaymentNoted, lang: Lang) -> String {
+    use fieldcase_shared::served::Payment;
+    match &p.payment {
+        Payment::Cash { receipt_no, .. } => lang.t(
+            format!("{} 元，当场收缴，收据 {receipt_no}", p.amount_yuan),
+            format!("{} yuan in cash, receipt {receipt_no}", p.amount_yuan),
+        ),
+        Payment::Electronic { reference } => lang.t(
+            format!("{} 元，电子缴款 {reference}", p.amount_yuan),
+            format!("{} yuan paid electronically, {reference}", p.amount_yuan),
+        ),
+    }
 }
 
 fn detail(w: &MainWindow, st: &Shared) {

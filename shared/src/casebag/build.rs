@@ -183,6 +183,8 @@ fn custody_action(body: &RecordBody) -> (&'static str, String) {
         RecordBody::DiscRecorded(d) => ("record-disc", format!("bundle:{}", d.bundle_id)),
         RecordBody::CaseCorrected(c) => ("correct-record", format!("record:{}", c.supersedes)),
         RecordBody::ReviewRecorded(r) => ("review-case", format!("case:{}", r.case_no)),
+        RecordBody::DocumentServed(d) => ("serve-document", format!("sha256:{}", d.pdf)),
+        RecordBody::PaymentNoted(p) => ("note-payment", format!("case:{}", p.case_no)),
     }
 }
 

@@ -138,7 +138,7 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    fn new(zh: impl Into<String>, basis: Citation) -> Refusal {
+    pub(crate) fn new(zh: impl Into<String>, basis: Citation) -> Refusal {
         Refusal {
             zh: zh.into(),
             basis,

@@ -9,9 +9,13 @@ pub mod machine;
 #[cfg(test)]
 mod machine_tests;
 mod money;
+mod payment;
+#[cfg(test)]
+mod payment_tests;
 #[cfg(test)]
 mod tests;
 
 pub use deadlines::{Deadline, DeadlineError, Deadlines, Event, Law, DEADLINES_FORMAT};
 pub use machine::{CaseProcedure, Refusal, Running, Step, Taken, Track};
 pub use money::{late_surcharge_fen, limitation_ends, Limitation};
+pub use payment::{Ground, PaymentRules, PaymentRulesError, PAYMENT_FORMAT};

@@ -27,6 +27,7 @@ fn the_shipped_deadlines_load_each_citing_its_article() {
         "notice_response",
         "decision",
         "cash_handover",
+        "simple_filing",
         "seizure",
     ] {
         let deadline = all.get(id).unwrap_or_else(|| panic!("{id}"));
@@ -130,4 +131,17 @@ fn xzcff_art_36_limitation_two_years_five_for_life_and_health() {
         limitation_ends(d("2021-12-01"), Limitation::LifeOrHealth),
         d("2026-12-01")
     );
+}
+
+#[test]
+fn xzcff_art_52_para_3_simple_decision_filed_within_5_natural_days() {
+    let all = Deadlines::shipped().unwrap();
+    let filing = all.get("simple_filing").unwrap();
+    assert_eq!(filing.day_count(), DayCount::Natural);
+    assert!(filing.configurable.is_some());
+    // Decided Wednesday 2 Dec 2026: due Monday 7 Dec.
+    assert_eq!(due("simple_filing", "2026-12-02"), d("2026-12-07"));
+    // Decided Monday 28 Sept 2026: 3 Oct falls in 国庆节 (1–7 Oct), so the
+    // period ends on the first day after it, Thursday 8 Oct.
+    assert_eq!(due("simple_filing", "2026-09-28"), d("2026-10-08"));
 }

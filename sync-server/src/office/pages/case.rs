@@ -211,6 +211,20 @@ fn kind_name(lang: Lang, body: &RecordBody) -> &'static str {
             }
         }
         RecordBody::ReviewRecorded(r) => lang.step(r.step),
+        RecordBody::DocumentServed(_) => {
+            if zh {
+                "送达（当场）"
+            } else {
+                "Document served"
+            }
+        }
+        RecordBody::PaymentNoted(_) => {
+            if zh {
+                "缴纳罚款"
+            } else {
+                "Fine paid"
+            }
+        }
     }
 }
 
@@ -263,6 +277,8 @@ fn lines(lang: Lang, body: &RecordBody) -> Vec<String> {
         }
         RecordBody::CaseSealed(s) => vec![s.bundle_id.to_string()],
         RecordBody::DiscRecorded(d) => vec![format!("{} × {}", d.medium, d.discs.len())],
+        RecordBody::DocumentServed(d) => served_lines(lang, d),
+        RecordBody::PaymentNoted(p) => paid_lines(lang, p),
     }
 }
 
@@ -385,4 +401,60 @@ pub async fn show(
         row: facts(lang, row),
         records,
     }))
+}
+
+/// What a `document_served` record says.
+fn served_lines(lang: Lang, d: &fieldcase_shared::served::DocumentServed) -> Vec<String> {
+    use fieldcase_shared::served::Receipt;
+    let zh = lang == Lang::Zh;
+    let receipt = match &d.receipt {
+        Receipt::Signed { signature } => {
+            let w = if zh {
+                "当事人签收"
+            } else {
+                "signed by the party"
+            };
+            format!("{w}: {}", signature.to_hex())
+        }
+        Receipt::Refused { note, witness } => {
+            let w = if zh {
+                "拒绝签收"
+            } else {
+                "refused to sign"
+            };
+            let by = witness
+                .as_ref()
+                .map(|w| format!(" · {}", w.name))
+                .unwrap_or_default();
+            format!("{w}: {note}{by}")
+        }
+    };
+    vec![
+        format!("{} · {}", d.title, d.basis),
+        format!("PDF: {}", d.pdf.to_hex()),
+        receipt,
+    ]
+}
+
+/// What a `payment_noted` record says.
+fn paid_lines(lang: Lang, p: &fieldcase_shared::served::PaymentNoted) -> Vec<String> {
+    use fieldcase_shared::served::Payment;
+    let zh = lang == Lang::Zh;
+    let how = match &p.payment {
+        Payment::Cash {
+            receipt_no, reason, ..
+        } => {
+            let w = if zh {
+                "当场收缴，收据"
+            } else {
+                "cash, receipt"
+            };
+            format!("{w} {receipt_no} {reason}")
+        }
+        Payment::Electronic { reference } => {
+            let w = if zh { "电子支付" } else { "electronic" };
+            format!("{w} {reference}")
+        }
+    };
+    vec![format!("{} 元 · {how}", p.amount_yuan), p.basis.clone()]
 }

@@ -2,7 +2,7 @@
 //!
 //! [`core::Terminal`] is the device key and store; the controllers —
 //! [`check`] (drafting a check), [`cases`] (open, close, correct, archive),
-//! [`evidence`], [`officers`], [`overview`], [`sync`] and the settings in
+//! [`evidence`], [`service`] (serving documents, payment), [`officers`], [`overview`], [`sync`] and the settings in
 //! [`core`] — are what every front end uses: the Slint window ([`ui`], glue
 //! only), the CLI ([`cli`]), the demo seeder ([`demo`]) and the benches.
 #![deny(unsafe_code)]
@@ -21,6 +21,7 @@ pub mod overview;
 pub mod papers;
 pub mod printer;
 pub mod screenshots;
+pub mod service;
 pub mod store;
 pub mod sync;
 pub mod ui;

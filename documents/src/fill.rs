@@ -88,22 +88,11 @@ fn penalty_text(d: &Decision) -> String {
     s
 }
 
-fn receipt_text(f: &Findings) -> String {
-    match f.signatures.iter().find(|s| s.role == "party") {
-        Some(s) if s.refused => match &s.witness {
-            Some(w) => format!("当事人拒绝签收，见证人：{}", w.name),
-            None => "当事人拒绝签收".into(),
-        },
-        Some(s) => match s.image {
-            Some(img) => format!(
-                "当事人已在执法终端签名（签名图像 SHA-256：{}）",
-                &img.to_hex()[..16]
-            ),
-            None => "当事人未签名".into(),
-        },
-        None => "当事人未签名".into(),
-    }
-}
+/// The receipt line: the document is printed before the party signs for
+/// it, so the paper leaves the signature to the pen (and the terminal takes
+/// it on screen, in the `document_served` record); a refusal is noted on
+/// the paper by the officers (行政处罚法 art. 52 para 1).
+const RECEIPT_LINE: &str = "（签名）＿＿＿＿＿＿ 年 月 日。当事人拒绝签收的，由执法人员在此注明。";
 
 /// Fills `kind`'s template from the case's records. `agency` is the
 /// deciding agency's name (the terminal's configuration).
@@ -195,7 +184,7 @@ fn fields(
         ("payment", payment),
         ("statement", or_none(&findings.statement)),
         ("officers", officers),
-        ("receipt", receipt_text(findings)),
+        ("receipt", RECEIPT_LINE.to_owned()),
         ("decided_on", date_text(closing.payload.created_at)),
         ("agency", agency.trim().to_owned()),
     ])

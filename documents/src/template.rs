@@ -101,6 +101,9 @@ pub struct Template {
     pub title_en: String,
     /// The provision requiring it.
     pub basis: Citation,
+    /// The provision its service to the party follows (signed in the
+    /// `document_served` record).
+    pub served: Citation,
     /// What the file is.
     pub about: String,
     /// The blocks, in print order.
@@ -175,6 +178,9 @@ impl Template {
         }
         if let Some(p) = t.basis.problem() {
             return Err(err("basis", p));
+        }
+        if let Some(p) = t.served.problem() {
+            return Err(err("served", p));
         }
         for (i, b) in t.blocks.iter().enumerate() {
             let entry = format!("block {}", i + 1);

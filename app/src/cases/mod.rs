@@ -76,7 +76,8 @@ pub(crate) fn body(r: &StoredRecord) -> Option<RecordBody> {
     payload(r).map(|p| p.body)
 }
 
-fn payload(r: &StoredRecord) -> Option<RecordPayload> {
+/// The payload of a stored record (None when it does not parse).
+pub(crate) fn payload(r: &StoredRecord) -> Option<RecordPayload> {
     serde_json::from_slice::<RecordPayload>(&r.envelope.payload).ok()
 }
 

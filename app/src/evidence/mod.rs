@@ -13,7 +13,7 @@ use fieldcase_shared::record::RecordBody;
 use image::ImageDecoder;
 use uuid::Uuid;
 
-use crate::cases::EvidenceRow;
+use crate::cases::{CaseRow, EvidenceRow};
 use crate::check::Signer;
 use crate::core::{AppError, Terminal, Text2};
 
@@ -36,6 +36,9 @@ pub const CATEGORIES: [(&str, &str); 8] = [
     ("签名", "Signature"),
     ("其他", "Other"),
 ];
+
+/// Largest file kept from memory ([`Evidence::add_bytes`]).
+const MAX_KEPT: usize = 16 << 20;
 
 /// Longest side of a thumbnail in pixels.
 const THUMB_PX: u32 = 256;
@@ -79,9 +82,9 @@ impl Evidence<'_> {
         meta: EvidenceMeta,
         progress: impl FnMut(u64),
     ) -> Result<Digest, AppError> {
-        self.term.cases().require_open(case)?;
+        let row = self.term.cases().require_open(case)?;
         let stored = self.term.store.put_blob(src, progress)?;
-        self.record(officers, case, stored, meta)
+        self.record(officers, &row, stored, meta)
     }
 
     /// Imports a candidate found by [`scan`], with the category and
@@ -124,7 +127,7 @@ impl Evidence<'_> {
                 "The signature is empty: write in the box, then save",
             ));
         }
-        self.term.cases().require_open(case)?;
+        let row = self.term.cases().require_open(case)?;
         let png = signature_png(strokes);
         let stored = self.term.store.put_blob_reader(
             Cursor::new(png),
@@ -133,7 +136,7 @@ impl Evidence<'_> {
         )?;
         self.record(
             officers,
-            case,
+            &row,
             stored,
             EvidenceMeta {
                 media_type: "image/png".into(),
@@ -145,14 +148,38 @@ impl Evidence<'_> {
         )
     }
 
+    /// Stores `bytes` (at most [`MAX_KEPT`]) and signs them as evidence of
+    /// the case `row`, open or not: for what the law adds to a decided case
+    /// (the document handed over, the party's receipt signature).
+    pub(crate) fn add_bytes(
+        &self,
+        officers: &OfficerPair,
+        row: &CaseRow,
+        bytes: Vec<u8>,
+        meta: EvidenceMeta,
+    ) -> Result<Digest, AppError> {
+        if bytes.len() > MAX_KEPT {
+            return Err(AppError::refused(
+                format!("文件超过 {} MB", MAX_KEPT >> 20),
+                format!("the file is over {} MB", MAX_KEPT >> 20),
+            ));
+        }
+        let name = PathBuf::from(&meta.original_name);
+        let stored = self
+            .term
+            .store
+            .put_blob_reader(Cursor::new(bytes), &name, |_| {})?;
+        self.record(officers, row, stored, meta)
+    }
+
     fn record(
         &self,
         officers: &OfficerPair,
-        case: &Uuid,
+        row: &CaseRow,
         (sha256, size): (Digest, u64),
         meta: EvidenceMeta,
     ) -> Result<Digest, AppError> {
-        let row = self.term.cases().require_open(case)?;
+        let case = &row.case_id;
         self.term
             .store
             .append(&self.term.key, officers.cert_nos(), Terminal::now(), |_| {

@@ -94,6 +94,18 @@ impl Store {
         Ok(rows)
     }
 
+    /// The last print of the case's document `title` the printer
+    /// accepted, if any.
+    pub fn sent_print(&self, case_id: &str, title: &str) -> Result<Option<PrintJob>, StoreError> {
+        let mut st = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM print_jobs
+             WHERE case_id = ?1 AND title = ?2 AND sent_at IS NOT NULL
+             ORDER BY id DESC LIMIT 1"
+        ))?;
+        let mut rows = st.query_map(params![case_id, title], row)?;
+        Ok(rows.next().transpose()?)
+    }
+
     /// The PDF of a queued print.
     pub fn print_pdf(&self, id: i64) -> Result<Vec<u8>, StoreError> {
         Ok(self.conn.query_row(

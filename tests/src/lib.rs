@@ -5,6 +5,7 @@
 //! (the project's test script does this).
 
 mod backend;
+pub mod ipp;
 pub mod office;
 pub use backend::Backend;
 
@@ -40,6 +41,27 @@ pub fn run(name: &str, args: &[&str]) -> Output {
         .env_remove("FIELDCASE_SERVER")
         .output()
         .unwrap_or_else(|e| panic!("cannot run {name}: {e}"))
+}
+
+/// Runs a binary with `input` on its standard input (PINs, passwords).
+pub fn run_input(name: &str, args: &[&str], input: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(bin(name))
+        .args(args)
+        .env_remove("FIELDCASE_DATA_DIR")
+        .env_remove("FIELDCASE_SERVER")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {name}: {e}"));
+    let mut stdin = child.stdin.take().expect("stdin");
+    // A program that refuses early may not read it all.
+    let _ = stdin.write_all(input.as_bytes());
+    drop(stdin);
+    child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 /// Runs and requires exit 0; returns stdout.

@@ -6,47 +6,11 @@
 //! `printer retry` sends it once the printer is back.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
 
-use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use fieldcase_e2e::{ensure_avahi, free_port, run, run_ok, seeded_terminal, wait_for, Guard};
+use fieldcase_e2e::ipp::{printer, simple_case, spooled};
+use fieldcase_e2e::{ensure_avahi, free_port, run, run_ok, seeded_terminal, wait_for};
 use serde_json::Value;
-
-fn printer(port: u16, spool: &Path) -> Guard {
-    std::fs::create_dir_all(spool).unwrap();
-    let bin = ["/usr/sbin/ippeveprinter", "ippeveprinter"]
-        .into_iter()
-        .find(|b| !b.starts_with('/') || Path::new(b).exists())
-        .unwrap();
-    let child = Command::new(bin)
-        .args([
-            "-p",
-            &port.to_string(),
-            "-d",
-            &spool.to_string_lossy(),
-            "-k",
-        ])
-        .args(["-f", "application/pdf", "-n", "localhost", "fieldcase-roll"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("ippeveprinter (package cups-ipp-utils)");
-    wait_for("ippeveprinter", Duration::from_secs(20), || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
-    Guard(child)
-}
-
-fn spooled(spool: &Path) -> Vec<Vec<u8>> {
-    let mut files: Vec<_> = std::fs::read_dir(spool)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
-        .collect();
-    files.sort();
-    files.iter().map(|f| std::fs::read(f).unwrap()).collect()
-}
 
 #[test]
 fn the_decision_reaches_the_printer_and_a_failed_print_stays_queued() {
@@ -55,39 +19,8 @@ fn the_decision_reaches_the_printer_and_a_failed_print_stays_queued() {
     let term = dir.path().join("term");
     seeded_terminal(&term, 8, 0);
     let t = term.to_string_lossy().into_owned();
-    let list: Value = serde_json::from_str(&run_ok(
-        "fieldcase",
-        &["--data-dir", &t, "case", "list", "--json"],
-    ))
-    .unwrap();
     let reference = dir.path().join("reference.pdf");
-    let r = reference.to_string_lossy().into_owned();
-    let case_no = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["case_no"].as_str().unwrap().to_owned())
-        .find(|c| {
-            run(
-                "fieldcase",
-                &[
-                    "--data-dir",
-                    &t,
-                    "document",
-                    c,
-                    "on_the_spot_decision",
-                    "--paper",
-                    "roll80",
-                    "--agency",
-                    "乌鲁木齐市交通运输综合行政执法支队",
-                    "--out",
-                    &r,
-                ],
-            )
-            .status
-            .success()
-        })
-        .expect("a simple-procedure case among the demo cases");
+    let case_no = simple_case(&t, &reference);
     let ours = std::fs::read(&reference).unwrap();
 
     let port = free_port();

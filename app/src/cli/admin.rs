@@ -49,6 +49,28 @@ pub fn officer(term: &Terminal, cmd: OfficerCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The two officers (执法证号) who sign `what` sign in, their PINs read
+/// from standard input, one per line.
+pub(super) fn sign_in_both(
+    term: &Terminal,
+    officers: &[String],
+    what: &str,
+) -> anyhow::Result<fieldcase_shared::model::OfficerPair> {
+    let [a, b] = officers else {
+        anyhow::bail!("give --officer twice: the two officers who sign the {what}");
+    };
+    eprintln!("PIN of {a}, then of {b}, one per line:");
+    let mut pins = std::io::stdin().lock().lines();
+    let mut pin = || pins.next().transpose().map(Option::unwrap_or_default);
+    let (pin_a, pin_b) = (pin()?, pin()?);
+    term.officers()
+        .sign_in([(a, pin_a.trim()), (b, pin_b.trim())], chrono::Utc::now())
+        .map_err(|e| {
+            let t = e.other.or(e.first).or(e.second).unwrap_or_default();
+            anyhow::anyhow!("{}", t.en)
+        })
+}
+
 /// `case correct`: both officers sign in with the PINs on standard input.
 pub fn case_correct(
     term: &Terminal,
@@ -56,21 +78,8 @@ pub fn case_correct(
     officers: &[String],
     correction: crate::cases::Correction,
 ) -> anyhow::Result<()> {
-    let [a, b] = officers else {
-        anyhow::bail!("give --officer twice: the two officers who sign the correction");
-    };
     let row = term.cases().find(case)?;
-    eprintln!("PIN of {a}, then of {b}, one per line:");
-    let mut pins = std::io::stdin().lock().lines();
-    let mut pin = || pins.next().transpose().map(Option::unwrap_or_default);
-    let (pin_a, pin_b) = (pin()?, pin()?);
-    let pair = term
-        .officers()
-        .sign_in([(a, pin_a.trim()), (b, pin_b.trim())], chrono::Utc::now())
-        .map_err(|e| {
-            let t = e.other.or(e.first).or(e.second).unwrap_or_default();
-            anyhow::anyhow!("{}", t.en)
-        })?;
+    let pair = sign_in_both(term, officers, "correction")?;
     let answers = row.returned.as_ref().map(|r| r.reason.clone());
     let seq = term.cases().correct(&pair, &row.case_id, &correction)?;
     match answers {

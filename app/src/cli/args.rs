@@ -155,6 +155,66 @@ pub enum Command {
         #[arg(long, default_value_t = fieldcase_documents::pdf::DEFAULT_FONT_INDEX)]
         font_index: u32,
     },
+    /// Hand the party a printed document (after `fieldcase print`): the
+    /// party signs for it (--signature, a PNG of the signature drawn on a
+    /// pad) or refuses, and the officers note it (--refused --note …).
+    /// Both officers sign: their PINs are read from standard input.
+    Serve {
+        /// 案号 or case id.
+        case: String,
+        /// Which document.
+        kind: DocumentKind,
+        /// The party's signature, a PNG file.
+        #[arg(long, conflicts_with = "refused", required_unless_present = "refused")]
+        signature: Option<PathBuf>,
+        /// The party refused to sign.
+        #[arg(long, requires = "note")]
+        refused: bool,
+        /// What happened, as the officers note it (with --refused).
+        #[arg(long, requires = "refused")]
+        note: Option<String>,
+        /// A witness to the refusal: name.
+        #[arg(long, requires = "refused")]
+        witness_name: Option<String>,
+        /// A witness to the refusal: ID number.
+        #[arg(long, requires = "witness_name")]
+        witness_id: Option<String>,
+        /// 执法证号 of each of the two officers, in the order of the PINs.
+        #[arg(long = "officer", num_args = 1, required = true)]
+        officers: Vec<String>,
+    },
+    /// Note the payment of a case's fine: in cash only where 行政处罚法
+    /// art. 68–69 allow it, with the finance receipt's number (art. 70);
+    /// otherwise the party's electronic payment reference. Both officers
+    /// sign: their PINs are read from standard input.
+    Payment {
+        /// 案号 or case id.
+        case: String,
+        /// Collected in cash, on this ground.
+        #[arg(
+            long,
+            value_enum,
+            conflicts_with = "electronic",
+            required_unless_present = "electronic",
+            requires = "receipt_no"
+        )]
+        cash: Option<CashArg>,
+        /// The finance department's receipt number (with --cash).
+        #[arg(long)]
+        receipt_no: Option<String>,
+        /// The circumstances (hard_to_collect and remote_area need them).
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// The party asked to pay in cash (remote_area needs it).
+        #[arg(long)]
+        party_asked: bool,
+        /// Paid through the electronic payment system: its reference.
+        #[arg(long)]
+        electronic: Option<String>,
+        /// 执法证号 of each of the two officers, in the order of the PINs.
+        #[arg(long = "officer", num_args = 1, required = true)]
+        officers: Vec<String>,
+    },
     /// The portable printer: its address, its state, the print queue.
     Printer {
         #[command(subcommand)]
@@ -199,6 +259,32 @@ impl DocumentKind {
     pub fn kind(self) -> fieldcase_documents::Kind {
         match self {
             DocumentKind::OnTheSpotDecision => fieldcase_documents::Kind::OnTheSpotDecision,
+        }
+    }
+}
+
+/// The grounds for cash on the spot (`assets/procedure/payment.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CashArg {
+    /// A fine of 100 yuan or less (art. 68 item 1).
+    #[value(name = "small_fine")]
+    SmallFine,
+    /// Hard to collect later (art. 68 item 2).
+    #[value(name = "hard_to_collect")]
+    HardToCollect,
+    /// Remote area, at the party's request (art. 69).
+    #[value(name = "remote_area")]
+    RemoteArea,
+}
+
+impl CashArg {
+    /// The shared ground.
+    pub fn ground(self) -> fieldcase_shared::served::CashGround {
+        use fieldcase_shared::served::CashGround;
+        match self {
+            CashArg::SmallFine => CashGround::SmallFine,
+            CashArg::HardToCollect => CashGround::HardToCollect,
+            CashArg::RemoteArea => CashGround::RemoteArea,
         }
     }
 }

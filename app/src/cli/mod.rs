@@ -38,6 +38,7 @@ mod document;
 mod inspect;
 mod network;
 mod print;
+mod service;
 mod window;
 
 pub use admin::OfficerCommand;
@@ -50,6 +51,12 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "command failed");
+            // A refusal is for the officers: in Chinese first.
+            if let Some(crate::core::AppError::Refused { zh, .. }) =
+                e.downcast_ref::<crate::core::AppError>()
+            {
+                eprintln!("fieldcase: {zh}");
+            }
             eprintln!("fieldcase: error: {e:#}");
             ExitCode::from(1)
         }
@@ -128,6 +135,62 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
         }
         Command::Printer { command } => return print::printer(&open_existing(&dir)?, command),
+        Command::Serve {
+            case,
+            kind,
+            signature,
+            note,
+            witness_name,
+            witness_id,
+            officers,
+            ..
+        } => {
+            let receipt = match (signature, note) {
+                (Some(file), _) => service::Given::Signature(file),
+                (None, note) => service::Given::Refused {
+                    note: note.unwrap_or_default(),
+                    witness: witness_name.map(|name| fieldcase_shared::check::Witness {
+                        name,
+                        id: witness_id.unwrap_or_default(),
+                    }),
+                },
+            };
+            service::serve(
+                &open_existing(&dir)?,
+                &case,
+                kind.kind(),
+                receipt,
+                &officers,
+            )?
+        }
+        Command::Payment {
+            case,
+            cash,
+            receipt_no,
+            reason,
+            party_asked,
+            electronic,
+            officers,
+        } => {
+            use fieldcase_shared::served::Payment;
+            let payment = match cash {
+                Some(ground) => Payment::Cash {
+                    ground: ground.ground(),
+                    receipt_no: receipt_no.unwrap_or_default(),
+                    reason,
+                },
+                None => Payment::Electronic {
+                    reference: electronic.unwrap_or_default(),
+                },
+            };
+            service::payment(
+                &open_existing(&dir)?,
+                &case,
+                payment,
+                party_asked,
+                &officers,
+            )?
+        }
         Command::Document {
             case,
             kind,

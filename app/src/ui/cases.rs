@@ -177,7 +177,8 @@ fn paid_text(p: &fieldcase_shared::served::PaymentNoted, lang: Lang) -> String {
     }
 }
 
-fn detail(w: &MainWindow, st: &Shared) {
+/// Shows the case's history (again, after a record was signed on it).
+pub(super) fn detail(w: &MainWindow, st: &Shared) {
     let c = w.global::<CasesAdapter>();
     let s = st.borrow();
     let Some(id) = s.case else { return };
@@ -188,6 +189,8 @@ fn detail(w: &MainWindow, st: &Shared) {
     c.set_closed(d.row.status != CaseStatus::Open);
     c.set_returned(d.row.status == CaseStatus::Returned);
     c.set_lines(ModelRc::new(VecModel::from(lines(&d, &s.assets, s.lang))));
+    drop(s);
+    super::service::offer(w, st);
 }
 
 /// Shows the case with this 案号 (from the list, or a message about it).
@@ -199,7 +202,13 @@ pub(super) fn open_by_number(w: &MainWindow, st: &Shared, case_no: &str) {
     c.set_reason(SharedString::new());
     match found {
         Ok(row) => {
-            st.borrow_mut().case = Some(row.case_id);
+            {
+                let mut s = st.borrow_mut();
+                s.case = Some(row.case_id);
+                s.receipt_ink.clear();
+            }
+            c.set_ink(SharedString::new());
+            c.set_refusal(SharedString::new());
             c.set_status(SharedString::new());
             detail(w, st);
             super::print::offer(w, st, &row.case_no);

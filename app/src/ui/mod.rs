@@ -28,6 +28,7 @@ mod cases;
 mod evidence;
 mod home;
 mod print;
+mod service;
 mod settings;
 mod signin;
 mod summary;
@@ -49,6 +50,8 @@ pub(crate) struct State {
     pub draft: Option<Draft>,
     /// Pen strokes on the signature pad.
     pub ink: Vec<Vec<(f32, f32)>>,
+    /// Pen strokes on the case screen's receipt pad.
+    pub receipt_ink: Vec<Vec<(f32, f32)>>,
     /// Field errors shown on the check screen (they leave once fixed).
     pub shown: Vec<FieldError>,
     /// Files found for import.
@@ -106,6 +109,7 @@ pub fn build_with(
         draft: None,
         shown: Vec::new(),
         ink: Vec::new(),
+        receipt_ink: Vec::new(),
         found: Vec::new(),
         thumbs: HashMap::new(),
         case: None,
@@ -117,6 +121,7 @@ pub fn build_with(
     wizard::connect(&window, state.clone());
     cases::connect(&window, state.clone());
     print::connect(&window, state.clone());
+    service::connect(&window, state.clone());
     settings::connect(&window, state);
     Ok(window)
 }

@@ -14,7 +14,7 @@ use fieldcase_app::demo::{demo_officers, DEMO_OFFICERS};
 use fieldcase_app::ui;
 use fieldcase_shared::check::ItemResult;
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
-use slint::{ComponentHandle, LogicalPosition};
+use slint::ComponentHandle;
 
 /// A draft of a check opened and filled up to the statement step.
 fn draft_at_statement(term: &Terminal) -> (Draft, String) {
@@ -50,30 +50,6 @@ fn top_of(w: &ui::MainWindow, label: &str, role: AccessibleRole) -> f32 {
         .find(|e| e.accessible_role() == Some(role))
         .map(|e| e.absolute_position().y)
         .unwrap_or_else(|| panic!("{label:?} not on screen"))
-}
-
-fn sign(w: &ui::MainWindow) {
-    use slint::platform::{PointerEventButton, WindowEvent};
-    let pad = ElementHandle::find_by_accessible_label(w, "签名板")
-        .next()
-        .expect("pad");
-    let (p, s) = (pad.absolute_position(), pad.size());
-    let at = |fx: f32, fy: f32| LogicalPosition::new(p.x + s.width * fx, p.y + s.height * fy);
-    let button = PointerEventButton::Left;
-    w.window().dispatch_event(WindowEvent::PointerPressed {
-        position: at(0.2, 0.5),
-        button,
-    });
-    for i in 1..=8 {
-        let t = i as f32 / 8.0;
-        w.window().dispatch_event(WindowEvent::PointerMoved {
-            position: at(0.2 + 0.6 * t, 0.5 - 0.3 * t),
-        });
-    }
-    w.window().dispatch_event(WindowEvent::PointerReleased {
-        position: at(0.8, 0.2),
-        button,
-    });
 }
 
 #[test]

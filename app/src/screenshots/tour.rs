@@ -176,10 +176,13 @@ fn archive_screens(w: &MainWindow, s: &mut Shooter<'_>) -> anyhow::Result<()> {
     let case = slint::Model::row_data(&first, 0)
         .map(|r| r.case_no.to_string())
         .unwrap_or_default();
-    w.global::<CasesAdapter>().invoke_open(case.into());
+    w.global::<CasesAdapter>().invoke_open(case.clone().into());
     s.shoot(w, "case-detail")?;
     w.global::<CasesAdapter>().invoke_show_preview();
     s.shoot(w, "case-document")?;
+    // Opened again (the preview folded): the receipt pad and the payment.
+    w.global::<CasesAdapter>().invoke_open(case.clone().into());
+    s.shoot(w, "case-service")?;
     w.global::<CasesAdapter>().invoke_back();
     w.global::<CasesAdapter>().invoke_back();
     h.invoke_open_settings();

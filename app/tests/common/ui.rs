@@ -290,3 +290,29 @@ pub fn scroll_top(w: &ui::MainWindow) {
 pub fn sees(w: &ui::MainWindow, part: &str) -> bool {
     seek(w, |w| shows_containing(w, part).then_some(())).is_some()
 }
+
+/// Draws a stroke across the signature pad in view ("签名板").
+pub fn sign(w: &ui::MainWindow) {
+    use slint::platform::{PointerEventButton, WindowEvent};
+    let pad = ElementHandle::find_by_accessible_label(w, "签名板")
+        .next()
+        .expect("pad");
+    let (p, s) = (pad.absolute_position(), pad.size());
+    let at =
+        |fx: f32, fy: f32| slint::LogicalPosition::new(p.x + s.width * fx, p.y + s.height * fy);
+    let button = PointerEventButton::Left;
+    w.window().dispatch_event(WindowEvent::PointerPressed {
+        position: at(0.2, 0.5),
+        button,
+    });
+    for i in 1..=8 {
+        let t = i as f32 / 8.0;
+        w.window().dispatch_event(WindowEvent::PointerMoved {
+            position: at(0.2 + 0.6 * t, 0.5 - 0.3 * t),
+        });
+    }
+    w.window().dispatch_event(WindowEvent::PointerReleased {
+        position: at(0.8, 0.2),
+        button,
+    });
+}

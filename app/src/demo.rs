@@ -372,6 +372,9 @@ fn seed_case(
         add_media(term, officers, &case, staging, video_bytes, rng)?;
     }
     d.statement = "当事人对检查结果无异议。".into();
+    for item in d.told_required(assets) {
+        d.told.insert(item.id.clone());
+    }
     for (k, who) in Signer::ALL.into_iter().enumerate() {
         // Each signature its own strokes (and bytes): one height band per
         // signer, a random wave within it.

@@ -110,6 +110,8 @@ fn the_facts_on_screen_are_complete_and_in_view() {
         assert_eq!(status(&w), "签名已保存为证据并签名");
     }
     assert_fits(&w, "statement signed");
+    scroll_top(&w);
+    press(&w, "已向当事人出示执法证件");
 
     // The review shows the time of the check (when it was started).
     press(&w, "下一步");

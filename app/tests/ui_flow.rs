@@ -250,6 +250,10 @@ fn officers_run_a_whole_check_and_close_it() {
         status(&w)
     );
     type_in(&w, "见证人证件号", "650102199001011239");
+    // 行政处罚法 art. 55: the credentials shown is confirmed.
+    assert!(sees(&w, "须确认：已向当事人出示执法证件"), "{}", status(&w));
+    scroll_top(&w);
+    press(&w, "已向当事人出示执法证件");
     assert_fits(&w, "statement");
     press(&w, "下一步");
 

@@ -94,6 +94,17 @@ fn penalty_text(d: &Decision) -> String {
 /// the paper by the officers (行政处罚法 art. 52 para 1).
 const RECEIPT_LINE: &str = "（签名）＿＿＿＿＿＿ 年 月 日。当事人拒绝签收的，由执法人员在此注明。";
 
+/// What the officers confirmed they did in person, as the record says
+/// (credentials shown, facts and rights told); a record without it says so
+/// rather than the paper claiming it.
+fn told_text(f: &Findings) -> String {
+    if f.told.is_empty() {
+        return "记录未载明执法人员出示执法证件及告知事项。".to_owned();
+    }
+    let items: Vec<&str> = f.told.iter().map(|t| t.text.as_str()).collect();
+    format!("执法人员{}。", items.join("；"))
+}
+
 /// Fills `kind`'s template from the case's records. `agency` is the
 /// deciding agency's name (the terminal's configuration).
 pub fn fill(kind: Kind, records: &[Signed], agency: &str) -> Result<Filled, FillError> {
@@ -185,6 +196,7 @@ fn fields(
         ("statement", or_none(&findings.statement)),
         ("officers", officers),
         ("receipt", RECEIPT_LINE.to_owned()),
+        ("told", told_text(findings)),
         ("decided_on", date_text(closing.payload.created_at)),
         ("agency", agency.trim().to_owned()),
     ])

@@ -138,6 +138,7 @@ pub const FIELDS: &[&str] = &[
     "statement",
     "officers",
     "receipt",
+    "told",
     "decided_on",
     "agency",
 ];

@@ -174,6 +174,10 @@ pub struct Findings {
     /// Signatures (party, both officers).
     #[serde(default)]
     pub signatures: Vec<Signature>,
+    /// What the officers confirmed they did in person: credentials shown,
+    /// facts and rights told (`assets/procedure/told.json`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub told: Vec<crate::procedure::ToldAnswer>,
 }
 
 /// Body of a `case_corrected` record: a correction of a closed case. It
@@ -353,6 +357,7 @@ mod tests {
             outcome: "no_violation".into(),
             decision: None,
             statement: String::new(),
+            told: vec![],
             signatures: vec![Signature {
                 role: "party".into(),
                 image: None,

@@ -28,6 +28,7 @@ fn opening() -> OpenCase {
 
 fn findings() -> Findings {
     Findings {
+        told: vec![],
         vehicle_kind: "freight".into(),
         checklist: vec![],
         outcome: "no_violation".into(),

@@ -180,6 +180,8 @@ pub struct Draft {
     pub witness_name: String,
     /// Witness of a refusal: ID.
     pub witness_id: String,
+    /// Items of `assets/procedure/told.json` the officers confirmed.
+    pub told: std::collections::BTreeSet<String>,
 }
 
 impl Default for Draft {
@@ -217,6 +219,7 @@ impl Default for Draft {
             party_refused: false,
             witness_name: String::new(),
             witness_id: String::new(),
+            told: std::collections::BTreeSet::new(),
         }
     }
 }

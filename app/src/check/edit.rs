@@ -53,11 +53,13 @@ pub enum Field {
     WitnessName,
     /// Witness ID.
     WitnessId,
+    /// What the officers confirm they did in person (credentials, 告知).
+    Told,
 }
 
 impl Field {
     /// Every field.
-    pub const ALL: [Field; 23] = [
+    pub const ALL: [Field; 24] = [
         Field::Plate,
         Field::VehicleKind,
         Field::TransportCert,
@@ -81,6 +83,7 @@ impl Field {
         Field::Witness,
         Field::WitnessName,
         Field::WitnessId,
+        Field::Told,
     ];
 
     /// The name the screens use for it.
@@ -109,6 +112,7 @@ impl Field {
             Field::Witness => "witness",
             Field::WitnessName => "witness_name",
             Field::WitnessId => "witness_id",
+            Field::Told => "told",
         }
     }
 
@@ -135,11 +139,14 @@ pub enum Edit {
     Check(String, ItemResult),
     /// A no-penalty condition answered.
     NoPenalty(usize, bool),
+    /// An item of `assets/procedure/told.json` confirmed (or not).
+    Told(String, bool),
 }
 
 impl Edit {
     /// Reads an edit as a screen sends it: a field name (`check:<item>` for a
-    /// checklist item, `np:<n>` for a no-penalty condition) and a value.
+    /// checklist item, `np:<n>` for a no-penalty condition, `told:<item>`
+    /// for a thing done in person) and a value.
     /// None for anything else: a screen cannot set what is not listed here.
     pub fn parse(field: &str, value: &str) -> Option<Edit> {
         let yes = |v: &str| match v {
@@ -149,6 +156,9 @@ impl Edit {
         };
         if let Some(item) = field.strip_prefix("check:") {
             return Some(Edit::Check(item.to_owned(), ItemResult::parse(value)?));
+        }
+        if let Some(item) = field.strip_prefix("told:") {
+            return Some(Edit::Told(item.to_owned(), yes(value)?));
         }
         if let Some(n) = field.strip_prefix("np:") {
             return Some(Edit::NoPenalty(n.parse().ok()?, yes(value)?));
@@ -200,6 +210,7 @@ impl Draft {
             | Field::Outcome
             | Field::NoPenalty
             | Field::Signatures
+            | Field::Told
             | Field::Witness => return None,
         })
     }
@@ -230,6 +241,13 @@ impl Draft {
             Edit::PartyRefused(r) => self.party_refused = r,
             Edit::Check(item, r) => {
                 self.checklist.insert(item, r);
+            }
+            Edit::Told(item, yes) => {
+                if yes && item.len() <= 40 {
+                    self.told.insert(item);
+                } else {
+                    self.told.remove(&item);
+                }
             }
             Edit::NoPenalty(i, yes) => {
                 if i < 64 {

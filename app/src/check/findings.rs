@@ -110,7 +110,17 @@ impl Draft {
                 }
             })
             .collect();
+        let told = {
+            let simple = super::rules::on_the_spot(decision.as_ref());
+            assets
+                .told
+                .required(simple)
+                .filter(|i| self.told.contains(&i.id))
+                .map(|i| i.answer())
+                .collect()
+        };
         Findings {
+            told,
             vehicle_kind: self.vehicle_kind.clone(),
             checklist,
             outcome: self

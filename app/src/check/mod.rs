@@ -64,6 +64,8 @@ pub struct Assets {
     pub catalog: Catalog,
     /// Checklists per vehicle type.
     pub checklists: Checklists,
+    /// What the officers must do in person and confirm.
+    pub told: fieldcase_shared::procedure::Told,
 }
 
 impl Assets {
@@ -74,6 +76,7 @@ impl Assets {
                 .map_err(|e| e.to_string())?,
             checklists: Checklists::parse(CHECKLISTS, "assets/checklists/checklists.json")
                 .map_err(|e| e.to_string())?,
+            told: fieldcase_shared::procedure::Told::shipped().map_err(|e| e.to_string())?,
         })
     }
 }

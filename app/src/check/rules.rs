@@ -136,7 +136,10 @@ impl Draft {
                 ));
             }
             step::VIOLATION if self.violation_found() => self.violation_errors(assets, &mut errs),
-            step::STATEMENT => self.statement_errors(today, &mut errs),
+            step::STATEMENT => {
+                self.told_errors(assets, &mut errs);
+                self.statement_errors(today, &mut errs);
+            }
             _ => {}
         }
         errs
@@ -245,6 +248,29 @@ impl Draft {
         }
     }
 
+    /// The items of `assets/procedure/told.json` this check needs: the
+    /// credentials always (行政处罚法 art. 55), facts and rights before an
+    /// on-the-spot decision (art. 44, 62).
+    pub fn told_required<'a>(
+        &self,
+        assets: &'a Assets,
+    ) -> Vec<&'a fieldcase_shared::procedure::ToldItem> {
+        let simple = on_the_spot(self.findings(assets).decision.as_ref());
+        assets.told.required(simple).collect()
+    }
+
+    fn told_errors(&self, assets: &Assets, errs: &mut Vec<FieldError>) {
+        for item in self.told_required(assets) {
+            if !self.told.contains(&item.id) {
+                errs.push(FieldError::new(
+                    Field::Told,
+                    format!("须确认：{}（{}）", item.text, item.basis.provision()),
+                    format!("Confirm: {} ({})", item.text_en, item.basis.text_en()),
+                ));
+            }
+        }
+    }
+
     /// Every signature, or the party's refusal with a witness whose 身份证号
     /// is checked like the party's.
     fn statement_errors(&self, today: NaiveDate, errs: &mut Vec<FieldError>) {
@@ -338,4 +364,9 @@ impl Draft {
             errs.push(FieldError::new(Field::Amount, e.zh(), e.to_string()));
         }
     }
+}
+
+/// A penalty decided on the spot (simple procedure).
+pub(crate) fn on_the_spot(d: Option<&fieldcase_shared::check::Decision>) -> bool {
+    d.is_some_and(|d| d.penalty != "none" && d.procedure == "simple")
 }

@@ -232,12 +232,18 @@ fn the_whole_check_is_saved_as_typed_opened_signed_and_closed() {
         .add_signature(&officers(), &case, Signer::Party, &[])
         .is_err());
     d.party_refused = true;
+    // 行政处罚法 art. 55: the credentials shown is confirmed at every check.
     match t.drafts().close(&officers(), &d, today(), &a) {
         Err(StepError::Invalid { step, errs }) => {
-            assert_eq!((step, fields(&errs)), (step::STATEMENT, vec!["witness"]))
+            assert!(errs[0].zh.contains("第五十五条"), "{:?}", errs[0]);
+            assert_eq!(
+                (step, fields(&errs)),
+                (step::STATEMENT, vec!["told", "witness"])
+            )
         }
         other => panic!("{other:?}"),
     }
+    d.apply(Edit::parse("told:credentials", "yes").unwrap());
     d.witness_name = "李四".into();
     // The witness's 身份证号 is checked like the party's (check digit).
     d.witness_id = "650102199001011234".into();
@@ -257,6 +263,10 @@ fn the_whole_check_is_saved_as_typed_opened_signed_and_closed() {
     assert_eq!(f.outcome, "violation");
     let dec = f.decision.unwrap();
     assert_eq!((dec.amount_yuan, dec.procedure.as_str()), (800, "general"));
+    // A general-procedure case: the 告知 comes later, by notice (art. 44
+    // items are not confirmed at the roadside).
+    let told: Vec<_> = f.told.iter().map(|t| t.item.as_str()).collect();
+    assert_eq!(told, ["credentials"]);
     assert_eq!(
         f.checklist.len(),
         a.checklists.get("freight").unwrap().items.len()
@@ -313,4 +323,37 @@ fn the_whole_check_is_saved_as_typed_opened_signed_and_closed() {
     let report =
         fieldcase_shared::casebag::verify(&[bag.as_path()], &[t.public_key()], |_| {}).unwrap();
     assert!(report.is_valid(), "{:?}", report.problems);
+}
+
+#[test]
+fn xzcff_art_44_an_on_the_spot_decision_needs_the_facts_and_rights_told() {
+    let a = assets();
+    let mut d = filled();
+    d.outcome = Some(Outcome::Violation);
+    d.violation = "DLYS-64".into();
+    d.grade = "轻微".into();
+    d.amount = "200".into();
+    assert_eq!(d.procedure(&a), Some(Procedure::Simple));
+    let ids: Vec<_> = d.told_required(&a).iter().map(|i| i.id.clone()).collect();
+    assert_eq!(ids, ["credentials", "facts", "rights"]);
+    let told = |d: &Draft| {
+        d.errors(step::STATEMENT, today(), &a)
+            .into_iter()
+            .filter(|e| e.field == Field::Told)
+            .map(|e| e.zh)
+            .collect::<Vec<_>>()
+    };
+    let errs = told(&d);
+    assert_eq!(errs.len(), 3);
+    assert!(errs[1].contains("第四十四条"), "{}", errs[1]);
+    for id in ["credentials", "facts", "rights"] {
+        d.apply(Edit::parse(&format!("told:{id}"), "yes").unwrap());
+    }
+    assert!(told(&d).is_empty());
+    let f = d.findings(&a);
+    assert_eq!(f.told.len(), 3);
+    assert!(f.told[1].basis.contains("第四十四条"));
+    // Unticked again: required again.
+    d.apply(Edit::parse("told:facts", "no").unwrap());
+    assert_eq!(told(&d).len(), 1);
 }

@@ -142,6 +142,9 @@ fn pen(w: &MainWindow, points: &[(f32, f32)]) {
 fn closing_steps(w: &MainWindow, s: &mut Shooter<'_>) -> anyhow::Result<()> {
     let c = w.global::<WizardAdapter>();
     set(w, "statement", "对检查结果无异议。");
+    for item in ["credentials", "facts", "rights"] {
+        set(w, &format!("told:{item}"), "yes");
+    }
     set(w, "signing", "party");
     pen(
         w,

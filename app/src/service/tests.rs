@@ -66,6 +66,7 @@ fn decided(d: Option<Decision>) -> (tempfile::TempDir, Terminal, CaseRow) {
             &officers(),
             &saved.case_id,
             Findings {
+                told: vec![],
                 vehicle_kind: "freight".into(),
                 checklist: vec![],
                 outcome: outcome.into(),

@@ -14,8 +14,10 @@ mod payment;
 mod payment_tests;
 #[cfg(test)]
 mod tests;
+mod told;
 
 pub use deadlines::{Deadline, DeadlineError, Deadlines, Event, Law, DEADLINES_FORMAT};
 pub use machine::{CaseProcedure, Refusal, Running, Step, Taken, Track};
 pub use money::{late_surcharge_fen, limitation_ends, Limitation};
 pub use payment::{Ground, PaymentRules, PaymentRulesError, PAYMENT_FORMAT};
+pub use told::{Told, ToldAnswer, ToldError, ToldItem, When as ToldWhen, TOLD_FORMAT};

@@ -75,6 +75,7 @@ fn set_errors(a: &WizardAdapter, errs: &[FieldError], lang: Lang) {
     a.set_e_no_penalty(e(Field::NoPenalty));
     a.set_e_signatures(e(Field::Signatures));
     a.set_e_witness(e(Field::Witness));
+    a.set_e_told(e(Field::Told));
 }
 
 fn header(a: &WizardAdapter, d: &Draft, lang: Lang) {
@@ -426,6 +427,15 @@ fn evidence(a: &WizardAdapter, d: &Draft, s: &mut State, lang: Lang) -> usize {
 }
 
 fn statement(a: &WizardAdapter, d: &Draft, s: &State, lang: Lang) {
+    a.set_told(model(
+        d.told_required(&s.assets)
+            .into_iter()
+            .map(|i| {
+                let done = if d.told.contains(&i.id) { "yes" } else { "no" };
+                opt(&i.id, lang.t(i.text.clone(), i.text_en.clone()), done)
+            })
+            .collect(),
+    ));
     a.set_statement(d.statement.clone().into());
     a.set_signers(model(
         Signer::ALL

@@ -281,6 +281,10 @@ fn officers_run_a_whole_check_and_close_it() {
     assert_fits(&w, "cases");
     press(&w, &case_no);
     assert!(sees(&w, "从业资格"));
+    // 300 yuan for a person is beyond the simple procedure (行政处罚法
+    // art. 51): the case is handed over to the agency, not decided here.
+    assert!(shows(&w, "已移交执法机关（只读）"));
+    assert!(sees(&w, "适用普通程序：已移交执法机关办理"));
     press(&w, "签名提交更正");
     assert!(status(&w).contains("更正须填写"), "{}", status(&w));
     type_in(&w, "更正项目", "当事人姓名");

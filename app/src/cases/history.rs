@@ -86,6 +86,16 @@ impl CaseDetail {
         })
     }
 
+    /// The case goes on in the general procedure at the bureau: the
+    /// roadside found a violation whose penalty the simple procedure does
+    /// not allow (行政处罚法 art. 51), so the terminal hands it over (移交)
+    /// rather than deciding it.
+    pub fn handed_over(&self) -> bool {
+        self.findings()
+            .and_then(|f| f.decision.as_ref())
+            .is_some_and(|d| d.penalty != "none" && d.procedure == "general")
+    }
+
     /// The documents handed over, in order.
     pub fn served(&self) -> impl Iterator<Item = &DocumentServed> {
         self.events.iter().filter_map(|e| match &e.what {

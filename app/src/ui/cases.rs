@@ -75,6 +75,15 @@ fn lines(d: &CaseDetail, assets: &Assets, lang: Lang) -> Vec<Line> {
             ),
         );
     }
+    if d.handed_over() {
+        line(
+            lang.t("移交", "Handed over"),
+            lang.t(
+                "适用普通程序：已移交执法机关办理（立案、告知、决定由机关作出）；同步后，机关的审核与退回显示在本案",
+                "General procedure: handed over to the agency (it files, notifies and decides); after syncing, its review and returns show on this case",
+            ),
+        );
+    }
     line(lang.t("车辆", "Vehicle"), row.plate.clone());
     line(
         lang.t("当事人", "Party"),
@@ -188,6 +197,7 @@ pub(super) fn detail(w: &MainWindow, st: &Shared) {
     c.set_case_no(d.row.case_no.clone().into());
     c.set_closed(d.row.status != CaseStatus::Open);
     c.set_returned(d.row.status == CaseStatus::Returned);
+    c.set_handed_over(d.handed_over());
     c.set_lines(ModelRc::new(VecModel::from(lines(&d, &s.assets, s.lang))));
     drop(s);
     super::service::offer(w, st);

@@ -128,6 +128,10 @@ pub struct Decision {
     /// 法制审核 is needed before the decision (行政处罚法 art. 58).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub legal_review: bool,
+    /// The day the violation occurred or ended, from which the limitation
+    /// period runs (行政处罚法 art. 36); not the time of the check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_on: Option<chrono::NaiveDate>,
 }
 
 /// Someone present who saw the party refuse to sign.

@@ -180,6 +180,9 @@ pub struct Draft {
     pub witness_name: String,
     /// Witness of a refusal: ID.
     pub witness_id: String,
+    /// The day the violation occurred or, if it continued, ended, as typed
+    /// (`YYYY-MM-DD`; empty: the day of the check).
+    pub violation_ended: String,
     /// Items of `assets/procedure/told.json` the officers confirmed.
     pub told: std::collections::BTreeSet<String>,
 }
@@ -219,6 +222,7 @@ impl Default for Draft {
             party_refused: false,
             witness_name: String::new(),
             witness_id: String::new(),
+            violation_ended: String::new(),
             told: std::collections::BTreeSet::new(),
         }
     }

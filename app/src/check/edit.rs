@@ -55,11 +55,13 @@ pub enum Field {
     WitnessId,
     /// What the officers confirm they did in person (credentials, 告知).
     Told,
+    /// The day the violation occurred or ended (行政处罚法 art. 36).
+    ViolationEnded,
 }
 
 impl Field {
     /// Every field.
-    pub const ALL: [Field; 24] = [
+    pub const ALL: [Field; 25] = [
         Field::Plate,
         Field::VehicleKind,
         Field::TransportCert,
@@ -84,6 +86,7 @@ impl Field {
         Field::WitnessName,
         Field::WitnessId,
         Field::Told,
+        Field::ViolationEnded,
     ];
 
     /// The name the screens use for it.
@@ -113,6 +116,7 @@ impl Field {
             Field::WitnessName => "witness_name",
             Field::WitnessId => "witness_id",
             Field::Told => "told",
+            Field::ViolationEnded => "violation_ended",
         }
     }
 
@@ -206,6 +210,7 @@ impl Draft {
             Field::Statement => &mut self.statement,
             Field::WitnessName => &mut self.witness_name,
             Field::WitnessId => &mut self.witness_id,
+            Field::ViolationEnded => &mut self.violation_ended,
             Field::Checklist
             | Field::Outcome
             | Field::NoPenalty

@@ -92,6 +92,7 @@ impl Draft {
                     orders: e.orders.clone(),
                     hearing_right: needs.as_ref().is_some_and(|n| n.hearing),
                     legal_review: needs.as_ref().is_some_and(|n| n.legal_review),
+                    ended_on: self.violation_ended_on(),
                 }
             });
         let signatures = Signer::ALL
@@ -207,6 +208,7 @@ mod text_tests {
 
     fn decision(penalty: &str, grade: &str, amount: u64) -> Decision {
         Decision {
+            ended_on: None,
             code: "DLYS-64".into(),
             title: "t".into(),
             basis: "b".into(),

@@ -300,7 +300,55 @@ impl Draft {
         }
     }
 
+    /// The day the check took place, in Beijing.
+    fn check_day(&self) -> NaiveDate {
+        let east8 = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+        self.started_at.with_timezone(&east8).date_naive()
+    }
+
+    /// The day the violation occurred or ended: as typed, else the day of
+    /// the check; None when what is typed is not a date.
+    pub fn violation_ended_on(&self) -> Option<NaiveDate> {
+        match self.violation_ended.trim() {
+            "" => Some(self.check_day()),
+            t => NaiveDate::parse_from_str(t, "%Y-%m-%d").ok(),
+        }
+    }
+
+    /// 行政处罚法 art. 36: no penalty for a violation not discovered (here:
+    /// checked) within two years of the day it occurred or ended.
+    fn limitation_errors(&self, errs: &mut Vec<FieldError>) {
+        use fieldcase_shared::procedure::{limitation_ends, Limitation};
+        let Some(ended) = self.violation_ended_on() else {
+            errs.push(FieldError::new(
+                Field::ViolationEnded,
+                "日期格式为 2026-12-02（留空则为检查当日）",
+                "Write the date as 2026-12-02 (empty: the day of the check)",
+            ));
+            return;
+        };
+        let checked = self.check_day();
+        if ended > checked {
+            errs.push(FieldError::new(
+                Field::ViolationEnded,
+                "违法行为发生或终了日期不能晚于检查当日",
+                "The violation cannot have occurred or ended after the check",
+            ));
+        } else if limitation_ends(ended, Limitation::Ordinary) < checked {
+            errs.push(FieldError::new(
+                Field::ViolationEnded,
+                format!(
+                    "违法行为自 {ended} 起二年内未被发现，不再给予行政处罚（行政处罚法第三十六条）"
+                ),
+                format!(
+                    "Not discovered within two years of {ended}: no penalty may be given (art. 36)"
+                ),
+            ));
+        }
+    }
+
     fn violation_errors(&self, assets: &Assets, errs: &mut Vec<FieldError>) {
+        self.limitation_errors(errs);
         let Some(entry) = self.entry(assets) else {
             errs.push(FieldError::new(
                 Field::Violation,

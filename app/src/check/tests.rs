@@ -357,3 +357,41 @@ fn xzcff_art_44_an_on_the_spot_decision_needs_the_facts_and_rights_told() {
     d.apply(Edit::parse("told:facts", "no").unwrap());
     assert_eq!(told(&d).len(), 1);
 }
+
+#[test]
+fn xzcff_art_36_no_penalty_for_a_violation_not_discovered_within_two_years() {
+    let a = assets();
+    let mut d = filled();
+    d.outcome = Some(Outcome::Violation);
+    d.violation = "DLYS-64".into();
+    d.grade = "轻微".into();
+    d.amount = "200".into();
+    let ended = |d: &Draft| {
+        d.errors(step::VIOLATION, today(), &a)
+            .into_iter()
+            .filter(|e| e.field == Field::ViolationEnded)
+            .map(|e| e.zh)
+            .collect::<Vec<_>>()
+    };
+    // Empty: the day of the check, recorded in the decision.
+    assert!(ended(&d).is_empty());
+    let check_day = d.violation_ended_on().unwrap();
+    let decision = d.findings(&a).decision.unwrap();
+    assert_eq!(decision.ended_on, Some(check_day));
+    // Two years to the day still counts; a day more does not.
+    let two_years = check_day
+        .checked_sub_months(chrono::Months::new(24))
+        .unwrap();
+    d.apply(Edit::parse("violation_ended", &two_years.to_string()).unwrap());
+    assert!(ended(&d).is_empty(), "{:?}", ended(&d));
+    let older = two_years - chrono::Days::new(1);
+    d.apply(Edit::parse("violation_ended", &older.to_string()).unwrap());
+    let e = ended(&d);
+    assert!(e.len() == 1 && e[0].contains("第三十六条"), "{e:?}");
+    // Not after the check, and a date.
+    let later = check_day + chrono::Days::new(1);
+    d.apply(Edit::parse("violation_ended", &later.to_string()).unwrap());
+    assert!(ended(&d)[0].contains("不能晚于"));
+    d.apply(Edit::parse("violation_ended", "2026/12/01").unwrap());
+    assert!(ended(&d)[0].contains("日期格式"));
+}

@@ -76,6 +76,7 @@ fn set_errors(a: &WizardAdapter, errs: &[FieldError], lang: Lang) {
     a.set_e_signatures(e(Field::Signatures));
     a.set_e_witness(e(Field::Witness));
     a.set_e_told(e(Field::Told));
+    a.set_e_violation_ended(e(Field::ViolationEnded));
 }
 
 fn header(a: &WizardAdapter, d: &Draft, lang: Lang) {
@@ -271,6 +272,7 @@ fn violation(a: &WizardAdapter, d: &Draft, assets: &Assets, lang: Lang) {
         .into(),
     );
     a.set_amount(d.amount.clone().into());
+    a.set_violation_ended(d.violation_ended.clone().into());
     let no_penalty = d.no_penalty_applies(assets);
     a.set_no_penalty(no_penalty);
     let procedure = procedure_text(entry.is_some(), no_penalty, d.procedure(assets), lang);

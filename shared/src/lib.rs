@@ -19,6 +19,7 @@ pub mod docref;
 pub mod envelope;
 pub mod hash;
 pub mod httpsig;
+pub mod investigation;
 pub mod iso;
 pub mod keys;
 pub mod model;

@@ -9,6 +9,7 @@ use crate::chain;
 use crate::check::CaseCorrected;
 use crate::envelope::{Envelope, EnvelopeError};
 use crate::hash::Digest;
+use crate::investigation::Check;
 use crate::keys::{DeviceId, DeviceKey, PublicKey};
 use crate::model::{CaseClosed, CaseOpened, CaseSealed, DiscRecorded, EvidenceItem};
 
@@ -90,6 +91,14 @@ pub enum RecordBody {
     DocumentServed(crate::served::DocumentServed),
     /// A fine's payment noted at the roadside.
     PaymentNoted(crate::served::PaymentNoted),
+    /// A 现场笔录 (行政处罚法 art. 55).
+    SiteRecorded(crate::investigation::SiteRecord),
+    /// A 询问笔录 (art. 55).
+    InterviewRecorded(crate::investigation::Interview),
+    /// A 证据登记保存清单 (art. 56).
+    EvidenceRegistered(crate::investigation::EvidenceRegister),
+    /// A 责令改正违法行为通知书 (art. 28).
+    CorrectionOrdered(crate::investigation::CorrectionOrder),
 }
 
 impl RecordBody {
@@ -105,6 +114,10 @@ impl RecordBody {
             RecordBody::ReviewRecorded(_) => "review_recorded",
             RecordBody::DocumentServed(_) => "document_served",
             RecordBody::PaymentNoted(_) => "payment_noted",
+            RecordBody::SiteRecorded(_) => "site_recorded",
+            RecordBody::InterviewRecorded(_) => "interview_recorded",
+            RecordBody::EvidenceRegistered(_) => "evidence_registered",
+            RecordBody::CorrectionOrdered(_) => "correction_ordered",
         }
     }
 
@@ -113,6 +126,10 @@ impl RecordBody {
         match self {
             RecordBody::EvidenceAdded(e) => vec![e.sha256],
             RecordBody::DocumentServed(d) => d.blobs(),
+            RecordBody::SiteRecorded(w) => w.blobs(),
+            RecordBody::InterviewRecorded(w) => w.blobs(),
+            RecordBody::EvidenceRegistered(w) => w.blobs(),
+            RecordBody::CorrectionOrdered(w) => w.blobs(),
             RecordBody::CaseOpened(_)
             | RecordBody::CaseClosed(_)
             | RecordBody::CaseSealed(_)
@@ -135,6 +152,10 @@ impl RecordBody {
             RecordBody::ReviewRecorded(c) => c.case_id,
             RecordBody::DocumentServed(c) => c.case_id,
             RecordBody::PaymentNoted(c) => c.case_id,
+            RecordBody::SiteRecorded(c) => c.case_id,
+            RecordBody::InterviewRecorded(c) => c.case_id,
+            RecordBody::EvidenceRegistered(c) => c.case_id,
+            RecordBody::CorrectionOrdered(c) => c.case_id,
         }
     }
 }

@@ -92,7 +92,9 @@ pub struct RecordFlag {
     /// Seq.
     pub seq: u64,
     /// `clock_ahead` (created after the server received it) or
-    /// `clock_backwards` (created before the device's previous record).
+    /// `clock_backwards` (created before the device's previous record) or
+    /// `invalid_writing` (a 笔录 or 清单 that fails
+    /// [`crate::investigation::check`]; kept, and shown to the office).
     pub kind: String,
     /// What was seen.
     pub detail: String,

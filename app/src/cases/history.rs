@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, FixedOffset};
 use fieldcase_shared::check::{CaseCorrected, Findings};
+use fieldcase_shared::investigation::Writing;
 use fieldcase_shared::model::{CaseOpened, DiscRecorded, EvidenceItem};
 use fieldcase_shared::record::{RecordBody, RecordPayload};
 use fieldcase_shared::served::{DocumentServed, PaymentNoted};
@@ -53,6 +54,8 @@ pub enum Event {
     Served(Box<DocumentServed>),
     /// The fine's payment was noted.
     Paid(Box<PaymentNoted>),
+    /// A writing of the general procedure (笔录, 清单, 通知书).
+    Writing(Box<Writing>),
 }
 
 impl From<RecordPayload> for CaseEvent {
@@ -67,6 +70,10 @@ impl From<RecordPayload> for CaseEvent {
             RecordBody::ReviewRecorded(r) => Event::Review(Box::new(r)),
             RecordBody::DocumentServed(d) => Event::Served(Box::new(d)),
             RecordBody::PaymentNoted(p) => Event::Paid(Box::new(p)),
+            RecordBody::SiteRecorded(w) => Event::Writing(Box::new(Writing::Site(w))),
+            RecordBody::InterviewRecorded(w) => Event::Writing(Box::new(Writing::Interview(w))),
+            RecordBody::EvidenceRegistered(w) => Event::Writing(Box::new(Writing::Register(w))),
+            RecordBody::CorrectionOrdered(w) => Event::Writing(Box::new(Writing::Order(w))),
         };
         CaseEvent {
             seq: p.seq,

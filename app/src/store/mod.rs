@@ -520,12 +520,17 @@ impl Store {
                 )?;
             }
             // Kept in `records` (kind, case_id); nothing derived (the
-            // case screen reads service and payment from the history). A
+            // case screen reads service, payment and the writings from the
+            // history). A
             // terminal never signs a review step.
             RecordBody::CaseSealed(_)
             | RecordBody::DiscRecorded(_)
             | RecordBody::DocumentServed(_)
             | RecordBody::PaymentNoted(_)
+            | RecordBody::SiteRecorded(_)
+            | RecordBody::InterviewRecorded(_)
+            | RecordBody::EvidenceRegistered(_)
+            | RecordBody::CorrectionOrdered(_)
             | RecordBody::ReviewRecorded(_) => {}
         }
         tx.commit()?;

@@ -151,9 +151,23 @@ fn lines(d: &CaseDetail, assets: &Assets, lang: Lang) -> Vec<Line> {
             Event::Review(r) => line(label("审核", "review"), r.reason.clone()),
             Event::Served(sv) => line(label("送达", "served"), served_text(sv, lang)),
             Event::Paid(p) => line(label("缴款", "paid"), paid_text(p, lang)),
+            Event::Writing(w) => line(label("笔录", "writing"), writing_text(w, lang)),
         }
     }
     out
+}
+
+/// A writing of the general procedure and how the person acknowledged it.
+fn writing_text(w: &fieldcase_shared::investigation::Writing, lang: Lang) -> String {
+    use fieldcase_shared::served::Receipt;
+    let (zh, en) = w.title();
+    match w.receipt() {
+        Receipt::Signed { .. } => lang.t(format!("{zh}，已签名"), format!("{en}, signed")),
+        Receipt::Refused { note, .. } => lang.t(
+            format!("{zh}，拒绝签名：{note}"),
+            format!("{en}, refused to sign: {note}"),
+        ),
+    }
 }
 
 /// A document handed over and how the party acknowledged it.

@@ -185,6 +185,10 @@ fn custody_action(body: &RecordBody) -> (&'static str, String) {
         RecordBody::ReviewRecorded(r) => ("review-case", format!("case:{}", r.case_no)),
         RecordBody::DocumentServed(d) => ("serve-document", format!("sha256:{}", d.pdf)),
         RecordBody::PaymentNoted(p) => ("note-payment", format!("case:{}", p.case_no)),
+        RecordBody::SiteRecorded(w) => ("record-site", format!("case:{}", w.case_no)),
+        RecordBody::InterviewRecorded(w) => ("record-interview", format!("case:{}", w.case_no)),
+        RecordBody::EvidenceRegistered(w) => ("register-evidence", format!("case:{}", w.case_no)),
+        RecordBody::CorrectionOrdered(w) => ("order-correction", format!("case:{}", w.case_no)),
     }
 }
 

@@ -388,6 +388,20 @@ pub(crate) fn leaf_kind(entry: &LogEntry) -> &'static str {
     }
 }
 
+/// A flag when the record is a general-procedure writing that fails the
+/// shared check (a terminal applies the same check before signing, so
+/// only an altered or outdated terminal sends one). The record is kept:
+/// it is signed evidence, and the office sees the flag.
+fn invalid_writing(seq: u64, payload: &[u8]) -> Option<RecordFlag> {
+    let p: fieldcase_shared::record::RecordPayload = serde_json::from_slice(payload).ok()?;
+    let why = fieldcase_shared::investigation::check(&p.body).err()?;
+    Some(RecordFlag {
+        seq,
+        kind: "invalid_writing".into(),
+        detail: format!("{}: {why}", p.body.kind()),
+    })
+}
+
 /// The chain rule, log appends and clock flags for one batch, inside the
 /// backend's transaction.
 pub(crate) fn ingest_batch(
@@ -463,6 +477,7 @@ pub(crate) fn ingest_batch(
                         ),
                     });
                 }
+                found.extend(invalid_writing(seq, &r.envelope.payload));
                 for f in found {
                     tx.insert_flag(device, &f, &now)?;
                     flags.push(f);

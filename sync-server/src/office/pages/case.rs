@@ -225,6 +225,34 @@ fn kind_name(lang: Lang, body: &RecordBody) -> &'static str {
                 "Fine paid"
             }
         }
+        RecordBody::SiteRecorded(_) => {
+            if zh {
+                "现场笔录"
+            } else {
+                "Site record"
+            }
+        }
+        RecordBody::InterviewRecorded(_) => {
+            if zh {
+                "询问笔录"
+            } else {
+                "Interview record"
+            }
+        }
+        RecordBody::EvidenceRegistered(_) => {
+            if zh {
+                "证据登记保存清单"
+            } else {
+                "Evidence preserved"
+            }
+        }
+        RecordBody::CorrectionOrdered(_) => {
+            if zh {
+                "责令改正"
+            } else {
+                "Order to correct"
+            }
+        }
     }
 }
 
@@ -279,6 +307,39 @@ fn lines(lang: Lang, body: &RecordBody) -> Vec<String> {
         RecordBody::DiscRecorded(d) => vec![format!("{} × {}", d.medium, d.discs.len())],
         RecordBody::DocumentServed(d) => served_lines(lang, d),
         RecordBody::PaymentNoted(p) => paid_lines(lang, p),
+        RecordBody::SiteRecorded(w) => vec![
+            span(w.started_at, w.ended_at, &w.place),
+            w.observed.clone(),
+            receipt_line(lang, &w.receipt),
+        ],
+        RecordBody::InterviewRecorded(w) => vec![
+            span(w.started_at, w.ended_at, &w.place),
+            format!(
+                "{} ({}) · {} × 问/答",
+                w.person.name,
+                w.person.relation.zh(),
+                w.exchanges.len()
+            ),
+            receipt_line(lang, &w.receipt),
+        ],
+        RecordBody::EvidenceRegistered(w) => {
+            let mut v: Vec<String> = w
+                .items
+                .iter()
+                .map(|i| format!("{} {} {}{}", i.name, i.spec, i.quantity, i.unit))
+                .collect();
+            v.push(format!(
+                "{} · {} · {}",
+                w.kept_at, w.approved_by, w.decide_by
+            ));
+            v.push(receipt_line(lang, &w.receipt));
+            v
+        }
+        RecordBody::CorrectionOrdered(w) => vec![
+            w.order.clone(),
+            w.correct_by.map(|d| d.to_string()).unwrap_or_default(),
+            receipt_line(lang, &w.receipt),
+        ],
     }
 }
 
@@ -405,9 +466,28 @@ pub async fn show(
 
 /// What a `document_served` record says.
 fn served_lines(lang: Lang, d: &fieldcase_shared::served::DocumentServed) -> Vec<String> {
+    vec![
+        format!("{} · {}", d.title, d.basis),
+        format!("PDF: {}", d.pdf.to_hex()),
+        receipt_line(lang, &d.receipt),
+    ]
+}
+
+/// A writing's sitting: from, to (Beijing time) and where.
+fn span(
+    from: chrono::DateTime<chrono::FixedOffset>,
+    to: chrono::DateTime<chrono::FixedOffset>,
+    place: &str,
+) -> String {
+    let utc = |t: chrono::DateTime<chrono::FixedOffset>| t.with_timezone(&chrono::Utc);
+    format!("{} – {} · {place}", beijing(utc(from)), beijing(utc(to)))
+}
+
+/// How the person acknowledged a document or a writing.
+fn receipt_line(lang: Lang, r: &fieldcase_shared::served::Receipt) -> String {
     use fieldcase_shared::served::Receipt;
     let zh = lang == Lang::Zh;
-    let receipt = match &d.receipt {
+    match r {
         Receipt::Signed { signature } => {
             let w = if zh {
                 "当事人签收"
@@ -428,12 +508,7 @@ fn served_lines(lang: Lang, d: &fieldcase_shared::served::DocumentServed) -> Vec
                 .unwrap_or_default();
             format!("{w}: {note}{by}")
         }
-    };
-    vec![
-        format!("{} · {}", d.title, d.basis),
-        format!("PDF: {}", d.pdf.to_hex()),
-        receipt,
-    ]
+    }
 }
 
 /// What a `payment_noted` record says.

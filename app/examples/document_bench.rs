@@ -12,6 +12,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use fieldcase_app::core::Terminal;
+use fieldcase_documents::fill::Pick;
 use fieldcase_documents::{Kind, Paper, ReportFont};
 
 fn vm_hwm_kib() -> u64 {
@@ -47,7 +48,7 @@ fn main() {
             fieldcase_app::papers::render(
                 &term,
                 c,
-                Kind::OnTheSpotDecision,
+                (Kind::OnTheSpotDecision, Pick::Latest),
                 Paper::Roll80,
                 agency,
                 &font,
@@ -65,7 +66,7 @@ fn main() {
             let doc = fieldcase_app::papers::render(
                 &term,
                 case,
-                Kind::OnTheSpotDecision,
+                (Kind::OnTheSpotDecision, Pick::Latest),
                 paper,
                 agency,
                 &font,

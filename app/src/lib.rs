@@ -24,6 +24,9 @@ pub mod screenshots;
 pub mod service;
 pub mod store;
 pub mod sync;
+#[cfg(test)]
+mod testkit;
 pub mod ui;
+pub mod writings;
 
 pub use fieldcase_shared::casebag::human_size;

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use fieldcase_documents::fill::{fill, Signed};
+use fieldcase_documents::fill::{fill, Pick, Signed};
 use fieldcase_documents::{Kind, Paper, ReportFont};
 use fieldcase_shared::record::RecordPayload;
 
@@ -96,11 +96,12 @@ pub fn default_font() -> Result<ReportFont, AppError> {
     })
 }
 
-/// Renders `kind` for the case `key` (案号 or id).
+/// Renders `kind` for the case `key` (案号 or id), from the record `pick`
+/// names.
 pub fn render(
     term: &Terminal,
     key: &str,
-    kind: Kind,
+    (kind, pick): (Kind, Pick),
     paper: Paper,
     agency: &str,
     font: &ReportFont,
@@ -108,7 +109,7 @@ pub fn render(
     let row = term.cases().find(key)?;
     let records = signed_records(term, &row.case_id)?;
     let template = kind.template().map_err(|e| refused(&e))?;
-    let filled = fill(kind, &records, agency).map_err(|e| refused(&e))?;
+    let filled = fill(kind, &records, agency, pick).map_err(|e| refused(&e))?;
     let pdf = fieldcase_documents::pdf::render(&template, &filled, paper, font)
         .map_err(|e| refused(&e))?;
     Ok(Rendered {
@@ -131,7 +132,7 @@ pub fn preview(
     let row = term.cases().find(key)?;
     let records = signed_records(term, &row.case_id)?;
     let template = kind.template().map_err(|e| refused(&e))?;
-    let filled = fill(kind, &records, agency).map_err(|e| refused(&e))?;
+    let filled = fill(kind, &records, agency, Pick::Latest).map_err(|e| refused(&e))?;
     let mut lines = vec![template.title.clone()];
     lines.extend(
         fieldcase_documents::fill::block_texts(&template, &filled)
@@ -208,12 +209,12 @@ fn send_one(term: &Terminal, id: i64, title: &str) -> Result<Printed, AppError> 
 pub fn print(
     term: &Terminal,
     key: &str,
-    kind: Kind,
+    which: (Kind, Pick),
     paper: Paper,
     agency: &str,
     font: &ReportFont,
 ) -> Result<Printed, AppError> {
-    let doc = render(term, key, kind, paper, agency, font)?;
+    let doc = render(term, key, which, paper, agency, font)?;
     let sha = fieldcase_shared::hash::sha256(&doc.pdf).to_hex();
     let id = term.store.queue_print(
         &doc.case_id.to_string(),

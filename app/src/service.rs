@@ -163,6 +163,12 @@ impl Service<'_> {
         kind: Kind,
         receipt: ReceiptInput,
     ) -> Result<Served, AppError> {
+        if kind != Kind::OnTheSpotDecision {
+            return Err(AppError::refused(
+                "只有当场行政处罚决定书以此方式签收；笔录、清单和通知书的签名随其记录一并签署",
+                "only the on-the-spot decision is served this way: the writings carry the person's signature in their own record",
+            ));
+        }
         let row = self.term.cases().find(key)?;
         let decided = self.decided(&row)?;
         let template = kind
@@ -217,23 +223,16 @@ impl Service<'_> {
                 description: format!("{}（交付当事人）", template.title),
             },
         )?;
-        let receipt = match receipt {
-            ReceiptInput::Signature(png) => Receipt::Signed {
-                signature: evidence.add_bytes(
-                    officers,
-                    &row,
-                    png,
-                    EvidenceMeta {
-                        media_type: "image/png".into(),
-                        original_name: format!("receipt-{}.png", kind.tag()),
-                        captured_at: Some(Terminal::now()),
-                        category: "签名".into(),
-                        description: format!("当事人签收{}", template.title),
-                    },
-                )?,
-            },
-            ReceiptInput::Refused { note, witness } => Receipt::Refused { note, witness },
-        };
+        let receipt = take_receipt(
+            self.term,
+            officers,
+            &row,
+            receipt,
+            (
+                &format!("receipt-{}.png", kind.tag()),
+                &format!("当事人签收{}", template.title),
+            ),
+        )?;
         let body = DocumentServed {
             case_id: row.case_id,
             case_no: row.case_no.clone(),
@@ -354,12 +353,12 @@ impl Service<'_> {
 }
 
 /// The day of `t` in Beijing, from which the law's periods run.
-fn beijing_day(t: DateTime<FixedOffset>) -> NaiveDate {
+pub(crate) fn beijing_day(t: DateTime<FixedOffset>) -> NaiveDate {
     let east8 = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
     t.with_timezone(&east8).date_naive()
 }
 
-fn due(id: &str, from: NaiveDate) -> Result<NaiveDate, AppError> {
+pub(crate) fn due(id: &str, from: NaiveDate) -> Result<NaiveDate, AppError> {
     let all = Deadlines::shipped().map_err(calendar_error)?;
     let d = all.get(id).ok_or_else(|| calendar_error(id))?;
     d.due(Calendar::builtin(), from, Region::National)
@@ -383,9 +382,38 @@ fn trimmed(p: Payment) -> Payment {
     }
 }
 
+/// The receipt as signed in a record: the signature, checked, kept as
+/// evidence of the case (category 签名, named and described by `file`
+/// and `what`), or the refusal as noted.
+pub(crate) fn take_receipt(
+    term: &Terminal,
+    officers: &OfficerPair,
+    row: &CaseRow,
+    receipt: ReceiptInput,
+    (file, what): (&str, &str),
+) -> Result<Receipt, AppError> {
+    Ok(match check_receipt(receipt)? {
+        ReceiptInput::Signature(png) => Receipt::Signed {
+            signature: term.evidence().add_bytes(
+                officers,
+                row,
+                png,
+                EvidenceMeta {
+                    media_type: "image/png".into(),
+                    original_name: file.to_owned(),
+                    captured_at: Some(Terminal::now()),
+                    category: "签名".into(),
+                    description: what.to_owned(),
+                },
+            )?,
+        },
+        ReceiptInput::Refused { note, witness } => Receipt::Refused { note, witness },
+    })
+}
+
 /// A receipt as given, checked: a signature is a PNG that decodes; a
 /// refusal says what happened.
-fn check_receipt(r: ReceiptInput) -> Result<ReceiptInput, AppError> {
+pub(crate) fn check_receipt(r: ReceiptInput) -> Result<ReceiptInput, AppError> {
     match r {
         ReceiptInput::Signature(png) => {
             // The header only: a hostile PNG may declare any size.

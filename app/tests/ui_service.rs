@@ -11,6 +11,7 @@ use fieldcase_app::cases::Event;
 use fieldcase_app::core::Terminal;
 use fieldcase_app::demo::{DEMO_AGENCY, DEMO_OFFICERS};
 use fieldcase_app::{papers, ui};
+use fieldcase_documents::fill::Pick;
 use fieldcase_documents::{Kind, Paper};
 use slint::ComponentHandle;
 
@@ -31,7 +32,7 @@ fn printed_simple_case(term: &Terminal, dir: &std::path::Path) -> String {
     let doc = papers::render(
         term,
         &case_no,
-        Kind::OnTheSpotDecision,
+        (Kind::OnTheSpotDecision, Pick::Latest),
         Paper::Roll80,
         DEMO_AGENCY,
         &font,

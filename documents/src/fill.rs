@@ -1,19 +1,27 @@
 //! Filling a template from a case's signed records only: the opening
-//! record (party, vehicle, place, time), the closing record's findings
-//! (decision, statement, signatures) and the record envelopes (officers,
-//! signer, digest). Nothing typed at print time reaches the document but
-//! the agency's name, which is the terminal's configuration.
+//! record (party, vehicle, place, time), the record the document stands
+//! for (the decision, a 笔录, a 清单, a 送达) and the record envelopes
+//! (officers, signer, digest). Nothing typed at print time reaches the
+//! document but the agency's name, which is the terminal's configuration.
+//!
+//! One module per family of documents: [`decision`] (the on-the-spot
+//! decision), [`writing`] (the general procedure's writings at the
+//! roadside), [`service`] (the 送达回证).
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset};
-use fieldcase_shared::check::{Decision, Findings};
 use fieldcase_shared::hash::Digest;
 use fieldcase_shared::keys::DeviceId;
-use fieldcase_shared::model::{CaseClosed, CaseOpened, Party};
+use fieldcase_shared::model::CaseOpened;
 use fieldcase_shared::record::{RecordBody, RecordPayload};
+use fieldcase_shared::served::Receipt;
 
-use crate::template::{fill_text, Kind, Template, When, FIELDS};
+use crate::template::{fill_text, BlockKind, Kind, Template, When};
+
+pub mod decision;
+pub mod service;
+pub mod writing;
 
 /// A record of the case with the digest of its signed envelope.
 #[derive(Debug, Clone)]
@@ -33,7 +41,7 @@ pub struct Filled {
     pub case_no: String,
     /// The field values.
     pub fields: BTreeMap<&'static str, String>,
-    /// The record the document is filled from (the decision).
+    /// The record the document is filled from (the decision, the 笔录…).
     pub record: Digest,
     /// Who signed it.
     pub signer: DeviceId,
@@ -41,6 +49,17 @@ pub struct Filled {
     pub signed_at: DateTime<FixedOffset>,
     /// The penalty is a fine.
     pub fine: bool,
+}
+
+/// Which record a document is made from, when a case holds several of
+/// its kind (several 询问笔录, several 送达).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pick {
+    /// The latest.
+    #[default]
+    Latest,
+    /// The record with this seq.
+    Seq(u64),
 }
 
 /// Why a document cannot be made from the records.
@@ -60,6 +79,22 @@ pub enum FillError {
         "该案适用普通程序，不能制作当场行政处罚决定书（行政处罚法第五十一条） / a general-procedure case gets no on-the-spot decision (art. 51)"
     )]
     NotSimple,
+    /// No record of the kind the document is made from.
+    #[error("该案没有可制作{zh}的签名记录（{record}） / the case has no {record} record to make this document from")]
+    NoRecord {
+        /// The document, in Chinese.
+        zh: &'static str,
+        /// The record kind it needs.
+        record: &'static str,
+    },
+    /// The seq asked for is not a record of that kind in this case.
+    #[error("该案第 {seq} 号记录不是 {record} 记录 / record {seq} of this case is not a {record} record")]
+    NotThatRecord {
+        /// The seq asked for.
+        seq: u64,
+        /// The record kind the document needs.
+        record: &'static str,
+    },
 }
 
 fn beijing(t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
@@ -76,138 +111,131 @@ pub fn date_text(t: DateTime<FixedOffset>) -> String {
     beijing(t).format("%Y年%m月%d日").to_string()
 }
 
-fn penalty_text(d: &Decision) -> String {
-    let mut s = match d.penalty.as_str() {
-        "warning" => "警告".to_owned(),
-        _ => format!("罚款人民币{}元", d.amount_yuan),
-    };
-    for sanction in &d.sanctions {
-        s.push('、');
-        s.push_str(sanction.zh());
-    }
-    s
+/// A calendar day as documents write it: 2026年12月02日.
+pub fn day_text(d: chrono::NaiveDate) -> String {
+    d.format("%Y年%m月%d日").to_string()
 }
 
-/// The receipt line: the document is printed before the party signs for
-/// it, so the paper leaves the signature to the pen (and the terminal takes
-/// it on screen, in the `document_served` record); a refusal is noted on
-/// the paper by the officers (行政处罚法 art. 52 para 1).
-const RECEIPT_LINE: &str = "（签名）＿＿＿＿＿＿ 年 月 日。当事人拒绝签收的，由执法人员在此注明。";
-
-/// What the officers confirmed they did in person, as the record says
-/// (credentials shown, facts and rights told); a record without it says so
-/// rather than the paper claiming it.
-fn told_text(f: &Findings) -> String {
-    if f.told.is_empty() {
-        return "记录未载明执法人员出示执法证件及告知事项。".to_owned();
+/// `s` trimmed, or 无 when empty.
+fn or_none(s: &str) -> String {
+    if s.trim().is_empty() {
+        "无".to_owned()
+    } else {
+        s.trim().to_owned()
     }
-    let items: Vec<&str> = f.told.iter().map(|t| t.text.as_str()).collect();
-    format!("执法人员{}。", items.join("；"))
 }
 
-/// Fills `kind`'s template from the case's records. `agency` is the
-/// deciding agency's name (the terminal's configuration).
-pub fn fill(kind: Kind, records: &[Signed], agency: &str) -> Result<Filled, FillError> {
-    let opened = records
+/// The officers of a record, as documents name them.
+fn officers_text(r: &Signed) -> String {
+    r.payload
+        .officers
+        .iter()
+        .map(|c| format!("执法证号 {c}"))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// Who signed the record and when: the document's signature line (the
+/// device's Ed25519 signature over the record; the QR code names both).
+fn signed_text(r: &Signed) -> String {
+    format!(
+        "执法人员已于{}在执法终端对本记录电子签名（签名设备与记录摘要见二维码）",
+        time_text(r.payload.created_at)
+    )
+}
+
+/// How the person acknowledged a writing or a document, as its record says.
+fn receipt_text(r: &Receipt, who: &str) -> String {
+    match r {
+        Receipt::Signed { signature } => format!(
+            "{who}已在执法终端签名确认（签名图像 SHA-256：{}）",
+            signature.to_hex()
+        ),
+        Receipt::Refused { note, witness } => {
+            let by = witness
+                .as_ref()
+                .map(|w| format!("；见证人：{}（{}）", w.name, w.id))
+                .unwrap_or_default();
+            format!("{who}拒绝签名。执法人员注明：{}{by}", note.trim())
+        }
+    }
+}
+
+/// The case's opening record.
+fn opened(records: &[Signed]) -> Result<&CaseOpened, FillError> {
+    records
         .iter()
         .find_map(|r| match &r.payload.body {
             RecordBody::CaseOpened(o) => Some(o),
             _ => None,
         })
-        .ok_or(FillError::NotOpened)?;
-    let (closing, closed, findings) = records
-        .iter()
-        .rev()
-        .find_map(|r| match &r.payload.body {
-            RecordBody::CaseClosed(
-                c @ CaseClosed {
-                    findings: Some(f), ..
-                },
-            ) => Some((r, c, f)),
-            _ => None,
-        })
-        .ok_or(FillError::NoFindings)?;
-    let decision = findings
-        .decision
-        .as_ref()
-        .filter(|d| d.penalty != "none")
-        .ok_or(FillError::NoDecision)?;
-    match kind {
-        Kind::OnTheSpotDecision if decision.procedure != "simple" => {
-            return Err(FillError::NotSimple)
-        }
-        Kind::OnTheSpotDecision => {}
-    }
-    let fields = fields(opened, closing, findings, decision, agency);
-    debug_assert!(fields.keys().all(|k| FIELDS.contains(k)));
-    Ok(Filled {
-        kind,
-        case_no: closed.case_no.clone(),
-        fields,
-        record: closing.digest,
-        signer: closing.payload.device,
-        signed_at: closing.payload.created_at,
-        fine: decision.penalty == "fine",
-    })
+        .ok_or(FillError::NotOpened)
 }
 
-fn fields(
-    opened: &CaseOpened,
-    closing: &Signed,
-    findings: &Findings,
-    decision: &Decision,
-    agency: &str,
-) -> BTreeMap<&'static str, String> {
-    let (label, id) = match &opened.party {
-        Party::Person { id_number, .. } => ("身份证件号码", id_number.clone()),
-        Party::Organisation { uscc, .. } => ("统一社会信用代码", uscc.clone()),
-    };
-    let or_none = |s: &str| {
-        if s.trim().is_empty() {
-            "无".to_owned()
-        } else {
-            s.trim().to_owned()
-        }
-    };
-    let payment = if decision.penalty == "fine" {
-        "当事人应当自收到本决定书之日起十五日内，到指定的银行或者通过电子支付系统缴纳罚款（《中华人民共和国行政处罚法》第六十七条第三款）。".to_owned()
-    } else {
-        "本决定为警告，无须缴纳罚款。".to_owned()
-    };
-    let officers = closing
-        .payload
-        .officers
-        .iter()
-        .map(|c| format!("执法证号 {c}"))
-        .collect::<Vec<_>>()
-        .join("、");
+/// The record `pick` names among those `of` accepts (`record` is its
+/// kind, `zh` the document, for the error).
+fn picked<'a, T>(
+    records: &'a [Signed],
+    pick: Pick,
+    zh: &'static str,
+    record: &'static str,
+    of: impl Fn(&'a RecordBody) -> Option<&'a T>,
+) -> Result<(&'a Signed, &'a T), FillError> {
+    match pick {
+        Pick::Latest => records
+            .iter()
+            .rev()
+            .find_map(|r| of(&r.payload.body).map(|t| (r, t)))
+            .ok_or(FillError::NoRecord { zh, record }),
+        Pick::Seq(seq) => records
+            .iter()
+            .find(|r| r.payload.seq == seq)
+            .and_then(|r| of(&r.payload.body).map(|t| (r, t)))
+            .ok_or(FillError::NotThatRecord { seq, record }),
+    }
+}
+
+/// The fields every document has, for the record `r` it is made from.
+fn common(r: &Signed, case_no: &str, agency: &str) -> BTreeMap<&'static str, String> {
     BTreeMap::from([
-        ("case_no", opened.case_no.clone()),
-        ("party_name", or_none(opened.party.name())),
-        ("party_id_label", label.to_owned()),
-        ("party_id", id),
-        ("plate", opened.vehicle.plate.clone()),
-        ("occurred_at", time_text(opened.occurred_at)),
-        ("place", opened.place.clone()),
-        ("violation", decision.title.clone()),
-        ("basis", decision.basis.clone()),
-        ("penalty", penalty_text(decision)),
-        ("payment", payment),
-        ("statement", or_none(&findings.statement)),
-        ("officers", officers),
-        ("receipt", RECEIPT_LINE.to_owned()),
-        ("told", told_text(findings)),
-        ("decided_on", date_text(closing.payload.created_at)),
+        ("case_no", case_no.to_owned()),
         ("agency", agency.trim().to_owned()),
+        ("officers", officers_text(r)),
+        ("signed", signed_text(r)),
     ])
+}
+
+/// A document made from record `r`.
+fn filled(kind: Kind, r: &Signed, case_no: &str, fields: BTreeMap<&'static str, String>) -> Filled {
+    debug_assert!(fields.keys().all(|k| kind.supplies(k)), "{kind:?}");
+    Filled {
+        kind,
+        case_no: case_no.to_owned(),
+        fields,
+        record: r.digest,
+        signer: r.payload.device,
+        signed_at: r.payload.created_at,
+        fine: false,
+    }
+}
+
+/// Fills `kind`'s template from the case's records. `agency` is the
+/// deciding agency's name (the terminal's configuration); `pick` chooses
+/// among several records of the kind.
+pub fn fill(kind: Kind, records: &[Signed], agency: &str, pick: Pick) -> Result<Filled, FillError> {
+    match kind {
+        Kind::OnTheSpotDecision => decision::fill(records, agency),
+        Kind::SiteRecord => writing::site_record(records, agency, pick),
+        Kind::Interview => writing::interview_record(records, agency, pick),
+        Kind::EvidenceRegister => writing::evidence_register(records, agency, pick),
+        Kind::CorrectionOrder => writing::correction_order(records, agency, pick),
+        Kind::ServiceReceipt => service::fill(records, agency, pick),
+    }
 }
 
 /// The printed text of each block, in order (blocks whose condition does
 /// not hold left out): what `pdftotext` gives back.
-pub fn block_texts(
-    template: &Template,
-    filled: &Filled,
-) -> Vec<(crate::template::BlockKind, String)> {
+pub fn block_texts(template: &Template, filled: &Filled) -> Vec<(BlockKind, String)> {
     template
         .blocks
         .iter()
@@ -218,10 +246,11 @@ pub fn block_texts(
         .map(|b| {
             let value = |name: &str| filled.fields.get(name).cloned().unwrap_or_default();
             let text = fill_text(&b.text, value);
+            let sep = if b.kind == BlockKind::Lines { "\n" } else { "" };
             let text = if b.label.is_empty() {
                 text
             } else {
-                format!("{}：{text}", fill_text(&b.label, value))
+                format!("{}：{sep}{text}", fill_text(&b.label, value))
             };
             (b.kind, text)
         })

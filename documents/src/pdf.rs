@@ -215,14 +215,8 @@ enum Item {
     Qr,
 }
 
-/// The document as PDF/A bytes. The same records give the same bytes.
-pub fn render(
-    template: &Template,
-    filled: &Filled,
-    paper: Paper,
-    font: &ReportFont,
-) -> Result<Vec<u8>, PdfError> {
-    let g = paper.geometry();
+/// The document's lines and its QR code, each with the height it takes.
+fn layout(template: &Template, filled: &Filled, g: &Geometry) -> Vec<(f32, Item)> {
     let body_cells = ((g.width - 2.0 * g.margin) / (g.size / 2.0)) as usize;
     let centre = |text: &str, size: f32| (g.width - cells(text) as f32 * size / 2.0) / 2.0;
     let mut items: Vec<(f32, Item)> = vec![(
@@ -261,6 +255,20 @@ pub fn render(
                     ));
                 }
             }
+            BlockKind::Lines => {
+                for line in text.split('\n') {
+                    for piece in wrap_indent(line, body_cells, 4) {
+                        items.push((
+                            g.leading,
+                            Item::Line {
+                                x: g.margin,
+                                size: g.size,
+                                text: piece,
+                            },
+                        ));
+                    }
+                }
+            }
             BlockKind::Agency => {
                 for line in wrap_indent(&text, body_cells, 0) {
                     let x = g.width - g.margin - cells(&line) as f32 * g.size / 2.0;
@@ -277,6 +285,18 @@ pub fn render(
             BlockKind::Qr => items.push((g.qr + g.leading, Item::Qr)),
         }
     }
+    items
+}
+
+/// The document as PDF/A bytes. The same records give the same bytes.
+pub fn render(
+    template: &Template,
+    filled: &Filled,
+    paper: Paper,
+    font: &ReportFont,
+) -> Result<Vec<u8>, PdfError> {
+    let g = paper.geometry();
+    let items = layout(template, filled, &g);
     let qr_text = crate::qr::payload(filled);
     let qr = qrcode::QrCode::with_error_correction_level(qr_text.as_bytes(), qrcode::EcLevel::M)
         .map_err(|_| PdfError::Qr(qr_text.len()))?;

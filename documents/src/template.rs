@@ -16,16 +16,41 @@ pub const TEMPLATE_FORMAT: &str = "fieldcase-document/1";
 pub enum Kind {
     /// 当场行政处罚决定书 (行政处罚法 art. 52).
     OnTheSpotDecision,
+    /// 现场笔录 (art. 55 para 2).
+    SiteRecord,
+    /// 询问笔录 (art. 55 para 2).
+    Interview,
+    /// 证据登记保存清单 (art. 56).
+    EvidenceRegister,
+    /// 责令改正违法行为通知书 (art. 28 para 1).
+    CorrectionOrder,
+    /// 送达回证 (art. 61, 民事诉讼法 art. 87).
+    ServiceReceipt,
 }
+
+/// Fields every kind's filler supplies.
+const COMMON: &[&str] = &["case_no", "agency", "officers", "signed"];
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 1] = [Kind::OnTheSpotDecision];
+    pub const ALL: [Kind; 6] = [
+        Kind::OnTheSpotDecision,
+        Kind::SiteRecord,
+        Kind::Interview,
+        Kind::EvidenceRegister,
+        Kind::CorrectionOrder,
+        Kind::ServiceReceipt,
+    ];
 
     /// The tag used in files, commands and QR codes.
     pub fn tag(self) -> &'static str {
         match self {
             Kind::OnTheSpotDecision => "on_the_spot_decision",
+            Kind::SiteRecord => "site_record",
+            Kind::Interview => "interview",
+            Kind::EvidenceRegister => "evidence_register",
+            Kind::CorrectionOrder => "correction_order",
+            Kind::ServiceReceipt => "service_receipt",
         }
     }
 
@@ -34,15 +59,118 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.tag() == tag)
     }
 
+    /// The fields its filler supplies beyond [`COMMON`] (what its
+    /// template may name).
+    fn own_fields(self) -> &'static [&'static str] {
+        match self {
+            Kind::OnTheSpotDecision => &[
+                "party_name",
+                "party_id_label",
+                "party_id",
+                "plate",
+                "occurred_at",
+                "place",
+                "violation",
+                "basis",
+                "penalty",
+                "payment",
+                "statement",
+                "receipt",
+                "told",
+                "decided_on",
+            ],
+            Kind::SiteRecord => &[
+                "party_name",
+                "plate",
+                "started_at",
+                "ended_at",
+                "place",
+                "present",
+                "observed",
+                "receipt",
+                "basis",
+            ],
+            Kind::Interview => &[
+                "started_at",
+                "ended_at",
+                "place",
+                "person_name",
+                "person_id",
+                "relation",
+                "exchanges",
+                "receipt",
+                "basis",
+            ],
+            Kind::EvidenceRegister => &[
+                "party_name",
+                "items",
+                "kept_at",
+                "approved_by",
+                "decide_by",
+                "receipt",
+                "basis",
+                "made_on",
+            ],
+            Kind::CorrectionOrder => &[
+                "party_name",
+                "violation",
+                "order",
+                "correct_by",
+                "receipt",
+                "basis",
+                "made_on",
+            ],
+            Kind::ServiceReceipt => &[
+                "document",
+                "document_no",
+                "recipient",
+                "served_at",
+                "place",
+                "method",
+                "receipt",
+                "pdf",
+                "basis",
+            ],
+        }
+    }
+
+    /// Whether its filler supplies `name`.
+    pub fn supplies(self, name: &str) -> bool {
+        COMMON.contains(&name) || self.own_fields().contains(&name)
+    }
+
+    /// Every field its filler supplies.
+    pub fn fields(self) -> Vec<&'static str> {
+        COMMON.iter().chain(self.own_fields()).copied().collect()
+    }
+
     /// The shipped template.
     pub fn template(self) -> Result<Template, TemplateError> {
+        macro_rules! shipped {
+            ($name:literal) => {
+                (
+                    include_str!(concat!("../../assets/documents/", $name, ".json")),
+                    concat!("assets/documents/", $name, ".json"),
+                )
+            };
+        }
         let (text, file) = match self {
-            Kind::OnTheSpotDecision => (
-                include_str!("../../assets/documents/on_the_spot_decision.json"),
-                "assets/documents/on_the_spot_decision.json",
-            ),
+            Kind::OnTheSpotDecision => shipped!("on_the_spot_decision"),
+            Kind::SiteRecord => shipped!("site_record"),
+            Kind::Interview => shipped!("interview"),
+            Kind::EvidenceRegister => shipped!("evidence_register"),
+            Kind::CorrectionOrder => shipped!("correction_order"),
+            Kind::ServiceReceipt => shipped!("service_receipt"),
         };
-        Template::parse(text, file)
+        let t = Template::parse(text, file)?;
+        if t.kind != self {
+            return Err(TemplateError {
+                file: file.to_owned(),
+                entry: "kind".into(),
+                message: format!("says {:?}, expected {}", t.kind, self.tag()),
+            });
+        }
+        Ok(t)
     }
 }
 
@@ -56,6 +184,10 @@ pub enum BlockKind {
     Field,
     /// A paragraph, its first line indented.
     Paragraph,
+    /// `label：` on its own line, then each line of the text (a value
+    /// with several lines, such as 问/答 or a list of items) wrapped with
+    /// a hanging indent.
+    Lines,
     /// The agency and its seal, right-aligned.
     Agency,
     /// The QR code for offline checking.
@@ -122,27 +254,6 @@ pub struct TemplateError {
     pub message: String,
 }
 
-/// The fields a filler supplies.
-pub const FIELDS: &[&str] = &[
-    "case_no",
-    "party_name",
-    "party_id_label",
-    "party_id",
-    "plate",
-    "occurred_at",
-    "place",
-    "violation",
-    "basis",
-    "penalty",
-    "payment",
-    "statement",
-    "officers",
-    "receipt",
-    "told",
-    "decided_on",
-    "agency",
-];
-
 /// The `{field}` names in `text`, or the text of a broken placeholder.
 pub fn placeholders(text: &str) -> Result<Vec<&str>, String> {
     let mut out = Vec::new();
@@ -187,10 +298,14 @@ impl Template {
             let entry = format!("block {}", i + 1);
             for text in [&b.label, &b.text] {
                 for name in placeholders(text).map_err(|m| err(&entry, m))? {
-                    if !FIELDS.contains(&name) {
+                    if !t.kind.supplies(name) {
                         return Err(err(
                             &entry,
-                            format!("unknown field {{{name}}} (known: {})", FIELDS.join(", ")),
+                            format!(
+                                "unknown field {{{name}}} (known for {}: {})",
+                                t.kind.tag(),
+                                t.kind.fields().join(", ")
+                            ),
                         ));
                     }
                 }
@@ -199,7 +314,7 @@ impl Template {
             if needs_text && b.text.trim().is_empty() {
                 return Err(err(&entry, "a block without text".into()));
             }
-            if b.kind == BlockKind::Field && b.label.trim().is_empty() {
+            if matches!(b.kind, BlockKind::Field | BlockKind::Lines) && b.label.trim().is_empty() {
                 return Err(err(&entry, "a field without a label".into()));
             }
         }
@@ -258,6 +373,32 @@ mod tests {
         let text = include_str!("../../assets/documents/on_the_spot_decision.json")
             .replacen("{plate}", "{plate", 1);
         assert!(Template::parse(&text, "t.json").is_err());
+    }
+
+    #[test]
+    fn a_field_of_another_kind_is_refused_and_a_template_must_be_its_kind() {
+        // {exchanges} belongs to the 询问笔录, not the 现场笔录.
+        let text = include_str!("../../assets/documents/site_record.json").replacen(
+            "{observed}",
+            "{exchanges}",
+            1,
+        );
+        let e = Template::parse(&text, "t.json").unwrap_err();
+        assert!(
+            e.message.contains("exchanges") && e.message.contains("site_record"),
+            "{e}"
+        );
+        // A lines block needs its label.
+        let text = include_str!("../../assets/documents/interview.json").replacen(
+            "\"label\": \"询问记录\", ",
+            "",
+            1,
+        );
+        assert!(Template::parse(&text, "t.json").is_err());
+        for k in Kind::ALL {
+            assert!(k.supplies("case_no") && k.supplies("agency"), "{k:?}");
+            assert_eq!(Kind::parse(k.tag()), Some(k));
+        }
     }
 
     #[test]

@@ -68,7 +68,7 @@ impl Relation {
         match self {
             Relation::Party => "当事人",
             Relation::Witness => "证人",
-            Relation::Other => "有关人员",
+            Relation::Other => "其他有关人员",
         }
     }
 

@@ -120,6 +120,11 @@ pub enum Command {
         /// Where to write the PDF.
         #[arg(long)]
         out: PathBuf,
+        /// The record to print from, when the case holds several of the
+        /// kind (several interviews or services; default the latest): its
+        /// seq, as `fieldcase case show` lists it.
+        #[arg(long)]
+        seq: Option<u64>,
         /// a4 (the office) or roll80 (the portable printer's 80 mm roll).
         #[arg(long, value_parser = ["a4", "roll80"], default_value = "a4")]
         paper: String,
@@ -142,6 +147,11 @@ pub enum Command {
         case: String,
         /// Which document.
         kind: DocumentKind,
+        /// The record to print from, when the case holds several of the
+        /// kind (several interviews or services; default the latest): its
+        /// seq, as `fieldcase case show` lists it.
+        #[arg(long)]
+        seq: Option<u64>,
         /// roll80 (the portable printer, the default) or a4.
         #[arg(long, value_parser = ["a4", "roll80"], default_value = "roll80")]
         paper: String,
@@ -164,24 +174,20 @@ pub enum Command {
         case: String,
         /// Which document.
         kind: DocumentKind,
-        /// The party's signature, a PNG file.
-        #[arg(long, conflicts_with = "refused", required_unless_present = "refused")]
-        signature: Option<PathBuf>,
-        /// The party refused to sign.
-        #[arg(long, requires = "note")]
-        refused: bool,
-        /// What happened, as the officers note it (with --refused).
-        #[arg(long, requires = "refused")]
-        note: Option<String>,
-        /// A witness to the refusal: name.
-        #[arg(long, requires = "refused")]
-        witness_name: Option<String>,
-        /// A witness to the refusal: ID number.
-        #[arg(long, requires = "witness_name")]
-        witness_id: Option<String>,
+        #[command(flatten)]
+        receipt: ReceiptArgs,
         /// 执法证号 of each of the two officers, in the order of the PINs.
         #[arg(long = "officer", num_args = 1, required = true)]
         officers: Vec<String>,
+    },
+    /// Sign a writing of the general procedure at the roadside (现场笔录,
+    /// 询问笔录, 证据登记保存清单, 责令改正违法行为通知书): the person reads
+    /// it and signs (--signature PNG) or refuses (--refused --note …); both
+    /// officers sign the record, their PINs read from standard input. Print
+    /// it with `fieldcase document` or `fieldcase print`.
+    Writing {
+        #[command(subcommand)]
+        command: WritingCommand,
     },
     /// Note the payment of a case's fine: in cash only where 行政处罚法
     /// art. 68–69 allow it, with the finance receipt's number (art. 70);
@@ -246,19 +252,165 @@ pub enum PrinterCommand {
     Retry,
 }
 
+/// How the person acknowledged a document or a writing.
+#[derive(Debug, clap::Args)]
+pub struct ReceiptArgs {
+    /// The person's signature, a PNG file (drawn on a pad).
+    #[arg(long, conflicts_with = "refused", required_unless_present = "refused")]
+    pub signature: Option<PathBuf>,
+    /// The person refused to sign.
+    #[arg(long, requires = "note")]
+    pub refused: bool,
+    /// What happened, as the officers note it (with --refused).
+    #[arg(long, requires = "refused")]
+    pub note: Option<String>,
+    /// A witness to the refusal: name.
+    #[arg(long, requires = "refused")]
+    pub witness_name: Option<String>,
+    /// A witness to the refusal: ID number.
+    #[arg(long, requires = "witness_name")]
+    pub witness_id: Option<String>,
+}
+
+/// When a sitting began and ended, and where.
+#[derive(Debug, clap::Args)]
+pub struct SittingArgs {
+    /// When it began: `2026-12-03 10:05` (Beijing time) or RFC 3339.
+    #[arg(long)]
+    pub started: String,
+    /// When it ended (default: now).
+    #[arg(long)]
+    pub ended: Option<String>,
+    /// Where.
+    #[arg(long)]
+    pub place: String,
+}
+
+/// `fieldcase writing …`.
+#[derive(Debug, Subcommand)]
+pub enum WritingCommand {
+    /// 现场笔录 (行政处罚法 art. 55 para 2): what the officers saw and did.
+    Site {
+        /// 案号 or case id.
+        case: String,
+        #[command(flatten)]
+        sitting: SittingArgs,
+        /// The person present for the party (当事人或者在场人).
+        #[arg(long)]
+        present: String,
+        /// What was found, as written down (现场情况; lines kept).
+        #[arg(long)]
+        observed: String,
+        #[command(flatten)]
+        receipt: ReceiptArgs,
+        /// 执法证号 of each of the two officers, in the order of the PINs.
+        #[arg(long = "officer", num_args = 1, required = true)]
+        officers: Vec<String>,
+    },
+    /// 询问笔录 (art. 55 para 2): each --q followed by its --a, in order.
+    Interview {
+        /// 案号 or case id.
+        case: String,
+        #[command(flatten)]
+        sitting: SittingArgs,
+        /// The name of the person questioned.
+        #[arg(long)]
+        person: String,
+        /// Their ID number, when shown.
+        #[arg(long, default_value = "")]
+        id_number: String,
+        /// party, witness or other.
+        #[arg(long, value_parser = ["party", "witness", "other"], default_value = "party")]
+        relation: String,
+        /// A question (问), as asked.
+        #[arg(long = "q", num_args = 1, required = true)]
+        questions: Vec<String>,
+        /// Its answer (答), as given.
+        #[arg(long = "a", num_args = 1, required = true)]
+        answers: Vec<String>,
+        #[command(flatten)]
+        receipt: ReceiptArgs,
+        /// 执法证号 of each of the two officers, in the order of the PINs.
+        #[arg(long = "officer", num_args = 1, required = true)]
+        officers: Vec<String>,
+    },
+    /// 证据登记保存清单 (art. 56): evidence preserved on the agency head's
+    /// approval; prints the day the agency must decide by (7 working days).
+    Preserve {
+        /// 案号 or case id.
+        case: String,
+        /// An item: `名称|规格|数量|单位` (规格 may be empty), repeated.
+        #[arg(long = "item", num_args = 1, required = true)]
+        items: Vec<String>,
+        /// Where the items are kept (保存地点).
+        #[arg(long)]
+        kept_at: String,
+        /// The agency head who approved it (经行政机关负责人批准).
+        #[arg(long)]
+        approved_by: String,
+        #[command(flatten)]
+        receipt: ReceiptArgs,
+        /// 执法证号 of each of the two officers, in the order of the PINs.
+        #[arg(long = "officer", num_args = 1, required = true)]
+        officers: Vec<String>,
+    },
+    /// 责令改正违法行为通知书 (art. 28 para 1).
+    Order {
+        /// 案号 or case id.
+        case: String,
+        /// The violation, as found.
+        #[arg(long)]
+        violation: String,
+        /// What the party must do.
+        #[arg(long)]
+        order: String,
+        /// The day to correct by (YYYY-MM-DD; default: at once, 立即改正).
+        #[arg(long)]
+        by: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        receipt: ReceiptArgs,
+        /// 执法证号 of each of the two officers, in the order of the PINs.
+        #[arg(long = "officer", num_args = 1, required = true)]
+        officers: Vec<String>,
+    },
+}
+
 /// The documents `fieldcase document` renders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DocumentKind {
     /// 当场行政处罚决定书 (simple procedure; 行政处罚法 art. 52).
     #[value(name = "on_the_spot_decision")]
     OnTheSpotDecision,
+    /// 现场笔录 (art. 55), from the `fieldcase writing site` record.
+    #[value(name = "site_record")]
+    SiteRecord,
+    /// 询问笔录 (art. 55), from a `fieldcase writing interview` record (the
+    /// latest, or the one --seq names).
+    #[value(name = "interview")]
+    Interview,
+    /// 证据登记保存清单 (art. 56), from the `fieldcase writing preserve` record.
+    #[value(name = "evidence_register")]
+    EvidenceRegister,
+    /// 责令改正违法行为通知书 (art. 28), from the `fieldcase writing order` record.
+    #[value(name = "correction_order")]
+    CorrectionOrder,
+    /// 送达回证 (art. 61), from a `fieldcase serve` record (the latest, or
+    /// the one --seq names).
+    #[value(name = "service_receipt")]
+    ServiceReceipt,
 }
 
 impl DocumentKind {
     /// The documents crate's kind.
     pub fn kind(self) -> fieldcase_documents::Kind {
+        use fieldcase_documents::Kind;
         match self {
-            DocumentKind::OnTheSpotDecision => fieldcase_documents::Kind::OnTheSpotDecision,
+            DocumentKind::OnTheSpotDecision => Kind::OnTheSpotDecision,
+            DocumentKind::SiteRecord => Kind::SiteRecord,
+            DocumentKind::Interview => Kind::Interview,
+            DocumentKind::EvidenceRegister => Kind::EvidenceRegister,
+            DocumentKind::CorrectionOrder => Kind::CorrectionOrder,
+            DocumentKind::ServiceReceipt => Kind::ServiceReceipt,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use fieldcase_documents::fill::Pick;
 use fieldcase_documents::{Kind, Paper, ReportFont};
 
 use crate::core::Terminal;
@@ -13,6 +14,8 @@ pub struct Request<'a> {
     pub case: &'a str,
     /// Which document.
     pub kind: Kind,
+    /// Which record of the kind.
+    pub pick: Pick,
     /// Output file.
     pub out: &'a Path,
     /// The 80 mm roll instead of A4.
@@ -23,6 +26,11 @@ pub struct Request<'a> {
     pub font: Option<&'a Path>,
     /// Its face.
     pub font_index: u32,
+}
+
+/// The record `--seq` names, or the latest.
+pub fn pick(seq: Option<u64>) -> Pick {
+    seq.map_or(Pick::Latest, Pick::Seq)
 }
 
 /// The font the request names, or the default.
@@ -38,7 +46,7 @@ pub fn run(term: &Terminal, r: &Request<'_>) -> anyhow::Result<()> {
     let agency = papers::agency(term, r.agency)?;
     let font = font(r)?;
     let paper = if r.roll { Paper::Roll80 } else { Paper::A4 };
-    let doc = papers::render(term, r.case, r.kind, paper, &agency, &font)?;
+    let doc = papers::render(term, r.case, (r.kind, r.pick), paper, &agency, &font)?;
     papers::write_whole(r.out, &doc.pdf)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", r.out.display()))?;
     say!("{}", r.out.display());

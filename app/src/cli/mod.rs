@@ -40,6 +40,7 @@ mod network;
 mod print;
 mod service;
 mod window;
+mod writing;
 
 pub use admin::OfficerCommand;
 pub use args::*;
@@ -116,6 +117,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Print {
             case,
             kind,
+            seq,
             paper,
             agency,
             font,
@@ -126,6 +128,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &document::Request {
                     case: &case,
                     kind: kind.kind(),
+                    pick: document::pick(seq),
                     out: Path::new(""),
                     roll: paper == "roll80",
                     agency: agency.as_deref(),
@@ -138,31 +141,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve {
             case,
             kind,
-            signature,
-            note,
-            witness_name,
-            witness_id,
+            receipt,
             officers,
-            ..
-        } => {
-            let receipt = match (signature, note) {
-                (Some(file), _) => service::Given::Signature(file),
-                (None, note) => service::Given::Refused {
-                    note: note.unwrap_or_default(),
-                    witness: witness_name.map(|name| fieldcase_shared::check::Witness {
-                        name,
-                        id: witness_id.unwrap_or_default(),
-                    }),
-                },
-            };
-            service::serve(
-                &open_existing(&dir)?,
-                &case,
-                kind.kind(),
-                receipt,
-                &officers,
-            )?
-        }
+        } => service::serve(
+            &open_existing(&dir)?,
+            &case,
+            kind.kind(),
+            service::Given::from(receipt),
+            &officers,
+        )?,
+        Command::Writing { command } => writing::run(&open_existing(&dir)?, command)?,
         Command::Payment {
             case,
             cash,
@@ -195,6 +183,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             case,
             kind,
             out,
+            seq,
             paper,
             agency,
             font,
@@ -204,6 +193,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &document::Request {
                 case: &case,
                 kind: kind.kind(),
+                pick: document::pick(seq),
                 out: &out,
                 roll: paper == "roll80",
                 agency: agency.as_deref(),

@@ -33,7 +33,7 @@ pub fn print(term: &Terminal, r: &Request<'_>) -> anyhow::Result<ExitCode> {
     } else {
         fieldcase_documents::Paper::A4
     };
-    let printed = papers::print(term, r.case, r.kind, paper, &agency, &font(r)?)?;
+    let printed = papers::print(term, r.case, (r.kind, r.pick), paper, &agency, &font(r)?)?;
     Ok(if report(&printed) {
         ExitCode::SUCCESS
     } else {

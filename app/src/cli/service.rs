@@ -28,6 +28,31 @@ pub enum Given {
     },
 }
 
+impl From<super::args::ReceiptArgs> for Given {
+    fn from(a: super::args::ReceiptArgs) -> Given {
+        match (a.signature, a.note) {
+            (Some(file), _) => Given::Signature(file),
+            (None, note) => Given::Refused {
+                note: note.unwrap_or_default(),
+                witness: a.witness_name.map(|name| Witness {
+                    name,
+                    id: a.witness_id.unwrap_or_default(),
+                }),
+            },
+        }
+    }
+}
+
+impl Given {
+    /// The receipt as the controllers take it (the signature file read).
+    pub fn read(self) -> anyhow::Result<ReceiptInput> {
+        Ok(match self {
+            Given::Signature(file) => ReceiptInput::Signature(read_signature(&file)?),
+            Given::Refused { note, witness } => ReceiptInput::Refused { note, witness },
+        })
+    }
+}
+
 fn read_signature(file: &PathBuf) -> anyhow::Result<Vec<u8>> {
     let f = std::fs::File::open(file)
         .map_err(|e| anyhow::anyhow!("cannot read the signature {}: {e}", file.display()))?;
@@ -51,10 +76,7 @@ pub fn serve(
     given: Given,
     officers: &[String],
 ) -> anyhow::Result<()> {
-    let receipt = match given {
-        Given::Signature(file) => ReceiptInput::Signature(read_signature(&file)?),
-        Given::Refused { note, witness } => ReceiptInput::Refused { note, witness },
-    };
+    let receipt = given.read()?;
     let pair = sign_in_both(term, officers, "service")?;
     let served = term.service().serve(&pair, case, kind, receipt)?;
     say!(

@@ -1,85 +1,12 @@
 //! Service and payment on a real SQLite store: a document is served only
 //! once printed (行政处罚法 art. 52), cash only where art. 68–69 allow it.
 
-use fieldcase_shared::check::{Decision, Findings, Witness};
-use fieldcase_shared::model::{CheckDetails, OfficerPair, Party, Vehicle};
+use fieldcase_shared::check::Witness;
 use fieldcase_shared::served::{CashGround, Payment, Receipt};
 
 use super::*;
-use crate::cases::{Event, OpenCase};
-use crate::evidence::signature_png;
-
-fn officers() -> OfficerPair {
-    OfficerPair::new("65010023", "65010031").unwrap()
-}
-
-fn decision(amount_yuan: u64, procedure: &str) -> Decision {
-    Decision {
-        ended_on: None,
-        code: "T-1".into(),
-        title: "未随车携带道路运输证".into(),
-        basis: "《中华人民共和国道路运输条例》第六十八条".into(),
-        grade: "一般".into(),
-        penalty: if amount_yuan == 0 { "warning" } else { "fine" }.into(),
-        amount_yuan,
-        procedure: procedure.into(),
-        no_penalty_answers: vec![],
-        gains_yuan: None,
-        excess_kg: None,
-        sanctions: vec![],
-        orders: vec![],
-        hearing_right: false,
-        legal_review: false,
-    }
-}
-
-/// A terminal in a fresh folder (blobs need one) with one case decided
-/// with `d` (None: no violation).
-fn decided(d: Option<Decision>) -> (tempfile::TempDir, Terminal, CaseRow) {
-    let dir = tempfile::tempdir().unwrap();
-    let t = Terminal::open(dir.path()).unwrap();
-    let saved = t
-        .cases()
-        .open(
-            &officers(),
-            OpenCase {
-                occurred_at: Terminal::now(),
-                place: "G30 K3480".into(),
-                vehicle: Vehicle {
-                    plate: "新A12345".into(),
-                },
-                party: Party::Person {
-                    id_number: "11010519491231002X".into(),
-                    name: "张三".into(),
-                },
-                details: CheckDetails::default(),
-            },
-            Terminal::now(),
-        )
-        .unwrap();
-    let outcome = if d.is_some() {
-        "violation"
-    } else {
-        "no_violation"
-    };
-    t.cases()
-        .close(
-            &officers(),
-            &saved.case_id,
-            Findings {
-                told: vec![],
-                vehicle_kind: "freight".into(),
-                checklist: vec![],
-                outcome: outcome.into(),
-                decision: d,
-                statement: String::new(),
-                signatures: vec![],
-            },
-        )
-        .unwrap();
-    let row = t.cases().get(&saved.case_id).unwrap();
-    (dir, t, row)
-}
+use crate::cases::Event;
+use crate::testkit::{decided, decision, ink, officers, refused_text};
 
 const TITLE: &str = "当场行政处罚决定书";
 
@@ -96,17 +23,6 @@ fn printed(t: &Terminal, row: &CaseRow, sent: bool) -> Vec<u8> {
         t.store.print_sent(id, 42).unwrap();
     }
     pdf
-}
-
-fn ink() -> Vec<u8> {
-    signature_png(&[vec![(10.0, 10.0), (80.0, 40.0), (150.0, 20.0)]])
-}
-
-fn refused_text(e: AppError) -> String {
-    match e {
-        AppError::Refused { zh, .. } => zh,
-        other => panic!("not a refusal: {other:?}"),
-    }
 }
 
 #[test]

@@ -9,6 +9,7 @@ use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use super::{activity, CasesAdapter, MainWindow, Shared};
 use crate::core::{AppError, Lang};
 use crate::papers::{self, Printed};
+use fieldcase_documents::fill::Pick;
 use fieldcase_documents::{Kind, Paper};
 
 const KIND: Kind = Kind::OnTheSpotDecision;
@@ -79,7 +80,7 @@ pub(super) fn connect(window: &MainWindow, state: Shared) {
             papers::print(
                 &st.borrow().term,
                 &c.get_case_no(),
-                KIND,
+                (KIND, Pick::Latest),
                 Paper::Roll80,
                 &agency,
                 &font,

@@ -771,3 +771,105 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("a free port")
 }
+
+/// The text of a PDF as poppler's `pdftotext` reads it, whitespace
+/// (and so line breaks of wrapped lines) removed.
+pub fn pdf_text(pdf: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) runs");
+    assert!(
+        out.status.success(),
+        "pdftotext {}: {}",
+        pdf.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// The case's records from its exported bag (`fieldcase bag export` into
+/// `out`): (payload, record digest), in seq order.
+pub fn bag_records(
+    term: &str,
+    case_no: &str,
+    out: &Path,
+) -> Vec<(fieldcase_shared::record::RecordPayload, String)> {
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            term,
+            "bag",
+            "export",
+            case_no,
+            &out.to_string_lossy(),
+        ],
+    );
+    let mut files: Vec<_> = std::fs::read_dir(out.join("data/records"))
+        .expect("the bag's records")
+        .map(|e| e.expect("a record file").path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| {
+            let env = fieldcase_shared::envelope::Envelope::from_json(
+                &std::fs::read(f).expect("readable"),
+            )
+            .expect("an envelope");
+            let payload = serde_json::from_slice(&env.payload).expect("a record payload");
+            (payload, env.digest().to_hex())
+        })
+        .collect()
+}
+
+/// The QR text of `pdf` (on whichever page it is), its pages rendered
+/// by poppler's `pdftoppm` at `dpi` into a folder under `dir` and decoded
+/// by `zbarimg`.
+pub fn pdf_qr(pdf: &Path, dpi: &str, dir: &Path) -> String {
+    let stem = pdf
+        .file_stem()
+        .expect("a file name")
+        .to_string_lossy()
+        .into_owned();
+    let pages = dir.join(format!("{stem}.pages"));
+    std::fs::create_dir_all(&pages).expect("a render folder");
+    let ok = |program: &str, args: &[String]| {
+        let out = Command::new(program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{program}: {e}"));
+        assert!(
+            out.status.success(),
+            "{program} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let s = |p: &Path| p.to_string_lossy().into_owned();
+    ok(
+        "pdftoppm",
+        &[
+            "-r".into(),
+            dpi.into(),
+            "-png".into(),
+            s(pdf),
+            s(&pages.join("p")),
+        ],
+    );
+    let mut pngs: Vec<String> = std::fs::read_dir(&pages)
+        .expect("the rendered pages")
+        .filter_map(|e| e.ok().map(|e| s(&e.path())))
+        .collect();
+    pngs.sort();
+    let mut args = vec!["-q".to_owned(), "--raw".to_owned()];
+    args.extend(pngs);
+    let text = ok("zbarimg", &args);
+    let _ = std::fs::remove_dir_all(&pages);
+    text.trim().to_owned()
+}

@@ -13,9 +13,8 @@ use std::path::Path;
 use std::process::Command;
 
 use chrono::FixedOffset;
-use fieldcase_e2e::{run, run_ok, seeded_terminal};
+use fieldcase_e2e::{bag_records, pdf_qr, run, run_ok, seeded_terminal};
 use fieldcase_shared::docref::DocRef;
-use fieldcase_shared::envelope::Envelope;
 use fieldcase_shared::model::Party;
 use fieldcase_shared::record::{RecordBody, RecordPayload};
 use serde_json::Value;
@@ -26,34 +25,6 @@ fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// The case's records from its exported bag: (payload, record digest).
-fn bag_records(term: &str, case_no: &str, out: &Path) -> Vec<(RecordPayload, String)> {
-    run_ok(
-        "fieldcase",
-        &[
-            "--data-dir",
-            term,
-            "bag",
-            "export",
-            case_no,
-            &out.to_string_lossy(),
-        ],
-    );
-    let mut files: Vec<_> = std::fs::read_dir(out.join("data/records"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .map(|f| {
-            let env = Envelope::from_json(&std::fs::read(f).unwrap()).unwrap();
-            let payload: RecordPayload = serde_json::from_slice(&env.payload).unwrap();
-            (payload, env.digest().to_hex())
-        })
-        .collect()
-}
-
 fn tool(program: &str, args: &[&str]) -> String {
     let out = Command::new(program).args(args).output().unwrap();
     assert!(
@@ -62,27 +33,6 @@ fn tool(program: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn qr_of(pdf: &Path, dpi: &str, dir: &Path) -> String {
-    let prefix = dir.join(pdf.file_stem().unwrap());
-    tool(
-        "pdftoppm",
-        &[
-            "-r",
-            dpi,
-            "-png",
-            &pdf.to_string_lossy(),
-            &prefix.to_string_lossy(),
-        ],
-    );
-    let png = dir.join(format!(
-        "{}-1.png",
-        pdf.file_stem().unwrap().to_string_lossy()
-    ));
-    tool("zbarimg", &["-q", "--raw", &png.to_string_lossy()])
-        .trim()
-        .to_owned()
 }
 
 #[test]
@@ -163,7 +113,7 @@ fn the_on_the_spot_decision_carries_every_field_and_a_qr_code_that_names_its_rec
         let info = tool("pdfinfo", &[&roll.to_string_lossy()]);
         assert!(info.contains("Pages:           1"), "{info}");
         assert!(info.contains("226.77 x"), "80 mm wide: {info}");
-        let qr = qr_of(&roll, "203", dir.path());
+        let qr = pdf_qr(&roll, "203", dir.path());
         assert!(qr.starts_with("fieldcase-doc:v1?case="), "{qr}");
         let text = squash(&tool("pdftotext", &[&roll.to_string_lossy(), "-"]));
         assert!(text.contains(&squash(case_no)));
@@ -261,7 +211,7 @@ fn check_a4(pdf: &Path, case_no: &str, records: &[(RecordPayload, String)], dir:
     for officer in &closing.officers {
         assert!(text.contains(officer.as_str()), "officer {officer}");
     }
-    let qr = qr_of(pdf, "150", dir);
+    let qr = pdf_qr(pdf, "150", dir);
     let r = DocRef::parse(&qr).unwrap();
     assert_eq!(r.case_no, case_no);
     assert_eq!(r.kind, "on_the_spot_decision");

@@ -107,6 +107,39 @@ fn a_simple_case_is_printed_signed_for_paid_and_synced() {
     let (ok, _, err) = signed(&t, &serve);
     assert!(!ok && err.contains("已送达"), "{err}");
 
+    // The 送达回证 is printed from the service record: the
+    // document served, its PDF's SHA-256 (the printer's job), the party's
+    // signature, the officers and the provision the service record signed
+    // (art. 52 para 1 at the roadside).
+    let proof = dir.path().join("service_receipt.pdf");
+    run_ok(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &t,
+            "document",
+            &case_no,
+            "service_receipt",
+            "--out",
+            &proof.to_string_lossy(),
+        ],
+    );
+    let text = fieldcase_e2e::pdf_text(&proof);
+    for want in [
+        "送达回证".to_owned(),
+        "送达文书：当场行政处罚决定书".to_owned(),
+        printed.to_hex(),
+        "直接送达，受送达人当场签收".to_owned(),
+        "受送达人已在执法终端签名确认".to_owned(),
+        "执法证号65010023、执法证号65010031".to_owned(),
+        "第五十二条第一款".to_owned(),
+    ] {
+        assert!(
+            text.contains(&want),
+            "{want:?} not in the 送达回证:\n{text}"
+        );
+    }
+
     // Cash only for 100 yuan or less (art. 68 item 1); otherwise the
     // party's electronic payment.
     let cash = [

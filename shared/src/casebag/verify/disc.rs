@@ -385,6 +385,14 @@ pub(super) fn check_disc(
             }
             if let Some(p) = by_hash.get(blob) {
                 referenced.insert((*p).clone());
+                // The same bytes added twice (one signature image signing
+                // two writings) are two files, each the summary places for
+                // its own record: each is accounted for by that record.
+                for e in claimed_copies(case.as_ref(), blob, v.header.seq) {
+                    if check.files.get(e).is_some_and(|(d, _)| d == blob) {
+                        referenced.insert(e.to_owned());
+                    }
+                }
                 continue;
             }
             match located.get(blob) {
@@ -522,4 +530,20 @@ pub(super) fn check_disc(
         records,
         sealed,
     }
+}
+
+/// The evidence paths the case summary places for record `seq` holding
+/// `blob`.
+fn claimed_copies<'c>(
+    case: Option<&'c super::super::CaseFile>,
+    blob: &Digest,
+    seq: u64,
+) -> impl Iterator<Item = &'c str> + 'c {
+    let blob = *blob;
+    case.into_iter().flat_map(move |c| {
+        c.evidence
+            .iter()
+            .filter(move |e| e.item.sha256 == blob && e.record_seq == seq)
+            .map(|e| e.path.as_str())
+    })
 }

@@ -5,6 +5,8 @@
 //! reference tool measured in the same run. Prints the median of 20 runs
 //! of each and the peak memory the renders add.
 //!
+//! Then a 询问笔录 of about 20 A4 pages, rendered the same way.
+//!
 //! `cargo run --release -p fieldcase-app --example document_bench`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -97,5 +99,85 @@ fn main() {
     println!(
         "peak memory added by the renders: {:.1} MiB (target < 50)",
         added as f64 / 1024.0
+    );
+    long_interview(&term, case, agency, &font, tmp.path());
+}
+
+/// A 询问笔录 of about 20 A4 pages (200 questions and answers): our render
+/// against `pdftoppm` rasterising the same pages at 150 dpi.
+fn long_interview(
+    term: &Terminal,
+    case: &str,
+    agency: &str,
+    font: &ReportFont,
+    dir: &std::path::Path,
+) {
+    use fieldcase_app::service::ReceiptInput;
+    use fieldcase_app::writings::{Draft, Sitting};
+    use fieldcase_shared::investigation::{Exchange, Interviewee, Relation};
+    let exchanges = (1..=200)
+        .map(|i| Exchange {
+            q: format!("第{i}问：请你说明当日车辆的装载情况、出发地点、目的地以及货物的来源和收货人的联系方式。"),
+            a: format!("第{i}答：当日从乌鲁木齐市米东区出发，装载钢材约四十吨，送往昌吉市某建材市场，收货人姓王，电话我手机里有，货物是老板联系的，我只负责开车，其他情况我不清楚。"),
+        })
+        .collect();
+    let now = Terminal::now();
+    let officers = fieldcase_shared::model::OfficerPair::new("65010023", "65010031").unwrap();
+    let w = term
+        .writings()
+        .record(
+            &officers,
+            case,
+            Draft::Interview {
+                sitting: Sitting {
+                    started_at: now - chrono::Duration::hours(2),
+                    ended_at: now,
+                    place: "G30 K3480 治超站".into(),
+                },
+                person: Interviewee {
+                    name: "李四".into(),
+                    id_number: String::new(),
+                    relation: Relation::Party,
+                },
+                exchanges,
+            },
+            ReceiptInput::Refused {
+                note: "当事人拒绝签名".into(),
+                witness: None,
+            },
+        )
+        .unwrap();
+    let which = (Kind::Interview, Pick::Seq(w.seq));
+    let mut ours = Vec::new();
+    let mut raster = Vec::new();
+    let mut pages = String::new();
+    for i in 0..5 {
+        let t = Instant::now();
+        let doc =
+            fieldcase_app::papers::render(term, case, which, Paper::A4, agency, font).unwrap();
+        ours.push(t.elapsed().as_secs_f64() * 1000.0);
+        let pdf = dir.join(format!("interview{i}.pdf"));
+        std::fs::write(&pdf, &doc.pdf).unwrap();
+        let info = Command::new("pdfinfo").arg(&pdf).output().unwrap();
+        pages = String::from_utf8_lossy(&info.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("Pages:"))
+            .unwrap_or("?")
+            .trim()
+            .to_owned();
+        let t = Instant::now();
+        let st = Command::new("pdftoppm")
+            .args(["-r", "150", "-png"])
+            .arg(&pdf)
+            .arg(dir.join(format!("i{i}")))
+            .status()
+            .unwrap();
+        assert!(st.success());
+        raster.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let (o, r) = (median(ours), median(raster));
+    println!(
+        "询问笔录 of {pages} A4 pages: render {o:.1} ms (target < 2000), pdftoppm -r 150 {r:.1} ms; ours / pdftoppm = {:.2}",
+        o / r
     );
 }

@@ -873,3 +873,29 @@ pub fn pdf_qr(pdf: &Path, dpi: &str, dir: &Path) -> String {
     let _ = std::fs::remove_dir_all(&pages);
     text.trim().to_owned()
 }
+
+/// The bodies of every record the server holds from the terminal whose
+/// key is `key` (as `fieldcase key show` prints it), in seq order.
+pub fn server_bodies(server: &Server, key: &str) -> Vec<fieldcase_shared::record::RecordBody> {
+    use fieldcase_sync_server::store::Store;
+    let store = fieldcase_sync_server::store::SqliteStore::open(
+        &server.dir.join(fieldcase_sync_server::DB_FILE),
+    )
+    .expect("the server's store");
+    let device = key
+        .parse::<fieldcase_shared::keys::PublicKey>()
+        .expect("a terminal key")
+        .device_id();
+    store
+        .held_records(&device, 1)
+        .expect("the held records")
+        .iter()
+        .map(|h| {
+            let env =
+                fieldcase_shared::envelope::Envelope::from_json(&h.envelope).expect("an envelope");
+            serde_json::from_slice::<fieldcase_shared::record::RecordPayload>(&env.payload)
+                .expect("a record payload")
+                .body
+        })
+        .collect()
+}

@@ -14,10 +14,8 @@ use fieldcase_e2e::ipp::{printer, simple_case, spooled};
 use fieldcase_e2e::{
     ensure_avahi, free_port, run_input, run_ok, seeded_terminal, wait_for, Server,
 };
-use fieldcase_shared::envelope::Envelope;
 use fieldcase_shared::hash::{sha256, Digest};
-use fieldcase_shared::keys::PublicKey;
-use fieldcase_shared::record::{RecordBody, RecordPayload};
+use fieldcase_shared::record::RecordBody;
 use fieldcase_shared::served::Receipt;
 use fieldcase_sync_server::store::{SqliteStore, Store};
 
@@ -169,17 +167,8 @@ fn a_simple_case_is_printed_signed_for_paid_and_synced() {
         &["--data-dir", &t, "sync", "--server", &server.url],
     );
     let store = SqliteStore::open(&server.dir.join(fieldcase_sync_server::DB_FILE)).unwrap();
-    let device = key.parse::<PublicKey>().unwrap().device_id();
-    let bodies: Vec<RecordBody> = store
-        .held_records(&device, 1)
-        .unwrap()
-        .iter()
-        .map(|h| {
-            let env = Envelope::from_json(&h.envelope).unwrap();
-            serde_json::from_slice::<RecordPayload>(&env.payload)
-                .unwrap()
-                .body
-        })
+    let bodies: Vec<RecordBody> = fieldcase_e2e::server_bodies(&server, &key)
+        .into_iter()
         .filter(|b| b.case_id() == case_id)
         .collect();
     let served = bodies

@@ -16,6 +16,7 @@ pub fn officers() -> OfficerPair {
 pub fn decision(amount_yuan: u64, procedure: &str) -> Decision {
     Decision {
         ended_on: None,
+        life_or_health: false,
         code: "T-1".into(),
         title: "未随车携带道路运输证".into(),
         basis: "《中华人民共和国道路运输条例》第六十八条".into(),

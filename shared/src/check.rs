@@ -132,6 +132,11 @@ pub struct Decision {
     /// period runs (行政处罚法 art. 36); not the time of the check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_on: Option<chrono::NaiveDate>,
+    /// The violation concerns citizens' life, health or safety, or
+    /// financial security, and had harmful consequences: the limitation
+    /// period is five years, not two (行政处罚法 art. 36 para. 1).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub life_or_health: bool,
 }
 
 /// Someone present who saw the party refuse to sign.

@@ -200,7 +200,7 @@ pub struct Invalid {
     pub en: String,
 }
 
-fn invalid(zh: impl Into<String>, en: impl Into<String>) -> Invalid {
+pub(crate) fn invalid(zh: impl Into<String>, en: impl Into<String>) -> Invalid {
     Invalid {
         zh: zh.into(),
         en: en.into(),
@@ -208,7 +208,7 @@ fn invalid(zh: impl Into<String>, en: impl Into<String>) -> Invalid {
 }
 
 /// `s` is present and not longer than `max` characters.
-fn text(zh: &str, en: &str, s: &str, max: usize) -> Result<(), Invalid> {
+pub(crate) fn text(zh: &str, en: &str, s: &str, max: usize) -> Result<(), Invalid> {
     let n = s.trim().chars().count();
     if n == 0 {
         return Err(invalid(format!("请填写{zh}"), format!("{en} is required")));

@@ -99,6 +99,9 @@ pub enum RecordBody {
     EvidenceRegistered(crate::investigation::EvidenceRegister),
     /// A 责令改正违法行为通知书 (art. 28).
     CorrectionOrdered(crate::investigation::CorrectionOrder),
+    /// A step of the procedure at the bureau, with the document it
+    /// produces (立案登记表, 违法行为通知书, 决定书…).
+    ProcedureAct(crate::procedure::ProcedureAct),
 }
 
 impl RecordBody {
@@ -118,6 +121,7 @@ impl RecordBody {
             RecordBody::InterviewRecorded(_) => "interview_recorded",
             RecordBody::EvidenceRegistered(_) => "evidence_registered",
             RecordBody::CorrectionOrdered(_) => "correction_ordered",
+            RecordBody::ProcedureAct(_) => "procedure_act",
         }
     }
 
@@ -136,7 +140,8 @@ impl RecordBody {
             | RecordBody::DiscRecorded(_)
             | RecordBody::CaseCorrected(_)
             | RecordBody::ReviewRecorded(_)
-            | RecordBody::PaymentNoted(_) => vec![],
+            | RecordBody::PaymentNoted(_)
+            | RecordBody::ProcedureAct(_) => vec![],
         }
     }
 
@@ -156,6 +161,7 @@ impl RecordBody {
             RecordBody::InterviewRecorded(c) => c.case_id,
             RecordBody::EvidenceRegistered(c) => c.case_id,
             RecordBody::CorrectionOrdered(c) => c.case_id,
+            RecordBody::ProcedureAct(c) => c.case_id,
         }
     }
 }

@@ -248,7 +248,8 @@ pub const REVOCATIONS_PAYLOAD_TYPE: &str = "application/vnd.fieldcase.revocation
 pub struct Message {
     /// Server-assigned id, increasing.
     pub id: u64,
-    /// `case_returned` (a case sent back, with the reason), `task`, or `notice`.
+    /// `case_returned` (a case sent back, with the reason), `case_progress`
+    /// (a step of the procedure the bureau signed), `task`, or `notice`.
     pub kind: String,
     /// The case concerned, if one (案号).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -281,4 +282,4 @@ pub struct Messages {
 pub const MESSAGES_PAYLOAD_TYPE: &str = "application/vnd.fieldcase.messages+json;version=1";
 
 /// Message kinds the back office can send.
-pub const MESSAGE_KINDS: &[&str] = &["case_returned", "task", "notice"];
+pub const MESSAGE_KINDS: &[&str] = &["case_returned", "case_progress", "task", "notice"];

@@ -39,6 +39,9 @@ pub struct Config {
     pub pdf_font: String,
     /// Face of `pdf_font` in a font collection (.ttc).
     pub pdf_font_index: u32,
+    /// Working-day calendar of the procedure's deadlines: empty for the
+    /// State Council's table, `65` to add the Xinjiang region's days.
+    pub calendar_region: String,
 }
 
 impl Default for Config {
@@ -55,6 +58,7 @@ impl Default for Config {
             s3_region: String::new(),
             pdf_font: String::new(),
             pdf_font_index: crate::office::pdf::DEFAULT_FONT_INDEX,
+            calendar_region: String::new(),
         }
     }
 }

@@ -87,7 +87,11 @@ pub fn open_state_config(config: &config::Config) -> anyhow::Result<AppState> {
         "" => office::pdf::DEFAULT_FONT,
         f => f,
     };
-    Ok(AppState::new(store, blobs, key)?.with_pdf_font(font.into(), config.pdf_font_index))
+    let region = fieldcase_shared::calendar::Region::from_code(Some(&config.calendar_region))
+        .map_err(|e| anyhow::anyhow!("calendar_region: {e}"))?;
+    Ok(AppState::new(store, blobs, key)?
+        .with_pdf_font(font.into(), config.pdf_font_index)
+        .with_region(region))
 }
 
 /// Serves the API on `listener` until `shutdown` completes.

@@ -76,6 +76,21 @@ enum Command {
     },
     /// Print the server's public key (it signs receipts).
     Key,
+    /// Sign a step of a case's procedure at the bureau (立案, 告知, 听证,
+    /// 决定, 送达, 结案…) with your own staff key, after the law's checks;
+    /// the password is read from stdin. The terminal hears of it on its next
+    /// sync. The step is written as JSON (see docs/procedure.md).
+    Act {
+        /// The case: its id or its exact 案号.
+        case: String,
+        /// Your staff account.
+        #[arg(long)]
+        user: String,
+        /// The step as JSON, e.g. {"step": {"step": "filed", "approved_by": "王局长"},
+        /// "paper": {"form": "filing", …}}.
+        #[arg(long)]
+        file: PathBuf,
+    },
     /// Working days from the calendar tables (assets/calendar/): national
     /// holidays and make-up days, and with --region 65 Xinjiang's own.
     Calendar {
@@ -427,6 +442,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User { command } => user_command(command, &config)?,
         Command::Calendar { command } => calendar_command(command)?,
+        Command::Act { case, user, file } => {
+            use fieldcase_sync_server::office::acts;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let input: acts::ActInput = serde_json::from_str(&text).map_err(|e| {
+                anyhow::anyhow!("{}: not a step of the procedure: {e}", file.display())
+            })?;
+            if std::io::stdin().is_terminal() {
+                eprint!("password for {user}: ");
+            }
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let state = open_state_config(&config)?;
+            let digest = acts::sign_as(&state, &user, password, &case, input, Utc::now())?;
+            println!("{}", digest.to_hex());
+            eprintln!("signed; the terminal that handed the case over sees it on its next sync");
+        }
         Command::Key => {
             let state = open_state_with(&config.data_dir, &config.database)?;
             println!("{}", state.server_key());

@@ -17,6 +17,9 @@ pub struct CaseDetail {
     pub row: CaseRow,
     /// Its records, in order.
     pub events: Vec<CaseEvent>,
+    /// What the bureau did with the case after it was handed over
+    /// (`case_progress` messages, each naming the signed act), oldest first.
+    pub bureau: Vec<fieldcase_shared::wire::Message>,
 }
 
 /// One signed record of a case.
@@ -56,6 +59,9 @@ pub enum Event {
     Paid(Box<PaymentNoted>),
     /// A writing of the general procedure (笔录, 清单, 通知书).
     Writing(Box<Writing>),
+    /// A step of the procedure signed at the bureau (not signed on a
+    /// terminal; shown if a case file carries one).
+    Act(Box<fieldcase_shared::procedure::ProcedureAct>),
 }
 
 impl From<RecordPayload> for CaseEvent {
@@ -74,6 +80,7 @@ impl From<RecordPayload> for CaseEvent {
             RecordBody::InterviewRecorded(w) => Event::Writing(Box::new(Writing::Interview(w))),
             RecordBody::EvidenceRegistered(w) => Event::Writing(Box::new(Writing::Register(w))),
             RecordBody::CorrectionOrdered(w) => Event::Writing(Box::new(Writing::Order(w))),
+            RecordBody::ProcedureAct(a) => Event::Act(Box::new(a)),
         };
         CaseEvent {
             seq: p.seq,

@@ -239,7 +239,19 @@ impl Cases<'_> {
             .filter_map(payload)
             .map(CaseEvent::from)
             .collect();
-        Ok(CaseDetail { row, events })
+        let mut bureau: Vec<_> = self
+            .term
+            .store
+            .messages()?
+            .into_iter()
+            .filter(|m| m.kind == "case_progress" && m.case_id == Some(*id))
+            .collect();
+        bureau.reverse();
+        Ok(CaseDetail {
+            row,
+            events,
+            bureau,
+        })
     }
 }
 

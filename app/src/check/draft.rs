@@ -183,6 +183,9 @@ pub struct Draft {
     /// The day the violation occurred or, if it continued, ended, as typed
     /// (`YYYY-MM-DD`; empty: the day of the check).
     pub violation_ended: String,
+    /// The violation concerns life, health or safety with harmful
+    /// consequences: five years of limitation (行政处罚法 art. 36).
+    pub life_or_health: bool,
     /// Items of `assets/procedure/told.json` the officers confirmed.
     pub told: std::collections::BTreeSet<String>,
 }
@@ -223,6 +226,7 @@ impl Default for Draft {
             witness_name: String::new(),
             witness_id: String::new(),
             violation_ended: String::new(),
+            life_or_health: false,
             told: std::collections::BTreeSet::new(),
         }
     }

@@ -139,6 +139,8 @@ pub enum Edit {
     Penalty(PenaltyKind),
     /// Whether the party refuses to sign.
     PartyRefused(bool),
+    /// Whether the five-year limitation applies (art. 36).
+    LifeOrHealth(bool),
     /// A checklist item answered.
     Check(String, ItemResult),
     /// A no-penalty condition answered.
@@ -184,6 +186,7 @@ impl Edit {
                 _ => return None,
             }),
             "party_refused" => Edit::PartyRefused(yes(value)?),
+            "life_or_health" => Edit::LifeOrHealth(yes(value)?),
             f => Edit::Text(Field::parse(f)?, value.to_owned()),
         })
     }
@@ -244,6 +247,7 @@ impl Draft {
             Edit::Outcome(o) => self.outcome = Some(o),
             Edit::Penalty(p) => self.penalty = p,
             Edit::PartyRefused(r) => self.party_refused = r,
+            Edit::LifeOrHealth(y) => self.life_or_health = y,
             Edit::Check(item, r) => {
                 self.checklist.insert(item, r);
             }

@@ -93,6 +93,7 @@ impl Draft {
                     hearing_right: needs.as_ref().is_some_and(|n| n.hearing),
                     legal_review: needs.as_ref().is_some_and(|n| n.legal_review),
                     ended_on: self.violation_ended_on(),
+                    life_or_health: self.life_or_health,
                 }
             });
         let signatures = Signer::ALL
@@ -209,6 +210,7 @@ mod text_tests {
     fn decision(penalty: &str, grade: &str, amount: u64) -> Decision {
         Decision {
             ended_on: None,
+            life_or_health: false,
             code: "DLYS-64".into(),
             title: "t".into(),
             basis: "b".into(),

@@ -334,16 +334,23 @@ impl Draft {
                 "违法行为发生或终了日期不能晚于检查当日",
                 "The violation cannot have occurred or ended after the check",
             ));
-        } else if limitation_ends(ended, Limitation::Ordinary) < checked {
-            errs.push(FieldError::new(
-                Field::ViolationEnded,
-                format!(
-                    "违法行为自 {ended} 起二年内未被发现，不再给予行政处罚（行政处罚法第三十六条）"
-                ),
-                format!(
-                    "Not discovered within two years of {ended}: no penalty may be given (art. 36)"
-                ),
-            ));
+        } else {
+            let (kind, zh, en) = if self.life_or_health {
+                (Limitation::LifeOrHealth, "五年", "five years")
+            } else {
+                (Limitation::Ordinary, "二年", "two years")
+            };
+            if limitation_ends(ended, kind) < checked {
+                errs.push(FieldError::new(
+                    Field::ViolationEnded,
+                    format!(
+                        "违法行为自 {ended} 起{zh}内未被发现，不再给予行政处罚（行政处罚法第三十六条）"
+                    ),
+                    format!(
+                        "Not discovered within {en} of {ended}: no penalty may be given (art. 36)"
+                    ),
+                ));
+            }
         }
     }
 

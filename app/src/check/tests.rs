@@ -359,7 +359,7 @@ fn xzcff_art_44_an_on_the_spot_decision_needs_the_facts_and_rights_told() {
 }
 
 #[test]
-fn xzcff_art_36_no_penalty_for_a_violation_not_discovered_within_two_years() {
+fn xzcff_art_36_no_penalty_for_a_violation_not_discovered_within_two_or_five_years() {
     let a = assets();
     let mut d = filled();
     d.outcome = Some(Outcome::Violation);
@@ -388,6 +388,19 @@ fn xzcff_art_36_no_penalty_for_a_violation_not_discovered_within_two_years() {
     d.apply(Edit::parse("violation_ended", &older.to_string()).unwrap());
     let e = ended(&d);
     assert!(e.len() == 1 && e[0].contains("第三十六条"), "{e:?}");
+    // Where life, health or safety is concerned with harm: five years,
+    // carried into the signed decision.
+    d.apply(Edit::parse("life_or_health", "yes").unwrap());
+    assert!(ended(&d).is_empty(), "{:?}", ended(&d));
+    assert!(d.findings(&a).decision.unwrap().life_or_health);
+    let five = check_day
+        .checked_sub_months(chrono::Months::new(60))
+        .unwrap()
+        - chrono::Days::new(1);
+    d.apply(Edit::parse("violation_ended", &five.to_string()).unwrap());
+    let e = ended(&d);
+    assert!(e.len() == 1 && e[0].contains("五年"), "{e:?}");
+    d.apply(Edit::parse("life_or_health", "no").unwrap());
     // Not after the check, and a date.
     let later = check_day + chrono::Days::new(1);
     d.apply(Edit::parse("violation_ended", &later.to_string()).unwrap());

@@ -522,7 +522,7 @@ impl Store {
             // Kept in `records` (kind, case_id); nothing derived (the
             // case screen reads service, payment and the writings from the
             // history). A
-            // terminal never signs a review step.
+            // terminal never signs a review step or a bureau act.
             RecordBody::CaseSealed(_)
             | RecordBody::DiscRecorded(_)
             | RecordBody::DocumentServed(_)
@@ -531,7 +531,8 @@ impl Store {
             | RecordBody::InterviewRecorded(_)
             | RecordBody::EvidenceRegistered(_)
             | RecordBody::CorrectionOrdered(_)
-            | RecordBody::ReviewRecorded(_) => {}
+            | RecordBody::ReviewRecorded(_)
+            | RecordBody::ProcedureAct(_) => {}
         }
         tx.commit()?;
         Ok((payload, sealed))

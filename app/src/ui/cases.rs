@@ -84,6 +84,16 @@ fn lines(d: &CaseDetail, assets: &Assets, lang: Lang) -> Vec<Line> {
             ),
         );
     }
+    for m in &d.bureau {
+        let at = m
+            .created_at
+            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+            .format("%m-%d %H:%M");
+        line(
+            lang.t(format!("机关办理 {at}"), format!("Agency {at}")),
+            m.text.clone(),
+        );
+    }
     line(lang.t("车辆", "Vehicle"), row.plate.clone());
     line(
         lang.t("当事人", "Party"),
@@ -152,6 +162,16 @@ fn lines(d: &CaseDetail, assets: &Assets, lang: Lang) -> Vec<Line> {
             Event::Served(sv) => line(label("送达", "served"), served_text(sv, lang)),
             Event::Paid(p) => line(label("缴款", "paid"), paid_text(p, lang)),
             Event::Writing(w) => line(label("笔录", "writing"), writing_text(w, lang)),
+            Event::Act(a) => {
+                let (zh, en) = a.taken.step.name();
+                line(
+                    label("机关", "agency"),
+                    lang.t(
+                        format!("{zh} {}", a.taken.on),
+                        format!("{en} {}", a.taken.on),
+                    ),
+                )
+            }
         }
     }
     out

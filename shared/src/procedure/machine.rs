@@ -68,6 +68,12 @@ pub enum Step {
     HearingRequested,
     /// The party gave up the hearing.
     HearingWaived,
+    /// 听证通知书 served: the day of the hearing (art. 64 item 2: at least
+    /// seven days before it).
+    HearingNoticed {
+        /// The day the hearing is held.
+        hearing_on: NaiveDate,
+    },
     /// The hearing was held (art. 64, 65).
     HearingHeld,
     /// 法制审核 (art. 58) with its conclusion.
@@ -93,6 +99,29 @@ pub enum Step {
 }
 
 impl Step {
+    /// Its name, in Chinese and English.
+    pub fn name(&self) -> (&'static str, &'static str) {
+        match self {
+            Step::Filed { .. } => ("立案", "Filed"),
+            Step::Investigated => ("调查取证", "Investigated"),
+            Step::Preserved { .. } => ("先行登记保存", "Evidence preserved"),
+            Step::PreservationDecided => ("登记保存处理决定", "Preservation decided"),
+            Step::NoticeServed { .. } => ("送达违法行为通知书", "Notice served"),
+            Step::StatementHeard { .. } => ("陈述申辩", "Statement heard"),
+            Step::HearingRequested => ("申请听证", "Hearing requested"),
+            Step::HearingWaived => ("放弃听证", "Hearing waived"),
+            Step::HearingNoticed { .. } => ("送达听证通知书", "Hearing notified"),
+            Step::HearingHeld => ("举行听证", "Hearing held"),
+            Step::LegalReviewed { .. } => ("法制审核", "Legal review"),
+            Step::CollectivelyDiscussed => ("集体讨论", "Collective discussion"),
+            Step::Extended { .. } => ("延长办案期限", "Period extended"),
+            Step::Decided => ("作出决定", "Decided"),
+            Step::Served => ("送达决定书", "Decision served"),
+            Step::Paid => ("缴纳罚款", "Fine paid"),
+            Step::Closed => ("结案", "Closed"),
+        }
+    }
+
     /// The provision the step applies.
     pub fn basis(&self, track: Track) -> Citation {
         match self {
@@ -102,6 +131,7 @@ impl Step {
             Step::NoticeServed { .. } => art(44, None, None),
             Step::StatementHeard { .. } => art(45, None, None),
             Step::HearingRequested | Step::HearingWaived | Step::HearingHeld => art(64, None, None),
+            Step::HearingNoticed { .. } => art(64, None, Some(2)),
             Step::LegalReviewed { .. } => art(58, None, None),
             Step::CollectivelyDiscussed => art(57, Some(2), None),
             Step::Extended { .. } => art(60, None, None),
@@ -254,7 +284,10 @@ impl CaseProcedure {
             Step::PreservationDecided if !self.has(|s| matches!(s, Step::Preserved { .. })) => {
                 Err(Refusal::new("没有先行登记保存的证据", art(56, None, None)))
             }
-            Step::HearingHeld | Step::HearingWaived | Step::HearingRequested
+            Step::HearingHeld
+            | Step::HearingWaived
+            | Step::HearingRequested
+            | Step::HearingNoticed { .. }
                 if !self.has(|s| {
                     matches!(
                         s,
@@ -269,12 +302,30 @@ impl CaseProcedure {
                     art(63, Some(1), None),
                 ))
             }
+            Step::HearingNoticed { hearing_on } => {
+                self.check_hearing_notice(taken.on, *hearing_on, calendar, deadlines, region)
+            }
+            Step::HearingHeld if !self.has(|s| matches!(s, Step::HearingNoticed { .. })) => {
+                Err(Refusal::new(
+                    "举行听证前未向当事人送达听证通知（时间、地点）",
+                    art(64, None, Some(2)),
+                ))
+            }
             Step::Decided => self.check_decision(taken.on, calendar, deadlines, region),
             Step::Served | Step::Paid if !self.has(|s| matches!(s, Step::Decided)) => {
                 Err(Refusal::new("尚未作出行政处罚决定", art(61, None, None)))
             }
+            // Investigation and preservation may come before filing: the
+            // roadside check finds the violation and gathers its evidence
+            // (art. 54 para. 1, 55, 56); everything after needs the case filed.
             _ if self.track == Track::General
-                && !matches!(taken.step, Step::Filed { .. })
+                && !matches!(
+                    taken.step,
+                    Step::Filed { .. }
+                        | Step::Investigated
+                        | Step::Preserved { .. }
+                        | Step::PreservationDecided
+                )
                 && !self.has(|s| matches!(s, Step::Filed { .. })) =>
             {
                 Err(Refusal::new("普通程序案件须先立案", art(54, Some(2), None)))
@@ -396,6 +447,32 @@ impl CaseProcedure {
             return Err(Refusal::new(
                 format!("自立案之日起九十日内（至 {last_day}）应当作出决定，且未记录延期"),
                 art(60, None, None),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_hearing_notice(
+        &self,
+        on: NaiveDate,
+        hearing_on: NaiveDate,
+        calendar: &Calendar,
+        deadlines: &Deadlines,
+        region: Region,
+    ) -> Result<(), Refusal> {
+        if !self.has(|s| matches!(s, Step::HearingRequested)) {
+            return Err(Refusal::new("当事人未要求听证", art(64, None, Some(1))));
+        }
+        let d = deadline(deadlines, "hearing_notice")?;
+        let latest = d
+            .due(calendar, hearing_on, region)
+            .map_err(|e| Refusal::new(e.to_string(), art(85, None, None)))?;
+        if on > latest {
+            return Err(Refusal::new(
+                format!(
+                    "应当在举行听证的七日前通知当事人：{hearing_on} 的听证最迟于 {latest} 通知"
+                ),
+                art(64, None, Some(2)),
             ));
         }
         Ok(())

@@ -126,8 +126,48 @@ fn xzcff_art_63_a_hearing_right_must_be_offered_and_its_period_run_or_the_hearin
     c.ok(Step::HearingRequested, "2026-11-11");
     let r = c.step(Step::Decided, "2026-12-01").unwrap_err();
     assert_eq!(article(r), (65, None, None));
+    let r = c.step(Step::HearingHeld, "2026-11-24").unwrap_err();
+    assert_eq!(article(r), (64, None, Some(2)), "held without its notice");
+    c.ok(
+        Step::HearingNoticed {
+            hearing_on: d("2026-11-24"),
+        },
+        "2026-11-12",
+    );
     c.ok(Step::HearingHeld, "2026-11-24");
     c.ok(Step::Decided, "2026-12-01");
+}
+
+#[test]
+fn xzcff_art_64_item_2_the_hearing_is_notified_seven_days_ahead() {
+    let mut c = filled_notice(true, false, true);
+    let r = c
+        .step(
+            Step::HearingNoticed {
+                hearing_on: d("2026-11-24"),
+            },
+            "2026-11-10",
+        )
+        .unwrap_err();
+    assert_eq!(article(r), (64, None, Some(1)), "no hearing was asked for");
+    c.ok(Step::HearingRequested, "2026-11-10");
+    // A hearing on Tuesday 24 November: notified by Friday 13 November.
+    let r = c
+        .step(
+            Step::HearingNoticed {
+                hearing_on: d("2026-11-24"),
+            },
+            "2026-11-16",
+        )
+        .unwrap_err();
+    assert_eq!(article(r.clone()), (64, None, Some(2)));
+    assert!(r.zh.contains("2026-11-13"), "{}", r.zh);
+    c.ok(
+        Step::HearingNoticed {
+            hearing_on: d("2026-11-24"),
+        },
+        "2026-11-13",
+    );
 }
 
 #[test]
@@ -224,10 +264,18 @@ fn xzcff_art_54_and_56_filing_and_preservation_need_the_heads_approval() {
         )
         .unwrap_err();
     assert_eq!(article(r), (54, Some(2), None));
-    assert!(
-        c.step(Step::Investigated, "2026-11-02").is_err(),
-        "not filed"
-    );
+    // Investigation comes before filing at the roadside (art. 54 para. 1);
+    // the notice does not.
+    c.ok(Step::Investigated, "2026-11-02");
+    let r = c
+        .step(
+            Step::NoticeServed {
+                hearing_offered: false,
+            },
+            "2026-11-02",
+        )
+        .unwrap_err();
+    assert_eq!(article(r), (54, Some(2), None), "not filed");
     let mut c = filed(false, false);
     let r = c
         .step(

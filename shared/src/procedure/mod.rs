@@ -4,6 +4,7 @@
 //! and the limitation period (art. 36). The state machine of the steps
 //! builds on these.
 
+pub mod acts;
 mod deadlines;
 pub mod machine;
 #[cfg(test)]
@@ -12,12 +13,17 @@ mod money;
 mod payment;
 #[cfg(test)]
 mod payment_tests;
+pub mod replay;
+#[cfg(test)]
+mod replay_tests;
 #[cfg(test)]
 mod tests;
 mod told;
 
+pub use acts::{Paper, ProcedureAct};
 pub use deadlines::{Deadline, DeadlineError, Deadlines, Event, Law, DEADLINES_FORMAT};
 pub use machine::{CaseProcedure, Refusal, Running, Step, Taken, Track};
 pub use money::{late_surcharge_fen, limitation_ends, Limitation};
 pub use payment::{Ground, PaymentRules, PaymentRulesError, PAYMENT_FORMAT};
+pub use replay::{replay, Refused, Replay};
 pub use told::{Told, ToldAnswer, ToldError, ToldItem, When as ToldWhen, TOLD_FORMAT};

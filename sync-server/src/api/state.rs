@@ -41,6 +41,8 @@ pub struct AppState {
     pub(crate) busy: Arc<crate::busy::Busy>,
     /// The font file and face of the PDF exports.
     pub(crate) pdf_font: Arc<(std::path::PathBuf, u32)>,
+    /// Whose working days the deadlines count.
+    pub(crate) region: fieldcase_shared::calendar::Region,
 }
 
 /// Default log origin (the name in checkpoints and on their signature line).
@@ -92,6 +94,7 @@ impl AppState {
                 crate::office::pdf::DEFAULT_FONT.into(),
                 crate::office::pdf::DEFAULT_FONT_INDEX,
             )),
+            region: fieldcase_shared::calendar::Region::National,
         })
     }
 
@@ -109,6 +112,12 @@ impl AppState {
     /// The same state with another font for the PDF exports.
     pub fn with_pdf_font(mut self, path: std::path::PathBuf, index: u32) -> Self {
         self.pdf_font = Arc::new((path, index));
+        self
+    }
+
+    /// The same state counting working days with `region`'s calendar.
+    pub fn with_region(mut self, region: fieldcase_shared::calendar::Region) -> Self {
+        self.region = region;
         self
     }
 

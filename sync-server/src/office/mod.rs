@@ -13,6 +13,7 @@ use axum::Router;
 use crate::api::AppState;
 
 pub mod accounts;
+pub mod acts;
 pub mod archive;
 pub mod i18n;
 pub mod pages;

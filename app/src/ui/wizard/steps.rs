@@ -273,6 +273,7 @@ fn violation(a: &WizardAdapter, d: &Draft, assets: &Assets, lang: Lang) {
     );
     a.set_amount(d.amount.clone().into());
     a.set_violation_ended(d.violation_ended.clone().into());
+    a.set_life_or_health(d.life_or_health);
     let no_penalty = d.no_penalty_applies(assets);
     a.set_no_penalty(no_penalty);
     let procedure = procedure_text(entry.is_some(), no_penalty, d.procedure(assets), lang);

@@ -6,8 +6,8 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
 use chrono::Utc;
-use fieldcase_shared::envelope::Envelope;
-use fieldcase_shared::record::{self, RecordBody, RecordPayload};
+use fieldcase_shared::hash::Digest;
+use fieldcase_shared::record::{RecordBody, RecordPayload};
 use uuid::Uuid;
 
 use super::{render, Bar, CASE_ROLES};
@@ -82,6 +82,8 @@ struct CasePage {
     review: Option<Review>,
     /// The archive section, for an archivist.
     archive: Option<Archive>,
+    /// The procedure the records tell.
+    procedure: Option<super::procedure::ProcedureView>,
 }
 
 /// An archive disc as listed.
@@ -253,6 +255,14 @@ fn kind_name(lang: Lang, body: &RecordBody) -> &'static str {
                 "Order to correct"
             }
         }
+        RecordBody::ProcedureAct(a) => {
+            let (zh_name, en_name) = a.taken.step.name();
+            if zh {
+                zh_name
+            } else {
+                en_name
+            }
+        }
     }
 }
 
@@ -340,6 +350,7 @@ fn lines(lang: Lang, body: &RecordBody) -> Vec<String> {
             w.correct_by.map(|d| d.to_string()).unwrap_or_default(),
             receipt_line(lang, &w.receipt),
         ],
+        RecordBody::ProcedureAct(a) => super::procedure::act_lines(lang, a),
     }
 }
 
@@ -351,7 +362,11 @@ fn short_id(id: &fieldcase_shared::keys::DeviceId) -> String {
 }
 
 /// Verifies and describes one held record.
-fn shown(store: &dyn Store, lang: Lang, r: &CaseRecord) -> Shown {
+fn shown(
+    store: &dyn Store,
+    lang: Lang,
+    r: &CaseRecord,
+) -> (Shown, Option<(Digest, RecordPayload)>) {
     let mut out = Shown {
         at: None,
         seq: r.seq,
@@ -364,22 +379,9 @@ fn shown(store: &dyn Store, lang: Lang, r: &CaseRecord) -> Shown {
         lines: Vec::new(),
         media: None,
     };
-    let (key, signer_name) = match store.device(&r.device) {
-        Ok(Some(d)) => (d.key, d.name),
-        Ok(None) => {
-            out.problem = "unknown device".into();
-            return out;
-        }
-        Err(e) => {
-            out.problem = e.to_string();
-            return out;
-        }
-    };
-    let opened = Envelope::from_json(&r.envelope)
-        .map_err(|e| e.to_string())
-        .and_then(|env| record::open(env, &key).map_err(|e| e.to_string()));
-    match opened {
-        Ok(v) => {
+    let mut verified = None;
+    match crate::office::acts::open_held(store, r) {
+        Ok((v, signer_name)) => {
             out.valid = true;
             if let Ok(p) = serde_json::from_slice::<RecordPayload>(&v.envelope.payload) {
                 out.kind = kind_name(lang, &p.body);
@@ -395,11 +397,12 @@ fn shown(store: &dyn Store, lang: Lang, r: &CaseRecord) -> Shown {
                 if let RecordBody::EvidenceAdded(e) = &p.body {
                     out.media = Some(media_of(store, &e.case_id, e));
                 }
+                verified = Some((v.digest, p));
             }
         }
         Err(e) => out.problem = e,
     }
-    out
+    (out, verified)
 }
 
 fn facts(lang: Lang, r: CaseRow) -> Facts {
@@ -430,6 +433,7 @@ pub async fn show(
     };
     let store = state.store().clone();
     let (who, addr) = (staff.user.name.clone(), staff.addr.clone());
+    let region = state.region;
     let found = store_call(lang, move || {
         let Some(row) = store.case_row(&case_id)? else {
             return Ok(None);
@@ -437,7 +441,10 @@ pub async fn show(
         let records = store.case_records(&case_id)?;
         let discs = crate::office::archive::discs(&*store, &case_id)
             .map_err(|e| crate::store::StoreError::Other(Box::new(e)))?;
-        let mut shown: Vec<Shown> = records.iter().map(|r| shown(&*store, lang, r)).collect();
+        let (mut shown, verified): (Vec<Shown>, Vec<_>) =
+            records.iter().map(|r| shown(&*store, lang, r)).unzip();
+        let verified: Vec<_> = verified.into_iter().flatten().collect();
+        let procedure = super::procedure::view(lang, &verified, region);
         // Stable: within one signer the chain order stays.
         shown.sort_by_key(|s| s.at);
         accounts::audit(
@@ -448,10 +455,10 @@ pub async fn show(
             &case_id.to_string(),
             &addr,
         )?;
-        Ok::<_, crate::store::StoreError>(Some((row, shown, discs)))
+        Ok::<_, crate::store::StoreError>(Some((row, shown, discs, procedure)))
     })
     .await?;
-    let Some((row, records, discs)) = found else {
+    let Some((row, records, discs, procedure)) = found else {
         return Err(PageError::NotFound(lang));
     };
     Ok(render(&CasePage {
@@ -461,6 +468,7 @@ pub async fn show(
         archive: archive_of(&staff, &case_id, row.state, discs),
         row: facts(lang, row),
         records,
+        procedure,
     }))
 }
 

@@ -16,6 +16,7 @@ pub mod cases;
 pub mod disc;
 pub mod evidence;
 pub mod login;
+pub mod procedure;
 pub mod review;
 
 /// Roles that may see cases and their evidence.

@@ -1,0 +1,357 @@
+//! The procedure read from signed records: each test names the article
+//! whose rule the replay applies to a record.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use uuid::Uuid;
+
+use super::acts::{ClosingReport, Decision as DecisionPaper, Filing, Notice, Paper, ProcedureAct};
+use super::machine::{Step, Taken, Track};
+use super::*;
+use crate::calendar::{Calendar, Region};
+use crate::check::{Decision, Findings};
+use crate::hash::Digest;
+use crate::keys::DeviceKey;
+use crate::model::CaseClosed;
+use crate::record::{RecordBody, RecordPayload};
+
+fn at(s: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(s).unwrap()
+}
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn officers() -> Vec<String> {
+    vec!["65010023".into(), "65010031".into()]
+}
+
+struct Case {
+    id: Uuid,
+    records: Vec<(Digest, RecordPayload)>,
+}
+
+impl Case {
+    fn new() -> Case {
+        Case {
+            id: Uuid::now_v7(),
+            records: vec![],
+        }
+    }
+
+    fn add(&mut self, when: &str, body: RecordBody) -> Digest {
+        let device = DeviceKey::generate().public().device_id();
+        let seq = self.records.len() as u64 + 1;
+        let p = RecordPayload::new(device, seq, Digest([0; 32]), at(when), officers(), body);
+        let digest = crate::hash::sha256(&serde_json::to_vec(&p).unwrap());
+        self.records.push((digest, p));
+        digest
+    }
+
+    fn closed(&mut self, when: &str, procedure: &str, hearing: bool) -> Digest {
+        let decision = Decision {
+            code: "DLYS-64".into(),
+            title: "未取得道路运输经营许可，擅自从事道路运输经营".into(),
+            basis: "《道路运输条例》第六十三条".into(),
+            grade: "一般".into(),
+            penalty: "fine".into(),
+            amount_yuan: if procedure == "simple" { 100 } else { 30_000 },
+            procedure: procedure.into(),
+            no_penalty_answers: vec![],
+            gains_yuan: None,
+            excess_kg: None,
+            sanctions: vec![],
+            orders: vec![],
+            hearing_right: hearing,
+            legal_review: false,
+            ended_on: Some(day("2026-11-02")),
+            life_or_health: false,
+        };
+        let findings = Findings {
+            vehicle_kind: "passenger".into(),
+            checklist: vec![],
+            outcome: "violation".into(),
+            decision: Some(decision),
+            statement: String::new(),
+            signatures: vec![],
+            told: vec![],
+        };
+        self.add(
+            when,
+            RecordBody::CaseClosed(CaseClosed {
+                case_id: self.id,
+                case_no: "新交执〔2026〕1号".into(),
+                evidence_count: 0,
+                records: vec![],
+                findings: Some(findings),
+            }),
+        )
+    }
+
+    fn act(&mut self, when: &str, on: &str, step: Step, paper: Option<Paper>) -> Digest {
+        let basis = step.basis(Track::General);
+        self.act_citing(when, on, step, paper, basis)
+    }
+
+    fn act_citing(
+        &mut self,
+        when: &str,
+        on: &str,
+        step: Step,
+        paper: Option<Paper>,
+        basis: crate::catalog::Citation,
+    ) -> Digest {
+        let body = RecordBody::ProcedureAct(ProcedureAct {
+            case_id: self.id,
+            case_no: "新交执〔2026〕1号".into(),
+            taken: Taken {
+                step,
+                on: day(on),
+                by: officers(),
+            },
+            basis,
+            paper,
+        });
+        self.add(when, body)
+    }
+
+    fn replay(&self) -> Replay {
+        let refs: Vec<_> = self.records.iter().map(|(d, p)| (*d, p)).collect();
+        replay(
+            &refs,
+            Calendar::builtin(),
+            &Deadlines::shipped().unwrap(),
+            Region::National,
+        )
+    }
+}
+
+fn filing() -> Paper {
+    Paper::Filing(Filing {
+        source: "路检路查".into(),
+        facts: "当事人驾驶车辆未取得道路运输经营许可从事旅客运输".into(),
+        opinion: "建议立案调查".into(),
+        approval: "同意立案".into(),
+    })
+}
+
+fn notice(hearing_by: Option<&str>) -> Paper {
+    Paper::Notice(Notice {
+        facts: "经查，当事人未取得道路运输经营许可从事旅客运输".into(),
+        basis: "《道路运输条例》第六十三条".into(),
+        proposed: "罚款人民币叁万元".into(),
+        respond_by: day("2026-11-12"),
+        hearing_by: hearing_by.map(day),
+        contact: "乌鲁木齐市交通运输综合行政执法支队 0991-0000000".into(),
+    })
+}
+
+fn decision() -> Paper {
+    Paper::Decision(DecisionPaper {
+        facts: "经查，当事人未取得道路运输经营许可从事旅客运输".into(),
+        evidence: vec!["现场笔录一份".into(), "询问笔录一份".into()],
+        basis: "《道路运输条例》第六十三条".into(),
+        penalty: "罚款人民币叁万元".into(),
+        fine_yuan: 30_000,
+        performance: "自收到本决定书之日起十五日内缴纳".into(),
+    })
+}
+
+fn filed(hearing: bool) -> Case {
+    let mut c = Case::new();
+    c.closed("2026-11-02T10:00:00+08:00", "general", hearing);
+    c.act(
+        "2026-11-03T09:00:00+08:00",
+        "2026-11-03",
+        Step::Filed {
+            approved_by: "王局长".into(),
+        },
+        Some(filing()),
+    );
+    c
+}
+
+#[test]
+fn a_general_case_handed_over_goes_on_with_the_bureaus_signed_acts() {
+    let mut c = filed(false);
+    c.act(
+        "2026-11-09T09:00:00+08:00",
+        "2026-11-09",
+        Step::NoticeServed {
+            hearing_offered: false,
+        },
+        Some(notice(None)),
+    );
+    let r = c.replay();
+    assert!(r.handed_over);
+    assert!(r.refused.is_empty(), "{:?}", r.refused);
+    let p = r.procedure.unwrap();
+    assert_eq!(p.track, Track::General);
+    assert_eq!(p.steps.len(), 2);
+    let running = p
+        .deadlines(
+            Calendar::builtin(),
+            &Deadlines::shipped().unwrap(),
+            Region::National,
+        )
+        .unwrap();
+    let ids: Vec<_> = running.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["decision", "notice_response"]);
+}
+
+#[test]
+fn xzcff_art_62_a_decision_signed_before_the_response_period_ends_is_kept_and_refused() {
+    let mut c = filed(false);
+    c.act(
+        "2026-11-09T09:00:00+08:00",
+        "2026-11-09",
+        Step::NoticeServed {
+            hearing_offered: false,
+        },
+        Some(notice(None)),
+    );
+    let early = c.act(
+        "2026-11-10T09:00:00+08:00",
+        "2026-11-10",
+        Step::Decided,
+        Some(decision()),
+    );
+    c.act(
+        "2026-11-13T09:00:00+08:00",
+        "2026-11-13",
+        Step::Decided,
+        Some(decision()),
+    );
+    let r = c.replay();
+    assert_eq!(r.refused.len(), 1, "{:?}", r.refused);
+    assert_eq!(r.refused[0].record, early);
+    assert_eq!(r.refused[0].refusal.basis.article, 62);
+    let p = r.procedure.unwrap();
+    assert!(matches!(p.steps.last().unwrap().step, Step::Decided));
+}
+
+#[test]
+fn xzcff_art_63_a_notice_offering_a_hearing_names_the_day_to_ask_by() {
+    let mut c = filed(true);
+    let bad = c.act(
+        "2026-11-09T09:00:00+08:00",
+        "2026-11-09",
+        Step::NoticeServed {
+            hearing_offered: true,
+        },
+        Some(notice(None)),
+    );
+    let r = c.replay();
+    assert_eq!(r.refused.len(), 1);
+    assert_eq!(r.refused[0].record, bad);
+    assert!(r.refused[0].refusal.zh.contains("听证"), "{:?}", r.refused);
+}
+
+#[test]
+fn an_act_must_carry_the_document_its_step_produces_and_cite_its_provision() {
+    let mut c = filed(false);
+    let wrong_paper = c.act(
+        "2026-11-04T09:00:00+08:00",
+        "2026-11-04",
+        Step::Closed,
+        Some(filing()),
+    );
+    let wrong_basis = c.act_citing(
+        "2026-11-04T10:00:00+08:00",
+        "2026-11-04",
+        Step::Investigated,
+        None,
+        Step::Paid.basis(Track::General),
+    );
+    let r = c.replay();
+    let refused: Vec<_> = r.refused.iter().map(|x| x.record).collect();
+    assert_eq!(refused, [wrong_paper, wrong_basis], "{:?}", r.refused);
+    assert!(r.refused[0].refusal.zh.contains("结案报告"));
+    assert!(r.refused[1].refusal.zh.contains("第五十五条"));
+}
+
+#[test]
+fn xzcff_art_47_an_act_dated_after_it_was_signed_is_refused() {
+    let mut c = filed(false);
+    let ahead = c.act(
+        "2026-11-04T09:00:00+08:00",
+        "2026-11-20",
+        Step::Closed,
+        Some(Paper::ClosingReport(ClosingReport {
+            outcome: "x".into(),
+            execution: "y".into(),
+        })),
+    );
+    let r = c.replay();
+    assert_eq!(r.refused.len(), 1);
+    assert_eq!(r.refused[0].record, ahead);
+    assert_eq!(r.refused[0].refusal.basis.article, 47);
+}
+
+#[test]
+fn xzcff_art_51_a_simple_case_is_decided_at_the_roadside_and_never_filed() {
+    let mut c = Case::new();
+    let decided = c.closed("2026-11-02T10:00:00+08:00", "simple", false);
+    c.add(
+        "2026-11-02T10:05:00+08:00",
+        RecordBody::DocumentServed(crate::served::DocumentServed {
+            case_id: c.id,
+            case_no: "新交执〔2026〕1号".into(),
+            document: "on_the_spot_decision".into(),
+            title: "当场行政处罚决定书".into(),
+            decision: decided,
+            pdf: Digest([0; 32]),
+            printer_job: None,
+            receipt: crate::served::Receipt::Refused {
+                note: "拒签".into(),
+                witness: None,
+            },
+            basis: "行政处罚法第五十二条".into(),
+        }),
+    );
+    let filing_act = c.act(
+        "2026-11-03T09:00:00+08:00",
+        "2026-11-03",
+        Step::Filed {
+            approved_by: "王局长".into(),
+        },
+        Some(filing()),
+    );
+    let r = c.replay();
+    assert!(!r.handed_over);
+    let p = r.procedure.unwrap();
+    let steps: Vec<_> = p.steps.iter().map(|t| t.step.clone()).collect();
+    assert_eq!(steps, [Step::Decided, Step::Served]);
+    assert_eq!(r.refused.len(), 1);
+    assert_eq!(r.refused[0].record, filing_act);
+    assert_eq!(r.refused[0].refusal.basis.article, 51);
+}
+
+#[test]
+fn xzcff_art_54_the_roadside_writings_are_the_investigation_before_filing() {
+    let mut c = Case::new();
+    c.add(
+        "2026-11-02T09:30:00+08:00",
+        RecordBody::SiteRecorded(crate::investigation::SiteRecord {
+            case_id: c.id,
+            case_no: "新交执〔2026〕1号".into(),
+            started_at: at("2026-11-02T09:00:00+08:00"),
+            ended_at: at("2026-11-02T09:20:00+08:00"),
+            place: "G30".into(),
+            present: "张三".into(),
+            observed: "车内载客 7 人".into(),
+            receipt: crate::served::Receipt::Refused {
+                note: "拒签".into(),
+                witness: None,
+            },
+            basis: "行政处罚法第五十五条".into(),
+        }),
+    );
+    c.closed("2026-11-02T10:00:00+08:00", "general", false);
+    let r = c.replay();
+    assert!(r.refused.is_empty(), "{:?}", r.refused);
+    let p = r.procedure.unwrap();
+    assert_eq!(p.steps.len(), 1);
+    assert_eq!(p.steps[0].step, Step::Investigated);
+    assert_eq!(p.steps[0].on, day("2026-11-02"));
+}

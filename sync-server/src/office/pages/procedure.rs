@@ -1,0 +1,159 @@
+//! The case page's procedure section: the case's verified records
+//! replayed through the shared state machine — the steps the law allowed,
+//! the records whose step it refused (with the reason and the article),
+//! and every deadline running, counted on the working-day calendar.
+
+use fieldcase_shared::calendar::{Calendar, Region};
+use fieldcase_shared::hash::Digest;
+use fieldcase_shared::procedure::{self, Deadlines, Paper, ProcedureAct, Track};
+use fieldcase_shared::record::RecordPayload;
+
+use crate::office::i18n::Lang;
+
+/// A step as listed.
+pub struct StepRow {
+    pub on: String,
+    pub name: &'static str,
+    pub by: String,
+    pub basis: String,
+}
+
+/// A record whose step was refused.
+pub struct RefusedRow {
+    pub name: &'static str,
+    pub record: String,
+    pub reason: String,
+}
+
+/// A deadline running.
+pub struct DueRow {
+    pub name: String,
+    pub due: String,
+    pub basis: String,
+}
+
+/// The section.
+pub struct ProcedureView {
+    pub track: &'static str,
+    pub handed_over: bool,
+    pub steps: Vec<StepRow>,
+    pub refused: Vec<RefusedRow>,
+    pub running: Vec<DueRow>,
+    /// Why deadlines could not be listed (data missing), if so.
+    pub problem: String,
+}
+
+fn pick(lang: Lang, (zh, en): (&'static str, &'static str)) -> &'static str {
+    if lang == Lang::Zh {
+        zh
+    } else {
+        en
+    }
+}
+
+fn citation(lang: Lang, c: &fieldcase_shared::catalog::Citation) -> String {
+    if lang == Lang::Zh {
+        c.text()
+    } else {
+        c.text_en()
+    }
+}
+
+/// The procedure the records tell, or None while the roadside has not
+/// closed the check with a violation.
+pub fn view(
+    lang: Lang,
+    records: &[(Digest, RecordPayload)],
+    region: Region,
+) -> Option<ProcedureView> {
+    let deadlines = match Deadlines::shipped() {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::error!(error = %e, "assets/procedure/deadlines.json does not load");
+            return None;
+        }
+    };
+    let calendar = Calendar::builtin();
+    let refs: Vec<_> = records.iter().map(|(d, p)| (*d, p)).collect();
+    let replay = procedure::replay(&refs, calendar, &deadlines, region);
+    let p = replay.procedure?;
+    let steps = p
+        .steps
+        .iter()
+        .map(|t| StepRow {
+            on: t.on.to_string(),
+            name: pick(lang, t.step.name()),
+            by: t.by.join("、"),
+            basis: citation(lang, &t.step.basis(p.track)),
+        })
+        .collect();
+    let refused = replay
+        .refused
+        .iter()
+        .map(|r| RefusedRow {
+            name: pick(lang, r.step.name()),
+            record: r.record.to_hex()[..12].to_owned(),
+            reason: format!("{}（{}）", r.refusal.zh, citation(lang, &r.refusal.basis)),
+        })
+        .collect();
+    let (running, problem) = match p.deadlines(calendar, &deadlines, region) {
+        Ok(list) => (
+            list.into_iter()
+                .map(|d| DueRow {
+                    name: d.name,
+                    due: d
+                        .due
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| d.problem.unwrap_or_default()),
+                    basis: citation(lang, &d.basis),
+                })
+                .collect(),
+            String::new(),
+        ),
+        Err(e) => (Vec::new(), e.to_string()),
+    };
+    Some(ProcedureView {
+        track: match p.track {
+            Track::Simple => pick(
+                lang,
+                ("简易程序（当场处罚）", "Simple procedure (on the spot)"),
+            ),
+            Track::General => pick(lang, ("普通程序", "General procedure")),
+        },
+        handed_over: replay.handed_over,
+        steps,
+        refused,
+        running,
+        problem,
+    })
+}
+
+/// What a `procedure_act` record says, a line per fact.
+pub fn act_lines(lang: Lang, a: &ProcedureAct) -> Vec<String> {
+    let mut v = vec![format!(
+        "{} · {} · {}",
+        a.taken.on,
+        a.taken.by.join("、"),
+        citation(lang, &a.basis)
+    )];
+    if let procedure::Step::Filed { approved_by } | procedure::Step::Preserved { approved_by } =
+        &a.taken.step
+    {
+        v.push(format!(
+            "{}: {approved_by}",
+            pick(lang, ("批准", "approved by"))
+        ));
+    }
+    if let Some(paper) = &a.paper {
+        v.push(paper.zh().to_owned());
+        v.push(match paper {
+            Paper::Filing(f) => f.facts.clone(),
+            Paper::Notice(n) => format!("{} · {}", n.proposed, n.respond_by),
+            Paper::HearingNotice(h) => format!("{} · {} · {}", h.at, h.place, h.host),
+            Paper::Decision(d) => format!("{} · {} 元", d.penalty, d.fine_yuan),
+            Paper::NoPenalty(n) => n.reason.clone(),
+            Paper::ClosingReport(c) => c.outcome.clone(),
+        });
+    }
+    v
+}

@@ -19,6 +19,7 @@ use fieldcase_shared::served::Receipt;
 
 use crate::template::{fill_text, BlockKind, Kind, Template, When};
 
+pub mod bureau;
 pub mod decision;
 pub mod service;
 pub mod writing;
@@ -230,6 +231,12 @@ pub fn fill(kind: Kind, records: &[Signed], agency: &str, pick: Pick) -> Result<
         Kind::EvidenceRegister => writing::evidence_register(records, agency, pick),
         Kind::CorrectionOrder => writing::correction_order(records, agency, pick),
         Kind::ServiceReceipt => service::fill(records, agency, pick),
+        Kind::FilingForm => bureau::filing_form(records, agency, pick),
+        Kind::ViolationNotice => bureau::violation_notice(records, agency, pick),
+        Kind::HearingNotice => bureau::hearing_notice(records, agency, pick),
+        Kind::PenaltyDecision => bureau::penalty_decision(records, agency, pick),
+        Kind::NoPenaltyDecision => bureau::no_penalty_decision(records, agency, pick),
+        Kind::ClosingReport => bureau::closing_report(records, agency, pick),
     }
 }
 

@@ -26,6 +26,18 @@ pub enum Kind {
     CorrectionOrder,
     /// 送达回证 (art. 61, 民事诉讼法 art. 87).
     ServiceReceipt,
+    /// 立案登记表 (art. 54 para 2).
+    FilingForm,
+    /// 违法行为通知书 (art. 44).
+    ViolationNotice,
+    /// 听证通知书 (art. 64).
+    HearingNotice,
+    /// 行政处罚决定书 (art. 59).
+    PenaltyDecision,
+    /// 不予行政处罚决定书 (art. 57 para 1 item 2).
+    NoPenaltyDecision,
+    /// 结案报告.
+    ClosingReport,
 }
 
 /// Fields every kind's filler supplies.
@@ -33,13 +45,39 @@ const COMMON: &[&str] = &["case_no", "agency", "officers", "signed"];
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 12] = [
         Kind::OnTheSpotDecision,
         Kind::SiteRecord,
         Kind::Interview,
         Kind::EvidenceRegister,
         Kind::CorrectionOrder,
         Kind::ServiceReceipt,
+        Kind::FilingForm,
+        Kind::ViolationNotice,
+        Kind::HearingNotice,
+        Kind::PenaltyDecision,
+        Kind::NoPenaltyDecision,
+        Kind::ClosingReport,
+    ];
+
+    /// The kinds made at the roadside, from the terminal's own records.
+    pub const ROADSIDE: [Kind; 6] = [
+        Kind::OnTheSpotDecision,
+        Kind::SiteRecord,
+        Kind::Interview,
+        Kind::EvidenceRegister,
+        Kind::CorrectionOrder,
+        Kind::ServiceReceipt,
+    ];
+
+    /// The kinds made at the bureau, from its signed procedure acts.
+    pub const BUREAU: [Kind; 6] = [
+        Kind::FilingForm,
+        Kind::ViolationNotice,
+        Kind::HearingNotice,
+        Kind::PenaltyDecision,
+        Kind::NoPenaltyDecision,
+        Kind::ClosingReport,
     ];
 
     /// The tag used in files, commands and QR codes.
@@ -51,6 +89,12 @@ impl Kind {
             Kind::EvidenceRegister => "evidence_register",
             Kind::CorrectionOrder => "correction_order",
             Kind::ServiceReceipt => "service_receipt",
+            Kind::FilingForm => "filing_form",
+            Kind::ViolationNotice => "violation_notice",
+            Kind::HearingNotice => "hearing_notice",
+            Kind::PenaltyDecision => "penalty_decision",
+            Kind::NoPenaltyDecision => "no_penalty_decision",
+            Kind::ClosingReport => "closing_report",
         }
     }
 
@@ -131,6 +175,67 @@ impl Kind {
                 "pdf",
                 "basis",
             ],
+            Kind::FilingForm => &[
+                "party_name",
+                "party_id_label",
+                "party_id",
+                "plate",
+                "occurred_at",
+                "place",
+                "source",
+                "facts",
+                "opinion",
+                "approval",
+                "approved_by",
+                "filed_on",
+            ],
+            Kind::ViolationNotice => &[
+                "party_name",
+                "facts",
+                "basis",
+                "proposed",
+                "respond_by",
+                "hearing",
+                "contact",
+                "served_on",
+            ],
+            Kind::HearingNotice => &[
+                "party_name",
+                "hearing_at",
+                "place",
+                "host",
+                "public",
+                "served_on",
+            ],
+            Kind::PenaltyDecision => &[
+                "party_name",
+                "party_id_label",
+                "party_id",
+                "address",
+                "facts",
+                "evidence",
+                "basis",
+                "penalty",
+                "performance",
+                "decided_on",
+            ],
+            Kind::NoPenaltyDecision => &[
+                "party_name",
+                "party_id_label",
+                "party_id",
+                "address",
+                "facts",
+                "reason",
+                "basis",
+                "decided_on",
+            ],
+            Kind::ClosingReport => &[
+                "party_name",
+                "violation",
+                "outcome",
+                "execution",
+                "closed_on",
+            ],
         }
     }
 
@@ -161,6 +266,12 @@ impl Kind {
             Kind::EvidenceRegister => shipped!("evidence_register"),
             Kind::CorrectionOrder => shipped!("correction_order"),
             Kind::ServiceReceipt => shipped!("service_receipt"),
+            Kind::FilingForm => shipped!("filing_form"),
+            Kind::ViolationNotice => shipped!("violation_notice"),
+            Kind::HearingNotice => shipped!("hearing_notice"),
+            Kind::PenaltyDecision => shipped!("penalty_decision"),
+            Kind::NoPenaltyDecision => shipped!("no_penalty_decision"),
+            Kind::ClosingReport => shipped!("closing_report"),
         };
         let t = Template::parse(text, file)?;
         if t.kind != self {

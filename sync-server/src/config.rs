@@ -42,6 +42,9 @@ pub struct Config {
     /// Working-day calendar of the procedure's deadlines: empty for the
     /// State Council's table, `65` to add the Xinjiang region's days.
     pub calendar_region: String,
+    /// The agency's name as its documents print it (作出决定的行政机关名称,
+    /// 行政处罚法 art. 59 item 6).
+    pub agency_name: String,
 }
 
 impl Default for Config {
@@ -59,6 +62,7 @@ impl Default for Config {
             pdf_font: String::new(),
             pdf_font_index: crate::office::pdf::DEFAULT_FONT_INDEX,
             calendar_region: String::new(),
+            agency_name: String::new(),
         }
     }
 }

@@ -91,6 +91,28 @@ enum Command {
         #[arg(long)]
         file: PathBuf,
     },
+    /// Render a document of a case from the signed records the server holds
+    /// (PDF/A with its QR code): filing_form, violation_notice,
+    /// hearing_notice, penalty_decision, no_penalty_decision,
+    /// closing_report, or a roadside one (site_record, interview, …).
+    Document {
+        /// The case: its id or its exact 案号.
+        case: String,
+        /// Which document.
+        kind: String,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+        /// a4 (default) or roll80.
+        #[arg(long, default_value = "a4")]
+        paper: String,
+        /// The agency's name (default: agency_name in the config).
+        #[arg(long)]
+        agency: Option<String>,
+        /// The record's seq, when the case holds several of the kind.
+        #[arg(long)]
+        seq: Option<u64>,
+    },
     /// Working days from the calendar tables (assets/calendar/): national
     /// holidays and make-up days, and with --region 65 Xinjiang's own.
     Calendar {
@@ -459,6 +481,60 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let digest = acts::sign_as(&state, &user, password, &case, input, Utc::now())?;
             println!("{}", digest.to_hex());
             eprintln!("signed; the terminal that handed the case over sees it on its next sync");
+        }
+        Command::Document {
+            case,
+            kind,
+            out,
+            paper,
+            agency,
+            seq,
+        } => {
+            use fieldcase_documents::{Kind, Paper};
+            let kind = Kind::parse(&kind).ok_or_else(|| {
+                let all: Vec<_> = Kind::ALL.iter().map(|k| k.tag()).collect();
+                anyhow::anyhow!("no document {kind:?}: use one of {}", all.join(", "))
+            })?;
+            let paper = match paper.as_str() {
+                "a4" => Paper::A4,
+                "roll80" => Paper::Roll80,
+                p => anyhow::bail!("--paper {p:?}: use a4 or roll80"),
+            };
+            let agency = agency.unwrap_or_else(|| config.agency_name.clone());
+            if agency.trim().is_empty() {
+                anyhow::bail!("no agency name: set agency_name in the config or pass --agency");
+            }
+            let font_path = match config.pdf_font.trim() {
+                "" => fieldcase_documents::pdf::DEFAULT_FONT,
+                f => f,
+            };
+            let font = fieldcase_documents::ReportFont::load(
+                std::path::Path::new(font_path),
+                config.pdf_font_index,
+            )?;
+            let store = open_store(&config.data_dir, &config.database)?;
+            let pick = seq.map_or(
+                fieldcase_documents::fill::Pick::Latest,
+                fieldcase_documents::fill::Pick::Seq,
+            );
+            let doc = fieldcase_sync_server::office::documents::render(
+                store.as_ref(),
+                &case,
+                (kind, pick),
+                paper,
+                &agency,
+                &font,
+            )?;
+            std::fs::write(&out, &doc.pdf)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
+            println!("{}", out.display());
+            eprintln!(
+                "{} {}: {} bytes, PDF/A; QR {}",
+                doc.title,
+                doc.case_no,
+                doc.pdf.len(),
+                doc.qr
+            );
         }
         Command::Key => {
             let state = open_state_with(&config.data_dir, &config.database)?;

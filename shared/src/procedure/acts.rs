@@ -107,6 +107,8 @@ pub struct HearingNotice {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
+    /// The party's address (art. 59 item 1).
+    pub address: String,
     /// The facts and the evidence's conclusion.
     pub facts: String,
     /// The evidence, one line each.
@@ -125,6 +127,8 @@ pub struct Decision {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NoPenalty {
+    /// The party's address.
+    pub address: String,
     /// The facts found.
     pub facts: String,
     /// Why no penalty (轻微并及时改正，没有造成危害后果…).
@@ -185,6 +189,7 @@ impl Paper {
                 text("听证主持人", "the host", &h.host, MAX_SHORT)
             }
             Paper::Decision(d) => {
+                text("当事人地址", "the party's address", &d.address, MAX_SHORT)?;
                 text("违法事实", "the facts", &d.facts, MAX_TEXT)?;
                 text("依据", "the basis", &d.basis, MAX_TEXT)?;
                 text("行政处罚的种类和依据", "the penalty", &d.penalty, MAX_TEXT)?;
@@ -214,6 +219,7 @@ impl Paper {
                 Ok(())
             }
             Paper::NoPenalty(n) => {
+                text("当事人地址", "the party's address", &n.address, MAX_SHORT)?;
                 text("违法事实", "the facts", &n.facts, MAX_TEXT)?;
                 text("不予处罚的理由", "why no penalty", &n.reason, MAX_TEXT)?;
                 text("依据", "the basis", &n.basis, MAX_TEXT)

@@ -275,6 +275,22 @@ impl CaseProcedure {
         if needs_two && officers < 2 {
             return Err(Refusal::new("执法人员不得少于两人", art(42, None, None)));
         }
+        // Investigation and preservation may come before filing: the
+        // roadside check finds the violation and gathers its evidence
+        // (art. 54 para. 1, 55, 56); everything after needs the case filed.
+        let before_filing = matches!(
+            taken.step,
+            Step::Filed { .. }
+                | Step::Investigated
+                | Step::Preserved { .. }
+                | Step::PreservationDecided
+        );
+        if self.track == Track::General
+            && !before_filing
+            && !self.has(|s| matches!(s, Step::Filed { .. }))
+        {
+            return Err(Refusal::new("普通程序案件须先立案", art(54, Some(2), None)));
+        }
         match &taken.step {
             Step::Filed { approved_by } => self.check_filing(taken.on, approved_by),
             Step::Preserved { approved_by } if approved_by.trim().is_empty() => Err(Refusal::new(
@@ -314,21 +330,6 @@ impl CaseProcedure {
             Step::Decided => self.check_decision(taken.on, calendar, deadlines, region),
             Step::Served | Step::Paid if !self.has(|s| matches!(s, Step::Decided)) => {
                 Err(Refusal::new("尚未作出行政处罚决定", art(61, None, None)))
-            }
-            // Investigation and preservation may come before filing: the
-            // roadside check finds the violation and gathers its evidence
-            // (art. 54 para. 1, 55, 56); everything after needs the case filed.
-            _ if self.track == Track::General
-                && !matches!(
-                    taken.step,
-                    Step::Filed { .. }
-                        | Step::Investigated
-                        | Step::Preserved { .. }
-                        | Step::PreservationDecided
-                )
-                && !self.has(|s| matches!(s, Step::Filed { .. })) =>
-            {
-                Err(Refusal::new("普通程序案件须先立案", art(54, Some(2), None)))
             }
             _ => Ok(()),
         }

@@ -148,6 +148,7 @@ fn notice(hearing_by: Option<&str>) -> Paper {
 
 fn decision() -> Paper {
     Paper::Decision(DecisionPaper {
+        address: "乌鲁木齐市天山区".into(),
         facts: "经查，当事人未取得道路运输经营许可从事旅客运输".into(),
         evidence: vec!["现场笔录一份".into(), "询问笔录一份".into()],
         basis: "《道路运输条例》第六十三条".into(),

@@ -15,6 +15,7 @@ use crate::api::AppState;
 pub mod accounts;
 pub mod acts;
 pub mod archive;
+pub mod documents;
 pub mod i18n;
 pub mod pages;
 pub mod pdf;

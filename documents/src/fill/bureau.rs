@@ -1,0 +1,288 @@
+//! The general procedure's documents made at the bureau, each printed from
+//! the `procedure_act` record that carries its content and the case's
+//! opening record: 立案登记表 (行政处罚法 art. 54 para 2), 违法行为通知书
+//! (art. 44), 听证通知书 (art. 64), 行政处罚决定书 (art. 59),
+//! 不予行政处罚决定书 (art. 57 para 1 item 2, art. 33), 结案报告.
+
+use std::collections::BTreeMap;
+
+use fieldcase_shared::model::{CaseOpened, Party};
+use fieldcase_shared::procedure::acts::{
+    ClosingReport, Decision, Filing, HearingNotice, NoPenalty, Notice,
+};
+use fieldcase_shared::procedure::{Paper, ProcedureAct, Step};
+use fieldcase_shared::record::RecordBody;
+
+use super::{
+    common, day_text, filled, opened, or_none, time_text, FillError, Filled, Pick, Signed,
+};
+use crate::template::Kind;
+
+type Fields = BTreeMap<&'static str, String>;
+
+/// The act `pick` names whose document is `want` (a case's records come
+/// from several signers, so a seq names the act of that seq with that
+/// document).
+fn act<'a, T>(
+    records: &'a [Signed],
+    pick: Pick,
+    zh: &'static str,
+    want: impl Fn(&'a Paper) -> Option<&'a T>,
+) -> Result<(&'a Signed, &'a ProcedureAct, &'a T), FillError> {
+    let record = "procedure_act";
+    match pick {
+        Pick::Latest => records
+            .iter()
+            .rev()
+            .find_map(|r| pair(r, &want))
+            .ok_or(FillError::NoRecord { zh, record }),
+        Pick::Seq(seq) => records
+            .iter()
+            .filter(|r| r.payload.seq == seq)
+            .find_map(|r| pair(r, &want))
+            .ok_or(FillError::NotThatRecord { seq, record }),
+    }
+}
+
+fn pair<'a, T>(
+    r: &'a Signed,
+    want: &impl Fn(&'a Paper) -> Option<&'a T>,
+) -> Option<(&'a Signed, &'a ProcedureAct, &'a T)> {
+    match &r.payload.body {
+        RecordBody::ProcedureAct(a) => a.paper.as_ref().and_then(want).map(|t| (r, a, t)),
+        _ => None,
+    }
+}
+
+/// Who signed a bureau act and when: staff sign with their own key.
+fn signed_by_staff(r: &Signed) -> String {
+    format!(
+        "本文书内容已由执法机关工作人员于{}以本人密钥电子签名（签名人与记录摘要见二维码）",
+        time_text(r.payload.created_at)
+    )
+}
+
+/// The fields every bureau document has: the common ones, the officers
+/// as the act names them (a staff record has no terminal officers), and
+/// the party from the opening record.
+fn base(r: &Signed, a: &ProcedureAct, o: &CaseOpened, agency: &str) -> Fields {
+    let mut f = common(r, &o.case_no, agency);
+    f.insert(
+        "officers",
+        a.taken
+            .by
+            .iter()
+            .map(|c| format!("执法证号 {c}"))
+            .collect::<Vec<_>>()
+            .join("、"),
+    );
+    f.insert("signed", signed_by_staff(r));
+    f.insert("party_name", or_none(o.party.name()));
+    f
+}
+
+fn party_id(o: &CaseOpened, f: &mut Fields) {
+    let (label, id) = match &o.party {
+        Party::Person { id_number, .. } => ("身份证件号码", id_number.clone()),
+        Party::Organisation { uscc, .. } => ("统一社会信用代码", uscc.clone()),
+    };
+    f.insert("party_id_label", label.to_owned());
+    f.insert("party_id", id);
+}
+
+fn make(
+    kind: Kind,
+    records: &[Signed],
+    r: &Signed,
+    a: &ProcedureAct,
+    agency: &str,
+    own: impl FnOnce(&CaseOpened, &mut Fields),
+) -> Result<Filled, FillError> {
+    let o = opened(records)?;
+    let mut f = base(r, a, o, agency);
+    own(o, &mut f);
+    Ok(filled(kind, r, &o.case_no, f))
+}
+
+/// 立案登记表.
+pub fn filing_form(records: &[Signed], agency: &str, pick: Pick) -> Result<Filled, FillError> {
+    let (r, a, p) = act(records, pick, "立案登记表", |p| match p {
+        Paper::Filing(x) => Some(x),
+        _ => None,
+    })?;
+    make(Kind::FilingForm, records, r, a, agency, |o, f| {
+        party_id(o, f);
+        let Filing {
+            source,
+            facts,
+            opinion,
+            approval,
+        } = p;
+        let approved_by = match &a.taken.step {
+            Step::Filed { approved_by } => approved_by.trim().to_owned(),
+            _ => String::new(),
+        };
+        f.extend([
+            ("plate", or_none(&o.vehicle.plate)),
+            ("occurred_at", time_text(o.occurred_at)),
+            ("place", o.place.trim().to_owned()),
+            ("source", source.trim().to_owned()),
+            ("facts", facts.trim().to_owned()),
+            ("opinion", opinion.trim().to_owned()),
+            ("approval", approval.trim().to_owned()),
+            ("approved_by", or_none(&approved_by)),
+            ("filed_on", day_text(a.taken.on)),
+        ]);
+    })
+}
+
+/// 违法行为通知书.
+pub fn violation_notice(records: &[Signed], agency: &str, pick: Pick) -> Result<Filled, FillError> {
+    let (r, a, p) = act(records, pick, "违法行为通知书", |p| match p {
+        Paper::Notice(x) => Some(x),
+        _ => None,
+    })?;
+    make(Kind::ViolationNotice, records, r, a, agency, |_, f| {
+        let Notice {
+            facts,
+            basis,
+            proposed,
+            respond_by,
+            hearing_by,
+            contact,
+        } = p;
+        let hearing = match hearing_by {
+            Some(d) => format!(
+                "你（单位）有权要求举行听证。如要求听证，应当在{}前向本机关提出（《中华人民共和国行政处罚法》第六十三条、第六十四条第（一）项）；逾期未提出的，视为放弃听证权利。",
+                day_text(*d)
+            ),
+            None => "本案拟作出的行政处罚不属于当事人可以要求听证的情形。".to_owned(),
+        };
+        f.extend([
+            ("facts", facts.trim().to_owned()),
+            ("basis", basis.trim().to_owned()),
+            ("proposed", proposed.trim().to_owned()),
+            ("respond_by", day_text(*respond_by)),
+            ("hearing", hearing),
+            ("contact", contact.trim().to_owned()),
+            ("served_on", day_text(a.taken.on)),
+        ]);
+    })
+}
+
+/// 听证通知书.
+pub fn hearing_notice(records: &[Signed], agency: &str, pick: Pick) -> Result<Filled, FillError> {
+    let (r, a, p) = act(records, pick, "听证通知书", |p| match p {
+        Paper::HearingNotice(x) => Some(x),
+        _ => None,
+    })?;
+    make(Kind::HearingNotice, records, r, a, agency, |_, f| {
+        let HearingNotice {
+            at,
+            place,
+            host,
+            public,
+        } = p;
+        f.extend([
+            ("hearing_at", time_text(*at)),
+            ("place", place.trim().to_owned()),
+            ("host", host.trim().to_owned()),
+            (
+                "public",
+                if *public {
+                    "本次听证公开举行。".to_owned()
+                } else {
+                    "本次听证涉及国家秘密、商业秘密或者个人隐私，不公开举行。".to_owned()
+                },
+            ),
+            ("served_on", day_text(a.taken.on)),
+        ]);
+    })
+}
+
+/// 行政处罚决定书.
+pub fn penalty_decision(records: &[Signed], agency: &str, pick: Pick) -> Result<Filled, FillError> {
+    let (r, a, p) = act(records, pick, "行政处罚决定书", |p| match p {
+        Paper::Decision(x) => Some(x),
+        _ => None,
+    })?;
+    let mut doc = make(Kind::PenaltyDecision, records, r, a, agency, |o, f| {
+        party_id(o, f);
+        let Decision {
+            address,
+            facts,
+            evidence,
+            basis,
+            penalty,
+            fine_yuan: _,
+            performance,
+        } = p;
+        let evidence = evidence
+            .iter()
+            .enumerate()
+            .map(|(i, e)| format!("{}. {}", i + 1, e.trim()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        f.extend([
+            ("address", address.trim().to_owned()),
+            ("facts", facts.trim().to_owned()),
+            ("evidence", evidence),
+            ("basis", basis.trim().to_owned()),
+            ("penalty", penalty.trim().to_owned()),
+            ("performance", performance.trim().to_owned()),
+            ("decided_on", day_text(a.taken.on)),
+        ]);
+    })?;
+    doc.fine = p.fine_yuan > 0;
+    Ok(doc)
+}
+
+/// 不予行政处罚决定书.
+pub fn no_penalty_decision(
+    records: &[Signed],
+    agency: &str,
+    pick: Pick,
+) -> Result<Filled, FillError> {
+    let (r, a, p) = act(records, pick, "不予行政处罚决定书", |p| match p {
+        Paper::NoPenalty(x) => Some(x),
+        _ => None,
+    })?;
+    make(Kind::NoPenaltyDecision, records, r, a, agency, |o, f| {
+        party_id(o, f);
+        let NoPenalty {
+            address,
+            facts,
+            reason,
+            basis,
+        } = p;
+        f.extend([
+            ("address", address.trim().to_owned()),
+            ("facts", facts.trim().to_owned()),
+            ("reason", reason.trim().to_owned()),
+            ("basis", basis.trim().to_owned()),
+            ("decided_on", day_text(a.taken.on)),
+        ]);
+    })
+}
+
+/// 结案报告.
+pub fn closing_report(records: &[Signed], agency: &str, pick: Pick) -> Result<Filled, FillError> {
+    let (r, a, p) = act(records, pick, "结案报告", |p| match p {
+        Paper::ClosingReport(x) => Some(x),
+        _ => None,
+    })?;
+    make(Kind::ClosingReport, records, r, a, agency, |o, f| {
+        let ClosingReport { outcome, execution } = p;
+        let violation = o
+            .violation
+            .as_ref()
+            .map(|v| v.title.clone())
+            .unwrap_or_default();
+        f.extend([
+            ("violation", or_none(&violation)),
+            ("outcome", outcome.trim().to_owned()),
+            ("execution", execution.trim().to_owned()),
+            ("closed_on", day_text(a.taken.on)),
+        ]);
+    })
+}

@@ -1,0 +1,360 @@
+//! A general-procedure case after the roadside, with the real binaries:
+//! the terminal hands the case over (移交) and syncs; at the bureau
+//! `fieldcase-server act` signs each step with the staff member's own key
+//! after the shared state machine's checks — a decision before filing
+//! (行政处罚法 art. 54) or before the notice's response period ends
+//! (art. 62) is refused and nothing is signed; `fieldcase-server document`
+//! prints the 立案登记表, 违法行为通知书 and 行政处罚决定书 from those signed
+//! acts (`pdffonts`, `pdftotext`, `zbarimg`); on its next sync the terminal
+//! shows what the bureau did.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
+
+use std::path::Path;
+
+use fieldcase_app::core::Terminal;
+use fieldcase_e2e::{
+    pdf_qr, pdf_text, run, run_input, run_ok, seeded_terminal, server_bodies, Server,
+};
+use fieldcase_shared::docref::DocRef;
+use fieldcase_shared::record::RecordBody;
+use serde_json::{json, Value};
+
+const AGENCY: &str = "乌鲁木齐市交通运输综合行政执法支队";
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A demo case the roadside handed over: its on-the-spot decision is
+/// refused because the penalty needs the general procedure.
+fn handed_over_case(t: &str, dir: &Path) -> String {
+    let list: Value = serde_json::from_str(&run_ok(
+        "fieldcase",
+        &["--data-dir", t, "case", "list", "--json"],
+    ))
+    .unwrap();
+    let out = dir.join("probe.pdf").to_string_lossy().into_owned();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["case_no"].as_str())
+        .find(|c| {
+            let o = run(
+                "fieldcase",
+                &[
+                    "--data-dir",
+                    t,
+                    "document",
+                    c,
+                    "on_the_spot_decision",
+                    "--agency",
+                    AGENCY,
+                    "--out",
+                    &out,
+                ],
+            );
+            String::from_utf8_lossy(&o.stderr).contains("art. 51")
+        })
+        .expect("a general-procedure case among the demo cases")
+        .to_owned()
+}
+
+/// `fieldcase-server act CASE --user USER --file F` with the password:
+/// (success, stdout, stderr).
+fn act(server: &Server, case: &str, user: &str, step: Value, dir: &Path) -> (bool, String, String) {
+    let file = dir.join("act.json");
+    std::fs::write(&file, serde_json::to_vec(&step).unwrap()).unwrap();
+    let out = run_input(
+        "fieldcase-server",
+        &[
+            "--data-dir",
+            &server.dir.to_string_lossy(),
+            "act",
+            case,
+            "--user",
+            user,
+            "--file",
+            &file.to_string_lossy(),
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn act_ok(server: &Server, case: &str, user: &str, step: Value, dir: &Path) -> String {
+    let (ok, out, err) = act(server, case, user, step.clone(), dir);
+    assert!(ok, "{step}: {err}");
+    out.trim().to_owned()
+}
+
+/// `fieldcase-server document`; the PDF's text, its fonts checked and its
+/// QR code decoded.
+fn document(server: &Server, case: &str, kind: &str, dir: &Path) -> (String, DocRef) {
+    let pdf = dir.join(format!("{kind}.pdf"));
+    run_ok(
+        "fieldcase-server",
+        &[
+            "--data-dir",
+            &server.dir.to_string_lossy(),
+            "document",
+            case,
+            kind,
+            "--agency",
+            AGENCY,
+            "--out",
+            &pdf.to_string_lossy(),
+        ],
+    );
+    let fonts = std::process::Command::new("pdffonts")
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    let fonts = String::from_utf8_lossy(&fonts.stdout).into_owned();
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!rows.is_empty(), "{fonts}");
+    for row in rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        let n = cols.len();
+        assert_eq!(&cols[n - 5..n - 2], ["yes", "yes", "yes"], "{row}");
+    }
+    let qr = DocRef::parse(&pdf_qr(&pdf, "150", dir)).unwrap();
+    (pdf_text(&pdf), qr)
+}
+
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[test]
+fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let term = dir.path().join("term");
+    let key = seeded_terminal(&term, 8, 0);
+    let t = term.to_string_lossy().into_owned();
+    let case_no = handed_over_case(&t, dir.path());
+    let server = Server::start(&dir.path().join("server"));
+    server.register(&key, "terminal");
+    run_ok(
+        "fieldcase",
+        &["--data-dir", &t, "sync", "--server", &server.url],
+    );
+    let decision = server_bodies(&server, &key)
+        .into_iter()
+        .find_map(|b| match b {
+            RecordBody::CaseClosed(c) if c.case_no == case_no => {
+                c.findings.and_then(|f| f.decision)
+            }
+            _ => None,
+        })
+        .expect("the handed-over case's closing record on the server");
+    assert_eq!(decision.procedure, "general");
+    server.add_staff("chengban", "case_officer", "承办人甲", PASSWORD);
+    server.add_staff("fazhi", "legal_reviewer", "法制审核员乙", PASSWORD);
+    let d = dir.path();
+
+    let decided = json!({
+        "step": {"step": "decided"},
+        "paper": {"form": "decision", "address": "乌鲁木齐市天山区解放北路1号", "facts": "当事人存在违法行为，事实清楚",
+                  "evidence": ["现场检查记录", "现场照片", "执法记录仪音像记录"], "basis": decision.basis,
+                  "penalty": "罚款人民币伍仟元", "fine_yuan": 5000,
+                  "performance": "自收到本决定书之日起十五日内缴纳罚款"}
+    });
+    // Not filed yet: a decision is refused (art. 54 para. 2), nothing signed.
+    let (ok, _, err) = act(&server, &case_no, "chengban", decided.clone(), d);
+    assert!(!ok && err.contains("第五十四条"), "{err}");
+    // A decision without its document is refused for what it lacks.
+    let (ok, _, err) = act(
+        &server,
+        &case_no,
+        "chengban",
+        json!({"step": {"step": "decided"}}),
+        d,
+    );
+    assert!(!ok && err.contains("行政处罚决定书"), "{err}");
+    // A wrong password signs nothing either.
+    let wrong = run_input(
+        "fieldcase-server",
+        &[
+            "--data-dir",
+            &server.dir.to_string_lossy(),
+            "act",
+            &case_no,
+            "--user",
+            "chengban",
+            "--file",
+            &d.join("act.json").to_string_lossy(),
+        ],
+        "wrong password\n",
+    );
+    assert!(!wrong.status.success());
+
+    act_ok(
+        &server,
+        &case_no,
+        "chengban",
+        json!({
+            "step": {"step": "filed", "approved_by": "王局长"},
+            "paper": {"form": "filing", "source": "路检路查", "facts": "当事人车辆经现场检查发现违法行为，适用普通程序",
+                      "opinion": "建议立案调查", "approval": "同意立案"}
+        }),
+        d,
+    );
+    // The notice offers a hearing where the penalty gives the right (art. 63).
+    let hearing_by = decision
+        .hearing_right
+        .then(|| (chrono::Utc::now().date_naive() + chrono::Days::new(10)).to_string());
+    act_ok(
+        &server,
+        &case_no,
+        "chengban",
+        json!({
+            "step": {"step": "notice_served", "hearing_offered": decision.hearing_right},
+            "paper": {"form": "notice", "facts": "当事人存在违法行为", "basis": decision.basis,
+                      "proposed": "罚款人民币伍仟元", "respond_by": (chrono::Utc::now().date_naive() + chrono::Days::new(5)).to_string(),
+                      "hearing_by": hearing_by, "contact": "0991-1234567"}
+        }),
+        d,
+    );
+    let (ok, _, err) = act(&server, &case_no, "chengban", decided.clone(), d);
+    assert!(
+        !ok && err.contains("第六十二条"),
+        "before the response period ends: {err}"
+    );
+    act_ok(
+        &server,
+        &case_no,
+        "chengban",
+        json!({"step": {"step": "statement_heard", "closed": true}}),
+        d,
+    );
+    if decision.hearing_right {
+        act_ok(
+            &server,
+            &case_no,
+            "chengban",
+            json!({"step": {"step": "hearing_waived"}}),
+            d,
+        );
+    }
+    if decision.legal_review {
+        let (ok, _, err) = act(
+            &server,
+            &case_no,
+            "chengban",
+            json!({"step": {"step": "legal_reviewed", "passed": true}}),
+            d,
+        );
+        assert!(
+            !ok && err.contains("法制审核"),
+            "a case officer is not a legal reviewer: {err}"
+        );
+        act_ok(
+            &server,
+            &case_no,
+            "fazhi",
+            json!({"step": {"step": "legal_reviewed", "passed": true}}),
+            d,
+        );
+    }
+    let decision_digest = act_ok(&server, &case_no, "chengban", decided, d);
+
+    // The acts are on the server, signed by the staff key, not the terminal.
+    let store = fieldcase_sync_server::store::SqliteStore::open(
+        &server.dir.join(fieldcase_sync_server::DB_FILE),
+    )
+    .unwrap();
+    let case_id = Terminal::open(&term)
+        .unwrap()
+        .cases()
+        .find(&case_no)
+        .unwrap()
+        .case_id;
+    let held = fieldcase_sync_server::office::acts::verified_records(&store, &case_id).unwrap();
+    let acts: Vec<_> = held
+        .iter()
+        .filter(|(_, p)| matches!(p.body, RecordBody::ProcedureAct(_)))
+        .collect();
+    let expected = 4 + usize::from(decision.hearing_right) + usize::from(decision.legal_review);
+    assert_eq!(acts.len(), expected, "refused steps are not signed");
+    let terminal_device = key
+        .parse::<fieldcase_shared::keys::PublicKey>()
+        .unwrap()
+        .device_id();
+    assert!(acts.iter().all(|(_, p)| p.device != terminal_device));
+
+    // The documents, from those acts.
+    let (text, qr) = document(&server, &case_no, "penalty_decision", d);
+    let flat = squash(&text);
+    for want in [
+        case_no.as_str(),
+        "行政处罚决定书",
+        "乌鲁木齐市天山区解放北路1号",
+        "当事人存在违法行为，事实清楚",
+        "3.执法记录仪音像记录",
+        "罚款人民币伍仟元",
+        "六十日内",
+        "六个月内",
+        "每日按罚款数额的百分之三",
+        AGENCY,
+    ] {
+        assert!(flat.contains(&squash(want)), "{want:?} not in:\n{text}");
+    }
+    assert!(flat.contains(&squash(&decision.basis)), "{text}");
+    assert_eq!(qr.kind, "penalty_decision");
+    assert_eq!(qr.case_no, case_no);
+    assert_eq!(qr.record.to_hex(), decision_digest);
+    let (text, qr) = document(&server, &case_no, "filing_form", d);
+    assert!(
+        squash(&text).contains("王局长") && squash(&text).contains("同意立案"),
+        "{text}"
+    );
+    assert_eq!(qr.kind, "filing_form");
+    let (text, _) = document(&server, &case_no, "violation_notice", d);
+    assert!(squash(&text).contains("陈述、申辩的权利"), "{text}");
+    // Not closed yet: no 结案报告, and a clear error.
+    let out = run(
+        "fieldcase-server",
+        &[
+            "--data-dir",
+            &server.dir.to_string_lossy(),
+            "document",
+            &case_no,
+            "closing_report",
+            "--agency",
+            AGENCY,
+            "--out",
+            &d.join("c.pdf").to_string_lossy(),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("结案报告"));
+
+    // The terminal hears of each step on its next sync.
+    run_ok(
+        "fieldcase",
+        &["--data-dir", &t, "sync", "--server", &server.url],
+    );
+    let messages: Value = serde_json::from_str(&run_ok(
+        "fieldcase",
+        &["--data-dir", &t, "messages", "--json"],
+    ))
+    .unwrap();
+    let progress: Vec<&Value> = messages
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "case_progress" && m["case_no"] == case_no.as_str())
+        .collect();
+    assert_eq!(progress.len(), expected, "{messages}");
+    let terminal = Terminal::open(&term).unwrap();
+    let detail = terminal.cases().detail(&case_id).unwrap();
+    assert!(detail.handed_over());
+    let texts: Vec<&str> = detail.bureau.iter().map(|m| m.text.as_str()).collect();
+    assert!(texts[0].starts_with("立案"), "{texts:?}");
+    assert!(
+        texts.last().unwrap().contains("行政处罚决定书")
+            && texts.last().unwrap().contains("罚款人民币伍仟元"),
+        "{texts:?}"
+    );
+}

@@ -283,6 +283,31 @@ fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents()
         .device_id();
     assert!(acts.iter().all(|(_, p)| p.device != terminal_device));
 
+    // The case page tells the procedure from the records: the steps, and
+    // the service deadline now running after the decision (art. 61).
+    let cookie = fieldcase_e2e::office_login(&server.url, "chengban", PASSWORD);
+    let page = fieldcase_e2e::office::curl(&[
+        "-H",
+        &cookie,
+        &format!("{}/office/cases/{case_id}", server.url),
+    ]);
+    let section = &page[page
+        .find("class=\"procedure\"")
+        .expect("the procedure section")..];
+    for want in [
+        "普通程序",
+        "已移交机关办理",
+        "立案",
+        "送达违法行为通知书",
+        "作出决定",
+        "行政处罚决定书送达（当事人不在场）",
+    ] {
+        assert!(
+            section.contains(want),
+            "{want:?} not in the case page's procedure"
+        );
+    }
+
     // The documents, from those acts.
     let (text, qr) = document(&server, &case_no, "penalty_decision", d);
     let flat = squash(&text);

@@ -380,11 +380,24 @@ async fn staff_work_the_synced_cases_in_a_real_chromium() {
     for v in &verdicts {
         assert!(v.text().await.unwrap().contains("签名有效"));
     }
+    // The procedure the records tell: a roadside decision, or 移交.
+    let procedure = c
+        .find(Locator::Css("section.procedure"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        procedure.contains("办案程序")
+            && (procedure.contains("作出决定") || procedure.contains("已移交机关办理")),
+        "{procedure}"
+    );
     // The photos are shown, the video gets a player that reads by ranges.
     let loaded = c
         .execute(
             "return Promise.all([...document.images].filter(i => i.classList.contains('evidence'))
-               .map(i => i.decode().then(() => i.naturalWidth)));",
+               .map(i => { i.scrollIntoView(); return i.decode().then(() => i.naturalWidth); }));",
             vec![],
         )
         .await

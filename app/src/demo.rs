@@ -216,10 +216,10 @@ pub fn seed(
             term,
             &assets,
             &officers,
-            &staging,
-            video_bytes,
+            (&staging, video_bytes),
             &mut rng,
             now,
+            None,
         )?;
         on_case(i + 1, &no);
         out.cases.push(no);
@@ -241,10 +241,27 @@ pub fn closed_case_at(
         term,
         &assets,
         &demo_officers(),
-        Path::new("."),
-        0,
+        (Path::new("."), 0),
         &mut rng,
         when,
+        None,
+    )
+}
+
+/// A demo case the roadside hands over (移交): its violation's least
+/// penalty needs the general procedure (行政处罚法 art. 51). Its 案号.
+pub fn handed_over_case(term: &Terminal) -> Result<String, AppError> {
+    let assets = Assets::embedded().map_err(AppError::Demo)?;
+    let salt = term.store.head(&term.device_id())?.seq + 1;
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ salt.wrapping_mul(0x2545_F491) | 1);
+    seed_case(
+        term,
+        &assets,
+        &demo_officers(),
+        (Path::new("."), 0),
+        &mut rng,
+        Terminal::now(),
+        Some(fieldcase_shared::catalog::Procedure::General),
     )
 }
 
@@ -348,10 +365,10 @@ fn seed_case(
     term: &Terminal,
     assets: &Assets,
     officers: &OfficerPair,
-    staging: &Path,
-    video_bytes: usize,
+    (staging, video_bytes): (&Path, usize),
     rng: &mut Rng,
     now: chrono::DateTime<chrono::FixedOffset>,
+    want: Option<fieldcase_shared::catalog::Procedure>,
 ) -> Result<String, AppError> {
     let mut d = demo_draft(assets, officers, rng, now);
     let drafts = term.drafts();
@@ -368,6 +385,19 @@ fn seed_case(
         }
     }
     decide(&mut d, assets, rng);
+    // A procedure asked for: another violation until it needs that one
+    // (the catalogue holds both kinds).
+    for _ in 0..200 {
+        if want.is_none() || d.procedure(assets) == want {
+            break;
+        }
+        decide(&mut d, assets, rng);
+    }
+    if want.is_some_and(|p| d.procedure(assets) != Some(p)) {
+        return Err(AppError::Demo(
+            "no catalogue entry needs that procedure".into(),
+        ));
+    }
     if video_bytes > 0 {
         add_media(term, officers, &case, staging, video_bytes, rng)?;
     }

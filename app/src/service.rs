@@ -150,6 +150,23 @@ impl Service<'_> {
                     ),
                 )
             })
+            .and_then(|d| {
+                // A general-procedure case was handed over: the bureau
+                // decides, serves and collects (行政处罚法 art. 51, 57).
+                if d.decision.procedure == "general" {
+                    return Err(AppError::refused(
+                        format!(
+                            "案件 {} 适用普通程序，已移交执法机关，由机关作出决定并送达；现场不送达、不收缴罚款（行政处罚法第五十一条）",
+                            row.case_no
+                        ),
+                        format!(
+                            "case {} follows the general procedure and was handed over: the agency decides and serves it, nothing is served or paid at the roadside (art. 51)",
+                            row.case_no
+                        ),
+                    ));
+                }
+                Ok(d)
+            })
     }
 
     /// Serves the printed `kind` of the case `key` (案号 or id): the PDF

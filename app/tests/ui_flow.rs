@@ -283,7 +283,7 @@ fn officers_run_a_whole_check_and_close_it() {
     assert!(sees(&w, "从业资格"));
     // 300 yuan for a person is beyond the simple procedure (行政处罚法
     // art. 51): the case is handed over to the agency, not decided here.
-    assert!(shows(&w, "已移交执法机关（只读）"));
+    assert!(shows(&w, "已移交执法机关（可补充笔录）"));
     assert!(sees(&w, "适用普通程序：已移交执法机关办理"));
     press(&w, "签名提交更正");
     assert!(status(&w).contains("更正须填写"), "{}", status(&w));

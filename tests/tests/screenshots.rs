@@ -52,6 +52,7 @@ fn every_screen_is_rendered_in_both_languages() {
         "home-after-close",
         "cases",
         "case-detail",
+        "case-writing",
         "settings",
         "messages",
     ];

@@ -11,6 +11,7 @@ use crate::demo::DEMO_OFFICERS;
 use crate::evidence::EvidenceMeta;
 use crate::ui::{
     CasesAdapter, HomeAdapter, MainWindow, SettingsAdapter, SignInAdapter, WizardAdapter,
+    WritingsAdapter,
 };
 
 pub(super) fn all(
@@ -26,7 +27,7 @@ pub(super) fn all(
     decision_steps(w, s)?;
     evidence_step(w, s, dir, work, lang)?;
     closing_steps(w, s)?;
-    archive_screens(w, s)
+    archive_screens(w, s, lang)
 }
 
 fn sign_in(w: &MainWindow, s: &mut Shooter<'_>) -> anyhow::Result<()> {
@@ -171,7 +172,36 @@ fn closing_steps(w: &MainWindow, s: &mut Shooter<'_>) -> anyhow::Result<()> {
     s.shoot(w, "home-after-close")
 }
 
-fn archive_screens(w: &MainWindow, s: &mut Shooter<'_>) -> anyhow::Result<()> {
+/// A case handed over, if the terminal has one: the 询问笔录 being written.
+fn writing_screen(w: &MainWindow, s: &mut Shooter<'_>, lang: Lang) -> anyhow::Result<()> {
+    let c = w.global::<CasesAdapter>();
+    let rows = c.get_records();
+    let numbers: Vec<String> = (0..slint::Model::row_count(&rows))
+        .filter_map(|i| slint::Model::row_data(&rows, i))
+        .map(|r| r.case_no.to_string())
+        .collect();
+    for no in numbers {
+        c.invoke_open(no.into());
+        if c.get_handed_over() {
+            let a = w.global::<WritingsAdapter>();
+            a.invoke_choose("interview".into());
+            a.set_person_name(lang.t("张三", "Zhang San").into());
+            a.set_question(
+                lang.t("你驾驶的车辆从哪里出发？", "Where did you drive from?")
+                    .into(),
+            );
+            a.set_answer(lang.t("从乌鲁木齐市出发。", "From Urumqi.").into());
+            a.invoke_add_exchange();
+            s.shoot(w, "case-writing")?;
+            c.invoke_back();
+            return Ok(());
+        }
+        c.invoke_back();
+    }
+    Ok(())
+}
+
+fn archive_screens(w: &MainWindow, s: &mut Shooter<'_>, lang: Lang) -> anyhow::Result<()> {
     let h = w.global::<HomeAdapter>();
     h.invoke_open_cases();
     s.shoot(w, "cases")?;
@@ -187,6 +217,7 @@ fn archive_screens(w: &MainWindow, s: &mut Shooter<'_>) -> anyhow::Result<()> {
     w.global::<CasesAdapter>().invoke_open(case.clone().into());
     s.shoot(w, "case-service")?;
     w.global::<CasesAdapter>().invoke_back();
+    writing_screen(w, s, lang)?;
     w.global::<CasesAdapter>().invoke_back();
     h.invoke_open_settings();
     s.shoot(w, "settings")?;

@@ -263,8 +263,24 @@ fn xzcff_art_52_para_3_the_copy_is_due_at_the_agency_5_days_after_the_decision()
     assert!(by <= today + chrono::Days::new(12), "{by}");
     assert!(!after.filed, "not synced yet");
     assert_eq!(after.fine_yuan, 50);
-    // A general-procedure case is filed by the bureau itself.
+    // A general-procedure case is handed over: the bureau decides, files,
+    // serves and collects (art. 51), so nothing follows at the roadside.
     let (_dir, t, row) = decided(Some(decision(5000, "general")));
-    let after = t.service().after_decision(&row.case_id).unwrap().unwrap();
-    assert_eq!(after.file_by, None);
+    assert!(t.service().after_decision(&row.case_id).unwrap().is_none());
+    let officers = crate::testkit::officers();
+    let err = t
+        .service()
+        .pay(
+            &officers,
+            &row.case_no,
+            fieldcase_shared::served::Payment::Electronic {
+                reference: "E1".into(),
+            },
+            false,
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("第五十一条") || format!("{err:?}").contains("第五十一条"),
+        "{err:?}"
+    );
 }

@@ -233,8 +233,10 @@ pub(super) fn detail(w: &MainWindow, st: &Shared) {
     c.set_returned(d.row.status == CaseStatus::Returned);
     c.set_handed_over(d.handed_over());
     c.set_lines(ModelRc::new(VecModel::from(lines(&d, &s.assets, s.lang))));
+    let (handed_over, place) = (d.handed_over(), d.row.place.clone());
     drop(s);
     super::service::offer(w, st);
+    super::writings::offer(w, st, handed_over, &place);
 }
 
 /// Shows the case with this 案号 (from the list, or a message about it).
@@ -254,6 +256,7 @@ pub(super) fn open_by_number(w: &MainWindow, st: &Shared, case_no: &str) {
             c.set_ink(SharedString::new());
             c.set_refusal(SharedString::new());
             c.set_status(SharedString::new());
+            super::writings::reset(w, st);
             detail(w, st);
             super::print::offer(w, st, &row.case_no);
             go(w, st, screen::CASE);

@@ -33,6 +33,7 @@ mod settings;
 mod signin;
 mod summary;
 mod wizard;
+mod writings;
 
 pub use home::show_sync_event;
 
@@ -60,6 +61,8 @@ pub(crate) struct State {
     pub thumbs: HashMap<fieldcase_shared::hash::Digest, Option<slint::Image>>,
     /// Case shown on the detail screen.
     pub case: Option<uuid::Uuid>,
+    /// The writing being drafted on the case screen.
+    pub writing: writings::Form,
     /// Auto-lock.
     pub lock_timer: Rc<slint::Timer>,
 }
@@ -113,6 +116,7 @@ pub fn build_with(
         found: Vec::new(),
         thumbs: HashMap::new(),
         case: None,
+        writing: writings::Form::default(),
         lock_timer: Rc::new(slint::Timer::default()),
     }));
     set_language(&window, &state, lang);
@@ -122,6 +126,7 @@ pub fn build_with(
     cases::connect(&window, state.clone());
     print::connect(&window, state.clone());
     service::connect(&window, state.clone());
+    writings::connect(&window, state.clone());
     settings::connect(&window, state);
     Ok(window)
 }

@@ -316,3 +316,13 @@ pub fn sign(w: &ui::MainWindow) {
         button,
     });
 }
+
+/// Signs the two demo officers in on the sign-in screen.
+pub fn sign_in(w: &ui::MainWindow) {
+    use fieldcase_app::demo::DEMO_OFFICERS;
+    type_in(w, "主办人员执法证号", DEMO_OFFICERS[0].0);
+    type_in(w, "主办人员 PIN", DEMO_OFFICERS[0].2);
+    type_in(w, "协办人员执法证号", DEMO_OFFICERS[1].0);
+    type_in(w, "协办人员 PIN", DEMO_OFFICERS[1].2);
+    press(w, "签到并开始");
+}

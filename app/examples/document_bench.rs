@@ -100,7 +100,70 @@ fn main() {
         "peak memory added by the renders: {:.1} MiB (target < 50)",
         added as f64 / 1024.0
     );
+    window_tap(&dir, case, agency, &font, tmp.path());
     long_interview(&term, case, agency, &font, tmp.path());
+}
+
+/// What the window does on the tap: the case screen's 预览 button filled
+/// from the records into the preview shown (Slint's testing backend: the
+/// callback and the model set, not the paint), against `pdftotext` reading
+/// the same document's text from its PDF, in the same run.
+fn window_tap(
+    dir: &std::path::Path,
+    case: &str,
+    agency: &str,
+    font: &ReportFont,
+    tmp: &std::path::Path,
+) {
+    use fieldcase_app::demo::DEMO_OFFICERS;
+    use fieldcase_app::ui::{CasesAdapter, SignInAdapter};
+    use slint::{ComponentHandle, Model};
+    i_slint_backend_testing::init_no_event_loop();
+    let term = Terminal::open(dir).unwrap();
+    term.store
+        .set_setting(fieldcase_app::papers::AGENCY_SETTING, agency)
+        .unwrap();
+    let doc = fieldcase_app::papers::render(
+        &term,
+        case,
+        (Kind::OnTheSpotDecision, Pick::Latest),
+        Paper::Roll80,
+        agency,
+        font,
+    )
+    .unwrap();
+    let pdf = tmp.join("tap.pdf");
+    std::fs::write(&pdf, &doc.pdf).unwrap();
+    let w = fieldcase_app::ui::build(term, None, None).unwrap();
+    let a = w.global::<SignInAdapter>();
+    a.set_officer_a(DEMO_OFFICERS[0].0.into());
+    a.set_pin_a(DEMO_OFFICERS[0].2.into());
+    a.set_officer_b(DEMO_OFFICERS[1].0.into());
+    a.set_pin_b(DEMO_OFFICERS[1].2.into());
+    a.invoke_sign_in();
+    let c = w.global::<CasesAdapter>();
+    let (mut ours, mut reference) = (Vec::new(), Vec::new());
+    for _ in 0..20 {
+        c.invoke_open(case.into());
+        assert_eq!(c.get_preview().row_count(), 0);
+        let t = Instant::now();
+        c.invoke_show_preview();
+        ours.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert!(c.get_preview().row_count() > 5, "{}", c.get_status());
+        let t = Instant::now();
+        let st = Command::new("pdftotext")
+            .arg(&pdf)
+            .arg(tmp.join("tap.txt"))
+            .status()
+            .unwrap();
+        assert!(st.success());
+        reference.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let (o, r) = (median(ours), median(reference));
+    println!(
+        "window tap to preview: {o:.1} ms (target < 300), pdftotext of the same PDF {r:.1} ms; ours / pdftotext = {:.2}",
+        o / r
+    );
 }
 
 /// A 询问笔录 of about 20 A4 pages (200 questions and answers): our render

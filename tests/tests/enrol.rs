@@ -280,7 +280,9 @@ fn back_office_messages_arrive_on_the_next_sync() {
             "x",
         ],
     );
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("case_returned, case_progress, task, notice"));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("case_returned, case_progress, task, notice")
+    );
     let nobody = fieldcase_shared::keys::DeviceKey::from_seed([77; 32])
         .public()
         .device_id()

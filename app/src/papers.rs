@@ -6,6 +6,8 @@ use std::path::Path;
 
 use fieldcase_documents::fill::{fill, Pick, Signed};
 use fieldcase_documents::{Kind, Paper, ReportFont};
+use fieldcase_shared::casebag::CaseDocument;
+use fieldcase_shared::model::SealedDocument;
 use fieldcase_shared::record::RecordPayload;
 
 use crate::core::{AppError, Terminal};
@@ -56,6 +58,65 @@ fn refused(e: &dyn std::fmt::Display) -> AppError {
         zh: zh.to_owned(),
         en: en.to_owned(),
     }
+}
+
+/// Every document `records` produce, rendered for the case's bag and disc
+/// (`docs/bag.md`) naming `agency`; none when no name is set (the
+/// documents could not say who decided).
+pub fn bundle_documents<'r>(
+    records: impl IntoIterator<Item = &'r crate::store::StoredRecord>,
+    agency: &str,
+) -> Result<Vec<CaseDocument>, AppError> {
+    if agency.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let signed: Vec<Signed> = records
+        .into_iter()
+        .filter_map(|r| {
+            let payload = serde_json::from_slice::<RecordPayload>(&r.envelope.payload).ok()?;
+            Some(Signed {
+                payload,
+                digest: r.digest,
+            })
+        })
+        .collect();
+    let font = default_font()?;
+    let made =
+        fieldcase_documents::set::render_all(&signed, agency, &font).map_err(|e| refused(&e))?;
+    Ok(made
+        .into_iter()
+        .map(|m| CaseDocument {
+            sealed: SealedDocument {
+                kind: m.kind.tag().to_owned(),
+                title: m.title,
+                record: m.record,
+                sha256: fieldcase_shared::hash::sha256(&m.pdf),
+                size: m.pdf.len() as u64,
+            },
+            pdf: m.pdf,
+        })
+        .collect())
+}
+
+/// The documents a sealing record names, rendered again from `records`
+/// with the agency name it names; refused when they no longer come out
+/// the same (the font changed since sealing).
+pub fn sealed_documents<'r>(
+    records: impl IntoIterator<Item = &'r crate::store::StoredRecord>,
+    seal: &fieldcase_shared::model::CaseSealed,
+) -> Result<Vec<CaseDocument>, AppError> {
+    let sealed = &seal.documents;
+    if sealed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let made = bundle_documents(records, &seal.agency)?;
+    if made.len() != sealed.len() || made.iter().zip(sealed).any(|(m, s)| m.sealed != *s) {
+        return Err(AppError::Refused {
+            zh: "文书重新生成后与封存时不一致（封存后文书字体已改变）：请恢复封存时的字体".into(),
+            en: "the documents no longer come out as sealed (the font changed since sealing): restore the font used at sealing".into(),
+        });
+    }
+    Ok(made)
 }
 
 /// The case's records with their digests, in seq order.

@@ -61,6 +61,8 @@ pub enum Pick {
     Latest,
     /// The record with this seq.
     Seq(u64),
+    /// The record with this digest (unique across signers).
+    Record(Digest),
 }
 
 /// Why a document cannot be made from the records.
@@ -193,6 +195,11 @@ fn picked<'a, T>(
             .find(|r| r.payload.seq == seq)
             .and_then(|r| of(&r.payload.body).map(|t| (r, t)))
             .ok_or(FillError::NotThatRecord { seq, record }),
+        Pick::Record(digest) => records
+            .iter()
+            .find(|r| r.digest == digest)
+            .and_then(|r| of(&r.payload.body).map(|t| (r, t)))
+            .ok_or(FillError::NoRecord { zh, record }),
     }
 }
 

@@ -12,6 +12,7 @@
 pub mod fill;
 pub mod pdf;
 pub mod qr;
+pub mod set;
 pub mod template;
 
 pub use fill::{FillError, Filled};

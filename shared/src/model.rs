@@ -263,6 +263,30 @@ pub struct CaseSealed {
     pub bundle_id: Uuid,
     /// Digests of every earlier record of the case in the bundle, in seq order.
     pub records: Vec<Digest>,
+    /// The documents the bundle carries (`data/documents/`), each rendered
+    /// from one of `records`: exactly these, no other, are on its discs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<SealedDocument>,
+    /// The agency name the documents were rendered with (so the same
+    /// documents come out again after the setting changes).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub agency: String,
+}
+
+/// One document a sealed bundle carries: a PDF/A rendered from one of
+/// its records, named here by its SHA-256 so the signed seal covers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedDocument {
+    /// The document kind (`penalty_decision`, `interview`, …).
+    pub kind: String,
+    /// Its title (行政处罚决定书 …).
+    pub title: String,
+    /// Digest of the record it was filled from.
+    pub record: Digest,
+    /// SHA-256 of the PDF.
+    pub sha256: Digest,
+    /// Size of the PDF in bytes.
+    pub size: u64,
 }
 
 /// One disc image written for a sealed bundle.

@@ -60,6 +60,8 @@ fn bureau_case(dir: &Path, roles: &[Role], issuer: &DeviceKey) -> common::Case {
             case_no: common::CASE_NO.into(),
             bundle_id: Uuid::from_u128(0xb0b),
             records,
+            documents: vec![],
+            agency: String::new(),
         }),
     );
     let s = record::seal(&staff, &p);

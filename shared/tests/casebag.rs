@@ -212,6 +212,113 @@ fn another_key_is_unknown() {
     )));
 }
 
+fn with_documents() -> Fixture {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = common::sealed_case_with_documents(
+        tmp.path(),
+        &[("现场照片.jpg", "image/jpeg", common::photo())],
+        &[("penalty_decision", b"%PDF-1.7 the decision".to_vec())],
+    );
+    let bag = common::write_bag(&case, &tmp.path().join("bag"));
+    Fixture {
+        _tmp: tmp,
+        bag,
+        key: case.key,
+    }
+}
+
+fn document_path(bag: &Path) -> (PathBuf, String) {
+    let p = fs::read_dir(bag.join("data/documents"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let rel = format!(
+        "data/documents/{}",
+        p.file_name().unwrap().to_string_lossy()
+    );
+    (p, rel)
+}
+
+#[test]
+fn documents_the_seal_names_are_on_the_disc_listed_and_valid() {
+    let f = with_documents();
+    let r = verify(&f);
+    assert!(r.is_valid(), "{:?}", r.problems);
+    let (p, rel) = document_path(&f.bag);
+    assert!(
+        rel.starts_with("data/documents/01-penalty_decision-"),
+        "{rel}"
+    );
+    assert_eq!(fs::read(&p).unwrap(), b"%PDF-1.7 the decision");
+    let case = fs::read_to_string(f.bag.join("data/case.json")).unwrap();
+    assert!(
+        case.contains(&rel) && case.contains("\"kind\": \"penalty_decision\""),
+        "{case}"
+    );
+    let index = fs::read_to_string(f.bag.join("index.html")).unwrap();
+    assert!(index.contains(&format!("<a href=\"{rel}\">")), "{index}");
+    let manifest = fs::read_to_string(f.bag.join("manifest-sha256.txt")).unwrap();
+    assert!(manifest.contains(&rel));
+}
+
+#[test]
+fn a_document_changed_and_manifests_rewritten_is_caught_by_the_sealing_record() {
+    let f = with_documents();
+    let (p, rel) = document_path(&f.bag);
+    fs::write(&p, b"%PDF-1.7 another decision").unwrap();
+    rewrite_manifests(&f.bag);
+    let got = found(&verify(&f));
+    assert!(got.contains(&(rel, Category::Modified)), "{got:?}");
+    assert!(got.contains(&(
+        "tagmanifest-sha256.txt.minisig".into(),
+        Category::SealInvalid
+    )));
+}
+
+#[test]
+fn a_removed_document_is_missing() {
+    let f = with_documents();
+    let (p, rel) = document_path(&f.bag);
+    fs::remove_file(&p).unwrap();
+    let got = found(&verify(&f));
+    assert!(got.contains(&(rel, Category::Missing)), "{got:?}");
+}
+
+#[test]
+fn a_planted_document_is_unexpected() {
+    let f = with_documents();
+    fs::write(f.bag.join("data/documents/02-forged.pdf"), b"%PDF forged").unwrap();
+    assert_eq!(
+        found(&verify(&f)),
+        [("data/documents/02-forged.pdf".into(), Category::Unexpected)]
+    );
+}
+
+#[test]
+fn documents_other_than_the_sealed_ones_are_refused_when_planning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut case = common::sealed_case_with_documents(
+        tmp.path(),
+        &[],
+        &[("penalty_decision", b"%PDF-1.7 the decision".to_vec())],
+    );
+    case.export.documents[0].pdf = b"%PDF-1.7 rendered otherwise".to_vec();
+    let e = casebag::plan(&case.export, &case.key, None, |_| {}).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("not the one the sealing record names"),
+        "{e}"
+    );
+    case.export.documents.clear();
+    let e = casebag::plan(&case.export, &case.key, None, |_| {}).unwrap_err();
+    assert!(
+        e.to_string().contains("not the 1 the sealing record names"),
+        "{e}"
+    );
+}
+
 /// Recomputes both manifests, as someone covering their tracks would.
 fn rewrite_manifests(bag: &Path) {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {

@@ -378,6 +378,8 @@ fn generate() {
             case_no: "乌交执〔2026〕0001号".into(),
             bundle_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0b0b),
             records: recs.iter().map(|(_, s)| s.digest).collect(),
+            documents: vec![],
+            agency: String::new(),
         }),
         RecordBody::DiscRecorded(DiscRecorded {
             case_id,

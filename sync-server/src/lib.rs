@@ -91,7 +91,8 @@ pub fn open_state_config(config: &config::Config) -> anyhow::Result<AppState> {
         .map_err(|e| anyhow::anyhow!("calendar_region: {e}"))?;
     Ok(AppState::new(store, blobs, key)?
         .with_pdf_font(font.into(), config.pdf_font_index)
-        .with_region(region))
+        .with_region(region)
+        .with_agency_name(&config.agency_name))
 }
 
 /// Serves the API on `listener` until `shutdown` completes.

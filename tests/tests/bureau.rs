@@ -6,14 +6,17 @@
 //! (art. 62) is refused and nothing is signed; `fieldcase-server document`
 //! prints the 立案登记表, 违法行为通知书 and 行政处罚决定书 from those signed
 //! acts (`pdffonts`, `pdftotext`, `zbarimg`); on its next sync the terminal
-//! shows what the bureau did.
+//! shows what the bureau did; the case's disc, built at the bureau,
+//! carries the acts' documents.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
 
 use std::path::Path;
 
 use fieldcase_app::core::Terminal;
+use fieldcase_e2e::office::{archive_disc, get_info};
 use fieldcase_e2e::{
-    pdf_qr, pdf_text, run, run_input, run_ok, seeded_terminal, server_bodies, Server,
+    office_login, pdf_qr, pdf_text, run, run_input, run_ok, seeded_terminal, server_bodies, tool,
+    Server,
 };
 use fieldcase_shared::docref::DocRef;
 use fieldcase_shared::record::RecordBody;
@@ -133,7 +136,10 @@ fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents()
     let key = seeded_terminal(&term, 8, 0);
     let t = term.to_string_lossy().into_owned();
     let case_no = handed_over_case(&t, dir.path());
-    let server = Server::start(&dir.path().join("server"));
+    let config = dir.path().join("server.toml");
+    std::fs::write(&config, format!("agency_name = \"{AGENCY}\"\n")).unwrap();
+    let config = config.to_string_lossy().into_owned();
+    let server = Server::start_with(&dir.path().join("server"), &["--config", &config]);
     server.register(&key, "terminal");
     run_ok(
         "fieldcase",
@@ -382,4 +388,68 @@ fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents()
             && texts.last().unwrap().contains("罚款人民币伍仟元"),
         "{texts:?}"
     );
+    archived_with_its_documents(&server, &case_id.to_string(), &decision_digest, d);
+}
+
+/// The case's disc, built at the bureau, carries the documents of the
+/// acts, named by the archivist's seal; the decision on it matches its
+/// signed act (`fieldcase-verify --document`).
+fn archived_with_its_documents(server: &Server, case_id: &str, decision: &str, d: &Path) {
+    server.add_staff("shen", "reviewer", "审核员甲", PASSWORD);
+    server.add_staff("dang", "archivist", "档案员丙", PASSWORD);
+    let base = server.url.clone();
+    let reviewer = office_login(&base, "shen", PASSWORD);
+    let archivist = office_login(&base, "dang", PASSWORD);
+    let iso = d.join("disc.iso");
+    archive_disc(&base, &reviewer, &archivist, case_id, &iso);
+    let ext = d.join("ext");
+    let o = tool(
+        "osirrox",
+        &[
+            "-indev",
+            &iso.to_string_lossy(),
+            "-extract",
+            "/",
+            &ext.to_string_lossy(),
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let agency = get_info(&base)["server_key"].as_str().unwrap().to_owned();
+    let mut kinds = Vec::new();
+    for e in std::fs::read_dir(ext.join("data/documents")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        kinds.push(name.split('-').nth(1).unwrap().to_owned());
+        if name.contains("-penalty_decision-") {
+            assert!(
+                name.ends_with(&format!("-{}.pdf", &decision[..12])),
+                "{name}"
+            );
+            let out = run(
+                "fieldcase-verify",
+                &[
+                    &iso.to_string_lossy(),
+                    "--ca",
+                    &agency,
+                    "--document",
+                    &p.to_string_lossy(),
+                ],
+            );
+            let said = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success() && said.contains("MATCHES — record"),
+                "{said}"
+            );
+        }
+    }
+    for want in ["filing_form", "violation_notice", "penalty_decision"] {
+        assert!(kinds.iter().any(|k| k == want), "{want} not in {kinds:?}");
+    }
+    let out = run(
+        "fieldcase-verify",
+        &[&iso.to_string_lossy(), "--ca", &agency],
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.starts_with("VALID\n"), "{said}");
 }

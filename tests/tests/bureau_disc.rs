@@ -4,16 +4,18 @@
 //! `fieldcase-verify --ca AGENCY_KEY` finds it VALID (and `--key` of the
 //! terminal alone does not), and the stock tools agree on the extracted
 //! disc: `sha256sum -c`, `bagit.py --validate`, `minisign -V` with the
-//! agency key.
+//! agency key. The disc carries the case's documents, rendered at the
+//! bureau and named by the archivist's signed seal.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
 
 use std::path::Path;
 
 use fieldcase_e2e::office::{archive_disc, curl, get_info};
-use fieldcase_e2e::{office_login, run, run_ok, seeded_terminal, tool, Server};
+use fieldcase_e2e::{office_login, run, run_input, run_ok, seeded_terminal, tool, Server};
 use fieldcase_shared::keys::PublicKey;
 
 const PW: &str = "a long password 1";
+const AGENCY: &str = "乌鲁木齐市交通运输综合行政执法支队";
 
 fn s(p: &Path) -> String {
     p.to_string_lossy().into_owned()
@@ -22,11 +24,55 @@ fn s(p: &Path) -> String {
 #[test]
 fn the_bureau_builds_a_disc_the_custodian_verifies_after_the_terminal_pruned() {
     let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(&tmp.path().join("server"));
+    let config = tmp.path().join("server.toml");
+    std::fs::write(&config, format!("agency_name = \"{AGENCY}\"\n")).unwrap();
+    let server = Server::start_with(&tmp.path().join("server"), &["--config", &s(&config)]);
     let term = tmp.path().join("term");
     let key = seeded_terminal(&term, 1, 256);
     server.register(&key, "执法终端 01");
     let d = s(&term);
+    // A 现场笔录 of the handed-over case: its document goes on the disc.
+    let list: serde_json::Value = serde_json::from_str(&run_ok(
+        "fieldcase",
+        &["--data-dir", &d, "case", "list", "--json"],
+    ))
+    .unwrap();
+    let case_no = list[0]["case_no"].as_str().unwrap().to_owned();
+    let wrote = run_input(
+        "fieldcase",
+        &[
+            "--data-dir",
+            &d,
+            "writing",
+            "site",
+            &case_no,
+            "--started",
+            "2026-12-01 09:50",
+            "--ended",
+            "2026-12-01 10:00",
+            "--place",
+            "G30 K3480 治超站",
+            "--present",
+            "驾驶员王五",
+            "--observed",
+            "称重结果为 55.2 吨。",
+            "--refused",
+            "--note",
+            "在场人拒绝签名",
+            "--witness-name",
+            "赵六",
+            "--officer",
+            "65010023",
+            "--officer",
+            "65010031",
+        ],
+        "246810\n135790\n",
+    );
+    assert!(
+        wrote.status.success(),
+        "{}",
+        String::from_utf8_lossy(&wrote.stderr)
+    );
     run_ok(
         "fieldcase",
         &["--data-dir", &d, "sync", "--server", &server.url],
@@ -100,6 +146,34 @@ fn the_bureau_builds_a_disc_the_custodian_verifies_after_the_terminal_pruned() {
         &ext,
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The documents the records produce, named by the signed seal,
+    // rendered at the bureau with its name.
+    let case_json = std::fs::read_to_string(ext.join("data/case.json")).unwrap();
+    let docs: Vec<_> = std::fs::read_dir(ext.join("data/documents"))
+        .expect("the disc carries the case's documents")
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(
+        docs.iter().any(|p| s(p).contains("-site_record-")),
+        "{docs:?}"
+    );
+    for p in &docs {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            case_json.contains(&format!("data/documents/{name}")),
+            "{name}"
+        );
+        let o = tool("pdftotext", &[&s(p), "-"], tmp.path());
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success() && text.contains(AGENCY),
+            "{name}: {text}"
+        );
+        assert!(
+            text.contains(&case_no) && text.contains("赵六"),
+            "{name}: {text}"
+        );
+    }
     let readme = std::fs::read_to_string(ext.join("README.TXT")).unwrap();
     assert!(readme.contains(&format!("--ca {agency}")), "{readme}");
     // The folder verifies as the image does.

@@ -314,6 +314,42 @@ fn the_writings_are_signed_printed_from_their_records_and_synced() {
         }
     }
     assert_eq!(seen, 4);
+    // The bag carries the decision and each writing's document, named by
+    // the signed seal, and each matches its record on the bag.
+    let mut kinds: Vec<String> = std::fs::read_dir(bag.join("data/documents"))
+        .expect("the bag's documents")
+        .map(|e| {
+            let p = e.unwrap().path();
+            let out = run(
+                "fieldcase-verify",
+                &[
+                    &bag.to_string_lossy(),
+                    "--key",
+                    &key,
+                    "--document",
+                    &p.to_string_lossy(),
+                ],
+            );
+            let said = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success() && said.contains("MATCHES — record"),
+                "{said}"
+            );
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.split('-').nth(1).unwrap().to_owned()
+        })
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "correction_order",
+            "evidence_register",
+            "interview",
+            "on_the_spot_decision",
+            "site_record"
+        ]
+    );
     // A seq that is not a record of the kind is refused by name.
     let out = run(
         "fieldcase",

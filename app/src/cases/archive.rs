@@ -62,6 +62,15 @@ impl Cases<'_> {
             })
             .unwrap_or_default();
         let case_id = row.case_id;
+        let agency = self
+            .term
+            .store
+            .setting(crate::papers::AGENCY_SETTING)?
+            .unwrap_or_default();
+        let documents = crate::papers::bundle_documents(content.iter().copied(), &agency)?
+            .into_iter()
+            .map(|d| d.sealed)
+            .collect();
         let digests: Vec<Digest> = content
             .iter()
             .filter(|r| !matches!(body(r), Some(RecordBody::CaseSealed(_))))
@@ -75,6 +84,8 @@ impl Cases<'_> {
                     case_no: row.case_no.clone(),
                     bundle_id: casebag::new_bundle_id(),
                     records: digests,
+                    documents,
+                    agency: agency.clone(),
                 }))
             })?;
         let records = self.term.store.case_records(&row.case_id)?;
@@ -119,7 +130,15 @@ impl Cases<'_> {
                 }
             }
         }
+        let documents = match records.iter().rev().find_map(|r| match body(r) {
+            Some(RecordBody::CaseSealed(s)) => Some(s),
+            _ => None,
+        }) {
+            Some(seal) => crate::papers::sealed_documents(&records, &seal)?,
+            None => Vec::new(),
+        };
         let export = CaseExport {
+            documents,
             device_key: self.term.public_key(),
             records: records.into_iter().map(|r| r.envelope).collect(),
             chain: ChainFile {

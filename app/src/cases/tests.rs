@@ -158,3 +158,38 @@ fn a_return_from_the_review_reopens_a_closed_case_until_its_correction() {
         CaseStatus::Closed
     );
 }
+
+#[test]
+fn the_bag_carries_the_documents_the_seal_names_the_same_after_the_agency_changes() {
+    let (dir, t, row) = crate::testkit::decided(Some(crate::testkit::decision(50, "simple")));
+    let agency = "乌鲁木齐市交通运输综合行政执法支队";
+    t.store
+        .set_setting(crate::papers::AGENCY_SETTING, agency)
+        .unwrap();
+    let bag = dir.path().join("bag");
+    t.cases().export_bag(&row.case_no, &bag, |_| {}).unwrap();
+    let case: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bag.join("data/case.json")).unwrap()).unwrap();
+    let docs = case["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 1, "{case:#}");
+    assert_eq!(docs[0]["kind"], "on_the_spot_decision");
+    let closing = t.store.case_records(&row.case_id).unwrap()[1].digest;
+    assert_eq!(
+        docs[0]["record"],
+        closing.to_hex(),
+        "filled from the decision"
+    );
+    let path = docs[0]["path"].as_str().unwrap();
+    let first = std::fs::read(bag.join(path)).unwrap();
+    assert!(first.starts_with(b"%PDF-"));
+    let report =
+        fieldcase_shared::casebag::verify(&[bag.as_path()], &[t.public_key()], |_| {}).unwrap();
+    assert!(report.is_valid(), "{:?}", report.problems);
+    // The seal keeps the name the documents were made with.
+    t.store
+        .set_setting(crate::papers::AGENCY_SETTING, "另一个执法机关")
+        .unwrap();
+    let again = dir.path().join("bag2");
+    t.cases().export_bag(&row.case_no, &again, |_| {}).unwrap();
+    assert_eq!(std::fs::read(again.join(path)).unwrap(), first);
+}

@@ -41,6 +41,11 @@ fn act<'a, T>(
             .filter(|r| r.payload.seq == seq)
             .find_map(|r| pair(r, &want))
             .ok_or(FillError::NotThatRecord { seq, record }),
+        Pick::Record(digest) => records
+            .iter()
+            .filter(|r| r.digest == digest)
+            .find_map(|r| pair(r, &want))
+            .ok_or(FillError::NoRecord { zh, record }),
     }
 }
 

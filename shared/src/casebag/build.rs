@@ -11,10 +11,11 @@ use uuid::Uuid;
 
 use super::human;
 use super::{
-    extension_for, pretty_json, Blobs, CaseExport, CaseFile, CustodyEvent, EvidenceEntry,
-    ExportError, Medium, RecordEntry, SetFile, SetItem, SetPart, SignerEntry, AGENCY_KEY_FILE,
-    AGENCY_MINISIGN_KEY_FILE, CASE_FILE, CASE_FORMAT, CERTS_DIR, CERT_FILE, CHAINS_DIR, CHAIN_FILE,
-    INDEX_FILE, KEY_FILE, MINISIGN_KEY_FILE, README_FILE, SEAL_FILE, SET_FILE, SET_FORMAT,
+    extension_for, pretty_json, Blobs, CaseExport, CaseFile, CustodyEvent, DocumentEntry,
+    EvidenceEntry, ExportError, Medium, RecordEntry, SetFile, SetItem, SetPart, SignerEntry,
+    AGENCY_KEY_FILE, AGENCY_MINISIGN_KEY_FILE, CASE_FILE, CASE_FORMAT, CERTS_DIR, CERT_FILE,
+    CHAINS_DIR, CHAIN_FILE, DOCUMENTS_DIR, INDEX_FILE, KEY_FILE, MINISIGN_KEY_FILE, README_FILE,
+    SEAL_FILE, SET_FILE, SET_FORMAT,
 };
 use crate::bag::{self, BagError, BAGIT, BAGIT_TXT, BAG_INFO, MANIFEST, TAGMANIFEST};
 use crate::cert::DeviceCert;
@@ -23,6 +24,7 @@ use crate::hash::{sha256, Digest};
 use crate::iso::{self, IsoFile, VolumeInfo, SECTOR};
 use crate::keys::DeviceKey;
 use crate::keys::{DeviceId, PublicKey};
+use crate::model::{CaseSealed, SealedDocument};
 use crate::record::VerifiedRecord;
 use crate::record::{self, RecordBody, RecordError, RecordPayload};
 use crate::seal::{minisign_public_key, minisign_public_key_file, Minisig, SealInfo};
@@ -151,27 +153,76 @@ fn sealing(
     recs: &mut Vec<(VerifiedRecord, RecordPayload)>,
     bureau: bool,
     case_no: &str,
-) -> Result<(uuid::Uuid, DateTime<FixedOffset>), ExportError> {
+) -> Result<(CaseSealed, DateTime<FixedOffset>), ExportError> {
     let not_sealed = || ExportError::Incomplete(format!("case {case_no} has not been sealed yet"));
     if bureau {
         return match recs.last() {
             Some((_, p)) => match &p.body {
-                RecordBody::CaseSealed(s) => Ok((s.bundle_id, p.created_at)),
+                RecordBody::CaseSealed(s) => Ok((s.clone(), p.created_at)),
                 _ => Err(not_sealed()),
             },
             None => Err(not_sealed()),
         };
     }
-    let (seal_seq, bundle_id, sealed_at) = recs
+    let (seal_seq, seal, sealed_at) = recs
         .iter()
         .rev()
         .find_map(|(_, p)| match &p.body {
-            RecordBody::CaseSealed(s) => Some((p.seq, s.bundle_id, p.created_at)),
+            RecordBody::CaseSealed(s) => Some((p.seq, s.clone(), p.created_at)),
             _ => None,
         })
         .ok_or_else(not_sealed)?;
     recs.retain(|(_, p)| p.seq <= seal_seq);
-    Ok((bundle_id, sealed_at))
+    Ok((seal, sealed_at))
+}
+
+/// Places the documents the sealing record names under `data/documents/`:
+/// exactly those, each with the bytes it names, each filled from a record
+/// of the bundle.
+fn place_documents(
+    export: &CaseExport,
+    seal: &CaseSealed,
+    held: &BTreeSet<Digest>,
+    fixed: &mut Vec<DiscFile>,
+) -> Result<Vec<DocumentEntry>, ExportError> {
+    let given: Vec<&SealedDocument> = export.documents.iter().map(|d| &d.sealed).collect();
+    if given.len() != seal.documents.len()
+        || given.iter().zip(&seal.documents).any(|(a, b)| *a != b)
+    {
+        return Err(ExportError::Incomplete(format!(
+            "the documents given ({}) are not the {} the sealing record names",
+            given.len(),
+            seal.documents.len()
+        )));
+    }
+    let mut out = Vec::new();
+    for (i, d) in export.documents.iter().enumerate() {
+        let doc = &d.sealed;
+        if !held.contains(&doc.record) {
+            return Err(ExportError::Incomplete(format!(
+                "document {} names record {}, which is not in the bundle",
+                doc.kind, doc.record
+            )));
+        }
+        if sha256(&d.pdf) != doc.sha256 {
+            return Err(ExportError::Incomplete(format!(
+                "document {} is not the one the sealing record names (SHA-256 differs)",
+                doc.kind
+            )));
+        }
+        let path = format!(
+            "{DOCUMENTS_DIR}{:02}-{}-{}.pdf",
+            i + 1,
+            doc.kind,
+            doc.record.short(12)
+        );
+        fixed.push(bytes_file(path.clone(), d.pdf.clone()));
+        out.push(DocumentEntry {
+            path,
+            document: doc.clone(),
+        });
+    }
+    Ok(out)
 }
 
 fn custody_action(body: &RecordBody) -> (&'static str, String) {
@@ -276,7 +327,8 @@ fn gather(export: &CaseExport, sealer: &PublicKey) -> Result<Planned, ExportErro
             opened.case_no
         )));
     };
-    let (bundle_id, sealed_at) = sealing(&mut recs, bureau, &opened.case_no)?;
+    let (seal, sealed_at) = sealing(&mut recs, bureau, &opened.case_no)?;
+    let bundle_id = seal.bundle_id;
 
     let mut fixed = Vec::new();
     let mut records = Vec::new();
@@ -341,6 +393,8 @@ fn gather(export: &CaseExport, sealer: &PublicKey) -> Result<Planned, ExportErro
     let certs = std::iter::once(&export.certificate)
         .chain(export.others.iter().map(|o| &o.certificate))
         .flatten();
+    let held: BTreeSet<Digest> = records.iter().map(|r| r.digest).collect();
+    let documents = place_documents(export, &seal, &held, &mut fixed)?;
     let case = CaseFile {
         format: CASE_FORMAT.into(),
         case_id: opened.case_id,
@@ -362,6 +416,7 @@ fn gather(export: &CaseExport, sealer: &PublicKey) -> Result<Planned, ExportErro
         } else {
             Vec::new()
         },
+        documents,
     };
     fixed.push(bytes_file(CASE_FILE, pretty_json(&case)));
     fixed.extend(signer_files(export, sealer, bureau));

@@ -101,7 +101,8 @@ minisign 公钥：{mkey}（密钥编号 {key_id}）
 本光盘是一个 BagIt 1.0 归档包（RFC 8493），由执法机关在后台归档封存。data/
 目录下是原样保存的证据文件（data/evidence/）、执法终端和后台工作人员签名的全部
 记录（data/records/<签名人>/）、每个签名人的记录链（data/chains/）、机关为每个
-签名人签发的证书（data/certs/）和案件摘要（data/case.json）。
+签名人签发的证书（data/certs/）、由签名记录生成的执法文书（data/documents/，
+PDF/A，若有）和案件摘要（data/case.json）。
 
 核验方法（离线即可，不需要服务器）：
 请从本单位的密钥登记处取得机关公钥并核对，不要只相信光盘上的公钥。
@@ -131,7 +132,8 @@ This disc is a BagIt 1.0 bag (RFC 8493), archived and sealed at the bureau.
 Under data/ are the evidence files exactly as captured (data/evidence/), every
 record the terminal and the back-office staff signed for the case
 (data/records/<signer>/), each signer's record chain (data/chains/), the
-agency's certificate of each signer (data/certs/) and a case summary
+agency's certificate of each signer (data/certs/), the documents rendered from
+the signed records (data/documents/, PDF/A, if any) and a case summary
 (data/case.json).
 
 How to verify (offline; no server needed). Take the agency key from your
@@ -178,7 +180,8 @@ minisign 公钥：{mkey}（密钥编号 {key_id}）
 {dzh}
 本光盘是一个 BagIt 1.0 归档包（RFC 8493）。data/ 目录下是原样保存的证据文件
 （data/evidence/）、设备签名的全部记录（data/records/）、设备记录链
-（data/chain.json）和案件摘要（data/case.json，含原始文件名和保管记录）。
+（data/chain.json）、由签名记录生成的执法文书（data/documents/，PDF/A，若有）
+和案件摘要（data/case.json，含原始文件名和保管记录）。
 index.html 可在任何浏览器中离线打开，列出案件摘要和证据清单。
 
 核验方法（离线即可，不需要服务器）：
@@ -207,8 +210,10 @@ minisign public key: {mkey} (key id {key_id})
 {den}
 This disc is a BagIt 1.0 bag (RFC 8493). Under data/ are the evidence files
 exactly as captured (data/evidence/), every record the device signed for the
-case (data/records/), the device's record chain (data/chain.json) and a case
-summary (data/case.json, with the original file names and custody events).
+case (data/records/), the device's record chain (data/chain.json), the
+documents rendered from the signed records (data/documents/, PDF/A, if any)
+and a case summary (data/case.json, with the original file names and custody
+events).
 index.html opens offline in any browser and lists the case and its evidence.
 
 How to verify (offline; no server needed). Take the public key from your
@@ -382,7 +387,7 @@ code {{ font-size: 85%; word-break: break-all; }}
 <table>
 <tr><th>#</th><th>缩略图</th><th>原始文件名 Original name</th><th>类型 Type</th><th>大小 Size</th><th>拍摄时间 Captured</th><th>SHA-256</th></tr>
 {rows}</table>
-<h2>保管记录 · Custody</h2>
+{documents}<h2>保管记录 · Custody</h2>
 <table>
 <tr><th>时间 Time</th><th>动作 Action</th><th>执行人 Performer</th><th>对象 Object</th></tr>
 {custody}</table>
@@ -404,6 +409,7 @@ code {{ font-size: 85%; word-break: break-all; }}
         key = case.device_key,
         agency = agency_row(case),
         signers = signers_table(case),
+        documents = documents_table(case),
         n = case.evidence.len(),
     )
 }
@@ -412,6 +418,34 @@ fn agency_row(case: &CaseFile) -> String {
     case.agency_key
         .map(|k| format!("<tr><th>封签机关 Sealed by agency</th><td><code>{k}</code></td></tr>\n"))
         .unwrap_or_default()
+}
+
+/// The documents of the case, each linked, with the record it was filled
+/// from and its SHA-256.
+fn documents_table(case: &CaseFile) -> String {
+    if case.documents.is_empty() {
+        return String::new();
+    }
+    let mut rows = String::new();
+    for (i, e) in case.documents.iter().enumerate() {
+        let d = &e.document;
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td><a href=\"{}\">{}</a></td><td><code>{}</code></td><td><code>{}</code></td></tr>\n",
+            i + 1,
+            esc(&e.path),
+            esc(&d.title),
+            d.record,
+            d.sha256,
+        ));
+    }
+    format!(
+        "<h2>执法文书 · Documents ({n})</h2>
+<table>
+<tr><th>#</th><th>文书 Document</th><th>所据记录 From record</th><th>SHA-256</th></tr>
+{rows}</table>
+",
+        n = case.documents.len()
+    )
 }
 
 fn signers_table(case: &CaseFile) -> String {

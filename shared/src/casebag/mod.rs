@@ -42,7 +42,7 @@ use crate::chain::{Head, Link};
 use crate::envelope::Envelope;
 use crate::hash::Digest;
 use crate::keys::{DeviceId, PublicKey};
-use crate::model::{CaseOpened, EvidenceItem};
+use crate::model::{CaseOpened, EvidenceItem, SealedDocument};
 use crate::record::RecordError;
 
 /// Case summary file.
@@ -71,6 +71,8 @@ pub const RECORDS_DIR: &str = "data/records/";
 pub const EVIDENCE_DIR: &str = "data/evidence/";
 /// Thumbnails folder.
 pub const THUMBS_DIR: &str = "data/thumbs/";
+/// The documents the records produce (PDF/A, rendered from them).
+pub const DOCUMENTS_DIR: &str = "data/documents/";
 /// The seal.
 pub const SEAL_FILE: &str = "tagmanifest-sha256.txt.minisig";
 /// Plain-text guide at the disc root.
@@ -96,6 +98,28 @@ pub struct EvidenceEntry {
     /// What that record says about the file (hash, size, type, original name).
     #[serde(flatten)]
     pub item: EvidenceItem,
+}
+
+/// One document in `case.json`: a PDF/A rendered from one record of the
+/// case (its QR code names the same record), as the sealing record names
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentEntry {
+    /// Path in the bag.
+    pub path: String,
+    /// The document as the sealing record names it.
+    #[serde(flatten)]
+    pub document: SealedDocument,
+}
+
+/// A document to put in the bundle: one the sealing record names, with
+/// its bytes (rendered by the caller, who holds the templates and font).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseDocument {
+    /// As the sealing record names it.
+    pub sealed: SealedDocument,
+    /// PDF/A bytes.
+    pub pdf: Vec<u8>,
 }
 
 /// One record in `case.json`.
@@ -193,6 +217,9 @@ pub struct CaseFile {
     /// A bureau bundle: every certified signer of its records.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signers: Vec<SignerEntry>,
+    /// The documents the records produce, in record order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<DocumentEntry>,
 }
 
 /// `data/chain.json`: the device chain around the case.
@@ -381,6 +408,8 @@ pub struct CaseExport {
     pub thumbnails: BTreeMap<Digest, Vec<u8>>,
     /// The device certificate (DSSE JSON) from enrolment, if any.
     pub certificate: Option<Vec<u8>>,
+    /// The documents the records produce, rendered from them (empty: none).
+    pub documents: Vec<CaseDocument>,
 }
 
 /// Why a case cannot be exported.

@@ -6,11 +6,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use chrono::DateTime;
-use fieldcase_shared::casebag::{self, CaseExport, ChainFile, Disc};
+use fieldcase_shared::casebag::{self, CaseDocument, CaseExport, ChainFile, Disc};
 use fieldcase_shared::chain::{self, Head, Link};
-use fieldcase_shared::hash::{sha256_file, Digest};
+use fieldcase_shared::hash::{sha256, sha256_file, Digest};
 use fieldcase_shared::keys::DeviceKey;
-use fieldcase_shared::model::{CaseClosed, CaseOpened, CaseSealed, EvidenceItem, Party, Vehicle};
+use fieldcase_shared::model::{
+    CaseClosed, CaseOpened, CaseSealed, EvidenceItem, Party, SealedDocument, Vehicle,
+};
 use fieldcase_shared::record::{self, RecordBody, RecordPayload};
 use uuid::Uuid;
 
@@ -37,6 +39,16 @@ fn payload(key: &DeviceKey, seq: u64, prev: Digest, body: RecordBody) -> RecordP
 /// case's records; the case has the given evidence files (written under
 /// `dir`), is closed, then sealed.
 pub fn sealed_case(dir: &Path, evidence: &[(&str, &str, Vec<u8>)]) -> Case {
+    sealed_case_with_documents(dir, evidence, &[])
+}
+
+/// [`sealed_case`] whose seal names `documents` (kind, bytes), each
+/// filled from the closing record.
+pub fn sealed_case_with_documents(
+    dir: &Path,
+    evidence: &[(&str, &str, Vec<u8>)],
+    documents: &[(&str, Vec<u8>)],
+) -> Case {
     let key = DeviceKey::from_seed([31; 32]);
     let device = key.public().device_id();
     let case_id = Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0007);
@@ -118,12 +130,28 @@ pub fn sealed_case(dir: &Path, evidence: &[(&str, &str, Vec<u8>)]) -> Case {
     });
     let (_, s) = push(close, &mut links, &mut prev);
     digests.push(s.digest);
+    let closing = s.digest;
     records.push(s.envelope);
+    let documents: Vec<CaseDocument> = documents
+        .iter()
+        .map(|(kind, pdf)| CaseDocument {
+            sealed: SealedDocument {
+                kind: (*kind).into(),
+                title: format!("《{kind}》"),
+                record: closing,
+                sha256: sha256(pdf),
+                size: pdf.len() as u64,
+            },
+            pdf: pdf.clone(),
+        })
+        .collect();
     let seal = RecordBody::CaseSealed(CaseSealed {
         case_id,
         case_no: CASE_NO.into(),
         bundle_id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_00b0),
         records: digests,
+        documents: documents.iter().map(|d| d.sealed.clone()).collect(),
+        agency: String::new(),
     });
     let (_, s) = push(seal, &mut links, &mut prev);
     records.push(s.envelope);
@@ -139,6 +167,7 @@ pub fn sealed_case(dir: &Path, evidence: &[(&str, &str, Vec<u8>)]) -> Case {
         blobs: casebag::Blobs(std::sync::Arc::new(blobs)),
         thumbnails,
         certificate: None,
+        documents,
     };
     Case { export, key }
 }

@@ -43,6 +43,8 @@ pub struct AppState {
     pub(crate) pdf_font: Arc<(std::path::PathBuf, u32)>,
     /// Whose working days the deadlines count.
     pub(crate) region: fieldcase_shared::calendar::Region,
+    /// The deciding agency's name on the documents (empty: none made).
+    pub(crate) agency_name: Arc<str>,
 }
 
 /// Default log origin (the name in checkpoints and on their signature line).
@@ -95,6 +97,7 @@ impl AppState {
                 crate::office::pdf::DEFAULT_FONT_INDEX,
             )),
             region: fieldcase_shared::calendar::Region::National,
+            agency_name: Arc::from(""),
         })
     }
 
@@ -118,6 +121,12 @@ impl AppState {
     /// The same state counting working days with `region`'s calendar.
     pub fn with_region(mut self, region: fieldcase_shared::calendar::Region) -> Self {
         self.region = region;
+        self
+    }
+
+    /// The same state naming `agency` on the documents it renders.
+    pub fn with_agency_name(mut self, agency: &str) -> Self {
+        self.agency_name = Arc::from(agency.trim());
         self
     }
 

@@ -13,19 +13,21 @@ use std::io::{self, Read};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use fieldcase_documents::fill::Signed;
+use fieldcase_documents::{set, ReportFont};
 use fieldcase_shared::casebag::{
-    self, BlobReader, Blobs, CaseExport, ChainFile, Disc, Medium, OtherSigner,
+    self, BlobReader, Blobs, CaseDocument, CaseExport, ChainFile, Disc, Medium, OtherSigner,
 };
 use fieldcase_shared::cert::DeviceCert;
 use fieldcase_shared::chain::{self, Head, Link};
 use fieldcase_shared::envelope::Envelope;
 use fieldcase_shared::hash::Digest;
 use fieldcase_shared::keys::{DeviceId, DeviceKey, PublicKey};
-use fieldcase_shared::model::{CaseSealed, DiscImage, DiscRecorded};
+use fieldcase_shared::model::{CaseSealed, DiscImage, DiscRecorded, SealedDocument};
 use fieldcase_shared::record::{RecordBody, RecordPayload};
 use uuid::Uuid;
 
-use crate::blobs::{BlobStore, Pieces};
+use crate::blobs::{BlobStore, Finished, Pieces};
 use crate::office::staffkeys;
 use crate::store::office::CaseState;
 use crate::store::Store;
@@ -285,7 +287,13 @@ fn export_of(
     }
     let (device_key, chain, cert) =
         recording_side.ok_or_else(|| failed("the bundle holds no record of the terminal"))?;
+    let documents = s
+        .documents
+        .iter()
+        .map(|d| stored_document(blobs.as_ref(), d))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(CaseExport {
+        documents,
         device_key,
         records: chosen.iter().map(|h| h.envelope.clone()).collect(),
         chain,
@@ -299,6 +307,74 @@ fn export_of(
     })
 }
 
+/// The deciding agency's name and the font the bundle's documents are
+/// rendered with.
+pub struct Papers<'a> {
+    /// 执法机关名称 (empty: the bundle carries no documents).
+    pub agency: &'a str,
+    /// The CJK font.
+    pub font: &'a ReportFont,
+}
+
+/// Renders every document the records produce and keeps each PDF in the
+/// blob store under its SHA-256 (where the sealing record's list finds it
+/// again for every later download); returns the list the seal names.
+fn keep_documents(
+    blobs: &dyn BlobStore,
+    records: &[Held],
+    papers: &Papers<'_>,
+) -> Result<Vec<SealedDocument>, DiscError> {
+    if papers.agency.trim().is_empty() {
+        tracing::warn!("agency_name is not set: the disc carries no documents");
+        return Ok(Vec::new());
+    }
+    let signed: Vec<Signed> = records
+        .iter()
+        .map(|h| Signed {
+            payload: h.payload.clone(),
+            digest: h.envelope.digest(),
+        })
+        .collect();
+    let made = set::render_all(&signed, papers.agency, papers.font).map_err(failed)?;
+    let mut out = Vec::new();
+    for m in made {
+        let sha256 = fieldcase_shared::hash::sha256(&m.pdf);
+        if !blobs.has(&sha256).map_err(failed)? {
+            blobs.truncate(&sha256, 0).map_err(failed)?;
+            blobs.append(&sha256, 0, &m.pdf).map_err(failed)?;
+            match blobs.finish(&sha256, Some(sha256)).map_err(failed)? {
+                Finished::Stored(_) => {}
+                Finished::Mismatch(d) => return Err(failed(format!("document stored as {d}"))),
+            }
+        }
+        out.push(SealedDocument {
+            kind: m.kind.tag().to_owned(),
+            title: m.title,
+            record: m.record,
+            sha256,
+            size: m.pdf.len() as u64,
+        });
+    }
+    Ok(out)
+}
+
+/// A sealed document's bytes from the blob store, checked against the seal.
+fn stored_document(blobs: &dyn BlobStore, d: &SealedDocument) -> Result<CaseDocument, DiscError> {
+    let pdf = blobs
+        .read_at(&d.sha256, 0, d.size as usize)
+        .map_err(|e| failed(format!("document {} ({}): {e}", d.title, d.sha256)))?;
+    if fieldcase_shared::hash::sha256(&pdf) != d.sha256 {
+        return Err(failed(format!(
+            "document {} in the blob store is not the one sealed",
+            d.title
+        )));
+    }
+    Ok(CaseDocument {
+        sealed: d.clone(),
+        pdf,
+    })
+}
+
 /// Builds a new bureau bundle of an approved case: the archivist signs
 /// its sealing record, the discs are laid out on `medium` and hashed, and
 /// the archivist signs their `disc_recorded` record. Returns the discs.
@@ -306,7 +382,7 @@ pub fn build(
     store: &dyn Store,
     blobs: Arc<dyn BlobStore>,
     agency: &DeviceKey,
-    archivist: &DeviceKey,
+    (archivist, papers): (&DeviceKey, &Papers<'_>),
     case_id: Uuid,
     medium: Medium,
     now: DateTime<Utc>,
@@ -326,11 +402,14 @@ pub fn build(
             }
         }
     }
+    let documents = keep_documents(blobs.as_ref(), &records, papers)?;
     let body = RecordBody::CaseSealed(CaseSealed {
         case_id,
         case_no: row.case_no.clone(),
         bundle_id: casebag::new_bundle_id(),
         records: records.iter().map(|h| h.envelope.digest()).collect(),
+        documents,
+        agency: papers.agency.trim().to_owned(),
     });
     let sealed = staffkeys::sign_act(store, archivist, body, now).map_err(failed)?;
     let sealing = Held {

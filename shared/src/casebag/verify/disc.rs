@@ -3,6 +3,7 @@
 
 use super::signers::{certificates, check_chains, read_records, record_place, Records};
 use super::*;
+use crate::model::SealedDocument;
 
 pub(super) fn parse_json<T: serde::de::DeserializeOwned>(
     files: &BTreeMap<String, FileFacts>,
@@ -434,6 +435,14 @@ pub(super) fn check_disc(
                 .collect()
         })
         .unwrap_or_default();
+    let sealed_documents = seal_rec.as_ref().map(|(_, _, s)| s.documents.as_slice());
+    let documents = check_documents(
+        files,
+        case.as_ref(),
+        sealed_documents.unwrap_or_default(),
+        &verified.values().map(|v| v.1.digest).collect(),
+        &mut problems,
+    );
     let record_dirs: BTreeSet<String> = record_files
         .iter()
         .filter_map(|p| record_place(p).0.map(str::to_owned))
@@ -447,6 +456,8 @@ pub(super) fn check_disc(
                     .is_some_and(|seq| !verified.keys().any(|(_, s)| s == seq))
         } else if p.starts_with(THUMBS_DIR) {
             thumbs.contains(p.as_str())
+        } else if p.starts_with(DOCUMENTS_DIR) {
+            documents.contains(p.as_str())
         } else if p.starts_with(RECORDS_DIR) {
             true
         } else if let Some(n) = p
@@ -530,6 +541,64 @@ pub(super) fn check_disc(
         records,
         sealed,
     }
+}
+
+/// Checks the documents (`data/documents/`) against the signed sealing
+/// record: the summary lists exactly the documents it names, each file
+/// holds the bytes it names, each filled from a record that verifies here.
+/// Returns the paths accounted for.
+fn check_documents<'c>(
+    files: &BTreeMap<String, FileFacts>,
+    case: Option<&'c CaseFile>,
+    sealed: &[SealedDocument],
+    verified: &BTreeSet<Digest>,
+    problems: &mut Problems,
+) -> BTreeSet<&'c str> {
+    let listed = case.map(|c| c.documents.as_slice()).unwrap_or_default();
+    let mut accounted = BTreeSet::new();
+    for entry in listed {
+        let d = &entry.document;
+        let path = entry.path.as_str();
+        if !sealed.contains(d) {
+            problems.add(
+                path,
+                Category::Unexpected,
+                "only documents the sealing record names",
+                format!("{} {} not named by it", d.kind, d.sha256),
+            );
+            continue;
+        }
+        accounted.insert(path);
+        if !verified.contains(&d.record) {
+            problems.add(
+                path,
+                Category::Missing,
+                format!("record {} the document is filled from", d.record),
+                "not among the verified records",
+            );
+        }
+        match files.get(path) {
+            None => problems.add(path, Category::Missing, d.sha256.to_hex(), "no such file"),
+            Some(f) if f.digest != d.sha256 => problems.add(
+                path,
+                Category::Modified,
+                d.sha256.to_hex(),
+                f.digest.to_hex(),
+            ),
+            Some(_) => {}
+        }
+    }
+    for d in sealed {
+        if !listed.iter().any(|e| &e.document == d) {
+            problems.add(
+                DOCUMENTS_DIR,
+                Category::Missing,
+                format!("{} {} named by the sealing record", d.kind, d.sha256),
+                "not listed in case.json",
+            );
+        }
+    }
+    accounted
 }
 
 /// The evidence paths the case summary places for record `seq` holding

@@ -12,8 +12,8 @@ use sha2::{Digest as _, Sha256};
 
 use super::{
     CaseFile, ChainFile, SetFile, AGENCY_KEY_FILE, AGENCY_MINISIGN_KEY_FILE, CASE_FILE, CERTS_DIR,
-    CERT_FILE, CHAINS_DIR, CHAIN_FILE, EVIDENCE_DIR, KEY_FILE, MINISIGN_KEY_FILE, RECORDS_DIR,
-    SEAL_FILE, SET_FILE, THUMBS_DIR,
+    CERT_FILE, CHAINS_DIR, CHAIN_FILE, DOCUMENTS_DIR, EVIDENCE_DIR, KEY_FILE, MINISIGN_KEY_FILE,
+    RECORDS_DIR, SEAL_FILE, SET_FILE, THUMBS_DIR,
 };
 use crate::bag::{self, BagError, BagSource, Category, FileFacts, Problem, Problems, TAGMANIFEST};
 use crate::chain;

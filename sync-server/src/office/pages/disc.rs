@@ -3,6 +3,7 @@
 //! downloaded as an ISO image made again on the fly
 //! (`GET /office/cases/{id}/discs/{bundle}/{index}`). Both are audit events.
 
+use crate::office::pdf::ReportFont;
 use std::io::{self, Write};
 
 use axum::body::Body;
@@ -90,8 +91,23 @@ pub async fn build(
         state.blobs.clone(),
         state.agency_key(),
     );
+    let (font, agency_name) = (state.pdf_font.clone(), state.agency_name.clone());
     let built = tokio::task::spawn_blocking(move || {
-        archive::build(&*store, blobs, &agency, &key, case_id, medium, Utc::now())
+        let font =
+            ReportFont::load(&font.0, font.1).map_err(|e| DiscError::Failed(e.to_string()))?;
+        let papers = archive::Papers {
+            agency: &agency_name,
+            font: &font,
+        };
+        archive::build(
+            &*store,
+            blobs,
+            &agency,
+            (&key, &papers),
+            case_id,
+            medium,
+            Utc::now(),
+        )
     })
     .await
     .map_err(|e| PageError::internal(lang, e))?;

@@ -166,7 +166,7 @@ fn window_tap(
     );
 }
 
-/// A 询问笔录 of about 20 A4 pages (200 questions and answers): our render
+/// A 询问笔录 of about 20 A4 pages (270 questions and answers): our render
 /// against `pdftoppm` rasterising the same pages at 150 dpi.
 fn long_interview(
     term: &Terminal,
@@ -178,7 +178,7 @@ fn long_interview(
     use fieldcase_app::service::ReceiptInput;
     use fieldcase_app::writings::{Draft, Sitting};
     use fieldcase_shared::investigation::{Exchange, Interviewee, Relation};
-    let exchanges = (1..=200)
+    let exchanges = (1..=270)
         .map(|i| Exchange {
             q: format!("第{i}问：请你说明当日车辆的装载情况、出发地点、目的地以及货物的来源和收货人的联系方式。"),
             a: format!("第{i}答：当日从乌鲁木齐市米东区出发，装载钢材约四十吨，送往昌吉市某建材市场，收货人姓王，电话我手机里有，货物是老板联系的，我只负责开车，其他情况我不清楚。"),

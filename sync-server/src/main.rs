@@ -86,8 +86,9 @@ enum Command {
         /// Your staff account.
         #[arg(long)]
         user: String,
-        /// The step as JSON, e.g. {"step": {"step": "filed", "approved_by": "王局长"},
-        /// "paper": {"form": "filing", …}}.
+        /// The step as JSON, e.g. {"step": {"step": "filed", "approved_by": ""},
+        /// "paper": {"form": "filing", …}} (立案, 集体讨论 and 延期 are the
+        /// head's to sign; the filing's approver is the signer).
         #[arg(long)]
         file: PathBuf,
     },

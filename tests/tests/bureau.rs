@@ -156,6 +156,7 @@ fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents()
         .expect("the handed-over case's closing record on the server");
     assert_eq!(decision.procedure, "general");
     server.add_staff("chengban", "case_officer", "承办人甲", PASSWORD);
+    server.add_staff("wangju", "head", "王局长", PASSWORD);
     server.add_staff("fazhi", "legal_reviewer", "法制审核员乙", PASSWORD);
     let d = dir.path();
 
@@ -195,12 +196,21 @@ fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents()
     );
     assert!(!wrong.status.success());
 
+    // 立案 is the head's approval, signed by the head (art. 54 para. 2):
+    // a case officer's is refused, and the name typed is not what counts.
+    let filed = json!({
+        "step": {"step": "filed", "approved_by": "someone else"},
+        "paper": {"form": "filing", "source": "路检路查", "facts": "当事人车辆经现场检查发现违法行为，适用普通程序",
+                  "opinion": "建议立案调查", "approval": "同意立案"}
+    });
+    let (ok, _, err) = act(&server, &case_no, "chengban", filed, d);
+    assert!(!ok && err.contains("负责人"), "{err}");
     act_ok(
         &server,
         &case_no,
-        "chengban",
+        "wangju",
         json!({
-            "step": {"step": "filed", "approved_by": "王局长"},
+            "step": {"step": "filed", "approved_by": "someone else"},
             "paper": {"form": "filing", "source": "路检路查", "facts": "当事人车辆经现场检查发现违法行为，适用普通程序",
                       "opinion": "建议立案调查", "approval": "同意立案"}
         }),

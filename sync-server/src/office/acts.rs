@@ -117,12 +117,15 @@ pub fn find_case(store: &dyn Store, case: &str) -> Result<CaseRow, ActError> {
         .ok_or_else(|| ActError::NoCase(case.to_owned()))
 }
 
-/// Who may take a step: the legal review is a 法制审核人员's, the rest the
-/// case officers' or the head's (the head's own approval is recorded in
-/// the step; issue 15 gives each approval its own signature).
+/// Who may take a step: the legal review is a 法制审核人员's; the steps
+/// the law leaves to the agency's head — 立案 on approval (行政处罚法
+/// art. 54 para. 2), 集体讨论 (art. 57 para. 2), extending the period
+/// (art. 60) — are the 负责人's, whose signature on the act is the
+/// approval; the rest the case officers' or the head's.
 fn roles_for(step: &Step) -> &'static [Role] {
     match step {
         Step::LegalReviewed { .. } => &[Role::LegalReviewer],
+        Step::Filed { .. } | Step::CollectivelyDiscussed | Step::Extended { .. } => &[Role::Head],
         _ => &[Role::CaseOfficer, Role::Head],
     }
 }
@@ -145,6 +148,11 @@ pub fn sign(
             step: input.step.name().0,
             needs: needs.iter().map(|r| r.zh()).collect::<Vec<_>>().join("、"),
         });
+    }
+    let mut input = input;
+    if let Step::Filed { approved_by } = &mut input.step {
+        // The approver is the head who signs, not a name typed in.
+        approved_by.clone_from(&user.display_name);
     }
     let bj = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
     let today = now.with_timezone(&bj).date_naive();

@@ -371,6 +371,39 @@ fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents()
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("结案报告"));
 
+    // Served, then the head approves three instalments (art. 66 para. 2):
+    // a case officer may not; the page shows the approved day as the one
+    // the fine is due by.
+    act_ok(
+        &server,
+        &case_no,
+        "chengban",
+        json!({"step": {"step": "served"}}),
+        d,
+    );
+    let until = (chrono::Utc::now().date_naive() + chrono::Days::new(60)).to_string();
+    let deferral = json!({"step": {"step": "payment_deferred", "until": until, "instalments": 3}});
+    let (ok, _, err) = act(&server, &case_no, "chengban", deferral.clone(), d);
+    assert!(!ok && err.contains("负责人"), "{err}");
+    act_ok(&server, &case_no, "wangju", deferral, d);
+    let page = fieldcase_e2e::office::curl(&[
+        "-H",
+        &cookie,
+        &format!("{}/office/cases/{case_id}", server.url),
+    ]);
+    let section = &page[page.find("class=\"procedure\"").unwrap()..];
+    for want in [
+        "分期缴纳罚款",
+        "暂缓（分期）缴纳罚款的期限",
+        until.as_str(),
+        "第六十六条第二款",
+    ] {
+        assert!(
+            section.contains(want),
+            "{want:?} not in the procedure section"
+        );
+    }
+
     // The terminal hears of each step on its next sync.
     run_ok(
         "fieldcase",
@@ -387,15 +420,25 @@ fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents()
         .iter()
         .filter(|m| m["kind"] == "case_progress" && m["case_no"] == case_no.as_str())
         .collect();
-    assert_eq!(progress.len(), expected, "{messages}");
+    assert_eq!(progress.len(), expected + 2, "{messages}");
     let terminal = Terminal::open(&term).unwrap();
     let detail = terminal.cases().detail(&case_id).unwrap();
     assert!(detail.handed_over());
     let texts: Vec<&str> = detail.bureau.iter().map(|m| m.text.as_str()).collect();
+    let beijing_today = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .date_naive();
     assert!(texts[0].starts_with("立案"), "{texts:?}");
     assert!(
-        texts.last().unwrap().contains("行政处罚决定书")
-            && texts.last().unwrap().contains("罚款人民币伍仟元"),
+        texts
+            .iter()
+            .any(|t| t.contains("行政处罚决定书") && t.contains("罚款人民币伍仟元")),
+        "{texts:?}"
+    );
+    assert!(
+        texts.last().unwrap().contains(&format!(
+            "分期缴纳罚款（{beijing_today}）：至 {until}，共 3 期"
+        )),
         "{texts:?}"
     );
     archived_with_its_documents(&server, &case_id.to_string(), &decision_digest, d);

@@ -92,6 +92,15 @@ pub enum Step {
     Decided,
     /// 送达 (art. 61).
     Served,
+    /// 暂缓或者分期缴纳 approved on the party's application, for a party
+    /// in real financial difficulty (art. 66 para. 2): the last day of the
+    /// fine (of its last instalment) becomes `until`.
+    PaymentDeferred {
+        /// The last day approved.
+        until: NaiveDate,
+        /// 1: one deferred payment (延期); more: that many instalments (分期).
+        instalments: u32,
+    },
     /// Payment recorded.
     Paid,
     /// 结案.
@@ -117,6 +126,8 @@ impl Step {
             Step::Extended { .. } => ("延长办案期限", "Period extended"),
             Step::Decided => ("作出决定", "Decided"),
             Step::Served => ("送达决定书", "Decision served"),
+            Step::PaymentDeferred { instalments: 1, .. } => ("延期缴纳罚款", "Payment deferred"),
+            Step::PaymentDeferred { .. } => ("分期缴纳罚款", "Payment in instalments"),
             Step::Paid => ("缴纳罚款", "Fine paid"),
             Step::Closed => ("结案", "Closed"),
         }
@@ -140,6 +151,7 @@ impl Step {
                 Track::General => art(57, None, None),
             },
             Step::Served => art(61, None, None),
+            Step::PaymentDeferred { .. } => art(66, Some(2), None),
             Step::Paid => art(67, None, None),
             Step::Closed => art(57, None, None),
         }
@@ -328,11 +340,78 @@ impl CaseProcedure {
                 ))
             }
             Step::Decided => self.check_decision(taken.on, calendar, deadlines, region),
-            Step::Served | Step::Paid if !self.has(|s| matches!(s, Step::Decided)) => {
+            Step::Served | Step::Paid | Step::PaymentDeferred { .. }
+                if !self.has(|s| matches!(s, Step::Decided)) =>
+            {
                 Err(Refusal::new("尚未作出行政处罚决定", art(61, None, None)))
+            }
+            Step::PaymentDeferred { until, instalments } => {
+                self.check_deferral(taken.on, *until, *instalments)
             }
             _ => Ok(()),
         }
+    }
+
+    /// Longest run of instalments accepted (a typing guard, not law).
+    pub const MAX_INSTALMENTS: u32 = 60;
+
+    fn check_deferral(&self, on: NaiveDate, until: NaiveDate, n: u32) -> Result<(), Refusal> {
+        let basis = art(66, Some(2), None);
+        if !self.has(|s| matches!(s, Step::Served)) {
+            return Err(Refusal::new(
+                "行政处罚决定书尚未送达，无须暂缓或分期缴纳",
+                basis,
+            ));
+        }
+        if self.has(|s| matches!(s, Step::Paid)) {
+            return Err(Refusal::new("罚款已缴纳，不能再暂缓或分期", basis));
+        }
+        if until <= on {
+            return Err(Refusal::new("暂缓或分期缴纳的期限须晚于批准之日", basis));
+        }
+        if n == 0 || n > Self::MAX_INSTALMENTS {
+            return Err(Refusal::new(
+                format!("分期期数须为 1–{} 期", Self::MAX_INSTALMENTS),
+                basis,
+            ));
+        }
+        Ok(())
+    }
+
+    /// The last day to pay the fine without the surcharge: the approved
+    /// deferral's day (art. 66 para. 2), otherwise 15 days from service
+    /// (art. 67 para. 3); none before service or when the calendar lacks
+    /// the year.
+    pub fn payment_due(
+        &self,
+        calendar: &Calendar,
+        deadlines: &Deadlines,
+        region: Region,
+    ) -> Option<NaiveDate> {
+        if let Some(Step::PaymentDeferred { until, .. }) = self
+            .last(|s| matches!(s, Step::PaymentDeferred { .. }))
+            .map(|t| &t.step)
+        {
+            return Some(*until);
+        }
+        let served = self.last(|s| matches!(s, Step::Served))?;
+        deadlines
+            .get("payment")?
+            .due(calendar, served.on, region)
+            .ok()
+    }
+
+    /// 加处罚款 in fen on a fine of `fine_yuan` paid (or still unpaid) on
+    /// `on`: 3 % a day after [`CaseProcedure::payment_due`], never more
+    /// than the fine (art. 72 para. 1 item 1).
+    pub fn surcharge_fen(
+        &self,
+        fine_yuan: u64,
+        on: NaiveDate,
+        (calendar, deadlines, region): (&Calendar, &Deadlines, Region),
+    ) -> u64 {
+        self.payment_due(calendar, deadlines, region)
+            .map_or(0, |due| super::late_surcharge_fen(fine_yuan, due, on))
     }
 
     fn check_filing(&self, on: NaiveDate, approved_by: &str) -> Result<(), Refusal> {
@@ -575,7 +654,21 @@ impl CaseProcedure {
         if let Some(decided) = decided {
             match self.last(|s| matches!(s, Step::Served)) {
                 None => run("service", decided)?,
-                Some(served) if !done(&|s| matches!(s, Step::Paid)) => run("payment", served.on)?,
+                Some(served) if !done(&|s| matches!(s, Step::Paid)) => {
+                    match self.last(|s| matches!(s, Step::PaymentDeferred { .. })) {
+                        Some(Taken {
+                            step: Step::PaymentDeferred { until, .. },
+                            ..
+                        }) => out.push(Running {
+                            id: "payment_deferred".into(),
+                            name: "暂缓（分期）缴纳罚款的期限".into(),
+                            due: Some(*until),
+                            problem: None,
+                            basis: art(66, Some(2), None),
+                        }),
+                        _ => run("payment", served.on)?,
+                    }
+                }
                 Some(_) => {}
             }
         }

@@ -383,3 +383,55 @@ fn a_step_dated_before_the_last_one_is_refused() {
     let mut c = filed(false, false);
     assert!(c.step(Step::Investigated, "2026-11-01").is_err());
 }
+
+#[test]
+fn xzcff_art_66_para_2_deferral_after_service_and_art_72_surcharge_counts_from_it() {
+    let defer = |until: &str, instalments| Step::PaymentDeferred {
+        until: d(until),
+        instalments,
+    };
+    let mut c = filled_notice(false, false, false);
+    let r = c.step(defer("2026-12-31", 1), "2026-11-13").unwrap_err();
+    assert_eq!(article(r), (61, None, None), "nothing decided yet");
+    c.ok(Step::Decided, "2026-11-13");
+    let r = c.step(defer("2026-12-31", 1), "2026-11-13").unwrap_err();
+    assert_eq!(article(r), (66, Some(2), None), "not served yet");
+    c.ok(Step::Served, "2026-11-16");
+    let ctx = (Calendar::builtin(), &c.deadlines, Region::National);
+    // 15 days from service (art. 67 para. 3), then 3 % a day (art. 72).
+    assert_eq!(c.p.payment_due(ctx.0, ctx.1, ctx.2), Some(d("2026-12-01")));
+    assert_eq!(c.p.surcharge_fen(1000, d("2026-12-01"), ctx), 0);
+    assert_eq!(c.p.surcharge_fen(1000, d("2026-12-03"), ctx), 6_000);
+    assert_eq!(c.p.surcharge_fen(1000, d("2026-12-31"), ctx), 90_000);
+    assert_eq!(
+        c.p.surcharge_fen(1000, d("2027-01-31"), ctx),
+        100_000,
+        "capped"
+    );
+    for (bad, on) in [
+        (defer("2026-11-20", 1), "2026-11-20"),
+        (defer("2026-12-31", 0), "2026-11-20"),
+    ] {
+        let r = c.step(bad, on).unwrap_err();
+        assert_eq!(article(r), (66, Some(2), None));
+    }
+    c.ok(defer("2026-12-31", 3), "2026-11-20");
+    assert_eq!(c.p.steps.last().unwrap().step.name().0, "分期缴纳罚款");
+    assert_eq!(defer("2026-12-31", 1).name().0, "延期缴纳罚款");
+    let ctx = (Calendar::builtin(), &c.deadlines, Region::National);
+    let running: Vec<_> =
+        c.p.deadlines(ctx.0, ctx.1, ctx.2)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.id, r.due))
+            .collect();
+    assert_eq!(
+        running,
+        [("payment_deferred".into(), Some(d("2026-12-31")))]
+    );
+    assert_eq!(c.p.surcharge_fen(1000, d("2026-12-03"), ctx), 0);
+    assert_eq!(c.p.surcharge_fen(1000, d("2027-01-02"), ctx), 6_000);
+    c.ok(Step::Paid, "2026-12-20");
+    let r = c.step(defer("2027-01-31", 1), "2026-12-21").unwrap_err();
+    assert_eq!(article(r), (66, Some(2), None), "already paid");
+}

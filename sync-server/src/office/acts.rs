@@ -120,12 +120,16 @@ pub fn find_case(store: &dyn Store, case: &str) -> Result<CaseRow, ActError> {
 /// Who may take a step: the legal review is a 法制审核人员's; the steps
 /// the law leaves to the agency's head — 立案 on approval (行政处罚法
 /// art. 54 para. 2), 集体讨论 (art. 57 para. 2), extending the period
-/// (art. 60) — are the 负责人's, whose signature on the act is the
+/// (art. 60), approving a deferred or instalment payment (art. 66
+/// para. 2) — are the 负责人's, whose signature on the act is the
 /// approval; the rest the case officers' or the head's.
 fn roles_for(step: &Step) -> &'static [Role] {
     match step {
         Step::LegalReviewed { .. } => &[Role::LegalReviewer],
-        Step::Filed { .. } | Step::CollectivelyDiscussed | Step::Extended { .. } => &[Role::Head],
+        Step::Filed { .. }
+        | Step::CollectivelyDiscussed
+        | Step::Extended { .. }
+        | Step::PaymentDeferred { .. } => &[Role::Head],
         _ => &[Role::CaseOfficer, Role::Head],
     }
 }
@@ -220,6 +224,9 @@ pub fn sign(
 /// document it produced.
 fn progress_text(a: &ProcedureAct) -> String {
     let mut s = format!("{}（{}）", a.taken.step.name().0, a.taken.on);
+    if let Step::PaymentDeferred { until, instalments } = &a.taken.step {
+        s.push_str(&format!("：至 {until}，共 {instalments} 期"));
+    }
     if let Some(p) = &a.paper {
         s.push_str(&format!("：{}", p.zh()));
         if let Paper::Decision(d) = p {

@@ -41,6 +41,8 @@ pub struct ProcedureView {
     pub running: Vec<DueRow>,
     /// Why deadlines could not be listed (data missing), if so.
     pub problem: String,
+    /// 加处罚款 owed today on an unpaid fine past its day (art. 72), if any.
+    pub surcharge: String,
 }
 
 fn pick(lang: Lang, (zh, en): (&'static str, &'static str)) -> &'static str {
@@ -112,7 +114,9 @@ pub fn view(
         ),
         Err(e) => (Vec::new(), e.to_string()),
     };
+    let surcharge = surcharge(lang, &p, records, (calendar, &deadlines, region));
     Some(ProcedureView {
+        surcharge,
         track: match p.track {
             Track::Simple => pick(
                 lang,
@@ -126,6 +130,51 @@ pub fn view(
         running,
         problem,
     })
+}
+
+/// The late-payment surcharge owed today on the bureau's fine decision
+/// while it is unpaid (art. 72 para. 1 item 1), as a line; empty when
+/// none is owed.
+fn surcharge(
+    lang: Lang,
+    p: &procedure::CaseProcedure,
+    records: &[(Digest, RecordPayload)],
+    ctx: (&Calendar, &Deadlines, Region),
+) -> String {
+    let paid = p
+        .steps
+        .iter()
+        .any(|t| matches!(t.step, procedure::Step::Paid));
+    let fine = records.iter().rev().find_map(|(_, r)| match &r.body {
+        fieldcase_shared::record::RecordBody::ProcedureAct(ProcedureAct {
+            paper: Some(Paper::Decision(d)),
+            ..
+        }) => Some(d.fine_yuan),
+        _ => None,
+    });
+    let bj = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let today = chrono::Utc::now().with_timezone(&bj).date_naive();
+    let fen = match fine {
+        Some(fine) if !paid && fine > 0 => p.surcharge_fen(fine, today, ctx),
+        _ => 0,
+    };
+    if fen == 0 {
+        return String::new();
+    }
+    let basis = fieldcase_shared::catalog::Citation {
+        law: procedure::machine::XZCFF.into(),
+        article: 72,
+        paragraph: Some(1),
+        item: Some(1),
+    };
+    let yuan = format!("{}.{:02}", fen / 100, fen % 100);
+    match lang {
+        Lang::Zh => format!("截至 {today} 应加处罚款 {yuan} 元（{}）", basis.text()),
+        Lang::En => format!(
+            "Late-payment surcharge owed on {today}: {yuan} yuan ({})",
+            basis.text_en()
+        ),
+    }
 }
 
 /// What a `procedure_act` record says, a line per fact.
@@ -143,6 +192,12 @@ pub fn act_lines(lang: Lang, a: &ProcedureAct) -> Vec<String> {
             "{}: {approved_by}",
             pick(lang, ("批准", "approved by"))
         ));
+    }
+    if let procedure::Step::PaymentDeferred { until, instalments } = &a.taken.step {
+        v.push(match lang {
+            Lang::Zh => format!("至 {until}，共 {instalments} 期"),
+            Lang::En => format!("until {until}, {instalments} instalment(s)"),
+        });
     }
     if let Some(paper) = &a.paper {
         v.push(paper.zh().to_owned());

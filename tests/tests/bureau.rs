@@ -13,121 +13,15 @@
 use std::path::Path;
 
 use fieldcase_app::core::Terminal;
+use fieldcase_e2e::bureau::{
+    act, act_ok, agency_server, document, handed_over_cases, squash, AGENCY, PASSWORD,
+};
 use fieldcase_e2e::office::{archive_disc, get_info};
 use fieldcase_e2e::{
-    office_login, pdf_qr, pdf_text, run, run_input, run_ok, seeded_terminal, server_bodies, tool,
-    Server,
+    office_login, run, run_input, run_ok, seeded_terminal, server_bodies, tool, Server,
 };
-use fieldcase_shared::docref::DocRef;
 use fieldcase_shared::record::RecordBody;
 use serde_json::{json, Value};
-
-const AGENCY: &str = "乌鲁木齐市交通运输综合行政执法支队";
-const PASSWORD: &str = "correct horse battery staple";
-
-/// A demo case the roadside handed over: its on-the-spot decision is
-/// refused because the penalty needs the general procedure.
-fn handed_over_case(t: &str, dir: &Path) -> String {
-    let list: Value = serde_json::from_str(&run_ok(
-        "fieldcase",
-        &["--data-dir", t, "case", "list", "--json"],
-    ))
-    .unwrap();
-    let out = dir.join("probe.pdf").to_string_lossy().into_owned();
-    list.as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|c| c["case_no"].as_str())
-        .find(|c| {
-            let o = run(
-                "fieldcase",
-                &[
-                    "--data-dir",
-                    t,
-                    "document",
-                    c,
-                    "on_the_spot_decision",
-                    "--agency",
-                    AGENCY,
-                    "--out",
-                    &out,
-                ],
-            );
-            String::from_utf8_lossy(&o.stderr).contains("art. 51")
-        })
-        .expect("a general-procedure case among the demo cases")
-        .to_owned()
-}
-
-/// `fieldcase-server act CASE --user USER --file F` with the password:
-/// (success, stdout, stderr).
-fn act(server: &Server, case: &str, user: &str, step: Value, dir: &Path) -> (bool, String, String) {
-    let file = dir.join("act.json");
-    std::fs::write(&file, serde_json::to_vec(&step).unwrap()).unwrap();
-    let out = run_input(
-        "fieldcase-server",
-        &[
-            "--data-dir",
-            &server.dir.to_string_lossy(),
-            "act",
-            case,
-            "--user",
-            user,
-            "--file",
-            &file.to_string_lossy(),
-        ],
-        &format!("{PASSWORD}\n"),
-    );
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn act_ok(server: &Server, case: &str, user: &str, step: Value, dir: &Path) -> String {
-    let (ok, out, err) = act(server, case, user, step.clone(), dir);
-    assert!(ok, "{step}: {err}");
-    out.trim().to_owned()
-}
-
-/// `fieldcase-server document`; the PDF's text, its fonts checked and its
-/// QR code decoded.
-fn document(server: &Server, case: &str, kind: &str, dir: &Path) -> (String, DocRef) {
-    let pdf = dir.join(format!("{kind}.pdf"));
-    run_ok(
-        "fieldcase-server",
-        &[
-            "--data-dir",
-            &server.dir.to_string_lossy(),
-            "document",
-            case,
-            kind,
-            "--agency",
-            AGENCY,
-            "--out",
-            &pdf.to_string_lossy(),
-        ],
-    );
-    let fonts = std::process::Command::new("pdffonts")
-        .arg(&pdf)
-        .output()
-        .unwrap();
-    let fonts = String::from_utf8_lossy(&fonts.stdout).into_owned();
-    let rows: Vec<&str> = fonts.lines().skip(2).collect();
-    assert!(!rows.is_empty(), "{fonts}");
-    for row in rows {
-        let cols: Vec<&str> = row.split_whitespace().collect();
-        let n = cols.len();
-        assert_eq!(&cols[n - 5..n - 2], ["yes", "yes", "yes"], "{row}");
-    }
-    let qr = DocRef::parse(&pdf_qr(&pdf, "150", dir)).unwrap();
-    (pdf_text(&pdf), qr)
-}
-
-fn squash(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
 
 #[test]
 fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents() {
@@ -135,11 +29,11 @@ fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents()
     let term = dir.path().join("term");
     let key = seeded_terminal(&term, 8, 0);
     let t = term.to_string_lossy().into_owned();
-    let case_no = handed_over_case(&t, dir.path());
-    let config = dir.path().join("server.toml");
-    std::fs::write(&config, format!("agency_name = \"{AGENCY}\"\n")).unwrap();
-    let config = config.to_string_lossy().into_owned();
-    let server = Server::start_with(&dir.path().join("server"), &["--config", &config]);
+    let case_no = handed_over_cases(&t, dir.path())
+        .into_iter()
+        .next()
+        .expect("a general-procedure case among the demo cases");
+    let server = agency_server(&dir.path().join("server"));
     server.register(&key, "terminal");
     run_ok(
         "fieldcase",
@@ -168,14 +62,14 @@ fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents()
                   "performance": "自收到本决定书之日起十五日内缴纳罚款"}
     });
     // Not filed yet: a decision is refused (art. 54 para. 2), nothing signed.
-    let (ok, _, err) = act(&server, &case_no, "chengban", decided.clone(), d);
+    let (ok, _, err) = act(&server, &case_no, "chengban", &decided.clone(), d);
     assert!(!ok && err.contains("第五十四条"), "{err}");
     // A decision without its document is refused for what it lacks.
     let (ok, _, err) = act(
         &server,
         &case_no,
         "chengban",
-        json!({"step": {"step": "decided"}}),
+        &json!({"step": {"step": "decided"}}),
         d,
     );
     assert!(!ok && err.contains("行政处罚决定书"), "{err}");
@@ -203,13 +97,13 @@ fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents()
         "paper": {"form": "filing", "source": "路检路查", "facts": "当事人车辆经现场检查发现违法行为，适用普通程序",
                   "opinion": "建议立案调查", "approval": "同意立案"}
     });
-    let (ok, _, err) = act(&server, &case_no, "chengban", filed, d);
+    let (ok, _, err) = act(&server, &case_no, "chengban", &filed, d);
     assert!(!ok && err.contains("负责人"), "{err}");
     act_ok(
         &server,
         &case_no,
         "wangju",
-        json!({
+        &json!({
             "step": {"step": "filed", "approved_by": "someone else"},
             "paper": {"form": "filing", "source": "路检路查", "facts": "当事人车辆经现场检查发现违法行为，适用普通程序",
                       "opinion": "建议立案调查", "approval": "同意立案"}
@@ -224,7 +118,7 @@ fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents()
         &server,
         &case_no,
         "chengban",
-        json!({
+        &json!({
             "step": {"step": "notice_served", "hearing_offered": decision.hearing_right},
             "paper": {"form": "notice", "facts": "当事人存在违法行为", "basis": decision.basis,
                       "proposed": "罚款人民币伍仟元", "respond_by": (chrono::Utc::now().date_naive() + chrono::Days::new(5)).to_string(),
@@ -232,7 +126,7 @@ fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents()
         }),
         d,
     );
-    let (ok, _, err) = act(&server, &case_no, "chengban", decided.clone(), d);
+    let (ok, _, err) = act(&server, &case_no, "chengban", &decided.clone(), d);
     assert!(
         !ok && err.contains("第六十二条"),
         "before the response period ends: {err}"
@@ -241,7 +135,7 @@ fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents()
         &server,
         &case_no,
         "chengban",
-        json!({"step": {"step": "statement_heard", "closed": true}}),
+        &json!({"step": {"step": "statement_heard", "closed": true}}),
         d,
     );
     if decision.hearing_right {
@@ -249,7 +143,7 @@ fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents()
             &server,
             &case_no,
             "chengban",
-            json!({"step": {"step": "hearing_waived"}}),
+            &json!({"step": {"step": "hearing_waived"}}),
             d,
         );
     }
@@ -258,7 +152,7 @@ fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents()
             &server,
             &case_no,
             "chengban",
-            json!({"step": {"step": "legal_reviewed", "passed": true}}),
+            &json!({"step": {"step": "legal_reviewed", "passed": true}}),
             d,
         );
         assert!(
@@ -269,11 +163,11 @@ fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents()
             &server,
             &case_no,
             "fazhi",
-            json!({"step": {"step": "legal_reviewed", "passed": true}}),
+            &json!({"step": {"step": "legal_reviewed", "passed": true}}),
             d,
         );
     }
-    let decision_digest = act_ok(&server, &case_no, "chengban", decided, d);
+    let decision_digest = act_ok(&server, &case_no, "chengban", &decided, d);
 
     // The acts are on the server, signed by the staff key, not the terminal.
     let store = fieldcase_sync_server::store::SqliteStore::open(
@@ -378,14 +272,14 @@ fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents()
         &server,
         &case_no,
         "chengban",
-        json!({"step": {"step": "served"}}),
+        &json!({"step": {"step": "served"}}),
         d,
     );
     let until = (chrono::Utc::now().date_naive() + chrono::Days::new(60)).to_string();
     let deferral = json!({"step": {"step": "payment_deferred", "until": until, "instalments": 3}});
-    let (ok, _, err) = act(&server, &case_no, "chengban", deferral.clone(), d);
+    let (ok, _, err) = act(&server, &case_no, "chengban", &deferral.clone(), d);
     assert!(!ok && err.contains("负责人"), "{err}");
-    act_ok(&server, &case_no, "wangju", deferral, d);
+    act_ok(&server, &case_no, "wangju", &deferral, d);
     let page = fieldcase_e2e::office::curl(&[
         "-H",
         &cookie,

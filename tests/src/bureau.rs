@@ -1,0 +1,136 @@
+//! The bureau's procedure from the command line, for the tests: a server
+//! that names its agency, handed-over demo cases, `fieldcase-server act`
+//! with a staff password, and `fieldcase-server document` read back with
+//! the standard tools.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::{pdf_qr, pdf_text, run, run_input, run_ok, Server};
+use fieldcase_shared::docref::DocRef;
+
+/// The agency the test servers name on their documents.
+pub const AGENCY: &str = "乌鲁木齐市交通运输综合行政执法支队";
+/// Every test staff account's password.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A server on `dir` whose config names [`AGENCY`].
+pub fn agency_server(dir: &Path) -> Server {
+    let config = dir.with_extension("toml");
+    std::fs::write(&config, format!("agency_name = \"{AGENCY}\"\n")).expect("write the config");
+    Server::start_with(dir, &["--config", &config.to_string_lossy()])
+}
+
+/// The demo cases the roadside handed over (their on-the-spot decision
+/// is refused: the penalty needs the general procedure, art. 51).
+pub fn handed_over_cases(t: &str, dir: &Path) -> Vec<String> {
+    let list: Value = serde_json::from_str(&run_ok(
+        "fieldcase",
+        &["--data-dir", t, "case", "list", "--json"],
+    ))
+    .expect("case list JSON");
+    let out = dir.join("probe.pdf").to_string_lossy().into_owned();
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|c| c["case_no"].as_str())
+        .filter(|c| {
+            let o = run(
+                "fieldcase",
+                &[
+                    "--data-dir",
+                    t,
+                    "document",
+                    c,
+                    "on_the_spot_decision",
+                    "--agency",
+                    AGENCY,
+                    "--out",
+                    &out,
+                ],
+            );
+            String::from_utf8_lossy(&o.stderr).contains("art. 51")
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `fieldcase-server act CASE --user USER --file F` with the password:
+/// (success, stdout, stderr).
+pub fn act(
+    server: &Server,
+    case: &str,
+    user: &str,
+    step: &Value,
+    dir: &Path,
+) -> (bool, String, String) {
+    let file = dir.join("act.json");
+    std::fs::write(&file, serde_json::to_vec(step).expect("JSON")).expect("write the act");
+    let out = run_input(
+        "fieldcase-server",
+        &[
+            "--data-dir",
+            &server.dir.to_string_lossy(),
+            "act",
+            case,
+            "--user",
+            user,
+            "--file",
+            &file.to_string_lossy(),
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// [`act`] that must be signed; the signed act's digest.
+pub fn act_ok(server: &Server, case: &str, user: &str, step: &Value, dir: &Path) -> String {
+    let (ok, out, err) = act(server, case, user, step, dir);
+    assert!(ok, "{step}: {err}");
+    out.trim().to_owned()
+}
+
+/// `fieldcase-server document CASE KIND`: the PDF's text, after checking
+/// with `pdffonts` that every font is embedded as a subset, and its QR
+/// code decoded from a `pdftoppm` raster.
+pub fn document(server: &Server, case: &str, kind: &str, dir: &Path) -> (String, DocRef) {
+    let pdf = dir.join(format!("{kind}.pdf"));
+    run_ok(
+        "fieldcase-server",
+        &[
+            "--data-dir",
+            &server.dir.to_string_lossy(),
+            "document",
+            case,
+            kind,
+            "--agency",
+            AGENCY,
+            "--out",
+            &pdf.to_string_lossy(),
+        ],
+    );
+    let fonts = std::process::Command::new("pdffonts")
+        .arg(&pdf)
+        .output()
+        .expect("pdffonts (scripts/test installs poppler-utils)");
+    let fonts = String::from_utf8_lossy(&fonts.stdout).into_owned();
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!rows.is_empty(), "{fonts}");
+    for row in rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        let n = cols.len();
+        assert_eq!(&cols[n - 5..n - 2], ["yes", "yes", "yes"], "{row}");
+    }
+    let qr = DocRef::parse(&pdf_qr(&pdf, "150", dir)).expect("the QR names a record");
+    (pdf_text(&pdf), qr)
+}
+
+/// Text without whitespace (PDF line breaks fall anywhere).
+pub fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}

@@ -123,6 +123,13 @@ fn a_simple_case_is_printed_signed_for_paid_and_synced() {
         ],
     );
     let text = fieldcase_e2e::pdf_text(&proof);
+    let qr =
+        fieldcase_shared::docref::DocRef::parse(&fieldcase_e2e::pdf_qr(&proof, "150", dir.path()))
+            .unwrap();
+    assert_eq!(
+        (qr.kind.as_str(), qr.case_no.as_str()),
+        ("service_receipt", case_no.as_str())
+    );
     for want in [
         "送达回证".to_owned(),
         "送达文书：当场行政处罚决定书".to_owned(),

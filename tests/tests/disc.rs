@@ -250,7 +250,9 @@ fn disc_build_verify_rebuild_sync_and_sets() {
 
     // Too large for the medium: a set; each image fits; verified together.
     let set = tmp.path().join("set");
-    let capacity = 1_600_000u64;
+    // Room for the metadata (with the decision's PDF when the demo case
+    // has one) and at least a MiB of evidence per disc.
+    let capacity = 1_800_000u64;
     let out = ok_stdout(disc_build(
         &d,
         &case,

@@ -1,5 +1,6 @@
 //! The back office in a real headless Chromium (Debian `chromium` driven
-//! through `chromedriver` over WebDriver): a real terminal syncs its cases
+//! through `chromedriver` over WebDriver) and, the same way, a real
+//! headless Firefox (Debian `firefox-esr` through `geckodriver`): a real terminal syncs its cases
 //! to the real server; staff made with `fieldcase-server user add` log in
 //! (a wrong password refused), find the cases, open one and see each record
 //! verified; the administrator sees that view in the access log and is
@@ -25,39 +26,96 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn chromedriver(port: u16) -> Guard {
-    let child = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
+/// The two browsers the back office must work in.
+#[derive(Debug, Clone, Copy)]
+enum Engine {
+    /// Debian `chromium` through `chromedriver`.
+    Chromium,
+    /// Debian `firefox-esr` through `geckodriver` (`cargo install
+    /// geckodriver`, which `scripts/test` does: Debian does not package it).
+    Firefox,
+}
+
+impl Engine {
+    fn name(self) -> &'static str {
+        match self {
+            Engine::Chromium => "chromium",
+            Engine::Firefox => "firefox",
+        }
+    }
+}
+
+/// Starts the engine's WebDriver server on `port`.
+fn driver(engine: Engine, port: u16) -> Guard {
+    let (program, args, hint) = match engine {
+        Engine::Chromium => (
+            "chromedriver",
+            vec![format!("--port={port}")],
+            "package chromium-driver",
+        ),
+        Engine::Firefox => (
+            "geckodriver",
+            vec![
+                "--host".into(),
+                "127.0.0.1".into(),
+                "--port".into(),
+                port.to_string(),
+            ],
+            "cargo install geckodriver",
+        ),
+    };
+    let child = Command::new(program)
+        .args(&args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("chromedriver is needed (package chromium-driver); run ./scripts/test, which installs it");
+        .unwrap_or_else(|e| {
+            panic!("{program} is needed ({hint}); run ./scripts/test, which installs it: {e}")
+        });
     let guard = Guard(child);
-    wait_for("chromedriver", Duration::from_secs(30), || {
+    wait_for(program, Duration::from_secs(30), || {
         std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
     });
     guard
 }
 
-async fn browser(port: u16, profile: &Path) -> Client {
+/// A headless session of `engine`, 1366×900, Chinese first.
+async fn browser(engine: Engine, port: u16, profile: &Path) -> Client {
     let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1366,900",
-                "--lang=zh-CN", format!("--user-data-dir={}", profile.display()),
-            ]
-        }),
-    );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+    match engine {
+        Engine::Chromium => caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1366,900",
+                    "--lang=zh-CN", format!("--user-data-dir={}", profile.display()),
+                ]
+            }),
+        ),
+        Engine::Firefox => caps.insert(
+            "moz:firefoxOptions".into(),
+            serde_json::json!({
+                "binary": "/usr/bin/firefox-esr",
+                "args": ["-headless", "--width=1366", "--height=900"],
+                "prefs": {
+                    "intl.accept_languages": "zh-CN",
+                    "browser.shell.checkDefaultBrowser": false,
+                    "app.update.enabled": false,
+                    "datareporting.policy.dataSubmissionEnabled": false
+                }
+            }),
+        ),
+    };
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
-        .expect("a Chromium session through chromedriver")
+        .unwrap_or_else(|e| panic!("a {} session through its driver: {e}", engine.name()));
+    c.set_window_size(1366, 900).await.unwrap();
+    c
 }
 
 async fn shot(c: &Client, dir: &Path, name: &str) {
@@ -290,12 +348,28 @@ async fn login(c: &Client, base: &str, name: &str, password: &str) {
         .unwrap();
 }
 
+/// One browser at a time: two engines and two servers at once would
+/// crowd the machine's two cores past the pages' waits.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread")]
 async fn staff_work_the_synced_cases_in_a_real_chromium() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    staff_work(Engine::Chromium).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staff_work_the_synced_cases_in_a_real_firefox() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    staff_work(Engine::Firefox).await;
+}
+
+async fn staff_work(engine: Engine) {
     let tmp = tempfile::tempdir().unwrap();
     let shots: PathBuf = std::env::var_os("OFFICE_SCREENSHOTS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| tmp.path().join("shots"));
+        .unwrap_or_else(|| tmp.path().join("shots"))
+        .join(engine.name());
     std::fs::create_dir_all(&shots).unwrap();
     let server = Server::start(&tmp.path().join("server"));
     let term = tmp.path().join("term");
@@ -323,8 +397,8 @@ async fn staff_work_the_synced_cases_in_a_real_chromium() {
     server.add_staff("dang", "archivist", "档案员丙", PW);
 
     let port = free_port();
-    let _driver = chromedriver(port);
-    let c = browser(port, &tmp.path().join("profile")).await;
+    let _driver = driver(engine, port);
+    let c = browser(engine, port, &tmp.path().join("profile")).await;
     let base = server.url.clone();
 
     // A wrong password is refused, in Chinese, and no session starts.

@@ -468,15 +468,19 @@ async fn staff_work(engine: Engine) {
         "{procedure}"
     );
     // The photos are shown, the video gets a player that reads by ranges.
+    // The page loads photos lazily; Firefox rejects decode() of an image
+    // not yet requested, so each is asked for eagerly first.
     let loaded = c
         .execute(
             "return Promise.all([...document.images].filter(i => i.classList.contains('evidence'))
-               .map(i => { i.scrollIntoView(); return i.decode().then(() => i.naturalWidth); }));",
+               .map(i => { i.loading = 'eager'; return i.decode().then(() => i.naturalWidth,
+                 e => i.src + ': ' + e); }));",
             vec![],
         )
         .await
         .unwrap();
-    let widths: Vec<u64> = serde_json::from_value(loaded).unwrap();
+    let widths: Vec<u64> = serde_json::from_value(loaded.clone())
+        .unwrap_or_else(|_| panic!("an evidence image does not decode: {loaded}"));
     assert!(
         !widths.is_empty() && widths.iter().all(|w| *w > 0),
         "{widths:?}"

@@ -29,6 +29,7 @@ pub fn decision(amount_yuan: u64, procedure: &str) -> Decision {
         excess_kg: None,
         sanctions: vec![],
         orders: vec![],
+        measures: vec![],
         hearing_right: false,
         legal_review: false,
     }

@@ -122,6 +122,10 @@ pub struct Decision {
     /// Orders made with it (责令改正…).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub orders: Vec<crate::catalog::Order>,
+    /// Compulsory measures taken at the check (扣留车辆, 强制拖离), each one
+    /// the article allows (行政强制法 art. 18, 24).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measures: Vec<crate::catalog::MeasureKind>,
     /// The party has the right to a hearing (行政处罚法 art. 63).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub hearing_right: bool,

@@ -188,6 +188,9 @@ pub struct Draft {
     pub life_or_health: bool,
     /// Items of `assets/procedure/told.json` the officers confirmed.
     pub told: std::collections::BTreeSet<String>,
+    /// Compulsory measures the officers took (among those the entry's
+    /// article allows; 行政强制法 art. 18, 24).
+    pub measures: std::collections::BTreeSet<fieldcase_shared::catalog::MeasureKind>,
 }
 
 impl Default for Draft {
@@ -228,6 +231,7 @@ impl Default for Draft {
             violation_ended: String::new(),
             life_or_health: false,
             told: std::collections::BTreeSet::new(),
+            measures: std::collections::BTreeSet::new(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Edits of a draft: the fields a screen can name, and one typed edit.
 
+use fieldcase_shared::catalog::MeasureKind;
 use fieldcase_shared::check::ItemResult;
 
 use super::{Draft, Outcome, PartyKind, PenaltyKind, STEPS};
@@ -147,6 +148,8 @@ pub enum Edit {
     NoPenalty(usize, bool),
     /// An item of `assets/procedure/told.json` confirmed (or not).
     Told(String, bool),
+    /// A compulsory measure taken (or not).
+    Measure(MeasureKind, bool),
 }
 
 impl Edit {
@@ -187,6 +190,8 @@ impl Edit {
             }),
             "party_refused" => Edit::PartyRefused(yes(value)?),
             "life_or_health" => Edit::LifeOrHealth(yes(value)?),
+            "measure:tow_away" => Edit::Measure(MeasureKind::TowAway, yes(value)?),
+            "measure:detain_vehicle" => Edit::Measure(MeasureKind::DetainVehicle, yes(value)?),
             f => Edit::Text(Field::parse(f)?, value.to_owned()),
         })
     }
@@ -248,6 +253,12 @@ impl Draft {
             Edit::Penalty(p) => self.penalty = p,
             Edit::PartyRefused(r) => self.party_refused = r,
             Edit::LifeOrHealth(y) => self.life_or_health = y,
+            Edit::Measure(m, true) => {
+                self.measures.insert(m);
+            }
+            Edit::Measure(m, false) => {
+                self.measures.remove(&m);
+            }
             Edit::Check(item, r) => {
                 self.checklist.insert(item, r);
             }

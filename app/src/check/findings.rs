@@ -90,6 +90,7 @@ impl Draft {
                         .map(|l| l.sanctions.clone())
                         .unwrap_or_default(),
                     orders: e.orders.clone(),
+                    measures: self.measures_taken(assets),
                     hearing_right: needs.as_ref().is_some_and(|n| n.hearing),
                     legal_review: needs.as_ref().is_some_and(|n| n.legal_review),
                     ended_on: self.violation_ended_on(),
@@ -223,6 +224,7 @@ mod text_tests {
             excess_kg: None,
             sanctions: vec![],
             orders: vec![],
+            measures: vec![],
             hearing_right: false,
             legal_review: false,
         }

@@ -109,7 +109,25 @@ impl Draft {
     pub fn needs(&self, assets: &Assets) -> Option<ProcedureNeeds> {
         let lawful = self.lawful(assets)?.ok()?;
         let party = self.facts().party?;
-        Some(assets.catalog.needs(&lawful, self.penalty()?, party, false))
+        let measures = !self.measures_taken(assets).is_empty();
+        Some(
+            assets
+                .catalog
+                .needs(&lawful, self.penalty()?, party, measures),
+        )
+    }
+
+    /// The compulsory measures taken that the entry's article allows.
+    pub fn measures_taken(&self, assets: &Assets) -> Vec<fieldcase_shared::catalog::MeasureKind> {
+        self.entry(assets)
+            .map(|e| {
+                e.measures
+                    .iter()
+                    .map(|m| m.kind)
+                    .filter(|k| self.measures.contains(k))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The procedure the decision needs.

@@ -124,6 +124,46 @@ fn penalty_must_be_inside_the_tier_and_the_procedure_follows_the_amount() {
 }
 
 #[test]
+fn xzqzf_art_18_24_a_measure_the_article_allows_is_recorded_in_the_decision() {
+    use fieldcase_shared::catalog::MeasureKind;
+    let a = assets();
+    let mut d = filled();
+    d.outcome = Some(Outcome::Violation);
+    d.violation = "GLAQ-67".into();
+    d.grade = "轻微".into();
+    d.amount = "100".into();
+    assert!(d.errors(step::VIOLATION, today(), &a).is_empty());
+    let needs = d.needs(&a).unwrap();
+    assert!(!needs.compulsory);
+    assert_eq!(needs.procedure, Procedure::Simple);
+    // Detaining the vehicle: the general procedure (行政处罚法 art. 51)
+    // and 行政强制法 art. 18 and 24.
+    d.apply(Edit::parse("measure:detain_vehicle", "yes").unwrap());
+    let needs = d.needs(&a).unwrap();
+    assert!(needs.compulsory);
+    assert_eq!(needs.procedure, Procedure::General);
+    let cited: Vec<u32> = needs
+        .reasons
+        .iter()
+        .filter(|r| r.basis.law.contains("行政强制法"))
+        .map(|r| r.basis.article)
+        .collect();
+    assert_eq!(cited, [18, 24]);
+    let dec = d.findings(&a).decision.unwrap();
+    assert_eq!(dec.measures, [MeasureKind::DetainVehicle]);
+    // Another entry's article allows none: the choice made earlier is not
+    // carried into its decision.
+    d.violation = "DLYS-64".into();
+    d.grade = "一般".into();
+    d.amount = "800".into();
+    assert!(d.findings(&a).decision.unwrap().measures.is_empty());
+    d.violation = "GLAQ-67".into();
+    d.apply(Edit::parse("measure:detain_vehicle", "no").unwrap());
+    assert!(d.findings(&a).decision.unwrap().measures.is_empty());
+    assert!(Edit::parse("measure:confiscate_car", "yes").is_none());
+}
+
+#[test]
 fn dlys_art_63_gains_are_entered_and_set_the_lawful_fine() {
     let a = assets();
     let mut d = filled();

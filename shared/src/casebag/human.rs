@@ -24,8 +24,14 @@ fn violation_text(case: &CaseFile) -> String {
             } else {
                 "简易程序"
             };
+            let measures: Vec<&str> = d.measures.iter().map(|m| m.zh()).collect();
+            let measures = if measures.is_empty() {
+                String::new()
+            } else {
+                format!("；行政强制措施：{}", measures.join("、"))
+            };
             format!(
-                "{} — {}（{}，{penalty}，{procedure}）",
+                "{} — {}（{}，{penalty}，{procedure}）{measures}",
                 d.title, d.basis, d.grade
             )
         }

@@ -10,10 +10,17 @@ use serde::{Deserialize, Serialize};
 
 use super::{limitation_ends, Deadlines, Limitation};
 use crate::calendar::{Calendar, CalendarError, Region};
-use crate::catalog::{Citation, ProcedureNeeds};
+use crate::catalog::{Citation, MeasureKind, ProcedureNeeds};
 
 /// 行政处罚法, as cited.
 pub const XZCFF: &str = "《中华人民共和国行政处罚法》（2021年修订）";
+
+fn qzf(article: u32, paragraph: Option<u32>, item: Option<u32>) -> Citation {
+    Citation {
+        law: crate::catalog::lawful::QZF.into(),
+        ..art(article, paragraph, item)
+    }
+}
 
 fn art(article: u32, paragraph: Option<u32>, item: Option<u32>) -> Citation {
     Citation {
@@ -52,6 +59,21 @@ pub enum Step {
     },
     /// The decision on what was preserved (art. 56, within 7 working days).
     PreservationDecided,
+    /// 行政强制措施 taken at the check (扣留车辆, 强制拖离: 行政强制法 art. 18,
+    /// 24), by two officers at least.
+    MeasureTaken {
+        /// What was done.
+        measures: Vec<MeasureKind>,
+    },
+    /// The detention extended on the head's approval, by at most 30 days
+    /// (行政强制法 art. 25 para. 1).
+    MeasureExtended {
+        /// The new last day.
+        until: NaiveDate,
+    },
+    /// The measure ended: the vehicle released or dealt with (行政强制法
+    /// art. 27, 28).
+    MeasureEnded,
     /// 违法行为通知书 served (art. 44): the proposed penalty, facts, basis
     /// and rights; whether a hearing was offered.
     NoticeServed {
@@ -115,6 +137,9 @@ impl Step {
             Step::Investigated => ("调查取证", "Investigated"),
             Step::Preserved { .. } => ("先行登记保存", "Evidence preserved"),
             Step::PreservationDecided => ("登记保存处理决定", "Preservation decided"),
+            Step::MeasureTaken { .. } => ("实施行政强制措施", "Compulsory measure taken"),
+            Step::MeasureExtended { .. } => ("延长扣押期限", "Detention extended"),
+            Step::MeasureEnded => ("解除或处理强制措施", "Compulsory measure ended"),
             Step::NoticeServed { .. } => ("送达违法行为通知书", "Notice served"),
             Step::StatementHeard { .. } => ("陈述申辩", "Statement heard"),
             Step::HearingRequested => ("申请听证", "Hearing requested"),
@@ -139,6 +164,9 @@ impl Step {
             Step::Filed { .. } => art(54, Some(2), None),
             Step::Investigated => art(55, None, None),
             Step::Preserved { .. } | Step::PreservationDecided => art(56, None, None),
+            Step::MeasureTaken { .. } => qzf(18, None, None),
+            Step::MeasureExtended { .. } => qzf(25, Some(1), None),
+            Step::MeasureEnded => qzf(28, None, None),
             Step::NoticeServed { .. } => art(44, None, None),
             Step::StatementHeard { .. } => art(45, None, None),
             Step::HearingRequested | Step::HearingWaived | Step::HearingHeld => art(64, None, None),
@@ -296,6 +324,9 @@ impl CaseProcedure {
                 | Step::Investigated
                 | Step::Preserved { .. }
                 | Step::PreservationDecided
+                | Step::MeasureTaken { .. }
+                | Step::MeasureExtended { .. }
+                | Step::MeasureEnded
         );
         if self.track == Track::General
             && !before_filing
@@ -308,6 +339,14 @@ impl CaseProcedure {
             Step::Preserved { approved_by } if approved_by.trim().is_empty() => Err(Refusal::new(
                 "先行登记保存须经行政机关负责人批准",
                 art(56, None, None),
+            )),
+            Step::MeasureTaken { measures } => check_measure(measures, officers),
+            Step::MeasureExtended { until } => {
+                self.check_extension(taken.on, *until, calendar, deadlines, region)
+            }
+            Step::MeasureEnded if !self.measure_running() => Err(Refusal::new(
+                "没有正在实施的行政强制措施",
+                qzf(28, None, None),
             )),
             Step::PreservationDecided if !self.has(|s| matches!(s, Step::Preserved { .. })) => {
                 Err(Refusal::new("没有先行登记保存的证据", art(56, None, None)))
@@ -350,6 +389,85 @@ impl CaseProcedure {
             }
             _ => Ok(()),
         }
+    }
+
+    /// A measure taken and not yet ended.
+    fn measure_running(&self) -> bool {
+        let taken = self
+            .steps
+            .iter()
+            .rposition(|t| matches!(t.step, Step::MeasureTaken { .. }));
+        let ended = self
+            .steps
+            .iter()
+            .rposition(|t| matches!(t.step, Step::MeasureEnded));
+        taken.is_some() && ended < taken
+    }
+
+    /// The vehicle's detention, if one is running: the day it began.
+    fn detention(&self) -> Option<NaiveDate> {
+        if !self.measure_running() {
+            return None;
+        }
+        self.last(|s| {
+            matches!(s, Step::MeasureTaken { measures } if measures.contains(&MeasureKind::DetainVehicle))
+        })
+        .map(|t| t.on)
+    }
+
+    /// The last day of the running detention: 30 days (行政强制法 art. 25
+    /// para. 1), or the extension's day.
+    fn detention_due(
+        &self,
+        calendar: &Calendar,
+        deadlines: &Deadlines,
+        region: Region,
+    ) -> Option<Result<NaiveDate, Refusal>> {
+        let began = self.detention()?;
+        if let Some(Step::MeasureExtended { until }) = self
+            .last(|s| matches!(s, Step::MeasureExtended { .. }))
+            .map(|t| &t.step)
+        {
+            return Some(Ok(*until));
+        }
+        Some(deadline(deadlines, "seizure").and_then(|d| {
+            d.due(calendar, began, region)
+                .map_err(|e| Refusal::new(e.to_string(), qzf(25, Some(1), None)))
+        }))
+    }
+
+    fn check_extension(
+        &self,
+        on: NaiveDate,
+        until: NaiveDate,
+        calendar: &Calendar,
+        deadlines: &Deadlines,
+        region: Region,
+    ) -> Result<(), Refusal> {
+        let basis = qzf(25, Some(1), None);
+        if self.has(|s| matches!(s, Step::MeasureExtended { .. })) {
+            return Err(Refusal::new("扣押期限只能延长一次", basis));
+        }
+        let due = match self.detention_due(calendar, deadlines, region) {
+            None => return Err(Refusal::new("没有正在扣押的车辆", basis)),
+            Some(due) => due?,
+        };
+        if on > due {
+            return Err(Refusal::new(
+                format!("扣押期限已于 {due} 届满，不能再延长，应当解除扣押（第二十八条）"),
+                basis,
+            ));
+        }
+        if until <= due || until > due + chrono::Days::new(30) {
+            return Err(Refusal::new(
+                format!(
+                    "延长期限不得超过三十日：新期限须在 {due} 之后、{} 之前或当日",
+                    due + chrono::Days::new(30)
+                ),
+                basis,
+            ));
+        }
+        Ok(())
     }
 
     /// Longest run of instalments accepted (a typing guard, not law).
@@ -612,6 +730,21 @@ impl CaseProcedure {
     ) -> Result<Vec<Running>, CalendarError> {
         let mut out = Vec::new();
         let done = |pred: &dyn Fn(&Step) -> bool| self.steps.iter().any(|t| pred(&t.step));
+        // The detention runs until the decision deals with the vehicle or
+        // the measure ends (行政强制法 art. 27).
+        if !self.has(|s| matches!(s, Step::Decided)) {
+            if let Some(due) = self.detention_due(calendar, deadlines, region) {
+                out.push(Running {
+                    id: "seizure".into(),
+                    name: deadlines
+                        .get("seizure")
+                        .map_or_else(|| "扣押期限".into(), |d| d.name.clone()),
+                    due: due.as_ref().ok().copied(),
+                    problem: due.err().map(|r| r.zh),
+                    basis: qzf(25, Some(1), None),
+                });
+            }
+        }
         let mut run = |id: &str, from: NaiveDate| -> Result<(), CalendarError> {
             if let Some(d) = deadlines.get(id) {
                 let due = d.due(calendar, from, region);
@@ -674,6 +807,24 @@ impl CaseProcedure {
         }
         Ok(out)
     }
+}
+
+/// A compulsory measure needs two officers (行政强制法 art. 18 item 2) and
+/// says what was done.
+fn check_measure(measures: &[MeasureKind], officers: usize) -> Result<(), Refusal> {
+    if measures.is_empty() {
+        return Err(Refusal::new(
+            "请写明实施的行政强制措施",
+            qzf(18, None, None),
+        ));
+    }
+    if officers < 2 {
+        return Err(Refusal::new(
+            "行政强制措施应当由两名以上行政执法人员实施",
+            qzf(18, None, Some(2)),
+        ));
+    }
+    Ok(())
 }
 
 fn deadline<'a>(deadlines: &'a Deadlines, id: &str) -> Result<&'a super::Deadline, Refusal> {

@@ -435,3 +435,72 @@ fn xzcff_art_66_para_2_deferral_after_service_and_art_72_surcharge_counts_from_i
     let r = c.step(defer("2027-01-31", 1), "2026-12-21").unwrap_err();
     assert_eq!(article(r), (66, Some(2), None), "already paid");
 }
+
+#[test]
+fn xzqzf_art_18_25_28_a_compulsory_measure_by_two_its_thirty_days_one_extension() {
+    use crate::catalog::MeasureKind;
+    let detain = || Step::MeasureTaken {
+        measures: vec![MeasureKind::DetainVehicle],
+    };
+    let qzf = |r: Refusal| {
+        (
+            r.basis.law.contains("行政强制法"),
+            r.basis.article,
+            r.basis.paragraph,
+            r.basis.item,
+        )
+    };
+    let mut c = Case::general(false, false);
+    let r = c
+        .step_by(detain(), "2026-11-02", vec!["65010001".into()])
+        .unwrap_err();
+    assert_eq!(qzf(r), (true, 18, None, Some(2)), "one officer alone");
+    let r = c
+        .step(Step::MeasureTaken { measures: vec![] }, "2026-11-02")
+        .unwrap_err();
+    assert_eq!(qzf(r).1, 18);
+    let r = c.step(Step::MeasureEnded, "2026-11-02").unwrap_err();
+    assert_eq!(qzf(r), (true, 28, None, None), "nothing to end");
+    // Taken at the check, before filing (行政处罚法 art. 54 para. 1).
+    c.ok(detain(), "2026-11-02");
+    let running = |c: &Case| -> Vec<(String, Option<NaiveDate>)> {
+        c.p.deadlines(Calendar::builtin(), &c.deadlines, Region::National)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.id, r.due))
+            .collect()
+    };
+    assert_eq!(running(&c), [("seizure".into(), Some(d("2026-12-02")))]);
+    let extend = |until: &str| Step::MeasureExtended { until: d(until) };
+    for (until, on) in [
+        ("2027-01-02", "2026-11-20"),
+        ("2026-12-01", "2026-11-20"),
+        ("2026-12-20", "2026-12-03"),
+    ] {
+        let r = c.step(extend(until), on).unwrap_err();
+        assert_eq!(qzf(r), (true, 25, Some(1), None), "{until} on {on}");
+    }
+    c.ok(extend("2027-01-01"), "2026-11-20");
+    assert_eq!(running(&c)[0], ("seizure".into(), Some(d("2027-01-01"))));
+    let r = c.step(extend("2027-01-01"), "2026-11-21").unwrap_err();
+    assert_eq!(qzf(r).1, 25, "only once");
+    c.ok(Step::MeasureEnded, "2026-11-25");
+    assert!(running(&c).is_empty(), "released: the period stops");
+    let r = c.step(Step::MeasureEnded, "2026-11-25").unwrap_err();
+    assert_eq!(qzf(r).1, 28);
+    // Towing away is a measure without a detention period.
+    let mut c = Case::general(false, false);
+    c.ok(
+        Step::MeasureTaken {
+            measures: vec![MeasureKind::TowAway],
+        },
+        "2026-11-02",
+    );
+    assert!(running(&c).is_empty());
+    assert_eq!(
+        Step::MeasureTaken { measures: vec![] }
+            .basis(Track::General)
+            .law,
+        crate::catalog::lawful::QZF
+    );
+}

@@ -123,7 +123,7 @@ fn opened_by(d: &Decision, checked: NaiveDate) -> CaseProcedure {
             },
             hearing: d.hearing_right,
             legal_review: d.legal_review,
-            compulsory: false,
+            compulsory: !d.measures.is_empty(),
             reasons: vec![],
         },
         d.ended_on.unwrap_or(checked),
@@ -157,6 +157,19 @@ pub fn replay(
                 continue;
             }
             let mut proc = opened_by(d, beijing_day(p));
+            if !d.measures.is_empty() {
+                // Taken during the check, before its decision.
+                waiting.push((
+                    digest,
+                    Taken {
+                        step: Step::MeasureTaken {
+                            measures: d.measures.clone(),
+                        },
+                        on: beijing_day(p),
+                        by: p.officers.clone(),
+                    },
+                ));
+            }
             if proc.track == Track::Simple {
                 decision_record = Some(digest);
                 waiting.push((

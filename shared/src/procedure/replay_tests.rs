@@ -49,6 +49,16 @@ impl Case {
     }
 
     fn closed(&mut self, when: &str, procedure: &str, hearing: bool) -> Digest {
+        self.closed_with(when, procedure, hearing, vec![])
+    }
+
+    fn closed_with(
+        &mut self,
+        when: &str,
+        procedure: &str,
+        hearing: bool,
+        measures: Vec<crate::catalog::MeasureKind>,
+    ) -> Digest {
         let decision = Decision {
             code: "DLYS-64".into(),
             title: "未取得道路运输经营许可，擅自从事道路运输经营".into(),
@@ -62,6 +72,7 @@ impl Case {
             excess_kg: None,
             sanctions: vec![],
             orders: vec![],
+            measures,
             hearing_right: hearing,
             legal_review: false,
             ended_on: Some(day("2026-11-02")),
@@ -355,4 +366,53 @@ fn xzcff_art_54_the_roadside_writings_are_the_investigation_before_filing() {
     assert_eq!(p.steps.len(), 1);
     assert_eq!(p.steps[0].step, Step::Investigated);
     assert_eq!(p.steps[0].on, day("2026-11-02"));
+}
+
+#[test]
+fn xzqzf_art_18_a_vehicle_detained_at_the_check_starts_its_thirty_days() {
+    use crate::catalog::MeasureKind;
+    let mut c = Case::new();
+    c.closed_with(
+        "2026-11-02T10:00:00+08:00",
+        "general",
+        false,
+        vec![MeasureKind::DetainVehicle],
+    );
+    let r = c.replay();
+    assert!(r.handed_over && r.refused.is_empty(), "{:?}", r.refused);
+    let p = r.procedure.unwrap();
+    assert!(p.needs.compulsory);
+    assert_eq!(
+        p.steps[0].step,
+        Step::MeasureTaken {
+            measures: vec![MeasureKind::DetainVehicle]
+        }
+    );
+    let running = p
+        .deadlines(
+            Calendar::builtin(),
+            &Deadlines::shipped().unwrap(),
+            Region::National,
+        )
+        .unwrap();
+    assert_eq!(running[0].id, "seizure");
+    assert_eq!(running[0].due, Some(day("2026-12-02")));
+    // The head extends it at the bureau; then it is released.
+    c.act(
+        "2026-11-20T09:00:00+08:00",
+        "2026-11-20",
+        Step::MeasureExtended {
+            until: day("2026-12-20"),
+        },
+        None,
+    );
+    c.act(
+        "2026-11-25T09:00:00+08:00",
+        "2026-11-25",
+        Step::MeasureEnded,
+        None,
+    );
+    let r = c.replay();
+    assert!(r.refused.is_empty(), "{:?}", r.refused);
+    assert_eq!(r.procedure.unwrap().steps.len(), 3);
 }

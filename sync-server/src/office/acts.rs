@@ -121,7 +121,7 @@ pub fn find_case(store: &dyn Store, case: &str) -> Result<CaseRow, ActError> {
 /// the law leaves to the agency's head — 立案 on approval (行政处罚法
 /// art. 54 para. 2), 集体讨论 (art. 57 para. 2), extending the period
 /// (art. 60), approving a deferred or instalment payment (art. 66
-/// para. 2) — are the 负责人's, whose signature on the act is the
+/// para. 2), extending a detention (行政强制法 art. 25) — are the 负责人's, whose signature on the act is the
 /// approval; the rest the case officers' or the head's.
 fn roles_for(step: &Step) -> &'static [Role] {
     match step {
@@ -129,6 +129,7 @@ fn roles_for(step: &Step) -> &'static [Role] {
         Step::Filed { .. }
         | Step::CollectivelyDiscussed
         | Step::Extended { .. }
+        | Step::MeasureExtended { .. }
         | Step::PaymentDeferred { .. } => &[Role::Head],
         _ => &[Role::CaseOfficer, Role::Head],
     }

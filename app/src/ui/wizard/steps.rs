@@ -1,6 +1,6 @@
 //! Drawing the check screen from the draft, a function per step.
 
-use fieldcase_shared::catalog::Procedure;
+use fieldcase_shared::catalog::{MeasureKind, Procedure};
 use fieldcase_shared::validate;
 use slint::{
     ComponentHandle, Image, ModelRc, Rgba8Pixel, SharedPixelBuffer, SharedString, VecModel,
@@ -274,6 +274,37 @@ fn violation(a: &WizardAdapter, d: &Draft, assets: &Assets, lang: Lang) {
     a.set_amount(d.amount.clone().into());
     a.set_violation_ended(d.violation_ended.clone().into());
     a.set_life_or_health(d.life_or_health);
+    let allowed = entry.map(|e| e.measures.as_slice()).unwrap_or_default();
+    a.set_measures(model(
+        allowed
+            .iter()
+            .map(|m| {
+                let code = match m.kind {
+                    MeasureKind::TowAway => "tow_away",
+                    MeasureKind::DetainVehicle => "detain_vehicle",
+                };
+                let text = lang.t(
+                    format!(
+                        "{}（{}；行政强制法第十八条、第二十四条）",
+                        m.kind.zh(),
+                        m.basis.provision()
+                    ),
+                    format!(
+                        "{} ({}; Administrative Coercion Law art. 18, 24)",
+                        m.kind.en(),
+                        m.basis.text_en()
+                    ),
+                );
+                opt(code, text, "")
+            })
+            .collect(),
+    ));
+    a.set_measures_on(model(
+        allowed
+            .iter()
+            .map(|m| d.measures.contains(&m.kind))
+            .collect(),
+    ));
     let no_penalty = d.no_penalty_applies(assets);
     a.set_no_penalty(no_penalty);
     let procedure = procedure_text(entry.is_some(), no_penalty, d.procedure(assets), lang);

@@ -292,6 +292,10 @@ fn lines(lang: Lang, body: &RecordBody) -> Vec<String> {
                     "{} {} {} {} 元 ({})",
                     d.title, d.grade, d.penalty, d.amount_yuan, d.procedure
                 ));
+                if !d.measures.is_empty() {
+                    let m: Vec<&str> = d.measures.iter().map(|m| m.zh()).collect();
+                    v.push(format!("行政强制措施：{}", m.join("、")));
+                }
             }
             v
         }

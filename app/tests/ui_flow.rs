@@ -167,6 +167,30 @@ fn officers_run_a_whole_check_and_close_it() {
 
     // Step 6: violation and penalty.
     assert_eq!(value(&w, "进度"), "6/9", "status {}", status(&w));
+    // An article that allows compulsory measures offers them; detaining
+    // the vehicle makes the case general procedure (行政强制法 art. 18).
+    type_in(&w, "搜索违法行为", "逃避超限");
+    press(&w, "逃避超限检测（GLAQ-67）");
+    press(&w, "轻微档 1–10000 元");
+    type_in(&w, "罚款金额（元）", "100");
+    assert_eq!(value(&w, "程序"), "可当场处罚（简易程序）");
+    let detain = "扣留车辆（《公路安全保护条例》第六十七条；行政强制法第十八条、第二十四条）";
+    assert!(
+        sees(
+            &w,
+            "强制拖离（《公路安全保护条例》第六十七条；行政强制法第十八条、第二十四条）"
+        ),
+        "both measures the article allows are offered"
+    );
+    press(&w, detain);
+    assert_ne!(
+        value(&w, "程序"),
+        "可当场处罚（简易程序）",
+        "a measure: general procedure"
+    );
+    assert_fits(&w, "violation-measures");
+    press(&w, detain);
+    assert_eq!(value(&w, "程序"), "可当场处罚（简易程序）");
     type_in(&w, "搜索违法行为", "从业资格");
     press(&w, "无从业资格驾驶（DLYS-64）");
     press(&w, "轻微档 200–500 元");

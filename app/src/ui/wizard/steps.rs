@@ -287,7 +287,7 @@ fn violation(a: &WizardAdapter, d: &Draft, assets: &Assets, lang: Lang) {
                     format!(
                         "{}（{}；行政强制法第十八条、第二十四条）",
                         m.kind.zh(),
-                        m.basis.provision()
+                        m.basis.text()
                     ),
                     format!(
                         "{} ({}; Administrative Coercion Law art. 18, 24)",

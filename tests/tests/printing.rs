@@ -17,7 +17,8 @@ fn the_decision_reaches_the_printer_and_a_failed_print_stays_queued() {
     ensure_avahi();
     let dir = tempfile::tempdir().unwrap();
     let term = dir.path().join("term");
-    seeded_terminal(&term, 8, 0);
+    // Sixteen demo cases: the demo draws its violations; one must be simple.
+    seeded_terminal(&term, 16, 0);
     let t = term.to_string_lossy().into_owned();
     let reference = dir.path().join("reference.pdf");
     let case_no = simple_case(&t, &reference);

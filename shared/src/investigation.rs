@@ -1,10 +1,12 @@
 //! The general procedure's writings at the roadside, as signed records:
 //! the 现场笔录 of what the officers saw and did, the 询问笔录 of each
 //! person questioned (问/答 with its start and end times), the
-//! 证据登记保存清单 of evidence preserved on the agency head's approval, and
-//! the 责令改正违法行为通知书. Each carries the signature of the person it
-//! concerns, or the refusal noted with a witness (行政处罚法 art. 55 para 2:
-//! 询问或者检查应当制作笔录; art. 56; art. 28 para 1).
+//! 证据登记保存清单 of evidence preserved on the agency head's approval, the
+//! 责令改正违法行为通知书, and the 行政强制措施决定书 with its 清单 handed over
+//! when a vehicle is detained or towed away. Each carries the signature of
+//! the person it concerns, or the refusal noted with a witness (行政处罚法
+//! art. 55 para 2: 询问或者检查应当制作笔录; art. 56; art. 28 para 1;
+//! 行政强制法 art. 24).
 //!
 //! [`check`] is what the terminal and the server both apply: a writing
 //! that says nothing, runs backwards in time or has no signature or noted
@@ -14,6 +16,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::catalog::MeasureKind;
 use crate::hash::Digest;
 use crate::served::Receipt;
 
@@ -190,6 +193,37 @@ pub struct CorrectionOrder {
     pub basis: String,
 }
 
+/// Body of a `measure_decided` record: the 行政强制措施决定书 (扣押决定书)
+/// and its 清单, handed to the party on the spot (行政强制法 art. 24).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureDecision {
+    /// The case.
+    pub case_id: Uuid,
+    /// 案号.
+    pub case_no: String,
+    /// The measures decided (each one recorded at the check).
+    pub measures: Vec<MeasureKind>,
+    /// The party's address (art. 24 para. 2 item 1).
+    pub address: String,
+    /// Why (理由, item 2): the facts that make the measure necessary.
+    pub reason: String,
+    /// The last day of a detention (期限, item 2; at most 30 days, art. 25);
+    /// none when nothing is detained.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<NaiveDate>,
+    /// The 清单: what is detained (item 3); empty when nothing is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<PreservedItem>,
+    /// Where it is kept; empty when nothing is detained.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kept_at: String,
+    /// The party's signature on the 清单, or the refusal noted.
+    pub receipt: Receipt,
+    /// The provisions applied (依据, item 2).
+    pub basis: String,
+}
+
 /// A writing that cannot be signed, and why (Chinese and English).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{zh} / {en}")]
@@ -314,35 +348,41 @@ impl Check for Interview {
     }
 }
 
-impl Check for EvidenceRegister {
-    fn check(&self) -> Result<(), Invalid> {
-        if self.items.is_empty() || self.items.len() > MAX_ITEMS {
+/// A 清单's items: 1–[`MAX_ITEMS`], each named, counted, with its unit.
+fn items(list: &str, items: &[PreservedItem]) -> Result<(), Invalid> {
+    if items.is_empty() || items.len() > MAX_ITEMS {
+        return Err(invalid(
+            format!("{list}须列明 1–{MAX_ITEMS} 项物品"),
+            format!("the list needs 1–{MAX_ITEMS} items"),
+        ));
+    }
+    for (i, item) in items.iter().enumerate() {
+        let n = i + 1;
+        text(
+            &format!("第 {n} 项名称"),
+            &format!("item {n}'s name"),
+            &item.name,
+            MAX_SHORT,
+        )?;
+        text(
+            &format!("第 {n} 项单位"),
+            &format!("item {n}'s unit"),
+            &item.unit,
+            10,
+        )?;
+        if item.quantity == 0 || item.spec.chars().count() > MAX_SHORT {
             return Err(invalid(
-                format!("证据登记保存清单须列明 1–{MAX_ITEMS} 项物品"),
-                format!("the list needs 1–{MAX_ITEMS} items"),
-            ));
-        }
-        for (i, item) in self.items.iter().enumerate() {
-            let n = i + 1;
-            text(
-                &format!("第 {n} 项名称"),
-                &format!("item {n}'s name"),
-                &item.name,
-                MAX_SHORT,
-            )?;
-            text(
-                &format!("第 {n} 项单位"),
-                &format!("item {n}'s unit"),
-                &item.unit,
-                10,
-            )?;
-            if item.quantity == 0 || item.spec.chars().count() > MAX_SHORT {
-                return Err(invalid(
                     format!("第 {n} 项的数量须大于 0，规格最多 {MAX_SHORT} 字"),
                     format!("item {n}: the quantity must be above 0, the spec at most {MAX_SHORT} characters"),
                 ));
-            }
         }
+    }
+    Ok(())
+}
+
+impl Check for EvidenceRegister {
+    fn check(&self) -> Result<(), Invalid> {
+        items("证据登记保存清单", &self.items)?;
         text("保存地点", "where it is kept", &self.kept_at, MAX_SHORT)?;
         text(
             "批准的行政机关负责人（行政处罚法第五十六条）",
@@ -368,6 +408,44 @@ impl Check for CorrectionOrder {
     }
 }
 
+impl Check for MeasureDecision {
+    fn check(&self) -> Result<(), Invalid> {
+        if self.measures.is_empty() {
+            return Err(invalid(
+                "请写明决定实施的行政强制措施（行政强制法第二十四条）",
+                "name the compulsory measure decided (QZF art. 24)",
+            ));
+        }
+        text(
+            "当事人地址",
+            "the party's address",
+            &self.address,
+            MAX_SHORT,
+        )?;
+        text("实施理由", "the reason", &self.reason, MAX_TEXT)?;
+        let detains = self.measures.contains(&MeasureKind::DetainVehicle);
+        if detains {
+            if self.until.is_none() {
+                return Err(invalid(
+                    "扣押须写明期限（行政强制法第二十四条、第二十五条）",
+                    "a detention states its last day (QZF art. 24, 25)",
+                ));
+            }
+            items("查封、扣押清单", &self.items)?;
+            text("存放地点", "where it is kept", &self.kept_at, MAX_SHORT)?;
+        } else if self.until.is_some() || !self.items.is_empty() || !self.kept_at.is_empty() {
+            return Err(invalid(
+                "未扣押财物时不写期限、清单和存放地点",
+                "without a detention there is no period, list or place",
+            ));
+        }
+        receipt(&self.receipt)
+    }
+    fn blobs(&self) -> Vec<Digest> {
+        receipt_blobs(&self.receipt)
+    }
+}
+
 /// One of these writings, as a case's history shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Writing {
@@ -379,6 +457,8 @@ pub enum Writing {
     Register(EvidenceRegister),
     /// 责令改正违法行为通知书.
     Order(CorrectionOrder),
+    /// 行政强制措施决定书 and its 清单.
+    Measure(MeasureDecision),
 }
 
 impl Writing {
@@ -390,6 +470,7 @@ impl Writing {
             B::InterviewRecorded(w) => Some(Writing::Interview(w)),
             B::EvidenceRegistered(w) => Some(Writing::Register(w)),
             B::CorrectionOrdered(w) => Some(Writing::Order(w)),
+            B::MeasureDecided(w) => Some(Writing::Measure(w)),
             _ => None,
         }
     }
@@ -401,6 +482,7 @@ impl Writing {
             Writing::Interview(_) => ("询问笔录", "interview record"),
             Writing::Register(_) => ("证据登记保存清单", "evidence preserved"),
             Writing::Order(_) => ("责令改正违法行为通知书", "order to correct"),
+            Writing::Measure(_) => ("行政强制措施决定书", "compulsory measure decision"),
         }
     }
 
@@ -411,6 +493,7 @@ impl Writing {
             Writing::Interview(w) => &w.receipt,
             Writing::Register(w) => &w.receipt,
             Writing::Order(w) => &w.receipt,
+            Writing::Measure(w) => &w.receipt,
         }
     }
 }
@@ -423,6 +506,7 @@ pub fn check(body: &crate::record::RecordBody) -> Result<(), Invalid> {
         B::InterviewRecorded(w) => w.check(),
         B::EvidenceRegistered(w) => w.check(),
         B::CorrectionOrdered(w) => w.check(),
+        B::MeasureDecided(w) => w.check(),
         _ => Ok(()),
     }
 }

@@ -99,6 +99,8 @@ pub enum RecordBody {
     EvidenceRegistered(crate::investigation::EvidenceRegister),
     /// A 责令改正违法行为通知书 (art. 28).
     CorrectionOrdered(crate::investigation::CorrectionOrder),
+    /// A 行政强制措施决定书 and its 清单 (行政强制法 art. 24).
+    MeasureDecided(crate::investigation::MeasureDecision),
     /// A step of the procedure at the bureau, with the document it
     /// produces (立案登记表, 违法行为通知书, 决定书…).
     ProcedureAct(crate::procedure::ProcedureAct),
@@ -121,6 +123,7 @@ impl RecordBody {
             RecordBody::InterviewRecorded(_) => "interview_recorded",
             RecordBody::EvidenceRegistered(_) => "evidence_registered",
             RecordBody::CorrectionOrdered(_) => "correction_ordered",
+            RecordBody::MeasureDecided(_) => "measure_decided",
             RecordBody::ProcedureAct(_) => "procedure_act",
         }
     }
@@ -134,6 +137,7 @@ impl RecordBody {
             RecordBody::InterviewRecorded(w) => w.blobs(),
             RecordBody::EvidenceRegistered(w) => w.blobs(),
             RecordBody::CorrectionOrdered(w) => w.blobs(),
+            RecordBody::MeasureDecided(w) => w.blobs(),
             RecordBody::CaseOpened(_)
             | RecordBody::CaseClosed(_)
             | RecordBody::CaseSealed(_)
@@ -161,6 +165,7 @@ impl RecordBody {
             RecordBody::InterviewRecorded(c) => c.case_id,
             RecordBody::EvidenceRegistered(c) => c.case_id,
             RecordBody::CorrectionOrdered(c) => c.case_id,
+            RecordBody::MeasureDecided(c) => c.case_id,
             RecordBody::ProcedureAct(c) => c.case_id,
         }
     }

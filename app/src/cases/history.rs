@@ -80,6 +80,7 @@ impl From<RecordPayload> for CaseEvent {
             RecordBody::InterviewRecorded(w) => Event::Writing(Box::new(Writing::Interview(w))),
             RecordBody::EvidenceRegistered(w) => Event::Writing(Box::new(Writing::Register(w))),
             RecordBody::CorrectionOrdered(w) => Event::Writing(Box::new(Writing::Order(w))),
+            RecordBody::MeasureDecided(w) => Event::Writing(Box::new(Writing::Measure(w))),
             RecordBody::ProcedureAct(a) => Event::Act(Box::new(a)),
         };
         CaseEvent {

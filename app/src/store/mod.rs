@@ -531,6 +531,7 @@ impl Store {
             | RecordBody::InterviewRecorded(_)
             | RecordBody::EvidenceRegistered(_)
             | RecordBody::CorrectionOrdered(_)
+            | RecordBody::MeasureDecided(_)
             | RecordBody::ReviewRecorded(_)
             | RecordBody::ProcedureAct(_) => {}
         }

@@ -240,6 +240,7 @@ fn custody_action(body: &RecordBody) -> (&'static str, String) {
         RecordBody::InterviewRecorded(w) => ("record-interview", format!("case:{}", w.case_no)),
         RecordBody::EvidenceRegistered(w) => ("register-evidence", format!("case:{}", w.case_no)),
         RecordBody::CorrectionOrdered(w) => ("order-correction", format!("case:{}", w.case_no)),
+        RecordBody::MeasureDecided(w) => ("decide-measure", format!("case:{}", w.case_no)),
         RecordBody::ProcedureAct(a) => ("procedure-act", format!("case:{}", a.case_no)),
     }
 }

@@ -2,7 +2,7 @@
 //! the provision. Validated at load with errors naming the file and the
 //! deadline.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Deserialize;
 
 use crate::calendar::{Calendar, CalendarError, DayCount, Region};
@@ -55,8 +55,13 @@ pub struct Deadline {
     pub name: String,
     /// English name.
     pub name_en: String,
-    /// How many days.
+    /// How many days (0 for a period in hours).
+    #[serde(default)]
     pub days: u32,
+    /// A period in hours instead (行政强制法 art. 19: 24 hours), counted
+    /// from the moment of the event.
+    #[serde(default)]
+    pub hours: Option<u32>,
     /// Whose counting rule.
     pub law: Law,
     /// From which event.
@@ -85,15 +90,27 @@ impl Deadline {
         })
     }
 
+    /// The last moment of a period in hours, the event at `event`; none
+    /// for a period in days.
+    pub fn due_at(&self, event: DateTime<FixedOffset>) -> Option<DateTime<FixedOffset>> {
+        self.hours
+            .map(|h| event + chrono::Duration::hours(i64::from(h)))
+    }
+
     /// The last day for the act, the event being on `event`: for a
     /// deadline before the event, the last working day from which `days`
-    /// days still run before it.
+    /// days still run before it. A period in hours gives the day its last
+    /// moment falls on, counted from the start of `event`'s day (use
+    /// [`Deadline::due_at`] when the moment is known).
     pub fn due(
         &self,
         calendar: &Calendar,
         event: NaiveDate,
         region: Region,
     ) -> Result<NaiveDate, CalendarError> {
+        if let Some(h) = self.hours {
+            return Ok(event + chrono::Days::new(u64::from(h.div_ceil(24))));
+        }
         let count = self.day_count();
         if !self.before {
             return calendar.period_end(event, self.days, count, region);
@@ -174,8 +191,19 @@ impl Deadlines {
             if d.name.trim().is_empty() || d.name_en.trim().is_empty() {
                 return Err(err(&d.id, "needs name and name_en".into()));
             }
-            if d.days == 0 || d.days > 3660 {
-                return Err(err(&d.id, format!("{} days is not a period", d.days)));
+            match d.hours {
+                Some(h) if d.days != 0 || h == 0 || h > 240 || d.before => {
+                    return Err(err(
+                        &d.id,
+                        "a period in hours gives 1–240 hours, no days, and runs after its event"
+                            .into(),
+                    ))
+                }
+                Some(_) => {}
+                None if d.days == 0 || d.days > 3660 => {
+                    return Err(err(&d.id, format!("{} days is not a period", d.days)));
+                }
+                None => {}
             }
             if let Some(p) = d.basis.problem() {
                 return Err(err(&d.id, p));

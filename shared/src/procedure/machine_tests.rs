@@ -47,11 +47,7 @@ impl Case {
 
     fn step_by(&mut self, step: Step, on: &str, by: Vec<String>) -> Result<(), Refusal> {
         self.p.apply(
-            Taken {
-                step,
-                on: d(on),
-                by,
-            },
+            Taken::on(step, d(on), by),
             Calendar::builtin(),
             &self.deadlines,
             Region::National,
@@ -99,7 +95,7 @@ fn xzcff_art_62_no_decision_before_the_notice_and_its_response_period() {
 
 fn filled_notice(hearing: bool, review: bool, offered: bool) -> Case {
     let mut c = filed(hearing, review);
-    c.ok(Step::Investigated, "2026-11-03");
+    c.ok(Step::Investigated { site_record: false }, "2026-11-03");
     c.ok(
         Step::NoticeServed {
             hearing_offered: offered,
@@ -187,12 +183,20 @@ fn xzcff_art_58_a_major_decision_needs_a_passed_legal_review() {
 fn xzcff_art_42_one_officer_alone_is_refused() {
     let mut c = filed(false, false);
     let r = c
-        .step_by(Step::Investigated, "2026-11-03", vec!["65010001".into()])
+        .step_by(
+            Step::Investigated { site_record: false },
+            "2026-11-03",
+            vec!["65010001".into()],
+        )
         .unwrap_err();
     assert_eq!(article(r), (42, None, None));
     let same_twice = vec!["65010001".into(), "65010001".into()];
     assert!(c
-        .step_by(Step::Investigated, "2026-11-03", same_twice)
+        .step_by(
+            Step::Investigated { site_record: false },
+            "2026-11-03",
+            same_twice
+        )
         .is_err());
 }
 
@@ -266,7 +270,7 @@ fn xzcff_art_54_and_56_filing_and_preservation_need_the_heads_approval() {
     assert_eq!(article(r), (54, Some(2), None));
     // Investigation comes before filing at the roadside (art. 54 para. 1);
     // the notice does not.
-    c.ok(Step::Investigated, "2026-11-02");
+    c.ok(Step::Investigated { site_record: false }, "2026-11-02");
     let r = c
         .step(
             Step::NoticeServed {
@@ -297,11 +301,7 @@ fn xzcff_art_51_the_simple_procedure_only_for_what_it_allows() {
         d("2026-11-02"),
         Limitation::Ordinary,
     );
-    let taken = Taken {
-        step: Step::Decided,
-        on: d("2026-11-02"),
-        by: two(),
-    };
+    let taken = Taken::on(Step::Decided, d("2026-11-02"), two());
     let r = p
         .apply(
             taken.clone(),
@@ -381,7 +381,9 @@ fn every_running_deadline_is_computed_and_ends_when_its_step_is_done() {
 #[test]
 fn a_step_dated_before_the_last_one_is_refused() {
     let mut c = filed(false, false);
-    assert!(c.step(Step::Investigated, "2026-11-01").is_err());
+    assert!(c
+        .step(Step::Investigated { site_record: false }, "2026-11-01")
+        .is_err());
 }
 
 #[test]
@@ -470,8 +472,18 @@ fn xzqzf_art_18_25_28_a_compulsory_measure_by_two_its_thirty_days_one_extension(
             .map(|r| (r.id, r.due))
             .collect()
     };
-    assert_eq!(running(&c), [("seizure".into(), Some(d("2026-12-02")))]);
+    assert_eq!(
+        running(&c),
+        [
+            ("measure_approval".into(), Some(d("2026-11-03"))),
+            ("seizure".into(), Some(d("2026-12-02")))
+        ]
+    );
     let extend = |until: &str| Step::MeasureExtended { until: d(until) };
+    let r = c.step(extend("2026-12-20"), "2026-11-20").unwrap_err();
+    assert_eq!(qzf(r), (true, 19, None, None), "not approved yet");
+    lawful_measure(&mut c, "2026-11-02");
+    assert_eq!(running(&c), [("seizure".into(), Some(d("2026-12-02")))]);
     for (until, on) in [
         ("2027-01-02", "2026-11-20"),
         ("2026-12-01", "2026-11-20"),
@@ -496,11 +508,207 @@ fn xzqzf_art_18_25_28_a_compulsory_measure_by_two_its_thirty_days_one_extension(
         },
         "2026-11-02",
     );
-    assert!(running(&c).is_empty());
+    let ids: Vec<_> = running(&c).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(ids, ["measure_approval"], "no seizure period");
     assert_eq!(
         Step::MeasureTaken { measures: vec![] }
             .basis(Track::General)
             .law,
         crate::catalog::lawful::QZF
     );
+}
+
+/// The head's approval, the 现场笔录 and the decision with its 清单 of a
+/// detention taken on `on`, for 30 days.
+fn lawful_measure(c: &mut Case, on: &str) {
+    use crate::catalog::MeasureKind;
+    c.ok(Step::MeasureApproved { approved: true }, on);
+    c.ok(Step::Investigated { site_record: true }, on);
+    c.ok(
+        Step::MeasureDecisionServed {
+            measures: vec![MeasureKind::DetainVehicle],
+            until: Some(d(on) + chrono::Days::new(30)),
+        },
+        on,
+    );
+}
+
+impl Case {
+    fn step_at(&mut self, step: Step, at: &str) -> Result<(), Refusal> {
+        let at = chrono::DateTime::parse_from_rfc3339(at).unwrap();
+        let bj = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+        self.p.apply(
+            Taken {
+                at: Some(at),
+                ..Taken::on(step, at.with_timezone(&bj).date_naive(), two())
+            },
+            Calendar::builtin(),
+            &self.deadlines,
+            Region::National,
+        )
+    }
+}
+
+fn qzf_article(r: Refusal) -> (bool, u32, Option<u32>, Option<u32>) {
+    (
+        r.basis.law.contains("行政强制法"),
+        r.basis.article,
+        r.basis.paragraph,
+        r.basis.item,
+    )
+}
+
+#[test]
+fn qzf_art_19_a_measure_taken_at_the_scene_is_approved_by_the_head_within_24_hours() {
+    use crate::catalog::MeasureKind;
+    let detain = || Step::MeasureTaken {
+        measures: vec![MeasureKind::DetainVehicle],
+    };
+    let approve = |approved| Step::MeasureApproved { approved };
+    let mut c = Case::general(false, false);
+    let r = c
+        .step_at(approve(true), "2026-11-02T12:00:00+08:00")
+        .unwrap_err();
+    assert_eq!(qzf_article(r), (true, 19, None, None), "nothing to approve");
+    c.step_at(detain(), "2026-11-02T10:00:00+08:00").unwrap();
+    let due =
+        c.p.deadlines(Calendar::builtin(), &c.deadlines, Region::National)
+            .unwrap();
+    assert_eq!(due[0].id, "measure_approval");
+    assert_eq!(due[0].due, Some(d("2026-11-03")));
+    assert!(due[0].name.contains("2026-11-03 10:00"), "{}", due[0].name);
+    // 24 hours and a minute after the check began: too late.
+    let r = c
+        .step_at(approve(true), "2026-11-03T10:01:00+08:00")
+        .unwrap_err();
+    assert_eq!(qzf_article(r.clone()), (true, 19, None, None));
+    assert!(r.zh.contains("立即解除"), "{}", r.zh);
+    // A moment given in another offset is the same moment.
+    c.step_at(approve(true), "2026-11-03T01:59:00+00:00")
+        .unwrap();
+    let r = c
+        .step_at(approve(true), "2026-11-03T02:00:00+00:00")
+        .unwrap_err();
+    assert_eq!(qzf_article(r).1, 19, "approved once");
+
+    // The head finds it should not have been taken: it ends at once, and
+    // nothing goes on while it runs.
+    let mut c = Case::general(false, false);
+    c.step_at(detain(), "2026-11-02T10:00:00+08:00").unwrap();
+    c.step_at(approve(false), "2026-11-02T15:00:00+08:00")
+        .unwrap();
+    let due =
+        c.p.deadlines(Calendar::builtin(), &c.deadlines, Region::National)
+            .unwrap();
+    assert_eq!(
+        (due[0].id.as_str(), due[0].due),
+        ("measure_release", Some(d("2026-11-02")))
+    );
+    let r = c
+        .step(
+            Step::MeasureExtended {
+                until: d("2026-12-20"),
+            },
+            "2026-11-03",
+        )
+        .unwrap_err();
+    assert_eq!(qzf_article(r), (true, 19, None, None));
+    c.ok(
+        Step::Filed {
+            approved_by: "head".into(),
+        },
+        "2026-11-03",
+    );
+    let r = c.step(Step::Decided, "2026-11-04").unwrap_err();
+    assert_eq!(qzf_article(r), (true, 19, None, None), "not lifted");
+    c.ok(Step::MeasureEnded, "2026-11-03");
+    let r = c.step(Step::Decided, "2026-11-04").unwrap_err();
+    assert!(!qzf_article(r).0, "released: the penalty's own rules apply");
+}
+
+#[test]
+fn qzf_art_18_item_7_and_art_24_a_detention_has_its_site_record_and_its_decision_with_the_list() {
+    use crate::catalog::MeasureKind;
+    let mut c = Case::general(false, false);
+    c.ok(
+        Step::MeasureTaken {
+            measures: vec![MeasureKind::DetainVehicle],
+        },
+        "2026-11-02",
+    );
+    c.ok(Step::MeasureApproved { approved: true }, "2026-11-02");
+    c.ok(
+        Step::Filed {
+            approved_by: "head".into(),
+        },
+        "2026-11-03",
+    );
+    let r = c.step(Step::Decided, "2026-11-04").unwrap_err();
+    assert_eq!(qzf_article(r), (true, 18, None, Some(7)), "no 现场笔录");
+    c.ok(Step::Investigated { site_record: false }, "2026-11-03");
+    let r = c.step(Step::Decided, "2026-11-04").unwrap_err();
+    assert_eq!(qzf_article(r).1, 18, "a 询问笔录 is not the 现场笔录");
+    c.ok(Step::Investigated { site_record: true }, "2026-11-03");
+    let r = c.step(Step::Decided, "2026-11-04").unwrap_err();
+    assert_eq!(
+        qzf_article(r),
+        (true, 24, None, None),
+        "no decision and list"
+    );
+    let served = |measures: Vec<MeasureKind>, until: Option<&str>| Step::MeasureDecisionServed {
+        measures,
+        until: until.map(d),
+    };
+    let r = c
+        .step(served(vec![MeasureKind::TowAway], None), "2026-11-03")
+        .unwrap_err();
+    assert_eq!(qzf_article(r).1, 24, "towing was not done");
+    for until in [None, Some("2026-12-03"), Some("2026-11-02")] {
+        let r = c
+            .step(
+                served(vec![MeasureKind::DetainVehicle], until),
+                "2026-11-03",
+            )
+            .unwrap_err();
+        assert_eq!(qzf_article(r), (true, 25, Some(1), None), "{until:?}");
+    }
+    c.ok(
+        served(vec![MeasureKind::DetainVehicle], Some("2026-11-20")),
+        "2026-11-03",
+    );
+    let due =
+        c.p.deadlines(Calendar::builtin(), &c.deadlines, Region::National)
+            .unwrap();
+    assert!(
+        due.iter()
+            .any(|r| r.id == "seizure" && r.due == Some(d("2026-11-20"))),
+        "the decision's own period: {due:?}"
+    );
+    let r = c
+        .step(
+            served(vec![MeasureKind::DetainVehicle], Some("2026-11-20")),
+            "2026-11-03",
+        )
+        .unwrap_err();
+    assert_eq!(qzf_article(r).1, 24, "handed over once");
+    let r = c.step(Step::Decided, "2026-11-04").unwrap_err();
+    assert!(!qzf_article(r).0, "the measure is lawful: {:?}", c.p.steps);
+    // Towing away detains nothing: no decision with a list is needed.
+    let mut c = Case::general(false, false);
+    c.ok(
+        Step::MeasureTaken {
+            measures: vec![MeasureKind::TowAway],
+        },
+        "2026-11-02",
+    );
+    c.ok(Step::MeasureApproved { approved: true }, "2026-11-02");
+    c.ok(Step::Investigated { site_record: true }, "2026-11-02");
+    c.ok(
+        Step::Filed {
+            approved_by: "head".into(),
+        },
+        "2026-11-03",
+    );
+    let r = c.step(Step::Decided, "2026-11-04").unwrap_err();
+    assert!(!qzf_article(r).0);
 }

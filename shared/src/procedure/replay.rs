@@ -50,16 +50,14 @@ fn beijing_day(p: &RecordPayload) -> NaiveDate {
 
 /// The step a record of the case stands for, if it stands for one.
 fn step_of(p: &RecordPayload, decision_record: Option<Digest>) -> Option<Result<Taken, Refusal>> {
-    let by = || p.officers.clone();
-    let taken = |step| {
-        Some(Ok(Taken {
-            step,
-            on: beijing_day(p),
-            by: by(),
-        }))
-    };
+    let taken = |step| Some(Ok(signed_step(step, p)));
     match &p.body {
-        RecordBody::SiteRecorded(_) | RecordBody::InterviewRecorded(_) => taken(Step::Investigated),
+        RecordBody::SiteRecorded(_) => taken(Step::Investigated { site_record: true }),
+        RecordBody::InterviewRecorded(_) => taken(Step::Investigated { site_record: false }),
+        RecordBody::MeasureDecided(w) => taken(Step::MeasureDecisionServed {
+            measures: w.measures.clone(),
+            until: w.until,
+        }),
         RecordBody::EvidenceRegistered(w) => taken(Step::Preserved {
             approved_by: w.approved_by.clone(),
         }),
@@ -67,6 +65,17 @@ fn step_of(p: &RecordPayload, decision_record: Option<Digest>) -> Option<Result<
         RecordBody::PaymentNoted(_) => taken(Step::Paid),
         RecordBody::ProcedureAct(a) => Some(act_step(a, p)),
         _ => None,
+    }
+}
+
+/// `step` as the record `p` takes it: on the day it was signed, by its
+/// officers, at the moment it was signed.
+fn signed_step(step: Step, p: &RecordPayload) -> Taken {
+    Taken {
+        step,
+        on: beijing_day(p),
+        by: p.officers.clone(),
+        at: Some(p.created_at),
     }
 }
 
@@ -81,6 +90,14 @@ fn act_step(a: &ProcedureAct, p: &RecordPayload) -> Result<Taken, Refusal> {
     };
     a.check()
         .map_err(|e| Refusal::new(e.zh, a.taken.step.basis(Track::General)))?;
+    if let Step::MeasureDecisionServed { .. } = a.taken.step {
+        // Handed over at the scene with the party's signature: the
+        // terminal's `measure_decided` writing, not a bureau act.
+        return Err(Refusal::new(
+            "行政强制措施决定书和清单应当当场交付，由执法终端记录，不能作为机关步骤签署",
+            a.taken.step.basis(Track::General),
+        ));
+    }
     let cites = [Track::Simple, Track::General].map(|t| a.taken.step.basis(t));
     if !cites.contains(&a.basis) {
         return Err(Refusal::new(
@@ -102,7 +119,10 @@ fn act_step(a: &ProcedureAct, p: &RecordPayload) -> Result<Taken, Refusal> {
             art(47, None),
         ));
     }
-    Ok(a.taken.clone())
+    Ok(Taken {
+        at: Some(p.created_at),
+        ..a.taken.clone()
+    })
 }
 
 /// The procedure a roadside decision opens: its track, what it needs,
@@ -148,6 +168,11 @@ pub fn replay(
     let mut out = Replay::default();
     let mut waiting: Vec<(Digest, Taken)> = Vec::new();
     let mut decision_record = None;
+    // A measure at the check was taken once the check began.
+    let check_began = sorted.iter().find_map(|(_, p)| match &p.body {
+        RecordBody::CaseOpened(o) => Some(o.occurred_at),
+        _ => None,
+    });
     for (digest, p) in sorted {
         if let RecordBody::CaseClosed(c) = &p.body {
             let Some(d) = c.findings.as_ref().and_then(|f| f.decision.as_ref()) else {
@@ -167,19 +192,13 @@ pub fn replay(
                         },
                         on: beijing_day(p),
                         by: p.officers.clone(),
+                        at: Some(check_began.unwrap_or(p.created_at)),
                     },
                 ));
             }
             if proc.track == Track::Simple {
                 decision_record = Some(digest);
-                waiting.push((
-                    digest,
-                    Taken {
-                        step: Step::Decided,
-                        on: beijing_day(p),
-                        by: p.officers.clone(),
-                    },
-                ));
+                waiting.push((digest, signed_step(Step::Decided, p)));
             } else {
                 out.handed_over = true;
             }
@@ -205,7 +224,7 @@ pub fn replay(
                     record: digest,
                     step: match &p.body {
                         RecordBody::ProcedureAct(a) => a.taken.step.clone(),
-                        _ => Step::Investigated,
+                        _ => Step::Investigated { site_record: false },
                     },
                     refusal,
                 });

@@ -115,11 +115,7 @@ impl Case {
         let body = RecordBody::ProcedureAct(ProcedureAct {
             case_id: self.id,
             case_no: "新交执〔2026〕1号".into(),
-            taken: Taken {
-                step,
-                on: day(on),
-                by: officers(),
-            },
+            taken: Taken::on(step, day(on), officers()),
             basis,
             paper,
         });
@@ -271,7 +267,7 @@ fn an_act_must_carry_the_document_its_step_produces_and_cite_its_provision() {
     let wrong_basis = c.act_citing(
         "2026-11-04T10:00:00+08:00",
         "2026-11-04",
-        Step::Investigated,
+        Step::Investigated { site_record: false },
         None,
         Step::Paid.basis(Track::General),
     );
@@ -364,7 +360,7 @@ fn xzcff_art_54_the_roadside_writings_are_the_investigation_before_filing() {
     assert!(r.refused.is_empty(), "{:?}", r.refused);
     let p = r.procedure.unwrap();
     assert_eq!(p.steps.len(), 1);
-    assert_eq!(p.steps[0].step, Step::Investigated);
+    assert_eq!(p.steps[0].step, Step::Investigated { site_record: true });
     assert_eq!(p.steps[0].on, day("2026-11-02"));
 }
 
@@ -395,9 +391,24 @@ fn xzqzf_art_18_a_vehicle_detained_at_the_check_starts_its_thirty_days() {
             Region::National,
         )
         .unwrap();
-    assert_eq!(running[0].id, "seizure");
-    assert_eq!(running[0].due, Some(day("2026-12-02")));
-    // The head extends it at the bureau; then it is released.
+    assert_eq!(running[0].id, "measure_approval");
+    assert_eq!(running[0].due, Some(day("2026-11-03")));
+    assert_eq!(running[1].id, "seizure");
+    assert_eq!(running[1].due, Some(day("2026-12-02")));
+    // The head approves it within 24 hours, the officers write the
+    // 现场笔录 and hand over the decision with its list; the head extends
+    // it at the bureau; then it is released.
+    c.act(
+        "2026-11-03T09:00:00+08:00",
+        "2026-11-03",
+        Step::MeasureApproved { approved: true },
+        None,
+    );
+    c.add("2026-11-03T09:30:00+08:00", site_record(c.id));
+    c.add(
+        "2026-11-03T09:40:00+08:00",
+        measure_decided(c.id, Some("2026-12-02")),
+    );
     c.act(
         "2026-11-20T09:00:00+08:00",
         "2026-11-20",
@@ -414,5 +425,160 @@ fn xzqzf_art_18_a_vehicle_detained_at_the_check_starts_its_thirty_days() {
     );
     let r = c.replay();
     assert!(r.refused.is_empty(), "{:?}", r.refused);
-    assert_eq!(r.procedure.unwrap().steps.len(), 3);
+    let steps: Vec<_> = r
+        .procedure
+        .unwrap()
+        .steps
+        .into_iter()
+        .map(|t| t.step)
+        .collect();
+    assert_eq!(steps.len(), 6);
+    assert_eq!(
+        steps[3],
+        Step::MeasureDecisionServed {
+            measures: vec![MeasureKind::DetainVehicle],
+            until: Some(day("2026-12-02"))
+        }
+    );
+}
+
+fn site_record(case_id: Uuid) -> RecordBody {
+    RecordBody::SiteRecorded(crate::investigation::SiteRecord {
+        case_id,
+        case_no: "新交执〔2026〕1号".into(),
+        started_at: at("2026-11-02T10:00:00+08:00"),
+        ended_at: at("2026-11-02T10:30:00+08:00"),
+        place: "G30".into(),
+        present: "张三".into(),
+        observed: "扣留车辆，当事人在场".into(),
+        receipt: crate::served::Receipt::Refused {
+            note: "拒签".into(),
+            witness: None,
+        },
+        basis: "行政强制法第十八条".into(),
+    })
+}
+
+fn measure_decided(case_id: Uuid, until: Option<&str>) -> RecordBody {
+    RecordBody::MeasureDecided(crate::investigation::MeasureDecision {
+        case_id,
+        case_no: "新交执〔2026〕1号".into(),
+        measures: vec![crate::catalog::MeasureKind::DetainVehicle],
+        address: "乌鲁木齐市天山区".into(),
+        reason: "逃避超限检测".into(),
+        until: until.map(day),
+        items: vec![crate::investigation::PreservedItem {
+            name: "货车 新A12345".into(),
+            spec: "重型半挂牵引车".into(),
+            quantity: 1,
+            unit: "辆".into(),
+        }],
+        kept_at: "乌鲁木齐市超限检测站停车场".into(),
+        receipt: crate::served::Receipt::Refused {
+            note: "拒签".into(),
+            witness: None,
+        },
+        basis: "《公路安全保护条例》第六十七条".into(),
+    })
+}
+
+fn opened(case_id: Uuid, when: &str) -> RecordBody {
+    RecordBody::CaseOpened(crate::model::CaseOpened {
+        case_id,
+        case_no: "新交执〔2026〕1号".into(),
+        occurred_at: at(when),
+        place: "G30".into(),
+        vehicle: crate::model::Vehicle {
+            plate: "新A12345".into(),
+        },
+        party: crate::model::Party::Person {
+            id_number: "11010519491231002X".into(),
+            name: "张三".into(),
+        },
+        violation: None,
+        note: String::new(),
+        details: None,
+    })
+}
+
+#[test]
+fn qzf_art_19_the_heads_approval_counts_24_hours_from_the_check_to_its_signature() {
+    use crate::catalog::MeasureKind;
+    let mut c = Case::new();
+    c.add(
+        "2026-11-02T10:00:00+08:00",
+        opened(c.id, "2026-11-02T09:00:00+08:00"),
+    );
+    c.closed_with(
+        "2026-11-02T11:00:00+08:00",
+        "general",
+        false,
+        vec![MeasureKind::DetainVehicle],
+    );
+    // Dated the day after, but signed 24 hours and 5 minutes after the
+    // check began: the signature's moment counts, not the day written.
+    let late = c.act(
+        "2026-11-03T09:05:00+08:00",
+        "2026-11-03",
+        Step::MeasureApproved { approved: true },
+        None,
+    );
+    let r = c.replay();
+    assert_eq!(r.refused.len(), 1, "{:?}", r.refused);
+    assert_eq!(r.refused[0].record, late);
+    assert_eq!(r.refused[0].refusal.basis.article, 19);
+    assert!(r.refused[0].refusal.zh.contains("2026-11-03 09:00"));
+    // The measure still waits for approval and blocks the decision.
+    let p = r.procedure.unwrap();
+    assert!(p
+        .deadlines(
+            Calendar::builtin(),
+            &Deadlines::shipped().unwrap(),
+            Region::National
+        )
+        .unwrap()
+        .iter()
+        .any(|d| d.id == "measure_approval"));
+}
+
+#[test]
+fn qzf_art_24_the_decision_and_list_come_from_the_terminal_not_from_a_bureau_act() {
+    use crate::catalog::MeasureKind;
+    let mut c = Case::new();
+    c.closed_with(
+        "2026-11-02T11:00:00+08:00",
+        "general",
+        false,
+        vec![MeasureKind::DetainVehicle],
+    );
+    let forged = c.act(
+        "2026-11-02T12:00:00+08:00",
+        "2026-11-02",
+        Step::MeasureDecisionServed {
+            measures: vec![MeasureKind::DetainVehicle],
+            until: Some(day("2026-11-20")),
+        },
+        None,
+    );
+    // A detention of 31 days is refused too (art. 25).
+    let long = c.add(
+        "2026-11-02T12:10:00+08:00",
+        measure_decided(c.id, Some("2026-12-03")),
+    );
+    c.add(
+        "2026-11-02T12:20:00+08:00",
+        measure_decided(c.id, Some("2026-12-02")),
+    );
+    let r = c.replay();
+    let refused: Vec<_> = r
+        .refused
+        .iter()
+        .map(|f| (f.record, f.refusal.basis.article))
+        .collect();
+    assert_eq!(refused, [(forged, 24), (long, 25)]);
+    let steps = r.procedure.unwrap().steps;
+    assert!(matches!(
+        steps.last().unwrap().step,
+        Step::MeasureDecisionServed { until: Some(u), .. } if u == day("2026-12-02")
+    ));
 }

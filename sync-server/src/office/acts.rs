@@ -121,14 +121,17 @@ pub fn find_case(store: &dyn Store, case: &str) -> Result<CaseRow, ActError> {
 /// the law leaves to the agency's head — 立案 on approval (行政处罚法
 /// art. 54 para. 2), 集体讨论 (art. 57 para. 2), extending the period
 /// (art. 60), approving a deferred or instalment payment (art. 66
-/// para. 2), extending a detention (行政强制法 art. 25) — are the 负责人's, whose signature on the act is the
-/// approval; the rest the case officers' or the head's.
+/// para. 2), approving a measure taken at the scene (行政强制法 art. 19)
+/// and extending a detention (art. 25) — are the 负责人's, whose
+/// signature on the act is the approval; the rest the case officers' or
+/// the head's.
 fn roles_for(step: &Step) -> &'static [Role] {
     match step {
         Step::LegalReviewed { .. } => &[Role::LegalReviewer],
         Step::Filed { .. }
         | Step::CollectivelyDiscussed
         | Step::Extended { .. }
+        | Step::MeasureApproved { .. }
         | Step::MeasureExtended { .. }
         | Step::PaymentDeferred { .. } => &[Role::Head],
         _ => &[Role::CaseOfficer, Role::Head],
@@ -186,6 +189,7 @@ pub fn sign(
             step: input.step,
             on: input.on.unwrap_or(today),
             by,
+            at: Some(now.with_timezone(&bj)),
         },
         paper: input.paper,
     };

@@ -255,6 +255,13 @@ fn kind_name(lang: Lang, body: &RecordBody) -> &'static str {
                 "Order to correct"
             }
         }
+        RecordBody::MeasureDecided(_) => {
+            if zh {
+                "行政强制措施决定书及清单"
+            } else {
+                "Compulsory measure decision"
+            }
+        }
         RecordBody::ProcedureAct(a) => {
             let (zh_name, en_name) = a.taken.step.name();
             if zh {
@@ -354,6 +361,20 @@ fn lines(lang: Lang, body: &RecordBody) -> Vec<String> {
             w.correct_by.map(|d| d.to_string()).unwrap_or_default(),
             receipt_line(lang, &w.receipt),
         ],
+        RecordBody::MeasureDecided(w) => {
+            let m: Vec<&str> = w.measures.iter().map(|m| m.zh()).collect();
+            let mut v = vec![format!("{} · {}", m.join("、"), w.reason)];
+            v.extend(
+                w.items
+                    .iter()
+                    .map(|i| format!("{} {} {}{}", i.name, i.spec, i.quantity, i.unit)),
+            );
+            if let Some(until) = w.until {
+                v.push(format!("{} · {until}", w.kept_at));
+            }
+            v.push(receipt_line(lang, &w.receipt));
+            v
+        }
         RecordBody::ProcedureAct(a) => super::procedure::act_lines(lang, a),
     }
 }

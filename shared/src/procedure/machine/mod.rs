@@ -3,19 +3,22 @@
 //! [`CaseProcedure::apply`] adds a step only when the law allows it, and
 //! otherwise refuses with the reason and the provision. Every running
 //! deadline is computed from the steps taken
-//! ([`CaseProcedure::deadlines`]).
+//! ([`CaseProcedure::deadlines`]). The compulsory measures of 行政强制法
+//! are in [`measures`].
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::{limitation_ends, Deadlines, Limitation};
 use crate::calendar::{Calendar, CalendarError, Region};
 use crate::catalog::{Citation, MeasureKind, ProcedureNeeds};
 
+mod measures;
+
 /// 行政处罚法, as cited.
 pub const XZCFF: &str = "《中华人民共和国行政处罚法》（2021年修订）";
 
-fn qzf(article: u32, paragraph: Option<u32>, item: Option<u32>) -> Citation {
+pub(crate) fn qzf(article: u32, paragraph: Option<u32>, item: Option<u32>) -> Citation {
     Citation {
         law: crate::catalog::lawful::QZF.into(),
         ..art(article, paragraph, item)
@@ -51,7 +54,13 @@ pub enum Step {
         approved_by: String,
     },
     /// An investigation record (询问笔录, 现场笔录, 勘验笔录).
-    Investigated,
+    Investigated {
+        /// It is a 现场笔录 signed at the scene (行政强制法 art. 18 item 7
+        /// wants one for a compulsory measure). Set only from the writing
+        /// itself, never from a bureau act.
+        #[serde(skip)]
+        site_record: bool,
+    },
     /// 先行登记保存, approved by the agency head (art. 56).
     Preserved {
         /// Who approved.
@@ -64,6 +73,21 @@ pub enum Step {
     MeasureTaken {
         /// What was done.
         measures: Vec<MeasureKind>,
+    },
+    /// The agency head's approval of a measure taken at the scene, reported
+    /// within 24 hours (行政强制法 art. 19); `approved: false` when the head
+    /// finds it should not have been taken: it must end at once.
+    MeasureApproved {
+        /// The head approved it.
+        approved: bool,
+    },
+    /// 行政强制措施决定书 and its 清单 handed to the party on the spot
+    /// (行政强制法 art. 24), from the terminal's signed `measure_decided`.
+    MeasureDecisionServed {
+        /// The measures it decides.
+        measures: Vec<MeasureKind>,
+        /// The detention's last day, when a vehicle is detained.
+        until: Option<NaiveDate>,
     },
     /// The detention extended on the head's approval, by at most 30 days
     /// (行政强制法 art. 25 para. 1).
@@ -134,10 +158,21 @@ impl Step {
     pub fn name(&self) -> (&'static str, &'static str) {
         match self {
             Step::Filed { .. } => ("立案", "Filed"),
-            Step::Investigated => ("调查取证", "Investigated"),
+            Step::Investigated { site_record: true } => ("现场笔录", "Site record"),
+            Step::Investigated { .. } => ("调查取证", "Investigated"),
             Step::Preserved { .. } => ("先行登记保存", "Evidence preserved"),
             Step::PreservationDecided => ("登记保存处理决定", "Preservation decided"),
             Step::MeasureTaken { .. } => ("实施行政强制措施", "Compulsory measure taken"),
+            Step::MeasureApproved { approved: true } => {
+                ("负责人批准强制措施", "Measure approved by the head")
+            }
+            Step::MeasureApproved { .. } => {
+                ("负责人不予批准强制措施", "Measure not approved by the head")
+            }
+            Step::MeasureDecisionServed { .. } => (
+                "交付行政强制措施决定书及清单",
+                "Measure decision handed over",
+            ),
             Step::MeasureExtended { .. } => ("延长扣押期限", "Detention extended"),
             Step::MeasureEnded => ("解除或处理强制措施", "Compulsory measure ended"),
             Step::NoticeServed { .. } => ("送达违法行为通知书", "Notice served"),
@@ -162,9 +197,11 @@ impl Step {
     pub fn basis(&self, track: Track) -> Citation {
         match self {
             Step::Filed { .. } => art(54, Some(2), None),
-            Step::Investigated => art(55, None, None),
+            Step::Investigated { .. } => art(55, None, None),
             Step::Preserved { .. } | Step::PreservationDecided => art(56, None, None),
             Step::MeasureTaken { .. } => qzf(18, None, None),
+            Step::MeasureApproved { .. } => qzf(19, None, None),
+            Step::MeasureDecisionServed { .. } => qzf(24, None, None),
             Step::MeasureExtended { .. } => qzf(25, Some(1), None),
             Step::MeasureEnded => qzf(28, None, None),
             Step::NoticeServed { .. } => art(44, None, None),
@@ -195,6 +232,24 @@ pub struct Taken {
     pub on: NaiveDate,
     /// 执法证号 (or staff login) of each person who did it.
     pub by: Vec<String>,
+    /// The moment, where the law counts hours (行政强制法 art. 19): when
+    /// the step's record was signed, or for a measure taken at a check,
+    /// when the check began. Set by the replay and the signer from the
+    /// signed envelopes, never read from a record's body.
+    #[serde(skip)]
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+impl Taken {
+    /// A step on a day, with no moment.
+    pub fn on(step: Step, on: NaiveDate, by: Vec<String>) -> Taken {
+        Taken {
+            step,
+            on,
+            by,
+            at: None,
+        }
+    }
 }
 
 /// A step the law forbids, with the reason and the provision.
@@ -264,11 +319,11 @@ impl CaseProcedure {
         }
     }
 
-    fn last(&self, pred: impl Fn(&Step) -> bool) -> Option<&Taken> {
+    pub(crate) fn last(&self, pred: impl Fn(&Step) -> bool) -> Option<&Taken> {
         self.steps.iter().rev().find(|t| pred(&t.step))
     }
 
-    fn has(&self, pred: impl Fn(&Step) -> bool) -> bool {
+    pub(crate) fn has(&self, pred: impl Fn(&Step) -> bool) -> bool {
         self.last(pred).is_some()
     }
 
@@ -310,7 +365,10 @@ impl CaseProcedure {
             .len();
         let needs_two = matches!(
             taken.step,
-            Step::Investigated | Step::Preserved { .. } | Step::NoticeServed { .. } | Step::Decided
+            Step::Investigated { .. }
+                | Step::Preserved { .. }
+                | Step::NoticeServed { .. }
+                | Step::Decided
         );
         if needs_two && officers < 2 {
             return Err(Refusal::new("执法人员不得少于两人", art(42, None, None)));
@@ -321,10 +379,12 @@ impl CaseProcedure {
         let before_filing = matches!(
             taken.step,
             Step::Filed { .. }
-                | Step::Investigated
+                | Step::Investigated { .. }
                 | Step::Preserved { .. }
                 | Step::PreservationDecided
                 | Step::MeasureTaken { .. }
+                | Step::MeasureApproved { .. }
+                | Step::MeasureDecisionServed { .. }
                 | Step::MeasureExtended { .. }
                 | Step::MeasureEnded
         );
@@ -340,14 +400,13 @@ impl CaseProcedure {
                 "先行登记保存须经行政机关负责人批准",
                 art(56, None, None),
             )),
-            Step::MeasureTaken { measures } => check_measure(measures, officers),
-            Step::MeasureExtended { until } => {
-                self.check_extension(taken.on, *until, calendar, deadlines, region)
+            Step::MeasureTaken { .. }
+            | Step::MeasureApproved { .. }
+            | Step::MeasureDecisionServed { .. }
+            | Step::MeasureExtended { .. }
+            | Step::MeasureEnded => {
+                self.check_measure_step(taken, officers, calendar, deadlines, region)
             }
-            Step::MeasureEnded if !self.measure_running() => Err(Refusal::new(
-                "没有正在实施的行政强制措施",
-                qzf(28, None, None),
-            )),
             Step::PreservationDecided if !self.has(|s| matches!(s, Step::Preserved { .. })) => {
                 Err(Refusal::new("没有先行登记保存的证据", art(56, None, None)))
             }
@@ -378,7 +437,10 @@ impl CaseProcedure {
                     art(64, None, Some(2)),
                 ))
             }
-            Step::Decided => self.check_decision(taken.on, calendar, deadlines, region),
+            Step::Decided => {
+                self.check_measure_lawful()?;
+                self.check_decision(taken.on, calendar, deadlines, region)
+            }
             Step::Served | Step::Paid | Step::PaymentDeferred { .. }
                 if !self.has(|s| matches!(s, Step::Decided)) =>
             {
@@ -389,85 +451,6 @@ impl CaseProcedure {
             }
             _ => Ok(()),
         }
-    }
-
-    /// A measure taken and not yet ended.
-    fn measure_running(&self) -> bool {
-        let taken = self
-            .steps
-            .iter()
-            .rposition(|t| matches!(t.step, Step::MeasureTaken { .. }));
-        let ended = self
-            .steps
-            .iter()
-            .rposition(|t| matches!(t.step, Step::MeasureEnded));
-        taken.is_some() && ended < taken
-    }
-
-    /// The vehicle's detention, if one is running: the day it began.
-    fn detention(&self) -> Option<NaiveDate> {
-        if !self.measure_running() {
-            return None;
-        }
-        self.last(|s| {
-            matches!(s, Step::MeasureTaken { measures } if measures.contains(&MeasureKind::DetainVehicle))
-        })
-        .map(|t| t.on)
-    }
-
-    /// The last day of the running detention: 30 days (行政强制法 art. 25
-    /// para. 1), or the extension's day.
-    fn detention_due(
-        &self,
-        calendar: &Calendar,
-        deadlines: &Deadlines,
-        region: Region,
-    ) -> Option<Result<NaiveDate, Refusal>> {
-        let began = self.detention()?;
-        if let Some(Step::MeasureExtended { until }) = self
-            .last(|s| matches!(s, Step::MeasureExtended { .. }))
-            .map(|t| &t.step)
-        {
-            return Some(Ok(*until));
-        }
-        Some(deadline(deadlines, "seizure").and_then(|d| {
-            d.due(calendar, began, region)
-                .map_err(|e| Refusal::new(e.to_string(), qzf(25, Some(1), None)))
-        }))
-    }
-
-    fn check_extension(
-        &self,
-        on: NaiveDate,
-        until: NaiveDate,
-        calendar: &Calendar,
-        deadlines: &Deadlines,
-        region: Region,
-    ) -> Result<(), Refusal> {
-        let basis = qzf(25, Some(1), None);
-        if self.has(|s| matches!(s, Step::MeasureExtended { .. })) {
-            return Err(Refusal::new("扣押期限只能延长一次", basis));
-        }
-        let due = match self.detention_due(calendar, deadlines, region) {
-            None => return Err(Refusal::new("没有正在扣押的车辆", basis)),
-            Some(due) => due?,
-        };
-        if on > due {
-            return Err(Refusal::new(
-                format!("扣押期限已于 {due} 届满，不能再延长，应当解除扣押（第二十八条）"),
-                basis,
-            ));
-        }
-        if until <= due || until > due + chrono::Days::new(30) {
-            return Err(Refusal::new(
-                format!(
-                    "延长期限不得超过三十日：新期限须在 {due} 之后、{} 之前或当日",
-                    due + chrono::Days::new(30)
-                ),
-                basis,
-            ));
-        }
-        Ok(())
     }
 
     /// Longest run of instalments accepted (a typing guard, not law).
@@ -730,20 +713,8 @@ impl CaseProcedure {
     ) -> Result<Vec<Running>, CalendarError> {
         let mut out = Vec::new();
         let done = |pred: &dyn Fn(&Step) -> bool| self.steps.iter().any(|t| pred(&t.step));
-        // The detention runs until the decision deals with the vehicle or
-        // the measure ends (行政强制法 art. 27).
         if !self.has(|s| matches!(s, Step::Decided)) {
-            if let Some(due) = self.detention_due(calendar, deadlines, region) {
-                out.push(Running {
-                    id: "seizure".into(),
-                    name: deadlines
-                        .get("seizure")
-                        .map_or_else(|| "扣押期限".into(), |d| d.name.clone()),
-                    due: due.as_ref().ok().copied(),
-                    problem: due.err().map(|r| r.zh),
-                    basis: qzf(25, Some(1), None),
-                });
-            }
+            out.extend(self.measure_deadlines(calendar, deadlines, region));
         }
         let mut run = |id: &str, from: NaiveDate| -> Result<(), CalendarError> {
             if let Some(d) = deadlines.get(id) {
@@ -809,25 +780,10 @@ impl CaseProcedure {
     }
 }
 
-/// A compulsory measure needs two officers (行政强制法 art. 18 item 2) and
-/// says what was done.
-fn check_measure(measures: &[MeasureKind], officers: usize) -> Result<(), Refusal> {
-    if measures.is_empty() {
-        return Err(Refusal::new(
-            "请写明实施的行政强制措施",
-            qzf(18, None, None),
-        ));
-    }
-    if officers < 2 {
-        return Err(Refusal::new(
-            "行政强制措施应当由两名以上行政执法人员实施",
-            qzf(18, None, Some(2)),
-        ));
-    }
-    Ok(())
-}
-
-fn deadline<'a>(deadlines: &'a Deadlines, id: &str) -> Result<&'a super::Deadline, Refusal> {
+pub(crate) fn deadline<'a>(
+    deadlines: &'a Deadlines,
+    id: &str,
+) -> Result<&'a super::Deadline, Refusal> {
     deadlines.get(id).ok_or_else(|| {
         Refusal::new(
             format!("期限数据中没有 {id}（assets/procedure/deadlines.json）"),

@@ -219,7 +219,7 @@ pub fn seed(
             (&staging, video_bytes),
             &mut rng,
             now,
-            None,
+            Want::Any,
         )?;
         on_case(i + 1, &no);
         out.cases.push(no);
@@ -244,7 +244,7 @@ pub fn closed_case_at(
         (Path::new("."), 0),
         &mut rng,
         when,
-        None,
+        Want::Any,
     )
 }
 
@@ -261,9 +261,41 @@ pub fn handed_over_case(term: &Terminal) -> Result<String, AppError> {
         (Path::new("."), 0),
         &mut rng,
         Terminal::now(),
-        Some(fieldcase_shared::catalog::Procedure::General),
+        Want::Procedure(fieldcase_shared::catalog::Procedure::General),
     )
 }
+
+/// A demo case whose check detained the vehicle (公路安全保护条例 art. 67,
+/// 行政强制法 art. 18, 24): handed over, awaiting the head's approval, its
+/// 现场笔录 and its 行政强制措施决定书. Its 案号.
+pub fn detained_case(term: &Terminal) -> Result<String, AppError> {
+    let assets = Assets::embedded().map_err(AppError::Demo)?;
+    let salt = term.store.head(&term.device_id())?.seq + 1;
+    let mut rng = Rng(0xD37A_1E0D_7F4A_7C15 ^ salt.wrapping_mul(0x2545_F491) | 1);
+    seed_case(
+        term,
+        &assets,
+        &demo_officers(),
+        (Path::new("."), 0),
+        &mut rng,
+        Terminal::now(),
+        Want::Detained,
+    )
+}
+
+/// What a seeded case must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// Any violation the party can commit.
+    Any,
+    /// One that needs this procedure.
+    Procedure(fieldcase_shared::catalog::Procedure),
+    /// Evading the weigh station, the vehicle detained.
+    Detained,
+}
+
+/// The catalogue entry whose article allows detaining the vehicle.
+const DETAIN_ENTRY: &str = "GLAQ-67";
 
 /// An opened demo case (the first three steps done, nothing else): its
 /// id and 案号.
@@ -326,6 +358,12 @@ fn demo_draft(
 /// A violation the party can commit, with the least lawful penalty of its
 /// first tier (no-penalty conditions answered "no").
 fn decide(d: &mut Draft, assets: &Assets, rng: &mut Rng) {
+    let e = drawn(d, assets, rng);
+    decide_entry(d, e);
+}
+
+/// An entry the party can commit, drawn.
+fn drawn<'a>(d: &Draft, assets: &'a Assets, rng: &mut Rng) -> &'a fieldcase_shared::catalog::Entry {
     use fieldcase_shared::catalog::PartyKind as Who;
     let fits: Vec<_> = assets
         .catalog
@@ -339,7 +377,12 @@ fn decide(d: &mut Draft, assets: &Assets, rng: &mut Rng) {
             })
         })
         .collect();
-    let e = fits[rng.below(fits.len())];
+    fits[rng.below(fits.len())]
+}
+
+/// The violation of entry `e`, with the least lawful penalty of its first
+/// tier (no-penalty conditions answered "no").
+fn decide_entry(d: &mut Draft, e: &fieldcase_shared::catalog::Entry) {
     d.apply(Edit::Outcome(Outcome::Violation));
     d.apply(Edit::Text(Field::Violation, e.code.clone()));
     for k in 0..e.no_penalty.as_ref().map_or(0, |np| np.conditions.len()) {
@@ -368,7 +411,7 @@ fn seed_case(
     (staging, video_bytes): (&Path, usize),
     rng: &mut Rng,
     now: chrono::DateTime<chrono::FixedOffset>,
-    want: Option<fieldcase_shared::catalog::Procedure>,
+    want: Want,
 ) -> Result<String, AppError> {
     let mut d = demo_draft(assets, officers, rng, now);
     let drafts = term.drafts();
@@ -385,18 +428,33 @@ fn seed_case(
         }
     }
     decide(&mut d, assets, rng);
-    // A procedure asked for: another violation until it needs that one
-    // (the catalogue holds both kinds).
-    for _ in 0..200 {
-        if want.is_none() || d.procedure(assets) == want {
-            break;
+    match want {
+        Want::Any => {}
+        // Another violation until it needs that procedure (the catalogue
+        // holds both kinds).
+        Want::Procedure(p) => {
+            for _ in 0..200 {
+                if d.procedure(assets) == Some(p) {
+                    break;
+                }
+                decide(&mut d, assets, rng);
+            }
+            if d.procedure(assets) != Some(p) {
+                return Err(AppError::Demo(
+                    "no catalogue entry needs that procedure".into(),
+                ));
+            }
         }
-        decide(&mut d, assets, rng);
-    }
-    if want.is_some_and(|p| d.procedure(assets) != Some(p)) {
-        return Err(AppError::Demo(
-            "no catalogue entry needs that procedure".into(),
-        ));
+        Want::Detained => {
+            let e = assets
+                .catalog
+                .get(DETAIN_ENTRY)
+                .ok_or_else(|| AppError::Demo(format!("the catalogue has no {DETAIN_ENTRY}")))?;
+            decide_entry(&mut d, e);
+            d.apply(Edit::parse("measure:detain_vehicle", "yes").ok_or_else(|| {
+                AppError::Demo("the drafting controller knows no detain_vehicle".into())
+            })?);
+        }
     }
     if video_bytes > 0 {
         add_media(term, officers, &case, staging, video_bytes, rng)?;

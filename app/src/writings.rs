@@ -2,14 +2,19 @@
 //! the 现场笔录 and each 询问笔录 (行政处罚法 art. 55 para 2), the
 //! 证据登记保存清单 of 先行登记保存 (art. 56, its 7-working-day decision
 //! deadline computed from `assets/procedure/deadlines.json`) and the
-//! 责令改正违法行为通知书 (art. 28 para 1). The person concerned reads the
+//! 责令改正违法行为通知书 (art. 28 para 1), and the 行政强制措施决定书 with its
+//! 清单 when the check took a compulsory measure (行政强制法 art. 24: the
+//! measures the check recorded, the provisions allowing them from the
+//! catalogue, a detention's 30 days). The person concerned reads the
 //! writing and signs it on the screen, or the refusal is noted; both
 //! officers sign the record. The window, the CLI and the tests call here.
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use fieldcase_documents::Kind;
+use fieldcase_shared::catalog::MeasureKind;
 use fieldcase_shared::investigation::{
-    CorrectionOrder, EvidenceRegister, Exchange, Interview, Interviewee, PreservedItem, SiteRecord,
+    CorrectionOrder, EvidenceRegister, Exchange, Interview, Interviewee, MeasureDecision,
+    PreservedItem, SiteRecord,
 };
 use fieldcase_shared::model::OfficerPair;
 use fieldcase_shared::record::RecordBody;
@@ -69,6 +74,17 @@ pub enum Draft {
         /// By when (`None`: at once).
         correct_by: Option<NaiveDate>,
     },
+    /// 行政强制措施决定书 and its 清单, for the measures the check took.
+    Measure {
+        /// The party's address.
+        address: String,
+        /// Why the measure was needed.
+        reason: String,
+        /// What is detained (empty unless a vehicle is).
+        items: Vec<PreservedItem>,
+        /// Where it is kept.
+        kept_at: String,
+    },
 }
 
 impl Draft {
@@ -79,6 +95,7 @@ impl Draft {
             Draft::Interview { .. } => Kind::Interview,
             Draft::Register { .. } => Kind::EvidenceRegister,
             Draft::Order { .. } => Kind::CorrectionOrder,
+            Draft::Measure { .. } => Kind::MeasureDecision,
         }
     }
 
@@ -88,7 +105,7 @@ impl Draft {
             Draft::Site { sitting, .. } | Draft::Interview { sitting, .. } => {
                 Some(sitting.ended_at)
             }
-            Draft::Register { .. } | Draft::Order { .. } => None,
+            Draft::Register { .. } | Draft::Order { .. } | Draft::Measure { .. } => None,
         }
     }
 
@@ -97,7 +114,7 @@ impl Draft {
         match self {
             Draft::Site { .. } => "当事人（在场人）",
             Draft::Interview { .. } => "被询问人",
-            Draft::Register { .. } | Draft::Order { .. } => "当事人",
+            Draft::Register { .. } | Draft::Order { .. } | Draft::Measure { .. } => "当事人",
         }
     }
 }
@@ -109,7 +126,8 @@ pub struct Written {
     pub seq: u64,
     /// The document it prints as.
     pub kind: Kind,
-    /// For a 证据登记保存清单: the day the agency must decide by.
+    /// For a 证据登记保存清单: the day the agency must decide by; for a
+    /// detention: its last day.
     pub decide_by: Option<NaiveDate>,
 }
 
@@ -161,7 +179,11 @@ impl Writings<'_> {
             not_in_future(end)?;
         }
         let signer = draft.signer();
-        let (body, decide_by) = body(&row, draft, planned.clone(), basis)?;
+        let taken = match draft {
+            Draft::Measure { .. } => Some(self.measures_taken(&row)?),
+            _ => None,
+        };
+        let (body, decide_by) = body(&row, draft, planned.clone(), basis, taken)?;
         fieldcase_shared::investigation::check(&body).map_err(invalid)?;
         let kept = take_receipt(
             self.term,
@@ -189,12 +211,72 @@ impl Writings<'_> {
     }
 }
 
-/// The record body of `draft` for `row`, and the 先行登记保存 decision day.
+/// The compulsory measures a case's check took: what, on which day, and
+/// the provisions allowing them.
+struct Taken {
+    kinds: Vec<MeasureKind>,
+    on: NaiveDate,
+    basis: String,
+}
+
+impl Writings<'_> {
+    /// What the check of `row` recorded in its decision, with the
+    /// catalogue's provisions for each measure (行政强制法 art. 24 item 2).
+    /// A detention runs at most 30 days from the check (art. 25 para. 1),
+    /// counted plainly: the decision never promises more.
+    fn measures_taken(&self, row: &CaseRow) -> Result<Taken, AppError> {
+        let detail = self.term.cases().detail(&row.case_id)?;
+        let none = || {
+            AppError::refused(
+                "该案现场检查未实施行政强制措施，不需要行政强制措施决定书",
+                "the check took no compulsory measure: there is no measure decision to make",
+            )
+        };
+        let decision = detail
+            .findings()
+            .and_then(|f| f.decision.as_ref())
+            .filter(|d| !d.measures.is_empty())
+            .ok_or_else(none)?;
+        let assets =
+            crate::check::Assets::embedded().map_err(|e| AppError::refused(e.clone(), e))?;
+        let mut basis: Vec<String> = assets
+            .catalog
+            .get(&decision.code)
+            .map(|e| {
+                e.measures
+                    .iter()
+                    .filter(|m| decision.measures.contains(&m.kind))
+                    .map(|m| m.basis.text())
+                    .collect()
+            })
+            .unwrap_or_default();
+        basis.dedup();
+        if basis.is_empty() {
+            return Err(AppError::refused(
+                format!("目录条目 {} 没有允许该措施的依据", decision.code),
+                format!(
+                    "catalogue entry {} gives no provision for the measure",
+                    decision.code
+                ),
+            ));
+        }
+        Ok(Taken {
+            kinds: decision.measures.clone(),
+            on: crate::service::beijing_day(row.opened_at),
+            basis: basis.join("、"),
+        })
+    }
+}
+
+/// The record body of `draft` for `row`, and the 先行登记保存 decision day
+/// or the detention's last day; a measure decision is made of the
+/// measures `taken` at the check.
 fn body(
     row: &CaseRow,
     draft: Draft,
     receipt: Receipt,
     basis: String,
+    taken: Option<Taken>,
 ) -> Result<(RecordBody, Option<NaiveDate>), AppError> {
     let (case_id, case_no) = (row.case_id, row.case_no.clone());
     let trim = |s: String| s.trim().to_owned();
@@ -278,6 +360,38 @@ fn body(
             }),
             None,
         ),
+        Draft::Measure {
+            address,
+            reason,
+            items,
+            kept_at,
+        } => {
+            let m = taken.ok_or_else(|| {
+                AppError::refused(
+                    "该案现场检查未实施行政强制措施",
+                    "the check took no measure",
+                )
+            })?;
+            let until = m
+                .kinds
+                .contains(&MeasureKind::DetainVehicle)
+                .then(|| m.on + chrono::Days::new(30));
+            (
+                RecordBody::MeasureDecided(MeasureDecision {
+                    case_id,
+                    case_no,
+                    measures: m.kinds,
+                    address: trim(address),
+                    reason: trim(reason),
+                    until,
+                    items,
+                    kept_at: trim(kept_at),
+                    receipt,
+                    basis: m.basis,
+                }),
+                until,
+            )
+        }
     })
 }
 

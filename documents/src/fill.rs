@@ -244,6 +244,7 @@ pub fn fill(kind: Kind, records: &[Signed], agency: &str, pick: Pick) -> Result<
         Kind::PenaltyDecision => bureau::penalty_decision(records, agency, pick),
         Kind::NoPenaltyDecision => bureau::no_penalty_decision(records, agency, pick),
         Kind::ClosingReport => bureau::closing_report(records, agency, pick),
+        Kind::MeasureDecision => writing::measure_decision(records, agency, pick),
     }
 }
 

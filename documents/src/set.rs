@@ -40,6 +40,7 @@ fn kind_of(body: &RecordBody) -> Option<Kind> {
         RecordBody::InterviewRecorded(_) => Kind::Interview,
         RecordBody::EvidenceRegistered(_) => Kind::EvidenceRegister,
         RecordBody::CorrectionOrdered(_) => Kind::CorrectionOrder,
+        RecordBody::MeasureDecided(_) => Kind::MeasureDecision,
         RecordBody::DocumentServed(_) => Kind::ServiceReceipt,
         RecordBody::ProcedureAct(a) => match a.paper.as_ref()? {
             Form::Filing(_) => Kind::FilingForm,

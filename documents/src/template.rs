@@ -38,6 +38,8 @@ pub enum Kind {
     NoPenaltyDecision,
     /// 结案报告.
     ClosingReport,
+    /// 行政强制措施决定书 with its 清单 (行政强制法 art. 24).
+    MeasureDecision,
 }
 
 /// Fields every kind's filler supplies.
@@ -45,7 +47,7 @@ const COMMON: &[&str] = &["case_no", "agency", "officers", "signed"];
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::OnTheSpotDecision,
         Kind::SiteRecord,
         Kind::Interview,
@@ -58,15 +60,17 @@ impl Kind {
         Kind::PenaltyDecision,
         Kind::NoPenaltyDecision,
         Kind::ClosingReport,
+        Kind::MeasureDecision,
     ];
 
     /// The kinds made at the roadside, from the terminal's own records.
-    pub const ROADSIDE: [Kind; 6] = [
+    pub const ROADSIDE: [Kind; 7] = [
         Kind::OnTheSpotDecision,
         Kind::SiteRecord,
         Kind::Interview,
         Kind::EvidenceRegister,
         Kind::CorrectionOrder,
+        Kind::MeasureDecision,
         Kind::ServiceReceipt,
     ];
 
@@ -95,6 +99,7 @@ impl Kind {
             Kind::PenaltyDecision => "penalty_decision",
             Kind::NoPenaltyDecision => "no_penalty_decision",
             Kind::ClosingReport => "closing_report",
+            Kind::MeasureDecision => "measure_decision",
         }
     }
 
@@ -236,6 +241,20 @@ impl Kind {
                 "execution",
                 "closed_on",
             ],
+            Kind::MeasureDecision => &[
+                "party_name",
+                "party_id",
+                "plate",
+                "address",
+                "measures",
+                "reason",
+                "period",
+                "items",
+                "kept_at",
+                "receipt",
+                "basis",
+                "made_on",
+            ],
         }
     }
 
@@ -272,6 +291,7 @@ impl Kind {
             Kind::PenaltyDecision => shipped!("penalty_decision"),
             Kind::NoPenaltyDecision => shipped!("no_penalty_decision"),
             Kind::ClosingReport => shipped!("closing_report"),
+            Kind::MeasureDecision => shipped!("measure_decision"),
         };
         let t = Template::parse(text, file)?;
         if t.kind != self {

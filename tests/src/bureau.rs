@@ -114,18 +114,7 @@ pub fn document(server: &Server, case: &str, kind: &str, dir: &Path) -> (String,
             &pdf.to_string_lossy(),
         ],
     );
-    let fonts = std::process::Command::new("pdffonts")
-        .arg(&pdf)
-        .output()
-        .expect("pdffonts (scripts/test installs poppler-utils)");
-    let fonts = String::from_utf8_lossy(&fonts.stdout).into_owned();
-    let rows: Vec<&str> = fonts.lines().skip(2).collect();
-    assert!(!rows.is_empty(), "{fonts}");
-    for row in rows {
-        let cols: Vec<&str> = row.split_whitespace().collect();
-        let n = cols.len();
-        assert_eq!(&cols[n - 5..n - 2], ["yes", "yes", "yes"], "{row}");
-    }
+    crate::roadside::pdffonts_all_embedded(&pdf);
     let qr = DocRef::parse(&pdf_qr(&pdf, "150", dir)).expect("the QR names a record");
     (pdf_text(&pdf), qr)
 }

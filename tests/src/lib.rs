@@ -8,6 +8,7 @@ mod backend;
 pub mod bureau;
 pub mod ipp;
 pub mod office;
+pub mod roadside;
 pub use backend::Backend;
 
 use std::io::{BufRead, BufReader};

@@ -11,7 +11,8 @@
 use std::path::Path;
 
 use fieldcase_e2e::office::{archive_disc, curl, get_info};
-use fieldcase_e2e::{office_login, run, run_input, run_ok, seeded_terminal, tool, Server};
+use fieldcase_e2e::roadside::writing;
+use fieldcase_e2e::{office_login, run, run_ok, seeded_terminal, tool, Server};
 use fieldcase_shared::keys::PublicKey;
 
 const PW: &str = "a long password 1";
@@ -38,12 +39,9 @@ fn the_bureau_builds_a_disc_the_custodian_verifies_after_the_terminal_pruned() {
     ))
     .unwrap();
     let case_no = list[0]["case_no"].as_str().unwrap().to_owned();
-    let wrote = run_input(
-        "fieldcase",
+    let (ok, _, err) = writing(
+        &d,
         &[
-            "--data-dir",
-            &d,
-            "writing",
             "site",
             &case_no,
             "--started",
@@ -61,18 +59,9 @@ fn the_bureau_builds_a_disc_the_custodian_verifies_after_the_terminal_pruned() {
             "在场人拒绝签名",
             "--witness-name",
             "赵六",
-            "--officer",
-            "65010023",
-            "--officer",
-            "65010031",
         ],
-        "246810\n135790\n",
     );
-    assert!(
-        wrote.status.success(),
-        "{}",
-        String::from_utf8_lossy(&wrote.stderr)
-    );
+    assert!(ok, "{err}");
     run_ok(
         "fieldcase",
         &["--data-dir", &d, "sync", "--server", &server.url],

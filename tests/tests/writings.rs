@@ -10,46 +10,13 @@
 
 use std::path::Path;
 
-use fieldcase_e2e::{
-    bag_records, pdf_qr, pdf_text, run, run_input, run_ok, seeded_terminal, Server,
-};
+use fieldcase_e2e::roadside::{pdffonts_all_embedded, writing};
+use fieldcase_e2e::{bag_records, pdf_qr, pdf_text, run, run_ok, seeded_terminal, Server};
 use fieldcase_shared::docref::DocRef;
 use fieldcase_shared::record::RecordBody;
 use serde_json::Value;
 
-const PINS: &str = "246810\n135790\n";
-const OFFICERS: [&str; 4] = ["--officer", "65010023", "--officer", "65010031"];
 const AGENCY: &str = "乌鲁木齐市交通运输综合行政执法支队";
-
-/// `fieldcase --data-dir term writing ARGS --officer … --officer …` with
-/// the two PINs: (success, stdout, stderr).
-fn writing(term: &str, args: &[&str]) -> (bool, String, String) {
-    let mut all = vec!["--data-dir", term, "writing"];
-    all.extend_from_slice(args);
-    all.extend_from_slice(&OFFICERS);
-    let out = run_input("fieldcase", &all, PINS);
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn pdffonts_all_embedded(pdf: &Path) {
-    let out = std::process::Command::new("pdffonts")
-        .arg(pdf)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let rows: Vec<&str> = text.lines().skip(2).collect();
-    assert!(!rows.is_empty(), "{text}");
-    for row in rows {
-        // name type encoding emb sub uni object ID
-        let cols: Vec<&str> = row.split_whitespace().collect();
-        let n = cols.len();
-        assert_eq!(&cols[n - 5..n - 2], ["yes", "yes", "yes"], "{row}");
-    }
-}
 
 /// Renders `kind` (record `seq`) A4 and checks fonts, QR and the verifier;
 /// returns the text.

@@ -44,6 +44,10 @@ pub enum Command {
         /// stores only: a power cut may lose the last records).
         #[arg(long, hide = true)]
         no_fsync: bool,
+        /// Also one case whose check detained the vehicle (公路安全保护条例
+        /// art. 67; 行政强制法 art. 18, 24), handed over to the bureau.
+        #[arg(long)]
+        detained: bool,
     },
     /// Cases on this terminal.
     Case {
@@ -181,7 +185,8 @@ pub enum Command {
         officers: Vec<String>,
     },
     /// Sign a writing of the general procedure at the roadside (现场笔录,
-    /// 询问笔录, 证据登记保存清单, 责令改正违法行为通知书): the person reads
+    /// 询问笔录, 证据登记保存清单, 责令改正违法行为通知书, 行政强制措施决定书
+    /// with its 清单): the person reads
     /// it and signs (--signature PNG) or refuses (--refused --note …); both
     /// officers sign the record, their PINs read from standard input. Print
     /// it with `fieldcase document` or `fieldcase print`.
@@ -373,6 +378,32 @@ pub enum WritingCommand {
         #[arg(long = "officer", num_args = 1, required = true)]
         officers: Vec<String>,
     },
+    /// 行政强制措施决定书 with its 清单 (行政强制法 art. 24), handed over on
+    /// the spot when the check detained the vehicle or towed it away: the
+    /// measures and their provisions come from the check's decision, a
+    /// detention's last day is 30 days after the check (art. 25).
+    Measure {
+        /// 案号 or case id.
+        case: String,
+        /// The party's address (art. 24 item 1).
+        #[arg(long)]
+        address: String,
+        /// Why the measure was needed (理由).
+        #[arg(long)]
+        reason: String,
+        /// What is detained: `名称|规格|数量|单位`, repeated (a detention
+        /// needs at least one; towing away none).
+        #[arg(long = "item", num_args = 1)]
+        items: Vec<String>,
+        /// Where it is kept (存放地点; a detention needs it).
+        #[arg(long, default_value = "")]
+        kept_at: String,
+        #[command(flatten)]
+        receipt: ReceiptArgs,
+        /// 执法证号 of each of the two officers, in the order of the PINs.
+        #[arg(long = "officer", num_args = 1, required = true)]
+        officers: Vec<String>,
+    },
 }
 
 /// The documents `fieldcase document` renders.
@@ -394,6 +425,10 @@ pub enum DocumentKind {
     /// 责令改正违法行为通知书 (art. 28), from the `fieldcase writing order` record.
     #[value(name = "correction_order")]
     CorrectionOrder,
+    /// 行政强制措施决定书 with its 清单 (行政强制法 art. 24), from the
+    /// `fieldcase writing measure` record.
+    #[value(name = "measure_decision")]
+    MeasureDecision,
     /// 送达回证 (art. 61), from a `fieldcase serve` record (the latest, or
     /// the one --seq names).
     #[value(name = "service_receipt")]
@@ -410,6 +445,7 @@ impl DocumentKind {
             DocumentKind::Interview => Kind::Interview,
             DocumentKind::EvidenceRegister => Kind::EvidenceRegister,
             DocumentKind::CorrectionOrder => Kind::CorrectionOrder,
+            DocumentKind::MeasureDecision => Kind::MeasureDecision,
             DocumentKind::ServiceReceipt => Kind::ServiceReceipt,
         }
     }

@@ -111,7 +111,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cases,
             video_kib,
             no_fsync,
-        } => window::demo(&dir, cases, video_kib, no_fsync)?,
+            detained,
+        } => window::demo(&dir, cases, video_kib, no_fsync, detained)?,
         Command::Screenshots { out } => window::screenshots(&dir, &out, lang)?,
         Command::Catalog { command } => return catalog::run(command),
         Command::Print {

@@ -57,6 +57,7 @@ pub(super) fn demo(
     cases: usize,
     video_kib: usize,
     no_fsync: bool,
+    detained: bool,
 ) -> anyhow::Result<()> {
     let term = Terminal::open(dir)?;
     if no_fsync {
@@ -65,6 +66,12 @@ pub(super) fn demo(
     let seeded = crate::demo::seed(&term, dir, cases, video_kib * 1024, |i, no| {
         eprintln!("demo: case {i}/{cases} {no} recorded, evidence imported, closed");
     })?;
+    if detained {
+        let no = crate::demo::detained_case(&term)?;
+        eprintln!(
+            "demo: case {no}: the vehicle detained at the check, handed over (write its 现场笔录 and 行政强制措施决定书: `fieldcase writing site|measure`)"
+        );
+    }
     eprintln!(
         "demo: {} cases seeded in {}; device {}",
         seeded.cases.len(),

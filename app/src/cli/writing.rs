@@ -1,4 +1,4 @@
-//! `fieldcase writing site|interview|preserve|order`: the general
+//! `fieldcase writing site|interview|preserve|order|measure`: the general
 //! procedure's writings at the roadside, signed as records.
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
@@ -152,6 +152,28 @@ pub fn run(term: &Terminal, command: WritingCommand) -> anyhow::Result<()> {
             receipt,
             officers,
         ),
+        WritingCommand::Measure {
+            case,
+            address,
+            reason,
+            items,
+            kept_at,
+            receipt,
+            officers,
+        } => (
+            case,
+            Draft::Measure {
+                address,
+                reason,
+                items: items
+                    .iter()
+                    .map(|i| parse_item(i))
+                    .collect::<anyhow::Result<_>>()?,
+                kept_at,
+            },
+            receipt,
+            officers,
+        ),
     };
     let receipt = Given::from(receipt).read()?;
     let pair = sign_in_both(term, &officers, "writing")?;
@@ -163,8 +185,14 @@ pub fn run(term: &Terminal, command: WritingCommand) -> anyhow::Result<()> {
         w.kind.tag(),
         w.seq
     );
-    if let Some(by) = w.decide_by {
-        say!("the agency must decide on the preserved evidence by {by} (行政处罚法第五十六条; 7 working days)");
+    match (w.kind, w.decide_by) {
+        (fieldcase_documents::Kind::MeasureDecision, Some(until)) => say!(
+            "the detention ends on {until} unless the agency head extends it (行政强制法第二十五条; 30 days)"
+        ),
+        (_, Some(by)) => say!(
+            "the agency must decide on the preserved evidence by {by} (行政处罚法第五十六条; 7 working days)"
+        ),
+        (_, None) => {}
     }
     Ok(())
 }

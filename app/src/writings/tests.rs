@@ -281,3 +281,108 @@ fn xzcff_art_28_an_order_to_correct_says_by_when_and_several_interviews_are_pick
     let picked = printed(&t, &row, Kind::Interview, Pick::Seq(first.seq)).join("\n");
     assert!(picked.contains("问：第一次") && !picked.contains("第二次"));
 }
+
+fn measure(items: Vec<PreservedItem>, kept_at: &str) -> Draft {
+    Draft::Measure {
+        address: "乌鲁木齐市天山区解放南路1号".into(),
+        reason: "拒不接受超限检测".into(),
+        items,
+        kept_at: kept_at.into(),
+    }
+}
+
+fn truck() -> PreservedItem {
+    PreservedItem {
+        name: "货车 新A12345".into(),
+        spec: "重型半挂牵引车".into(),
+        quantity: 1,
+        unit: "辆".into(),
+    }
+}
+
+#[test]
+fn qzf_art_24_25_the_measure_decision_names_the_measures_the_check_took_and_30_days() {
+    use fieldcase_shared::catalog::MeasureKind;
+    // A check that took no measure has no measure decision.
+    let (_dir, t, row) = decided(Some(decision(2000, "general")));
+    let e = t
+        .writings()
+        .record(
+            &officers(),
+            &row.case_no,
+            measure(vec![truck()], "停车场"),
+            ReceiptInput::Signature(ink()),
+        )
+        .unwrap_err();
+    assert!(refused_text(e).contains("未实施行政强制措施"));
+
+    let mut d = decision(2000, "general");
+    d.code = "GLAQ-67".into();
+    d.basis = "《公路安全保护条例》第六十七条".into();
+    d.measures = vec![MeasureKind::DetainVehicle];
+    let (_dir, t, row) = decided(Some(d.clone()));
+    // A detention lists what is detained and where it is kept.
+    let e = t
+        .writings()
+        .record(
+            &officers(),
+            &row.case_no,
+            measure(vec![], "停车场"),
+            ReceiptInput::Signature(ink()),
+        )
+        .unwrap_err();
+    let e = refused_text(e);
+    assert!(e.contains("清单"), "{e}");
+    let w = t
+        .writings()
+        .record(
+            &officers(),
+            &row.case_no,
+            measure(vec![truck()], "超限检测站停车场"),
+            ReceiptInput::Signature(ink()),
+        )
+        .unwrap();
+    let checked = crate::service::beijing_day(row.opened_at);
+    let until = checked + chrono::Days::new(30);
+    assert_eq!((w.kind, w.decide_by), (Kind::MeasureDecision, Some(until)));
+    let text = printed(&t, &row, Kind::MeasureDecision, Pick::Latest).join("\n");
+    for want in [
+        "依据《公路安全保护条例》第六十七条的规定".to_owned(),
+        "实施以下行政强制措施：扣留车辆".to_owned(),
+        format!("至{}止", until.format("%Y年%m月%d日")),
+        "1. 货车 新A12345，规格：重型半挂牵引车，数量：1辆".to_owned(),
+        "存放地点：超限检测站停车场".to_owned(),
+    ] {
+        assert!(text.contains(&want), "{want:?} not in:\n{text}");
+    }
+
+    // Towing away detains nothing: no list, no period.
+    d.measures = vec![MeasureKind::TowAway];
+    let (_dir, t, row) = decided(Some(d));
+    let e = t
+        .writings()
+        .record(
+            &officers(),
+            &row.case_no,
+            measure(vec![truck()], "停车场"),
+            ReceiptInput::Signature(ink()),
+        )
+        .unwrap_err();
+    let e = refused_text(e);
+    assert!(e.contains("未扣押财物"), "{e}");
+    let w = t
+        .writings()
+        .record(
+            &officers(),
+            &row.case_no,
+            measure(vec![], ""),
+            ReceiptInput::Signature(ink()),
+        )
+        .unwrap();
+    assert_eq!(w.decide_by, None);
+    let text = printed(&t, &row, Kind::MeasureDecision, Pick::Latest).join("\n");
+    assert!(
+        text.contains("强制拖离") && text.contains("本措施不扣押财物"),
+        "{text}"
+    );
+}

@@ -1,10 +1,13 @@
 //! The general procedure's writings at the roadside, each printed from its
 //! own signed record: 现场笔录 and 询问笔录 (行政处罚法 art. 55 para 2),
-//! 证据登记保存清单 (art. 56), 责令改正违法行为通知书 (art. 28 para 1).
+//! 证据登记保存清单 (art. 56), 责令改正违法行为通知书 (art. 28 para 1), and
+//! the 行政强制措施决定书 with its 清单 (行政强制法 art. 24).
 
 use std::collections::BTreeMap;
 
-use fieldcase_shared::investigation::{CorrectionOrder, EvidenceRegister, Interview, SiteRecord};
+use fieldcase_shared::investigation::{
+    CorrectionOrder, EvidenceRegister, Interview, MeasureDecision, PreservedItem, SiteRecord,
+};
 use fieldcase_shared::model::CaseOpened;
 use fieldcase_shared::record::RecordBody;
 
@@ -89,6 +92,28 @@ pub fn correction_order(records: &[Signed], agency: &str, pick: Pick) -> Result<
     })
 }
 
+/// The 行政强制措施决定书 and its 清单.
+pub fn measure_decision(records: &[Signed], agency: &str, pick: Pick) -> Result<Filled, FillError> {
+    let (r, w) = picked(
+        records,
+        pick,
+        "行政强制措施决定书",
+        "measure_decided",
+        |b| match b {
+            RecordBody::MeasureDecided(w) => Some(w),
+            _ => None,
+        },
+    )?;
+    make(Kind::MeasureDecision, records, r, agency, |o| {
+        let mut f = measure(w);
+        f.insert("party_name", or_none(o.party.name()));
+        f.insert("party_id", or_none(o.party.id()));
+        f.insert("plate", or_none(&o.vehicle.plate));
+        f.insert("made_on", date_text(r.payload.created_at));
+        f
+    })
+}
+
 /// The document of `kind` made from record `r`, its own fields from `own`.
 fn make(
     kind: Kind,
@@ -135,9 +160,9 @@ fn interview(w: &Interview) -> Fields {
     ])
 }
 
-fn register(w: &EvidenceRegister) -> Fields {
-    let items = w
-        .items
+/// A 清单's items, one numbered line each.
+fn item_lines(items: &[PreservedItem]) -> String {
+    items
         .iter()
         .enumerate()
         .map(|(i, it)| {
@@ -155,9 +180,12 @@ fn register(w: &EvidenceRegister) -> Fields {
             )
         })
         .collect::<Vec<_>>()
-        .join("\n");
+        .join("\n")
+}
+
+fn register(w: &EvidenceRegister) -> Fields {
     BTreeMap::from([
-        ("items", items),
+        ("items", item_lines(&w.items)),
         ("kept_at", w.kept_at.trim().to_owned()),
         ("approved_by", w.approved_by.trim().to_owned()),
         ("decide_by", day_text(w.decide_by)),
@@ -175,6 +203,40 @@ fn order(w: &CorrectionOrder) -> Fields {
         ("violation", w.violation.trim().to_owned()),
         ("order", w.order.trim().to_owned()),
         ("correct_by", by),
+        ("receipt", receipt_text(&w.receipt, "当事人")),
+        ("basis", w.basis.clone()),
+    ])
+}
+
+fn measure(w: &MeasureDecision) -> Fields {
+    let measures = w
+        .measures
+        .iter()
+        .map(|m| m.zh())
+        .collect::<Vec<_>>()
+        .join("、");
+    let (period, items, kept_at) = match w.until {
+        Some(until) => (
+            format!(
+                "扣押期限自扣押之日起至{}止（不超过三十日，情况复杂的经本机关负责人批准可以延长，延长期限不超过三十日）",
+                day_text(until)
+            ),
+            item_lines(&w.items),
+            w.kept_at.trim().to_owned(),
+        ),
+        None => (
+            "本措施不扣押财物，无期限".to_owned(),
+            "无（未扣押财物）".to_owned(),
+            "无".to_owned(),
+        ),
+    };
+    BTreeMap::from([
+        ("measures", measures),
+        ("address", w.address.trim().to_owned()),
+        ("reason", w.reason.trim().to_owned()),
+        ("period", period),
+        ("items", items),
+        ("kept_at", kept_at),
         ("receipt", receipt_text(&w.receipt, "当事人")),
         ("basis", w.basis.clone()),
     ])

@@ -284,7 +284,7 @@ impl CaseProcedure {
                             None => d.name.clone(),
                         },
                         due: due_at
-                            .map(|at| beijing_day(at))
+                            .map(beijing_day)
                             .or_else(|| d.due(calendar, measure.on, region).ok()),
                         problem: None,
                         basis: d.basis.clone(),

@@ -53,6 +53,7 @@ fn every_screen_is_rendered_in_both_languages() {
         "cases",
         "case-detail",
         "case-writing",
+        "case-measure",
         "settings",
         "messages",
     ];

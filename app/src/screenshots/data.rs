@@ -34,9 +34,11 @@ pub(super) fn prepare(work: &Path, source: Option<&Path>, lang: Lang) -> anyhow:
     term.settings().set_language(lang)?;
     let has_cases = !term.cases().list("", 1)?.is_empty();
     if !has_cases {
-        // One handed over (移交), for the writings' screen; the newer
+        // One handed over (移交) and one whose vehicle was detained, for
+        // the writings' screens; the newer
         // three come after it (the newest is the one returned below).
         crate::demo::handed_over_case(&term)?;
+        crate::demo::detained_case(&term)?;
         crate::demo::seed(&term, &dir, 3, 64 * 1024, |_, _| {})?;
     }
     // The tour signs in as the demo officers (on a copy, a registered

@@ -172,7 +172,8 @@ fn closing_steps(w: &MainWindow, s: &mut Shooter<'_>) -> anyhow::Result<()> {
     s.shoot(w, "home-after-close")
 }
 
-/// A case handed over, if the terminal has one: the 询问笔录 being written.
+/// The cases handed over, if the terminal has some: the 询问笔录 being
+/// written, and the 行政强制措施决定书 of a vehicle detained.
 fn writing_screen(w: &MainWindow, s: &mut Shooter<'_>, lang: Lang) -> anyhow::Result<()> {
     let c = w.global::<CasesAdapter>();
     let rows = c.get_records();
@@ -180,10 +181,33 @@ fn writing_screen(w: &MainWindow, s: &mut Shooter<'_>, lang: Lang) -> anyhow::Re
         .filter_map(|i| slint::Model::row_data(&rows, i))
         .map(|r| r.case_no.to_string())
         .collect();
+    let (mut interview, mut measure) = (false, false);
     for no in numbers {
         c.invoke_open(no.into());
-        if c.get_handed_over() {
-            let a = w.global::<WritingsAdapter>();
+        let a = w.global::<WritingsAdapter>();
+        if c.get_handed_over() && a.get_measured() && !measure {
+            a.invoke_choose("measure".into());
+            a.set_address(
+                lang.t(
+                    "乌鲁木齐市天山区解放南路1号",
+                    "1 Jiefang South Road, Urumqi",
+                )
+                .into(),
+            );
+            a.set_reason(
+                lang.t(
+                    "拒不接受超限检测，强行驶离检测站",
+                    "Drove off to evade the weigh station",
+                )
+                .into(),
+            );
+            a.set_item_name(lang.t("货车 新A12345", "Lorry 新A12345").into());
+            a.set_item_unit(lang.t("辆", "vehicle").into());
+            a.invoke_add_item();
+            a.set_kept_at(lang.t("超限检测站停车场", "Weigh station car park").into());
+            s.shoot(w, "case-measure")?;
+            measure = true;
+        } else if c.get_handed_over() && !interview {
             a.invoke_choose("interview".into());
             a.set_person_name(lang.t("张三", "Zhang San").into());
             a.set_question(
@@ -193,10 +217,12 @@ fn writing_screen(w: &MainWindow, s: &mut Shooter<'_>, lang: Lang) -> anyhow::Re
             a.set_answer(lang.t("从乌鲁木齐市出发。", "From Urumqi.").into());
             a.invoke_add_exchange();
             s.shoot(w, "case-writing")?;
-            c.invoke_back();
-            return Ok(());
+            interview = true;
         }
         c.invoke_back();
+        if interview && measure {
+            break;
+        }
     }
     Ok(())
 }

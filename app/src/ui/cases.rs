@@ -234,9 +234,13 @@ pub(super) fn detail(w: &MainWindow, st: &Shared) {
     c.set_handed_over(d.handed_over());
     c.set_lines(ModelRc::new(VecModel::from(lines(&d, &s.assets, s.lang))));
     let (handed_over, place) = (d.handed_over(), d.row.place.clone());
+    let measured = d
+        .findings()
+        .and_then(|f| f.decision.as_ref())
+        .is_some_and(|dec| !dec.measures.is_empty());
     drop(s);
     super::service::offer(w, st);
-    super::writings::offer(w, st, handed_over, &place);
+    super::writings::offer(w, st, handed_over, measured, &place);
 }
 
 /// Shows the case with this 案号 (from the list, or a message about it).

@@ -75,10 +75,15 @@ fn show_lists(w: &MainWindow, st: &Shared) {
     }
 }
 
-/// Offers the section for the case shown: on a handed-over case.
-pub(super) fn offer(w: &MainWindow, st: &Shared, handed_over: bool, place: &str) {
+/// Offers the section for the case shown: on a handed-over case, with the
+/// measure decision when its check took a compulsory measure.
+pub(super) fn offer(w: &MainWindow, st: &Shared, handed_over: bool, measured: bool, place: &str) {
     let a = w.global::<WritingsAdapter>();
     a.set_shown(handed_over);
+    a.set_measured(measured);
+    if !measured && a.get_kind() == "measure" {
+        a.set_kind("site".into());
+    }
     if a.get_place().is_empty() {
         a.set_place(place.into());
     }
@@ -105,6 +110,8 @@ pub(super) fn reset(w: &MainWindow, st: &Shared) {
         WritingsAdapter::set_violation,
         WritingsAdapter::set_order,
         WritingsAdapter::set_correct_by,
+        WritingsAdapter::set_address,
+        WritingsAdapter::set_reason,
         WritingsAdapter::set_ink,
         WritingsAdapter::set_refusal,
     ] {
@@ -151,6 +158,14 @@ fn draft(a: &WritingsAdapter<'_>, st: &Shared) -> Result<Draft, AppError> {
         ended_at: now,
         place: a.get_place().into(),
     };
+    let items = || -> Result<Vec<PreservedItem>, AppError> {
+        Ok(s.writing
+            .items
+            .iter()
+            .cloned()
+            .chain(typed_item(a)?)
+            .collect())
+    };
     Ok(match a.get_kind().as_str() {
         "site" => Draft::Site {
             sitting: sitting(),
@@ -173,15 +188,15 @@ fn draft(a: &WritingsAdapter<'_>, st: &Shared) -> Result<Draft, AppError> {
                 .collect(),
         },
         "preserve" => Draft::Register {
-            items: s
-                .writing
-                .items
-                .iter()
-                .cloned()
-                .chain(typed_item(a)?)
-                .collect(),
+            items: items()?,
             kept_at: a.get_kept_at().into(),
             approved_by: a.get_approved_by().into(),
+        },
+        "measure" => Draft::Measure {
+            address: a.get_address().into(),
+            reason: a.get_reason().into(),
+            items: items()?,
+            kept_at: a.get_kept_at().into(),
         },
         _ => Draft::Order {
             violation: a.get_violation().into(),
@@ -240,15 +255,16 @@ fn sign(w: &MainWindow, st: &Shared, refused: bool) {
     match signed {
         Ok(done) => {
             let title = done.kind.template().map(|t| t.title).unwrap_or_default();
-            let due = done
-                .decide_by
-                .map(|d| {
-                    lang.t(
-                        format!("；须于 {d} 前作出处理决定"),
-                        format!("; to be decided by {d}"),
-                    )
-                })
-                .unwrap_or_default();
+            let due = match (done.kind, done.decide_by) {
+                (fieldcase_documents::Kind::MeasureDecision, Some(d)) => {
+                    lang.t(format!("；扣押期限至 {d}"), format!("; detained until {d}"))
+                }
+                (_, Some(d)) => lang.t(
+                    format!("；须于 {d} 前作出处理决定"),
+                    format!("; to be decided by {d}"),
+                ),
+                (_, None) => String::new(),
+            };
             reset(w, st);
             say(
                 w,

@@ -6,15 +6,18 @@
 //!   `/office/cases/{case}/evidence/{sha256}`, against the same range read
 //!   straight from the S3-protocol server (moto) by `curl`;
 //! - throughput of the whole video through the office, as a ratio to
-//!   `curl` of the same object from the S3 server directly: three
-//!   interleaved rounds, ratio of medians.
+//!   `curl` of the same object from the S3 server directly: five
+//!   interleaved rounds (or the second argument), ratio of medians, and
+//!   the CPU seconds per GiB the server and moto spent on the office's.
 //!
-//!   cargo build --release --bins && cargo run --release -p fieldcase-e2e --example range_bench -- [MIB]
+//!   cargo build --release --bins && cargo run --release -p fieldcase-e2e --example range_bench -- [MIB [ROUNDS]]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Command;
 
-use fieldcase_e2e::{largest_evidence, office_login, run_ok, seeded_terminal, Moto, Server};
+use fieldcase_e2e::{
+    cpu_seconds, largest_evidence, office_login, run_ok, seeded_terminal, Moto, Server,
+};
 
 const PW: &str = "bench password 1";
 
@@ -110,10 +113,21 @@ fn main() {
         p95(theirs)
     );
 
-    // Whole object, three interleaved rounds.
-    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-    for round in 1..=3 {
+    // Whole object, interleaved rounds (5, or the second argument); the
+    // server's and moto's CPU seconds per GiB through the office.
+    let rounds: usize = std::env::args()
+        .nth(2)
+        .map(|a| a.parse().expect("rounds"))
+        .unwrap_or(5);
+    let (mut ours, mut theirs, mut cpu) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 1..=rounds {
+        let before = (cpu_seconds(server.pid()), cpu_seconds(moto.pid()));
         let (_, speed, n) = curl(&office, std::slice::from_ref(&session));
+        let gib = size as f64 / 1073741824.0;
+        cpu.push((
+            (cpu_seconds(server.pid()) - before.0) / gib,
+            (cpu_seconds(moto.pid()) - before.1) / gib,
+        ));
         assert_eq!(n, size);
         ours.push(speed);
         let (_, direct_speed, n) = curl(&direct, &[]);
@@ -125,6 +139,11 @@ fn main() {
             direct_speed / 1048576.0
         );
     }
+    println!(
+        "CPU s/GiB through the office: server {:.2}, moto {:.2} (medians)",
+        median(cpu.iter().map(|c| c.0).collect()),
+        median(cpu.iter().map(|c| c.1).collect())
+    );
     let (o, t) = (median(ours), median(theirs));
     println!(
         "streaming: office {:.0} MiB/s, S3 direct (curl) {:.0} MiB/s, ratio {:.2}",

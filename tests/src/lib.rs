@@ -506,6 +506,23 @@ pub fn office_login(base: &str, name: &str, password: &str) -> String {
     )
 }
 
+/// CPU seconds (user + system) process `pid` has used so far, from
+/// `/proc/PID/stat` (benchmarks: work per byte, which a shared machine's
+/// scheduling does not change as much as wall time).
+pub fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) in parentheses.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    // utime and stime are fields 14 and 15 of the line: 12th and 13th
+    // after the name, the state letter not counted.
+    let ticks = f.get(10).copied().unwrap_or(0.0) + f.get(11).copied().unwrap_or(0.0);
+    ticks / 100.0
+}
+
 /// A throw-away S3-protocol server (`moto_server` from PyPI `moto[server]`)
 /// on a free loopback port, killed on drop.
 pub struct Moto {
@@ -541,6 +558,11 @@ impl Moto {
             std::thread::sleep(Duration::from_millis(100));
         }
         Moto { endpoint, child }
+    }
+
+    /// Its process id (benchmarks read its CPU time).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Creates a bucket. The server may accept connections a moment

@@ -251,16 +251,9 @@ pub fn closed_case_at(
 /// A demo case the roadside hands over (移交): its violation's least
 /// penalty needs the general procedure (行政处罚法 art. 51). Its 案号.
 pub fn handed_over_case(term: &Terminal) -> Result<String, AppError> {
-    let assets = Assets::embedded().map_err(AppError::Demo)?;
-    let salt = term.store.head(&term.device_id())?.seq + 1;
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ salt.wrapping_mul(0x2545_F491) | 1);
-    seed_case(
+    one_case(
         term,
-        &assets,
-        &demo_officers(),
-        (Path::new("."), 0),
-        &mut rng,
-        Terminal::now(),
+        0x9E37_79B9_7F4A_7C15,
         Want::Procedure(fieldcase_shared::catalog::Procedure::General),
     )
 }
@@ -269,9 +262,15 @@ pub fn handed_over_case(term: &Terminal) -> Result<String, AppError> {
 /// 行政强制法 art. 18, 24): handed over, awaiting the head's approval, its
 /// 现场笔录 and its 行政强制措施决定书. Its 案号.
 pub fn detained_case(term: &Terminal) -> Result<String, AppError> {
+    one_case(term, 0xD37A_1E0D_7F4A_7C15, Want::Detained)
+}
+
+/// One closed demo case (records only) of the kind `want` says, drawn
+/// from `seed` and the chain's length. Its 案号.
+fn one_case(term: &Terminal, seed: u64, want: Want) -> Result<String, AppError> {
     let assets = Assets::embedded().map_err(AppError::Demo)?;
     let salt = term.store.head(&term.device_id())?.seq + 1;
-    let mut rng = Rng(0xD37A_1E0D_7F4A_7C15 ^ salt.wrapping_mul(0x2545_F491) | 1);
+    let mut rng = Rng(seed ^ salt.wrapping_mul(0x2545_F491) | 1);
     seed_case(
         term,
         &assets,
@@ -279,7 +278,7 @@ pub fn detained_case(term: &Terminal) -> Result<String, AppError> {
         (Path::new("."), 0),
         &mut rng,
         Terminal::now(),
-        Want::Detained,
+        want,
     )
 }
 

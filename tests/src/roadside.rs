@@ -11,10 +11,10 @@ pub const PINS: &str = "246810\n135790\n";
 /// The two demo officers, as `--officer` arguments.
 pub const OFFICERS: [&str; 4] = ["--officer", "65010023", "--officer", "65010031"];
 
-/// `fieldcase --data-dir term writing ARGS --officer … --officer …` with
-/// the two PINs: (success, stdout, stderr).
-pub fn writing(term: &str, args: &[&str]) -> (bool, String, String) {
-    let mut all = vec!["--data-dir", term, "writing"];
+/// `fieldcase --data-dir term ARGS --officer … --officer …` with the two
+/// PINs on standard input: (success, stdout, stderr).
+pub fn signed(term: &str, args: &[&str]) -> (bool, String, String) {
+    let mut all = vec!["--data-dir", term];
     all.extend_from_slice(args);
     all.extend_from_slice(&OFFICERS);
     let out = run_input("fieldcase", &all, PINS);
@@ -23,6 +23,13 @@ pub fn writing(term: &str, args: &[&str]) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// [`signed`] `writing ARGS`.
+pub fn writing(term: &str, args: &[&str]) -> (bool, String, String) {
+    let mut all = vec!["writing"];
+    all.extend_from_slice(args);
+    signed(term, &all)
 }
 
 /// `pdffonts` shows every font of `pdf` embedded, as a subset, with a

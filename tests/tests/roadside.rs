@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use fieldcase_app::core::Terminal;
 use fieldcase_e2e::ipp::{printer, spooled};
+use fieldcase_e2e::roadside::{signed, OFFICERS};
 use fieldcase_e2e::{
     ensure_avahi, free_port, run_input, run_ok, seeded_terminal, wait_for, Server,
 };
@@ -18,23 +19,6 @@ use fieldcase_shared::hash::{sha256, Digest};
 use fieldcase_shared::record::RecordBody;
 use fieldcase_shared::served::Receipt;
 use fieldcase_sync_server::store::{SqliteStore, Store};
-
-const PINS: &str = "246810\n135790\n";
-const OFFICERS: [&str; 4] = ["--officer", "65010023", "--officer", "65010031"];
-
-/// Runs `fieldcase --data-dir term ARGS --officer … --officer …` with the
-/// two PINs; returns (success, stdout, stderr).
-fn signed(term: &str, args: &[&str]) -> (bool, String, String) {
-    let mut all = vec!["--data-dir", term];
-    all.extend_from_slice(args);
-    all.extend_from_slice(&OFFICERS);
-    let out = run_input("fieldcase", &all, PINS);
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// A demo case decided on the spot with a fine (the demo draws its
 /// violations, so some are warnings or general procedure): 案号, id, fine.

@@ -10,6 +10,7 @@
 
 use std::path::Path;
 
+use fieldcase_e2e::bureau::squash;
 use fieldcase_e2e::roadside::{pdffonts_all_embedded, writing};
 use fieldcase_e2e::{bag_records, pdf_qr, pdf_text, run, run_ok, seeded_terminal, Server};
 use fieldcase_shared::docref::DocRef;
@@ -64,10 +65,6 @@ fn document(
         "{said}"
     );
     pdf_text(&pdf)
-}
-
-fn squash(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 #[test]

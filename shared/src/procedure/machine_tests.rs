@@ -712,3 +712,32 @@ fn qzf_art_18_item_7_and_art_24_a_detention_has_its_site_record_and_its_decision
     let r = c.step(Step::Decided, "2026-11-04").unwrap_err();
     assert!(!qzf_article(r).0);
 }
+
+#[test]
+fn qzf_art_18_item_7_a_bureau_act_cannot_claim_to_be_the_site_record() {
+    // The 现场笔录 is the terminal's signed writing: a step read from an
+    // act's JSON never is one, whatever the JSON says, and a moment in it
+    // is not read either (the signature's moment is the replay's).
+    let t: Taken = serde_json::from_str(
+        r#"{"step": {"step": "investigated", "site_record": true},
+            "on": "2026-11-02", "by": ["65010001", "65010002"],
+            "at": "2026-11-02T10:00:00+08:00"}"#,
+    )
+    .unwrap();
+    assert_eq!(t.step, Step::Investigated { site_record: false });
+    assert_eq!(t.at, None);
+    let written = serde_json::to_string(&Taken {
+        at: Some(chrono::DateTime::parse_from_rfc3339("2026-11-02T10:00:00+08:00").unwrap()),
+        ..Taken::on(
+            Step::Investigated { site_record: true },
+            d("2026-11-02"),
+            two(),
+        )
+    })
+    .unwrap();
+    assert_eq!(
+        written,
+        r#"{"step":{"step":"investigated"},"on":"2026-11-02","by":["65010001","65010002"]}"#,
+        "the signed bytes of an act are what they were"
+    );
+}

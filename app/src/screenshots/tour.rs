@@ -173,58 +173,66 @@ fn closing_steps(w: &MainWindow, s: &mut Shooter<'_>) -> anyhow::Result<()> {
 }
 
 /// The cases handed over, if the terminal has some: the 询问笔录 being
-/// written, and the 行政强制措施决定书 of a vehicle detained.
+/// written, then the 行政强制措施决定书 of a vehicle detained (always in
+/// this order, whichever case comes first in the list).
 fn writing_screen(w: &MainWindow, s: &mut Shooter<'_>, lang: Lang) -> anyhow::Result<()> {
+    let c = w.global::<CasesAdapter>();
+    let a = w.global::<WritingsAdapter>();
+    if open_first(w, |_| c.get_handed_over()) {
+        a.invoke_choose("interview".into());
+        a.set_person_name(lang.t("张三", "Zhang San").into());
+        a.set_question(
+            lang.t("你驾驶的车辆从哪里出发？", "Where did you drive from?")
+                .into(),
+        );
+        a.set_answer(lang.t("从乌鲁木齐市出发。", "From Urumqi.").into());
+        a.invoke_add_exchange();
+        s.shoot(w, "case-writing")?;
+        c.invoke_back();
+    }
+    if open_first(w, |a| c.get_handed_over() && a.get_measured()) {
+        a.invoke_choose("measure".into());
+        a.set_address(
+            lang.t(
+                "乌鲁木齐市天山区解放南路1号",
+                "1 Jiefang South Road, Urumqi",
+            )
+            .into(),
+        );
+        a.set_reason(
+            lang.t(
+                "拒不接受超限检测，强行驶离检测站",
+                "Drove off to evade the weigh station",
+            )
+            .into(),
+        );
+        a.set_item_name(lang.t("货车 新A12345", "Lorry 新A12345").into());
+        a.set_item_unit(lang.t("辆", "vehicle").into());
+        a.invoke_add_item();
+        a.set_kept_at(lang.t("超限检测站停车场", "Weigh station car park").into());
+        s.shoot(w, "case-measure")?;
+        c.invoke_back();
+    }
+    Ok(())
+}
+
+/// Opens the first listed case for which `fits` holds (asked once it is
+/// open); false, back on the list, when none does.
+fn open_first(w: &MainWindow, fits: impl Fn(&WritingsAdapter<'_>) -> bool) -> bool {
     let c = w.global::<CasesAdapter>();
     let rows = c.get_records();
     let numbers: Vec<String> = (0..slint::Model::row_count(&rows))
         .filter_map(|i| slint::Model::row_data(&rows, i))
         .map(|r| r.case_no.to_string())
         .collect();
-    let (mut interview, mut measure) = (false, false);
     for no in numbers {
         c.invoke_open(no.into());
-        let a = w.global::<WritingsAdapter>();
-        if c.get_handed_over() && a.get_measured() && !measure {
-            a.invoke_choose("measure".into());
-            a.set_address(
-                lang.t(
-                    "乌鲁木齐市天山区解放南路1号",
-                    "1 Jiefang South Road, Urumqi",
-                )
-                .into(),
-            );
-            a.set_reason(
-                lang.t(
-                    "拒不接受超限检测，强行驶离检测站",
-                    "Drove off to evade the weigh station",
-                )
-                .into(),
-            );
-            a.set_item_name(lang.t("货车 新A12345", "Lorry 新A12345").into());
-            a.set_item_unit(lang.t("辆", "vehicle").into());
-            a.invoke_add_item();
-            a.set_kept_at(lang.t("超限检测站停车场", "Weigh station car park").into());
-            s.shoot(w, "case-measure")?;
-            measure = true;
-        } else if c.get_handed_over() && !interview {
-            a.invoke_choose("interview".into());
-            a.set_person_name(lang.t("张三", "Zhang San").into());
-            a.set_question(
-                lang.t("你驾驶的车辆从哪里出发？", "Where did you drive from?")
-                    .into(),
-            );
-            a.set_answer(lang.t("从乌鲁木齐市出发。", "From Urumqi.").into());
-            a.invoke_add_exchange();
-            s.shoot(w, "case-writing")?;
-            interview = true;
+        if fits(&w.global::<WritingsAdapter>()) {
+            return true;
         }
         c.invoke_back();
-        if interview && measure {
-            break;
-        }
     }
-    Ok(())
+    false
 }
 
 fn archive_screens(w: &MainWindow, s: &mut Shooter<'_>, lang: Lang) -> anyhow::Result<()> {

@@ -33,6 +33,8 @@ fn a_detained_vehicles_measure_decision_is_signed_on_the_case_screen() {
     w.show().unwrap();
     sign_in(&w);
     press(&w, "案件");
+    // Handed over, not closed: the list says so (the case screen too).
+    assert!(sees(&w, "已移交"), "the list shows the hand-over");
     press(&w, &plain);
     assert!(sees(&w, "现场笔录与文书（普通程序）"));
     assert!(!sees(&w, "行政强制措施决定书及清单"), "no measure taken");

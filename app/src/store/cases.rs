@@ -58,7 +58,7 @@ impl Store {
                     (SELECT count(*) FROM evidence e WHERE e.case_id = c.case_id),
                     (SELECT coalesce(sum(size), 0) FROM evidence e WHERE e.case_id = c.case_id),
                     (SELECT count(*) FROM records r WHERE r.case_id = c.case_id AND r.synced_at IS NULL),
-                    c.return_reason, c.return_record
+                    c.return_reason, c.return_record, c.handed_over
              FROM cases c
              WHERE c.case_id IN (SELECT c.case_id FROM cases c {clause} LIMIT ?1)
              ORDER BY c.opened_seq DESC",
@@ -93,6 +93,7 @@ impl Store {
                     }),
                     _ => None,
                 },
+                handed_over: r.get(13)?,
             })
             .map(|mut row: CaseRow| {
                 // A return is kept beside the closed status.

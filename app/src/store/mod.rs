@@ -236,7 +236,49 @@ const MIGRATIONS: &[&str] = &[
         printer_job INTEGER,
         sent_at     TEXT
      );",
+    // 8: a case the roadside handed over to the agency (移交: its decision
+    // needs the general procedure), so the list says so; filled from the
+    // closing records by `backfill_handed_over` when this migration runs.
+    "ALTER TABLE cases ADD COLUMN handed_over INTEGER NOT NULL DEFAULT 0;",
 ];
+
+/// The migration that added `cases.handed_over`: its index in [`MIGRATIONS`] (the
+/// comments there count from 1).
+const HANDED_OVER_MIGRATION: usize = 7;
+
+/// Whether a closing record hands the case over (移交): a decision whose
+/// penalty needs the general procedure.
+fn hands_over(c: &fieldcase_shared::model::CaseClosed) -> bool {
+    c.findings
+        .as_ref()
+        .and_then(|f| f.decision.as_ref())
+        .is_some_and(|d| d.penalty != "none" && d.procedure == "general")
+}
+
+/// Sets `handed_over` on the cases closed before the column existed, from
+/// their signed closing records.
+fn backfill_handed_over(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    let closing: Vec<Vec<u8>> = tx
+        .prepare("SELECT envelope FROM records WHERE kind = 'case_closed'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for env in closing {
+        let Ok(env) = Envelope::from_json(&env) else {
+            continue;
+        };
+        if let Ok(RecordPayload {
+            body: RecordBody::CaseClosed(c),
+            ..
+        }) = serde_json::from_slice::<RecordPayload>(&env.payload)
+        {
+            tx.execute(
+                "UPDATE cases SET handed_over = ?2 WHERE case_id = ?1",
+                params![c.case_id.to_string(), hands_over(&c)],
+            )?;
+        }
+    }
+    Ok(())
+}
 
 /// Whether a case can still change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -303,6 +345,9 @@ pub struct CaseRow {
     /// When returned by the back office: its reason and the digest of its
     /// signed return.
     pub returned: Option<Returned>,
+    /// Closed and handed over to the agency (移交) for the general
+    /// procedure.
+    pub handed_over: bool,
 }
 
 /// A return from the back office's review, waiting for a correction.
@@ -401,6 +446,9 @@ impl Store {
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute_batch(sql)?;
+            if i == HANDED_OVER_MIGRATION {
+                backfill_handed_over(&tx)?;
+            }
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
             tx.commit()?;
         }
@@ -502,11 +550,14 @@ impl Store {
             }
             RecordBody::CaseClosed(c) => {
                 tx.execute(
-                    "UPDATE cases SET status = 'closed', closed_seq = ?2, outcome = ?3 WHERE case_id = ?1",
+                    "UPDATE cases SET status = 'closed', closed_seq = ?2, outcome = ?3,
+                        handed_over = ?4
+                     WHERE case_id = ?1",
                     params![
                         case_id,
                         payload.seq as i64,
-                        c.findings.as_ref().map(|f| f.outcome.clone())
+                        c.findings.as_ref().map(|f| f.outcome.clone()),
+                        hands_over(c)
                     ],
                 )?;
             }
@@ -770,5 +821,29 @@ mod tests {
         let (p, _) = s.append(&key, vec![], now, |_| Ok(closed_body())).unwrap();
         assert_eq!(p.seq, 1);
         assert_eq!(p.prev, chain::genesis(&key.public().device_id()));
+    }
+
+    #[test]
+    fn a_handed_over_case_is_listed_so_and_an_older_store_learns_it_when_migrated() {
+        use crate::testkit::{decided, decision};
+        let (dir, t, row) = decided(Some(decision(30_000, "general")));
+        assert!(t.cases().find(&row.case_no).unwrap().handed_over);
+        let (_d2, t2, simple) = decided(Some(decision(100, "simple")));
+        assert!(!t2.cases().find(&simple.case_no).unwrap().handed_over);
+        // A store from before the column: the migration reads the signed
+        // closing records.
+        t.store
+            .conn
+            .execute_batch(&format!(
+                "UPDATE cases SET handed_over = 0; PRAGMA user_version = {HANDED_OVER_MIGRATION};"
+            ))
+            .unwrap();
+        t.store
+            .conn
+            .execute_batch("ALTER TABLE cases DROP COLUMN handed_over;")
+            .unwrap();
+        drop(t);
+        let again = crate::core::Terminal::open(dir.path()).unwrap();
+        assert!(again.cases().find(&row.case_no).unwrap().handed_over);
     }
 }

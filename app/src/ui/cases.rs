@@ -11,8 +11,9 @@ use crate::core::{AppError, Lang};
 /// Cases listed at most (search narrows further).
 pub const LIST_LIMIT: usize = 100;
 
-fn status_text(status: CaseStatus, lang: Lang) -> String {
-    match status {
+fn status_text(r: &CaseRow, lang: Lang) -> String {
+    match r.status {
+        CaseStatus::Closed if r.handed_over => lang.t("已移交", "handed over"),
         CaseStatus::Closed => lang.t("已结案", "closed"),
         CaseStatus::Open => lang.t("进行中", "open"),
         CaseStatus::Returned => lang.t("退回补正", "returned"),
@@ -31,7 +32,7 @@ fn item(r: &CaseRow, lang: Lang) -> RecordItem {
         .clone()
         .into(),
         time: r.opened_at.format("%m-%d %H:%M").to_string().into(),
-        status: status_text(r.status, lang).into(),
+        status: status_text(r, lang).into(),
         synced: r.unsynced == 0,
     }
 }

@@ -238,6 +238,14 @@ impl ProcedureAct {
     /// complete and the right one).
     pub fn check(&self) -> Result<(), Invalid> {
         text("案号", "the case number", &self.case_no, MAX_SHORT)?;
+        if let Step::MeasureDecisionServed { .. } = self.taken.step {
+            // Handed over at the scene with the party's signature: the
+            // terminal's `measure_decided` writing, never a bureau act.
+            return Err(invalid(
+                "行政强制措施决定书和清单应当当场交付，由执法终端记录，不能作为机关步骤签署（行政强制法第二十四条）",
+                "the measure decision and its list are handed over at the scene and recorded by the terminal, not signed as a bureau act (QZF art. 24)",
+            ));
+        }
         if self.taken.by.is_empty() {
             return Err(invalid("请写明办理人", "name who did it"));
         }

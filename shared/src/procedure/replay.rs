@@ -90,14 +90,6 @@ fn act_step(a: &ProcedureAct, p: &RecordPayload) -> Result<Taken, Refusal> {
     };
     a.check()
         .map_err(|e| Refusal::new(e.zh, a.taken.step.basis(Track::General)))?;
-    if let Step::MeasureDecisionServed { .. } = a.taken.step {
-        // Handed over at the scene with the party's signature: the
-        // terminal's `measure_decided` writing, not a bureau act.
-        return Err(Refusal::new(
-            "行政强制措施决定书和清单应当当场交付，由执法终端记录，不能作为机关步骤签署",
-            a.taken.step.basis(Track::General),
-        ));
-    }
     let cites = [Track::Simple, Track::General].map(|t| a.taken.step.basis(t));
     if !cites.contains(&a.basis) {
         return Err(Refusal::new(

@@ -18,17 +18,20 @@ use slint::ComponentHandle;
 /// Seeds demo cases until one is a simple-procedure penalty; puts its
 /// decision in the print queue as printed (the printer's job 7).
 fn printed_simple_case(term: &Terminal, dir: &std::path::Path) -> String {
-    let seeded = fieldcase_app::demo::seed(term, dir, 10, 0, |_, _| {}).unwrap();
-    let font = papers::default_font().unwrap();
-    let case_no = seeded
-        .cases
-        .into_iter()
-        .find(|no| {
-            let row = term.cases().find(no).unwrap();
-            let after = term.service().after_decision(&row.case_id).unwrap();
-            after.is_some_and(|a| a.file_by.is_some() && a.fine_yuan > 0)
+    // The demo draws its violations (about a third are fined on the
+    // spot): ten more cases until one is, at most sixty in all.
+    let fined_on_the_spot = |no: &String| {
+        let row = term.cases().find(no).unwrap();
+        let after = term.service().after_decision(&row.case_id).unwrap();
+        after.is_some_and(|a| a.file_by.is_some() && a.fine_yuan > 0)
+    };
+    let case_no = (0..6)
+        .find_map(|_| {
+            let seeded = fieldcase_app::demo::seed(term, dir, 10, 0, |_, _| {}).unwrap();
+            seeded.cases.into_iter().find(fined_on_the_spot)
         })
-        .expect("a simple-procedure case among the demo cases");
+        .expect("a simple-procedure case fined on the spot among sixty demo cases");
+    let font = papers::default_font().unwrap();
     let doc = papers::render(
         term,
         &case_no,

@@ -20,9 +20,9 @@ fn the_hearing_notice_no_penalty_decision_and_closing_report_come_from_signed_ac
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let term = d.join("term");
-    // Twelve demo cases: the demo draws their violations, and two of them
+    // Twenty demo cases: the demo draws their violations, and two of them
     // must need the general procedure.
-    let key = seeded_terminal(&term, 12, 0);
+    let key = seeded_terminal(&term, 20, 0);
     let t = term.to_string_lossy().into_owned();
     let cases = handed_over_cases(&t, d);
     assert!(

@@ -96,10 +96,7 @@ struct Decided {
 }
 
 fn refusal(r: Refusal) -> AppError {
-    AppError::refused(
-        format!("{}（{}）", r.zh, r.basis.text()),
-        format!("{} ({})", r.zh, r.basis.text_en()),
-    )
+    AppError::refused(format!("{}（{}）", r.zh, r.basis.text()), r.text_en())
 }
 
 fn calendar_error(e: impl std::fmt::Display) -> AppError {

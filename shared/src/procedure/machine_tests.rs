@@ -583,6 +583,13 @@ fn qzf_art_19_a_measure_taken_at_the_scene_is_approved_by_the_head_within_24_hou
         .unwrap_err();
     assert_eq!(qzf_article(r.clone()), (true, 19, None, None));
     assert!(r.zh.contains("立即解除"), "{}", r.zh);
+    // The English office and window read it in English.
+    assert_eq!(
+        r.text_en(),
+        "the measure was taken at 2026-11-02 10:00; the head's approval was due by \
+         2026-11-03 10:00; it is late: the measure must be released at once \
+         (《中华人民共和国行政强制法》 art. 19)"
+    );
     // A moment given in another offset is the same moment.
     c.step_at(approve(true), "2026-11-03T01:59:00+00:00")
         .unwrap();

@@ -144,6 +144,10 @@ impl PaymentRules {
         if reference.is_empty() || reference.chars().count() > MAX_REF {
             return Err(Refusal::new(
                 format!("须填写{}的号码（1–{MAX_REF} 个字符）", what.name),
+                format!(
+                    "give the number of the {} (1–{MAX_REF} characters)",
+                    what.name
+                ),
                 what.basis.clone(),
             ));
         }
@@ -153,30 +157,40 @@ impl PaymentRules {
         let g = self.ground(*ground).ok_or_else(|| {
             Refusal::new(
                 "该情形不在当场收缴罚款的规定之列",
+                "this is not a ground for collecting the fine on the spot",
                 self.electronic.basis.clone(),
             )
         })?;
         if g.simple_only && !simple {
             return Err(Refusal::new(
                 format!("“{}”只适用于简易程序当场作出的决定", g.name),
+                format!(
+                    "{} applies only to a decision made on the spot (simple procedure)",
+                    g.name
+                ),
                 g.basis.clone(),
             ));
         }
         if let Some(max) = g.max_yuan.filter(|m| fine_yuan > *m) {
             return Err(Refusal::new(
-                format!("罚款{fine_yuan}元超过{max}元，不能以“{}”当场收缴", g.name),
+                format!("罚款{fine_yuan}元超过{max}元，不能以“{}”当场收缴", g.name), format!("a fine of {fine_yuan} yuan is above {max} yuan: it cannot be collected on the spot as {}", g.name),
                 g.basis.clone(),
             ));
         }
         if g.needs_reason && reason.trim().is_empty() {
             return Err(Refusal::new(
                 format!("以“{}”当场收缴，须写明具体情形", g.name),
+                format!(
+                    "cash on the spot as {} needs the circumstances written",
+                    g.name
+                ),
                 g.basis.clone(),
             ));
         }
         if g.party_asks && !party_asked {
             return Err(Refusal::new(
                 format!("“{}”须经当事人提出", g.name),
+                format!("{} needs the party to ask for it", g.name),
                 g.basis.clone(),
             ));
         }

@@ -89,7 +89,7 @@ fn act_step(a: &ProcedureAct, p: &RecordPayload) -> Result<Taken, Refusal> {
         item: None,
     };
     a.check()
-        .map_err(|e| Refusal::new(e.zh, a.taken.step.basis(Track::General)))?;
+        .map_err(|e| Refusal::new(e.zh, e.en, a.taken.step.basis(Track::General)))?;
     let cites = [Track::Simple, Track::General].map(|t| a.taken.step.basis(t));
     if !cites.contains(&a.basis) {
         return Err(Refusal::new(
@@ -98,6 +98,11 @@ fn act_step(a: &ProcedureAct, p: &RecordPayload) -> Result<Taken, Refusal> {
                 a.basis.text(),
                 cites[1].text()
             ),
+            format!(
+                "the record cites {}, the step applies {}",
+                a.basis.text_en(),
+                cites[1].text_en()
+            ),
             cites[1].clone(),
         ));
     }
@@ -105,6 +110,11 @@ fn act_step(a: &ProcedureAct, p: &RecordPayload) -> Result<Taken, Refusal> {
         return Err(Refusal::new(
             format!(
                 "步骤日期 {} 晚于签名日期 {}，不能预先签署",
+                a.taken.on,
+                beijing_day(p)
+            ),
+            format!(
+                "the step is dated {}, after it was signed on {}: no signing ahead",
                 a.taken.on,
                 beijing_day(p)
             ),

@@ -61,7 +61,7 @@ pub enum ActError {
     #[error(transparent)]
     Invalid(#[from] fieldcase_shared::investigation::Invalid),
     /// The law does not allow the step now.
-    #[error("{0}")]
+    #[error("{} / {}", .0, .0.text_en())]
     Refused(Refusal),
     /// Signing or storing failed.
     #[error(transparent)]
@@ -197,6 +197,10 @@ pub fn sign(
     if act.taken.on > today {
         return Err(ActError::Refused(Refusal {
             zh: format!("步骤日期 {} 晚于今日，不能预先签署", act.taken.on),
+            en: format!(
+                "the step is dated {}, after today: no signing ahead",
+                act.taken.on
+            ),
             basis: fieldcase_shared::catalog::Citation {
                 law: procedure::machine::XZCFF.into(),
                 article: 47,

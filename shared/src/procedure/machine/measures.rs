@@ -80,7 +80,7 @@ impl CaseProcedure {
         }
         Some(deadline(deadlines, "seizure").and_then(|d| {
             d.due(calendar, began, region)
-                .map_err(|e| Refusal::new(e.to_string(), qzf(25, Some(1), None)))
+                .map_err(|e| Refusal::new(e.to_string(), e.to_string(), qzf(25, Some(1), None)))
         }))
     }
 
@@ -105,6 +105,7 @@ impl CaseProcedure {
             }
             Step::MeasureEnded if !self.measure_running() => Err(Refusal::new(
                 "没有正在实施的行政强制措施",
+                "no compulsory measure is running",
                 qzf(28, None, None),
             )),
             _ => Ok(()),
@@ -118,29 +119,55 @@ impl CaseProcedure {
     fn check_approval(&self, taken: &Taken, deadlines: &Deadlines) -> Result<(), Refusal> {
         let basis = qzf(19, None, None);
         let Some((_, measure)) = self.running_measure() else {
-            return Err(Refusal::new("没有正在实施、待批准的行政强制措施", basis));
+            return Err(Refusal::new(
+                "没有正在实施、待批准的行政强制措施",
+                "no compulsory measure is running and waiting for approval",
+                basis,
+            ));
         };
         if self.approval().is_some() {
-            return Err(Refusal::new("该行政强制措施已办理批准手续", basis));
+            return Err(Refusal::new(
+                "该行政强制措施已办理批准手续",
+                "the measure has already been approved or refused",
+                basis,
+            ));
         }
         let d = deadline(deadlines, "measure_approval")?;
         let late = match (measure.at, taken.at, d.due_at_opt(measure.at)) {
-            (Some(began), Some(now), Some(due)) if now > due => Some(format!(
-                "措施实施于 {}，应于 {} 前报告负责人并补办批准手续",
-                beijing(began),
-                beijing(due)
+            (Some(began), Some(now), Some(due)) if now > due => Some((
+                format!(
+                    "措施实施于 {}，应于 {} 前报告负责人并补办批准手续",
+                    beijing(began),
+                    beijing(due)
+                ),
+                format!(
+                    "the measure was taken at {}; the head's approval was due by {}",
+                    beijing(began),
+                    beijing(due)
+                ),
             )),
             (Some(_), Some(_), _) => None,
             _ => {
                 let due = d
                     .due(Calendar::builtin(), measure.on, Region::National)
                     .unwrap_or(measure.on);
-                (taken.on > due)
-                    .then(|| format!("措施实施于 {}，最迟应于 {due} 补办批准手续", measure.on))
+                (taken.on > due).then(|| {
+                    (
+                        format!("措施实施于 {}，最迟应于 {due} 补办批准手续", measure.on),
+                        format!(
+                            "the measure was taken on {}; the head's approval was due by {due}",
+                            measure.on
+                        ),
+                    )
+                })
             }
         };
         match late {
-            Some(why) => Err(Refusal::new(format!("{why}；已逾期，应当立即解除"), basis)),
+            Some((why, why_en)) => Err(Refusal::new(
+                format!("{why}；已逾期，应当立即解除"),
+                format!("{why_en}; it is late: the measure must be released at once"),
+                basis,
+            )),
             None => Ok(()),
         }
     }
@@ -155,17 +182,33 @@ impl CaseProcedure {
     ) -> Result<(), Refusal> {
         let basis = qzf(24, None, None);
         let Some((_, t)) = self.running_measure() else {
-            return Err(Refusal::new("没有正在实施的行政强制措施", basis));
+            return Err(Refusal::new(
+                "没有正在实施的行政强制措施",
+                "no compulsory measure is running",
+                basis,
+            ));
         };
         let Step::MeasureTaken { measures: taken } = &t.step else {
-            return Err(Refusal::new("没有正在实施的行政强制措施", basis));
+            return Err(Refusal::new(
+                "没有正在实施的行政强制措施",
+                "no compulsory measure is running",
+                basis,
+            ));
         };
         if self.measure_decision().is_some() {
-            return Err(Refusal::new("已交付行政强制措施决定书", basis));
+            return Err(Refusal::new(
+                "已交付行政强制措施决定书",
+                "the measure decision has already been handed over",
+                basis,
+            ));
         }
         if let Some(m) = measures.iter().find(|m| !taken.contains(m)) {
             return Err(Refusal::new(
                 format!("决定书载明的“{}”未在现场实施、记录", m.zh()),
+                format!(
+                    "the decision names {} but the check did not record it",
+                    m.en()
+                ),
                 basis,
             ));
         }
@@ -178,7 +221,7 @@ impl CaseProcedure {
                         format!(
                             "扣押期限不得超过三十日：期限须在 {} 之后、{latest} 之前或当日",
                             t.on
-                        ),
+                        ), format!("a detention lasts at most 30 days: its last day must be after {} and no later than {latest}", t.on),
                         qzf(25, Some(1), None),
                     ))
                 }
@@ -196,15 +239,15 @@ impl CaseProcedure {
             return Ok(());
         };
         match self.approval() {
-            Some(false) => {
-                return Err(Refusal::new(
-                    "负责人认为不应当采取该行政强制措施，应当立即解除",
-                    qzf(19, None, None),
-                ))
-            }
+            Some(false) => return Err(Refusal::new(
+                "负责人认为不应当采取该行政强制措施，应当立即解除",
+                "the agency head found the measure should not have been taken: release it at once",
+                qzf(19, None, None),
+            )),
             None => {
                 return Err(Refusal::new(
                     "当场实施的行政强制措施尚未报经行政机关负责人批准",
+                    "the measure taken at the scene has not been approved by the agency head",
                     qzf(19, None, None),
                 ))
             }
@@ -213,13 +256,14 @@ impl CaseProcedure {
         if !self.has(|s| matches!(s, Step::Investigated { site_record: true })) {
             return Err(Refusal::new(
                 "实施行政强制措施应当制作现场笔录，本案没有现场笔录",
+                "a compulsory measure needs a site record, and the case has none",
                 qzf(18, None, Some(7)),
             ));
         }
         let detains = matches!(&t.step, Step::MeasureTaken { measures } if measures.contains(&MeasureKind::DetainVehicle));
         if detains && self.measure_decision().is_none() {
             return Err(Refusal::new(
-                "扣押车辆应当当场交付扣押决定书和清单，本案没有交付记录",
+                "扣押车辆应当当场交付扣押决定书和清单，本案没有交付记录", "a detained vehicle needs its decision and list handed over on the spot, and none is recorded",
                 qzf(24, None, None),
             ));
         }
@@ -236,15 +280,25 @@ impl CaseProcedure {
     ) -> Result<(), Refusal> {
         let basis = qzf(25, Some(1), None);
         if self.has(|s| matches!(s, Step::MeasureExtended { .. })) {
-            return Err(Refusal::new("扣押期限只能延长一次", basis));
+            return Err(Refusal::new(
+                "扣押期限只能延长一次",
+                "a detention can be extended only once",
+                basis,
+            ));
         }
         let due = match self.detention_due(calendar, deadlines, region) {
-            None => return Err(Refusal::new("没有正在扣押的车辆", basis)),
+            None => {
+                return Err(Refusal::new(
+                    "没有正在扣押的车辆",
+                    "no vehicle is detained",
+                    basis,
+                ))
+            }
             Some(due) => due?,
         };
         if on > due {
             return Err(Refusal::new(
-                format!("扣押期限已于 {due} 届满，不能再延长，应当解除扣押（第二十八条）"),
+                format!("扣押期限已于 {due} 届满，不能再延长，应当解除扣押（第二十八条）"), format!("the detention ended on {due}: it cannot be extended and must be released (art. 28)"),
                 basis,
             ));
         }
@@ -253,7 +307,7 @@ impl CaseProcedure {
                 format!(
                     "延长期限不得超过三十日：新期限须在 {due} 之后、{} 之前或当日",
                     due + chrono::Days::new(30)
-                ),
+                ), format!("an extension is at most 30 days: the new last day must be after {due} and no later than {}", due + chrono::Days::new(30)),
                 basis,
             ));
         }
@@ -325,12 +379,14 @@ fn check_taken(measures: &[MeasureKind], officers: usize) -> Result<(), Refusal>
     if measures.is_empty() {
         return Err(Refusal::new(
             "请写明实施的行政强制措施",
+            "name the compulsory measure taken",
             qzf(18, None, None),
         ));
     }
     if officers < 2 {
         return Err(Refusal::new(
             "行政强制措施应当由两名以上行政执法人员实施",
+            "a compulsory measure is taken by at least two officers",
             qzf(18, None, Some(2)),
         ));
     }

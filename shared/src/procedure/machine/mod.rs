@@ -83,16 +83,24 @@ impl Taken {
 pub struct Refusal {
     /// Why, in Chinese.
     pub zh: String,
+    /// Why, in English.
+    pub en: String,
     /// The provision.
     pub basis: Citation,
 }
 
 impl Refusal {
-    pub(crate) fn new(zh: impl Into<String>, basis: Citation) -> Refusal {
+    pub(crate) fn new(zh: impl Into<String>, en: impl Into<String>, basis: Citation) -> Refusal {
         Refusal {
             zh: zh.into(),
+            en: en.into(),
             basis,
         }
+    }
+
+    /// Why, in English, with the provision.
+    pub fn text_en(&self) -> String {
+        format!("{} ({})", self.en, self.basis.text_en())
     }
 }
 
@@ -174,11 +182,16 @@ impl CaseProcedure {
         region: Region,
     ) -> Result<(), Refusal> {
         if self.has(|s| matches!(s, Step::Closed)) {
-            return Err(Refusal::new("案件已结案，不能再办理", art(57, None, None)));
+            return Err(Refusal::new(
+                "案件已结案，不能再办理",
+                "the case is closed: nothing more can be done on it",
+                art(57, None, None),
+            ));
         }
         if self.steps.last().is_some_and(|t| taken.on < t.on) {
             return Err(Refusal::new(
                 "步骤日期早于上一步骤，不能倒签",
+                "the step is dated before the previous one: no backdating",
                 art(47, None, None),
             ));
         }
@@ -196,7 +209,11 @@ impl CaseProcedure {
                 | Step::Decided
         );
         if needs_two && officers < 2 {
-            return Err(Refusal::new("执法人员不得少于两人", art(42, None, None)));
+            return Err(Refusal::new(
+                "执法人员不得少于两人",
+                "at least two officers (two different 执法证号)",
+                art(42, None, None),
+            ));
         }
         // Investigation and preservation may come before filing: the
         // roadside check finds the violation and gathers its evidence
@@ -217,12 +234,17 @@ impl CaseProcedure {
             && !before_filing
             && !self.has(|s| matches!(s, Step::Filed { .. }))
         {
-            return Err(Refusal::new("普通程序案件须先立案", art(54, Some(2), None)));
+            return Err(Refusal::new(
+                "普通程序案件须先立案",
+                "a general-procedure case must be filed first",
+                art(54, Some(2), None),
+            ));
         }
         match &taken.step {
             Step::Filed { approved_by } => self.check_filing(taken.on, approved_by),
             Step::Preserved { approved_by } if approved_by.trim().is_empty() => Err(Refusal::new(
                 "先行登记保存须经行政机关负责人批准",
+                "preserving evidence needs the agency head's approval",
                 art(56, None, None),
             )),
             Step::MeasureTaken { .. }
@@ -233,7 +255,11 @@ impl CaseProcedure {
                 self.check_measure_step(taken, officers, calendar, deadlines, region)
             }
             Step::PreservationDecided if !self.has(|s| matches!(s, Step::Preserved { .. })) => {
-                Err(Refusal::new("没有先行登记保存的证据", art(56, None, None)))
+                Err(Refusal::new(
+                    "没有先行登记保存的证据",
+                    "no evidence was preserved",
+                    art(56, None, None),
+                ))
             }
             Step::HearingHeld
             | Step::HearingWaived
@@ -250,6 +276,7 @@ impl CaseProcedure {
             {
                 Err(Refusal::new(
                     "尚未告知当事人要求听证的权利",
+                    "the party has not been told of the right to a hearing",
                     art(63, Some(1), None),
                 ))
             }
@@ -259,6 +286,7 @@ impl CaseProcedure {
             Step::HearingHeld if !self.has(|s| matches!(s, Step::HearingNoticed { .. })) => {
                 Err(Refusal::new(
                     "举行听证前未向当事人送达听证通知（时间、地点）",
+                    "the hearing notice (time and place) was not served before the hearing",
                     art(64, None, Some(2)),
                 ))
             }
@@ -269,7 +297,11 @@ impl CaseProcedure {
             Step::Served | Step::Paid | Step::PaymentDeferred { .. }
                 if !self.has(|s| matches!(s, Step::Decided)) =>
             {
-                Err(Refusal::new("尚未作出行政处罚决定", art(61, None, None)))
+                Err(Refusal::new(
+                    "尚未作出行政处罚决定",
+                    "no penalty decision has been made yet",
+                    art(61, None, None),
+                ))
             }
             Step::PaymentDeferred { until, instalments } => {
                 self.check_deferral(taken.on, *until, *instalments)
@@ -282,12 +314,14 @@ impl CaseProcedure {
         if self.track == Track::Simple {
             return Err(Refusal::new(
                 "简易程序当场作出决定，不立案",
+                "the simple procedure decides on the spot: there is no filing",
                 art(51, None, None),
             ));
         }
         if approved_by.trim().is_empty() {
             return Err(Refusal::new(
                 "立案须经行政机关负责人批准",
+                "filing needs the agency head's approval",
                 art(54, Some(2), None),
             ));
         }
@@ -297,7 +331,7 @@ impl CaseProcedure {
                 format!(
                     "违法行为终了于 {}，至 {ends} 未被发现，已过追责期限，不再给予行政处罚",
                     self.violation_ended
-                ),
+                ), format!("the violation ended on {}; not found by {ends}, it is past the limitation period and is not punished", self.violation_ended),
                 art(36, None, None),
             ));
         }
@@ -311,14 +345,19 @@ impl CaseProcedure {
         deadlines: &Deadlines,
         region: Region,
     ) -> Result<(), Refusal> {
-        let calendar_err = |e: CalendarError| Refusal::new(e.to_string(), art(85, None, None));
+        let calendar_err =
+            |e: CalendarError| Refusal::new(e.to_string(), e.to_string(), art(85, None, None));
         if self.has(|s| matches!(s, Step::Decided)) {
-            return Err(Refusal::new("已作出决定", art(57, None, None)));
+            return Err(Refusal::new(
+                "已作出决定",
+                "the decision has already been made",
+                art(57, None, None),
+            ));
         }
         if self.track == Track::Simple {
             if self.needs.procedure != crate::catalog::Procedure::Simple {
                 return Err(Refusal::new(
-                    "该处罚不属于可以当场作出的警告或小额罚款，应适用普通程序",
+                    "该处罚不属于可以当场作出的警告或小额罚款，应适用普通程序", "this penalty is not a warning or small fine decided on the spot: the general procedure applies",
                     art(51, None, None),
                 ));
             }
@@ -326,7 +365,7 @@ impl CaseProcedure {
         }
         let Some(notice) = self.last(|s| matches!(s, Step::NoticeServed { .. })) else {
             return Err(Refusal::new(
-                "作出决定前未告知拟作出的行政处罚内容及事实、理由、依据",
+                "作出决定前未告知拟作出的行政处罚内容及事实、理由、依据", "the party was not told of the proposed penalty, its facts, reasons and basis before the decision",
                 art(62, None, None),
             ));
         };
@@ -336,7 +375,7 @@ impl CaseProcedure {
             let ends = d.due(calendar, notice.on, region).map_err(calendar_err)?;
             if on <= ends {
                 return Err(Refusal::new(
-                    format!("陈述、申辩期限至 {ends} 届满，届满前不得作出决定"),
+                    format!("陈述、申辩期限至 {ends} 届满，届满前不得作出决定"), format!("the period for statement and defence runs until {ends}: no decision before it ends"),
                     art(62, None, None),
                 ));
             }
@@ -349,6 +388,7 @@ impl CaseProcedure {
                 None => {
                     return Err(Refusal::new(
                         "重大执法决定未经法制审核，不得作出决定",
+                        "a major decision needs the legal review first",
                         art(58, Some(1), None),
                     ))
                 }
@@ -358,6 +398,7 @@ impl CaseProcedure {
                 }) if !self.has(|s| matches!(s, Step::CollectivelyDiscussed)) => {
                     return Err(Refusal::new(
                         "法制审核未通过，不得作出决定",
+                        "the legal review did not pass: no decision",
                         art(58, Some(1), None),
                     ))
                 }
@@ -367,7 +408,13 @@ impl CaseProcedure {
         let filed = self
             .last(|s| matches!(s, Step::Filed { .. }))
             .map(|t| t.on)
-            .ok_or_else(|| Refusal::new("普通程序案件须先立案", art(54, Some(2), None)))?;
+            .ok_or_else(|| {
+                Refusal::new(
+                    "普通程序案件须先立案",
+                    "a general-procedure case must be filed first",
+                    art(54, Some(2), None),
+                )
+            })?;
         let d = deadline(deadlines, "decision")?;
         let extended = match self.last(|s| matches!(s, Step::Extended { .. })) {
             Some(Taken {
@@ -389,7 +436,7 @@ impl CaseProcedure {
         }
         if on > last_day {
             return Err(Refusal::new(
-                format!("自立案之日起九十日内（至 {last_day}）应当作出决定，且未记录延期"),
+                format!("自立案之日起九十日内（至 {last_day}）应当作出决定，且未记录延期"), format!("the decision was due within 90 days of filing (by {last_day}) and no extension is recorded"),
                 art(60, None, None),
             ));
         }
@@ -405,17 +452,21 @@ impl CaseProcedure {
         region: Region,
     ) -> Result<(), Refusal> {
         if !self.has(|s| matches!(s, Step::HearingRequested)) {
-            return Err(Refusal::new("当事人未要求听证", art(64, None, Some(1))));
+            return Err(Refusal::new(
+                "当事人未要求听证",
+                "the party did not ask for a hearing",
+                art(64, None, Some(1)),
+            ));
         }
         let d = deadline(deadlines, "hearing_notice")?;
         let latest = d
             .due(calendar, hearing_on, region)
-            .map_err(|e| Refusal::new(e.to_string(), art(85, None, None)))?;
+            .map_err(|e| Refusal::new(e.to_string(), e.to_string(), art(85, None, None)))?;
         if on > latest {
             return Err(Refusal::new(
                 format!(
                     "应当在举行听证的七日前通知当事人：{hearing_on} 的听证最迟于 {latest} 通知"
-                ),
+                ), format!("the party is notified seven days before the hearing: the hearing on {hearing_on} must be notified by {latest}"),
                 art(64, None, Some(2)),
             ));
         }
@@ -437,7 +488,7 @@ impl CaseProcedure {
             }
         ) {
             return Err(Refusal::new(
-                "拟作出的处罚应当告知当事人有要求听证的权利，告知中未载明",
+                "拟作出的处罚应当告知当事人有要求听证的权利，告知中未载明", "the notice must tell the party of the right to a hearing for this penalty, and it does not",
                 art(63, Some(1), None),
             ));
         }
@@ -447,6 +498,7 @@ impl CaseProcedure {
         if requested && !held && !waived {
             return Err(Refusal::new(
                 "当事人要求听证，应当组织听证后再作出决定",
+                "the party asked for a hearing: hold it before deciding",
                 art(65, None, None),
             ));
         }
@@ -454,10 +506,10 @@ impl CaseProcedure {
             let d = deadline(deadlines, "hearing_request")?;
             let ends = d
                 .due(calendar, notice.on, region)
-                .map_err(|e| Refusal::new(e.to_string(), art(85, None, None)))?;
+                .map_err(|e| Refusal::new(e.to_string(), e.to_string(), art(85, None, None)))?;
             if on <= ends {
                 return Err(Refusal::new(
-                    format!("要求听证的期限至 {ends} 届满，届满前不得作出决定"),
+                    format!("要求听证的期限至 {ends} 届满，届满前不得作出决定"), format!("the period to ask for a hearing runs until {ends}: no decision before it ends"),
                     art(64, None, Some(1)),
                 ));
             }
@@ -550,6 +602,7 @@ pub(crate) fn deadline<'a>(
     deadlines.get(id).ok_or_else(|| {
         Refusal::new(
             format!("期限数据中没有 {id}（assets/procedure/deadlines.json）"),
+            format!("the deadlines data has no {id} (assets/procedure/deadlines.json)"),
             art(85, None, None),
         )
     })

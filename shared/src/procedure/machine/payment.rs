@@ -22,18 +22,28 @@ impl CaseProcedure {
         if !self.has(|s| matches!(s, Step::Served)) {
             return Err(Refusal::new(
                 "行政处罚决定书尚未送达，无须暂缓或分期缴纳",
+                "the decision has not been served: there is nothing to defer yet",
                 basis,
             ));
         }
         if self.has(|s| matches!(s, Step::Paid)) {
-            return Err(Refusal::new("罚款已缴纳，不能再暂缓或分期", basis));
+            return Err(Refusal::new(
+                "罚款已缴纳，不能再暂缓或分期",
+                "the fine is paid: it cannot be deferred",
+                basis,
+            ));
         }
         if until <= on {
-            return Err(Refusal::new("暂缓或分期缴纳的期限须晚于批准之日", basis));
+            return Err(Refusal::new(
+                "暂缓或分期缴纳的期限须晚于批准之日",
+                "the deferred day must be after the approval",
+                basis,
+            ));
         }
         if n == 0 || n > Self::MAX_INSTALMENTS {
             return Err(Refusal::new(
                 format!("分期期数须为 1–{} 期", Self::MAX_INSTALMENTS),
+                format!("1–{} instalments", Self::MAX_INSTALMENTS),
                 basis,
             ));
         }

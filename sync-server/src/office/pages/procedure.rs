@@ -95,7 +95,10 @@ pub fn view(
         .map(|r| RefusedRow {
             name: pick(lang, r.step.name()),
             record: r.record.to_hex()[..12].to_owned(),
-            reason: format!("{}（{}）", r.refusal.zh, citation(lang, &r.refusal.basis)),
+            reason: match lang {
+                Lang::Zh => format!("{}（{}）", r.refusal.zh, citation(lang, &r.refusal.basis)),
+                Lang::En => format!("{} ({})", r.refusal.en, citation(lang, &r.refusal.basis)),
+            },
         })
         .collect();
     let (running, problem) = match p.deadlines(calendar, &deadlines, region) {

@@ -891,7 +891,11 @@ pub fn pdf_qr(pdf: &Path, dpi: &str, dir: &Path) -> String {
         .filter_map(|e| e.ok().map(|e| s(&e.path())))
         .collect();
     pngs.sort();
-    let mut args = vec!["-q".to_owned(), "--raw".to_owned()];
+    // QR codes only: zbar's other symbologies (EAN, Code 128, DataBar…)
+    // now and then see a barcode in a line of printed text.
+    let mut args = ["-q", "--raw", "-Sdisable", "-Sqrcode.enable"]
+        .map(str::to_owned)
+        .to_vec();
     args.extend(pngs);
     let text = ok("zbarimg", &args);
     let _ = std::fs::remove_dir_all(&pages);

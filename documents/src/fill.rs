@@ -245,6 +245,7 @@ pub fn fill(kind: Kind, records: &[Signed], agency: &str, pick: Pick) -> Result<
         Kind::NoPenaltyDecision => bureau::no_penalty_decision(records, agency, pick),
         Kind::ClosingReport => bureau::closing_report(records, agency, pick),
         Kind::MeasureDecision => writing::measure_decision(records, agency, pick),
+        Kind::LegalOpinion => bureau::legal_opinion(records, agency, pick),
     }
 }
 

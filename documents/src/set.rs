@@ -49,6 +49,8 @@ fn kind_of(body: &RecordBody) -> Option<Kind> {
             Form::Decision(_) => Kind::PenaltyDecision,
             Form::NoPenalty(_) => Kind::NoPenaltyDecision,
             Form::ClosingReport(_) => Kind::ClosingReport,
+            Form::LegalOpinion(_) => Kind::LegalOpinion,
+            Form::ServiceReceipt(_) => Kind::ServiceReceipt,
         },
         _ => return None,
     })

@@ -40,6 +40,8 @@ pub enum Kind {
     ClosingReport,
     /// 行政强制措施决定书 with its 清单 (行政强制法 art. 24).
     MeasureDecision,
+    /// 法制审核意见书 (行政处罚法 art. 58).
+    LegalOpinion,
 }
 
 /// Fields every kind's filler supplies.
@@ -47,7 +49,7 @@ const COMMON: &[&str] = &["case_no", "agency", "officers", "signed"];
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::OnTheSpotDecision,
         Kind::SiteRecord,
         Kind::Interview,
@@ -61,6 +63,7 @@ impl Kind {
         Kind::NoPenaltyDecision,
         Kind::ClosingReport,
         Kind::MeasureDecision,
+        Kind::LegalOpinion,
     ];
 
     /// The kinds made at the roadside, from the terminal's own records.
@@ -75,12 +78,14 @@ impl Kind {
     ];
 
     /// The kinds made at the bureau, from its signed procedure acts.
-    pub const BUREAU: [Kind; 6] = [
+    pub const BUREAU: [Kind; 8] = [
         Kind::FilingForm,
         Kind::ViolationNotice,
         Kind::HearingNotice,
+        Kind::LegalOpinion,
         Kind::PenaltyDecision,
         Kind::NoPenaltyDecision,
+        Kind::ServiceReceipt,
         Kind::ClosingReport,
     ];
 
@@ -100,6 +105,7 @@ impl Kind {
             Kind::NoPenaltyDecision => "no_penalty_decision",
             Kind::ClosingReport => "closing_report",
             Kind::MeasureDecision => "measure_decision",
+            Kind::LegalOpinion => "legal_opinion",
         }
     }
 
@@ -255,6 +261,15 @@ impl Kind {
                 "basis",
                 "made_on",
             ],
+            Kind::LegalOpinion => &[
+                "party_name",
+                "violation",
+                "points",
+                "conclusion",
+                "result",
+                "qualification",
+                "reviewed_on",
+            ],
         }
     }
 
@@ -292,6 +307,7 @@ impl Kind {
             Kind::NoPenaltyDecision => shipped!("no_penalty_decision"),
             Kind::ClosingReport => shipped!("closing_report"),
             Kind::MeasureDecision => shipped!("measure_decision"),
+            Kind::LegalOpinion => shipped!("legal_opinion"),
         };
         let t = Template::parse(text, file)?;
         if t.kind != self {

@@ -165,6 +165,18 @@ enum UserCommand {
         /// Name shown on pages and acts (default: the login name).
         #[arg(long, default_value = "")]
         display_name: String,
+        /// 法律职业资格证书编号: a 法制审核人员 signs opinions only with one
+        /// (行政处罚法 art. 58 para. 2).
+        #[arg(long)]
+        legal_qualification: Option<String>,
+    },
+    /// Record an account's 法律职业资格证书编号 (行政处罚法 art. 58 para. 2).
+    Qualify {
+        /// Login name.
+        name: String,
+        /// The certificate's number.
+        #[arg(long)]
+        legal_qualification: String,
     },
     /// List the accounts.
     List,
@@ -553,6 +565,7 @@ fn user_command(command: UserCommand, config: &Config) -> anyhow::Result<()> {
             name,
             roles,
             display_name,
+            legal_qualification,
         } => {
             if std::io::stdin().is_terminal() {
                 eprint!(
@@ -572,6 +585,10 @@ fn user_command(command: UserCommand, config: &Config) -> anyhow::Result<()> {
                 Utc::now(),
             )
             .map_err(|e| anyhow::anyhow!(e))?;
+            if let Some(q) = legal_qualification {
+                accounts::qualify_user(store.as_ref(), &user.name, &q, Utc::now())
+                    .map_err(|e| anyhow::anyhow!(e))?;
+            }
             eprintln!(
                 "account {} ({}) made with roles {}",
                 user.name,
@@ -590,16 +607,32 @@ fn user_command(command: UserCommand, config: &Config) -> anyhow::Result<()> {
                     None => "no signing key yet (made at the first login)".to_owned(),
                 };
                 println!(
-                    "{}\t{}\t{}\t{}\t{key}",
+                    "{}\t{}\t{}\t{}\t{key}{}",
                     u.name,
                     u.display_name,
                     fieldcase_shared::staff::roles_to_text(&u.roles),
                     match u.disabled_at {
                         Some(t) => format!("disabled {}", t.to_rfc3339()),
                         None => "active".to_owned(),
+                    },
+                    if u.qualification.is_empty() {
+                        String::new()
+                    } else {
+                        format!("\t法律职业资格 {}", u.qualification)
                     }
                 );
             }
+        }
+        UserCommand::Qualify {
+            name,
+            legal_qualification,
+        } => {
+            if !accounts::qualify_user(store.as_ref(), &name, &legal_qualification, Utc::now())
+                .map_err(|e| anyhow::anyhow!(e))?
+            {
+                anyhow::bail!("no account {name}");
+            }
+            eprintln!("{name}: 法律职业资格证书编号 {legal_qualification} recorded");
         }
         UserCommand::Disable { name } => {
             if !accounts::disable_user(store.as_ref(), &name, Utc::now())? {

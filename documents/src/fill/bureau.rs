@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use fieldcase_shared::model::{CaseOpened, Party};
 use fieldcase_shared::procedure::acts::{
-    ClosingReport, Decision, Filing, HearingNotice, NoPenalty, Notice,
+    ClosingReport, Decision, Filing, HearingNotice, LegalOpinion, NoPenalty, Notice, ServiceNote,
 };
 use fieldcase_shared::procedure::{Paper, ProcedureAct, Step};
 use fieldcase_shared::record::RecordBody;
@@ -270,6 +270,93 @@ pub fn no_penalty_decision(
     })
 }
 
+fn violation_of(o: &CaseOpened) -> String {
+    or_none(
+        &o.violation
+            .as_ref()
+            .map(|v| v.title.clone())
+            .unwrap_or_default(),
+    )
+}
+
+/// 法制审核意见书: each aspect of the review list with the reviewer's
+/// answer and reason, the conclusion, the result and the reviewer's
+/// qualification.
+pub fn legal_opinion(records: &[Signed], agency: &str, pick: Pick) -> Result<Filled, FillError> {
+    let (r, a, p) = act(records, pick, "法制审核意见书", |p| match p {
+        Paper::LegalOpinion(x) => Some(x),
+        _ => None,
+    })?;
+    make(Kind::LegalOpinion, records, r, a, agency, |o, f| {
+        let LegalOpinion {
+            points,
+            conclusion,
+            qualification,
+        } = p;
+        let points = points
+            .iter()
+            .map(|pt| {
+                let answer = if pt.agreed { "同意" } else { "不同意" };
+                format!("{}：{answer}。{}", pt.aspect.name().0, pt.reason.trim())
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let result = if p.agreed() {
+            "审核通过"
+        } else {
+            "审核未通过：未经集体讨论决定，不得作出行政处罚决定（行政处罚法第五十八条第一款、第五十七条第二款）"
+        };
+        f.extend([
+            ("violation", violation_of(o)),
+            ("points", points),
+            ("conclusion", conclusion.trim().to_owned()),
+            ("result", result.to_owned()),
+            ("qualification", qualification.trim().to_owned()),
+            ("reviewed_on", day_text(a.taken.on)),
+        ]);
+    })
+}
+
+/// The 送达回证 of a service the bureau recorded: the method from the code
+/// list and what it needs said; the document is named by the record of the
+/// latest decision signed before the service.
+pub fn service_receipt(records: &[Signed], agency: &str, pick: Pick) -> Result<Filled, FillError> {
+    let (r, a, p) = act(records, pick, "送达回证", |p| match p {
+        Paper::ServiceReceipt(x) => Some(x),
+        _ => None,
+    })?;
+    let decision = records
+        .iter()
+        .take_while(|x| x.digest != r.digest)
+        .filter(|x| {
+            matches!(&x.payload.body, RecordBody::ProcedureAct(d) if d.taken.step == Step::Decided)
+        })
+        .last()
+        .map(|x| format!("决定记录摘要 {}", x.digest.to_hex()))
+        .unwrap_or_else(|| "无".to_owned());
+    make(Kind::ServiceReceipt, records, r, a, agency, |o, f| {
+        let ServiceNote {
+            document,
+            method,
+            recipient,
+            served_at,
+            place,
+            detail,
+        } = p;
+        f.extend([
+            ("document", document.trim().to_owned()),
+            ("document_no", o.case_no.clone()),
+            ("pdf", decision),
+            ("recipient", recipient.trim().to_owned()),
+            ("served_at", time_text(*served_at)),
+            ("place", place.trim().to_owned()),
+            ("method", method.name().0.to_owned()),
+            ("receipt", detail.trim().to_owned()),
+            ("basis", a.basis.text()),
+        ]);
+    })
+}
+
 /// 结案报告.
 pub fn closing_report(records: &[Signed], agency: &str, pick: Pick) -> Result<Filled, FillError> {
     let (r, a, p) = act(records, pick, "结案报告", |p| match p {
@@ -278,13 +365,8 @@ pub fn closing_report(records: &[Signed], agency: &str, pick: Pick) -> Result<Fi
     })?;
     make(Kind::ClosingReport, records, r, a, agency, |o, f| {
         let ClosingReport { outcome, execution } = p;
-        let violation = o
-            .violation
-            .as_ref()
-            .map(|v| v.title.clone())
-            .unwrap_or_default();
         f.extend([
-            ("violation", or_none(&violation)),
+            ("violation", violation_of(o)),
             ("outcome", outcome.trim().to_owned()),
             ("execution", execution.trim().to_owned()),
             ("closed_on", day_text(a.taken.on)),

@@ -14,7 +14,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use super::legal_review::{LegalOpinion, ReviewPoint};
 use super::machine::{Step, Taken};
+pub use super::service::{ServiceMethod, ServiceNote};
 use crate::catalog::Citation;
 use crate::investigation::{invalid, text, Invalid, MAX_SHORT, MAX_TEXT};
 
@@ -54,6 +56,10 @@ pub enum Paper {
     NoPenalty(NoPenalty),
     /// 结案报告 (with [`Step::Closed`]).
     ClosingReport(ClosingReport),
+    /// 法制审核意见书 (with [`Step::LegalReviewed`]).
+    LegalOpinion(LegalOpinion),
+    /// 送达回证 of a service by the bureau (with [`Step::Served`]).
+    ServiceReceipt(ServiceNote),
 }
 
 /// 立案登记表.
@@ -157,6 +163,8 @@ impl Paper {
             Paper::Decision(_) => "行政处罚决定书",
             Paper::NoPenalty(_) => "不予行政处罚决定书",
             Paper::ClosingReport(_) => "结案报告",
+            Paper::LegalOpinion(_) => "法制审核意见书",
+            Paper::ServiceReceipt(_) => "送达回证",
         }
     }
 
@@ -228,6 +236,8 @@ impl Paper {
                 text("处理结果", "the outcome", &c.outcome, MAX_TEXT)?;
                 text("执行情况", "the execution", &c.execution, MAX_TEXT)
             }
+            Paper::LegalOpinion(o) => o.check(),
+            Paper::ServiceReceipt(n) => n.check(),
         }
     }
 }
@@ -297,6 +307,22 @@ impl ProcedureAct {
                     "the hearing notice's day differs from the step's",
                 ))
             }
+            (Step::LegalReviewed { passed }, Some(Paper::LegalOpinion(o)))
+                if *passed != o.agreed() =>
+            {
+                Err(invalid(
+                    "审核通过须每一审核事项均同意；任一事项不同意即审核未通过（行政处罚法第五十八条）",
+                    "the review passes only when every aspect is agreed; any disagreement means it did not pass (art. 58)",
+                ))
+            }
+            (Step::Served, Some(Paper::ServiceReceipt(n)))
+                if n.served_at.date_naive() != self.taken.on =>
+            {
+                Err(invalid(
+                    "送达回证的送达时间与步骤日期不一致",
+                    "the proof of service's day differs from the step's",
+                ))
+            }
             _ => Ok(()),
         }
     }
@@ -311,6 +337,8 @@ fn wanted(step: &Step) -> Option<&'static str> {
         Step::HearingNoticed { .. } => Some("听证通知书"),
         Step::Decided => Some("行政处罚决定书"),
         Step::Closed => Some("结案报告"),
+        Step::LegalReviewed { .. } => Some("法制审核意见书"),
+        Step::Served => Some("送达回证"),
         _ => None,
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod acts;
 mod deadlines;
+pub mod legal_review;
 pub mod machine;
 #[cfg(test)]
 mod machine_tests;
@@ -16,14 +17,17 @@ mod payment_tests;
 pub mod replay;
 #[cfg(test)]
 mod replay_tests;
+pub mod service;
 #[cfg(test)]
 mod tests;
 mod told;
 
 pub use acts::{Paper, ProcedureAct};
 pub use deadlines::{Deadline, DeadlineError, Deadlines, Event, Law, DEADLINES_FORMAT};
+pub use legal_review::{Aspect, LegalOpinion, ReviewList, ReviewListError, ReviewPoint};
 pub use machine::{CaseProcedure, Refusal, Running, Step, Taken, Track};
 pub use money::{late_surcharge_fen, limitation_ends, Limitation};
 pub use payment::{Ground, PaymentRules, PaymentRulesError, PAYMENT_FORMAT};
 pub use replay::{replay, Refused, Replay};
+pub use service::{ServiceMethod, ServiceNote};
 pub use told::{Told, ToldAnswer, ToldError, ToldItem, When as ToldWhen, TOLD_FORMAT};

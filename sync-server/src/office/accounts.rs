@@ -91,6 +91,7 @@ pub fn add_user(
         disabled_at: None,
         failed_logins: 0,
         locked_until: None,
+        qualification: String::new(),
     };
     store.add_staff(&user).map_err(|e| e.to_string())?;
     audit(store, now, "", AuditAction::StaffAdded, name, "cli").map_err(|e| e.to_string())?;
@@ -196,6 +197,29 @@ pub fn start_session(
         addr: addr.to_owned(),
     })?;
     Ok(token)
+}
+
+/// Records a staff member's 法律职业资格证书编号 (行政处罚法 art. 58 para.
+/// 2: a legal reviewer must hold the qualification); audited. False if
+/// there is no such account.
+pub fn qualify_user(
+    store: &dyn Store,
+    name: &str,
+    qualification: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, String> {
+    let q = qualification.trim();
+    if q.is_empty() || q.chars().count() > 64 || q.chars().any(char::is_control) {
+        return Err("the qualification number is 1–64 characters on one line".into());
+    }
+    if !store
+        .set_staff_qualification(name, q)
+        .map_err(|e| e.to_string())?
+    {
+        return Ok(false);
+    }
+    audit(store, now, "", AuditAction::StaffQualified, name, "cli").map_err(|e| e.to_string())?;
+    Ok(true)
 }
 
 /// Disables an account: it cannot log in, its sessions end, and its

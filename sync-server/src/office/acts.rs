@@ -138,6 +138,36 @@ fn roles_for(step: &Step) -> &'static [Role] {
     }
 }
 
+/// A legal review is signed by a reviewer holding the 法律职业资格
+/// (行政处罚法 art. 58 para. 2), recorded on the account: the opinion
+/// carries that number and the act names the reviewer, whatever the form
+/// said.
+fn legal_reviewer(user: &StaffUser, input: &mut ActInput) -> Result<(), ActError> {
+    if user.qualification.trim().is_empty() {
+        return Err(ActError::Refused(Refusal {
+            zh: format!(
+                "{} 的账户未登记法律职业资格证书编号，不能签署法制审核意见（先由管理员执行 fieldcase-server user qualify）",
+                user.name
+            ),
+            en: format!(
+                "{}'s account records no legal qualification: no legal review opinion can be signed (an administrator runs fieldcase-server user qualify first)",
+                user.name
+            ),
+            basis: fieldcase_shared::catalog::Citation {
+                law: procedure::machine::XZCFF.into(),
+                article: 58,
+                paragraph: Some(2),
+                item: None,
+            },
+        }));
+    }
+    if let Some(Paper::LegalOpinion(o)) = &mut input.paper {
+        o.qualification.clone_from(&user.qualification);
+    }
+    input.by = vec![user.name.clone()];
+    Ok(())
+}
+
 /// Checks `input` against the case and the law, then signs it with
 /// `user`'s key and tells the terminal. Returns the signed act's digest.
 pub fn sign(
@@ -161,6 +191,9 @@ pub fn sign(
     if let Step::Filed { approved_by } = &mut input.step {
         // The approver is the head who signs, not a name typed in.
         approved_by.clone_from(&user.display_name);
+    }
+    if let Step::LegalReviewed { .. } = input.step {
+        legal_reviewer(user, &mut input)?;
     }
     let bj = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
     let today = now.with_timezone(&bj).date_naive();

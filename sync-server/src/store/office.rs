@@ -31,6 +31,9 @@ pub struct StaffUser {
     pub failed_logins: u32,
     /// No login until then (after too many wrong passwords).
     pub locked_until: Option<DateTime<Utc>>,
+    /// 法律职业资格证书编号 (行政处罚法 art. 58 para. 2), empty when none is
+    /// recorded: a 法制审核人员 signs an opinion only with one.
+    pub qualification: String,
 }
 
 impl StaffUser {
@@ -99,6 +102,8 @@ pub enum AuditAction {
     StaffAdded,
     /// An account disabled.
     StaffDisabled,
+    /// An account's legal qualification recorded.
+    StaffQualified,
     /// A case's disc built at the bureau.
     DiscBuilt,
     /// A disc image downloaded.
@@ -106,7 +111,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 13] = [
+    const ALL: [AuditAction; 14] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::LoginLocked,
@@ -118,6 +123,7 @@ impl AuditAction {
         AuditAction::Refused,
         AuditAction::StaffAdded,
         AuditAction::StaffDisabled,
+        AuditAction::StaffQualified,
         AuditAction::DiscBuilt,
         AuditAction::DiscDownloaded,
     ];
@@ -136,6 +142,7 @@ impl AuditAction {
             AuditAction::Refused => "refused",
             AuditAction::StaffAdded => "staff_added",
             AuditAction::StaffDisabled => "staff_disabled",
+            AuditAction::StaffQualified => "staff_qualified",
             AuditAction::DiscBuilt => "disc_built",
             AuditAction::DiscDownloaded => "disc_downloaded",
         }
@@ -345,6 +352,9 @@ pub trait OfficeStore {
     fn staff_list(&self) -> Result<Vec<StaffUser>, StoreError>;
     /// Disables an account and ends its sessions; false if unknown.
     fn disable_staff(&self, name: &str, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Records an account's 法律职业资格证书编号; false if there is no such
+    /// account.
+    fn set_staff_qualification(&self, name: &str, qualification: &str) -> Result<bool, StoreError>;
     /// Sets the wrong-password count and lock of an account.
     fn set_login_state(
         &self,

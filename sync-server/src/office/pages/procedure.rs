@@ -211,7 +211,25 @@ pub fn act_lines(lang: Lang, a: &ProcedureAct) -> Vec<String> {
             Paper::Decision(d) => format!("{} · {} 元", d.penalty, d.fine_yuan),
             Paper::NoPenalty(n) => n.reason.clone(),
             Paper::ClosingReport(c) => c.outcome.clone(),
+            Paper::LegalOpinion(o) => o.conclusion.clone(),
+            Paper::ServiceReceipt(n) => format!(
+                "{} · {} · {}",
+                pick(lang, n.method.name()),
+                n.recipient,
+                n.detail
+            ),
         });
+        if let Paper::LegalOpinion(o) = paper {
+            v.extend(o.points.iter().map(|p| {
+                let answer = match (lang, p.agreed) {
+                    (Lang::Zh, true) => "同意",
+                    (Lang::Zh, false) => "不同意",
+                    (Lang::En, true) => "agreed",
+                    (Lang::En, false) => "not agreed",
+                };
+                format!("{}: {answer} · {}", pick(lang, p.aspect.name()), p.reason)
+            }));
+        }
     }
     v
 }

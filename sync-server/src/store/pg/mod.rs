@@ -96,6 +96,7 @@ const MIGRATIONS: &[&str] = &[
     office::MIGRATION,
     office::MIGRATION_KEYS,
     office::MIGRATION_PAIRS,
+    office::MIGRATION_QUALIFICATION,
 ];
 
 /// The PostgreSQL store.

@@ -120,6 +120,10 @@ pub(super) const MIGRATION_KEYS: &str = "
     ALTER TABLE messages ADD COLUMN case_id TEXT;
     ALTER TABLE messages ADD COLUMN record BYTEA;";
 
+/// The staff member's 法律职业资格证书编号 (migration 7).
+pub(super) const MIGRATION_QUALIFICATION: &str =
+    "ALTER TABLE staff ADD COLUMN qualification TEXT NOT NULL DEFAULT '';";
+
 /// Applies a batch's case updates, in its transaction: new cases row by
 /// row (a batch opens few), counters once per case, links in one insert.
 pub(super) fn flush_cases(
@@ -219,7 +223,7 @@ fn opt_time(t: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
 }
 
 const STAFF_COLUMNS: &str = "name, display_name, roles, password_hash, created_at, disabled_at,
-    failed_logins, locked_until";
+    failed_logins, locked_until, qualification";
 
 fn staff_row(r: &postgres::Row) -> Result<StaffUser, StoreError> {
     Ok(StaffUser {
@@ -231,6 +235,7 @@ fn staff_row(r: &postgres::Row) -> Result<StaffUser, StoreError> {
         disabled_at: opt_time(r.get(5))?,
         failed_logins: r.get::<_, i32>(6) as u32,
         locked_until: opt_time(r.get(7))?,
+        qualification: r.get(8),
     })
 }
 
@@ -260,14 +265,15 @@ fn case_row(r: &postgres::Row) -> Result<CaseRow, StoreError> {
 impl OfficeStore for PgStore {
     fn add_staff(&self, u: &StaffUser) -> Result<(), StoreError> {
         let n = self.lock()?.execute(
-            "INSERT INTO staff (name, display_name, roles, password_hash, created_at)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            "INSERT INTO staff (name, display_name, roles, password_hash, created_at, qualification)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
             &[
                 &u.name,
                 &u.display_name,
                 &roles_to_text(&u.roles),
                 &u.password_hash,
                 &u.created_at.to_rfc3339(),
+                &u.qualification,
             ],
         )?;
         if n == 0 {
@@ -309,6 +315,14 @@ impl OfficeStore for PgStore {
         )?;
         tx.execute("DELETE FROM staff_sessions WHERE staff = $1", &[&name])?;
         tx.commit()?;
+        Ok(n > 0)
+    }
+
+    fn set_staff_qualification(&self, name: &str, q: &str) -> Result<bool, StoreError> {
+        let n = self.lock()?.execute(
+            "UPDATE staff SET qualification = $1 WHERE name = $2",
+            &[&q, &name],
+        )?;
         Ok(n > 0)
     }
 

@@ -100,6 +100,8 @@ const MIGRATIONS: &[&str] = &[
     // 7: the back office (staff, sessions, audit) and the case index.
     office::MIGRATION,
     office::MIGRATION_KEYS,
+    // 9: the staff member's legal qualification.
+    office::MIGRATION_QUALIFICATION,
 ];
 
 /// The embedded default: one SQLite file.

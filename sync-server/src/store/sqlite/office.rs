@@ -78,6 +78,10 @@ pub(super) const MIGRATION_KEYS: &str = "
     ALTER TABLE messages ADD COLUMN case_id TEXT;
     ALTER TABLE messages ADD COLUMN record BLOB;";
 
+/// The staff member's 法律职业资格证书编号 (migration 9).
+pub(super) const MIGRATION_QUALIFICATION: &str =
+    "ALTER TABLE staff ADD COLUMN qualification TEXT NOT NULL DEFAULT '';";
+
 /// Applies one record's change to the case index, inside the ingest
 /// transaction.
 pub(super) fn index_case(
@@ -186,7 +190,7 @@ fn staff_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<[Option<String>; 6]> {
 fn staff_row(
     cols: [Option<String>; 6],
     failed: i64,
-    locked: Option<String>,
+    (locked, qualification): (Option<String>, String),
 ) -> Result<StaffUser, StoreError> {
     let [name, display, roles, hash, created, disabled] = cols;
     Ok(StaffUser {
@@ -199,11 +203,12 @@ fn staff_row(
         disabled_at: opt_time(disabled)?,
         failed_logins: failed as u32,
         locked_until: opt_time(locked)?,
+        qualification,
     })
 }
 
 const STAFF_COLUMNS: &str = "name, display_name, roles, password_hash, created_at, disabled_at,
-    failed_logins, locked_until";
+    failed_logins, locked_until, qualification";
 
 const CASE_COLUMNS: &str = "case_id, device, case_no, occurred_at, place, plate, party, officers,
     violation, state, evidence, corrections";
@@ -242,14 +247,16 @@ impl OfficeStore for SqliteStore {
     fn add_staff(&self, u: &StaffUser) -> Result<(), StoreError> {
         let conn = self.lock()?;
         let n = conn.execute(
-            "INSERT OR IGNORE INTO staff (name, display_name, roles, password_hash, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT OR IGNORE INTO staff
+                 (name, display_name, roles, password_hash, created_at, qualification)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 u.name,
                 u.display_name,
                 roles_to_text(&u.roles),
                 u.password_hash,
-                u.created_at.to_rfc3339()
+                u.created_at.to_rfc3339(),
+                u.qualification
             ],
         )?;
         if n == 0 {
@@ -267,7 +274,7 @@ impl OfficeStore for SqliteStore {
             .query_row(
                 &format!("SELECT {STAFF_COLUMNS} FROM staff WHERE name = ?1"),
                 [name],
-                |r| Ok((staff_of(r)?, r.get(6)?, r.get(7)?)),
+                |r| Ok((staff_of(r)?, r.get(6)?, (r.get(7)?, r.get(8)?))),
             )
             .optional()?;
         row.map(|(c, f, l)| staff_row(c, f, l)).transpose()
@@ -277,7 +284,9 @@ impl OfficeStore for SqliteStore {
         let conn = self.lock()?;
         let mut st = conn.prepare(&format!("SELECT {STAFF_COLUMNS} FROM staff ORDER BY name"))?;
         let rows = st
-            .query_map([], |r| Ok((staff_of(r)?, r.get(6)?, r.get(7)?)))?
+            .query_map([], |r| {
+                Ok((staff_of(r)?, r.get(6)?, (r.get(7)?, r.get(8)?)))
+            })?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
             .map(|(c, f, l)| staff_row(c, f, l))
@@ -293,6 +302,14 @@ impl OfficeStore for SqliteStore {
         )?;
         tx.execute("DELETE FROM staff_sessions WHERE staff = ?1", [name])?;
         tx.commit()?;
+        Ok(n > 0)
+    }
+
+    fn set_staff_qualification(&self, name: &str, q: &str) -> Result<bool, StoreError> {
+        let n = self.lock()?.execute(
+            "UPDATE staff SET qualification = ?1 WHERE name = ?2",
+            params![q, name],
+        )?;
         Ok(n > 0)
     }
 

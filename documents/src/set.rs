@@ -34,7 +34,7 @@ pub enum SetError {
 }
 
 /// The document kind a record is the source of, if any.
-fn kind_of(body: &RecordBody) -> Option<Kind> {
+pub fn kind_of(body: &RecordBody) -> Option<Kind> {
     Some(match body {
         RecordBody::SiteRecorded(_) => Kind::SiteRecord,
         RecordBody::InterviewRecorded(_) => Kind::Interview,

@@ -94,8 +94,8 @@ enum Command {
     },
     /// Render a document of a case from the signed records the server holds
     /// (PDF/A with its QR code): filing_form, violation_notice,
-    /// hearing_notice, penalty_decision, no_penalty_decision,
-    /// closing_report, or a roadside one (site_record, interview, …).
+    /// hearing_notice, legal_opinion, penalty_decision, no_penalty_decision,
+    /// service_receipt, closing_report, or a roadside one (site_record, interview, …).
     Document {
         /// The case: its id or its exact 案号.
         case: String,

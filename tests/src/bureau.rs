@@ -123,3 +123,63 @@ pub fn document(server: &Server, case: &str, kind: &str, dir: &Path) -> (String,
 pub fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
+
+/// A legal review act with an opinion on every aspect of the review list;
+/// `disagree` names the aspects not agreed (the review then fails).
+pub fn legal_review(disagree: &[&str]) -> Value {
+    let points: Vec<Value> = [
+        "subject",
+        "authority",
+        "facts",
+        "evidence",
+        "basis",
+        "procedure",
+        "discretion",
+    ]
+    .iter()
+    .map(|a| {
+        let agreed = !disagree.contains(a);
+        serde_json::json!({"aspect": a, "agreed": agreed,
+            "reason": if agreed { "符合规定" } else { "裁量偏重，建议集体讨论" }})
+    })
+    .collect();
+    serde_json::json!({
+        "step": {"step": "legal_reviewed", "passed": disagree.is_empty()},
+        "paper": {"form": "legal_opinion", "points": points,
+                  "conclusion": if disagree.is_empty() { "同意作出处罚决定" } else { "不同意" },
+                  "qualification": "typed, replaced by the account's"}
+    })
+}
+
+/// The bureau's service of the decision in person today (Beijing).
+pub fn served_in_person() -> Value {
+    let now = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+        .format("%Y-%m-%dT%H:%M:%S+08:00")
+        .to_string();
+    serde_json::json!({
+        "step": {"step": "served"},
+        "paper": {"form": "service_receipt", "document": "行政处罚决定书", "method": "direct",
+                  "recipient": "当事人", "served_at": now, "place": "执法支队接待室",
+                  "detail": "受送达人当场签收"}
+    })
+}
+
+impl Server {
+    /// Records `name`'s 法律职业资格证书编号 with `fieldcase-server user
+    /// qualify`.
+    pub fn qualify(&self, name: &str, number: &str) {
+        run_ok(
+            "fieldcase-server",
+            &[
+                "--data-dir",
+                &self.dir.to_string_lossy(),
+                "user",
+                "qualify",
+                name,
+                "--legal-qualification",
+                number,
+            ],
+        );
+    }
+}

@@ -14,7 +14,8 @@ use std::path::Path;
 
 use fieldcase_app::core::Terminal;
 use fieldcase_e2e::bureau::{
-    act, act_ok, agency_server, document, handed_over_cases, squash, AGENCY, PASSWORD,
+    act, act_ok, agency_server, document, handed_over_cases, legal_review, served_in_person,
+    squash, AGENCY, PASSWORD,
 };
 use fieldcase_e2e::office::{archive_disc, get_info};
 use fieldcase_e2e::{
@@ -150,24 +151,22 @@ fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents()
         );
     }
     if decision.legal_review {
-        let (ok, _, err) = act(
-            &server,
-            &case_no,
-            "chengban",
-            &json!({"step": {"step": "legal_reviewed", "passed": true}}),
-            d,
-        );
+        let (ok, _, err) = act(&server, &case_no, "chengban", &legal_review(&[]), d);
         assert!(
             !ok && err.contains("法制审核"),
             "a case officer is not a legal reviewer: {err}"
         );
-        act_ok(
-            &server,
-            &case_no,
-            "fazhi",
-            &json!({"step": {"step": "legal_reviewed", "passed": true}}),
-            d,
-        );
+        // Art. 58 para. 2: no opinion without the qualification on the
+        // account; then the account's number is on the opinion.
+        let (ok, _, err) = act(&server, &case_no, "fazhi", &legal_review(&[]), d);
+        assert!(!ok && err.contains("第五十八条第二款"), "{err}");
+        server.qualify("fazhi", "A20221100000123");
+        act_ok(&server, &case_no, "fazhi", &legal_review(&[]), d);
+        let (opinion, _) = document(&server, &case_no, "legal_opinion", d);
+        let opinion = squash(&opinion);
+        assert!(opinion.contains("A20221100000123"), "{opinion}");
+        assert!(opinion.contains("裁量：同意"), "{opinion}");
+        assert!(!opinion.contains("typed, replaced"), "{opinion}");
     }
     let decision_digest = act_ok(&server, &case_no, "chengban", &decided, d);
 
@@ -270,13 +269,11 @@ fn the_bureau_carries_a_handed_over_case_through_signed_acts_and_its_documents()
     // Served, then the head approves three instalments (art. 66 para. 2):
     // a case officer may not; the page shows the approved day as the one
     // the fine is due by.
-    act_ok(
-        &server,
-        &case_no,
-        "chengban",
-        &json!({"step": {"step": "served"}}),
-        d,
-    );
+    act_ok(&server, &case_no, "chengban", &served_in_person(), d);
+    let (receipt, _) = document(&server, &case_no, "service_receipt", d);
+    let receipt = squash(&receipt);
+    assert!(receipt.contains("直接送达"), "{receipt}");
+    assert!(receipt.contains(&decision_digest), "{receipt}");
     let until = (chrono::Utc::now().date_naive() + chrono::Days::new(60)).to_string();
     let deferral = json!({"step": {"step": "payment_deferred", "until": until, "instalments": 3}});
     let (ok, _, err) = act(&server, &case_no, "chengban", &deferral.clone(), d);

@@ -48,6 +48,7 @@ fn the_hearing_notice_no_penalty_decision_and_closing_report_come_from_signed_ac
         "法制审核员乙",
         fieldcase_e2e::bureau::PASSWORD,
     );
+    server.qualify("fazhi", "A20221100000456");
     let today = chrono::Utc::now()
         .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
         .date_naive();
@@ -149,7 +150,7 @@ fn the_hearing_notice_no_penalty_decision_and_closing_report_come_from_signed_ac
             &server,
             b,
             "fazhi",
-            &json!({"step": {"step": "legal_reviewed", "passed": true}}),
+            &fieldcase_e2e::bureau::legal_review(&[]),
             d,
         );
     }

@@ -13,148 +13,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use fieldcase_e2e::{bin, run_ok, seeded_terminal, wait_for, Guard, Server};
+use fantoccini::{Client, Locator};
+use fieldcase_e2e::browser::{
+    browser, click, driver, log_out_from, login, shot, wait_for_url, Engine,
+};
+use fieldcase_e2e::{bin, free_port, run_ok, seeded_terminal, Server};
 
 const PW: &str = "office password 1";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The two browsers the back office must work in.
-#[derive(Debug, Clone, Copy)]
-enum Engine {
-    /// Debian `chromium` through `chromedriver`.
-    Chromium,
-    /// Debian `firefox-esr` through `geckodriver` (`cargo install
-    /// geckodriver`, which `scripts/test` does: Debian does not package it).
-    Firefox,
-}
-
-impl Engine {
-    fn name(self) -> &'static str {
-        match self {
-            Engine::Chromium => "chromium",
-            Engine::Firefox => "firefox",
-        }
-    }
-}
-
-/// Starts the engine's WebDriver server on `port`.
-fn driver(engine: Engine, port: u16) -> Guard {
-    let (program, args, hint) = match engine {
-        Engine::Chromium => (
-            "chromedriver",
-            vec![format!("--port={port}")],
-            "package chromium-driver",
-        ),
-        Engine::Firefox => (
-            "geckodriver",
-            vec![
-                "--host".into(),
-                "127.0.0.1".into(),
-                "--port".into(),
-                port.to_string(),
-            ],
-            "cargo install geckodriver",
-        ),
-    };
-    let child = Command::new(program)
-        .args(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("{program} is needed ({hint}); run ./scripts/test, which installs it: {e}")
-        });
-    let guard = Guard(child);
-    wait_for(program, Duration::from_secs(30), || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
-    guard
-}
-
-/// A headless session of `engine`, 1366×900, Chinese first.
-async fn browser(engine: Engine, port: u16, profile: &Path) -> Client {
-    let mut caps = serde_json::Map::new();
-    match engine {
-        Engine::Chromium => caps.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({
-                "binary": "/usr/bin/chromium",
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--window-size=1366,900",
-                    "--lang=zh-CN", format!("--user-data-dir={}", profile.display()),
-                ]
-            }),
-        ),
-        Engine::Firefox => caps.insert(
-            "moz:firefoxOptions".into(),
-            serde_json::json!({
-                "binary": "/usr/bin/firefox-esr",
-                "args": ["-headless", "--width=1366", "--height=900"],
-                "prefs": {
-                    "intl.accept_languages": "zh-CN",
-                    "browser.shell.checkDefaultBrowser": false,
-                    "app.update.enabled": false,
-                    "datareporting.policy.dataSubmissionEnabled": false
-                }
-            }),
-        ),
-    };
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .unwrap_or_else(|e| panic!("a {} session through its driver: {e}", engine.name()));
-    c.set_window_size(1366, 900).await.unwrap();
-    c
-}
-
-async fn shot(c: &Client, dir: &Path, name: &str) {
-    let png = c.screenshot().await.unwrap();
-    let img = image::load_from_memory(&png).expect("a PNG");
-    assert!(
-        img.width() >= 1000 && img.height() >= 600,
-        "{name}: {}x{}",
-        img.width(),
-        img.height()
-    );
-    let rgb = img.to_rgb8();
-    let colours: std::collections::HashSet<_> = rgb.pixels().step_by(7).map(|p| p.0).collect();
-    assert!(
-        colours.len() > 20,
-        "{name}: only {} colours — nothing rendered?",
-        colours.len()
-    );
-    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
-}
-
-async fn wait_for_url(c: &Client, part: &str) {
-    for _ in 0..100 {
-        if c.current_url().await.unwrap().as_str().contains(part) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the browser never reached a URL with {part:?}");
-}
-
-async fn click(c: &Client, id: &str) {
-    c.find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|_| panic!("no #{id} on the page"))
-        .click()
-        .await
-        .unwrap();
-}
 
 /// Waits (the form's answer is a new page) until the case page shows `want`.
 async fn wait_state(c: &Client, want: &str) {
@@ -177,18 +42,6 @@ async fn wait_state(c: &Client, want: &str) {
 /// terminal's next sync reopens the case with that reason; the officers'
 /// signed correction comes back and shows; the reviewer passes the case.
 /// Every step shows as a record signed by the reviewer's own key.
-/// Logs out with the header's form on `page`; waits for the login form.
-async fn log_out_from(c: &Client, page: &str) {
-    c.goto(page).await.unwrap();
-    c.find(Locator::Css("form[action='/office/logout'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait().for_element(Locator::Id("username")).await.unwrap();
-}
-
 /// The archivist builds the approved case's disc and the browser downloads
 /// it: its bytes hash (WebCrypto) to the SHA-256 the page lists.
 async fn archive_in_the_browser(c: &Client, shots: &Path, base: &str, case_url: &str) {
@@ -324,28 +177,6 @@ fn terminal_case(term: &str, case_no: &str) -> serde_json::Value {
         .find(|c| c["case_no"] == case_no)
         .cloned()
         .unwrap_or_else(|| panic!("{case_no} not on the terminal: {list}"))
-}
-
-async fn login(c: &Client, base: &str, name: &str, password: &str) {
-    c.goto(&format!("{base}/office/")).await.unwrap();
-    c.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys(name)
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(password)
-        .await
-        .unwrap();
-    c.find(Locator::Id("login"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
 }
 
 /// One browser at a time: two engines and two servers at once would

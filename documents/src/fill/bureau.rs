@@ -343,6 +343,8 @@ pub fn service_receipt(records: &[Signed], agency: &str, pick: Pick) -> Result<F
             place,
             detail,
         } = p;
+        // The recipient is named by the note, not the opening record.
+        f.remove("party_name");
         f.extend([
             ("document", document.trim().to_owned()),
             ("document_no", o.case_no.clone()),

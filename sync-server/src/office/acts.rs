@@ -125,7 +125,7 @@ pub fn find_case(store: &dyn Store, case: &str) -> Result<CaseRow, ActError> {
 /// and extending a detention (art. 25) — are the 负责人's, whose
 /// signature on the act is the approval; the rest the case officers' or
 /// the head's.
-fn roles_for(step: &Step) -> &'static [Role] {
+pub fn roles_for(step: &Step) -> &'static [Role] {
     match step {
         Step::LegalReviewed { .. } => &[Role::LegalReviewer],
         Step::Filed { .. }

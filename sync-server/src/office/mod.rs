@@ -32,6 +32,11 @@ pub fn routes() -> Router<AppState> {
         .route("/cases", get(pages::cases::show))
         .route("/cases/{case_id}", get(pages::case::show))
         .route("/cases/{case_id}/review", post(pages::review::act))
+        .route("/cases/{case_id}/acts", post(pages::act::act))
+        .route(
+            "/cases/{case_id}/documents/{record}",
+            get(pages::document::show),
+        )
         .route("/cases/{case_id}/discs", post(pages::disc::build))
         .route(
             "/cases/{case_id}/discs/{bundle}/{index}",

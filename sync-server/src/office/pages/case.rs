@@ -33,6 +33,8 @@ struct Shown {
     problem: String,
     lines: Vec<String>,
     media: Option<Media>,
+    /// The document the record produces, as PDF.
+    document: Option<String>,
 }
 
 /// An evidence item in the page.
@@ -84,6 +86,8 @@ struct CasePage {
     archive: Option<Archive>,
     /// The procedure the records tell.
     procedure: Option<super::procedure::ProcedureView>,
+    /// The forms of the steps the account may take.
+    acts: Option<super::act::ActsView>,
 }
 
 /// An archive disc as listed.
@@ -390,7 +394,7 @@ fn short_id(id: &fieldcase_shared::keys::DeviceId) -> String {
 fn shown(
     store: &dyn Store,
     lang: Lang,
-    r: &CaseRecord,
+    (case_id, r): (&Uuid, &CaseRecord),
 ) -> (Shown, Option<(Digest, RecordPayload)>) {
     let mut out = Shown {
         at: None,
@@ -403,6 +407,7 @@ fn shown(
         problem: String::new(),
         lines: Vec::new(),
         media: None,
+        document: None,
     };
     let mut verified = None;
     match crate::office::acts::open_held(store, r) {
@@ -419,6 +424,9 @@ fn shown(
                 out.at = Some(p.created_at.with_timezone(&Utc));
                 out.made_at = beijing(p.created_at.with_timezone(&Utc));
                 out.lines = lines(lang, &p.body);
+                if fieldcase_documents::set::kind_of(&p.body).is_some() {
+                    out.document = Some(super::document::url(case_id, &v.digest));
+                }
                 if let RecordBody::EvidenceAdded(e) = &p.body {
                     out.media = Some(media_of(store, &e.case_id, e));
                 }
@@ -452,10 +460,21 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
     let staff = visit.require(&state, CASE_ROLES).await?;
-    let lang = staff.lang;
     let Ok(case_id) = id.parse::<Uuid>() else {
-        return Err(PageError::NotFound(lang));
+        return Err(PageError::NotFound(staff.lang));
     };
+    page(&state, &staff, case_id, None).await
+}
+
+/// The case page for `staff`; `attempt` is a step's form just refused,
+/// shown open with its values and the reason.
+pub async fn page(
+    state: &AppState,
+    staff: &Staff,
+    case_id: Uuid,
+    attempt: Option<super::act::Attempt>,
+) -> Result<Html<String>, PageError> {
+    let lang = staff.lang;
     let store = state.store().clone();
     let (who, addr) = (staff.user.name.clone(), staff.addr.clone());
     let region = state.region;
@@ -466,10 +485,24 @@ pub async fn show(
         let records = store.case_records(&case_id)?;
         let discs = crate::office::archive::discs(&*store, &case_id)
             .map_err(|e| crate::store::StoreError::Other(Box::new(e)))?;
-        let (mut shown, verified): (Vec<Shown>, Vec<_>) =
-            records.iter().map(|r| shown(&*store, lang, r)).unzip();
+        let (mut shown, verified): (Vec<Shown>, Vec<_>) = records
+            .iter()
+            .map(|r| shown(&*store, lang, (&case_id, r)))
+            .unzip();
         let verified: Vec<_> = verified.into_iter().flatten().collect();
         let procedure = super::procedure::view(lang, &verified, region);
+        let refs: Vec<_> = verified.iter().map(|(d, p)| (*d, p)).collect();
+        let replayed = fieldcase_shared::procedure::Deadlines::shipped()
+            .ok()
+            .and_then(|d| {
+                fieldcase_shared::procedure::replay(
+                    &refs,
+                    fieldcase_shared::calendar::Calendar::builtin(),
+                    &d,
+                    region,
+                )
+                .procedure
+            });
         // Stable: within one signer the chain order stays.
         shown.sort_by_key(|s| s.at);
         accounts::audit(
@@ -480,17 +513,19 @@ pub async fn show(
             &case_id.to_string(),
             &addr,
         )?;
-        Ok::<_, crate::store::StoreError>(Some((row, shown, discs, procedure)))
+        Ok::<_, crate::store::StoreError>(Some((row, shown, discs, procedure, replayed)))
     })
     .await?;
-    let Some((row, records, discs, procedure)) = found else {
+    let Some((row, records, discs, procedure, replayed)) = found else {
         return Err(PageError::NotFound(lang));
     };
+    let acts = super::act::view(staff, &row, replayed.as_ref(), region, attempt.as_ref());
     Ok(render(&CasePage {
         t: lang.texts(),
-        bar: Some(Bar::of(&staff)),
-        review: review_of(&staff, row.state),
-        archive: archive_of(&staff, &case_id, row.state, discs),
+        bar: Some(Bar::of(staff)),
+        review: review_of(staff, row.state),
+        archive: archive_of(staff, &case_id, row.state, discs),
+        acts,
         row: facts(lang, row),
         records,
         procedure,

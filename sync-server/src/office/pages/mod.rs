@@ -9,11 +9,14 @@ use fieldcase_shared::staff::Role;
 use super::i18n::{Lang, Texts};
 use super::session::Staff;
 
+pub mod act;
+pub mod act_forms;
 pub mod audit;
 pub mod audit_report;
 pub mod case;
 pub mod cases;
 pub mod disc;
+pub mod document;
 pub mod evidence;
 pub mod login;
 pub mod procedure;

@@ -178,6 +178,16 @@ fn the_hearing_notice_no_penalty_decision_and_closing_report_come_from_signed_ac
         "step": {"step": "closed"},
         "paper": {"form": "closing_report", "outcome": "不予行政处罚", "execution": "已对当事人进行教育，无须执行"}
     });
+    // Not before the decision is served (art. 61 para. 1).
+    let (ok, _, err) = act(&server, b, "chengban", &closed, d);
+    assert!(!ok && err.contains("第六十一条"), "{err}");
+    act_ok(
+        &server,
+        b,
+        "chengban",
+        &fieldcase_e2e::bureau::served_in_person(),
+        d,
+    );
     act_ok(&server, b, "chengban", &closed, d);
     let (text, qr) = document(&server, b, "closing_report", d);
     let flat = squash(&text);

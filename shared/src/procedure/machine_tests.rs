@@ -748,3 +748,17 @@ fn qzf_art_18_item_7_a_bureau_act_cannot_claim_to_be_the_site_record() {
         "the signed bytes of an act are what they were"
     );
 }
+
+#[test]
+fn xzcff_art_61_a_general_case_is_closed_only_after_its_decision_is_served() {
+    let mut c = filled_notice(false, false, true);
+    let r = c.step(Step::Closed, "2026-11-10").unwrap_err();
+    assert_eq!(article(r.clone()), (61, Some(1), None));
+    assert!(r.zh.contains("送达"), "{}", r.zh);
+    c.ok(Step::StatementHeard { closed: true }, "2026-11-10");
+    c.ok(Step::Decided, "2026-11-10");
+    let r = c.step(Step::Closed, "2026-11-11").unwrap_err();
+    assert_eq!(article(r), (61, Some(1), None));
+    c.ok(Step::Served, "2026-11-11");
+    c.ok(Step::Closed, "2026-11-12");
+}

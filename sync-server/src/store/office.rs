@@ -273,8 +273,9 @@ pub enum CaseUpdate {
     Opened(CaseRow),
     /// Evidence added.
     Evidence(Uuid),
-    /// Closed.
-    Closed(Uuid),
+    /// Closed, with the violation its decision names (empty: none; the
+    /// roadside names the violation at the close, not at the opening).
+    Closed(Uuid, String),
     /// Corrected (a returned case becomes corrected).
     Corrected(Uuid),
     /// A review step: the case's new state.
@@ -304,7 +305,13 @@ impl CaseUpdate {
                 corrections: 0,
             }),
             RecordBody::EvidenceAdded(e) => CaseUpdate::Evidence(e.case_id),
-            RecordBody::CaseClosed(c) => CaseUpdate::Closed(c.case_id),
+            RecordBody::CaseClosed(c) => CaseUpdate::Closed(
+                c.case_id,
+                c.findings
+                    .and_then(|f| f.decision)
+                    .map(|d| d.title)
+                    .unwrap_or_default(),
+            ),
             RecordBody::CaseCorrected(c) => CaseUpdate::Corrected(c.case_id),
             // The step was checked before it was signed; a record whose
             // step does not follow from its state changes nothing.
@@ -321,7 +328,7 @@ impl CaseUpdate {
         match self {
             CaseUpdate::Opened(r) => r.case_id,
             CaseUpdate::Evidence(id)
-            | CaseUpdate::Closed(id)
+            | CaseUpdate::Closed(id, _)
             | CaseUpdate::Corrected(id)
             | CaseUpdate::Reviewed(id, _)
             | CaseUpdate::Other(id) => *id,

@@ -306,6 +306,17 @@ impl CaseProcedure {
             Step::PaymentDeferred { until, instalments } => {
                 self.check_deferral(taken.on, *until, *instalments)
             }
+            Step::Closed
+                if self.track == Track::General
+                    && !(self.has(|s| matches!(s, Step::Decided))
+                        && self.has(|s| matches!(s, Step::Served))) =>
+            {
+                Err(Refusal::new(
+                    "普通程序案件须作出决定并将决定书送达当事人后才能结案",
+                    "a general-procedure case is closed only after its decision is made and served",
+                    art(61, Some(1), None),
+                ))
+            }
             _ => Ok(()),
         }
     }

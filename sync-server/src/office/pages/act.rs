@@ -74,12 +74,17 @@ pub struct FormView {
     pub error: String,
     pub on: String,
     pub by: String,
+    /// The officers are asked (a legal review is signed by its reviewer,
+    /// named instead).
+    pub by_asked: bool,
     pub fields: Vec<FieldView>,
 }
 
 /// The section.
 pub struct ActsView {
     pub case_id: String,
+    /// Who signs (display name and login).
+    pub who: String,
     pub csrf: String,
     pub forms: Vec<FormView>,
 }
@@ -197,7 +202,11 @@ pub fn view(
     let mut forms: Vec<FormView> = FORMS
         .iter()
         .filter_map(|form| {
-            let step = act_forms::probe(form.key, today)?;
+            let mut step = act_forms::probe(form.key, today)?;
+            if let fieldcase_shared::procedure::Step::Filed { approved_by } = &mut step {
+                // The head who signs is the approver.
+                approved_by.clone_from(&staff.user.display_name);
+            }
             if !acts::roles_for(&step).iter().any(|r| staff.user.has(*r)) {
                 return None;
             }
@@ -219,6 +228,9 @@ pub fn view(
             );
             let not_now = match verdict {
                 Ok(()) => String::new(),
+                // A measure's or a preservation's steps only where there is
+                // one to act on.
+                Err(_) if act_forms::only_when_allowed(form.key) => return None,
                 Err(r) => refusal_text(lang, &r),
             };
             Some(FormView {
@@ -234,6 +246,7 @@ pub fn view(
                 by: tried
                     .map(|a| a.values.get("by").cloned().unwrap_or_default())
                     .unwrap_or_else(|| officers.clone()),
+                by_asked: form.key != "legal_reviewed",
                 fields: form
                     .fields
                     .iter()
@@ -246,6 +259,7 @@ pub fn view(
     forms.sort_by_key(|f| !f.allowed);
     Some(ActsView {
         case_id: row.case_id.to_string(),
+        who: format!("{}（{}）", staff.user.display_name, staff.user.name),
         csrf: staff.session.csrf.clone(),
         forms,
     })

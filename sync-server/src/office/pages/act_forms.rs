@@ -582,6 +582,16 @@ pub fn probe(key: &str, today: NaiveDate) -> Option<Step> {
     })
 }
 
+/// Steps about something the case may not have (a compulsory measure, a
+/// preservation): their forms are offered only when the law allows them
+/// now, so a case without one does not list them.
+pub fn only_when_allowed(key: &str) -> bool {
+    matches!(
+        key,
+        "preservation_decided" | "measure_approved" | "measure_extended" | "measure_ended"
+    )
+}
+
 /// The form's title.
 pub fn title(key: &str, lang: Lang) -> String {
     let name = match key {

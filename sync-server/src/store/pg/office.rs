@@ -156,7 +156,15 @@ pub(super) fn flush_cases(
             }
             CaseUpdate::Evidence(_) => counts.entry(id.clone()).or_default().0 += 1,
             CaseUpdate::Corrected(_) => counts.entry(id.clone()).or_default().1 += 1,
-            CaseUpdate::Closed(_) => counts.entry(id.clone()).or_default().2 = true,
+            CaseUpdate::Closed(_, violation) => {
+                counts.entry(id.clone()).or_default().2 = true;
+                if !violation.is_empty() {
+                    c.execute(
+                        "UPDATE cases SET violation = $2 WHERE case_id = $1",
+                        &[&id, violation],
+                    )?;
+                }
+            }
             CaseUpdate::Reviewed(_, to) => {
                 c.execute(
                     "UPDATE cases SET state = $2 WHERE case_id = $1",

@@ -117,10 +117,12 @@ pub(super) fn index_case(
                 [&id],
             )?;
         }
-        CaseUpdate::Closed(_) => {
+        CaseUpdate::Closed(_, violation) => {
             c.execute(
-                "UPDATE cases SET state = 'closed' WHERE case_id = ?1",
-                [&id],
+                "UPDATE cases SET state = 'closed',
+                    violation = CASE WHEN ?2 <> '' THEN ?2 ELSE violation END
+                 WHERE case_id = ?1",
+                params![&id, violation],
             )?;
         }
         CaseUpdate::Corrected(_) => {

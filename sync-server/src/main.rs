@@ -64,6 +64,12 @@ enum Command {
         #[command(subcommand)]
         command: EnrollCommand,
     },
+    /// The deadlines page's table: `refresh` counts every case's running
+    /// deadlines again (after an upgrade brings a new year's calendar).
+    Deadlines {
+        #[command(subcommand)]
+        command: DeadlinesCommand,
+    },
     /// Messages for a terminal's officers, delivered on its next sync.
     Message {
         #[command(subcommand)]
@@ -185,6 +191,12 @@ enum UserCommand {
         /// Login name.
         name: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum DeadlinesCommand {
+    /// Replay every case and store its running deadlines again.
+    Refresh,
 }
 
 #[derive(Debug, Subcommand)]
@@ -476,6 +488,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::User { command } => user_command(command, &config)?,
+        Command::Deadlines {
+            command: DeadlinesCommand::Refresh,
+        } => {
+            let store = open_store(&config.data_dir, &config.database)?;
+            let region =
+                fieldcase_shared::calendar::Region::from_code(Some(&config.calendar_region))
+                    .map_err(|e| anyhow::anyhow!("calendar_region: {e}"))?;
+            let (cases, running) = fieldcase_sync_server::office::deadlines::refresh_all(
+                store.as_ref(),
+                region,
+                |done, total| eprint!("\r{done} / {total} cases"),
+            )?;
+            eprintln!("\r{cases} cases replayed; {running} deadlines running");
+        }
         Command::Calendar { command } => calendar_command(command)?,
         Command::Act { case, user, file } => {
             use fieldcase_sync_server::office::acts;

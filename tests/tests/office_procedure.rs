@@ -260,6 +260,31 @@ async fn a_general_procedure_case_goes_through_every_step_in_a_real_chromium() {
     open(&c, "notice_served").await;
     fill_notice(&c, &decision).await;
     taken(&c, "notice_served", "送达违法行为通知书").await;
+    // The notice's response period runs: the deadlines page lists it
+    // for the case officer, and the inbox counts it.
+    c.goto(&format!("{base}/office/deadlines")).await.unwrap();
+    let table = c
+        .find(Locator::Css("table.deadlines-all"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        table.contains(&case_no) && table.contains("陈述、申辩期限"),
+        "{table}"
+    );
+    shot(&c, &shots, "deadlines").await;
+    c.goto(&format!("{base}/office/cases")).await.unwrap();
+    let counts = c
+        .find(Locator::Id("due-counts"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(counts.contains("正在计算"), "{counts}");
+    c.goto(&case_url).await.unwrap();
     open(&c, "decided").await;
     fill_decision(&c, &decision).await;
     refused(&c, "decided", "第六十二条").await;

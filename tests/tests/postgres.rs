@@ -457,6 +457,86 @@ fn office_scenario(store: &dyn Store) -> Vec<String> {
     trace
 }
 
+/// The deadlines table: replaced per case, filtered by role, ordered
+/// (uncountable first, then by day), counted.
+fn due_scenario(store: &dyn Store) -> Vec<String> {
+    use fieldcase_shared::staff::Role;
+    use fieldcase_sync_server::store::due::{role_mask, DueRow};
+    let day = |d: &str| d.parse::<chrono::NaiveDate>().unwrap();
+    let row = |case: u128, id: &str, due: Option<&str>, roles: &[Role]| DueRow {
+        case_id: uuid::Uuid::from_u128(case),
+        case_no: format!("乌交执〔2026〕{case:05}号"),
+        deadline: id.into(),
+        name: format!("{id} 期限"),
+        due: due.map(day),
+        problem: if due.is_none() {
+            "2027年的节假日安排不在日历数据中".into()
+        } else {
+            String::new()
+        },
+        basis: "第六十二条".into(),
+        roles: role_mask(roles),
+    };
+    let officer = [Role::CaseOfficer];
+    store
+        .set_deadlines(
+            &uuid::Uuid::from_u128(1),
+            &[
+                row(1, "payment", Some("2026-12-01"), &officer),
+                row(1, "stale", Some("2026-01-01"), &officer),
+            ],
+        )
+        .unwrap();
+    // Replaced whole: the stale row goes.
+    store
+        .set_deadlines(
+            &uuid::Uuid::from_u128(1),
+            &[
+                row(1, "payment", Some("2026-12-01"), &officer),
+                row(1, "decision", None, &[Role::CaseOfficer, Role::Head]),
+            ],
+        )
+        .unwrap();
+    store
+        .set_deadlines(
+            &uuid::Uuid::from_u128(2),
+            &[
+                row(2, "notice_response", Some("2026-12-09"), &officer),
+                row(2, "measure_approval", Some("2026-12-08"), &[Role::Head]),
+            ],
+        )
+        .unwrap();
+    let list = |roles: &[Role]| {
+        store
+            .deadlines(role_mask(roles), 10)
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}:{}:{:?}",
+                    r.case_id.as_u128(),
+                    r.deadline,
+                    r.due.map(|d| d.to_string())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let counts = |roles: &[Role]| {
+        let c = store
+            .deadline_counts(role_mask(roles), day("2026-12-07"), day("2026-12-10"))
+            .unwrap();
+        format!("{}/{}/{}", c.overdue, c.soon, c.total)
+    };
+    vec![
+        list(&officer),
+        list(&[Role::Head]),
+        counts(&officer),
+        counts(&[Role::Head, Role::CaseOfficer]),
+        list(&[Role::Archivist]),
+    ]
+}
+
 #[test]
 fn postgres_and_sqlite_stores_follow_the_same_rules() {
     let tmp = tempfile::tempdir().unwrap();
@@ -469,6 +549,18 @@ fn postgres_and_sqlite_stores_follow_the_same_rules() {
     let oa = office_scenario(&sqlite);
     let ob = office_scenario(&postgres);
     assert_eq!(oa, ob);
+    let da = due_scenario(&sqlite);
+    assert_eq!(da, due_scenario(&postgres));
+    assert_eq!(
+        da,
+        [
+            "1:decision:None 1:payment:Some(\"2026-12-01\") 2:notice_response:Some(\"2026-12-09\")",
+            "1:decision:None 2:measure_approval:Some(\"2026-12-08\")",
+            "1/1/3",
+            "1/2/4",
+            "",
+        ]
+    );
     assert!(oa[0].starts_with("cases 3:"), "{oa:?}");
     assert_eq!(oa[1], "search 1/1 3/2 0/0 0/0 3/2 0/0", "{oa:?}");
     assert_eq!(oa[2], "records of a case 1", "{oa:?}");

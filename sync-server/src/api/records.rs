@@ -144,8 +144,12 @@ pub(crate) async fn push_records(
     refuse_if_revoked(&state, device, &verified).await?;
     check_consecutive(&verified)?;
     let st = state.clone();
-    let (ingested, receipt, inclusion) =
-        blocking(move || store_batch(&st, device, &verified)).await??;
+    let (ingested, receipt, inclusion) = blocking(move || {
+        let stored = store_batch(&st, device, &verified)?;
+        refresh_deadlines(&st, &verified);
+        Ok::<_, Failure>(stored)
+    })
+    .await??;
     tracing::info!(
         records = ingested.entries.len(),
         new = ingested.entries.iter().filter(|e| e.new).count(),
@@ -157,6 +161,26 @@ pub(crate) async fn push_records(
         inclusion,
         flags: ingested.flags,
     }))
+}
+
+/// Counts again the running deadlines of the cases the batch's records
+/// belong to (the deadlines page reads them). The records are stored
+/// already: a failure here is logged, and the next change of the case or
+/// `fieldcase-server deadlines refresh` counts them again.
+fn refresh_deadlines(st: &AppState, verified: &[record::VerifiedRecord]) {
+    let cases: std::collections::BTreeSet<uuid::Uuid> = verified
+        .iter()
+        .filter_map(|v| {
+            serde_json::from_slice::<fieldcase_shared::record::RecordPayload>(&v.envelope.payload)
+                .ok()
+        })
+        .map(|p| p.body.case_id())
+        .collect();
+    for case in cases {
+        if let Err(e) = crate::office::deadlines::refresh(&*st.store, &case, st.region) {
+            tracing::warn!(%case, error = %e, "deadlines not counted again");
+        }
+    }
 }
 
 /// The batch in the body, within the limits.

@@ -247,6 +247,9 @@ pub fn sign(
     let text = progress_text(&act);
     let signed = super::staffkeys::sign_act(store, key, RecordBody::ProcedureAct(act), now)?;
     tracing::info!(case = %row.case_no, staff = %user.name, "procedure act signed");
+    if let Err(e) = super::deadlines::refresh(store, &row.case_id, region) {
+        tracing::warn!(case = %row.case_no, error = %e, "deadlines not counted again");
+    }
     store.add_message(
         &row.device,
         &Message {

@@ -15,6 +15,7 @@ use crate::api::AppState;
 pub mod accounts;
 pub mod acts;
 pub mod archive;
+pub mod deadlines;
 pub mod documents;
 pub mod i18n;
 pub mod pages;
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(pages::login::logout))
         .route("/lang/{code}", get(pages::login::set_lang))
         .route("/cases", get(pages::cases::show))
+        .route("/deadlines", get(pages::deadlines::show))
         .route("/cases/{case_id}", get(pages::case::show))
         .route("/cases/{case_id}/review", post(pages::review::act))
         .route("/cases/{case_id}/acts", post(pages::act::act))

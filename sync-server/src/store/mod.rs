@@ -10,6 +10,7 @@ use fieldcase_shared::receipt::ReceiptEntry;
 use fieldcase_shared::record::VerifiedRecord;
 use fieldcase_shared::tlog::LogEntry;
 
+pub mod due;
 pub mod office;
 mod pg;
 mod sqlite;
@@ -150,7 +151,7 @@ pub struct HeldRecord {
 }
 
 /// Server storage: the records, and what the back office keeps.
-pub trait Store: OfficeStore + Send + Sync + 'static {
+pub trait Store: OfficeStore + due::DueStore + Send + Sync + 'static {
     /// Registers a device; `Conflict` if its key is already registered.
     fn add_device(&self, device: &Device) -> Result<(), StoreError>;
     /// A registered device.

@@ -84,6 +84,8 @@ struct CasesPage {
     /// The state filter's choices: (form value, name, selected).
     states: Vec<(&'static str, &'static str, bool)>,
     total: String,
+    /// The account's deadlines, when its roles have any.
+    due: Option<crate::store::due::DueCounts>,
     prev: Option<String>,
     next: Option<String>,
 }
@@ -98,7 +100,18 @@ pub async fn show(
     let t = staff.lang.texts();
     let store = state.store().clone();
     let query = params.query();
-    let (rows, total) = store_call(staff.lang, move || store.cases(&query)).await?;
+    let mask = super::deadlines::mask_of(&staff);
+    let (today, soon) = super::deadlines::today_and_soon();
+    let (rows, total, due) = store_call(staff.lang, move || {
+        let (rows, total) = store.cases(&query)?;
+        let due = if mask == 0 {
+            None
+        } else {
+            Some(store.deadline_counts(mask, today, soon)?)
+        };
+        Ok::<_, crate::store::StoreError>((rows, total, due))
+    })
+    .await?;
     let shown = rows
         .into_iter()
         .map(|r| Shown {
@@ -121,6 +134,7 @@ pub async fn show(
     Ok(render(&CasesPage {
         t,
         bar: Some(Bar::of(&staff)),
+        due,
         prev: (params.page > 0).then(|| params.link(params.page - 1)),
         next: more.then(|| params.link(params.page + 1)),
         q: params,

@@ -15,6 +15,7 @@ pub mod audit;
 pub mod audit_report;
 pub mod case;
 pub mod cases;
+pub mod deadlines;
 pub mod disc;
 pub mod document;
 pub mod evidence;
@@ -47,6 +48,8 @@ pub struct Bar {
     pub cases: bool,
     /// Show the access-log link.
     pub audit: bool,
+    /// Show the deadlines link.
+    pub deadlines: bool,
 }
 
 impl Bar {
@@ -64,6 +67,7 @@ impl Bar {
             csrf: staff.session.csrf.clone(),
             cases: CASE_ROLES.iter().any(|r| u.has(*r)),
             audit: AUDIT_ROLES.iter().any(|r| u.has(*r)),
+            deadlines: deadlines::DUE_ROLES.iter().any(|r| u.has(*r)),
         }
     }
 }

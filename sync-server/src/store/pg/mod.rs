@@ -13,6 +13,7 @@ use fieldcase_shared::record::VerifiedRecord;
 use fieldcase_shared::tlog::LogEntry;
 use postgres::{Client, NoTls};
 
+mod due;
 mod office;
 mod tx;
 use tx::{head_of, PgTx};
@@ -97,6 +98,7 @@ const MIGRATIONS: &[&str] = &[
     office::MIGRATION_KEYS,
     office::MIGRATION_PAIRS,
     office::MIGRATION_QUALIFICATION,
+    due::MIGRATION,
 ];
 
 /// The PostgreSQL store.

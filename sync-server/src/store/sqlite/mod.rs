@@ -11,6 +11,7 @@ use fieldcase_shared::record::VerifiedRecord;
 use fieldcase_shared::tlog::LogEntry;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+mod due;
 mod office;
 mod tx;
 use tx::{head_of, SqliteTx};
@@ -102,6 +103,8 @@ const MIGRATIONS: &[&str] = &[
     office::MIGRATION_KEYS,
     // 9: the staff member's legal qualification.
     office::MIGRATION_QUALIFICATION,
+    // 10: the running deadlines of every case.
+    due::MIGRATION,
 ];
 
 /// The embedded default: one SQLite file.

@@ -1,0 +1,127 @@
+//! Keeping the deadlines page's table true: a case's running deadlines
+//! are its verified records replayed through the shared state machine and
+//! counted on the working-day calendar, stored again whenever the case's
+//! procedure changes (records arrive from a terminal, an act is signed)
+//! and for every case by `fieldcase-server deadlines refresh` (after an
+//! upgrade brings a new year's calendar).
+//!
+//! Whose work each deadline is — the page shows an account the deadlines
+//! of its roles — is the office's organisation, not the law, so it lives
+//! here: the head answers for a measure's approval and release and a
+//! detention's extension; the case officers for every step of the case;
+//! the decision's 90 days concern the head (who extends them, art. 60)
+//! and the legal reviewer (whose review comes before the decision) too.
+
+use fieldcase_shared::calendar::{Calendar, Region};
+use fieldcase_shared::procedure::{self, Deadlines};
+use fieldcase_shared::staff::Role;
+use uuid::Uuid;
+
+use super::acts::verified_records;
+use crate::store::due::{role_mask, DueRow};
+use crate::store::{Store, StoreError};
+
+/// The roles whose work a deadline is.
+pub fn roles_of(deadline: &str) -> &'static [Role] {
+    match deadline {
+        "measure_approval" | "measure_release" => &[Role::Head],
+        "seizure" => &[Role::Head, Role::CaseOfficer],
+        "decision" => &[Role::CaseOfficer, Role::Head, Role::LegalReviewer],
+        _ => &[Role::CaseOfficer],
+    }
+}
+
+/// The case's running deadlines, replayed from its verified records.
+pub fn running(
+    store: &dyn Store,
+    case_id: &Uuid,
+    region: Region,
+) -> Result<Vec<DueRow>, StoreError> {
+    let Some(row) = store.case_row(case_id)? else {
+        return Ok(Vec::new());
+    };
+    let held = verified_records(store, case_id)?;
+    let refs: Vec<_> = held.iter().map(|(d, p)| (*d, p)).collect();
+    let deadlines = Deadlines::shipped().map_err(|e| StoreError::Other(Box::new(e)))?;
+    let calendar = Calendar::builtin();
+    let Some(p) = procedure::replay(&refs, calendar, &deadlines, region).procedure else {
+        return Ok(Vec::new());
+    };
+    let list = match p.deadlines(calendar, &deadlines, region) {
+        Ok(list) => list,
+        Err(e) => {
+            // The calendar cannot count at all: one row says why.
+            return Ok(vec![DueRow {
+                case_id: *case_id,
+                case_no: row.case_no,
+                deadline: "calendar".into(),
+                name: "期限无法计算".into(),
+                due: None,
+                problem: e.to_string(),
+                basis: String::new(),
+                roles: role_mask(&[Role::CaseOfficer, Role::Head]),
+            }]);
+        }
+    };
+    Ok(list
+        .into_iter()
+        .map(|d| DueRow {
+            case_id: *case_id,
+            case_no: row.case_no.clone(),
+            roles: role_mask(roles_of(&d.id)),
+            deadline: d.id,
+            name: d.name,
+            due: d.due,
+            problem: d.problem.unwrap_or_default(),
+            basis: d.basis.text(),
+        })
+        .collect())
+}
+
+/// Stores the case's running deadlines again.
+pub fn refresh(store: &dyn Store, case_id: &Uuid, region: Region) -> Result<usize, StoreError> {
+    let rows = running(store, case_id, region)?;
+    store.set_deadlines(case_id, &rows)?;
+    Ok(rows.len())
+}
+
+/// Refreshes every case; returns (cases, deadlines running).
+pub fn refresh_all(
+    store: &dyn Store,
+    region: Region,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<(u64, u64), StoreError> {
+    let mut offset = 0u32;
+    let (mut cases, mut running) = (0u64, 0u64);
+    loop {
+        let (rows, total) = store.cases(&crate::store::office::CaseQuery {
+            limit: 500,
+            offset,
+            ..Default::default()
+        })?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in &rows {
+            running += refresh(store, &r.case_id, region)? as u64;
+            cases += 1;
+        }
+        progress(cases, total);
+        offset += rows.len() as u32;
+    }
+    Ok((cases, running))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_deadline_is_somebodys_work() {
+        let d = Deadlines::shipped().unwrap();
+        for x in d.all() {
+            assert!(!roles_of(&x.id).is_empty(), "{}", x.id);
+        }
+        assert_eq!(roles_of("measure_approval"), &[Role::Head]);
+    }
+}

@@ -7,16 +7,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::Utc;
-use fieldcase_shared::keys::DeviceKey;
+use fieldcase_e2e::bench::{agent, office_server, office_session, pct};
 use fieldcase_shared::staff::Role;
-use fieldcase_sync_server::blobs::FsBlobStore;
 use fieldcase_sync_server::office::accounts;
 use fieldcase_sync_server::store::office::{CaseQuery, CaseState};
 use fieldcase_sync_server::store::{PgStore, Store};
-use fieldcase_sync_server::{serve, AppState};
 
 const RUNS: usize = 30;
 
@@ -39,36 +37,6 @@ fn fill(url: &str, n: u64) {
     .unwrap();
 }
 
-fn session(base: &str, agent: &ureq::Agent) -> String {
-    let mut form = agent.get(format!("{base}/office/login")).call().unwrap();
-    let cookie = |r: &ureq::http::Response<ureq::Body>, name: &str| {
-        r.headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with(&format!("{name}=")))
-            .map(|v| v.split(';').next().unwrap().to_owned())
-            .unwrap()
-    };
-    let login = cookie(&form, "fieldcase_login");
-    let _ = form.body_mut().read_to_string();
-    let token = login.split_once('=').unwrap().1.to_owned();
-    let body = format!("csrf={token}&username=bench&password=bench%20password%201");
-    let resp = agent
-        .post(format!("{base}/office/login"))
-        .header("cookie", &login)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .send(body)
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 303);
-    cookie(&resp, "fieldcase_session")
-}
-
-fn pct(mut v: Vec<Duration>, p: f64) -> f64 {
-    v.sort();
-    v[((v.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
-}
-
 fn main() {
     let n: u64 = std::env::args()
         .nth(1)
@@ -89,20 +57,9 @@ fn main() {
         Utc::now(),
     )
     .unwrap();
-    let blobs = Arc::new(FsBlobStore::open(dir.path()).unwrap());
-    let state = AppState::new(store.clone(), blobs, DeviceKey::generate()).unwrap();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    rt.spawn(serve(listener, state, std::future::pending()));
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .max_redirects(0)
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let cookie = session(&base, &agent);
+    let (rt, base) = office_server(store.clone(), dir.path());
+    let agent = agent();
+    let cookie = office_session(&base, &agent, "bench", "bench password 1");
     let cases: &[(&str, CaseQuery)] = &[
         ("", CaseQuery::default()),
         (

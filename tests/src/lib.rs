@@ -5,6 +5,7 @@
 //! (the project's test script does this).
 
 mod backend;
+pub mod bench;
 pub mod browser;
 pub mod bureau;
 pub mod ipp;

@@ -37,8 +37,20 @@ pub struct DueCounts {
     pub overdue: u64,
     /// Last day from today to the "soon" day.
     pub soon: u64,
-    /// Every deadline running (with or without a last day).
+    /// Every deadline running (with or without a last day), counted up to
+    /// [`TOTAL_CAP`] + 1.
     pub total: u64,
+}
+
+impl DueCounts {
+    /// The running count as shown: `10000+` past the cap.
+    pub fn total_text(&self) -> String {
+        if self.total > TOTAL_CAP {
+            format!("{TOTAL_CAP}+")
+        } else {
+            self.total.to_string()
+        }
+    }
 }
 
 /// The bit set of `roles` (a bit per role, in [`Role::ALL`]'s order).
@@ -49,6 +61,20 @@ pub fn role_mask(roles: &[Role]) -> u32 {
         .filter(|(_, r)| roles.contains(r))
         .fold(0, |m, (i, _)| m | (1 << i))
 }
+
+/// Every role set that shares a role with `mask`: the stored `roles`
+/// values a query for `mask` matches, so that it reads the index on
+/// (`roles`, `due`) by ranges instead of testing every row's bits.
+pub fn masks_meeting(mask: u32) -> Vec<i32> {
+    let all = (1u32 << Role::ALL.len()) - 1;
+    (1..=all)
+        .filter(|m| m & mask != 0)
+        .map(|m| m as i32)
+        .collect()
+}
+
+/// Most deadlines counted as running; more show as this many and "+".
+pub const TOTAL_CAP: u64 = 10_000;
 
 /// The deadlines' storage.
 pub trait DueStore {

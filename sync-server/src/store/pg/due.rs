@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use super::super::due::{day_text, row_of, DueCounts, DueRow, DueStore};
+use super::super::due::{day_text, masks_meeting, row_of, DueCounts, DueRow, DueStore, TOTAL_CAP};
 use super::super::StoreError;
 use super::PgStore;
 
@@ -20,7 +20,8 @@ pub(super) const MIGRATION: &str = "
         roles    INTEGER NOT NULL,
         PRIMARY KEY (case_id, deadline)
     );
-    CREATE INDEX deadlines_due ON deadlines(due, case_no);";
+    CREATE INDEX deadlines_due ON deadlines(due, case_no);
+    CREATE INDEX deadlines_roles_due ON deadlines(roles, due);";
 
 impl DueStore for PgStore {
     fn set_deadlines(&self, case_id: &Uuid, rows: &[DueRow]) -> Result<(), StoreError> {
@@ -52,8 +53,8 @@ impl DueStore for PgStore {
     fn deadlines(&self, mask: u32, limit: u32) -> Result<Vec<DueRow>, StoreError> {
         let rows = self.lock()?.query(
             "SELECT case_id, case_no, deadline, name, due, problem, basis, roles FROM deadlines
-             WHERE roles & $1 <> 0 ORDER BY due, case_no LIMIT $2",
-            &[&(mask as i32), &i64::from(limit)],
+             WHERE roles = ANY($1) ORDER BY due, case_no LIMIT $2",
+            &[&masks_meeting(mask), &i64::from(limit)],
         )?;
         rows.iter()
             .map(|r| {
@@ -73,10 +74,16 @@ impl DueStore for PgStore {
         soon: NaiveDate,
     ) -> Result<DueCounts, StoreError> {
         let r = self.lock()?.query_one(
-            "SELECT count(*) FILTER (WHERE due <> '' AND due < $2),
-                    count(*) FILTER (WHERE due >= $2 AND due <= $3), count(*)
-             FROM deadlines WHERE roles & $1 <> 0",
-            &[&(mask as i32), &today.to_string(), &soon.to_string()],
+            "SELECT
+               (SELECT count(*) FROM deadlines WHERE roles = ANY($1) AND due > '' AND due < $2),
+               (SELECT count(*) FROM deadlines WHERE roles = ANY($1) AND due >= $2 AND due <= $3),
+               (SELECT count(*) FROM (SELECT 1 FROM deadlines WHERE roles = ANY($1) LIMIT $4) s)",
+            &[
+                &masks_meeting(mask),
+                &today.to_string(),
+                &soon.to_string(),
+                &((TOTAL_CAP + 1) as i64),
+            ],
         )?;
         Ok(DueCounts {
             overdue: r.get::<_, i64>(0) as u64,

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use rusqlite::params;
 use uuid::Uuid;
 
-use super::super::due::{day_text, row_of, DueCounts, DueRow, DueStore};
+use super::super::due::{day_text, masks_meeting, row_of, DueCounts, DueRow, DueStore, TOTAL_CAP};
 use super::super::StoreError;
 use super::SqliteStore;
 
@@ -21,7 +21,8 @@ pub(super) const MIGRATION: &str = "
         roles    INTEGER NOT NULL,
         PRIMARY KEY (case_id, deadline)
     );
-    CREATE INDEX deadlines_due ON deadlines(due);";
+    CREATE INDEX deadlines_due ON deadlines(due);
+    CREATE INDEX deadlines_roles_due ON deadlines(roles, due);";
 
 impl DueStore for SqliteStore {
     fn set_deadlines(&self, case_id: &Uuid, rows: &[DueRow]) -> Result<(), StoreError> {
@@ -86,11 +87,20 @@ impl DueStore for SqliteStore {
         soon: NaiveDate,
     ) -> Result<DueCounts, StoreError> {
         let conn = self.lock()?;
+        let masks = masks_meeting(mask)
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        // The list is integers made here, never input.
         let (overdue, soon, total): (i64, i64, i64) = conn.query_row(
-            "SELECT coalesce(sum(due <> '' AND due < ?2), 0),
-                    coalesce(sum(due >= ?2 AND due <= ?3), 0), count(*)
-             FROM deadlines WHERE roles & ?1 <> 0",
-            params![i64::from(mask), today.to_string(), soon.to_string()],
+            &format!(
+                "SELECT
+                   (SELECT count(*) FROM deadlines WHERE roles IN ({masks}) AND due > '' AND due < ?1),
+                   (SELECT count(*) FROM deadlines WHERE roles IN ({masks}) AND due >= ?1 AND due <= ?2),
+                   (SELECT count(*) FROM (SELECT 1 FROM deadlines WHERE roles IN ({masks}) LIMIT ?3))"
+            ),
+            params![today.to_string(), soon.to_string(), (TOTAL_CAP + 1) as i64],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
         Ok(DueCounts {

@@ -20,6 +20,9 @@ pub use super::service::{ServiceMethod, ServiceNote};
 use crate::catalog::Citation;
 use crate::investigation::{invalid, text, Invalid, MAX_SHORT, MAX_TEXT};
 
+/// Most people an act names as having done it.
+pub const MAX_BY: usize = 20;
+
 /// Most evidence lines a decision lists.
 pub const MAX_EVIDENCE: usize = 200;
 
@@ -258,6 +261,12 @@ impl ProcedureAct {
         }
         if self.taken.by.is_empty() {
             return Err(invalid("请写明办理人", "name who did it"));
+        }
+        if self.taken.by.len() > MAX_BY {
+            return Err(invalid(
+                format!("办理人至多 {MAX_BY} 人"),
+                format!("at most {MAX_BY} people did it"),
+            ));
         }
         for b in &self.taken.by {
             text("办理人", "who did it", b, MAX_SHORT)?;

@@ -665,6 +665,41 @@ mod tests {
     }
 
     #[test]
+    fn hostile_values_are_refused_by_name_not_signed() {
+        // A day that is not one, a time in another form, a method not in the
+        // code list, a fine past any tier: each named, nothing parsed.
+        let e = input(
+            form("extended").unwrap(),
+            &values(&[("until", "2026-13-40")]),
+        )
+        .unwrap_err();
+        assert!(e.zh.contains("延长至"), "{}", e.zh);
+        let e = input(
+            form("hearing_noticed").unwrap(),
+            &values(&[("at", "next tuesday"), ("place", "x"), ("host", "y")]),
+        )
+        .unwrap_err();
+        assert!(e.zh.contains("听证时间"), "{}", e.zh);
+        let mut v = values(&[
+            ("document", "决定书"),
+            ("method", "carrier pigeon"),
+            ("recipient", "张三"),
+            ("served_at", "2026-12-07T10:00"),
+            ("place", "x"),
+        ]);
+        let e = input(form("served").unwrap(), &v).unwrap_err();
+        assert!(e.zh.contains("代码表"), "{}", e.zh);
+        v.insert("method".into(), "post".into());
+        assert!(input(form("served").unwrap(), &v).is_ok());
+        let e = input(
+            form("nonsense").unwrap_or(&FORMS[0]),
+            &values(&[("on", "yesterday")]),
+        )
+        .unwrap_err();
+        assert!(!e.zh.is_empty());
+    }
+
+    #[test]
     fn a_hearing_notice_takes_its_day_from_the_moment_in_beijing_time() {
         let i = input(
             form("hearing_noticed").unwrap(),

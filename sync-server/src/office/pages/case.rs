@@ -88,6 +88,9 @@ struct CasePage {
     procedure: Option<super::procedure::ProcedureView>,
     /// The forms of the steps the account may take.
     acts: Option<super::act::ActsView>,
+    /// Why the step just sent was not signed (also at its form, when the
+    /// page shows it).
+    refused: Option<String>,
 }
 
 /// An archive disc as listed.
@@ -520,12 +523,14 @@ pub async fn page(
         return Err(PageError::NotFound(lang));
     };
     let acts = super::act::view(staff, &row, replayed.as_ref(), region, attempt.as_ref());
+    let refused = attempt.map(|a| a.message);
     Ok(render(&CasePage {
         t: lang.texts(),
         bar: Some(Bar::of(staff)),
         review: review_of(staff, row.state),
         archive: archive_of(staff, &case_id, row.state, discs),
         acts,
+        refused,
         row: facts(lang, row),
         records,
         procedure,

@@ -58,7 +58,10 @@ async fn open(c: &Client, key: &str) {
 /// Signs the step's form and waits for the next page; returns its text.
 async fn sign(c: &Client, key: &str) -> String {
     click(c, &format!("act-{key}-sign")).await;
-    c.wait().for_element(Locator::Id("acts-h")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("procedure-h"))
+        .await
+        .unwrap();
     c.find(Locator::Css("main"))
         .await
         .unwrap()
@@ -388,6 +391,10 @@ async fn a_general_procedure_case_goes_through_every_step_in_a_real_chromium() {
     put(&c, "act-closed-outcome", "罚款已缴纳").await;
     put(&c, "act-closed-execution", "当事人已履行完毕").await;
     taken(&c, "closed", "结案").await;
+    assert!(
+        c.find(Locator::Id("acts-h")).await.is_err(),
+        "after 结案 no step is offered"
+    );
     scroll_to(&c, "procedure-h").await;
     shot(&c, &shots, "case-closed").await;
 

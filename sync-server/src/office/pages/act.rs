@@ -191,6 +191,14 @@ pub fn view(
     if !ACT_ROLES.iter().any(|r| staff.user.has(*r)) {
         return None;
     }
+    // After 结案 nothing more is taken (art. 57): no forms.
+    if proc
+        .steps
+        .iter()
+        .any(|t| matches!(t.step, fieldcase_shared::procedure::Step::Closed))
+    {
+        return None;
+    }
     let lang = staff.lang;
     let bj = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
     let now = Utc::now().with_timezone(&bj);

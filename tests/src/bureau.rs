@@ -124,25 +124,28 @@ pub fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
+/// The aspects of the legal review list, in its order.
+pub const ASPECTS: [&str; 7] = [
+    "subject",
+    "authority",
+    "facts",
+    "evidence",
+    "basis",
+    "procedure",
+    "discretion",
+];
+
 /// A legal review act with an opinion on every aspect of the review list;
 /// `disagree` names the aspects not agreed (the review then fails).
 pub fn legal_review(disagree: &[&str]) -> Value {
-    let points: Vec<Value> = [
-        "subject",
-        "authority",
-        "facts",
-        "evidence",
-        "basis",
-        "procedure",
-        "discretion",
-    ]
-    .iter()
-    .map(|a| {
-        let agreed = !disagree.contains(a);
-        serde_json::json!({"aspect": a, "agreed": agreed,
+    let points: Vec<Value> = ASPECTS
+        .iter()
+        .map(|a| {
+            let agreed = !disagree.contains(a);
+            serde_json::json!({"aspect": a, "agreed": agreed,
             "reason": if agreed { "符合规定" } else { "裁量偏重，建议集体讨论" }})
-    })
-    .collect();
+        })
+        .collect();
     serde_json::json!({
         "step": {"step": "legal_reviewed", "passed": disagree.is_empty()},
         "paper": {"form": "legal_opinion", "points": points,

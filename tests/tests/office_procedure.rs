@@ -33,6 +33,17 @@ async fn put(c: &Client, id: &str, value: &str) {
     .unwrap_or_else(|e| panic!("#{id}: {e}"));
 }
 
+/// Logs out, logs `name` in and opens the case page.
+async fn switch_to(c: &Client, base: &str, case_url: &str, name: &str) {
+    log_out_from(c, case_url).await;
+    login(c, base, name, PASSWORD).await;
+    c.wait()
+        .for_element(Locator::Css("table.cases"))
+        .await
+        .unwrap();
+    c.goto(case_url).await.unwrap();
+}
+
 /// Scrolls `#id` to the top of the window (for the screenshots).
 async fn scroll_to(c: &Client, id: &str) {
     c.execute(
@@ -232,13 +243,7 @@ async fn a_general_procedure_case_goes_through_every_step_in_a_real_chromium() {
     assert_eq!(value(&c, "act-notice_served-facts").await, facts);
 
     // The head files it: the 立案登记表 names the head as approver.
-    log_out_from(&c, &case_url).await;
-    login(&c, &base, "wangju", PASSWORD).await;
-    c.wait()
-        .for_element(Locator::Css("table.cases"))
-        .await
-        .unwrap();
-    c.goto(&case_url).await.unwrap();
+    switch_to(&c, &base, &case_url, "wangju").await;
     open(&c, "filed").await;
     put(
         &c,
@@ -253,13 +258,7 @@ async fn a_general_procedure_case_goes_through_every_step_in_a_real_chromium() {
     // The case officer serves the notice, hears the statement, and the
     // hearing offered is waived; a decision before the statement is heard
     // is refused (art. 62).
-    log_out_from(&c, &case_url).await;
-    login(&c, &base, "chengban", PASSWORD).await;
-    c.wait()
-        .for_element(Locator::Css("table.cases"))
-        .await
-        .unwrap();
-    c.goto(&case_url).await.unwrap();
+    switch_to(&c, &base, &case_url, "chengban").await;
     open(&c, "notice_served").await;
     fill_notice(&c, &decision).await;
     taken(&c, "notice_served", "送达违法行为通知书").await;
@@ -305,13 +304,7 @@ async fn a_general_procedure_case_goes_through_every_step_in_a_real_chromium() {
 
     // The legal reviewer: refused without the qualification on the
     // account (art. 58 para. 2); then a negative opinion on 裁量.
-    log_out_from(&c, &case_url).await;
-    login(&c, &base, "fazhi", PASSWORD).await;
-    c.wait()
-        .for_element(Locator::Css("table.cases"))
-        .await
-        .unwrap();
-    c.goto(&case_url).await.unwrap();
+    switch_to(&c, &base, &case_url, "fazhi").await;
     assert!(
         c.find(Locator::Id("act-notice_served")).await.is_err(),
         "a legal reviewer sees only the review"
@@ -348,13 +341,7 @@ async fn a_general_procedure_case_goes_through_every_step_in_a_real_chromium() {
 
     // Against a negative opinion the decision is refused until the head's
     // 集体讨论 (art. 58, 57 para. 2).
-    log_out_from(&c, &case_url).await;
-    login(&c, &base, "wangju", PASSWORD).await;
-    c.wait()
-        .for_element(Locator::Css("table.cases"))
-        .await
-        .unwrap();
-    c.goto(&case_url).await.unwrap();
+    switch_to(&c, &base, &case_url, "wangju").await;
     open(&c, "decided").await;
     fill_decision(&c, &decision).await;
     let why = refused(&c, "decided", "第五十八条").await;
@@ -565,15 +552,7 @@ async fn fill_decision(c: &Client, decision: &fieldcase_shared::check::Decision)
 }
 
 async fn review_opinion(c: &Client, disagree: &[&str]) {
-    for a in [
-        "subject",
-        "authority",
-        "facts",
-        "evidence",
-        "basis",
-        "procedure",
-        "discretion",
-    ] {
+    for a in fieldcase_e2e::bureau::ASPECTS {
         let no = disagree.contains(&a);
         click(
             c,

@@ -150,6 +150,42 @@ pub async fn click(c: &Client, id: &str) {
         .unwrap_or_else(|e| panic!("#{id}: {e}"));
 }
 
+/// Marks the page the browser shows, so that [`wait_for_new_page`] can
+/// tell it from the one a click or a key then loads.
+pub async fn mark_page(c: &Client) {
+    c.execute("window.fieldcaseOldPage = true;", vec![])
+        .await
+        .expect("mark the page");
+}
+
+/// Waits until the page marked by [`mark_page`] is replaced and the new one
+/// has finished loading: an element looked up right after a click may
+/// otherwise be found on the old page.
+pub async fn wait_for_new_page(c: &Client) {
+    for _ in 0..300 {
+        let loaded = c
+            .execute(
+                "return window.fieldcaseOldPage === undefined
+                        && document.readyState === 'complete';",
+                vec![],
+            )
+            .await;
+        if loaded.is_ok_and(|v| v.as_bool() == Some(true)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no new page within 30 s");
+}
+
+/// Clicks `#id`, which sends a form or follows a link, and waits for the
+/// page it loads.
+pub async fn click_and_load(c: &Client, id: &str) {
+    mark_page(c).await;
+    click(c, id).await;
+    wait_for_new_page(c).await;
+}
+
 /// Logs `name` in through the login form.
 pub async fn login(c: &Client, base: &str, name: &str, password: &str) {
     c.goto(&format!("{base}/office/"))

@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 use fieldcase_e2e::browser::{
-    browser, click, driver, log_out_from, login, shot, wait_for_url, Engine,
+    browser, click, driver, log_out_from, login, mark_page, shot, wait_for_new_page, wait_for_url,
+    Engine,
 };
 use fieldcase_e2e::{bin, free_port, run_ok, seeded_terminal, Server};
 
@@ -270,14 +271,18 @@ async fn staff_work(engine: Engine) {
     // Search narrows to one case; the keyboard submits the form.
     let q = c.find(Locator::Css("input[name=q]")).await.unwrap();
     q.send_keys(&case_nos[0]).await.unwrap();
+    mark_page(&c).await;
     q.send_keys("\u{E007}").await.unwrap(); // Enter
+    wait_for_new_page(&c).await;
     wait_for_url(&c, "q=").await;
     let links = c
         .find_all(Locator::Css("table.cases tbody a"))
         .await
         .unwrap();
     assert_eq!(links.len(), 1);
+    mark_page(&c).await;
     links[0].click().await.unwrap();
+    wait_for_new_page(&c).await;
     let h1 = c.wait().for_element(Locator::Css("h1")).await.unwrap();
     assert_eq!(h1.text().await.unwrap(), case_nos[0]);
     let verdicts = c.find_all(Locator::Css("td.verdict")).await.unwrap();

@@ -14,7 +14,9 @@
 use std::path::{Path, PathBuf};
 
 use fantoccini::{Client, Locator};
-use fieldcase_e2e::browser::{browser, click, driver, log_out_from, login, shot, Engine};
+use fieldcase_e2e::browser::{
+    browser, click, click_and_load, driver, log_out_from, login, shot, Engine,
+};
 use fieldcase_e2e::bureau::{agency_server, handed_over_cases, PASSWORD};
 use fieldcase_e2e::office::archive_disc;
 use fieldcase_e2e::{free_port, office_login, run, run_ok, seeded_terminal, server_bodies, Server};
@@ -68,7 +70,7 @@ async fn open(c: &Client, key: &str) {
 
 /// Signs the step's form and waits for the next page; returns its text.
 async fn sign(c: &Client, key: &str) -> String {
-    click(c, &format!("act-{key}-sign")).await;
+    click_and_load(c, &format!("act-{key}-sign")).await;
     c.wait()
         .for_element(Locator::Id("procedure-h"))
         .await

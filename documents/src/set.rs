@@ -51,6 +51,11 @@ pub fn kind_of(body: &RecordBody) -> Option<Kind> {
             Form::ClosingReport(_) => Kind::ClosingReport,
             Form::LegalOpinion(_) => Kind::LegalOpinion,
             Form::ServiceReceipt(_) => Kind::ServiceReceipt,
+            // Publication acts print nothing: the entry is exported.
+            Form::Publication(_)
+            | Form::Withholding(_)
+            | Form::Overturning(_)
+            | Form::Withdrawal(_) => return None,
         },
         _ => return None,
     })

@@ -25,6 +25,7 @@ pub mod keys;
 pub mod model;
 pub mod private;
 pub mod procedure;
+pub mod publication;
 pub mod receipt;
 pub mod record;
 pub mod review;

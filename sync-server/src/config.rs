@@ -45,6 +45,9 @@ pub struct Config {
     /// The agency's name as its documents print it (作出决定的行政机关名称,
     /// 行政处罚法 art. 59 item 6).
     pub agency_name: String,
+    /// The agency's 统一社会信用代码, named in published decisions (双公示;
+    /// empty: the column is left empty).
+    pub agency_uscc: String,
 }
 
 impl Default for Config {
@@ -63,6 +66,7 @@ impl Default for Config {
             pdf_font_index: crate::office::pdf::DEFAULT_FONT_INDEX,
             calendar_region: String::new(),
             agency_name: String::new(),
+            agency_uscc: String::new(),
         }
     }
 }

@@ -89,10 +89,15 @@ pub fn open_state_config(config: &config::Config) -> anyhow::Result<AppState> {
     };
     let region = fieldcase_shared::calendar::Region::from_code(Some(&config.calendar_region))
         .map_err(|e| anyhow::anyhow!("calendar_region: {e}"))?;
+    if !config.agency_uscc.trim().is_empty() {
+        fieldcase_shared::validate::uscc(config.agency_uscc.trim())
+            .map_err(|e| anyhow::anyhow!("agency_uscc {:?}: {e}", config.agency_uscc))?;
+    }
     Ok(AppState::new(store, blobs, key)?
         .with_pdf_font(font.into(), config.pdf_font_index)
         .with_region(region)
-        .with_agency_name(&config.agency_name))
+        .with_agency_name(&config.agency_name)
+        .with_agency_uscc(&config.agency_uscc))
 }
 
 /// Serves the API on `listener` until `shutdown` completes.

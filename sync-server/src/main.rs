@@ -70,6 +70,12 @@ enum Command {
         #[command(subcommand)]
         command: DeadlinesCommand,
     },
+    /// 双公示: `export` writes every published and withdrawn decision in
+    /// the national penalty credit-information format, masked.
+    Publication {
+        #[command(subcommand)]
+        command: PublicationCommand,
+    },
     /// Messages for a terminal's officers, delivered on its next sync.
     Message {
         #[command(subcommand)]
@@ -190,6 +196,19 @@ enum UserCommand {
     Disable {
         /// Login name.
         name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PublicationCommand {
+    /// Write the export (CSV with a byte-order mark, or JSON).
+    Export {
+        /// `csv` or `json`.
+        #[arg(long, default_value = "csv", value_parser = ["csv", "json"])]
+        format: String,
+        /// The file to write (`-`: standard output).
+        #[arg(long, default_value = "-")]
+        out: PathBuf,
     },
 }
 
@@ -501,6 +520,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 |done, total| eprint!("\r{done} / {total} cases"),
             )?;
             eprintln!("\r{cases} cases replayed; {running} deadlines running");
+        }
+        Command::Publication {
+            command: PublicationCommand::Export { format, out },
+        } => {
+            use fieldcase_sync_server::office::publication_export::{write, Format};
+            let store = open_store(&config.data_dir, &config.database)?;
+            let format = if format == "json" {
+                Format::Json
+            } else {
+                Format::Csv
+            };
+            let bj = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+            let now = Utc::now().with_timezone(&bj);
+            let n = if out.as_os_str() == "-" {
+                write(store.as_ref(), format, now, &mut std::io::stdout().lock())?
+            } else {
+                let tmp = out.with_extension("partial");
+                let mut f = std::io::BufWriter::new(
+                    std::fs::File::create(&tmp)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", tmp.display()))?,
+                );
+                let n = write(store.as_ref(), format, now, &mut f)?;
+                std::io::Write::flush(&mut f)?;
+                drop(f);
+                std::fs::rename(&tmp, &out)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
+                n
+            };
+            eprintln!("{n} entries exported");
         }
         Command::Calendar { command } => calendar_command(command)?,
         Command::Act { case, user, file } => {

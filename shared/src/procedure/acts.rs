@@ -19,6 +19,7 @@ use super::machine::{Step, Taken};
 pub use super::service::{ServiceMethod, ServiceNote};
 use crate::catalog::Citation;
 use crate::investigation::{invalid, text, Invalid, MAX_SHORT, MAX_TEXT};
+use crate::publication::{PublicationEntry, WithholdReason};
 
 /// Most people an act names as having done it.
 pub const MAX_BY: usize = 20;
@@ -63,6 +64,94 @@ pub enum Paper {
     LegalOpinion(LegalOpinion),
     /// 送达回证 of a service by the bureau (with [`Step::Served`]).
     ServiceReceipt(ServiceNote),
+    /// The entry as published, masked (with [`Step::Published`]).
+    Publication(Box<PublicationEntry>),
+    /// Why the decision is not published (with
+    /// [`Step::PublicationWithheld`]).
+    Withholding(Withholding),
+    /// How and by whom the decision was overturned (with
+    /// [`Step::Overturned`]).
+    Overturning(Overturning),
+    /// The reason made public with the withdrawal (with
+    /// [`Step::PublicationWithdrawn`]).
+    Withdrawal(Withdrawal),
+}
+
+/// 不予公示: the reason, from the rules' list, and the head's note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Withholding {
+    /// Which reason.
+    pub reason: WithholdReason,
+    /// What in the decision it concerns.
+    pub note: String,
+}
+
+/// How a decision was overturned (行政处罚法 art. 48 para. 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverturnKind {
+    /// 变更.
+    Changed,
+    /// 撤销.
+    Revoked,
+    /// 确认违法.
+    Unlawful,
+    /// 确认无效.
+    Void,
+}
+
+impl OverturnKind {
+    /// Every kind.
+    pub const ALL: [OverturnKind; 4] = [
+        OverturnKind::Changed,
+        OverturnKind::Revoked,
+        OverturnKind::Unlawful,
+        OverturnKind::Void,
+    ];
+
+    /// Its id in forms.
+    pub fn id(self) -> &'static str {
+        match self {
+            OverturnKind::Changed => "changed",
+            OverturnKind::Revoked => "revoked",
+            OverturnKind::Unlawful => "unlawful",
+            OverturnKind::Void => "void",
+        }
+    }
+
+    /// In Chinese and English.
+    pub fn name(self) -> (&'static str, &'static str) {
+        match self {
+            OverturnKind::Changed => ("变更", "changed"),
+            OverturnKind::Revoked => ("撤销", "revoked"),
+            OverturnKind::Unlawful => ("确认违法", "found unlawful"),
+            OverturnKind::Void => ("确认无效", "found void"),
+        }
+    }
+
+    /// The kind with the id `id`.
+    pub fn parse(id: &str) -> Option<OverturnKind> {
+        OverturnKind::ALL.into_iter().find(|k| k.id() == id)
+    }
+}
+
+/// The decision overturned: how, by which authority and document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overturning {
+    /// How.
+    pub how: OverturnKind,
+    /// The authority and its document (复议决定书、判决书 and number).
+    pub by: String,
+}
+
+/// The public reason for withdrawing a published decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Withdrawal {
+    /// 说明理由.
+    pub reason: String,
 }
 
 /// 立案登记表.
@@ -168,6 +257,10 @@ impl Paper {
             Paper::ClosingReport(_) => "结案报告",
             Paper::LegalOpinion(_) => "法制审核意见书",
             Paper::ServiceReceipt(_) => "送达回证",
+            Paper::Publication(_) => "行政处罚信息公示",
+            Paper::Withholding(_) => "不予公示审批",
+            Paper::Overturning(_) => "决定变更撤销记录",
+            Paper::Withdrawal(_) => "撤回公示说明",
         }
     }
 
@@ -241,6 +334,15 @@ impl Paper {
             }
             Paper::LegalOpinion(o) => o.check(),
             Paper::ServiceReceipt(n) => n.check(),
+            Paper::Publication(e) => e.check(),
+            Paper::Withholding(w) => text("不予公示的说明", "the note", &w.note, MAX_TEXT),
+            Paper::Overturning(o) => text(
+                "作出机关和文书",
+                "the authority and its document",
+                &o.by,
+                MAX_TEXT,
+            ),
+            Paper::Withdrawal(w) => text("撤回理由", "the reason", &w.reason, MAX_TEXT),
         }
     }
 }
@@ -348,6 +450,10 @@ fn wanted(step: &Step) -> Option<&'static str> {
         Step::Closed => Some("结案报告"),
         Step::LegalReviewed { .. } => Some("法制审核意见书"),
         Step::Served => Some("送达回证"),
+        Step::Published => Some("行政处罚信息公示"),
+        Step::PublicationWithheld => Some("不予公示审批"),
+        Step::Overturned => Some("决定变更撤销记录"),
+        Step::PublicationWithdrawn => Some("撤回公示说明"),
         _ => None,
     }
 }

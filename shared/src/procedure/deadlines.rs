@@ -43,6 +43,8 @@ pub enum Event {
     Service,
     /// Cash collected on the spot.
     CashCollected,
+    /// The decision overturned (变更、撤销、确认违法或者确认无效).
+    Overturned,
 }
 
 /// One deadline.

@@ -369,13 +369,24 @@ fn every_running_deadline_is_computed_and_ends_when_its_step_is_done() {
     c.ok(Step::StatementHeard { closed: true }, "2026-11-20");
     assert_eq!(ids(&all(&c)), ["decision"]);
     c.ok(Step::Decided, "2026-11-23");
-    assert_eq!(running(&c), [("service".into(), d("2026-12-02"))]);
+    // 7 working days to publish (art. 48 para. 1, the bureau's rule).
+    let publish = ("publication".to_owned(), d("2026-12-02"));
+    assert_eq!(
+        running(&c),
+        [publish.clone(), ("service".into(), d("2026-12-02"))]
+    );
     c.ok(Step::Served, "2026-11-24");
-    assert_eq!(running(&c), [("payment".into(), d("2026-12-09"))]);
+    assert_eq!(
+        running(&c),
+        [publish.clone(), ("payment".into(), d("2026-12-09"))]
+    );
     c.ok(Step::Paid, "2026-12-01");
-    assert!(running(&c).is_empty());
+    assert_eq!(running(&c), [publish]);
     c.ok(Step::Closed, "2026-12-01");
     assert!(c.step(Step::Paid, "2026-12-02").is_err(), "closed");
+    // Publication follows 结案.
+    c.ok(Step::Published, "2026-12-02");
+    assert!(running(&c).is_empty());
 }
 
 #[test]
@@ -429,7 +440,10 @@ fn xzcff_art_66_para_2_deferral_after_service_and_art_72_surcharge_counts_from_i
             .collect();
     assert_eq!(
         running,
-        [("payment_deferred".into(), Some(d("2026-12-31")))]
+        [
+            ("publication".into(), Some(d("2026-11-24"))),
+            ("payment_deferred".into(), Some(d("2026-12-31")))
+        ]
     );
     assert_eq!(c.p.surcharge_fen(1000, d("2026-12-03"), ctx), 0);
     assert_eq!(c.p.surcharge_fen(1000, d("2027-01-02"), ctx), 6_000);
@@ -761,4 +775,93 @@ fn xzcff_art_61_a_general_case_is_closed_only_after_its_decision_is_served() {
     assert_eq!(article(r), (61, Some(1), None));
     c.ok(Step::Served, "2026-11-11");
     c.ok(Step::Closed, "2026-11-12");
+}
+
+#[test]
+fn xzcff_art_48_publication_after_the_decision_withdrawn_only_when_overturned_within_3_working_days(
+) {
+    let mut c = filled_notice(false, false, false);
+    // Nothing to publish before the decision (art. 48 para. 1).
+    let r = c.step(Step::Published, "2026-11-12").unwrap_err();
+    assert_eq!(article(r), (48, Some(1), None));
+    c.ok(Step::Decided, "2026-11-13");
+    // Not withdrawn while nothing is published, nor before the decision
+    // is overturned (art. 48 para. 2).
+    let r = c
+        .step(Step::PublicationWithdrawn, "2026-11-16")
+        .unwrap_err();
+    assert_eq!(article(r), (48, Some(2), None));
+    c.ok(Step::Served, "2026-11-16");
+    c.ok(Step::Paid, "2026-11-20");
+    c.ok(Step::Closed, "2026-11-20");
+    // After 结案: published once.
+    c.ok(Step::Published, "2026-11-23");
+    let r = c.step(Step::Published, "2026-11-23").unwrap_err();
+    assert_eq!(article(r), (48, Some(1), None));
+    let r = c.step(Step::PublicationWithheld, "2026-11-23").unwrap_err();
+    assert_eq!(article(r), (48, Some(1), None));
+    let r = c
+        .step(Step::PublicationWithdrawn, "2026-11-24")
+        .unwrap_err();
+    assert_eq!(article(r.clone()), (48, Some(2), None));
+    assert!(r.zh.contains("变更"), "{}", r.zh);
+    // Overturned on review (Friday 4 Dec 2026): withdraw within three
+    // working days (art. 48 para. 2, art. 85): by Wednesday 9 Dec.
+    c.ok(Step::Overturned, "2026-12-04");
+    let running: Vec<_> =
+        c.p.deadlines(Calendar::builtin(), &c.deadlines, Region::National)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.id, r.due))
+            .collect();
+    assert_eq!(
+        running,
+        [("publication_withdrawal".into(), Some(d("2026-12-09")))]
+    );
+    let r = c.step(Step::Overturned, "2026-12-04").unwrap_err();
+    assert_eq!(article(r), (48, Some(2), None));
+    c.ok(Step::PublicationWithdrawn, "2026-12-07");
+    assert!(c
+        .p
+        .deadlines(Calendar::builtin(), &c.deadlines, Region::National)
+        .unwrap()
+        .is_empty());
+    let r = c
+        .step(Step::PublicationWithdrawn, "2026-12-07")
+        .unwrap_err();
+    assert_eq!(article(r), (48, Some(2), None));
+    // The other steps stay closed (art. 57).
+    assert!(c.step(Step::Paid, "2026-12-07").is_err());
+}
+
+#[test]
+fn xzcff_art_48_a_decision_overturned_before_publication_is_not_published_and_no_penalty_never_is()
+{
+    let mut c = filled_notice(false, false, false);
+    c.ok(Step::Decided, "2026-11-13");
+    c.ok(Step::Overturned, "2026-11-16");
+    let r = c.step(Step::Published, "2026-11-16").unwrap_err();
+    assert_eq!(article(r), (48, Some(2), None));
+    assert!(c
+        .p
+        .deadlines(Calendar::builtin(), &c.deadlines, Region::National)
+        .unwrap()
+        .iter()
+        .all(|r| !r.id.starts_with("publication")));
+    let mut c = filled_notice(false, false, false);
+    c.ok(Step::Decided, "2026-11-13");
+    c.p.no_penalty = true;
+    let r = c.step(Step::Published, "2026-11-16").unwrap_err();
+    assert_eq!(article(r.clone()), (48, Some(1), None));
+    assert!(r.zh.contains("不予行政处罚"), "{}", r.zh);
+    // Withheld (secrets, privacy) instead of published: no deadline.
+    let mut c = filled_notice(false, false, false);
+    c.ok(Step::Decided, "2026-11-13");
+    c.ok(Step::PublicationWithheld, "2026-11-16");
+    assert!(c
+        .p
+        .deadlines(Calendar::builtin(), &c.deadlines, Region::National)
+        .unwrap()
+        .iter()
+        .all(|r| r.id != "publication"));
 }

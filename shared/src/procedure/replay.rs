@@ -10,7 +10,7 @@
 
 use chrono::{FixedOffset, NaiveDate};
 
-use super::acts::ProcedureAct;
+use super::acts::{Paper, ProcedureAct};
 use super::machine::{CaseProcedure, Refusal, Step, Taken, Track, XZCFF};
 use super::{Deadlines, Limitation};
 use crate::calendar::{Calendar, Region};
@@ -235,15 +235,22 @@ pub fn replay(
         };
         match out.procedure.as_mut() {
             None => waiting.push((digest, taken)),
-            Some(proc) => {
-                if let Err(refusal) = proc.apply(taken.clone(), calendar, deadlines, region) {
-                    out.refused.push(Refused {
-                        record: digest,
-                        step: taken.step,
-                        refusal,
-                    });
+            Some(proc) => match proc.apply(taken.clone(), calendar, deadlines, region) {
+                Ok(()) => {
+                    if let RecordBody::ProcedureAct(ProcedureAct {
+                        paper: Some(Paper::NoPenalty(_)),
+                        ..
+                    }) = &p.body
+                    {
+                        proc.no_penalty = true;
+                    }
                 }
-            }
+                Err(refusal) => out.refused.push(Refused {
+                    record: digest,
+                    step: taken.step,
+                    refusal,
+                }),
+            },
         }
     }
     out

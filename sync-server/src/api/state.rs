@@ -45,6 +45,8 @@ pub struct AppState {
     pub(crate) region: fieldcase_shared::calendar::Region,
     /// The deciding agency's name on the documents (empty: none made).
     pub(crate) agency_name: Arc<str>,
+    /// Its 统一社会信用代码, named in published entries (may be empty).
+    pub(crate) agency_uscc: Arc<str>,
 }
 
 /// Default log origin (the name in checkpoints and on their signature line).
@@ -98,6 +100,7 @@ impl AppState {
             )),
             region: fieldcase_shared::calendar::Region::National,
             agency_name: Arc::from(""),
+            agency_uscc: Arc::from(""),
         })
     }
 
@@ -128,6 +131,22 @@ impl AppState {
     pub fn with_agency_name(mut self, agency: &str) -> Self {
         self.agency_name = Arc::from(agency.trim());
         self
+    }
+
+    /// The same state naming the agency's 统一社会信用代码 in published
+    /// entries.
+    pub fn with_agency_uscc(mut self, uscc: &str) -> Self {
+        self.agency_uscc = Arc::from(uscc.trim());
+        self
+    }
+
+    /// What an act at the bureau needs of the configuration.
+    pub fn bureau(&self) -> crate::office::acts::Bureau {
+        crate::office::acts::Bureau {
+            region: self.region,
+            agency: self.agency_name.to_string(),
+            agency_uscc: self.agency_uscc.to_string(),
+        }
     }
 
     /// The public key that signs receipts.

@@ -133,7 +133,11 @@ pub fn roles_for(step: &Step) -> &'static [Role] {
         | Step::Extended { .. }
         | Step::MeasureApproved { .. }
         | Step::MeasureExtended { .. }
-        | Step::PaymentDeferred { .. } => &[Role::Head],
+        | Step::PaymentDeferred { .. }
+        | Step::PublicationWithheld => &[Role::Head],
+        Step::Published | Step::Overturned | Step::PublicationWithdrawn => {
+            &[Role::CaseOfficer, Role::Head, Role::LegalReviewer]
+        }
         _ => &[Role::CaseOfficer, Role::Head],
     }
 }
@@ -168,6 +172,56 @@ fn legal_reviewer(user: &StaffUser, input: &mut ActInput) -> Result<(), ActError
     Ok(())
 }
 
+/// What the bureau's configuration gives an act: whose working days count,
+/// and the agency a published entry names.
+#[derive(Debug, Clone)]
+pub struct Bureau {
+    /// The calendar's region.
+    pub region: fieldcase_shared::calendar::Region,
+    /// The agency's name (empty: not configured).
+    pub agency: String,
+    /// Its 统一社会信用代码 (may be empty).
+    pub agency_uscc: String,
+}
+
+/// The entry a `published` act signs, built by the server from the case
+/// file — never typed — and the check of a withholding's reason.
+fn publication_paper(
+    input: &mut ActInput,
+    held: &[(Digest, RecordPayload)],
+    track: procedure::Track,
+    bureau: &Bureau,
+) -> Result<(), ActError> {
+    let agency = super::publication::Agency {
+        name: &bureau.agency,
+        uscc: &bureau.agency_uscc,
+    };
+    match (&input.step, &input.paper) {
+        (Step::Published, _) => {
+            if bureau.agency.is_empty() {
+                return Err(ActError::Refused(Refusal {
+                    zh: "未配置处罚机关名称（服务器配置 agency_name），不能公示".into(),
+                    en: "the agency's name is not configured (agency_name): nothing can be published".into(),
+                    basis: step_basis(&input.step),
+                }));
+            }
+            let entry =
+                super::publication::entry(held, track, agency).map_err(ActError::Refused)?;
+            input.paper = Some(Paper::Publication(Box::new(entry)));
+        }
+        (Step::PublicationWithheld, Some(Paper::Withholding(w))) => {
+            super::publication::check_withholding(held, track, w.reason, agency)
+                .map_err(ActError::Refused)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn step_basis(step: &Step) -> fieldcase_shared::catalog::Citation {
+    step.basis(procedure::Track::General)
+}
+
 /// Checks `input` against the case and the law, then signs it with
 /// `user`'s key and tells the terminal. Returns the signed act's digest.
 pub fn sign(
@@ -176,9 +230,10 @@ pub fn sign(
     user: &StaffUser,
     row: &CaseRow,
     input: ActInput,
-    region: fieldcase_shared::calendar::Region,
+    bureau: &Bureau,
     now: DateTime<Utc>,
 ) -> Result<Digest, ActError> {
+    let region = bureau.region;
     let needs = roles_for(&input.step);
     if !user.roles.iter().any(|r| needs.contains(r)) {
         return Err(ActError::Role {
@@ -195,6 +250,10 @@ pub fn sign(
     if let Step::LegalReviewed { .. } = input.step {
         legal_reviewer(user, &mut input)?;
     }
+    if input.step.is_publication() {
+        // The bureau's own act: the person who signs it did it.
+        input.by = vec![user.name.clone()];
+    }
     let bj = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
     let today = now.with_timezone(&bj).date_naive();
     let by = if input.by.is_empty() {
@@ -205,7 +264,7 @@ pub fn sign(
             .map(str::to_owned)
             .collect()
     } else {
-        input.by
+        std::mem::take(&mut input.by)
     };
     let held = verified_records(store, &row.case_id)?;
     let refs: Vec<_> = held.iter().map(|(d, p)| (*d, p)).collect();
@@ -214,6 +273,7 @@ pub fn sign(
     let mut proc = procedure::replay(&refs, calendar, &deadlines, region)
         .procedure
         .ok_or_else(|| ActError::NotOpen(row.case_no.clone()))?;
+    publication_paper(&mut input, &held, proc.track, bureau)?;
     let act = ProcedureAct {
         case_id: row.case_id,
         case_no: row.case_no.clone(),
@@ -308,5 +368,5 @@ pub fn sign_as(
     let row = find_case(store, case)?;
     let key = super::staffkeys::ensure(store, &state.agency_key(), &user, password, now)
         .map_err(ActError::Key)?;
-    Ok(sign(store, &key, &user, &row, input, state.region, now)?)
+    Ok(sign(store, &key, &user, &row, input, &state.bureau(), now)?)
 }

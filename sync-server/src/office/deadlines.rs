@@ -1,4 +1,5 @@
-//! Keeping the deadlines page's table true: a case's running deadlines
+//! Keeping the deadlines page's table (and the publication table, from
+//! the same replay) true: a case's running deadlines
 //! are its verified records replayed through the shared state machine and
 //! counted on the working-day calendar, stored again whenever the case's
 //! procedure changes (records arrive from a terminal, an act is signed)
@@ -19,6 +20,7 @@ use uuid::Uuid;
 
 use super::acts::verified_records;
 use crate::store::due::{role_mask, DueRow};
+use crate::store::publication::PubRow;
 use crate::store::{Store, StoreError};
 
 /// The roles whose work a deadline is.
@@ -27,43 +29,49 @@ pub fn roles_of(deadline: &str) -> &'static [Role] {
         "measure_approval" | "measure_release" => &[Role::Head],
         "seizure" => &[Role::Head, Role::CaseOfficer],
         "decision" => &[Role::CaseOfficer, Role::Head, Role::LegalReviewer],
+        "publication" | "publication_withdrawal" => {
+            &[Role::CaseOfficer, Role::Head, Role::LegalReviewer]
+        }
         _ => &[Role::CaseOfficer],
     }
 }
 
-/// The case's running deadlines, replayed from its verified records.
+/// The case's running deadlines and its publication's state, replayed
+/// from its verified records.
 pub fn running(
     store: &dyn Store,
     case_id: &Uuid,
     region: Region,
-) -> Result<Vec<DueRow>, StoreError> {
+) -> Result<(Vec<DueRow>, Option<PubRow>), StoreError> {
     let Some(row) = store.case_row(case_id)? else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     };
     let held = verified_records(store, case_id)?;
     let refs: Vec<_> = held.iter().map(|(d, p)| (*d, p)).collect();
     let deadlines = Deadlines::shipped().map_err(|e| StoreError::Other(Box::new(e)))?;
     let calendar = Calendar::builtin();
     let Some(p) = procedure::replay(&refs, calendar, &deadlines, region).procedure else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     };
     let list = match p.deadlines(calendar, &deadlines, region) {
         Ok(list) => list,
         Err(e) => {
             // The calendar cannot count at all: one row says why.
-            return Ok(vec![DueRow {
+            let rows = vec![DueRow {
                 case_id: *case_id,
-                case_no: row.case_no,
+                case_no: row.case_no.clone(),
                 deadline: "calendar".into(),
                 name: "期限无法计算".into(),
                 due: None,
                 problem: e.to_string(),
                 basis: String::new(),
                 roles: role_mask(&[Role::CaseOfficer, Role::Head]),
-            }]);
+            }];
+            let publication = super::publication::row(&row, &held, &p, &rows);
+            return Ok((rows, publication));
         }
     };
-    Ok(list
+    let rows: Vec<DueRow> = list
         .into_iter()
         .map(|d| DueRow {
             case_id: *case_id,
@@ -75,13 +83,16 @@ pub fn running(
             problem: d.problem.unwrap_or_default(),
             basis: d.basis.text(),
         })
-        .collect())
+        .collect();
+    let publication = super::publication::row(&row, &held, &p, &rows);
+    Ok((rows, publication))
 }
 
-/// Stores the case's running deadlines again.
+/// Stores the case's running deadlines and its publication's state again.
 pub fn refresh(store: &dyn Store, case_id: &Uuid, region: Region) -> Result<usize, StoreError> {
-    let rows = running(store, case_id, region)?;
+    let (rows, publication) = running(store, case_id, region)?;
     store.set_deadlines(case_id, &rows)?;
+    store.set_publication(case_id, publication.as_ref())?;
     Ok(rows.len())
 }
 

@@ -20,6 +20,8 @@ pub mod documents;
 pub mod i18n;
 pub mod pages;
 pub mod pdf;
+pub mod publication;
+pub mod publication_export;
 pub mod session;
 pub mod staffkeys;
 
@@ -32,6 +34,15 @@ pub fn routes() -> Router<AppState> {
         .route("/lang/{code}", get(pages::login::set_lang))
         .route("/cases", get(pages::cases::show))
         .route("/deadlines", get(pages::deadlines::show))
+        .route("/publication", get(pages::publication::show))
+        .route(
+            "/publication/export.csv",
+            get(pages::publication::export_csv),
+        )
+        .route(
+            "/publication/export.json",
+            get(pages::publication::export_json),
+        )
         .route("/cases/{case_id}", get(pages::case::show))
         .route("/cases/{case_id}/review", post(pages::review::act))
         .route("/cases/{case_id}/acts", post(pages::act::act))

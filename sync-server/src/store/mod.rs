@@ -13,6 +13,7 @@ use fieldcase_shared::tlog::LogEntry;
 pub mod due;
 pub mod office;
 mod pg;
+pub mod publication;
 mod sqlite;
 pub use office::OfficeStore;
 pub use pg::PgStore;
@@ -151,7 +152,9 @@ pub struct HeldRecord {
 }
 
 /// Server storage: the records, and what the back office keeps.
-pub trait Store: OfficeStore + due::DueStore + Send + Sync + 'static {
+pub trait Store:
+    OfficeStore + due::DueStore + publication::PublicationStore + Send + Sync + 'static
+{
     /// Registers a device; `Conflict` if its key is already registered.
     fn add_device(&self, device: &Device) -> Result<(), StoreError>;
     /// A registered device.

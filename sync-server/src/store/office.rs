@@ -108,10 +108,12 @@ pub enum AuditAction {
     DiscBuilt,
     /// A disc image downloaded.
     DiscDownloaded,
+    /// The publication export (双公示) downloaded.
+    PublicationExported,
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 14] = [
+    const ALL: [AuditAction; 15] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::LoginLocked,
@@ -126,6 +128,7 @@ impl AuditAction {
         AuditAction::StaffQualified,
         AuditAction::DiscBuilt,
         AuditAction::DiscDownloaded,
+        AuditAction::PublicationExported,
     ];
 
     /// Stored name.
@@ -145,6 +148,7 @@ impl AuditAction {
             AuditAction::StaffQualified => "staff_qualified",
             AuditAction::DiscBuilt => "disc_built",
             AuditAction::DiscDownloaded => "disc_downloaded",
+            AuditAction::PublicationExported => "publication_exported",
         }
     }
 

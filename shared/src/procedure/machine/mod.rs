@@ -133,6 +133,9 @@ pub struct CaseProcedure {
     pub limitation: Limitation,
     /// The steps taken, in order.
     pub steps: Vec<Taken>,
+    /// The decision is 不予行政处罚 (not published). Set by the replay from
+    /// the decision's document.
+    pub no_penalty: bool,
 }
 
 impl CaseProcedure {
@@ -149,6 +152,7 @@ impl CaseProcedure {
             violation_ended,
             limitation,
             steps: Vec::new(),
+            no_penalty: false,
         }
     }
 
@@ -181,7 +185,7 @@ impl CaseProcedure {
         deadlines: &Deadlines,
         region: Region,
     ) -> Result<(), Refusal> {
-        if self.has(|s| matches!(s, Step::Closed)) {
+        if self.has(|s| matches!(s, Step::Closed)) && !taken.step.is_publication() {
             return Err(Refusal::new(
                 "案件已结案，不能再办理",
                 "the case is closed: nothing more can be done on it",
@@ -306,6 +310,10 @@ impl CaseProcedure {
             Step::PaymentDeferred { until, instalments } => {
                 self.check_deferral(taken.on, *until, *instalments)
             }
+            Step::Published
+            | Step::PublicationWithheld
+            | Step::Overturned
+            | Step::PublicationWithdrawn => self.check_publication(&taken.step),
             Step::Closed
                 if self.track == Track::General
                     && !(self.has(|s| matches!(s, Step::Decided))
@@ -316,6 +324,64 @@ impl CaseProcedure {
                     "a general-procedure case is closed only after its decision is made and served",
                     art(61, Some(1), None),
                 ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A publication step: after a penalty decision; published or
+    /// withheld once; withdrawn only once published and overturned (art.
+    /// 48).
+    fn check_publication(&self, step: &Step) -> Result<(), Refusal> {
+        let has = |s: Step| self.has(|x| *x == s);
+        let refuse = |zh: &str, en: &str, paragraph| {
+            Err(Refusal::new(zh, en, art(48, Some(paragraph), None)))
+        };
+        if !self.has(|s| matches!(s, Step::Decided)) {
+            return refuse(
+                "尚未作出行政处罚决定",
+                "no penalty decision has been made yet",
+                1,
+            );
+        }
+        if self.no_penalty && !matches!(step, Step::Overturned) {
+            return refuse(
+                "不予行政处罚决定不属于公示的行政处罚决定",
+                "a decision not to penalise is not a penalty decision to publish",
+                1,
+            );
+        }
+        match step {
+            Step::Published | Step::PublicationWithheld if has(Step::Published) => {
+                refuse("该决定已公示", "the decision is already published", 1)
+            }
+            Step::Published | Step::PublicationWithheld if has(Step::PublicationWithheld) => {
+                refuse(
+                    "已决定该决定不予公示",
+                    "the decision is already withheld from publication",
+                    1,
+                )
+            }
+            Step::Published if has(Step::Overturned) => refuse(
+                "该决定已被变更、撤销或确认违法、无效，不能公示",
+                "the decision was overturned: it is not published",
+                2,
+            ),
+            Step::Overturned if has(Step::Overturned) => refuse(
+                "已记录该决定被变更、撤销或确认违法、无效",
+                "the decision's overturning is already recorded",
+                2,
+            ),
+            Step::PublicationWithdrawn if !has(Step::Published) => {
+                refuse("该决定未公示，无需撤回", "the decision was not published", 2)
+            }
+            Step::PublicationWithdrawn if !has(Step::Overturned) => refuse(
+                "公示的决定被依法变更、撤销、确认违法或者确认无效的，才撤回公示；尚未记录",
+                "a publication is withdrawn when the decision is changed, revoked, found unlawful or void: none is recorded",
+                2,
+            ),
+            Step::PublicationWithdrawn if has(Step::PublicationWithdrawn) => {
+                refuse("公示已撤回", "the publication is already withdrawn", 2)
             }
             _ => Ok(()),
         }
@@ -581,6 +647,7 @@ impl CaseProcedure {
                 run("hearing_request", n.on)?;
             }
         }
+        self.publication_deadlines(&mut run)?;
         if let Some(decided) = decided {
             match self.last(|s| matches!(s, Step::Served)) {
                 None => run("service", decided)?,
@@ -603,6 +670,32 @@ impl CaseProcedure {
             }
         }
         Ok(out)
+    }
+}
+
+impl CaseProcedure {
+    /// A general-procedure penalty decision is published within 7 working
+    /// days; a published one overturned is withdrawn within 3.
+    fn publication_deadlines(
+        &self,
+        run: &mut impl FnMut(&str, NaiveDate) -> Result<(), CalendarError>,
+    ) -> Result<(), CalendarError> {
+        let has = |s: Step| self.has(|x| *x == s);
+        let decided = self.last(|s| matches!(s, Step::Decided)).map(|t| t.on);
+        let overturned = self.last(|s| matches!(s, Step::Overturned)).map(|t| t.on);
+        if let Some(decided) = decided {
+            let settled = has(Step::Published) || has(Step::PublicationWithheld);
+            if self.track == Track::General && !self.no_penalty && !settled && overturned.is_none()
+            {
+                run("publication", decided)?;
+            }
+        }
+        if let Some(o) = overturned {
+            if has(Step::Published) && !has(Step::PublicationWithdrawn) {
+                run("publication_withdrawal", o)?;
+            }
+        }
+        Ok(())
     }
 }
 

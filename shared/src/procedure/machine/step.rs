@@ -113,9 +113,36 @@ pub enum Step {
     Paid,
     /// 结案.
     Closed,
+    /// The decision published (双公示, 行政处罚法 art. 48 para. 1), with the
+    /// masked entry as published. May follow 结案.
+    Published,
+    /// The decision not published: it concerns state or commercial
+    /// secrets or privacy (政府信息公开条例 art. 14, 15), approved by the
+    /// head. May follow 结案.
+    PublicationWithheld,
+    /// The decision changed, revoked, found unlawful or void on review or
+    /// in court (art. 48 para. 2). May follow 结案.
+    Overturned,
+    /// The published decision withdrawn, with the reason made public,
+    /// within three working days of its overturning (art. 48 para. 2,
+    /// 85). May follow 结案.
+    PublicationWithdrawn,
 }
 
 impl Step {
+    /// A step of the decision's publication (双公示), which may follow
+    /// 结案: a decision is overturned, and its publication withdrawn, long
+    /// after the case is closed.
+    pub fn is_publication(&self) -> bool {
+        matches!(
+            self,
+            Step::Published
+                | Step::PublicationWithheld
+                | Step::Overturned
+                | Step::PublicationWithdrawn
+        )
+    }
+
     /// Its name, in Chinese and English.
     pub fn name(&self) -> (&'static str, &'static str) {
         match self {
@@ -152,6 +179,10 @@ impl Step {
             Step::PaymentDeferred { .. } => ("分期缴纳罚款", "Payment in instalments"),
             Step::Paid => ("缴纳罚款", "Fine paid"),
             Step::Closed => ("结案", "Closed"),
+            Step::Published => ("公示", "Published"),
+            Step::PublicationWithheld => ("不予公示", "Not published"),
+            Step::Overturned => ("决定被变更、撤销或确认违法、无效", "Decision overturned"),
+            Step::PublicationWithdrawn => ("撤回公示", "Publication withdrawn"),
         }
     }
 
@@ -181,6 +212,8 @@ impl Step {
             Step::PaymentDeferred { .. } => art(66, Some(2), None),
             Step::Paid => art(67, None, None),
             Step::Closed => art(57, None, None),
+            Step::Published | Step::PublicationWithheld => art(48, Some(1), None),
+            Step::Overturned | Step::PublicationWithdrawn => art(48, Some(2), None),
         }
     }
 }

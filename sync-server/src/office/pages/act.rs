@@ -10,7 +10,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form as Posted;
 use chrono::Utc;
-use fieldcase_shared::procedure::{Aspect, CaseProcedure, ReviewList, ServiceMethod, Taken};
+use fieldcase_shared::procedure::acts::OverturnKind;
+use fieldcase_shared::procedure::{Aspect, CaseProcedure, ReviewList, ServiceMethod, Step, Taken};
+use fieldcase_shared::publication::WithholdReason;
 use fieldcase_shared::staff::Role;
 use uuid::Uuid;
 
@@ -57,7 +59,7 @@ pub struct FieldView {
     pub value: String,
     pub checked: bool,
     /// (code, label, selected) of a choice.
-    pub options: Vec<(&'static str, &'static str, bool)>,
+    pub options: Vec<(&'static str, String, bool)>,
     pub aspects: Vec<AspectView>,
 }
 
@@ -129,7 +131,7 @@ fn field_view(
             Input::Moment => "moment",
             Input::Yuan | Input::Count => "number",
             Input::Check => "check",
-            Input::Method => "method",
+            Input::Method | Input::Withhold | Input::Overturn => "select",
             Input::Aspects => "aspects",
         },
         required: f.required,
@@ -137,7 +139,23 @@ fn field_view(
         options: match f.input {
             Input::Method => ServiceMethod::ALL
                 .iter()
-                .map(|m| (m.code(), pick(lang, m.name()), v == m.code()))
+                .map(|m| (m.code(), pick(lang, m.name()).to_owned(), v == m.code()))
+                .collect(),
+            Input::Withhold => WithholdReason::ALL
+                .iter()
+                .map(|r| {
+                    let w = crate::office::publication::rules().reason(*r);
+                    let name = if lang == Lang::Zh {
+                        &w.name
+                    } else {
+                        &w.name_en
+                    };
+                    (r.id(), name.clone(), v == r.id())
+                })
+                .collect(),
+            Input::Overturn => OverturnKind::ALL
+                .iter()
+                .map(|k| (k.id(), pick(lang, k.name()).to_owned(), v == k.id()))
                 .collect(),
             _ => Vec::new(),
         },
@@ -191,14 +209,11 @@ pub fn view(
     if !ACT_ROLES.iter().any(|r| staff.user.has(*r)) {
         return None;
     }
-    // After 结案 nothing more is taken (art. 57): no forms.
-    if proc
-        .steps
-        .iter()
-        .any(|t| matches!(t.step, fieldcase_shared::procedure::Step::Closed))
-    {
-        return None;
-    }
+    // After 结案 nothing more is taken (art. 57) but the decision's
+    // publication; that only once a decision is made.
+    let has = |s: Step| proc.steps.iter().any(|t| t.step == s);
+    let closed = has(Step::Closed);
+    let decided = has(Step::Decided);
     let lang = staff.lang;
     let bj = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
     let now = Utc::now().with_timezone(&bj);
@@ -210,6 +225,10 @@ pub fn view(
     let mut forms: Vec<FormView> = FORMS
         .iter()
         .filter_map(|form| {
+            let publication = act_forms::is_publication(form.key);
+            if (closed && !publication) || (publication && !decided) {
+                return None;
+            }
             let mut step = act_forms::probe(form.key, today)?;
             if let fieldcase_shared::procedure::Step::Filed { approved_by } = &mut step {
                 // The head who signs is the approver.
@@ -254,7 +273,7 @@ pub fn view(
                 by: tried
                     .map(|a| a.values.get("by").cloned().unwrap_or_default())
                     .unwrap_or_else(|| officers.clone()),
-                by_asked: form.key != "legal_reviewed",
+                by_asked: form.key != "legal_reviewed" && !publication,
                 fields: form
                     .fields
                     .iter()
@@ -318,7 +337,7 @@ pub async fn act(
     let key_pair = staff.signing_key()?;
     let store = state.store().clone();
     let user = staff.user.clone();
-    let region = state.region;
+    let bureau = state.bureau();
     let outcome = store_call(lang, move || {
         let Some(row) = store.case_row(&case_id)? else {
             return Ok(None);
@@ -329,7 +348,7 @@ pub async fn act(
             &user,
             &row,
             input,
-            region,
+            &bureau,
             Utc::now(),
         )))
     })

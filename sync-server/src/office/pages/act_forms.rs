@@ -8,11 +8,13 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use fieldcase_shared::procedure::acts::{
-    ClosingReport, Decision, Filing, HearingNotice, NoPenalty, Notice,
+    ClosingReport, Decision, Filing, HearingNotice, NoPenalty, Notice, OverturnKind, Overturning,
+    Withdrawal, Withholding,
 };
 use fieldcase_shared::procedure::{
     Aspect, LegalOpinion, Paper, ReviewPoint, ServiceMethod, ServiceNote, Step,
 };
+use fieldcase_shared::publication::WithholdReason;
 
 use crate::office::acts::ActInput;
 use crate::office::i18n::Lang;
@@ -36,6 +38,10 @@ pub enum Input {
     Check,
     /// One of the 送达 methods.
     Method,
+    /// One of the reasons not to publish.
+    Withhold,
+    /// How a decision was overturned.
+    Overturn,
     /// The seven aspects of the legal review, each agreed or not with a
     /// reason (`agree_<id>`, `reason_<id>`).
     Aspects,
@@ -233,7 +239,49 @@ pub const FORMS: &[Form] = &[
             f("execution", "执行情况", "Execution", Input::Area),
         ],
     },
+    // 双公示: the entry is built by the server from the case file, masked;
+    // the form only confirms it.
+    Form {
+        key: "published",
+        fields: &[],
+    },
+    Form {
+        key: "publication_withheld",
+        fields: &[
+            f("reason", "不予公示的情形", "Why not published", Input::Withhold),
+            f("note", "说明（涉及的内容）", "Note (what it concerns)", Input::Area),
+        ],
+    },
+    Form {
+        key: "overturned",
+        fields: &[
+            f("how", "决定被", "The decision was", Input::Overturn),
+            f(
+                "by",
+                "作出机关和文书（复议决定书、判决书及文号）",
+                "Authority and document (review decision, judgment, number)",
+                Input::Area,
+            ),
+        ],
+    },
+    Form {
+        key: "publication_withdrawn",
+        fields: &[f(
+            "reason",
+            "撤回理由（将随撤回公开）",
+            "Reason (made public with the withdrawal)",
+            Input::Area,
+        )],
+    },
 ];
+
+/// The forms of the decision's publication, which stay open after 结案.
+pub fn is_publication(key: &str) -> bool {
+    matches!(
+        key,
+        "published" | "publication_withheld" | "overturned" | "publication_withdrawn"
+    )
+}
 
 /// The form `key`.
 pub fn form(key: &str) -> Option<&'static Form> {
@@ -264,6 +312,9 @@ pub type Values = HashMap<String, String>;
 
 struct Reader<'a> {
     values: &'a Values,
+    /// The form sent: a field's label is its own (`reason` differs
+    /// between forms).
+    form: &'a Form,
 }
 
 impl Reader<'_> {
@@ -271,17 +322,17 @@ impl Reader<'_> {
         self.values.get(name).map(|s| s.trim()).unwrap_or("")
     }
 
-    fn label(name: &str) -> (&'static str, &'static str) {
-        FORMS
+    fn label(&self, name: &str) -> (&'static str, &'static str) {
+        self.form
+            .fields
             .iter()
-            .flat_map(|f| f.fields.iter())
             .find(|x| x.name == name)
             .map(|x| x.label)
             .unwrap_or(("日期", "day"))
     }
 
-    fn bad(name: &str, zh: &str, en: &str) -> FormError {
-        let (lz, le) = Reader::label(name);
+    fn bad(&self, name: &str, zh: &str, en: &str) -> FormError {
+        let (lz, le) = self.label(name);
         FormError {
             zh: format!("“{lz}”{zh}"),
             en: format!("“{le}” {en}"),
@@ -291,7 +342,7 @@ impl Reader<'_> {
     fn text(&self, name: &str) -> Result<String, FormError> {
         let v = self.raw(name);
         if v.is_empty() {
-            return Err(Reader::bad(name, "未填写", "is empty"));
+            return Err(self.bad(name, "未填写", "is empty"));
         }
         Ok(v.to_owned())
     }
@@ -303,7 +354,7 @@ impl Reader<'_> {
     fn date(&self, name: &str) -> Result<NaiveDate, FormError> {
         let v = self.text(name)?;
         NaiveDate::parse_from_str(&v, "%Y-%m-%d")
-            .map_err(|_| Reader::bad(name, "不是日期（年-月-日）", "is not a day (YYYY-MM-DD)"))
+            .map_err(|_| self.bad(name, "不是日期（年-月-日）", "is not a day (YYYY-MM-DD)"))
     }
 
     fn optional_date(&self, name: &str) -> Result<Option<NaiveDate>, FormError> {
@@ -322,7 +373,7 @@ impl Reader<'_> {
             .find_map(|f| NaiveDateTime::parse_from_str(&v, f).ok())
             .and_then(|t| t.and_local_timezone(bj).single())
             .ok_or_else(|| {
-                Reader::bad(
+                self.bad(
                     name,
                     "不是时间（年-月-日 时:分，北京时间）",
                     "is not a time (YYYY-MM-DD HH:MM, Beijing)",
@@ -333,7 +384,7 @@ impl Reader<'_> {
     fn number(&self, name: &str, max: u64) -> Result<u64, FormError> {
         let v = self.text(name)?;
         v.parse::<u64>().ok().filter(|n| *n <= max).ok_or_else(|| {
-            Reader::bad(
+            self.bad(
                 name,
                 &format!("应为 0–{max} 的整数"),
                 &format!("is a whole number 0–{max}"),
@@ -351,9 +402,19 @@ impl Reader<'_> {
             .collect())
     }
 
+    fn withhold(&self) -> Result<WithholdReason, FormError> {
+        WithholdReason::parse(self.raw("reason"))
+            .ok_or_else(|| self.bad("reason", "不在代码表中", "is not in the code list"))
+    }
+
+    fn overturn(&self) -> Result<OverturnKind, FormError> {
+        OverturnKind::parse(self.raw("how"))
+            .ok_or_else(|| self.bad("how", "不在代码表中", "is not in the code list"))
+    }
+
     fn method(&self) -> Result<ServiceMethod, FormError> {
         ServiceMethod::parse(self.raw("method"))
-            .ok_or_else(|| Reader::bad("method", "不在代码表中", "is not in the code list"))
+            .ok_or_else(|| self.bad("method", "不在代码表中", "is not in the code list"))
     }
 
     fn opinion(&self) -> Result<LegalOpinion, FormError> {
@@ -397,7 +458,7 @@ fn officers(v: &str) -> Vec<String> {
 
 /// The step and its document from a submitted form.
 pub fn input(form: &Form, values: &Values) -> Result<ActInput, FormError> {
-    let r = Reader { values };
+    let r = Reader { values, form };
     let (step, paper) = step_of(form.key, &r)?;
     Ok(ActInput {
         step,
@@ -534,6 +595,28 @@ fn step_of(key: &str, r: &Reader<'_>) -> Result<(Step, Option<Paper>), FormError
                 execution: r.text("execution")?,
             })),
         ),
+        // The signer builds the entry from the case file.
+        "published" => (Step::Published, None),
+        "publication_withheld" => (
+            Step::PublicationWithheld,
+            Some(Paper::Withholding(Withholding {
+                reason: r.withhold()?,
+                note: r.text("note")?,
+            })),
+        ),
+        "overturned" => (
+            Step::Overturned,
+            Some(Paper::Overturning(Overturning {
+                how: r.overturn()?,
+                by: r.text("by")?,
+            })),
+        ),
+        "publication_withdrawn" => (
+            Step::PublicationWithdrawn,
+            Some(Paper::Withdrawal(Withdrawal {
+                reason: r.text("reason")?,
+            })),
+        ),
         _ => {
             return Err(FormError {
                 zh: "没有这一步骤".into(),
@@ -578,6 +661,10 @@ pub fn probe(key: &str, today: NaiveDate) -> Option<Step> {
         },
         "paid" => Step::Paid,
         "closed" => Step::Closed,
+        "published" => Step::Published,
+        "publication_withheld" => Step::PublicationWithheld,
+        "overturned" => Step::Overturned,
+        "publication_withdrawn" => Step::PublicationWithdrawn,
         _ => return None,
     })
 }
@@ -697,6 +784,35 @@ mod tests {
         )
         .unwrap_err();
         assert!(!e.zh.is_empty());
+    }
+
+    #[test]
+    fn the_publication_forms_take_codes_from_their_lists_only() {
+        let e = input(
+            form("publication_withheld").unwrap(),
+            &values(&[("reason", "because"), ("note", "x")]),
+        )
+        .unwrap_err();
+        assert!(e.zh.contains("不予公示的情形"), "{}", e.zh);
+        let i = input(
+            form("publication_withheld").unwrap(),
+            &values(&[("reason", "commercial_secret"), ("note", "涉及经营数据")]),
+        )
+        .unwrap();
+        assert_eq!(i.step, Step::PublicationWithheld);
+        let e = input(
+            form("overturned").unwrap(),
+            &values(&[("how", "vetoed"), ("by", "复议决定书")]),
+        )
+        .unwrap_err();
+        assert!(e.zh.contains("决定被"), "{}", e.zh);
+        // The entry is never taken from the form: the signer builds it.
+        let i = input(
+            form("published").unwrap(),
+            &values(&[("party_name", "someone else"), ("facts", "made up")]),
+        )
+        .unwrap();
+        assert_eq!((i.step, i.paper), (Step::Published, None));
     }
 
     #[test]

@@ -125,7 +125,7 @@ pub async fn show(
 }
 
 /// A spreadsheet must not read a field as a formula (CSV injection).
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     match text.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
         _ => text.to_owned(),

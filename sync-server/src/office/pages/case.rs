@@ -88,6 +88,8 @@ struct CasePage {
     procedure: Option<super::procedure::ProcedureView>,
     /// The forms of the steps the account may take.
     acts: Option<super::act::ActsView>,
+    /// The decision's publication (双公示).
+    publication: Option<super::publication::Preview>,
     /// Why the step just sent was not signed (also at its form, when the
     /// page shows it).
     refused: Option<String>,
@@ -481,6 +483,7 @@ pub async fn page(
     let store = state.store().clone();
     let (who, addr) = (staff.user.name.clone(), staff.addr.clone());
     let region = state.region;
+    let (agency, agency_uscc) = (state.agency_name.clone(), state.agency_uscc.clone());
     let found = store_call(lang, move || {
         let Some(row) = store.case_row(&case_id)? else {
             return Ok(None);
@@ -506,6 +509,13 @@ pub async fn page(
                 )
                 .procedure
             });
+        let publication = replayed.as_ref().and_then(|p| {
+            let agency = crate::office::publication::Agency {
+                name: &agency,
+                uscc: &agency_uscc,
+            };
+            super::publication::preview(lang, &verified, p, agency)
+        });
         // Stable: within one signer the chain order stays.
         shown.sort_by_key(|s| s.at);
         accounts::audit(
@@ -516,10 +526,15 @@ pub async fn page(
             &case_id.to_string(),
             &addr,
         )?;
-        Ok::<_, crate::store::StoreError>(Some((row, shown, discs, procedure, replayed)))
+        Ok::<_, crate::store::StoreError>(Some((
+            row,
+            shown,
+            discs,
+            (procedure, replayed, publication),
+        )))
     })
     .await?;
-    let Some((row, records, discs, procedure, replayed)) = found else {
+    let Some((row, records, discs, (procedure, replayed, publication))) = found else {
         return Err(PageError::NotFound(lang));
     };
     let acts = super::act::view(staff, &row, replayed.as_ref(), region, attempt.as_ref());
@@ -530,6 +545,7 @@ pub async fn page(
         review: review_of(staff, row.state),
         archive: archive_of(staff, &case_id, row.state, discs),
         acts,
+        publication,
         refused,
         row: facts(lang, row),
         records,

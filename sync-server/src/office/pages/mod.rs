@@ -21,6 +21,7 @@ pub mod document;
 pub mod evidence;
 pub mod login;
 pub mod procedure;
+pub mod publication;
 pub mod review;
 
 /// Roles that may see cases and their evidence.
@@ -50,6 +51,8 @@ pub struct Bar {
     pub audit: bool,
     /// Show the deadlines link.
     pub deadlines: bool,
+    /// Show the publication link.
+    pub publication: bool,
 }
 
 impl Bar {
@@ -68,6 +71,7 @@ impl Bar {
             cases: CASE_ROLES.iter().any(|r| u.has(*r)),
             audit: AUDIT_ROLES.iter().any(|r| u.has(*r)),
             deadlines: deadlines::DUE_ROLES.iter().any(|r| u.has(*r)),
+            publication: publication::PUBLICATION_ROLES.iter().any(|r| u.has(*r)),
         }
     }
 }

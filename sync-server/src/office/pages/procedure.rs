@@ -218,6 +218,16 @@ pub fn act_lines(lang: Lang, a: &ProcedureAct) -> Vec<String> {
                 n.recipient,
                 n.detail
             ),
+            Paper::Publication(e) => {
+                format!("{} · {} · {}", e.party_name, e.kinds, e.publish_until)
+            }
+            Paper::Withholding(w) => format!(
+                "{} · {}",
+                crate::office::publication::reason_name(w.reason, lang),
+                w.note
+            ),
+            Paper::Overturning(o) => format!("{} · {}", pick(lang, o.how.name()), o.by),
+            Paper::Withdrawal(w) => w.reason.clone(),
         });
         if let Paper::LegalOpinion(o) = paper {
             v.extend(o.points.iter().map(|p| {

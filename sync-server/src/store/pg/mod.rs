@@ -15,6 +15,7 @@ use postgres::{Client, NoTls};
 
 mod due;
 mod office;
+mod publication;
 mod tx;
 use tx::{head_of, PgTx};
 
@@ -99,6 +100,7 @@ const MIGRATIONS: &[&str] = &[
     office::MIGRATION_PAIRS,
     office::MIGRATION_QUALIFICATION,
     due::MIGRATION,
+    publication::MIGRATION,
 ];
 
 /// The PostgreSQL store.

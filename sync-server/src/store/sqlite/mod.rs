@@ -13,6 +13,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 mod due;
 mod office;
+mod publication;
 mod tx;
 use tx::{head_of, SqliteTx};
 
@@ -105,6 +106,8 @@ const MIGRATIONS: &[&str] = &[
     office::MIGRATION_QUALIFICATION,
     // 10: the running deadlines of every case.
     due::MIGRATION,
+    // 11: the publication of every decided case (双公示).
+    publication::MIGRATION,
 ];
 
 /// The embedded default: one SQLite file.

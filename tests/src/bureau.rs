@@ -67,9 +67,18 @@ pub fn act(
 ) -> (bool, String, String) {
     let file = dir.join("act.json");
     std::fs::write(&file, serde_json::to_vec(step).expect("JSON")).expect("write the act");
+    // The server's own configuration (the agency a published entry names).
+    let config = server.dir.with_extension("toml");
+    let config = if config.exists() {
+        config.to_string_lossy().into_owned()
+    } else {
+        "/dev/null".to_owned()
+    };
     let out = run_input(
         "fieldcase-server",
         &[
+            "--config",
+            &config,
             "--data-dir",
             &server.dir.to_string_lossy(),
             "act",

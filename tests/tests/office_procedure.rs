@@ -380,12 +380,17 @@ async fn a_general_procedure_case_goes_through_every_step_in_a_real_chromium() {
     put(&c, "act-closed-outcome", "罚款已缴纳").await;
     put(&c, "act-closed-execution", "当事人已履行完毕").await;
     taken(&c, "closed", "结案").await;
-    assert!(
-        c.find(Locator::Id("acts-h")).await.is_err(),
-        "after 结案 no step is offered"
-    );
+    // After 结案 only the decision's publication is offered (art. 48).
+    for gone in ["paid", "closed", "served", "decided"] {
+        assert!(
+            c.find(Locator::Id(&format!("act-{gone}"))).await.is_err(),
+            "after 结案 {gone} is not offered"
+        );
+    }
     scroll_to(&c, "procedure-h").await;
     shot(&c, &shots, "case-closed").await;
+    publish(&c, &base, &case_no, &shots).await;
+    c.goto(&case_url).await.unwrap();
 
     // Every act's document opens as a PDF in the browser.
     let docs: Vec<String> = {
@@ -471,6 +476,72 @@ async fn a_general_procedure_case_goes_through_every_step_in_a_real_chromium() {
         listed.iter().any(|n| n.contains("service_receipt")),
         "{listed:?}"
     );
+}
+
+/// 双公示 in the browser: the entry previewed masked, a withdrawal before
+/// any overturning refused with its article, the decision published, the
+/// publication page listing it and its export holding it, masked.
+async fn publish(c: &Client, base: &str, case_no: &str, shots: &Path) {
+    let text = |id: &'static str| async move {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap_or_else(|_| panic!("no #{id}"))
+            .text()
+            .await
+            .unwrap()
+    };
+    assert_eq!(text("publication-status").await, "待公示");
+    let preview = text("publication-entry").await;
+    assert!(preview.contains("行政相对人名称"), "{preview}");
+    assert!(preview.contains(case_no), "{preview}");
+    assert!(
+        preview.contains("罚款") && preview.contains("公示截止期"),
+        "{preview}"
+    );
+    let id_row = c
+        .execute(
+            "for (const r of document.querySelectorAll('#publication-entry tr')) {
+               if (r.cells[0].textContent === '证件号码') { return r.cells[1].textContent; }
+             }
+             return '';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let id = id_row.as_str().unwrap();
+    assert!(
+        id.is_empty() || id.contains("**********"),
+        "a person's ID number is masked: {id}"
+    );
+    scroll_to(c, "publication-h").await;
+    shot(c, shots, "publication-preview").await;
+    open(c, "publication_withdrawn").await;
+    put(c, "act-publication_withdrawn-reason", "测试").await;
+    refused(c, "publication_withdrawn", "第四十八条第二款").await;
+    open(c, "published").await;
+    taken(c, "published", "公示").await;
+    assert_eq!(text("publication-status").await, "公示中");
+    c.goto(&format!("{base}/office/publication")).await.unwrap();
+    let table = text("pub-published-table").await;
+    assert!(table.contains(case_no), "{table}");
+    shot(c, shots, "publication").await;
+    for (link, first) in [
+        ("csv", "行政相对人名称"),
+        ("json", "fieldcase-publication-export/1"),
+    ] {
+        let url = format!("/office/publication/export.{link}");
+        let body = c
+            .execute(
+                "return fetch(arguments[0]).then(r => r.text());",
+                vec![serde_json::json!(url)],
+            )
+            .await
+            .unwrap();
+        let body = body.as_str().unwrap();
+        assert!(body.contains(first), "{link}: {body}");
+        assert!(body.contains(case_no), "{link}: {body}");
+        assert!(body.contains("公示中"), "{link}: {body}");
+    }
 }
 
 fn urlencode(s: &str) -> String {

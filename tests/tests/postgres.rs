@@ -537,6 +537,65 @@ fn due_scenario(store: &dyn Store) -> Vec<String> {
     ]
 }
 
+/// The publication table: a row replaced whole, removed, listed by
+/// status in decision order, paged, counted.
+fn publication_scenario(store: &dyn Store) -> Vec<String> {
+    use fieldcase_sync_server::store::publication::{PubRow, PubStatus};
+    let day = |d: &str| d.parse::<chrono::NaiveDate>().unwrap();
+    let row = |case: u128, decided: &str, status: PubStatus| PubRow {
+        case_id: uuid::Uuid::from_u128(case),
+        case_no: format!("乌交执〔2026〕{case:05}号"),
+        decided_on: day(decided),
+        status,
+        due: (status == PubStatus::Due).then(|| day("2026-12-09")),
+        published_on: (status == PubStatus::Published).then(|| day("2026-12-03")),
+        withdrawn_on: None,
+        entry: if status == PubStatus::Published {
+            format!("{{\"case\":{case}}}")
+        } else {
+            String::new()
+        },
+        note: "说明，含\"引号\"".into(),
+    };
+    let id = uuid::Uuid::from_u128;
+    store
+        .set_publication(&id(1), Some(&row(1, "2026-12-01", PubStatus::Due)))
+        .unwrap();
+    store
+        .set_publication(&id(1), Some(&row(1, "2026-12-01", PubStatus::Published)))
+        .unwrap();
+    store
+        .set_publication(&id(2), Some(&row(2, "2026-11-30", PubStatus::Published)))
+        .unwrap();
+    store
+        .set_publication(&id(3), Some(&row(3, "2026-12-02", PubStatus::Published)))
+        .unwrap();
+    store
+        .set_publication(&id(4), Some(&row(4, "2026-12-02", PubStatus::Due)))
+        .unwrap();
+    store
+        .set_publication(&id(5), Some(&row(5, "2026-12-02", PubStatus::Due)))
+        .unwrap();
+    store.set_publication(&id(5), None).unwrap();
+    let list = |s: PubStatus, limit, offset| {
+        store
+            .publications(s, limit, offset)
+            .unwrap()
+            .iter()
+            .map(|r| format!("{}:{}:{:?}:{}", r.case_no, r.decided_on, r.due, r.entry))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut counts = store.publication_counts().unwrap();
+    counts.sort_by_key(|(s, _)| s.code());
+    vec![
+        list(PubStatus::Published, 10, 0),
+        list(PubStatus::Published, 1, 1),
+        list(PubStatus::Due, 10, 0),
+        format!("{counts:?}"),
+    ]
+}
+
 #[test]
 fn postgres_and_sqlite_stores_follow_the_same_rules() {
     let tmp = tempfile::tempdir().unwrap();
@@ -549,6 +608,14 @@ fn postgres_and_sqlite_stores_follow_the_same_rules() {
     let oa = office_scenario(&sqlite);
     let ob = office_scenario(&postgres);
     assert_eq!(oa, ob);
+    let pa = publication_scenario(&sqlite);
+    assert_eq!(pa, publication_scenario(&postgres));
+    assert_eq!(
+        pa[0],
+        "乌交执〔2026〕00002号:2026-11-30:None:{\"case\":2} 乌交执〔2026〕00001号:2026-12-01:None:{\"case\":1} 乌交执〔2026〕00003号:2026-12-02:None:{\"case\":3}"
+    );
+    assert_eq!(pa[1], "乌交执〔2026〕00001号:2026-12-01:None:{\"case\":1}");
+    assert_eq!(pa[3], "[(Due, 1), (Published, 3)]");
     let da = due_scenario(&sqlite);
     assert_eq!(da, due_scenario(&postgres));
     assert_eq!(

@@ -123,10 +123,16 @@ pub fn entry(
     };
     let east8 = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
     let details = opened.details.clone().unwrap_or_default();
+    // The violation the check found, or the one its closing decision names.
+    let closing = records.iter().find_map(|(_, p)| match &p.body {
+        RecordBody::CaseClosed(c) => c.findings.as_ref()?.decision.as_ref(),
+        _ => None,
+    });
     let violation = opened
         .violation
         .as_ref()
         .map(|v| v.title.as_str())
+        .or(closing.map(|d| d.title.as_str()))
         .unwrap_or("");
     let input = publication::Decided {
         case_no: &opened.case_no,

@@ -17,7 +17,7 @@ const MAX_NAME: usize = 3;
 
 /// Characters that end a name after a marker (a verb or particle that
 /// follows the name in a sentence).
-const NAME_STOPS: &str = "称说讲证在于的是和与及等向到从对将把被已曾也都就均又并驾开乘坐";
+const NAME_STOPS: &str = "称说讲证在于的是和与及等向到从对将把被已曾也都就均又并驾开乘坐签";
 
 /// What a placeholder of a protected name stands on (a private-use
 /// character, removed from the input first).
@@ -33,6 +33,8 @@ pub struct Masker<'a> {
     names: Vec<String>,
     /// The party's addresses, longest first.
     addresses: Vec<String>,
+    /// The marker words as characters, longest first.
+    markers: Vec<Vec<char>>,
 }
 
 impl<'a> Masker<'a> {
@@ -63,11 +65,18 @@ impl<'a> Masker<'a> {
             .into_iter()
             .filter(|n| Some(n) != keep.as_ref())
             .collect();
+        let mut markers: Vec<Vec<char>> = rules
+            .name_markers
+            .iter()
+            .map(|m| m.chars().collect())
+            .collect();
+        markers.sort_by_key(|m| std::cmp::Reverse(m.len()));
         Masker {
             rules,
             keep,
             names,
             addresses: clean(addresses.into_iter().collect()),
+            markers,
         }
     }
 
@@ -141,10 +150,9 @@ impl<'a> Masker<'a> {
         let mut out = String::with_capacity(s.len());
         let mut i = 0;
         'scan: while i < chars.len() {
-            for m in &self.rules.name_markers {
-                let m: Vec<char> = m.chars().collect();
-                if chars[i..].starts_with(&m) {
-                    out.extend(&m);
+            for m in &self.markers {
+                if m.first() == Some(&chars[i]) && chars[i..].starts_with(m) {
+                    out.extend(m);
                     i += m.len();
                     while i < chars.len() && matches!(chars[i], '：' | ':' | ' ' | '　') {
                         out.push(chars[i]);

@@ -11,6 +11,7 @@
 pub mod bag;
 pub mod calendar;
 pub mod casebag;
+pub mod draw;
 pub mod catalog;
 pub mod cert;
 pub mod chain;

@@ -11,12 +11,12 @@
 pub mod bag;
 pub mod calendar;
 pub mod casebag;
-pub mod draw;
 pub mod catalog;
 pub mod cert;
 pub mod chain;
 pub mod check;
 pub mod docref;
+pub mod draw;
 pub mod envelope;
 pub mod hash;
 pub mod httpsig;

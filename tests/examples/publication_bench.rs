@@ -22,7 +22,13 @@ use fieldcase_sync_server::store::publication::{PubRow, PubStatus, PublicationSt
 use fieldcase_sync_server::store::{SqliteStore, Store};
 
 fn id(n: u64) -> String {
-    let body = format!("650102{:04}{:02}{:02}{:03}", 1960 + n % 40, 1 + n % 12, 1 + n % 28, n % 1000);
+    let body = format!(
+        "650102{:04}{:02}{:02}{:03}",
+        1960 + n % 40,
+        1 + n % 12,
+        1 + n % 28,
+        n % 1000
+    );
     format!("{body}{}", id_card_check_char(&body).unwrap())
 }
 
@@ -42,7 +48,9 @@ fn facts(n: u64, party_id: &str) -> String {
 }
 
 fn main() {
-    let n: u64 = std::env::args().nth(1).map_or(20_000, |a| a.parse().unwrap());
+    let n: u64 = std::env::args()
+        .nth(1)
+        .map_or(20_000, |a| a.parse().unwrap());
     let rules = PublicationRules::shipped().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let decided_on = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
@@ -81,7 +89,11 @@ fn main() {
     }
     let masking = t.elapsed();
     for (i, e) in entries.iter().enumerate() {
-        assert!(!e.facts.contains(&format!("6222{i:015}")), "unmasked: {}", e.facts);
+        assert!(
+            !e.facts.contains(&format!("6222{i:015}")),
+            "unmasked: {}",
+            e.facts
+        );
     }
 
     let store = SqliteStore::open(&tmp.path().join("db.sqlite3")).unwrap();
@@ -133,9 +145,15 @@ fn main() {
     assert!(out.status.success());
 
     let s = |d: std::time::Duration| d.as_secs_f64();
-    println!("decisions: {n}, facts text {:.1} MB", all.len() as f64 / 1e6);
+    println!(
+        "decisions: {n}, facts text {:.1} MB",
+        all.len() as f64 / 1e6
+    );
     println!("masking (entries built): {:.2} s", s(masking));
-    println!("stored in the table: {:.2} s (not part of an export)", s(storing));
+    println!(
+        "stored in the table: {:.2} s (not part of an export)",
+        s(storing)
+    );
     println!(
         "export CSV: {:.2} s ({:.1} MB); export JSON: {:.2} s ({:.1} MB)",
         s(times[0]),

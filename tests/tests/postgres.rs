@@ -596,6 +596,55 @@ fn publication_scenario(store: &dyn Store) -> Vec<String> {
     ]
 }
 
+/// The draws table: a task added, drawn once (a second draw is refused),
+/// read back, listed newest first.
+fn draw_scenario(store: &dyn Store) -> Vec<String> {
+    use fieldcase_sync_server::store::draw::DrawRow;
+    let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let row = |n: u128, when: &str| DrawRow {
+        task_id: uuid::Uuid::from_u128(n),
+        task: format!("抽查任务{n}"),
+        committed_at: at(when),
+        by: "wangju".into(),
+        commitment: format!("{{\"c\":{n}}}"),
+        seed: "ab".repeat(32),
+        draw: String::new(),
+        signer: String::new(),
+    };
+    store.add_draw(&row(1, "2026-12-01T02:00:00Z")).unwrap();
+    store
+        .add_draw(&row(2, "2026-12-02T02:00:00.123456Z"))
+        .unwrap();
+    let first = store
+        .set_draw(&uuid::Uuid::from_u128(1), "{\"d\":1}", "{\"s\":1}")
+        .unwrap();
+    let again = store
+        .set_draw(&uuid::Uuid::from_u128(1), "{\"d\":2}", "{}")
+        .unwrap();
+    let unknown = store
+        .set_draw(&uuid::Uuid::from_u128(9), "{}", "{}")
+        .unwrap();
+    let one = store.draw_row(&uuid::Uuid::from_u128(1)).unwrap().unwrap();
+    vec![
+        format!("{first} {again} {unknown}"),
+        format!(
+            "{} {} {} {}",
+            one.task,
+            one.committed_at.to_rfc3339(),
+            one.draw,
+            one.signer
+        ),
+        store
+            .draws(10)
+            .unwrap()
+            .iter()
+            .map(|r| format!("{}:{}", r.task, r.committed_at.timestamp_micros()))
+            .collect::<Vec<_>>()
+            .join(" "),
+        format!("{:?}", store.draw_row(&uuid::Uuid::from_u128(7)).unwrap()),
+    ]
+}
+
 #[test]
 fn postgres_and_sqlite_stores_follow_the_same_rules() {
     let tmp = tempfile::tempdir().unwrap();
@@ -608,6 +657,18 @@ fn postgres_and_sqlite_stores_follow_the_same_rules() {
     let oa = office_scenario(&sqlite);
     let ob = office_scenario(&postgres);
     assert_eq!(oa, ob);
+    let dr = draw_scenario(&sqlite);
+    assert_eq!(dr, draw_scenario(&postgres));
+    assert_eq!(dr[0], "true false false");
+    assert_eq!(
+        dr[1],
+        "抽查任务1 2026-12-01T02:00:00+00:00 {\"d\":1} {\"s\":1}"
+    );
+    assert_eq!(
+        dr[2],
+        "抽查任务2:1796176800123456 抽查任务1:1796090400000000"
+    );
+    assert_eq!(dr[3], "None");
     let pa = publication_scenario(&sqlite);
     assert_eq!(pa, publication_scenario(&postgres));
     assert_eq!(

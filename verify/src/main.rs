@@ -15,13 +15,15 @@ use fieldcase_shared::casebag;
 use fieldcase_shared::docref::DocRef;
 use fieldcase_shared::keys::PublicKey;
 
+mod draw;
+
 /// Verify a fieldcase case bundle (one case, one disc) without any server.
 #[derive(Debug, Parser)]
 #[command(
     name = "fieldcase-verify",
     version,
     about,
-    after_help = "Exit status: 0 VALID (and every --document matches), 1 INVALID or a document that does not match, 2 UNVERIFIABLE (not a bag, unreadable, bad arguments)."
+    after_help = "Exit status: 0 VALID (and every --document matches), 1 INVALID or a document that does not match, 2 UNVERIFIABLE (not a bag, unreadable, bad arguments).\n\nAlso: fieldcase-verify draw FILE --ca AGENCY_KEY re-runs a published random-inspection draw (双随机) and says whether its result matches (fieldcase-verify draw --help)."
 )]
 struct Args {
     /// The bundle: a disc image (.iso) or block device (read directly, no
@@ -170,6 +172,12 @@ fn unverifiable(json: bool, reason: &str) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    // `fieldcase-verify draw FILE …` re-runs a random-inspection draw; any
+    // other first argument is a bundle path (a folder named `draw` is
+    // given as `./draw`).
+    if std::env::args().nth(1).as_deref() == Some("draw") {
+        return draw::main(std::env::args().skip(2));
+    }
     let args = match Args::try_parse() {
         Ok(a) => a,
         Err(e) => {

@@ -225,8 +225,13 @@ fn check_list<'a>(what: &str, codes: impl Iterator<Item = &'a str>) -> Result<us
             )));
         }
     }
-    if let Some(c) = codes.iter().find(|c| c.trim().is_empty() || c.trim() != **c) {
-        return Err(DrawError::List(format!("the {what} list has a blank or padded code {c:?}")));
+    if let Some(c) = codes
+        .iter()
+        .find(|c| c.trim().is_empty() || c.trim() != **c)
+    {
+        return Err(DrawError::List(format!(
+            "the {what} list has a blank or padded code {c:?}"
+        )));
     }
     Ok(codes.len())
 }

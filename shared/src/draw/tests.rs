@@ -47,7 +47,10 @@ fn the_same_seed_and_lists_give_the_same_draw_and_another_seed_another() {
     }
     assert_ne!(a, run(&[8; 32], "", &f, &i, 41, 2).unwrap());
     // The public value changes the draw too (RFC 3797's published source).
-    assert_ne!(a, run(&SEED, "体彩 2027001 期 01 05 12", &f, &i, 41, 2).unwrap());
+    assert_ne!(
+        a,
+        run(&SEED, "体彩 2027001 期 01 05 12", &f, &i, 41, 2).unwrap()
+    );
 }
 
 #[test]
@@ -88,18 +91,36 @@ fn every_firm_is_about_equally_likely() {
 #[test]
 fn bad_lists_and_counts_are_refused_by_name() {
     let (f, i) = (firms(5), inspectors(3));
-    assert!(matches!(run(&SEED, "", &f, &i, 6, 2), Err(DrawError::Count(_))));
-    assert!(matches!(run(&SEED, "", &f, &i, 0, 2), Err(DrawError::Count(_))));
+    assert!(matches!(
+        run(&SEED, "", &f, &i, 6, 2),
+        Err(DrawError::Count(_))
+    ));
+    assert!(matches!(
+        run(&SEED, "", &f, &i, 0, 2),
+        Err(DrawError::Count(_))
+    ));
     let e = run(&SEED, "", &f, &i, 2, 1).unwrap_err();
     assert!(e.to_string().contains("第四十二条"), "{e}");
-    assert!(matches!(run(&SEED, "", &f, &i, 2, 4), Err(DrawError::Count(_))));
+    assert!(matches!(
+        run(&SEED, "", &f, &i, 2, 4),
+        Err(DrawError::Count(_))
+    ));
     let mut unsorted = f.clone();
     unsorted.swap(0, 1);
-    assert!(matches!(run(&SEED, "", &unsorted, &i, 2, 2), Err(DrawError::List(_))));
+    assert!(matches!(
+        run(&SEED, "", &unsorted, &i, 2, 2),
+        Err(DrawError::List(_))
+    ));
     let mut repeated = f.clone();
     repeated[1].code = repeated[0].code.clone();
-    assert!(matches!(run(&SEED, "", &repeated, &i, 2, 2), Err(DrawError::List(_))));
-    assert!(matches!(run(&SEED, "", &[], &i, 1, 2), Err(DrawError::List(_))));
+    assert!(matches!(
+        run(&SEED, "", &repeated, &i, 2, 2),
+        Err(DrawError::List(_))
+    ));
+    assert!(matches!(
+        run(&SEED, "", &[], &i, 1, 2),
+        Err(DrawError::List(_))
+    ));
     assert!(seed_bytes("ab").is_err());
     assert!(seed_bytes(&"AB".repeat(32)).is_err(), "lower case only");
     assert_eq!(seed_bytes(&"ab".repeat(32)).unwrap(), [0xab; 32]);
@@ -171,6 +192,9 @@ fn sign(key: &DeviceKey, c: &Commitment, d: &Draw, signer: Envelope) -> DrawFile
     }
 }
 
+/// A change made to a draw before it is signed again.
+type Tamper = Box<dyn Fn(&mut Commitment, &mut Draw)>;
+
 #[test]
 fn a_published_draw_verifies_and_every_tampering_is_named() {
     let p = publish();
@@ -179,15 +203,22 @@ fn a_published_draw_verifies_and_every_tampering_is_named() {
     assert_eq!(ok.signer.as_deref(), Some("王局长（wangju）"));
     // No agency key given: not trusted.
     let r = verify(&p.file, &[]);
-    assert!(!r.matches && r.problems[0].contains("--ca"), "{:?}", r.problems);
+    assert!(
+        !r.matches && r.problems[0].contains("--ca"),
+        "{:?}",
+        r.problems
+    );
     // Another agency's key.
     let r = verify(&p.file, &[DeviceKey::generate().public()]);
     assert!(!r.matches);
 
-    let cases: Vec<(&str, Box<dyn Fn(&mut Commitment, &mut Draw)>)> = vec![
+    let cases: Vec<(&str, Tamper)> = vec![
         ("result", Box::new(|_, d| d.picks.swap(0, 1))),
         ("result", Box::new(|_, d| d.firms[0].name = "x".into())), // names do not matter…
-        ("seed's SHA-256", Box::new(|_, d| d.seed = hex::encode([9u8; 32]))),
+        (
+            "seed's SHA-256",
+            Box::new(|_, d| d.seed = hex::encode([9u8; 32])),
+        ),
         ("not before", Box::new(|c, d| c.committed_at = d.drawn_at)),
         ("not sorted", Box::new(|_, d| d.firms.swap(0, 1))),
         ("another task", Box::new(|c, _| c.task_id = Uuid::now_v7())),
@@ -213,7 +244,11 @@ fn a_published_draw_verifies_and_every_tampering_is_named() {
     let other = DeviceKey::generate();
     let file = sign(&other, &p.commitment, &p.draw, p.file.signer.clone());
     let r = verify(&file, &[p.agency.public()]);
-    assert!(r.problems.iter().any(|x| x.contains("signature")), "{:?}", r.problems);
+    assert!(
+        r.problems.iter().any(|x| x.contains("signature")),
+        "{:?}",
+        r.problems
+    );
     // A changed byte in the signed draw.
     let mut file = p.file.clone();
     let at = file.draw.payload.len() / 2;

@@ -52,7 +52,10 @@ fn payload<T: serde::de::DeserializeOwned>(
     problems: &mut Vec<String>,
 ) -> Option<T> {
     if env.payload_type != kind {
-        problems.push(format!("{what}: payload type {:?}, expected {kind}", env.payload_type));
+        problems.push(format!(
+            "{what}: payload type {:?}, expected {kind}",
+            env.payload_type
+        ));
         return None;
     }
     match serde_json::from_slice(&env.payload) {
@@ -68,7 +71,10 @@ fn payload<T: serde::de::DeserializeOwned>(
 pub fn verify(file: &DrawFile, agencies: &[PublicKey]) -> DrawReport {
     let mut problems = Vec::new();
     if file.format != DRAW_FILE_FORMAT {
-        problems.push(format!("format {:?}, expected {DRAW_FILE_FORMAT}", file.format));
+        problems.push(format!(
+            "format {:?}, expected {DRAW_FILE_FORMAT}",
+            file.format
+        ));
     }
     // The certificate: signed by a trusted agency key.
     let cert = agencies
@@ -92,7 +98,12 @@ pub fn verify(file: &DrawFile, agencies: &[PublicKey]) -> DrawReport {
             None => problems.push(format!("{what}: signature not checked (no trusted signer)")),
         }
     }
-    let c: Option<Commitment> = payload(&file.commitment, COMMITMENT_TYPE, "commitment", &mut problems);
+    let c: Option<Commitment> = payload(
+        &file.commitment,
+        COMMITMENT_TYPE,
+        "commitment",
+        &mut problems,
+    );
     let d: Option<Draw> = payload(&file.draw, DRAW_TYPE, "draw", &mut problems);
     let mut rerun = None;
     if let (Some(c), Some(d)) = (&c, &d) {
@@ -116,7 +127,14 @@ pub fn verify(file: &DrawFile, agencies: &[PublicKey]) -> DrawReport {
                         c.commitment.to_hex()
                     ));
                 }
-                match run(&seed, &d.public, &d.firms, &d.inspectors, d.firm_count, d.per_firm) {
+                match run(
+                    &seed,
+                    &d.public,
+                    &d.firms,
+                    &d.inspectors,
+                    d.firm_count,
+                    d.per_firm,
+                ) {
                     Err(e) => problems.push(format!("draw: {e}")),
                     Ok(picks) => {
                         if picks != d.picks {

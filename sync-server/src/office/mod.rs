@@ -18,6 +18,7 @@ pub mod archive;
 pub mod deadlines;
 pub mod documents;
 pub mod i18n;
+pub mod inspections;
 pub mod pages;
 pub mod pdf;
 pub mod publication;
@@ -35,6 +36,15 @@ pub fn routes() -> Router<AppState> {
         .route("/cases", get(pages::cases::show))
         .route("/deadlines", get(pages::deadlines::show))
         .route("/publication", get(pages::publication::show))
+        .route(
+            "/inspections",
+            get(pages::inspections::show).post(pages::inspections::create),
+        )
+        .route("/inspections/{task}/draw", post(pages::inspections::draw))
+        .route(
+            "/inspections/{task}/draw.json",
+            get(pages::inspections::file),
+        )
         .route(
             "/publication/export.csv",
             get(pages::publication::export_csv),

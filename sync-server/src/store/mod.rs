@@ -10,6 +10,7 @@ use fieldcase_shared::receipt::ReceiptEntry;
 use fieldcase_shared::record::VerifiedRecord;
 use fieldcase_shared::tlog::LogEntry;
 
+pub mod draw;
 pub mod due;
 pub mod office;
 mod pg;
@@ -153,7 +154,13 @@ pub struct HeldRecord {
 
 /// Server storage: the records, and what the back office keeps.
 pub trait Store:
-    OfficeStore + due::DueStore + publication::PublicationStore + Send + Sync + 'static
+    OfficeStore
+    + due::DueStore
+    + publication::PublicationStore
+    + draw::DrawStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Registers a device; `Conflict` if its key is already registered.
     fn add_device(&self, device: &Device) -> Result<(), StoreError>;

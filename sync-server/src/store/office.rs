@@ -110,10 +110,15 @@ pub enum AuditAction {
     DiscDownloaded,
     /// The publication export (双公示) downloaded.
     PublicationExported,
+    /// A random-inspection task's seed committed (target: task and
+    /// commitment).
+    DrawCommitted,
+    /// A random-inspection draw made.
+    DrawMade,
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 15] = [
+    const ALL: [AuditAction; 17] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::LoginLocked,
@@ -129,6 +134,8 @@ impl AuditAction {
         AuditAction::DiscBuilt,
         AuditAction::DiscDownloaded,
         AuditAction::PublicationExported,
+        AuditAction::DrawCommitted,
+        AuditAction::DrawMade,
     ];
 
     /// Stored name.
@@ -149,6 +156,8 @@ impl AuditAction {
             AuditAction::DiscBuilt => "disc_built",
             AuditAction::DiscDownloaded => "disc_downloaded",
             AuditAction::PublicationExported => "publication_exported",
+            AuditAction::DrawCommitted => "draw_committed",
+            AuditAction::DrawMade => "draw_made",
         }
     }
 

@@ -19,6 +19,7 @@ pub mod deadlines;
 pub mod disc;
 pub mod document;
 pub mod evidence;
+pub mod inspections;
 pub mod login;
 pub mod procedure;
 pub mod publication;
@@ -53,6 +54,8 @@ pub struct Bar {
     pub deadlines: bool,
     /// Show the publication link.
     pub publication: bool,
+    /// Show the random-inspection link.
+    pub inspections: bool,
 }
 
 impl Bar {
@@ -72,6 +75,7 @@ impl Bar {
             audit: AUDIT_ROLES.iter().any(|r| u.has(*r)),
             deadlines: deadlines::DUE_ROLES.iter().any(|r| u.has(*r)),
             publication: publication::PUBLICATION_ROLES.iter().any(|r| u.has(*r)),
+            inspections: inspections::INSPECTION_ROLES.iter().any(|r| u.has(*r)),
         }
     }
 }

@@ -13,6 +13,7 @@ use fieldcase_shared::record::VerifiedRecord;
 use fieldcase_shared::tlog::LogEntry;
 use postgres::{Client, NoTls};
 
+mod draw;
 mod due;
 mod office;
 mod publication;
@@ -101,6 +102,7 @@ const MIGRATIONS: &[&str] = &[
     office::MIGRATION_QUALIFICATION,
     due::MIGRATION,
     publication::MIGRATION,
+    draw::MIGRATION,
 ];
 
 /// The PostgreSQL store.

@@ -11,6 +11,7 @@ use fieldcase_shared::record::VerifiedRecord;
 use fieldcase_shared::tlog::LogEntry;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+mod draw;
 mod due;
 mod office;
 mod publication;
@@ -108,6 +109,8 @@ const MIGRATIONS: &[&str] = &[
     due::MIGRATION,
     // 11: the publication of every decided case (双公示).
     publication::MIGRATION,
+    // 12: the random-inspection draws (双随机).
+    draw::MIGRATION,
 ];
 
 /// The embedded default: one SQLite file.

@@ -18,6 +18,7 @@ pub mod check;
 pub mod docref;
 pub mod draw;
 pub mod envelope;
+pub mod file_review;
 pub mod hash;
 pub mod httpsig;
 pub mod investigation;

@@ -391,6 +391,7 @@ async fn a_general_procedure_case_goes_through_every_step_in_a_real_chromium() {
     shot(&c, &shots, "case-closed").await;
     publish(&c, &base, &case_no, &shots).await;
     c.goto(&case_url).await.unwrap();
+    file_review(&c, &base, &case_url, &case_no, &shots).await;
 
     // Every act's document opens as a PDF in the browser.
     let docs: Vec<String> = {
@@ -542,6 +543,55 @@ async fn publish(c: &Client, base: &str, case_no: &str, shots: &Path) {
         assert!(body.contains(case_no), "{link}: {body}");
         assert!(body.contains("公示中"), "{link}: {body}");
     }
+}
+
+/// 案卷评查: the case page's findings are the ones the bureau-wide report
+/// lists for the case (the stored table agrees with the live check), and
+/// the report names every rule.
+async fn file_review(c: &Client, base: &str, case_url: &str, case_no: &str, shots: &Path) {
+    c.find(Locator::Id("file-review-h"))
+        .await
+        .expect("the pre-review section");
+    let on_page = c
+        .find_all(Locator::Css("#file-review-findings li"))
+        .await
+        .unwrap()
+        .len();
+    switch_to(c, base, case_url, "fazhi").await;
+    c.goto(&format!("{base}/office/file-review")).await.unwrap();
+    let rules = c
+        .find(Locator::Id("file-review-rules"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for want in [
+        "文书缺失",
+        "期限已过",
+        "签名无效",
+        "证据未上传",
+        "处罚超出裁量基准",
+        "第三十四条",
+    ] {
+        assert!(rules.contains(want), "{want}: {rules}");
+    }
+    let listed = c
+        .execute(
+            "return [...document.querySelectorAll('#file-review-list tbody tr')]
+               .filter(r => r.cells[0].textContent === arguments[0]).length;",
+            vec![serde_json::json!(case_no)],
+        )
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        listed as usize, on_page,
+        "the report and the case page agree"
+    );
+    shot(c, shots, "file-review").await;
+    c.goto(case_url).await.unwrap();
 }
 
 fn urlencode(s: &str) -> String {

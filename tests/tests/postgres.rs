@@ -645,6 +645,65 @@ fn draw_scenario(store: &dyn Store) -> Vec<String> {
     ]
 }
 
+/// The findings table: replaced whole per case, filtered by rule, counted.
+fn findings_scenario(store: &dyn Store) -> Vec<String> {
+    use fieldcase_sync_server::store::findings::FindingRow;
+    let row = |case: u128, rule: &str, detail: &str| FindingRow {
+        case_id: uuid::Uuid::from_u128(case),
+        case_no: format!("乌交执〔2026〕{case:05}号"),
+        rule: rule.into(),
+        detail: detail.into(),
+    };
+    let id = uuid::Uuid::from_u128;
+    store
+        .set_findings(
+            &id(1),
+            &[
+                row(1, "documents", "缺少结案报告"),
+                row(1, "service", "未送达"),
+            ],
+        )
+        .unwrap();
+    store
+        .set_findings(
+            &id(1),
+            &[
+                row(1, "documents", "缺少立案登记表"),
+                row(1, "documents", "缺少结案报告"),
+            ],
+        )
+        .unwrap();
+    store
+        .set_findings(&id(2), &[row(2, "evidence", "证据未上传")])
+        .unwrap();
+    store
+        .set_findings(&id(3), &[row(3, "evidence", "x")])
+        .unwrap();
+    store.set_findings(&id(3), &[]).unwrap();
+    let list = |rule: &str| {
+        store
+            .findings(rule, 10, 0)
+            .unwrap()
+            .iter()
+            .map(|r| format!("{}:{}:{}", &r.case_no[15..20], r.rule, r.detail))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let (counts, cases) = store.finding_counts().unwrap();
+    vec![
+        list(""),
+        list("evidence"),
+        format!(
+            "{cases} {}",
+            counts
+                .iter()
+                .map(|c| format!("{}:{}/{}", c.rule, c.cases, c.findings))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    ]
+}
+
 #[test]
 fn postgres_and_sqlite_stores_follow_the_same_rules() {
     let tmp = tempfile::tempdir().unwrap();
@@ -657,6 +716,9 @@ fn postgres_and_sqlite_stores_follow_the_same_rules() {
     let oa = office_scenario(&sqlite);
     let ob = office_scenario(&postgres);
     assert_eq!(oa, ob);
+    let fr = findings_scenario(&sqlite);
+    assert_eq!(fr, findings_scenario(&postgres));
+    assert_eq!(fr[2], "2 documents:1/2 evidence:1/1");
     let dr = draw_scenario(&sqlite);
     assert_eq!(dr, draw_scenario(&postgres));
     assert_eq!(dr[0], "true false false");

@@ -111,6 +111,29 @@ impl AppState {
             .clone())
     }
 
+    /// The cases whose records name a blob just stored have their
+    /// derived tables (the pre-review's "evidence not uploaded") counted
+    /// again; a failure is logged, and the next change of the case or
+    /// `fieldcase-server deadlines refresh` counts them.
+    fn refresh_cases_naming(&self, device: &DeviceId, sha256: &Digest) {
+        let cases: std::collections::BTreeSet<uuid::Uuid> = self
+            .store
+            .records_naming(device, sha256)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|e| fieldcase_shared::envelope::Envelope::from_json(e).ok())
+            .filter_map(|e| {
+                serde_json::from_slice::<fieldcase_shared::record::RecordPayload>(&e.payload).ok()
+            })
+            .map(|p| p.body.case_id())
+            .collect();
+        for case in cases {
+            if let Err(e) = crate::office::deadlines::refresh(&*self.store, &case, self.region) {
+                tracing::warn!(%case, error = %e, "case not counted again after its evidence arrived");
+            }
+        }
+    }
+
     fn forget_upload(&self, sha256: &Digest) {
         if let Ok(mut map) = self.uploads.lock() {
             map.remove(sha256);
@@ -267,6 +290,9 @@ impl AppState {
                 }
                 drop(tree);
                 tracing::info!(%sha256, size, "blob stored");
+                if new {
+                    self.refresh_cases_naming(&device, &sha256);
+                }
                 self.blob_status(device, sha256)
                     .map_err(|e| stored(format!("{e:?}")))
             }

@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use super::acts::verified_records;
 use crate::store::due::{role_mask, DueRow};
+use crate::store::findings::FindingRow;
 use crate::store::publication::PubRow;
 use crate::store::{Store, StoreError};
 
@@ -36,64 +37,83 @@ pub fn roles_of(deadline: &str) -> &'static [Role] {
     }
 }
 
-/// The case's running deadlines and its publication's state, replayed
-/// from its verified records.
-pub fn running(
-    store: &dyn Store,
-    case_id: &Uuid,
-    region: Region,
-) -> Result<(Vec<DueRow>, Option<PubRow>), StoreError> {
+/// What a case's replay gives the stored tables: its running deadlines,
+/// its publication's state and the pre-review's findings.
+pub struct Derived {
+    /// Running deadlines.
+    pub deadlines: Vec<DueRow>,
+    /// The publication's state.
+    pub publication: Option<PubRow>,
+    /// The pre-review's findings.
+    pub findings: Vec<FindingRow>,
+}
+
+/// The case's running deadlines, its publication's state and its
+/// findings, replayed from its verified records.
+pub fn running(store: &dyn Store, case_id: &Uuid, region: Region) -> Result<Derived, StoreError> {
+    let mut out = Derived {
+        deadlines: Vec::new(),
+        publication: None,
+        findings: Vec::new(),
+    };
     let Some(row) = store.case_row(case_id)? else {
-        return Ok((Vec::new(), None));
+        return Ok(out);
     };
     let held = verified_records(store, case_id)?;
     let refs: Vec<_> = held.iter().map(|(d, p)| (*d, p)).collect();
     let deadlines = Deadlines::shipped().map_err(|e| StoreError::Other(Box::new(e)))?;
     let calendar = Calendar::builtin();
-    let Some(p) = procedure::replay(&refs, calendar, &deadlines, region).procedure else {
-        return Ok((Vec::new(), None));
+    let replayed = procedure::replay(&refs, calendar, &deadlines, region);
+    let found = super::file_review::findings(
+        store,
+        &row,
+        &held,
+        &replayed,
+        region,
+        super::file_review::today(),
+    )?;
+    out.findings = super::file_review::rows(&row, &found);
+    let Some(p) = replayed.procedure else {
+        return Ok(out);
     };
-    let list = match p.deadlines(calendar, &deadlines, region) {
-        Ok(list) => list,
-        Err(e) => {
-            // The calendar cannot count at all: one row says why.
-            let rows = vec![DueRow {
+    out.deadlines = match p.deadlines(calendar, &deadlines, region) {
+        Ok(list) => list
+            .into_iter()
+            .map(|d| DueRow {
                 case_id: *case_id,
                 case_no: row.case_no.clone(),
-                deadline: "calendar".into(),
-                name: "期限无法计算".into(),
-                due: None,
-                problem: e.to_string(),
-                basis: String::new(),
-                roles: role_mask(&[Role::CaseOfficer, Role::Head]),
-            }];
-            let publication = super::publication::row(&row, &held, &p, &rows);
-            return Ok((rows, publication));
-        }
-    };
-    let rows: Vec<DueRow> = list
-        .into_iter()
-        .map(|d| DueRow {
+                roles: role_mask(roles_of(&d.id)),
+                deadline: d.id,
+                name: d.name,
+                due: d.due,
+                problem: d.problem.unwrap_or_default(),
+                basis: d.basis.text(),
+            })
+            .collect(),
+        // The calendar cannot count at all: one row says why.
+        Err(e) => vec![DueRow {
             case_id: *case_id,
             case_no: row.case_no.clone(),
-            roles: role_mask(roles_of(&d.id)),
-            deadline: d.id,
-            name: d.name,
-            due: d.due,
-            problem: d.problem.unwrap_or_default(),
-            basis: d.basis.text(),
-        })
-        .collect();
-    let publication = super::publication::row(&row, &held, &p, &rows);
-    Ok((rows, publication))
+            deadline: "calendar".into(),
+            name: "期限无法计算".into(),
+            due: None,
+            problem: e.to_string(),
+            basis: String::new(),
+            roles: role_mask(&[Role::CaseOfficer, Role::Head]),
+        }],
+    };
+    out.publication = super::publication::row(&row, &held, &p, &out.deadlines);
+    Ok(out)
 }
 
-/// Stores the case's running deadlines and its publication's state again.
+/// Stores the case's running deadlines, its publication's state and its
+/// findings again.
 pub fn refresh(store: &dyn Store, case_id: &Uuid, region: Region) -> Result<usize, StoreError> {
-    let (rows, publication) = running(store, case_id, region)?;
-    store.set_deadlines(case_id, &rows)?;
-    store.set_publication(case_id, publication.as_ref())?;
-    Ok(rows.len())
+    let d = running(store, case_id, region)?;
+    store.set_deadlines(case_id, &d.deadlines)?;
+    store.set_publication(case_id, d.publication.as_ref())?;
+    store.set_findings(case_id, &d.findings)?;
+    Ok(d.deadlines.len())
 }
 
 /// Refreshes every case; returns (cases, deadlines running).

@@ -17,6 +17,7 @@ pub mod acts;
 pub mod archive;
 pub mod deadlines;
 pub mod documents;
+pub mod file_review;
 pub mod i18n;
 pub mod inspections;
 pub mod pages;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases", get(pages::cases::show))
         .route("/deadlines", get(pages::deadlines::show))
         .route("/publication", get(pages::publication::show))
+        .route("/file-review", get(pages::file_review::show))
         .route(
             "/inspections",
             get(pages::inspections::show).post(pages::inspections::create),

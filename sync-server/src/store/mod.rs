@@ -12,6 +12,7 @@ use fieldcase_shared::tlog::LogEntry;
 
 pub mod draw;
 pub mod due;
+pub mod findings;
 pub mod office;
 mod pg;
 pub mod publication;
@@ -158,6 +159,7 @@ pub trait Store:
     + due::DueStore
     + publication::PublicationStore
     + draw::DrawStore
+    + findings::FindingStore
     + Send
     + Sync
     + 'static

@@ -90,6 +90,8 @@ struct CasePage {
     acts: Option<super::act::ActsView>,
     /// The decision's publication (双公示).
     publication: Option<super::publication::Preview>,
+    /// The 案卷评查 pre-review's findings.
+    file_review: Option<Vec<super::file_review::FindingShown>>,
     /// Why the step just sent was not signed (also at its form, when the
     /// page shows it).
     refused: Option<String>,
@@ -498,17 +500,28 @@ pub async fn page(
         let verified: Vec<_> = verified.into_iter().flatten().collect();
         let procedure = super::procedure::view(lang, &verified, region);
         let refs: Vec<_> = verified.iter().map(|(d, p)| (*d, p)).collect();
-        let replayed = fieldcase_shared::procedure::Deadlines::shipped()
+        let full = fieldcase_shared::procedure::Deadlines::shipped()
             .ok()
-            .and_then(|d| {
+            .map(|d| {
                 fieldcase_shared::procedure::replay(
                     &refs,
                     fieldcase_shared::calendar::Calendar::builtin(),
                     &d,
                     region,
                 )
-                .procedure
             });
+        let file_review = match &full {
+            Some(f) => Some(crate::office::file_review::findings(
+                &*store,
+                &row,
+                &verified,
+                f,
+                region,
+                crate::office::file_review::today(),
+            )?),
+            None => None,
+        };
+        let replayed = full.and_then(|f| f.procedure);
         let publication = replayed.as_ref().and_then(|p| {
             let agency = crate::office::publication::Agency {
                 name: &agency,
@@ -530,11 +543,11 @@ pub async fn page(
             row,
             shown,
             discs,
-            (procedure, replayed, publication),
+            (procedure, replayed, publication, file_review),
         )))
     })
     .await?;
-    let Some((row, records, discs, (procedure, replayed, publication))) = found else {
+    let Some((row, records, discs, (procedure, replayed, publication, file_review))) = found else {
         return Err(PageError::NotFound(lang));
     };
     let acts = super::act::view(staff, &row, replayed.as_ref(), region, attempt.as_ref());
@@ -546,6 +559,7 @@ pub async fn page(
         archive: archive_of(staff, &case_id, row.state, discs),
         acts,
         publication,
+        file_review: file_review.map(|f| super::file_review::shown(lang, &f)),
         refused,
         row: facts(lang, row),
         records,

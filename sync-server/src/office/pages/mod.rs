@@ -19,6 +19,7 @@ pub mod deadlines;
 pub mod disc;
 pub mod document;
 pub mod evidence;
+pub mod file_review;
 pub mod inspections;
 pub mod login;
 pub mod procedure;
@@ -56,6 +57,8 @@ pub struct Bar {
     pub publication: bool,
     /// Show the random-inspection link.
     pub inspections: bool,
+    /// Show the case-file pre-review link.
+    pub file_review: bool,
 }
 
 impl Bar {
@@ -76,6 +79,7 @@ impl Bar {
             deadlines: deadlines::DUE_ROLES.iter().any(|r| u.has(*r)),
             publication: publication::PUBLICATION_ROLES.iter().any(|r| u.has(*r)),
             inspections: inspections::INSPECTION_ROLES.iter().any(|r| u.has(*r)),
+            file_review: file_review::FILE_REVIEW_ROLES.iter().any(|r| u.has(*r)),
         }
     }
 }

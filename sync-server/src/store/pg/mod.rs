@@ -15,6 +15,7 @@ use postgres::{Client, NoTls};
 
 mod draw;
 mod due;
+mod findings;
 mod office;
 mod publication;
 mod tx;
@@ -103,6 +104,7 @@ const MIGRATIONS: &[&str] = &[
     due::MIGRATION,
     publication::MIGRATION,
     draw::MIGRATION,
+    findings::MIGRATION,
 ];
 
 /// The PostgreSQL store.

@@ -13,6 +13,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 mod draw;
 mod due;
+mod findings;
 mod office;
 mod publication;
 mod tx;
@@ -111,6 +112,8 @@ const MIGRATIONS: &[&str] = &[
     publication::MIGRATION,
     // 12: the random-inspection draws (双随机).
     draw::MIGRATION,
+    // 13: the case-file pre-review's findings (案卷评查).
+    findings::MIGRATION,
 ];
 
 /// The embedded default: one SQLite file.

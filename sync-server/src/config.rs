@@ -48,6 +48,18 @@ pub struct Config {
     /// The agency's 统一社会信用代码, named in published decisions (双公示;
     /// empty: the column is left empty).
     pub agency_uscc: String,
+    /// The ministry's SFTP front-end machine (docs/ministry.md): host…
+    pub ministry_host: String,
+    /// …port (0: 22)…
+    pub ministry_port: u16,
+    /// …login…
+    pub ministry_user: String,
+    /// …remote directory (absolute)…
+    pub ministry_dir: String,
+    /// …private key file (OpenSSH, no passphrase)…
+    pub ministry_key: String,
+    /// …and the known_hosts file with its host key.
+    pub ministry_known_hosts: String,
 }
 
 impl Default for Config {
@@ -67,6 +79,12 @@ impl Default for Config {
             calendar_region: String::new(),
             agency_name: String::new(),
             agency_uscc: String::new(),
+            ministry_host: String::new(),
+            ministry_port: 0,
+            ministry_user: String::new(),
+            ministry_dir: String::new(),
+            ministry_key: String::new(),
+            ministry_known_hosts: String::new(),
         }
     }
 }

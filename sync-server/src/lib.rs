@@ -11,6 +11,7 @@ pub mod auth;
 pub mod blobs;
 pub mod busy;
 pub mod config;
+pub mod ministry;
 pub mod office;
 pub mod ratelimit;
 pub mod s3;

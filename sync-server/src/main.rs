@@ -76,6 +76,13 @@ enum Command {
         #[command(subcommand)]
         command: PublicationCommand,
     },
+    /// Export to the ministry: `send` uploads every closed case's data
+    /// package over SFTP to the configured endpoint (resumable; a package
+    /// already there is not sent again).
+    Ministry {
+        #[command(subcommand)]
+        command: MinistryCommand,
+    },
     /// Messages for a terminal's officers, delivered on its next sync.
     Message {
         #[command(subcommand)]
@@ -197,6 +204,12 @@ enum UserCommand {
         /// Login name.
         name: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum MinistryCommand {
+    /// Build every closed case's package and send those not on the remote.
+    Send,
 }
 
 #[derive(Debug, Subcommand)]
@@ -550,6 +563,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             eprintln!("{n} entries exported");
         }
+        Command::Ministry {
+            command: MinistryCommand::Send,
+        } => ministry_send(&config)?,
         Command::Calendar { command } => calendar_command(command)?,
         Command::Act { case, user, file } => {
             use fieldcase_sync_server::office::acts;
@@ -758,4 +774,69 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
+}
+
+/// `ministry send`: every closed case's package, those not on the remote
+/// sent, each one sent audited.
+fn ministry_send(config: &fieldcase_sync_server::config::Config) -> anyhow::Result<()> {
+    use fieldcase_sync_server::ministry::{package, sftp, Endpoint};
+    let endpoint = Endpoint::from_config(config).map_err(|e| anyhow::anyhow!(e))?;
+    if config.agency_name.trim().is_empty() {
+        anyhow::bail!("agency_name is not set in the configuration: the packages name the agency");
+    }
+    let store = open_store(&config.data_dir, &config.database)?;
+    let region = fieldcase_shared::calendar::Region::from_code(Some(&config.calendar_region))
+        .map_err(|e| anyhow::anyhow!("calendar_region: {e}"))?;
+    let mut packages = Vec::new();
+    let mut offset = 0u32;
+    loop {
+        let (rows, total) = store.cases(&fieldcase_sync_server::store::office::CaseQuery {
+            limit: 500,
+            offset,
+            ..Default::default()
+        })?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in &rows {
+            if let Some(p) = package::package(
+                store.as_ref(),
+                r,
+                (config.agency_name.trim(), config.agency_uscc.trim()),
+                region,
+            )? {
+                packages.push(p);
+            }
+        }
+        offset += rows.len() as u32;
+        eprint!("\r{offset} / {total} cases read");
+    }
+    eprintln!(
+        "\r{} closed cases to send to {}:{}{}",
+        packages.len(),
+        endpoint.host,
+        endpoint.port,
+        endpoint.dir
+    );
+    let work = config.data_dir.join("ministry");
+    let report = sftp::send(&endpoint, &packages, &work, |name, what| {
+        eprintln!("{name}: {what}")
+    })?;
+    for name in report.sent.iter().chain(&report.resumed) {
+        fieldcase_sync_server::office::accounts::audit(
+            store.as_ref(),
+            Utc::now(),
+            "fieldcase-server",
+            fieldcase_sync_server::store::office::AuditAction::MinistrySent,
+            name,
+            "command line",
+        )?;
+    }
+    println!(
+        "{} sent, {} resumed, {} already there",
+        report.sent.len(),
+        report.resumed.len(),
+        report.already.len()
+    );
+    Ok(())
 }

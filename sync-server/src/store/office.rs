@@ -115,10 +115,12 @@ pub enum AuditAction {
     DrawCommitted,
     /// A random-inspection draw made.
     DrawMade,
+    /// A case's data package sent to the ministry (target: the file).
+    MinistrySent,
 }
 
 impl AuditAction {
-    const ALL: [AuditAction; 17] = [
+    const ALL: [AuditAction; 18] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::LoginLocked,
@@ -136,6 +138,7 @@ impl AuditAction {
         AuditAction::PublicationExported,
         AuditAction::DrawCommitted,
         AuditAction::DrawMade,
+        AuditAction::MinistrySent,
     ];
 
     /// Stored name.
@@ -158,6 +161,7 @@ impl AuditAction {
             AuditAction::PublicationExported => "publication_exported",
             AuditAction::DrawCommitted => "draw_committed",
             AuditAction::DrawMade => "draw_made",
+            AuditAction::MinistrySent => "ministry_sent",
         }
     }
 

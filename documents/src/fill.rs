@@ -241,6 +241,7 @@ pub fn fill(kind: Kind, records: &[Signed], agency: &str, pick: Pick) -> Result<
         Kind::FilingForm => bureau::filing_form(records, agency, pick),
         Kind::ViolationNotice => bureau::violation_notice(records, agency, pick),
         Kind::HearingNotice => bureau::hearing_notice(records, agency, pick),
+        Kind::HearingRecord => bureau::hearing_record(records, agency, pick),
         Kind::PenaltyDecision => bureau::penalty_decision(records, agency, pick),
         Kind::NoPenaltyDecision => bureau::no_penalty_decision(records, agency, pick),
         Kind::ClosingReport => bureau::closing_report(records, agency, pick),

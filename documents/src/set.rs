@@ -46,6 +46,7 @@ pub fn kind_of(body: &RecordBody) -> Option<Kind> {
             Form::Filing(_) => Kind::FilingForm,
             Form::Notice(_) => Kind::ViolationNotice,
             Form::HearingNotice(_) => Kind::HearingNotice,
+            Form::HearingRecord(_) => Kind::HearingRecord,
             Form::Decision(_) => Kind::PenaltyDecision,
             Form::NoPenalty(_) => Kind::NoPenaltyDecision,
             Form::ClosingReport(_) => Kind::ClosingReport,

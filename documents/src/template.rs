@@ -32,6 +32,8 @@ pub enum Kind {
     ViolationNotice,
     /// 听证通知书 (art. 64).
     HearingNotice,
+    /// 听证笔录 (art. 64 item 8).
+    HearingRecord,
     /// 行政处罚决定书 (art. 59).
     PenaltyDecision,
     /// 不予行政处罚决定书 (art. 57 para 1 item 2).
@@ -49,7 +51,7 @@ const COMMON: &[&str] = &["case_no", "agency", "officers", "signed"];
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 15] = [
         Kind::OnTheSpotDecision,
         Kind::SiteRecord,
         Kind::Interview,
@@ -64,6 +66,7 @@ impl Kind {
         Kind::ClosingReport,
         Kind::MeasureDecision,
         Kind::LegalOpinion,
+        Kind::HearingRecord,
     ];
 
     /// The kinds made at the roadside, from the terminal's own records.
@@ -78,10 +81,11 @@ impl Kind {
     ];
 
     /// The kinds made at the bureau, from its signed procedure acts.
-    pub const BUREAU: [Kind; 8] = [
+    pub const BUREAU: [Kind; 9] = [
         Kind::FilingForm,
         Kind::ViolationNotice,
         Kind::HearingNotice,
+        Kind::HearingRecord,
         Kind::LegalOpinion,
         Kind::PenaltyDecision,
         Kind::NoPenaltyDecision,
@@ -101,6 +105,7 @@ impl Kind {
             Kind::FilingForm => "filing_form",
             Kind::ViolationNotice => "violation_notice",
             Kind::HearingNotice => "hearing_notice",
+            Kind::HearingRecord => "hearing_record",
             Kind::PenaltyDecision => "penalty_decision",
             Kind::NoPenaltyDecision => "no_penalty_decision",
             Kind::ClosingReport => "closing_report",
@@ -218,6 +223,18 @@ impl Kind {
                 "public",
                 "served_on",
             ],
+            Kind::HearingRecord => &[
+                "party_name",
+                "started_at",
+                "ended_at",
+                "place",
+                "host",
+                "recorder",
+                "attendees",
+                "case_put",
+                "defence",
+                "last_word",
+            ],
             Kind::PenaltyDecision => &[
                 "party_name",
                 "party_id_label",
@@ -303,6 +320,7 @@ impl Kind {
             Kind::FilingForm => shipped!("filing_form"),
             Kind::ViolationNotice => shipped!("violation_notice"),
             Kind::HearingNotice => shipped!("hearing_notice"),
+            Kind::HearingRecord => shipped!("hearing_record"),
             Kind::PenaltyDecision => shipped!("penalty_decision"),
             Kind::NoPenaltyDecision => shipped!("no_penalty_decision"),
             Kind::ClosingReport => shipped!("closing_report"),

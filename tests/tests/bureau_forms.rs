@@ -117,6 +117,27 @@ fn the_hearing_notice_no_penalty_decision_and_closing_report_come_from_signed_ac
         (qr.kind.as_str(), qr.record.to_hex()),
         ("hearing_notice", digest)
     );
+    // The hearing is held with its 听证笔录 (art. 64 item 8), and not before
+    // the day the notice set (item 2).
+    let (ok, _, err) = act(
+        &server,
+        a,
+        "chengban",
+        &json!({"step": {"step": "hearing_held"}}),
+        d,
+    );
+    assert!(!ok && err.contains("听证笔录"), "{err}");
+    let record = json!({"step": {"step": "hearing_held"},
+        "paper": {"form": "hearing_record", "started_at": format!("{today}T09:00:00+08:00"),
+                  "ended_at": format!("{today}T10:30:00+08:00"), "place": "本机关三楼听证室",
+                  "host": "法制科赵主持", "recorder": "书记员钱", "attendees": "当事人及其代理人孙律师",
+                  "case_put": "调查人员出示现场笔录和照片，建议罚款伍仟元", "defence": "当事人称初次违法",
+                  "last_word": "请求从轻处罚"}});
+    let (ok, _, err) = act(&server, a, "chengban", &record, d);
+    assert!(
+        !ok && err.contains("不得提前举行") && err.contains("第六十四条"),
+        "{err}"
+    );
 
     // B: no penalty (art. 33), then closed with its report.
     let b = &cases[1];

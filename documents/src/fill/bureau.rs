@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use fieldcase_shared::model::{CaseOpened, Party};
 use fieldcase_shared::procedure::acts::{
-    ClosingReport, Decision, Filing, HearingNotice, LegalOpinion, NoPenalty, Notice, ServiceNote,
+    ClosingReport, Decision, Filing, HearingNotice, HearingRecord, LegalOpinion, NoPenalty, Notice,
+    ServiceNote,
 };
 use fieldcase_shared::procedure::{Paper, ProcedureAct, Step};
 use fieldcase_shared::record::RecordBody;
@@ -201,6 +202,38 @@ pub fn hearing_notice(records: &[Signed], agency: &str, pick: Pick) -> Result<Fi
                 },
             ),
             ("served_on", day_text(a.taken.on)),
+        ]);
+    })
+}
+
+/// 听证笔录.
+pub fn hearing_record(records: &[Signed], agency: &str, pick: Pick) -> Result<Filled, FillError> {
+    let (r, a, p) = act(records, pick, "听证笔录", |p| match p {
+        Paper::HearingRecord(x) => Some(x),
+        _ => None,
+    })?;
+    make(Kind::HearingRecord, records, r, a, agency, |_, f| {
+        let HearingRecord {
+            started_at,
+            ended_at,
+            place,
+            host,
+            recorder,
+            attendees,
+            case_put,
+            defence,
+            last_word,
+        } = p;
+        f.extend([
+            ("started_at", time_text(*started_at)),
+            ("ended_at", time_text(*ended_at)),
+            ("place", place.trim().to_owned()),
+            ("host", host.trim().to_owned()),
+            ("recorder", recorder.trim().to_owned()),
+            ("attendees", attendees.trim().to_owned()),
+            ("case_put", case_put.trim().to_owned()),
+            ("defence", defence.trim().to_owned()),
+            ("last_word", last_word.trim().to_owned()),
         ]);
     })
 }

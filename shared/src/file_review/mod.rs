@@ -122,6 +122,7 @@ fn documents(rules: &ReviewRules, file: &CaseFile<'_>, p: &CaseProcedure, out: &
                         | (Some(Paper::Notice(_)), "notice")
                         | (Some(Paper::LegalOpinion(_)), "legal_opinion")
                         | (Some(Paper::HearingNotice(_)), "hearing_notice")
+                        | (Some(Paper::HearingRecord(_)), "hearing_record")
                         | (Some(Paper::Decision(_) | Paper::NoPenalty(_)), "decision")
                         | (Some(Paper::ServiceReceipt(_)), "service_receipt")
                         | (Some(Paper::ClosingReport(_)), "closing_report")
@@ -138,6 +139,7 @@ fn documents(rules: &ReviewRules, file: &CaseFile<'_>, p: &CaseProcedure, out: &
             When::GeneralPenalty => general && decided && !p.no_penalty,
             When::LegalReviewDecided => p.needs.legal_review && decided,
             When::HearingRequested => has(p, &Step::HearingRequested),
+            When::HearingHeld => has(p, &Step::HearingHeld),
             When::GeneralClosed => general && has(p, &Step::Closed),
         };
         if needed && !present(&n.form) {

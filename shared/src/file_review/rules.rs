@@ -80,6 +80,8 @@ pub enum When {
     LegalReviewDecided,
     /// A hearing asked for.
     HearingRequested,
+    /// A hearing held.
+    HearingHeld,
     /// A general-procedure case closed.
     GeneralClosed,
 }
@@ -98,12 +100,13 @@ pub struct Needed {
 }
 
 /// The forms a `documents` rule may name.
-pub const FORMS: [&str; 8] = [
+pub const FORMS: [&str; 9] = [
     "filing",
     "investigation",
     "notice",
     "legal_opinion",
     "hearing_notice",
+    "hearing_record",
     "decision",
     "service_receipt",
     "closing_report",

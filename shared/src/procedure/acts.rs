@@ -54,6 +54,8 @@ pub enum Paper {
     Notice(Notice),
     /// 听证通知书 (with [`Step::HearingNoticed`]).
     HearingNotice(HearingNotice),
+    /// 听证笔录 (with [`Step::HearingHeld`], art. 64 item 8).
+    HearingRecord(HearingRecord),
     /// 行政处罚决定书 (with [`Step::Decided`]).
     Decision(Decision),
     /// 不予行政处罚决定书 (with [`Step::Decided`]).
@@ -201,6 +203,31 @@ pub struct HearingNotice {
     pub public: bool,
 }
 
+/// 听证笔录 (art. 64 item 8): the hearing as it went, which the party
+/// reads and signs on paper (or the refusal is noted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HearingRecord {
+    /// When it began.
+    pub started_at: DateTime<FixedOffset>,
+    /// When it ended.
+    pub ended_at: DateTime<FixedOffset>,
+    /// Where.
+    pub place: String,
+    /// 听证主持人.
+    pub host: String,
+    /// 记录员.
+    pub recorder: String,
+    /// Who attended for the party (the party, its agents).
+    pub attendees: String,
+    /// 调查人员提出的违法事实、证据和处罚建议.
+    pub case_put: String,
+    /// 当事人的陈述、申辩和质证.
+    pub defence: String,
+    /// 最后陈述.
+    pub last_word: String,
+}
+
 /// 行政处罚决定书 (art. 59).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -252,6 +279,7 @@ impl Paper {
             Paper::Filing(_) => "立案登记表",
             Paper::Notice(_) => "违法行为通知书",
             Paper::HearingNotice(_) => "听证通知书",
+            Paper::HearingRecord(_) => "听证笔录",
             Paper::Decision(_) => "行政处罚决定书",
             Paper::NoPenalty(_) => "不予行政处罚决定书",
             Paper::ClosingReport(_) => "结案报告",
@@ -291,6 +319,26 @@ impl Paper {
             Paper::HearingNotice(h) => {
                 text("听证地点", "the place", &h.place, MAX_SHORT)?;
                 text("听证主持人", "the host", &h.host, MAX_SHORT)
+            }
+            Paper::HearingRecord(h) => {
+                for (zh, en, v, max) in [
+                    ("听证地点", "the place", &h.place, MAX_SHORT),
+                    ("听证主持人", "the host", &h.host, MAX_SHORT),
+                    ("记录员", "the recorder", &h.recorder, MAX_SHORT),
+                    ("参加人", "who attended", &h.attendees, MAX_TEXT),
+                    ("调查人员意见", "the case put", &h.case_put, MAX_TEXT),
+                    ("陈述申辩和质证", "the defence", &h.defence, MAX_TEXT),
+                    ("最后陈述", "the last word", &h.last_word, MAX_TEXT),
+                ] {
+                    text(zh, en, v, max)?;
+                }
+                if h.ended_at <= h.started_at {
+                    return Err(invalid(
+                        "听证结束时间应晚于开始时间",
+                        "the hearing ends after it begins",
+                    ));
+                }
+                Ok(())
             }
             Paper::Decision(d) => {
                 text("当事人地址", "the party's address", &d.address, MAX_SHORT)?;
@@ -426,6 +474,14 @@ impl ProcedureAct {
                     "the review passes only when every aspect is agreed; any disagreement means it did not pass (art. 58)",
                 ))
             }
+            (Step::HearingHeld, Some(Paper::HearingRecord(h)))
+                if h.started_at.date_naive() != self.taken.on =>
+            {
+                Err(invalid(
+                    "听证笔录的听证日期与步骤日期不一致",
+                    "the hearing record's day differs from the step's",
+                ))
+            }
             (Step::Served, Some(Paper::ServiceReceipt(n)))
                 if n.served_at.date_naive() != self.taken.on =>
             {
@@ -446,6 +502,7 @@ fn wanted(step: &Step) -> Option<&'static str> {
         Step::Filed { .. } => Some("立案登记表"),
         Step::NoticeServed { .. } => Some("违法行为通知书"),
         Step::HearingNoticed { .. } => Some("听证通知书"),
+        Step::HearingHeld => Some("听证笔录"),
         Step::Decided => Some("行政处罚决定书"),
         Step::Closed => Some("结案报告"),
         Step::LegalReviewed { .. } => Some("法制审核意见书"),

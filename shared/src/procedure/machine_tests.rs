@@ -130,6 +130,12 @@ fn xzcff_art_63_a_hearing_right_must_be_offered_and_its_period_run_or_the_hearin
         },
         "2026-11-12",
     );
+    let r = c.step(Step::HearingHeld, "2026-11-23").unwrap_err();
+    assert_eq!(
+        article(r),
+        (64, None, Some(2)),
+        "held before the day noticed"
+    );
     c.ok(Step::HearingHeld, "2026-11-24");
     c.ok(Step::Decided, "2026-12-01");
 }

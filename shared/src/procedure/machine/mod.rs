@@ -287,13 +287,22 @@ impl CaseProcedure {
             Step::HearingNoticed { hearing_on } => {
                 self.check_hearing_notice(taken.on, *hearing_on, calendar, deadlines, region)
             }
-            Step::HearingHeld if !self.has(|s| matches!(s, Step::HearingNoticed { .. })) => {
-                Err(Refusal::new(
+            Step::HearingHeld => match self.last(|s| matches!(s, Step::HearingNoticed { .. })) {
+                None => Err(Refusal::new(
                     "举行听证前未向当事人送达听证通知（时间、地点）",
                     "the hearing notice (time and place) was not served before the hearing",
                     art(64, None, Some(2)),
-                ))
-            }
+                )),
+                Some(Taken {
+                    step: Step::HearingNoticed { hearing_on },
+                    ..
+                }) if taken.on < *hearing_on => Err(Refusal::new(
+                    format!("听证通知书定于 {hearing_on} 举行听证，不得提前举行"),
+                    format!("the notice set the hearing for {hearing_on}: it is not held earlier"),
+                    art(64, None, Some(2)),
+                )),
+                _ => Ok(()),
+            },
             Step::Decided => {
                 self.check_measure_lawful()?;
                 self.check_decision(taken.on, calendar, deadlines, region)

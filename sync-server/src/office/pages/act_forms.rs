@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use fieldcase_shared::procedure::acts::{
-    ClosingReport, Decision, Filing, HearingNotice, NoPenalty, Notice, OverturnKind, Overturning,
-    Withdrawal, Withholding,
+    ClosingReport, Decision, Filing, HearingNotice, HearingRecord, NoPenalty, Notice, OverturnKind,
+    Overturning, Withdrawal, Withholding,
 };
 use fieldcase_shared::procedure::{
     Aspect, LegalOpinion, Paper, ReviewPoint, ServiceMethod, ServiceNote, Step,
@@ -167,7 +167,27 @@ pub const FORMS: &[Form] = &[
     },
     Form {
         key: "hearing_held",
-        fields: &[],
+        fields: &[
+            f("started_at", "听证开始时间", "Hearing began", Input::Moment),
+            f("ended_at", "听证结束时间", "Hearing ended", Input::Moment),
+            f("place", "听证地点", "Place", Input::Text),
+            f("host", "听证主持人", "Host", Input::Text),
+            f("recorder", "记录员", "Recorder", Input::Text),
+            f("attendees", "当事人及其代理人", "Party and its agents", Input::Text),
+            f(
+                "case_put",
+                "调查人员提出的违法事实、证据和处罚建议",
+                "Facts, evidence and penalty put by the investigators",
+                Input::Area,
+            ),
+            f(
+                "defence",
+                "当事人陈述、申辩和质证",
+                "The party's statement, defence and questions",
+                Input::Area,
+            ),
+            f("last_word", "最后陈述", "Last word", Input::Area),
+        ],
     },
     Form {
         key: "legal_reviewed",
@@ -533,7 +553,23 @@ fn step_of(key: &str, r: &Reader<'_>) -> Result<(Step, Option<Paper>), FormError
                 })),
             )
         }
-        "hearing_held" => (Step::HearingHeld, None),
+        "hearing_held" => {
+            let started_at = r.moment("started_at")?;
+            (
+                Step::HearingHeld,
+                Some(Paper::HearingRecord(HearingRecord {
+                    started_at,
+                    ended_at: r.moment("ended_at")?,
+                    place: r.text("place")?,
+                    host: r.text("host")?,
+                    recorder: r.text("recorder")?,
+                    attendees: r.text("attendees")?,
+                    case_put: r.text("case_put")?,
+                    defence: r.text("defence")?,
+                    last_word: r.text("last_word")?,
+                })),
+            )
+        }
         "legal_reviewed" => {
             let o = r.opinion()?;
             (

@@ -208,6 +208,7 @@ pub fn act_lines(lang: Lang, a: &ProcedureAct) -> Vec<String> {
             Paper::Filing(f) => f.facts.clone(),
             Paper::Notice(n) => format!("{} · {}", n.proposed, n.respond_by),
             Paper::HearingNotice(h) => format!("{} · {} · {}", h.at, h.place, h.host),
+            Paper::HearingRecord(h) => format!("{} · {} · {}", h.started_at, h.place, h.host),
             Paper::Decision(d) => format!("{} · {} 元", d.penalty, d.fine_yuan),
             Paper::NoPenalty(n) => n.reason.clone(),
             Paper::ClosingReport(c) => c.outcome.clone(),

@@ -408,3 +408,101 @@ pub fn closing_report(records: &[Signed], agency: &str, pick: Pick) -> Result<Fi
         ]);
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use chrono::DateTime;
+    use fieldcase_shared::hash::Digest;
+    use fieldcase_shared::keys::DeviceKey;
+    use fieldcase_shared::model::{CaseOpened, Party, Vehicle};
+    use fieldcase_shared::procedure::{Step, Taken, Track};
+    use fieldcase_shared::record::{RecordBody, RecordPayload};
+
+    use super::*;
+    use crate::fill::{block_texts, fill};
+
+    fn signed(seq: u64, at: &str, body: RecordBody) -> Signed {
+        let device = DeviceKey::generate().public().device_id();
+        let at = DateTime::parse_from_rfc3339(at).unwrap();
+        let officers = vec!["65010023".into(), "65010031".into()];
+        let payload = RecordPayload::new(device, seq, Digest([0; 32]), at, officers, body);
+        let digest = fieldcase_shared::hash::sha256(&serde_json::to_vec(&payload).unwrap());
+        Signed { payload, digest }
+    }
+
+    #[test]
+    fn the_hearing_record_prints_from_its_signed_act() {
+        let case_id = uuid::Uuid::now_v7();
+        let opened = RecordBody::CaseOpened(CaseOpened {
+            case_id,
+            case_no: "乌交执〔2026〕00009号".into(),
+            occurred_at: DateTime::parse_from_rfc3339("2026-11-02T10:00:00+08:00").unwrap(),
+            place: "G30".into(),
+            vehicle: Vehicle {
+                plate: "新A12345".into(),
+            },
+            party: Party::Person {
+                id_number: "650102198503121234".into(),
+                name: "张三".into(),
+            },
+            violation: None,
+            note: String::new(),
+            details: None,
+        });
+        let record = HearingRecord {
+            started_at: DateTime::parse_from_rfc3339("2026-11-24T09:00:00+08:00").unwrap(),
+            ended_at: DateTime::parse_from_rfc3339("2026-11-24T10:30:00+08:00").unwrap(),
+            place: "本机关三楼听证室".into(),
+            host: "法制科赵主持".into(),
+            recorder: "书记员钱".into(),
+            attendees: "当事人及其代理人孙律师".into(),
+            case_put: "调查人员出示现场笔录和照片，建议罚款伍仟元".into(),
+            defence: "当事人称初次违法".into(),
+            last_word: "请求从轻处罚".into(),
+        };
+        let act = RecordBody::ProcedureAct(ProcedureAct {
+            case_id,
+            case_no: "乌交执〔2026〕00009号".into(),
+            basis: Step::HearingHeld.basis(Track::General),
+            taken: Taken::on(
+                Step::HearingHeld,
+                record.started_at.date_naive(),
+                vec!["65010023".into(), "65010031".into()],
+            ),
+            paper: Some(Paper::HearingRecord(record)),
+        });
+        let records = [
+            signed(1, "2026-11-02T10:05:00+08:00", opened),
+            signed(1, "2026-11-24T10:40:00+08:00", act),
+        ];
+        let filled = fill(
+            Kind::HearingRecord,
+            &records,
+            "乌鲁木齐市交通运输综合行政执法支队",
+            Pick::Latest,
+        )
+        .unwrap();
+        let template = Kind::HearingRecord.template().unwrap();
+        let text: String = block_texts(&template, &filled)
+            .into_iter()
+            .map(|(_, t)| t + "\n")
+            .collect();
+        assert_eq!(template.title, "听证笔录");
+        for want in [
+            "乌交执〔2026〕00009号",
+            "张三",
+            "2026年11月24日09时00分 至 2026年11月24日10时30分",
+            "法制科赵主持",
+            "书记员钱",
+            "建议罚款伍仟元",
+            "请求从轻处罚",
+            "拒绝签字的，由主持人注明",
+        ] {
+            assert!(text.contains(want), "{want:?} not in:\n{text}");
+        }
+        // Without the record there is nothing to print, and it says so.
+        let e = fill(Kind::HearingRecord, &records[..1], "x", Pick::Latest).unwrap_err();
+        assert!(e.to_string().contains("听证笔录"), "{e}");
+    }
+}

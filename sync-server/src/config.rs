@@ -50,7 +50,7 @@ pub struct Config {
     pub agency_uscc: String,
     /// The ministry's SFTP front-end machine (docs/ministry.md): host…
     pub ministry_host: String,
-    /// …port (0: 22)…
+    /// …port (22)…
     pub ministry_port: u16,
     /// …login…
     pub ministry_user: String,
@@ -80,7 +80,7 @@ impl Default for Config {
             agency_name: String::new(),
             agency_uscc: String::new(),
             ministry_host: String::new(),
-            ministry_port: 0,
+            ministry_port: 22,
             ministry_user: String::new(),
             ministry_dir: String::new(),
             ministry_key: String::new(),

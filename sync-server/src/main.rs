@@ -565,7 +565,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Ministry {
             command: MinistryCommand::Send,
-        } => ministry_send(&config)?,
+        } => {
+            let r = fieldcase_sync_server::ministry::send_all(&config, |line| eprintln!("{line}"))?;
+            println!(
+                "{} sent, {} resumed, {} already there",
+                r.sent.len(),
+                r.resumed.len(),
+                r.already.len()
+            );
+        }
         Command::Calendar { command } => calendar_command(command)?,
         Command::Act { case, user, file } => {
             use fieldcase_sync_server::office::acts;
@@ -774,69 +782,4 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-}
-
-/// `ministry send`: every closed case's package, those not on the remote
-/// sent, each one sent audited.
-fn ministry_send(config: &fieldcase_sync_server::config::Config) -> anyhow::Result<()> {
-    use fieldcase_sync_server::ministry::{package, sftp, Endpoint};
-    let endpoint = Endpoint::from_config(config).map_err(|e| anyhow::anyhow!(e))?;
-    if config.agency_name.trim().is_empty() {
-        anyhow::bail!("agency_name is not set in the configuration: the packages name the agency");
-    }
-    let store = open_store(&config.data_dir, &config.database)?;
-    let region = fieldcase_shared::calendar::Region::from_code(Some(&config.calendar_region))
-        .map_err(|e| anyhow::anyhow!("calendar_region: {e}"))?;
-    let mut packages = Vec::new();
-    let mut offset = 0u32;
-    loop {
-        let (rows, total) = store.cases(&fieldcase_sync_server::store::office::CaseQuery {
-            limit: 500,
-            offset,
-            ..Default::default()
-        })?;
-        if rows.is_empty() {
-            break;
-        }
-        for r in &rows {
-            if let Some(p) = package::package(
-                store.as_ref(),
-                r,
-                (config.agency_name.trim(), config.agency_uscc.trim()),
-                region,
-            )? {
-                packages.push(p);
-            }
-        }
-        offset += rows.len() as u32;
-        eprint!("\r{offset} / {total} cases read");
-    }
-    eprintln!(
-        "\r{} closed cases to send to {}:{}{}",
-        packages.len(),
-        endpoint.host,
-        endpoint.port,
-        endpoint.dir
-    );
-    let work = config.data_dir.join("ministry");
-    let report = sftp::send(&endpoint, &packages, &work, |name, what| {
-        eprintln!("{name}: {what}")
-    })?;
-    for name in report.sent.iter().chain(&report.resumed) {
-        fieldcase_sync_server::office::accounts::audit(
-            store.as_ref(),
-            Utc::now(),
-            "fieldcase-server",
-            fieldcase_sync_server::store::office::AuditAction::MinistrySent,
-            name,
-            "command line",
-        )?;
-    }
-    println!(
-        "{} sent, {} resumed, {} already there",
-        report.sent.len(),
-        report.resumed.len(),
-        report.already.len()
-    );
-    Ok(())
 }

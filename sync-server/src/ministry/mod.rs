@@ -65,3 +65,59 @@ impl Endpoint {
         })
     }
 }
+
+/// `fieldcase-server ministry send`: every closed case's package built,
+/// those not on the remote sent, each one sent an audit event;
+/// `progress` hears what happens, a line at a time.
+pub fn send_all(
+    config: &crate::config::Config,
+    mut progress: impl FnMut(&str),
+) -> anyhow::Result<sftp::Report> {
+    let endpoint = Endpoint::from_config(config).map_err(|e| anyhow::anyhow!(e))?;
+    if config.agency_name.trim().is_empty() {
+        anyhow::bail!("agency_name is not set in the configuration: the packages name the agency");
+    }
+    let store = crate::open_store(&config.data_dir, &config.database)?;
+    let region = fieldcase_shared::calendar::Region::from_code(Some(&config.calendar_region))
+        .map_err(|e| anyhow::anyhow!("calendar_region: {e}"))?;
+    let agency = (config.agency_name.trim(), config.agency_uscc.trim());
+    let mut packages = Vec::new();
+    let mut offset = 0u32;
+    loop {
+        let (rows, total) = store.cases(&crate::store::office::CaseQuery {
+            limit: 500,
+            offset,
+            ..Default::default()
+        })?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in &rows {
+            packages.extend(package::package(store.as_ref(), r, agency, region)?);
+        }
+        offset += rows.len() as u32;
+        progress(&format!("{offset} / {total} cases read"));
+    }
+    progress(&format!(
+        "{} closed cases to send to {}:{}{}",
+        packages.len(),
+        endpoint.host,
+        endpoint.port,
+        endpoint.dir
+    ));
+    let work = config.data_dir.join("ministry");
+    let report = sftp::send(&endpoint, &packages, &work, |name, what| {
+        progress(&format!("{name}: {what}"));
+    })?;
+    for name in report.sent.iter().chain(&report.resumed) {
+        crate::office::accounts::audit(
+            store.as_ref(),
+            chrono::Utc::now(),
+            "fieldcase-server",
+            crate::store::office::AuditAction::MinistrySent,
+            name,
+            "command line",
+        )?;
+    }
+    Ok(report)
+}

@@ -16,7 +16,7 @@ use fieldcase_shared::draw::{verify, DrawFile};
 #[derive(Debug, Parser)]
 #[command(
     name = "fieldcase-verify draw",
-    about,
+    about = "Re-run a published random-inspection draw (双随机) and say whether the published result matches: signatures, the seed against its commitment, the lists, the result (docs/inspections.md).",
     after_help = "Exit status: 0 MATCHES, 1 DOES NOT MATCH, 2 the file could not be read or bad arguments."
 )]
 struct DrawArgs {

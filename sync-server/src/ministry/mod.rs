@@ -34,7 +34,9 @@ impl Endpoint {
     pub fn from_config(c: &crate::config::Config) -> Result<Endpoint, String> {
         let need = |k: &str, v: &str| {
             if v.trim().is_empty() {
-                Err(format!("ministry_{k} is not set in the configuration"))
+                Err(format!(
+                    "ministry_{k} is not set in the configuration (--config FILE; docs/ministry.md lists the ministry_* keys)"
+                ))
             } else {
                 Ok(v.trim().to_owned())
             }

@@ -147,6 +147,10 @@ fn seed_sync_export_verify_and_tamper() {
         !index.contains("违法行为 Violation</th><td>—"),
         "the violation is missing from the disc's page"
     );
+    // Times in Beijing time, custody actions in words.
+    assert!(index.contains("（北京时间）"), "{index}");
+    assert!(index.contains("登记案件 · case opened"), "{index}");
+    assert!(index.contains("取得证据 · evidence acquired"), "{index}");
 
     // Standard tools accept the clean bag.
     let out = tool("sha256sum", &["-c", "manifest-sha256.txt"], &bag);

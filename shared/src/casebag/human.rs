@@ -283,6 +283,51 @@ pub fn human_size(n: u64) -> String {
     }
 }
 
+/// A moment as a person reads it: Beijing time to the second, whatever
+/// offset the device wrote (the records keep theirs).
+fn beijing(t: chrono::DateTime<chrono::FixedOffset>) -> String {
+    let bj = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    format!(
+        "{}（北京时间）",
+        t.with_timezone(&bj).format("%Y-%m-%d %H:%M:%S")
+    )
+}
+
+/// A custody action's code (`custody.json`) as the page says it.
+pub fn action_label(code: &str) -> &'static str {
+    match code {
+        "open-case" => "登记案件 · case opened",
+        "acquire-evidence" => "取得证据 · evidence acquired",
+        "close-case" => "现场结案或移交 · closed at the roadside",
+        "seal-bundle" => "封存归档包 · bundle sealed",
+        "record-disc" => "刻录光盘 · disc recorded",
+        "correct-record" => "更正记录 · record corrected",
+        "review-case" => "审核 · reviewed",
+        "serve-document" => "送达文书 · document served",
+        "note-payment" => "记录缴款 · payment noted",
+        "record-site" => "制作现场笔录 · site record",
+        "record-interview" => "制作询问笔录 · interview record",
+        "register-evidence" => "先行登记保存 · evidence preserved",
+        "order-correction" => "责令改正 · order to correct",
+        "decide-measure" => "行政强制措施决定 · compulsory measure",
+        "procedure-act" => "机关办理程序步骤 · procedure step at the bureau",
+        _ => "其他 · other",
+    }
+}
+
+/// An officer's 执法证号 with the name a signer's certificate gives it,
+/// when one does.
+fn officer_text(case: &CaseFile, cert_no: &str) -> String {
+    match case
+        .signers
+        .iter()
+        .find(|s| s.officer == cert_no && !s.name.trim().is_empty())
+    {
+        Some(s) => format!("{}（{cert_no}）", s.name),
+        None => cert_no.to_owned(),
+    }
+}
+
 /// `index.html`: case summary and evidence list with thumbnails and hashes.
 pub(super) fn index_html(
     case: &CaseFile,
@@ -331,7 +376,7 @@ pub(super) fn index_html(
         let captured = e
             .item
             .captured_at
-            .map(|t| t.to_rfc3339())
+            .map(beijing)
             .unwrap_or_else(|| "—".into());
         rows.push_str(&format!(
             "<tr><td>{}</td><td>{thumb}</td><td>{name}<br><small>{}</small></td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>\n",
@@ -346,10 +391,16 @@ pub(super) fn index_html(
     let mut custody = String::new();
     for c in &case.custody {
         custody.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>\n",
-            esc(&c.time.to_rfc3339()),
+            "<tr><td>{}</td><td title=\"{}\">{}</td><td>{}</td><td><code>{}</code></td></tr>\n",
+            esc(&beijing(c.time)),
             esc(&c.action),
-            esc(&c.performer.join("、")),
+            esc(action_label(&c.action)),
+            esc(&c
+                .performer
+                .iter()
+                .map(|p| officer_text(case, p))
+                .collect::<Vec<_>>()
+                .join("、")),
             esc(&c.object),
         ));
     }
@@ -402,15 +453,20 @@ code {{ font-size: 85%; word-break: break-all; }}
 </html>
 ",
         no = esc(&case.case_no),
-        sealed = esc(&seal.sealed_at.to_rfc3339()),
+        sealed = esc(&beijing(seal.sealed_at)),
         bundle = seal.bundle,
-        occurred = esc(&o.occurred_at.to_rfc3339()),
+        occurred = esc(&beijing(o.occurred_at)),
         place = esc(&o.place),
         plate = esc(&o.vehicle.plate),
         party = esc(&party),
         violation = esc(&violation),
-        officers = esc(&case.officers.join("、")),
-        closed = esc(&case.closed_at.to_rfc3339()),
+        officers = esc(&case
+            .officers
+            .iter()
+            .map(|o| officer_text(case, o))
+            .collect::<Vec<_>>()
+            .join("、")),
+        closed = esc(&beijing(case.closed_at)),
         device = case.device,
         key = case.device_key,
         agency = agency_row(case),
@@ -488,5 +544,30 @@ mod tests {
         );
         assert_eq!(mask("650102199001011234"), "650102********1234");
         assert_eq!(human_size(1536), "1.5 KiB");
+    }
+
+    #[test]
+    fn times_read_in_beijing_and_actions_in_words() {
+        let t = chrono::DateTime::parse_from_rfc3339("2026-12-07T16:05:03.123456789Z").unwrap();
+        assert_eq!(beijing(t), "2026-12-08 00:05:03（北京时间）");
+        for code in [
+            "open-case",
+            "acquire-evidence",
+            "close-case",
+            "seal-bundle",
+            "record-disc",
+            "correct-record",
+            "review-case",
+            "serve-document",
+            "note-payment",
+            "record-site",
+            "record-interview",
+            "register-evidence",
+            "order-correction",
+            "decide-measure",
+            "procedure-act",
+        ] {
+            assert_ne!(action_label(code), action_label("?"), "{code}");
+        }
     }
 }

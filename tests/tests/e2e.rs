@@ -151,6 +151,10 @@ fn seed_sync_export_verify_and_tamper() {
     assert!(index.contains("（北京时间）"), "{index}");
     assert!(index.contains("登记案件 · case opened"), "{index}");
     assert!(index.contains("取得证据 · evidence acquired"), "{index}");
+    assert!(
+        index.contains("当事人陈述申辩 Party's statement"),
+        "{index}"
+    );
 
     // Standard tools accept the clean bag.
     let out = tool("sha256sum", &["-c", "manifest-sha256.txt"], &bag);

@@ -440,7 +440,7 @@ code {{ font-size: 85%; word-break: break-all; }}
 <tr><th>签名设备 Device</th><td><code>{device}</code><br><code>{key}</code></td></tr>
 {agency}</table>
 {signers}
-<h2>证据清单 · Evidence ({n})</h2>
+{check}<h2>证据清单 · Evidence ({n})</h2>
 <table>
 <tr><th>#</th><th>缩略图</th><th>原始文件名 Original name</th><th>类型 Type</th><th>大小 Size</th><th>拍摄时间 Captured</th><th>SHA-256</th></tr>
 {rows}</table>
@@ -471,8 +471,45 @@ code {{ font-size: 85%; word-break: break-all; }}
         key = case.device_key,
         agency = agency_row(case),
         signers = signers_table(case),
+        check = findings_section(case),
         documents = documents_table(case),
         n = case.evidence.len(),
+    )
+}
+
+/// What the check found: the checklist with each finding, and the
+/// party's statement as written down.
+fn findings_section(case: &CaseFile) -> String {
+    let Some(f) = &case.findings else {
+        return String::new();
+    };
+    let mut rows = String::new();
+    for (i, a) in f.checklist.iter().enumerate() {
+        let result = match a.result {
+            crate::check::ItemResult::Ok => "合格 · ok",
+            crate::check::ItemResult::Problem => "有问题 · problem",
+            crate::check::ItemResult::NotApplicable => "不适用 · n/a",
+        };
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{result}</td></tr>\n",
+            i + 1,
+            esc(&a.text)
+        ));
+    }
+    let statement = if f.statement.trim().is_empty() {
+        "—".to_owned()
+    } else {
+        esc(&f.statement)
+    };
+    format!(
+        "<h2>现场检查 · The check</h2>
+<table class=\"checklist\">
+<tr><th>#</th><th>检查项目 Item</th><th>结果 Finding</th></tr>
+{rows}</table>
+<table>
+<tr><th>当事人陈述申辩 Party's statement</th><td class=\"statement\">{statement}</td></tr>
+</table>
+"
     )
 }
 

@@ -315,19 +315,6 @@ pub fn action_label(code: &str) -> &'static str {
     }
 }
 
-/// An officer's 执法证号 with the name a signer's certificate gives it,
-/// when one does.
-fn officer_text(case: &CaseFile, cert_no: &str) -> String {
-    match case
-        .signers
-        .iter()
-        .find(|s| s.officer == cert_no && !s.name.trim().is_empty())
-    {
-        Some(s) => format!("{}（{cert_no}）", s.name),
-        None => cert_no.to_owned(),
-    }
-}
-
 /// `index.html`: case summary and evidence list with thumbnails and hashes.
 pub(super) fn index_html(
     case: &CaseFile,
@@ -395,12 +382,7 @@ pub(super) fn index_html(
             esc(&beijing(c.time)),
             esc(&c.action),
             esc(action_label(&c.action)),
-            esc(&c
-                .performer
-                .iter()
-                .map(|p| officer_text(case, p))
-                .collect::<Vec<_>>()
-                .join("、")),
+            esc(&c.performer.join("、")),
             esc(&c.object),
         ));
     }
@@ -460,12 +442,7 @@ code {{ font-size: 85%; word-break: break-all; }}
         plate = esc(&o.vehicle.plate),
         party = esc(&party),
         violation = esc(&violation),
-        officers = esc(&case
-            .officers
-            .iter()
-            .map(|o| officer_text(case, o))
-            .collect::<Vec<_>>()
-            .join("、")),
+        officers = esc(&case.officers.join("、")),
         closed = esc(&beijing(case.closed_at)),
         device = case.device,
         key = case.device_key,

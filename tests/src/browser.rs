@@ -186,6 +186,30 @@ pub async fn click_and_load(c: &Client, id: &str) {
     wait_for_new_page(c).await;
 }
 
+/// Asserts that the page needs no sideways scrolling at the browser's
+/// width: nothing runs off the right edge.
+pub async fn assert_fits(c: &Client, what: &str) {
+    let v = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .expect("the page's widths");
+    let w: Vec<u64> = v
+        .as_array()
+        .expect("two widths")
+        .iter()
+        .map(|x| x.as_u64().unwrap_or(0))
+        .collect();
+    assert!(
+        w[0] <= w[1],
+        "{what}: {} px wide in a {} px window",
+        w[0],
+        w[1]
+    );
+}
+
 /// Logs `name` in through the login form.
 pub async fn login(c: &Client, base: &str, name: &str, password: &str) {
     c.goto(&format!("{base}/office/"))

@@ -12,8 +12,8 @@ use std::fmt::Write as _;
 
 use fantoccini::{Client, Locator};
 use fieldcase_e2e::browser::{
-    browser, click_and_load, driver, login, mark_page, shot, wait_for_new_page, wait_for_url,
-    Engine,
+    assert_fits, browser, click_and_load, driver, login, mark_page, shot, wait_for_new_page,
+    wait_for_url, Engine,
 };
 use fieldcase_e2e::bureau::PASSWORD;
 use fieldcase_e2e::{free_port, run, Server};
@@ -188,6 +188,30 @@ async fn a_head_commits_and_draws_and_anyone_re_runs_the_draw() {
         .unwrap();
     assert_eq!(picks.len(), 41);
     shot(&c, &shots, "drawn").await;
+    assert_fits(&c, "the drawn task").await;
+    // The same page in English fits too.
+    c.goto(&format!("{base}/office/lang/en")).await.unwrap();
+    c.goto(&format!("{base}/office/inspections")).await.unwrap();
+    let h1 = c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(h1, "Random inspections");
+    let sizes = c
+        .find(Locator::Css("section.task p"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(sizes.contains("Committed"), "{sizes}");
+    assert_fits(&c, "the drawn task in English").await;
+    shot(&c, &shots, "drawn-en").await;
+    c.goto(&format!("{base}/office/lang/zh")).await.unwrap();
+    c.goto(&format!("{base}/office/inspections")).await.unwrap();
     let href = c
         .find(Locator::Css("a.draw-file"))
         .await

@@ -526,6 +526,7 @@ async fn publish(c: &Client, base: &str, case_no: &str, shots: &Path) {
     let table = text("pub-published-table").await;
     assert!(table.contains(case_no), "{table}");
     shot(c, shots, "publication").await;
+    fieldcase_e2e::browser::assert_fits(c, "the publication page").await;
     for (link, first) in [
         ("csv", "行政相对人名称"),
         ("json", "fieldcase-publication-export/1"),
@@ -591,6 +592,7 @@ async fn file_review(c: &Client, base: &str, case_url: &str, case_no: &str, shot
         "the report and the case page agree"
     );
     shot(c, shots, "file-review").await;
+    fieldcase_e2e::browser::assert_fits(c, "the pre-review report").await;
     c.goto(case_url).await.unwrap();
 }
 

@@ -88,16 +88,31 @@ pub fn verified_records(
     store: &dyn Store,
     case_id: &Uuid,
 ) -> Result<Vec<(Digest, RecordPayload)>, StoreError> {
-    Ok(store
-        .case_records(case_id)?
-        .iter()
-        .filter_map(|r| open_held(store, r).ok())
-        .filter_map(|(v, _)| {
-            serde_json::from_slice::<RecordPayload>(&v.envelope.payload)
-                .ok()
-                .map(|p| (v.digest, p))
-        })
-        .collect())
+    Ok(split_records(store, case_id)?.0)
+}
+
+/// A case's verified records (digest and payload).
+pub type Held = Vec<(Digest, RecordPayload)>;
+
+/// The case's records in one pass: those whose signature verifies (with
+/// their digests), and a line for each that does not (signer, seq, why).
+pub fn split_records(
+    store: &dyn Store,
+    case_id: &Uuid,
+) -> Result<(Held, Vec<String>), StoreError> {
+    let mut held = Vec::new();
+    let mut failed = Vec::new();
+    for r in store.case_records(case_id)?.iter() {
+        match open_held(store, r) {
+            Ok((v, _)) => {
+                if let Ok(p) = serde_json::from_slice::<RecordPayload>(&v.envelope.payload) {
+                    held.push((v.digest, p));
+                }
+            }
+            Err(e) => failed.push(format!("{} #{}: {e}", r.device, r.seq)),
+        }
+    }
+    Ok((held, failed))
 }
 
 /// The case a command names: its id, or its exact 案号.

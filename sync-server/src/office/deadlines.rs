@@ -18,7 +18,7 @@ use fieldcase_shared::procedure::{self, Deadlines};
 use fieldcase_shared::staff::Role;
 use uuid::Uuid;
 
-use super::acts::verified_records;
+use super::acts::split_records;
 use crate::store::due::{role_mask, DueRow};
 use crate::store::findings::FindingRow;
 use crate::store::publication::PubRow;
@@ -59,15 +59,14 @@ pub fn running(store: &dyn Store, case_id: &Uuid, region: Region) -> Result<Deri
     let Some(row) = store.case_row(case_id)? else {
         return Ok(out);
     };
-    let held = verified_records(store, case_id)?;
+    let (held, unverified) = split_records(store, case_id)?;
     let refs: Vec<_> = held.iter().map(|(d, p)| (*d, p)).collect();
     let deadlines = Deadlines::shipped().map_err(|e| StoreError::Other(Box::new(e)))?;
     let calendar = Calendar::builtin();
     let replayed = procedure::replay(&refs, calendar, &deadlines, region);
     let found = super::file_review::findings(
         store,
-        &row,
-        &held,
+        (&held, unverified),
         &replayed,
         region,
         super::file_review::today(),

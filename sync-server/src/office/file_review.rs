@@ -13,7 +13,6 @@ use fieldcase_shared::hash::Digest;
 use fieldcase_shared::procedure::{Deadlines, Replay};
 use fieldcase_shared::record::{RecordBody, RecordPayload};
 
-use super::acts::open_held;
 use crate::store::findings::FindingRow;
 use crate::store::office::CaseRow;
 use crate::store::{Store, StoreError};
@@ -42,25 +41,16 @@ pub fn today() -> NaiveDate {
     chrono::Utc::now().with_timezone(&bj).date_naive()
 }
 
-/// The findings of the case whose verified records are `held` and whose
-/// procedure they tell is `replayed`.
+/// The findings of a case: `held` its verified records, `unverified` a
+/// line for each record whose signature fails, `replayed` the procedure
+/// they tell.
 pub fn findings(
     store: &dyn Store,
-    row: &CaseRow,
-    held: &[(Digest, RecordPayload)],
+    (held, unverified): (&[(Digest, RecordPayload)], Vec<String>),
     replayed: &Replay,
     region: Region,
     today: NaiveDate,
 ) -> Result<Vec<Finding>, StoreError> {
-    let unverified = store
-        .case_records(&row.case_id)?
-        .iter()
-        .filter_map(|r| {
-            open_held(store, r)
-                .err()
-                .map(|e| format!("{} #{}: {e}", r.device, r.seq))
-        })
-        .collect();
     let mut missing_evidence = Vec::new();
     for (_, p) in held {
         if let RecordBody::EvidenceAdded(e) = &p.body {

@@ -498,6 +498,12 @@ pub async fn page(
             .map(|r| shown(&*store, lang, (&case_id, r)))
             .unzip();
         let verified: Vec<_> = verified.into_iter().flatten().collect();
+        // What the pre-review says of records whose signature fails.
+        let unverified: Vec<String> = shown
+            .iter()
+            .filter(|s| !s.valid)
+            .map(|s| format!("{} #{}: {}", s.signer, s.seq, s.problem))
+            .collect();
         let procedure = super::procedure::view(lang, &verified, region);
         let refs: Vec<_> = verified.iter().map(|(d, p)| (*d, p)).collect();
         let full = fieldcase_shared::procedure::Deadlines::shipped()
@@ -513,8 +519,7 @@ pub async fn page(
         let file_review = match &full {
             Some(f) => Some(crate::office::file_review::findings(
                 &*store,
-                &row,
-                &verified,
+                (&verified, unverified),
                 f,
                 region,
                 crate::office::file_review::today(),

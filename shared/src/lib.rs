@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod cert;
 pub mod chain;
 pub mod check;
+pub mod datafile;
 pub mod docref;
 pub mod draw;
 pub mod envelope;

@@ -142,17 +142,8 @@ pub struct ReviewRules {
     pub rules: Vec<Rule>,
 }
 
-/// A rule list that does not load.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}: {entry}: {message}")]
-pub struct RulesError {
-    /// File.
-    pub file: String,
-    /// Entry.
-    pub entry: String,
-    /// What is wrong.
-    pub message: String,
-}
+/// A rules file that does not load.
+pub type RulesError = crate::datafile::DataFileError;
 
 impl ReviewRules {
     /// The shipped list.
@@ -164,11 +155,7 @@ impl ReviewRules {
     /// languages, a severity, a well-formed provision; documents only on
     /// the `documents` rule, each a known form.
     pub fn parse(text: &str, file: &str) -> Result<ReviewRules, RulesError> {
-        let err = |entry: &str, message: String| RulesError {
-            file: file.to_owned(),
-            entry: entry.to_owned(),
-            message,
-        };
+        let err = |entry: &str, message: String| RulesError::new(file, entry, message);
         let r: ReviewRules = serde_json::from_str(text)
             .map_err(|e| err("(file)", format!("not a rule list: {e}")))?;
         if r.format != RULES_FORMAT {

@@ -123,16 +123,7 @@ pub struct PublicationRules {
 }
 
 /// A rules file that does not load.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}: {entry}: {message}")]
-pub struct RulesError {
-    /// File.
-    pub file: String,
-    /// Entry.
-    pub entry: String,
-    /// What is wrong.
-    pub message: String,
-}
+pub type RulesError = crate::datafile::DataFileError;
 
 impl PublicationRules {
     /// The shipped rules.
@@ -144,11 +135,7 @@ impl PublicationRules {
     /// its provision, a period of 1–60 months, masks that hide something,
     /// and exactly the entry's fields as columns, once each.
     pub fn parse(text: &str, file: &str) -> Result<PublicationRules, RulesError> {
-        let err = |entry: &str, message: String| RulesError {
-            file: file.to_owned(),
-            entry: entry.to_owned(),
-            message,
-        };
+        let err = |entry: &str, message: String| RulesError::new(file, entry, message);
         let r: PublicationRules = serde_json::from_str(text)
             .map_err(|e| err("(file)", format!("not publication rules: {e}")))?;
         if r.format != PUBLICATION_FORMAT {

@@ -96,10 +96,7 @@ pub type Held = Vec<(Digest, RecordPayload)>;
 
 /// The case's records in one pass: those whose signature verifies (with
 /// their digests), and a line for each that does not (signer, seq, why).
-pub fn split_records(
-    store: &dyn Store,
-    case_id: &Uuid,
-) -> Result<(Held, Vec<String>), StoreError> {
+pub fn split_records(store: &dyn Store, case_id: &Uuid) -> Result<(Held, Vec<String>), StoreError> {
     let mut held = Vec::new();
     let mut failed = Vec::new();
     for r in store.case_records(case_id)?.iter() {

@@ -209,6 +209,15 @@ impl PublicKey {
         DeviceId::from_public_key(self)
     }
 
+    /// The fingerprint printed on a disc label (docs/disc.md): the first
+    /// 16 bytes of SHA-256(key) — the key's device id — as eight groups of
+    /// four hex digits, which a reader types into the disc's page.
+    pub fn fingerprint(&self) -> String {
+        let id = self.device_id().to_string();
+        let groups: Vec<&str> = (0..8).map(|i| &id[4 * i..4 * i + 4]).collect();
+        groups.join(" ")
+    }
+
     /// Strict Ed25519 verification (rejects small-order keys and
     /// non-canonical signatures).
     pub fn verify_strict(&self, message: &[u8], signature: &[u8; 64]) -> bool {

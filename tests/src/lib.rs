@@ -8,6 +8,7 @@ mod backend;
 pub mod bench;
 pub mod browser;
 pub mod bureau;
+pub mod disc_page;
 pub mod ipp;
 pub mod office;
 pub mod roadside;

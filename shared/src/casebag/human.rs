@@ -1,6 +1,7 @@
 //! The human side of a disc: `README.TXT` (Chinese and English) and an
 //! offline `index.html` that opens from the disc in any browser (no
-//! scripts, no network, everything inline or relative).
+//! network, everything inline or relative) and checks the disc itself
+//! with its one inline script (`verify_page.js`, docs/disc.md).
 
 use super::{CaseFile, SetFile, SEAL_FILE};
 use crate::keys::PublicKey;
@@ -396,6 +397,7 @@ pub(super) fn index_html(
 <html lang=\"zh-CN\">
 <head>
 <meta charset=\"utf-8\">
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src '{script_hash}'; style-src 'unsafe-inline'; img-src file: data:; media-src file:\">
 <title>{no} · 电子证据光盘</title>
 <style>
 body {{ font-family: sans-serif; margin: 1.5em; color: #111; }}
@@ -403,12 +405,29 @@ table {{ border-collapse: collapse; margin-bottom: 1.5em; }}
 td, th {{ border: 1px solid #999; padding: 4px 8px; vertical-align: top; text-align: left; }}
 code {{ font-size: 85%; word-break: break-all; }}
 .set {{ font-weight: bold; color: #a00; }}
+#fc-verify {{ border: 2px solid #333; padding: 0.8em 1em; margin-bottom: 1.5em; max-width: 60em; }}
+#fc-verify input[type=text] {{ font-family: monospace; font-size: 110%; width: 26em; max-width: 100%; }}
+#fc-verdict.good {{ color: #060; font-weight: bold; }}
+#fc-verdict.bad {{ color: #a00; font-weight: bold; }}
 </style>
 </head>
 <body>
 <h1>{no}</h1>
 {set_line}
 <p>一案一盘 · Evidence disc — 封存时间 Sealed {sealed} · 归档包 Bundle <code>{bundle}</code></p>
+<form id=\"fc-verify\">
+<h2>光盘自检 · Check this disc</h2>
+<p>无需安装、无需联网：本页在浏览器中逐一核对每个文件的 SHA-256、封存签名、每条记录的签名与哈希链。
+只信任您输入的公钥：请照光盘标签上印的“机关公钥指纹”输入，不要使用光盘里的文件。<br>
+Nothing to install, no network: this page checks every file's SHA-256, the seal, and every record's signature and chain link.
+It trusts only the key you type: copy the key fingerprint printed on the disc label, never one from the disc.</p>
+<p><label>① 光盘根目录 Disc folder: <input type=\"file\" id=\"fc-disc\" webkitdirectory multiple></label> （或把光盘目录拖到此框 · or drop the folder here）</p>
+<p><label>② 公钥指纹 Key fingerprint: <input type=\"text\" id=\"fc-pin\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"xxxx xxxx xxxx xxxx xxxx xxxx xxxx xxxx\"></label></p>
+<p><button type=\"submit\" id=\"fc-run\">③ 开始核验 Verify</button> <progress id=\"fc-progress\" value=\"0\" max=\"1\"></progress> <span id=\"fc-status\"></span></p>
+<p id=\"fc-verdict\"></p>
+<table id=\"fc-problems\"></table>
+<noscript>本浏览器未运行脚本，无法自检；请用 README.TXT 所述的方法核验。 Scripts are off: verify as README.TXT says.</noscript>
+</form>
 <h2>案件摘要 · Case</h2>
 <table>
 <tr><th>案号 Case number</th><td>{no}</td></tr>
@@ -431,6 +450,7 @@ code {{ font-size: 85%; word-break: break-all; }}
 <tr><th>时间 Time</th><th>动作 Action</th><th>执行人 Performer</th><th>对象 Object</th></tr>
 {custody}</table>
 <p>核验方法见 README.TXT · How to verify: see README.TXT.</p>
+<script>{script}</script>
 </body>
 </html>
 ",
@@ -451,6 +471,22 @@ code {{ font-size: 85%; word-break: break-all; }}
         check = findings_section(case),
         documents = documents_table(case),
         n = case.evidence.len(),
+        script = VERIFY_SCRIPT,
+        script_hash = script_hash(),
+    )
+}
+
+/// The page's one script: it checks the disc in the browser.
+pub const VERIFY_SCRIPT: &str = include_str!("verify_page.js");
+
+/// The Content-Security-Policy source that allows exactly that script.
+fn script_hash() -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let d = sha2::Sha256::digest(VERIFY_SCRIPT.as_bytes());
+    format!(
+        "sha256-{}",
+        base64::engine::general_purpose::STANDARD.encode(d)
     )
 }
 
@@ -583,5 +619,19 @@ mod tests {
         ] {
             assert_ne!(action_label(code), action_label("?"), "{code}");
         }
+    }
+
+    #[test]
+    fn the_page_script_is_inline_and_the_only_one_allowed() {
+        // The script ends only where the page ends it, and the policy's
+        // hash is of exactly its bytes (a browser runs nothing else).
+        assert!(!VERIFY_SCRIPT.to_ascii_lowercase().contains("</script"));
+        assert!(!VERIFY_SCRIPT.contains("http://") && !VERIFY_SCRIPT.contains("https://"));
+        let h = script_hash();
+        assert!(h.starts_with("sha256-") && h.len() == 7 + 44, "{h}");
+        let key = crate::keys::DeviceKey::from_seed([3; 32]).public();
+        let fp = key.fingerprint();
+        assert_eq!(fp.len(), 39);
+        assert_eq!(fp.replace(' ', ""), key.device_id().to_string());
     }
 }

@@ -111,6 +111,9 @@ struct DiscRow {
 /// case's review passed.
 struct Archive {
     csrf: String,
+    /// The agency key's fingerprint, for the disc label (the disc's page
+    /// asks for it: docs/disc.md).
+    fingerprint: String,
     can_build: bool,
     media: &'static [(&'static str, &'static str)],
     discs: Vec<DiscRow>,
@@ -118,6 +121,7 @@ struct Archive {
 
 fn archive_of(
     staff: &Staff,
+    agency_key: &fieldcase_shared::keys::PublicKey,
     case_id: &Uuid,
     state: CaseState,
     discs: Vec<crate::office::archive::BuiltDisc>,
@@ -131,6 +135,7 @@ fn archive_of(
     let t = staff.lang.texts();
     Some(Archive {
         csrf: staff.session.csrf.clone(),
+        fingerprint: agency_key.fingerprint(),
         can_build: state == CaseState::Approved,
         media: super::disc::MEDIA,
         discs: discs
@@ -561,7 +566,7 @@ pub async fn page(
         t: lang.texts(),
         bar: Some(Bar::of(staff)),
         review: review_of(staff, row.state),
-        archive: archive_of(staff, &case_id, row.state, discs),
+        archive: archive_of(staff, &state.server_key(), &case_id, row.state, discs),
         acts,
         publication,
         file_review: file_review.map(|f| super::file_review::shown(lang, &f)),

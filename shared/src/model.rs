@@ -271,6 +271,24 @@ pub struct CaseSealed {
     /// documents come out again after the setting changes).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub agency: String,
+    /// The programs every disc of the bundle carries beside the bag
+    /// (`tools/`: the statically linked verifier), named here so the signed
+    /// seal says which bytes they are and every later copy of the disc
+    /// carries the same ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<SealedTool>,
+}
+
+/// A program a sealed bundle carries on every disc (docs/disc.md, "The
+/// verifier on the disc").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedTool {
+    /// Its path on the disc (`tools/<name>`).
+    pub path: String,
+    /// SHA-256 of the file.
+    pub sha256: Digest,
+    /// Size in bytes.
+    pub size: u64,
 }
 
 /// One document a sealed bundle carries: a PDF/A rendered from one of

@@ -62,6 +62,7 @@ fn bureau_case(dir: &Path, roles: &[Role], issuer: &DeviceKey) -> common::Case {
             records,
             documents: vec![],
             agency: String::new(),
+            tools: Vec::new(),
         }),
     );
     let s = record::seal(&staff, &p);

@@ -380,6 +380,7 @@ fn generate() {
             records: recs.iter().map(|(_, s)| s.digest).collect(),
             documents: vec![],
             agency: String::new(),
+            tools: Vec::new(),
         }),
         RecordBody::DiscRecorded(DiscRecorded {
             case_id,

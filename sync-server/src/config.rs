@@ -60,6 +60,10 @@ pub struct Config {
     pub ministry_key: String,
     /// …and the known_hosts file with its host key.
     pub ministry_known_hosts: String,
+    /// The statically linked x86-64 `fieldcase-verify` every archive disc
+    /// carries in `tools/` (docs/disc.md; empty: discs carry none and
+    /// README.TXT says where to get one). Checked at start.
+    pub disc_verifier: String,
 }
 
 impl Default for Config {
@@ -85,6 +89,7 @@ impl Default for Config {
             ministry_dir: String::new(),
             ministry_key: String::new(),
             ministry_known_hosts: String::new(),
+            disc_verifier: String::new(),
         }
     }
 }

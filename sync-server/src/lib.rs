@@ -94,11 +94,21 @@ pub fn open_state_config(config: &config::Config) -> anyhow::Result<AppState> {
         fieldcase_shared::validate::uscc(config.agency_uscc.trim())
             .map_err(|e| anyhow::anyhow!("agency_uscc {:?}: {e}", config.agency_uscc))?;
     }
-    Ok(AppState::new(store, blobs, key)?
+    let state = AppState::new(store, blobs, key)?
         .with_pdf_font(font.into(), config.pdf_font_index)
         .with_region(region)
         .with_agency_name(&config.agency_name)
-        .with_agency_uscc(&config.agency_uscc))
+        .with_agency_uscc(&config.agency_uscc);
+    match config.disc_verifier.trim() {
+        "" => Ok(state),
+        path => {
+            let bytes =
+                std::fs::read(path).map_err(|e| anyhow::anyhow!("disc_verifier {path:?}: {e}"))?;
+            state
+                .with_disc_verifier(bytes)
+                .map_err(|e| anyhow::anyhow!("disc_verifier {path:?}: {e}"))
+        }
+    }
 }
 
 /// Serves the API on `listener` until `shutdown` completes.

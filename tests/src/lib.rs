@@ -791,6 +791,41 @@ pub fn ensure_avahi() {
     });
 }
 
+/// The statically linked `fieldcase-verify` archive discs carry
+/// (docs/disc.md): `$FIELDCASE_STATIC_VERIFY` (`scripts/test` builds it
+/// there), else built now as `scripts/test` builds it.
+pub fn static_verifier() -> PathBuf {
+    if let Some(p) = std::env::var_os("FIELDCASE_STATIC_VERIFY").map(PathBuf::from) {
+        assert!(
+            p.is_file(),
+            "FIELDCASE_STATIC_VERIFY={} is not a file",
+            p.display()
+        );
+        return p;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace")
+        .to_owned();
+    let status = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--target",
+            "x86_64-unknown-linux-gnu",
+            "-p",
+            "fieldcase-verify",
+        ])
+        .env("RUSTFLAGS", "-C target-feature=+crt-static")
+        .env("CARGO_TARGET_DIR", root.join("target/static"))
+        .current_dir(&root)
+        .status()
+        .expect("cargo builds the static verifier");
+    assert!(status.success(), "the static verifier did not build");
+    root.join("target/static/x86_64-unknown-linux-gnu/release/fieldcase-verify")
+}
+
 /// A free TCP port on loopback (bound, then released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

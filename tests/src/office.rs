@@ -60,9 +60,21 @@ pub fn get_info(base: &str) -> serde_json::Value {
 /// Passes the review of `case` as the reviewer, builds its CD as the
 /// archivist and downloads the image to `out`.
 pub fn archive_disc(base: &str, reviewer: &str, archivist: &str, case: &str, out: &Path) {
+    archive_disc_on(base, reviewer, archivist, case, "cd", out);
+}
+
+/// [`archive_disc`] on `medium` (`cd`, `dvd`, …).
+pub fn archive_disc_on(
+    base: &str,
+    reviewer: &str,
+    archivist: &str,
+    case: &str,
+    medium: &str,
+    out: &Path,
+) {
     post(base, reviewer, case, "review", &[("step", "start")]);
     post(base, reviewer, case, "review", &[("step", "approve")]);
-    post(base, archivist, case, "discs", &[("medium", "cd")]);
+    post(base, archivist, case, "discs", &[("medium", medium)]);
     let page = curl(&["-H", archivist, &format!("{base}/office/cases/{case}")]);
     let url = link_after(&page, "/discs/").to_owned();
     curl(&[

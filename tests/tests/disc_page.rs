@@ -1,10 +1,13 @@
-//! The disc checks itself (issue 16, point 1; docs/disc.md "The page
-//! checks the disc"): a disc built at the real bureau is extracted with
-//! `osirrox`, its `index.html` is opened from disk in headless Chromium,
-//! the folder is picked and the label's fingerprint typed, and the page's
-//! verdict is compared with `fieldcase-verify --ca` on the same folder —
-//! clean, with one evidence byte changed, with one record changed, re-sealed
-//! by another key, and re-sealed with the disc's agency key replaced.
+//! The disc checks itself and carries its verifier (issue 16, points 1
+//! and 3; docs/disc.md "The page checks the disc", "The verifier on the
+//! disc"): a disc built at the real bureau, configured with the statically
+//! linked verifier, is extracted with `osirrox`; the verifier is run from
+//! the extracted disc; its `index.html` is opened from disk in headless
+//! Chromium, the folder is picked and the label's fingerprint typed, and
+//! the page's verdict is compared with `fieldcase-verify --ca` on the same
+//! folder — clean, with one evidence byte changed, with one record changed,
+//! with the verifier on the disc changed, re-sealed by another key, and
+//! re-sealed with the disc's agency key replaced.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
 
 use std::path::{Path, PathBuf};
@@ -15,7 +18,9 @@ use base64::Engine as _;
 use fieldcase_e2e::browser::{browser, driver, Engine};
 use fieldcase_e2e::disc_page::{verdict_text, verify_cli, verify_page, Verdict};
 use fieldcase_e2e::office::{archive_disc, curl, get_info, link_after};
-use fieldcase_e2e::{free_port, office_login, run_ok, seeded_terminal, tool, Server};
+use fieldcase_e2e::{
+    free_port, office_login, run_ok, seeded_terminal, static_verifier, tool, Server,
+};
 use fieldcase_shared::hash::sha256;
 use fieldcase_shared::keys::PublicKey;
 
@@ -28,7 +33,16 @@ fn s(p: &Path) -> String {
 /// A bureau disc of a seeded case, extracted; the agency key; the
 /// fingerprint the archivist's page gives for the disc label.
 fn extracted_disc(tmp: &Path) -> (PathBuf, String, String) {
-    let server = Server::start(&tmp.join("server"));
+    let config = tmp.join("server.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "agency_name = \"乌鲁木齐市交通运输综合行政执法支队\"\ndisc_verifier = \"{}\"\n",
+            static_verifier().display()
+        ),
+    )
+    .unwrap();
+    let server = Server::start_with(&tmp.join("server"), &["--config", &s(&config)]);
     let term = tmp.join("term");
     let key = seeded_terminal(&term, 1, 300);
     server.register(&key, "执法终端 01");
@@ -155,6 +169,59 @@ fn assert_same(what: &str, page: &Verdict, cli: &Verdict) {
     );
 }
 
+/// The verifier on the extracted disc: static (as `file` and `ldd` say),
+/// listed in the tag manifest, explained in README.TXT, and it runs from
+/// there and finds the disc VALID.
+fn run_the_verifier_on_the_disc(clean: &Path, agency: &str) {
+    let program = clean.join("tools/fieldcase-verify");
+    let o = tool("file", &["-b", &s(&program)], clean);
+    let what = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(what.contains("x86-64"), "{what}");
+    assert!(
+        what.contains("statically linked") || what.contains("static-pie linked"),
+        "{what}"
+    );
+    let o = tool("ldd", &[&s(&program)], clean);
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        said.contains("not a dynamic executable") || said.contains("statically linked"),
+        "{said}"
+    );
+    let tags = std::fs::read_to_string(clean.join("tagmanifest-sha256.txt")).unwrap();
+    assert!(tags.contains("  tools/fieldcase-verify\n"), "{tags}");
+    for m in ["manifest-sha256.txt", "tagmanifest-sha256.txt"] {
+        let o = tool("sha256sum", &["-c", "--strict", m], clean);
+        assert!(
+            o.status.success(),
+            "{m}: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+    let o = tool("bagit.py", &["--validate", "."], clean);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let readme = std::fs::read_to_string(clean.join("README.TXT")).unwrap();
+    assert!(
+        readme.contains("tools/fieldcase-verify 是静态链接"),
+        "{readme}"
+    );
+    assert!(readme.contains("index.html"), "{readme}");
+    // As README.TXT says: copied out, made executable, run.
+    let run_dir = clean.with_file_name("run");
+    std::fs::create_dir_all(&run_dir).unwrap();
+    let copy = run_dir.join("fieldcase-verify");
+    std::fs::copy(&program, &copy).unwrap();
+    let o = tool("chmod", &["+x", &s(&copy)], &run_dir);
+    assert!(o.status.success());
+    let o = tool(&s(&copy), &[&s(clean), "--ca", agency], &run_dir);
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(text.starts_with("VALID\n"), "{text}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_page_on_the_disc_gives_the_verdict_fieldcase_verify_gives() {
     let tmp = tempfile::tempdir().unwrap();
@@ -162,6 +229,7 @@ async fn the_page_on_the_disc_gives_the_verdict_fieldcase_verify_gives() {
     let key: PublicKey = agency.parse().unwrap();
     assert_eq!(fingerprint, key.fingerprint());
     let ca = ["--ca", agency.as_str()];
+    run_the_verifier_on_the_disc(&clean, &agency);
 
     // The tampered copies.
     let evidence = copy(&clean, "evidence");
@@ -175,8 +243,7 @@ async fn the_page_on_the_disc_gives_the_verdict_fieldcase_verify_gives() {
     let signer = first_file(&record.join("data/chains"));
     let signer = signer.file_stem().unwrap().to_string_lossy().into_owned();
     let rec = first_file(&record.join("data/records").join(&signer));
-    let mut env: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&rec).unwrap()).unwrap();
+    let mut env: serde_json::Value = serde_json::from_slice(&std::fs::read(&rec).unwrap()).unwrap();
     let payload = String::from_utf8(B64.decode(env["payload"].as_str().unwrap()).unwrap()).unwrap();
     let changed = payload.replacen("2026", "2025", 1);
     assert_ne!(payload, changed);
@@ -196,6 +263,12 @@ async fn the_page_on_the_disc_gives_the_verdict_fieldcase_verify_gives() {
     rehash(&replaced, "tagmanifest-sha256.txt", "manifest-sha256.txt");
     reseal(&replaced, &secret);
 
+    let program = copy(&clean, "program");
+    let mut bytes = std::fs::read(program.join("tools/fieldcase-verify")).unwrap();
+    let at = bytes.len() - 100;
+    bytes[at] ^= 1;
+    std::fs::write(program.join("tools/fieldcase-verify"), bytes).unwrap();
+
     let port = free_port();
     let _driver = driver(Engine::Chromium, port);
     let profile = tmp.path().join("profile");
@@ -211,6 +284,16 @@ async fn the_page_on_the_disc_gives_the_verdict_fieldcase_verify_gives() {
     assert!(verdict_text(&c).await.starts_with("VALID"), "{result}");
     assert_eq!(result["sealed"]["by"], agency.as_str(), "{result}");
     assert!(result["files"].as_u64().unwrap() > 10, "{result}");
+
+    // The verifier on the disc, changed.
+    let (page, _) = verify_page(&c, &program, &fingerprint, wait).await;
+    let cli = verify_cli(&program, &ca);
+    assert_same("verifier on the disc", &page, &cli);
+    assert!(
+        page.problems
+            .contains(&("tools/fieldcase-verify".to_owned(), "MODIFIED".to_owned())),
+        "{page:?}"
+    );
 
     // A changed evidence byte.
     let (page, _) = verify_page(&c, &evidence, &fingerprint, wait).await;
@@ -248,11 +331,17 @@ async fn the_page_on_the_disc_gives_the_verdict_fieldcase_verify_gives() {
     assert!(cli.categories().contains("UNKNOWN_KEY"), "{cli:?}");
     let pinned = forger.parse::<PublicKey>().unwrap().fingerprint();
     let (page, _) = verify_page(&c, &replaced, &pinned, wait).await;
-    assert!(!page.valid, "the forger's own fingerprint still finds the certificates unsigned by it: {page:?}");
+    assert!(
+        !page.valid,
+        "the forger's own fingerprint still finds the certificates unsigned by it: {page:?}"
+    );
 
     // No fingerprint: the page asks for it instead of trusting the disc.
     let (page, result) = verify_page(&c, &clean, "", wait).await;
     assert!(!page.valid);
-    assert!(result["unverifiable"].as_str().unwrap().contains("指纹"), "{result}");
+    assert!(
+        result["unverifiable"].as_str().unwrap().contains("指纹"),
+        "{result}"
+    );
     c.close().await.unwrap();
 }

@@ -86,6 +86,7 @@ impl Cases<'_> {
                     records: digests,
                     documents,
                     agency: agency.clone(),
+                    tools: Vec::new(),
                 }))
             })?;
         let records = self.term.store.case_records(&row.case_id)?;
@@ -139,6 +140,7 @@ impl Cases<'_> {
         };
         let export = CaseExport {
             documents,
+            tools: Vec::new(),
             device_key: self.term.public_key(),
             records: records.into_iter().map(|r| r.envelope).collect(),
             chain: ChainFile {

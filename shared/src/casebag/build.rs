@@ -15,7 +15,7 @@ use super::{
     EvidenceEntry, ExportError, Medium, RecordEntry, SetFile, SetItem, SetPart, SignerEntry,
     AGENCY_KEY_FILE, AGENCY_MINISIGN_KEY_FILE, CASE_FILE, CASE_FORMAT, CERTS_DIR, CERT_FILE,
     CHAINS_DIR, CHAIN_FILE, DOCUMENTS_DIR, INDEX_FILE, KEY_FILE, MINISIGN_KEY_FILE, README_FILE,
-    SEAL_FILE, SET_FILE, SET_FORMAT,
+    SEAL_FILE, SET_FILE, SET_FORMAT, TOOLS_DIR, VERIFIER_TOOL,
 };
 use crate::bag::{self, BagError, BAGIT, BAGIT_TXT, BAG_INFO, MANIFEST, TAGMANIFEST};
 use crate::cert::DeviceCert;
@@ -24,7 +24,7 @@ use crate::hash::{sha256, Digest};
 use crate::iso::{self, IsoFile, VolumeInfo, SECTOR};
 use crate::keys::DeviceKey;
 use crate::keys::{DeviceId, PublicKey};
-use crate::model::{CaseSealed, SealedDocument};
+use crate::model::{CaseSealed, SealedDocument, SealedTool};
 use crate::record::VerifiedRecord;
 use crate::record::{self, RecordBody, RecordError, RecordPayload};
 use crate::seal::{minisign_public_key, minisign_public_key_file, Minisig, SealInfo};
@@ -120,6 +120,8 @@ struct Planned {
     blobs: Blobs,
     /// Sealed at the bureau by the agency key (records of several signers).
     bureau: bool,
+    /// The programs beside the bag (`tools/`), on every disc.
+    tools: Vec<DiscFile>,
 }
 
 /// The signed records of an export, each opened with its signer's key.
@@ -221,6 +223,35 @@ fn place_documents(
             path,
             document: doc.clone(),
         });
+    }
+    Ok(out)
+}
+
+/// The programs the sealing record names, as files beside the bag
+/// (`tools/<name>`, listed in the tag manifest): exactly those, each with
+/// the bytes it names.
+fn place_tools(export: &CaseExport, seal: &CaseSealed) -> Result<Vec<DiscFile>, ExportError> {
+    let given: Vec<&SealedTool> = export.tools.iter().map(|t| &t.sealed).collect();
+    if given.len() != seal.tools.len() || given.iter().zip(&seal.tools).any(|(a, b)| *a != b) {
+        return Err(ExportError::Incomplete(format!(
+            "the programs given ({}) are not the {} the sealing record names",
+            given.len(),
+            seal.tools.len()
+        )));
+    }
+    let mut out = Vec::new();
+    for t in &export.tools {
+        let name = t.sealed.path.strip_prefix(TOOLS_DIR).unwrap_or_default();
+        if !bag::valid_component(name) {
+            return Err(BagError::BadName(t.sealed.path.clone()).into());
+        }
+        if sha256(&t.bytes) != t.sealed.sha256 || t.bytes.len() as u64 != t.sealed.size {
+            return Err(ExportError::Incomplete(format!(
+                "{} is not the program the sealing record names (SHA-256 differs)",
+                t.sealed.path
+            )));
+        }
+        out.push(bytes_file(t.sealed.path.clone(), t.bytes.clone()));
     }
     Ok(out)
 }
@@ -396,6 +427,7 @@ fn gather(export: &CaseExport, sealer: &PublicKey) -> Result<Planned, ExportErro
         .flatten();
     let held: BTreeSet<Digest> = records.iter().map(|r| r.digest).collect();
     let documents = place_documents(export, &seal, &held, &mut fixed)?;
+    let tools = place_tools(export, &seal)?;
     let case = CaseFile {
         format: CASE_FORMAT.into(),
         case_id: opened.case_id,
@@ -434,6 +466,7 @@ fn gather(export: &CaseExport, sealer: &PublicKey) -> Result<Planned, ExportErro
         case,
         blobs: export.blobs.clone(),
         bureau,
+        tools,
     })
 }
 
@@ -730,7 +763,12 @@ fn assemble(
             .iter()
             .map(|f| (f.path.as_str(), f.path.as_str()))
             .collect();
-        let readme = human::readme(&g.case, &g.seal, index, count);
+        let verifier = g
+            .tools
+            .iter()
+            .map(|t| t.path.as_str())
+            .find(|p| *p == VERIFIER_TOOL);
+        let readme = human::readme(&g.case, &g.seal, (index, count), verifier);
         let index_html = human::index_html(&g.case, &g.seal, index, count, set.as_ref(), &|p| {
             on_disc.contains_key(p)
         });
@@ -740,7 +778,10 @@ fn assemble(
             bytes_file(BAGIT, BAGIT_TXT.as_bytes().to_vec()),
             bytes_file(INDEX_FILE, index_html.into_bytes()),
             bytes_file(MANIFEST, manifest.into_bytes()),
-        ];
+        ]
+        .into_iter()
+        .chain(g.tools.iter().cloned())
+        .collect::<Vec<_>>();
         let mut tagmanifest = String::new();
         let mut sorted: Vec<&DiscFile> = tags.iter().collect();
         sorted.sort_by(|a, b| a.path.cmp(&b.path));

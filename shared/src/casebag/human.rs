@@ -63,9 +63,12 @@ fn readme_bureau(
     case: &CaseFile,
     agency: &PublicKey,
     seal: &SealInfo,
-    index: u32,
-    count: u32,
+    (index, count): (u32, u32),
+    tool: Option<&str>,
 ) -> String {
+    let trust = format!("--ca {agency}");
+    let (page_zh, page_en) = (PAGE_ZH.trim_end(), PAGE_EN.trim_end());
+    let (tool_zh, tool_en) = (verifier_zh(tool, &trust), verifier_en(tool, &trust));
     let mkey = minisign_public_key(agency);
     let key_id = KeyId::of(agency);
     let sealed = seal.sealed_at.to_rfc3339();
@@ -114,9 +117,9 @@ PDF/A，若有）和案件摘要（data/case.json）。
 核验方法（离线即可，不需要服务器）：
 请从本单位的密钥登记处取得机关公钥并核对，不要只相信光盘上的公钥。
 
+{page_zh}
 1. 本系统核验程序（检查校验值、封签、证书、每条记录的签名和记录链、证据）：
-     fieldcase-verify <光盘或镜像文件> --ca {agency}
-2. 在光盘根目录逐一核对文件校验值：
+{tool_zh}2. 在光盘根目录逐一核对文件校验值：
      sha256sum -c manifest-sha256.txt
      sha256sum -c tagmanifest-sha256.txt
 3. BagIt 工具：
@@ -146,10 +149,10 @@ the signed records (data/documents/, PDF/A, if any) and a case summary
 How to verify (offline; no server needed). Take the agency key from your
 agency's key register and compare it: do not trust a key found on the disc.
 
+{page_en}
 1. Our verifier (fixity, seal, certificates, every record's signature and
    chain, evidence):
-     fieldcase-verify <disc or image file> --ca {agency}
-2. At the disc root, check every file's hash:
+{tool_en}2. At the disc root, check every file's hash:
      sha256sum -c manifest-sha256.txt
      sha256sum -c tagmanifest-sha256.txt
 3. BagIt tools:
@@ -160,12 +163,73 @@ agency's key register and compare it: do not trust a key found on the disc.
     )
 }
 
+/// Step 0 of README.TXT: the page, which needs nothing.
+const PAGE_ZH: &str = "\
+0. 最简单的方法：用任何浏览器打开光盘上的 index.html，选择光盘根目录，输入光盘
+   标签上印的公钥指纹，点“开始核验”。无需安装任何软件，无需联网。
+";
+const PAGE_EN: &str = "\
+0. The simplest: open index.html on the disc in any web browser, pick the disc's
+   top folder, type the key fingerprint printed on the disc label and press
+   \"Verify\". Nothing to install, no network.
+";
+
+/// How to run the verifier: the one on the disc when it carries one.
+fn verifier_zh(tool: Option<&str>, trust: &str) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    match tool {
+        Some(t) => format!(
+            "   本光盘的 {t} 是静态链接的 x86-64 Linux 程序（不依赖系统中的任何库），
+   其 SHA-256 列在 tagmanifest-sha256.txt 中。复制出来后即可运行：
+     cp <光盘目录>/{t} /tmp/ && chmod +x /tmp/fieldcase-verify
+     /tmp/fieldcase-verify <光盘目录或镜像文件> {trust}
+   源代码：fieldcase {version} 的 verify/ 和 shared/ 目录（向封存机关索取）。
+"
+        ),
+        None => format!(
+            "     fieldcase-verify <光盘或镜像文件> {trust}
+   （本光盘未附核验程序：向封存机关索取 fieldcase {version}，或用其源代码编译。）
+"
+        ),
+    }
+}
+
+fn verifier_en(tool: Option<&str>, trust: &str) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    match tool {
+        Some(t) => format!(
+            "   {t} on this disc is a statically linked x86-64 Linux program (it
+   needs no library of the system); its SHA-256 is in tagmanifest-sha256.txt.
+   Copy it out and run it:
+     cp <disc folder>/{t} /tmp/ && chmod +x /tmp/fieldcase-verify
+     /tmp/fieldcase-verify <disc folder or image file> {trust}
+   Source: the verify/ and shared/ folders of fieldcase {version} (ask the
+   sealing agency).
+"
+        ),
+        None => format!(
+            "     fieldcase-verify <disc or image file> {trust}
+   (This disc carries no verifier: ask the sealing agency for fieldcase
+   {version}, or build it from its source.)
+"
+        ),
+    }
+}
+
 /// `README.TXT`: what the disc is and how to verify it, in Chinese and English.
-pub(super) fn readme(case: &CaseFile, seal: &SealInfo, index: u32, count: u32) -> String {
+pub(super) fn readme(
+    case: &CaseFile,
+    seal: &SealInfo,
+    (index, count): (u32, u32),
+    tool: Option<&str>,
+) -> String {
     if let Some(agency) = &case.agency_key {
-        return readme_bureau(case, agency, seal, index, count);
+        return readme_bureau(case, agency, seal, (index, count), tool);
     }
     let key = case.device_key;
+    let trust = format!("--key {key}");
+    let (page_zh, page_en) = (PAGE_ZH.trim_end(), PAGE_EN.trim_end());
+    let (tool_zh, tool_en) = (verifier_zh(tool, &trust), verifier_en(tool, &trust));
     let mkey = minisign_public_key(&key);
     let key_id = KeyId::of(&key);
     let sealed = seal.sealed_at.to_rfc3339();
@@ -194,9 +258,9 @@ index.html 可在任何浏览器中离线打开，列出案件摘要和证据清
 核验方法（离线即可，不需要服务器）：
 请从本单位的设备密钥登记处取得上面的公钥并核对，不要只相信光盘上的公钥。
 
+{page_zh}
 1. 本系统核验程序（检查全部内容：校验值、封签、记录签名、记录链、证据）：
-     fieldcase-verify <光盘或镜像文件> --key {key}
-   结果第一行为 VALID（有效）、INVALID（无效，逐条列出问题）或 UNVERIFIABLE。
+{tool_zh}   结果第一行为 VALID（有效）、INVALID（无效，逐条列出问题）或 UNVERIFIABLE。
 2. 在光盘根目录逐一核对文件校验值：
      sha256sum -c manifest-sha256.txt
      sha256sum -c tagmanifest-sha256.txt
@@ -226,10 +290,10 @@ index.html opens offline in any browser and lists the case and its evidence.
 How to verify (offline; no server needed). Take the public key from your
 agency's key register and compare it: do not trust a key found on the disc.
 
+{page_en}
 1. Our verifier (checks everything: fixity, seal, record signatures, chain,
    evidence):
-     fieldcase-verify <disc or image file> --key {key}
-   First line: VALID, INVALID (with one line per problem) or UNVERIFIABLE.
+{tool_en}   First line: VALID, INVALID (with one line per problem) or UNVERIFIABLE.
 2. At the disc root, check every file's hash:
      sha256sum -c manifest-sha256.txt
      sha256sum -c tagmanifest-sha256.txt

@@ -79,6 +79,11 @@ pub const SEAL_FILE: &str = "tagmanifest-sha256.txt.minisig";
 pub const README_FILE: &str = "README.TXT";
 /// Offline index page at the disc root.
 pub const INDEX_FILE: &str = "index.html";
+/// The folder beside the bag holding the programs the seal names (the
+/// statically linked verifier): tag files, listed in the tag manifest.
+pub const TOOLS_DIR: &str = "tools/";
+/// The verifier's name in [`TOOLS_DIR`].
+pub const VERIFIER_TOOL: &str = "tools/fieldcase-verify";
 /// `format` value of `case.json`.
 pub const CASE_FORMAT: &str = "fieldcase-case/1";
 /// `format` value of `set.json`.
@@ -410,6 +415,19 @@ pub struct CaseExport {
     pub certificate: Option<Vec<u8>>,
     /// The documents the records produce, rendered from them (empty: none).
     pub documents: Vec<CaseDocument>,
+    /// The programs the sealing record names, with their bytes (empty:
+    /// none).
+    pub tools: Vec<CaseTool>,
+}
+
+/// A program to put on every disc beside the bag: one the sealing record
+/// names, with its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseTool {
+    /// As the sealing record names it.
+    pub sealed: crate::model::SealedTool,
+    /// The file.
+    pub bytes: Vec<u8>,
 }
 
 /// Why a case cannot be exported.
@@ -471,6 +489,7 @@ fn pretty_json<T: Serialize>(v: &T) -> Vec<u8> {
 
 mod build;
 mod human;
+pub mod tool;
 pub use human::human_size;
 mod write;
 pub use build::{plan, Content, Disc, DiscFile};

@@ -16,9 +16,12 @@
   const RECORD_TYPE = "application/vnd.fieldcase.record+json;version=1";
   const CERT_TYPE = "application/vnd.fieldcase.device-cert+json;version=1";
   const MAX_RECORD = 1 << 20, MAX_META = 8 << 20, MAX_TAG = 1 << 20, MAX_MANIFEST = 8 << 20;
-  // Larger files are hashed in slices by the SHA-256 below instead of
-  // WebCrypto's one-shot digest, so no file has to fit in memory.
-  const ONE_SHOT = 768 << 20;
+  // Files up to ONE_SHOT bytes are read whole and hashed by WebCrypto
+  // (native, fast), two at a time while together under ONE_SHOT; larger
+  // ones in slices by the SHA-256 below, so no file has to fit in memory.
+  // An eighth of the memory the browser reports, 256 MiB to 2 GiB.
+  const MIB = 1048576;
+  const ONE_SHOT = Math.min(2048, Math.max(256, (navigator.deviceMemory || 8) * 128)) * MIB;
   const MAX_LISTED = 1000;
 
   const te = new TextEncoder();
@@ -291,34 +294,51 @@
 
   // Reads every file once: parsed files kept, every file hashed.
   async function readAll(files, progress) {
-    const total = [...files.values()].reduce((n, f) => n + f.size, 0);
-    let done = 0;
+    const entries = [...files.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const total = entries.reduce((n, e) => n + e[1].size, 0);
     const facts = new Map();
-    for (const [path, file] of [...files.entries()].sort()) {
+    let done = 0, next = 0, inflight = 0, wake = null;
+    const moved = (n, path) => {
+      done += n;
+      progress(done, total, path);
+    };
+    async function one(path, file) {
       const f = { size: file.size, digest: null, content: null, error: null };
-      try {
-        const limit = readingLimit(path);
-        if (file.size <= ONE_SHOT) {
-          const bytes = new Uint8Array(await file.arrayBuffer());
-          f.digest = hex(await sha256(bytes));
-          if (limit >= 0 && bytes.length <= limit) f.content = bytes;
-          done += file.size;
-          progress(done, total, path);
-        } else {
-          const h = new Sha256();
-          for (let at = 0; at < file.size; at += 16 << 20) {
-            h.update(new Uint8Array(await file.slice(at, at + (16 << 20)).arrayBuffer()));
-            done += Math.min(16 << 20, file.size - at);
-            progress(done, total, path);
-          }
-          f.digest = hex(h.digest());
+      const limit = readingLimit(path);
+      if (file.size <= ONE_SHOT) {
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        f.digest = hex(await sha256(bytes));
+        if (limit >= 0 && bytes.length <= limit) f.content = bytes;
+        moved(file.size, path);
+      } else {
+        const h = new Sha256();
+        for (let at = 0; at < file.size; at += 16 * MIB) {
+          const slice = new Uint8Array(await file.slice(at, at + 16 * MIB).arrayBuffer());
+          h.update(slice);
+          moved(slice.length, path);
         }
-      } catch (e) {
-        f.error = `unreadable (${e.name || e})`;
+        f.digest = hex(h.digest());
       }
-      facts.set(path, f);
+      return f;
     }
-    return facts;
+    async function worker() {
+      while (next < entries.length) {
+        const [path, file] = entries[next++];
+        // Two files at once only while both fit in the budget together.
+        const cost = Math.min(file.size, ONE_SHOT);
+        while (inflight > 0 && inflight + cost > ONE_SHOT) await new Promise((r) => (wake = r));
+        inflight += cost;
+        try {
+          facts.set(path, await one(path, file));
+        } catch (e) {
+          facts.set(path, { size: file.size, digest: null, content: null, error: `unreadable (${e.name || e})` });
+        }
+        inflight -= cost;
+        if (wake) { const w = wake; wake = null; w(); }
+      }
+    }
+    await Promise.all([worker(), worker()]);
+    return new Map([...facts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
   }
 
   const text = (facts, p) => {
@@ -737,6 +757,17 @@
     }
     for (const d of sealedDocs)
       if (!listedDocs.some((e) => sameJson(e.document, d))) problems.add(DOCS, "MISSING", `${d.kind} ${d.sha256} named by the sealing record`, "not listed in case.json");
+
+    // The programs beside the bag are those the sealing record names.
+    const tools = (sealRec && sealRec.p.body.tools) || [];
+    for (const t of tools) {
+      const f = facts.get(t.path);
+      if (!f) problems.add(t.path, "MISSING", t.sha256, "no such file");
+      else if (!f.error && f.digest !== t.sha256) problems.add(t.path, "MODIFIED", t.sha256, f.digest);
+    }
+    for (const p of facts.keys())
+      if (p.startsWith("tools/") && !tools.some((t) => t.path === p))
+        problems.add(p, "UNEXPECTED", "only programs the sealing record names", "a program no signed record names");
 
     // Files no signed record or summary accounts for.
     const claimedSeq = new Map(evidence.map((e) => [e.path, e.record_seq]));

@@ -152,6 +152,7 @@ pub fn sealed_case_with_documents(
         records: digests,
         documents: documents.iter().map(|d| d.sealed.clone()).collect(),
         agency: String::new(),
+        tools: Vec::new(),
     });
     let (_, s) = push(seal, &mut links, &mut prev);
     records.push(s.envelope);
@@ -168,6 +169,7 @@ pub fn sealed_case_with_documents(
         thumbnails,
         certificate: None,
         documents,
+        tools: Vec::new(),
     };
     Case { export, key }
 }

@@ -47,6 +47,8 @@ pub struct AppState {
     pub(crate) agency_name: Arc<str>,
     /// Its 统一社会信用代码, named in published entries (may be empty).
     pub(crate) agency_uscc: Arc<str>,
+    /// The statically linked verifier archive discs carry (checked).
+    pub(crate) disc_verifier: Option<Arc<Vec<u8>>>,
 }
 
 /// Default log origin (the name in checkpoints and on their signature line).
@@ -101,6 +103,7 @@ impl AppState {
             region: fieldcase_shared::calendar::Region::National,
             agency_name: Arc::from(""),
             agency_uscc: Arc::from(""),
+            disc_verifier: None,
         })
     }
 
@@ -138,6 +141,17 @@ impl AppState {
     pub fn with_agency_uscc(mut self, uscc: &str) -> Self {
         self.agency_uscc = Arc::from(uscc.trim());
         self
+    }
+
+    /// The same state putting `verifier` (a statically linked x86-64
+    /// program) on every archive disc.
+    pub fn with_disc_verifier(
+        mut self,
+        verifier: Vec<u8>,
+    ) -> Result<Self, fieldcase_shared::casebag::tool::ToolError> {
+        fieldcase_shared::casebag::tool::check_static_x86_64(&verifier)?;
+        self.disc_verifier = Some(Arc::new(verifier));
+        Ok(self)
     }
 
     /// What an act at the bureau needs of the configuration.

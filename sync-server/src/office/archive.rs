@@ -16,14 +16,15 @@ use chrono::{DateTime, Utc};
 use fieldcase_documents::fill::Signed;
 use fieldcase_documents::{set, ReportFont};
 use fieldcase_shared::casebag::{
-    self, BlobReader, Blobs, CaseDocument, CaseExport, ChainFile, Disc, Medium, OtherSigner,
+    self, BlobReader, Blobs, CaseDocument, CaseExport, CaseTool, ChainFile, Disc, Medium,
+    OtherSigner,
 };
 use fieldcase_shared::cert::DeviceCert;
 use fieldcase_shared::chain::{self, Head, Link};
 use fieldcase_shared::envelope::Envelope;
 use fieldcase_shared::hash::Digest;
 use fieldcase_shared::keys::{DeviceId, DeviceKey, PublicKey};
-use fieldcase_shared::model::{CaseSealed, DiscImage, DiscRecorded, SealedDocument};
+use fieldcase_shared::model::{CaseSealed, DiscImage, DiscRecorded, SealedDocument, SealedTool};
 use fieldcase_shared::record::{RecordBody, RecordPayload};
 use uuid::Uuid;
 
@@ -292,8 +293,14 @@ fn export_of(
         .iter()
         .map(|d| stored_document(blobs.as_ref(), d))
         .collect::<Result<Vec<_>, _>>()?;
+    let tools = s
+        .tools
+        .iter()
+        .map(|t| stored_tool(blobs.as_ref(), t))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(CaseExport {
         documents,
+        tools,
         device_key,
         records: chosen.iter().map(|h| h.envelope.clone()).collect(),
         chain,
@@ -314,6 +321,53 @@ pub struct Papers<'a> {
     pub agency: &'a str,
     /// The CJK font.
     pub font: &'a ReportFont,
+    /// The statically linked verifier every disc carries (none: no
+    /// `tools/`).
+    pub verifier: Option<&'a [u8]>,
+}
+
+/// Keeps `bytes` in the blob store under their SHA-256 (if not there yet).
+fn keep_blob(blobs: &dyn BlobStore, bytes: &[u8], what: &str) -> Result<Digest, DiscError> {
+    let sha256 = fieldcase_shared::hash::sha256(bytes);
+    if !blobs.has(&sha256).map_err(failed)? {
+        blobs.truncate(&sha256, 0).map_err(failed)?;
+        blobs.append(&sha256, 0, bytes).map_err(failed)?;
+        match blobs.finish(&sha256, Some(sha256)).map_err(failed)? {
+            Finished::Stored(_) => {}
+            Finished::Mismatch(d) => return Err(failed(format!("{what} stored as {d}"))),
+        }
+    }
+    Ok(sha256)
+}
+
+/// Keeps the verifier in the blob store (where every later download finds
+/// the same bytes again); returns what the seal names.
+fn keep_tools(blobs: &dyn BlobStore, papers: &Papers<'_>) -> Result<Vec<SealedTool>, DiscError> {
+    let Some(bytes) = papers.verifier else {
+        return Ok(Vec::new());
+    };
+    Ok(vec![SealedTool {
+        path: casebag::VERIFIER_TOOL.into(),
+        sha256: keep_blob(blobs, bytes, "the verifier")?,
+        size: bytes.len() as u64,
+    }])
+}
+
+/// A sealed program's bytes from the blob store, checked against the seal.
+fn stored_tool(blobs: &dyn BlobStore, t: &SealedTool) -> Result<CaseTool, DiscError> {
+    let bytes = blobs
+        .read_at(&t.sha256, 0, t.size as usize)
+        .map_err(|e| failed(format!("{} ({}): {e}", t.path, t.sha256)))?;
+    if fieldcase_shared::hash::sha256(&bytes) != t.sha256 {
+        return Err(failed(format!(
+            "{} in the blob store is not the one sealed",
+            t.path
+        )));
+    }
+    Ok(CaseTool {
+        sealed: t.clone(),
+        bytes,
+    })
 }
 
 /// Renders every document the records produce and keeps each PDF in the
@@ -338,15 +392,7 @@ fn keep_documents(
     let made = set::render_all(&signed, papers.agency, papers.font).map_err(failed)?;
     let mut out = Vec::new();
     for m in made {
-        let sha256 = fieldcase_shared::hash::sha256(&m.pdf);
-        if !blobs.has(&sha256).map_err(failed)? {
-            blobs.truncate(&sha256, 0).map_err(failed)?;
-            blobs.append(&sha256, 0, &m.pdf).map_err(failed)?;
-            match blobs.finish(&sha256, Some(sha256)).map_err(failed)? {
-                Finished::Stored(_) => {}
-                Finished::Mismatch(d) => return Err(failed(format!("document stored as {d}"))),
-            }
-        }
+        let sha256 = keep_blob(blobs, &m.pdf, "document")?;
         out.push(SealedDocument {
             kind: m.kind.tag().to_owned(),
             title: m.title,
@@ -403,6 +449,7 @@ pub fn build(
         }
     }
     let documents = keep_documents(blobs.as_ref(), &records, papers)?;
+    let tools = keep_tools(blobs.as_ref(), papers)?;
     let body = RecordBody::CaseSealed(CaseSealed {
         case_id,
         case_no: row.case_no.clone(),
@@ -410,6 +457,7 @@ pub fn build(
         records: records.iter().map(|h| h.envelope.digest()).collect(),
         documents,
         agency: papers.agency.trim().to_owned(),
+        tools,
     });
     let sealed = staffkeys::sign_act(store, archivist, body, now).map_err(failed)?;
     let sealing = Held {

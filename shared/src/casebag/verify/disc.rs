@@ -443,6 +443,11 @@ pub(super) fn check_disc(
         &verified.values().map(|v| v.1.digest).collect(),
         &mut problems,
     );
+    check_tools(
+        files,
+        seal_rec.as_ref().map(|(_, _, s)| s.tools.as_slice()),
+        &mut problems,
+    );
     let record_dirs: BTreeSet<String> = record_files
         .iter()
         .filter_map(|p| record_place(p).0.map(str::to_owned))
@@ -599,6 +604,46 @@ fn check_documents<'c>(
         }
     }
     accounted
+}
+
+/// The programs beside the bag (`tools/`) are exactly those the sealing
+/// record names, each with its bytes.
+fn check_tools(
+    files: &BTreeMap<String, FileFacts>,
+    sealed: Option<&[crate::model::SealedTool]>,
+    problems: &mut Problems,
+) {
+    let sealed = sealed.unwrap_or_default();
+    for t in sealed {
+        match files.get(&t.path) {
+            None => problems.add(
+                &t.path,
+                Category::Missing,
+                t.sha256.to_hex(),
+                "no such file",
+            ),
+            Some(f) if f.complete() && f.digest != t.sha256 => problems.add(
+                &t.path,
+                Category::Modified,
+                t.sha256.to_hex(),
+                f.digest.to_hex(),
+            ),
+            Some(_) => {}
+        }
+    }
+    for p in files
+        .keys()
+        .filter(|p| p.starts_with(super::super::TOOLS_DIR))
+    {
+        if !sealed.iter().any(|t| &t.path == p) {
+            problems.add(
+                p.clone(),
+                Category::Unexpected,
+                "only programs the sealing record names",
+                "a program no signed record names",
+            );
+        }
+    }
 }
 
 /// The evidence paths the case summary places for record `seq` holding

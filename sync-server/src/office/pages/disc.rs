@@ -92,12 +92,14 @@ pub async fn build(
         state.agency_key(),
     );
     let (font, agency_name) = (state.pdf_font.clone(), state.agency_name.clone());
+    let verifier = state.disc_verifier.clone();
     let built = tokio::task::spawn_blocking(move || {
         let font =
             ReportFont::load(&font.0, font.1).map_err(|e| DiscError::Failed(e.to_string()))?;
         let papers = archive::Papers {
             agency: &agency_name,
             font: &font,
+            verifier: verifier.as_deref().map(|v| v.as_slice()),
         };
         archive::build(
             &*store,

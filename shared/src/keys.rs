@@ -97,32 +97,7 @@ impl DeviceKey {
 
     /// Loads the key file at `path`, refusing a file others can read.
     pub fn load(path: &Path) -> Result<Self, KeyError> {
-        let io_err = |source| KeyError::Io {
-            path: path.to_owned(),
-            source,
-        };
-        let mut file = File::open(path).map_err(io_err)?;
-        let meta = file.metadata().map_err(io_err)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = meta.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                return Err(KeyError::TooOpen {
-                    path: path.to_owned(),
-                    mode,
-                });
-            }
-        }
-        if meta.len() != KEY_LEN as u64 {
-            return Err(KeyError::BadLength {
-                path: path.to_owned(),
-                len: meta.len(),
-            });
-        }
-        let mut seed = [0u8; KEY_LEN];
-        file.read_exact(&mut seed).map_err(io_err)?;
-        Ok(Self::from_seed(seed))
+        read_secret_file(path).map(Self::from_seed)
     }
 
     /// Creates a new key file at `path` with mode 0600. Never overwrites.
@@ -133,37 +108,7 @@ impl DeviceKey {
             return Err(KeyError::Exists(path.to_owned()));
         }
         let key = Self::generate();
-        let tmp = path.with_extension("tmp");
-        let io_err = |source| KeyError::Io {
-            path: path.to_owned(),
-            source,
-        };
-        let _ = fs::remove_file(&tmp);
-        let mut opts = OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&tmp).map_err(io_err)?;
-        f.write_all(&key.signing.to_bytes()).map_err(io_err)?;
-        f.sync_all().map_err(io_err)?;
-        drop(f);
-        fs::hard_link(&tmp, path).map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            if e.kind() == io::ErrorKind::AlreadyExists {
-                KeyError::Exists(path.to_owned())
-            } else {
-                io_err(e)
-            }
-        })?;
-        fs::remove_file(&tmp).map_err(io_err)?;
-        if let Some(dir) = path.parent() {
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
-            }
-        }
+        write_secret_file(path, &key.signing.to_bytes())?;
         Ok(key)
     }
 
@@ -185,6 +130,74 @@ impl DeviceKey {
     pub fn sign(&self, message: &[u8]) -> [u8; 64] {
         self.signing.sign(message).to_bytes()
     }
+}
+
+/// Reads a 32-byte secret key file, refusing one others can read.
+pub fn read_secret_file(path: &Path) -> Result<[u8; KEY_LEN], KeyError> {
+    let io_err = |source| KeyError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = File::open(path).map_err(io_err)?;
+    let meta = file.metadata().map_err(io_err)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(KeyError::TooOpen {
+                path: path.to_owned(),
+                mode,
+            });
+        }
+    }
+    if meta.len() != KEY_LEN as u64 {
+        return Err(KeyError::BadLength {
+            path: path.to_owned(),
+            len: meta.len(),
+        });
+    }
+    let mut secret = [0u8; KEY_LEN];
+    file.read_exact(&mut secret).map_err(io_err)?;
+    Ok(secret)
+}
+
+/// Writes a new 32-byte secret key file with mode 0600, never over an
+/// existing one: under a temporary name, synced, then linked into place,
+/// so a crash never leaves a half-written key.
+pub fn write_secret_file(path: &Path, secret: &[u8; KEY_LEN]) -> Result<(), KeyError> {
+    let tmp = path.with_extension("tmp");
+    let io_err = |source| KeyError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let _ = fs::remove_file(&tmp);
+    let mut opts = OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(&tmp).map_err(io_err)?;
+    f.write_all(secret).map_err(io_err)?;
+    f.sync_all().map_err(io_err)?;
+    drop(f);
+    fs::hard_link(&tmp, path).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            KeyError::Exists(path.to_owned())
+        } else {
+            io_err(e)
+        }
+    })?;
+    fs::remove_file(&tmp).map_err(io_err)?;
+    if let Some(dir) = path.parent() {
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
 }
 
 /// An Ed25519 public key. Text form: `ed25519:` followed by 64 hex digits.

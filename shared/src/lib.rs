@@ -20,6 +20,7 @@ pub mod docref;
 pub mod draw;
 pub mod envelope;
 pub mod file_review;
+pub mod guomi;
 pub mod hash;
 pub mod httpsig;
 pub mod investigation;

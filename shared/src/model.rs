@@ -277,6 +277,11 @@ pub struct CaseSealed {
     /// carries the same ones.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tools: Vec<SealedTool>,
+    /// The agency's SM2 public key (SPKI PEM) when the bureau seals with
+    /// the 国密 option: every disc then carries SM3 manifests and this
+    /// key's SM2 signature of the SM3 tag manifest (docs/disc.md).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sm2_key: String,
 }
 
 /// A program a sealed bundle carries on every disc (docs/disc.md, "The

@@ -63,6 +63,7 @@ fn bureau_case(dir: &Path, roles: &[Role], issuer: &DeviceKey) -> common::Case {
             documents: vec![],
             agency: String::new(),
             tools: Vec::new(),
+            sm2_key: String::new(),
         }),
     );
     let s = record::seal(&staff, &p);

@@ -381,6 +381,7 @@ fn generate() {
             documents: vec![],
             agency: String::new(),
             tools: Vec::new(),
+            sm2_key: String::new(),
         }),
         RecordBody::DiscRecorded(DiscRecorded {
             case_id,

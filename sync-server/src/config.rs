@@ -64,6 +64,10 @@ pub struct Config {
     /// carries in `tools/` (docs/disc.md; empty: discs carry none and
     /// README.TXT says where to get one). Checked at start.
     pub disc_verifier: String,
+    /// 国密 option: archive discs also carry SM3 manifests and the
+    /// agency's SM2 signature (key `agency-sm2.key` in `data_dir`, made on
+    /// first start; docs/disc.md).
+    pub guomi: bool,
 }
 
 impl Default for Config {
@@ -90,6 +94,7 @@ impl Default for Config {
             ministry_key: String::new(),
             ministry_known_hosts: String::new(),
             disc_verifier: String::new(),
+            guomi: false,
         }
     }
 }

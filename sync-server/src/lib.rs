@@ -29,6 +29,8 @@ pub use api::{enrol, router, AppState};
 
 /// File name of the server's signing key inside the data directory.
 pub const SERVER_KEY_FILE: &str = "server.key";
+/// The agency's SM2 key file in the data directory (国密 option).
+pub const SM2_KEY_FILE: &str = "agency-sm2.key";
 /// File name of the SQLite database inside the data directory.
 pub const DB_FILE: &str = "fieldcase-server.sqlite3";
 
@@ -99,6 +101,15 @@ pub fn open_state_config(config: &config::Config) -> anyhow::Result<AppState> {
         .with_region(region)
         .with_agency_name(&config.agency_name)
         .with_agency_uscc(&config.agency_uscc);
+    let state = if config.guomi {
+        let path = dir.join(SM2_KEY_FILE);
+        state.with_guomi(
+            fieldcase_shared::guomi::Sm2Key::load_or_create(&path)
+                .map_err(|e| anyhow::anyhow!("the agency's SM2 key {}: {e}", path.display()))?,
+        )
+    } else {
+        state
+    };
     match config.disc_verifier.trim() {
         "" => Ok(state),
         path => {

@@ -85,3 +85,69 @@ pub fn archive_disc_on(
         &format!("{base}{url}"),
     ]);
 }
+
+/// A disc built at the real bureau and extracted (`osirrox`).
+pub struct BureauDisc {
+    /// The image.
+    pub iso: std::path::PathBuf,
+    /// The extracted disc.
+    pub dir: std::path::PathBuf,
+    /// The agency key (`ed25519:<hex>`).
+    pub agency: String,
+    /// The fingerprint the archivist's case page gives for the label.
+    pub label: String,
+}
+
+/// A seeded terminal case (a video of `video_kib`) synced to a real
+/// server started with `config` (TOML), reviewed, archived on a CD by the
+/// archivist, downloaded to `tmp/disc.iso` and extracted to `tmp/clean`.
+pub fn bureau_disc(tmp: &Path, config: &str, video_kib: u32) -> BureauDisc {
+    use crate::{office_login, run_ok, seeded_terminal, tool, Server};
+    const PW: &str = "a long password 1";
+    let s = |p: &Path| p.to_string_lossy().into_owned();
+    let file = tmp.join("server.toml");
+    std::fs::write(&file, config).expect("the server configuration");
+    let server = Server::start_with(&tmp.join("server"), &["--config", &s(&file)]);
+    let term = tmp.join("term");
+    let key = seeded_terminal(&term, 1, video_kib);
+    server.register(&key, "执法终端 01");
+    run_ok(
+        "fieldcase",
+        &["--data-dir", &s(&term), "sync", "--server", &server.url],
+    );
+    server.add_staff("shen", "reviewer", "审核员甲", PW);
+    server.add_staff("dang", "archivist", "档案员丙", PW);
+    let base = server.url.clone();
+    let reviewer = office_login(&base, "shen", PW);
+    let archivist = office_login(&base, "dang", PW);
+    let inbox = curl(&["-H", &reviewer, &format!("{base}/office/cases")]);
+    let case = link_after(&inbox, "/office/cases/")
+        .trim_start_matches("/office/cases/")
+        .to_owned();
+    let iso = tmp.join("disc.iso");
+    archive_disc(&base, &reviewer, &archivist, &case, &iso);
+    let agency = get_info(&base)["server_key"]
+        .as_str()
+        .expect("the server key")
+        .to_owned();
+    let page = curl(&["-H", &archivist, &format!("{base}/office/cases/{case}")]);
+    let label = page
+        .split("id=\"fingerprint\">")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .expect("the fingerprint for the label on the archivist's page")
+        .to_owned();
+    let dir = tmp.join("clean");
+    let o = tool(
+        "osirrox",
+        &["-indev", &s(&iso), "-extract", "/", &s(&dir)],
+        tmp,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    BureauDisc {
+        iso,
+        dir,
+        agency,
+        label,
+    }
+}

@@ -17,66 +17,24 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use fieldcase_e2e::browser::{browser, driver, Engine};
 use fieldcase_e2e::disc_page::{verdict_text, verify_cli, verify_page, Verdict};
-use fieldcase_e2e::office::{archive_disc, curl, get_info, link_after};
-use fieldcase_e2e::{
-    free_port, office_login, run_ok, seeded_terminal, static_verifier, tool, Server,
-};
+use fieldcase_e2e::office::bureau_disc;
+use fieldcase_e2e::{free_port, static_verifier, tool};
 use fieldcase_shared::hash::sha256;
 use fieldcase_shared::keys::PublicKey;
-
-const PW: &str = "a long password 1";
 
 fn s(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-/// A bureau disc of a seeded case, extracted; the agency key; the
-/// fingerprint the archivist's page gives for the disc label.
+/// A bureau disc of a seeded case, carrying the static verifier,
+/// extracted; the agency key; the fingerprint for the label.
 fn extracted_disc(tmp: &Path) -> (PathBuf, String, String) {
-    let config = tmp.join("server.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "agency_name = \"乌鲁木齐市交通运输综合行政执法支队\"\ndisc_verifier = \"{}\"\n",
-            static_verifier().display()
-        ),
-    )
-    .unwrap();
-    let server = Server::start_with(&tmp.join("server"), &["--config", &s(&config)]);
-    let term = tmp.join("term");
-    let key = seeded_terminal(&term, 1, 300);
-    server.register(&key, "执法终端 01");
-    run_ok(
-        "fieldcase",
-        &["--data-dir", &s(&term), "sync", "--server", &server.url],
+    let config = format!(
+        "agency_name = \"乌鲁木齐市交通运输综合行政执法支队\"\ndisc_verifier = \"{}\"\n",
+        static_verifier().display()
     );
-    server.add_staff("shen", "reviewer", "审核员甲", PW);
-    server.add_staff("dang", "archivist", "档案员丙", PW);
-    let base = server.url.clone();
-    let reviewer = office_login(&base, "shen", PW);
-    let archivist = office_login(&base, "dang", PW);
-    let inbox = curl(&["-H", &reviewer, &format!("{base}/office/cases")]);
-    let case = link_after(&inbox, "/office/cases/")
-        .trim_start_matches("/office/cases/")
-        .to_owned();
-    let iso = tmp.join("disc.iso");
-    archive_disc(&base, &reviewer, &archivist, &case, &iso);
-    let agency = get_info(&base)["server_key"].as_str().unwrap().to_owned();
-    let page = curl(&["-H", &archivist, &format!("{base}/office/cases/{case}")]);
-    let label = page
-        .split("id=\"fingerprint\">")
-        .nth(1)
-        .and_then(|r| r.split('<').next())
-        .expect("the fingerprint for the label on the archivist's page")
-        .to_owned();
-    let ext = tmp.join("clean");
-    let o = tool(
-        "osirrox",
-        &["-indev", &s(&iso), "-extract", "/", &s(&ext)],
-        tmp,
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    (ext, agency, label)
+    let d = bureau_disc(tmp, &config, 300);
+    (d.dir, d.agency, d.label)
 }
 
 /// A writable copy of the clean disc.

@@ -256,6 +256,9 @@ fn main() -> ExitCode {
             }
             None => out.push_str("seal: not verified\n"),
         }
+        if report.sm2_cosigned {
+            out.push_str("国密: SM3 manifests match and the agency's SM2 co-signature verifies\n");
+        }
         for d in &report.discs {
             if d.count > 1 {
                 out.push_str(&format!(

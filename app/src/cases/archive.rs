@@ -87,6 +87,7 @@ impl Cases<'_> {
                     documents,
                     agency: agency.clone(),
                     tools: Vec::new(),
+                    sm2_key: String::new(),
                 }))
             })?;
         let records = self.term.store.case_records(&row.case_id)?;

@@ -2,6 +2,7 @@
 //! are decided before anything is written, so a folder and a disc image of
 //! the same case hold the same files, and two builds give the same bytes.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Read};
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use super::{
 use crate::bag::{self, BagError, BAGIT, BAGIT_TXT, BAG_INFO, MANIFEST, TAGMANIFEST};
 use crate::cert::DeviceCert;
 use crate::envelope::Envelope;
+use crate::guomi::{self, Sm2Key, Sm3Stream};
 use crate::hash::{sha256, Digest};
 use crate::iso::{self, IsoFile, VolumeInfo, SECTOR};
 use crate::keys::DeviceKey;
@@ -122,6 +124,11 @@ struct Planned {
     bureau: bool,
     /// The programs beside the bag (`tools/`), on every disc.
     tools: Vec<DiscFile>,
+    /// The agency's SM2 key when the seal names one (国密 option).
+    guomi: Option<Sm2Key>,
+    /// SM3 of each payload file already hashed, by (blob or bytes' SHA-256,
+    /// offset, size): the packing may assemble the discs several times.
+    sm3: RefCell<BTreeMap<(Digest, u64, u64), Digest>>,
 }
 
 /// The signed records of an export, each opened with its signer's key.
@@ -254,6 +261,98 @@ fn place_tools(export: &CaseExport, seal: &CaseSealed) -> Result<Vec<DiscFile>, 
         out.push(bytes_file(t.sealed.path.clone(), t.bytes.clone()));
     }
     Ok(out)
+}
+
+/// The SM2 key to seal with: the one the sealing record names, which the
+/// caller must hold.
+fn sm2_of(export: &CaseExport, given: Option<&Sm2Key>) -> Result<Option<Sm2Key>, ExportError> {
+    let named = export
+        .records
+        .iter()
+        .rev()
+        .find_map(
+            |e| match serde_json::from_slice::<RecordPayload>(&e.payload) {
+                Ok(p) => match p.body {
+                    RecordBody::CaseSealed(s) => Some(s.sm2_key),
+                    _ => None,
+                },
+                Err(_) => None,
+            },
+        )
+        .unwrap_or_default();
+    match given {
+        _ if named.is_empty() => Ok(None),
+        Some(k) if k.public_pem().trim() == named.trim() => Ok(Some(k.clone())),
+        Some(_) => Err(ExportError::Incomplete(
+            "the sealing record names another SM2 key than the one given; the agency's SM2 key changed since the case was sealed".into(),
+        )),
+        None => Err(ExportError::Incomplete(
+            "the sealing record names an SM2 key (国密), but none was given".into(),
+        )),
+    }
+}
+
+/// SM3 of a payload file, hashed once per plan; a blob is checked against
+/// its SHA-256 as it is read.
+fn sm3_of(g: &Planned, f: &DiscFile, progress: &mut dyn FnMut(u64)) -> Result<Digest, ExportError> {
+    let at = match &f.content {
+        Content::Bytes(b) => return Ok(guomi::sm3(b)),
+        Content::Blob { sha256, offset } => (*sha256, *offset, f.size),
+    };
+    if let Some(d) = g.sm3.borrow().get(&at) {
+        return Ok(*d);
+    }
+    let io_err = |source| BagError::Io {
+        path: f.path.clone().into(),
+        source,
+    };
+    let src = g.blobs.0.open_at(&at.0, at.1).map_err(io_err)?;
+    let mut out = Sm3Stream::default();
+    let (found, n) =
+        crate::hash::copy_hashing(src.take(f.size), &mut out, progress).map_err(|e| match e {
+            crate::hash::CopyError::Read(e) | crate::hash::CopyError::Write(e) => io_err(e),
+        })?;
+    if found != f.sha256 || n != f.size {
+        return Err(ExportError::Incomplete(format!(
+            "evidence {} changed in the store while its SM3 was taken",
+            at.0
+        )));
+    }
+    let d = out.finish();
+    g.sm3.borrow_mut().insert(at, d);
+    Ok(d)
+}
+
+/// The 国密 tag files of one disc (docs/disc.md): the SM3 payload
+/// manifest, the agency's SM2 key, the SM3 tag manifest over every other
+/// tag file, and its SM2 signature. `tags` gains the first two; the last
+/// two are returned, for the SHA-256 tag manifest to list.
+fn guomi_files(
+    g: &Planned,
+    key: &Sm2Key,
+    payload: &[DiscFile],
+    tags: &mut Vec<DiscFile>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<DiscFile>, ExportError> {
+    let mut manifest = String::new();
+    for f in payload {
+        manifest.push_str(&format!("{}  {}\n", sm3_of(g, f, progress)?, f.path));
+    }
+    tags.push(bytes_file(guomi::MANIFEST_SM3, manifest.into_bytes()));
+    tags.push(bytes_file(
+        guomi::SM2_KEY_FILE,
+        key.public_pem().into_bytes(),
+    ));
+    tags.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut tagmanifest = String::new();
+    for t in tags.iter() {
+        tagmanifest.push_str(&format!("{}  {}\n", sm3_of(g, t, progress)?, t.path));
+    }
+    let signature = key.sign(tagmanifest.as_bytes());
+    Ok(vec![
+        bytes_file(guomi::TAGMANIFEST_SM3, tagmanifest.into_bytes()),
+        bytes_file(guomi::SM2_SIGNATURE, signature),
+    ])
 }
 
 fn custody_action(body: &RecordBody) -> (&'static str, String) {
@@ -467,6 +566,8 @@ fn gather(export: &CaseExport, sealer: &PublicKey) -> Result<Planned, ExportErro
         blobs: export.blobs.clone(),
         bureau,
         tools,
+        guomi: None,
+        sm3: RefCell::default(),
     })
 }
 
@@ -559,9 +660,21 @@ pub fn plan(
     export: &CaseExport,
     key: &DeviceKey,
     medium: Option<Medium>,
+    progress: impl FnMut(u64),
+) -> Result<Vec<Disc>, ExportError> {
+    plan_with(export, (key, None), medium, progress)
+}
+
+/// [`plan`], sealing with the agency's SM2 key too when the sealing record
+/// names one (国密 option, docs/disc.md): `guomi` must be that key.
+pub fn plan_with(
+    export: &CaseExport,
+    (key, guomi): (&DeviceKey, Option<&Sm2Key>),
+    medium: Option<Medium>,
     mut progress: impl FnMut(u64),
 ) -> Result<Vec<Disc>, ExportError> {
-    let g = gather(export, &key.public())?;
+    let mut g = gather(export, &key.public())?;
+    g.guomi = sm2_of(export, guomi)?;
     let sizes: Vec<u64> = g.evidence.iter().map(|e| e.item.size).collect();
     let mut discs_layout = vec![(0..sizes.len())
         .map(|item| Placement {
@@ -782,6 +895,11 @@ fn assemble(
         .into_iter()
         .chain(g.tools.iter().cloned())
         .collect::<Vec<_>>();
+        let mut tags = tags;
+        if let Some(key) = &g.guomi {
+            let signed = guomi_files(g, key, &files, &mut tags, progress)?;
+            tags.extend(signed);
+        }
         let mut tagmanifest = String::new();
         let mut sorted: Vec<&DiscFile> = tags.iter().collect();
         sorted.sort_by(|a, b| a.path.cmp(&b.path));

@@ -492,7 +492,7 @@ mod human;
 pub mod tool;
 pub use human::human_size;
 mod write;
-pub use build::{plan, Content, Disc, DiscFile};
+pub use build::{plan, plan_with, Content, Disc, DiscFile};
 
 mod verify;
 pub use build::{case_slug, new_bundle_id};

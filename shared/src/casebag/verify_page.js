@@ -743,8 +743,10 @@
     const sealedDocs = (sealRec && sealRec.p.body.documents) || [];
     const listedDocs = (cs && Array.isArray(cs.documents)) ? cs.documents : [];
     const docPaths = new Set();
+    // A case.json entry is the sealed document with its path beside it.
+    const docOf = (e) => ({ kind: e.kind, title: e.title, record: e.record, sha256: e.sha256, size: e.size });
     for (const entry of listedDocs) {
-      const d = entry.document || {};
+      const d = docOf(entry);
       if (!sealedDocs.some((s) => sameJson(s, d))) {
         problems.add(entry.path, "UNEXPECTED", "only documents the sealing record names", `${d.kind} ${d.sha256} not named by it`);
         continue;
@@ -756,7 +758,7 @@
       else if (f.digest !== d.sha256) problems.add(entry.path, "MODIFIED", d.sha256, f.digest);
     }
     for (const d of sealedDocs)
-      if (!listedDocs.some((e) => sameJson(e.document, d))) problems.add(DOCS, "MISSING", `${d.kind} ${d.sha256} named by the sealing record`, "not listed in case.json");
+      if (!listedDocs.some((e) => sameJson(docOf(e), d))) problems.add(DOCS, "MISSING", `${d.kind} ${d.sha256} named by the sealing record`, "not listed in case.json");
 
     // The programs beside the bag are those the sealing record names.
     const tools = (sealRec && sealRec.p.body.tools) || [];

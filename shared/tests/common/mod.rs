@@ -153,6 +153,7 @@ pub fn sealed_case_with_documents(
         documents: documents.iter().map(|d| d.sealed.clone()).collect(),
         agency: String::new(),
         tools: Vec::new(),
+        sm2_key: String::new(),
     });
     let (_, s) = push(seal, &mut links, &mut prev);
     records.push(s.envelope);

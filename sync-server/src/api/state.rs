@@ -49,6 +49,8 @@ pub struct AppState {
     pub(crate) agency_uscc: Arc<str>,
     /// The statically linked verifier archive discs carry (checked).
     pub(crate) disc_verifier: Option<Arc<Vec<u8>>>,
+    /// The agency's SM2 key, when archive discs are sealed with 国密 too.
+    pub(crate) agency_sm2: Option<Arc<fieldcase_shared::guomi::Sm2Key>>,
 }
 
 /// Default log origin (the name in checkpoints and on their signature line).
@@ -104,6 +106,7 @@ impl AppState {
             agency_name: Arc::from(""),
             agency_uscc: Arc::from(""),
             disc_verifier: None,
+            agency_sm2: None,
         })
     }
 
@@ -152,6 +155,21 @@ impl AppState {
         fieldcase_shared::casebag::tool::check_static_x86_64(&verifier)?;
         self.disc_verifier = Some(Arc::new(verifier));
         Ok(self)
+    }
+
+    /// The same state sealing archive discs with the agency's SM2 key too
+    /// (国密 option).
+    pub fn with_guomi(mut self, key: fieldcase_shared::guomi::Sm2Key) -> Self {
+        self.agency_sm2 = Some(Arc::new(key));
+        self
+    }
+
+    /// The keys that seal archive discs.
+    pub(crate) fn agency_keys(&self) -> crate::office::archive::AgencyKeys {
+        crate::office::archive::AgencyKeys {
+            ed25519: self.agency_key(),
+            sm2: self.agency_sm2.clone(),
+        }
     }
 
     /// What an act at the bureau needs of the configuration.

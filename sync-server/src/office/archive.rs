@@ -22,6 +22,7 @@ use fieldcase_shared::casebag::{
 use fieldcase_shared::cert::DeviceCert;
 use fieldcase_shared::chain::{self, Head, Link};
 use fieldcase_shared::envelope::Envelope;
+use fieldcase_shared::guomi::Sm2Key;
 use fieldcase_shared::hash::Digest;
 use fieldcase_shared::keys::{DeviceId, DeviceKey, PublicKey};
 use fieldcase_shared::model::{CaseSealed, DiscImage, DiscRecorded, SealedDocument, SealedTool};
@@ -326,6 +327,16 @@ pub struct Papers<'a> {
     pub verifier: Option<&'a [u8]>,
 }
 
+/// The agency's keys that seal a bundle: Ed25519 always; SM2 as well
+/// with the 国密 option (docs/disc.md).
+#[derive(Clone)]
+pub struct AgencyKeys {
+    /// The agency key (the server key).
+    pub ed25519: Arc<DeviceKey>,
+    /// The agency's SM2 key, when the bureau seals with 国密 too.
+    pub sm2: Option<Arc<Sm2Key>>,
+}
+
 /// Keeps `bytes` in the blob store under their SHA-256 (if not there yet).
 fn keep_blob(blobs: &dyn BlobStore, bytes: &[u8], what: &str) -> Result<Digest, DiscError> {
     let sha256 = fieldcase_shared::hash::sha256(bytes);
@@ -427,7 +438,7 @@ fn stored_document(blobs: &dyn BlobStore, d: &SealedDocument) -> Result<CaseDocu
 pub fn build(
     store: &dyn Store,
     blobs: Arc<dyn BlobStore>,
-    agency: &DeviceKey,
+    keys: &AgencyKeys,
     (archivist, papers): (&DeviceKey, &Papers<'_>),
     case_id: Uuid,
     medium: Medium,
@@ -458,6 +469,11 @@ pub fn build(
         documents,
         agency: papers.agency.trim().to_owned(),
         tools,
+        sm2_key: keys
+            .sm2
+            .as_ref()
+            .map(|k| k.public_pem())
+            .unwrap_or_default(),
     });
     let sealed = staffkeys::sign_act(store, archivist, body, now).map_err(failed)?;
     let sealing = Held {
@@ -465,8 +481,10 @@ pub fn build(
         payload: serde_json::from_slice(&sealed.envelope.payload).map_err(failed)?,
         envelope: sealed.envelope,
     };
+    let agency = keys.ed25519.as_ref();
     let export = export_of(store, blobs, agency, row.device, &records, &sealing)?;
-    let discs = casebag::plan(&export, agency, Some(medium), |_| {}).map_err(failed)?;
+    let discs = casebag::plan_with(&export, (agency, keys.sm2.as_deref()), Some(medium), |_| {})
+        .map_err(failed)?;
     let mut images = Vec::new();
     for d in &discs {
         let (sha256, size) = d.image_digest(|_| {}).map_err(failed)?;
@@ -531,7 +549,7 @@ pub fn discs(store: &dyn Store, case_id: &Uuid) -> Result<Vec<BuiltDisc>, DiscEr
 pub fn disc(
     store: &dyn Store,
     blobs: Arc<dyn BlobStore>,
-    agency: &DeviceKey,
+    keys: &AgencyKeys,
     case_id: &Uuid,
     bundle_id: Uuid,
     index: u32,
@@ -553,8 +571,11 @@ pub fn disc(
                 && matches!(&h.payload.body, RecordBody::CaseSealed(s) if s.bundle_id == bundle_id)
         })
         .ok_or(DiscError::NotFound)?;
+    let agency = keys.ed25519.as_ref();
     let export = export_of(store, blobs, agency, row.device, &records, sealing)?;
-    let mut discs = casebag::plan(&export, agency, Some(medium), |_| {}).map_err(failed)?;
+    let mut discs =
+        casebag::plan_with(&export, (agency, keys.sm2.as_deref()), Some(medium), |_| {})
+            .map_err(failed)?;
     let k = discs
         .iter()
         .position(|d| d.index == index)

@@ -174,7 +174,7 @@ fn check_seal(
 }
 
 pub(super) fn check_disc(
-    files: &BTreeMap<String, FileFacts>,
+    (files, sm3): (&BTreeMap<String, FileFacts>, &BTreeMap<String, Digest>),
     source_problems: Problems,
     trust: &Trust,
     set: Option<&SetFile>,
@@ -448,6 +448,12 @@ pub(super) fn check_disc(
         seal_rec.as_ref().map(|(_, _, s)| s.tools.as_slice()),
         &mut problems,
     );
+    let sm2_cosigned = super::guomi::check(
+        files,
+        sm3,
+        seal_rec.as_ref().map(|(_, _, s)| s.sm2_key.as_str()),
+        &mut problems,
+    );
     let record_dirs: BTreeSet<String> = record_files
         .iter()
         .filter_map(|p| record_place(p).0.map(str::to_owned))
@@ -540,6 +546,7 @@ pub(super) fn check_disc(
         })
         .collect();
     DiscOutcome {
+        sm2_cosigned,
         problems,
         case_no,
         signers: signers.into_values().collect(),

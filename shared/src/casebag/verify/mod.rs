@@ -105,6 +105,9 @@ pub struct Report {
     pub sealed_by: Option<PublicKey>,
     /// Who sealed the bundle and when (from a valid seal).
     pub sealed: Option<SealInfo>,
+    /// Every disc carries SM3 manifests that match and the agency's SM2
+    /// co-signature, which verified (国密 option).
+    pub sm2_cosigned: bool,
     /// What was given.
     pub discs: Vec<DiscReport>,
     /// Files checked.
@@ -128,6 +131,9 @@ pub(super) const MAX_META_TOTAL: u64 = 24 << 20;
 /// The most bytes the verifier reads into memory of a file it parses, or
 /// `None` for files it only hashes (evidence, index.html, README.TXT).
 pub(super) fn reading_limit(path: &str) -> Option<u64> {
+    if let Some(limit) = guomi::reading_limit(path) {
+        return Some(limit);
+    }
     if path.starts_with(RECORDS_DIR) {
         return Some(MAX_ENVELOPE_BYTES as u64);
     }
@@ -144,6 +150,9 @@ pub(super) fn reading_limit(path: &str) -> Option<u64> {
 }
 
 fn is_meta(path: &str, size: u64) -> bool {
+    if let Some(limit) = guomi::reading_limit(path) {
+        return size <= limit;
+    }
     if path.starts_with(RECORDS_DIR) {
         return size <= MAX_ENVELOPE_BYTES as u64;
     }
@@ -297,14 +306,23 @@ pub fn verify_sources(
                 .map(move |p| ((p.disc, p.path.clone()), it.sha256))
         })
         .collect();
+    // SM3 too, when a disc carries the 国密 manifests.
+    let want_sm3 = metas
+        .iter()
+        .any(|m| guomi::FILES.iter().any(|f| m.contains_key(*f)));
+    let mut sm3s: Vec<BTreeMap<String, Digest>> = vec![BTreeMap::new(); sources.len()];
     let mut all_files = vec![BTreeMap::new(); sources.len()];
     for &i in &order {
+        let mut streams: BTreeMap<String, crate::guomi::Sm3Stream> = BTreeMap::new();
         let disc = bag_count(&parse_info(&metas[i])).map(|c| c.0).unwrap_or(1);
         let kept: BTreeSet<String> = metas[i].keys().cloned().collect();
         let rest = sources[i].read(
             |p, _| !kept.contains(p),
             false,
             |p, chunk| {
+                if want_sm3 {
+                    streams.entry(p.to_owned()).or_default().update(chunk);
+                }
                 let Some(item) = part_of.get(&(disc, p.to_owned())) else {
                     return;
                 };
@@ -327,6 +345,14 @@ pub fn verify_sources(
         );
         let mut files = std::mem::take(&mut metas[i]);
         files.extend(rest);
+        if want_sm3 {
+            sm3s[i] = streams.into_iter().map(|(p, s)| (p, s.finish())).collect();
+            for (p, f) in &files {
+                if let Some(c) = &f.content {
+                    sm3s[i].insert(p.clone(), crate::guomi::sm3(c));
+                }
+            }
+        }
         all_files[i] = files;
     }
 
@@ -338,6 +364,7 @@ pub fn verify_sources(
     let mut records: BTreeMap<(DeviceId, u64), RecordRef> = BTreeMap::new();
     let mut sealed = None;
     let mut sealed_by = None;
+    let mut sm2_cosigned: Option<bool> = None;
     let mut discs = Vec::new();
     let mut groups = BTreeMap::new();
     let mut set_digests = BTreeSet::new();
@@ -349,7 +376,7 @@ pub fn verify_sources(
         let info = parse_info(files);
         let (index, count) = bag_count(&info).unwrap_or((1, 1));
         let outcome = check_disc(
-            files,
+            (files, &sm3s[i]),
             sources[i].problems.clone(),
             trust,
             set.as_ref(),
@@ -368,6 +395,9 @@ pub fn verify_sources(
         for r in outcome.records {
             records.entry((r.device, r.seq)).or_insert(r);
         }
+        sm2_cosigned = sm2_cosigned
+            .or(Some(true))
+            .map(|all| all && outcome.sm2_cosigned);
         if sealed.is_none() {
             sealed_by = outcome.sealed.as_ref().map(|(_, k)| *k);
             sealed = outcome.sealed.map(|(i, _)| i);
@@ -488,6 +518,7 @@ pub fn verify_sources(
         records: records.into_values().collect(),
         sealed,
         sealed_by,
+        sm2_cosigned: sm2_cosigned.unwrap_or(false),
         discs,
         files_checked,
         bytes_checked,
@@ -515,6 +546,7 @@ pub fn verify_trusting(
 }
 
 struct DiscOutcome {
+    sm2_cosigned: bool,
     problems: Problems,
     case_no: Option<String>,
     signers: Vec<Signer>,
@@ -523,5 +555,6 @@ struct DiscOutcome {
 }
 
 mod disc;
+mod guomi;
 mod signers;
 use disc::check_disc;

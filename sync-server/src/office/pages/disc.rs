@@ -89,7 +89,7 @@ pub async fn build(
     let (store, blobs, agency) = (
         state.store().clone(),
         state.blobs.clone(),
-        state.agency_key(),
+        state.agency_keys(),
     );
     let (font, agency_name) = (state.pdf_font.clone(), state.agency_name.clone());
     let verifier = state.disc_verifier.clone();
@@ -180,7 +180,7 @@ pub async fn download(
     let (store, blobs, agency) = (
         state.store().clone(),
         state.blobs.clone(),
-        state.agency_key(),
+        state.agency_keys(),
     );
     let found = tokio::task::spawn_blocking(move || {
         archive::disc(&*store, blobs, &agency, &case_id, bundle_id, index)

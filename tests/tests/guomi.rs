@@ -5,6 +5,9 @@
 //! `openssl pkeyutl -verify` with SM2) and an independent pure-Python
 //! implementation (gmssl) agree; `bagit.py`, which knows no SM3, still
 //! validates the disc; and a changed byte or a forged signature is caught.
+//! The same discs give the signed 四性检测 report (issue 16, point 5):
+//! `fieldcase-verify --report`, read back with `pdftotext` and
+//! `pdffonts`, its signature checked with `minisign`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure
 
 use std::path::Path;
@@ -64,6 +67,49 @@ fn python_check(dir: &Path) -> String {
         String::from_utf8_lossy(&o.stderr)
     );
     String::from_utf8_lossy(&o.stdout).trim().to_owned()
+}
+
+/// The custodian's report key, in minisign form.
+fn report_key(tmp: &Path) -> String {
+    let key = fieldcase_shared::keys::DeviceKey::load(&tmp.join("custodian.key")).unwrap();
+    fieldcase_shared::seal::minisign_public_key(&key.public())
+}
+
+/// `fieldcase-verify TARGET --ca AGENCY --report …`: the report's text as
+/// `pdftotext` reads it, after checking its fonts are embedded and its
+/// signature verifies with the stock `minisign`.
+fn four_properties(
+    target: &Path,
+    agency: &str,
+    tmp: &Path,
+    name: &str,
+) -> (String, std::path::PathBuf) {
+    let pdf = tmp.join(format!("{name}-report.pdf"));
+    let out = run(
+        "fieldcase-verify",
+        &[
+            &s(target),
+            "--ca",
+            agency,
+            "--report",
+            &s(&pdf),
+            "--report-key",
+            &s(&tmp.join("custodian.key")),
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{text}");
+    assert!(text.contains("report: "), "{text}");
+    let o = tool("minisign", &["-Vm", &s(&pdf), "-P", &report_key(tmp)], tmp);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let fonts = tool("pdffonts", &[&s(&pdf)], tmp);
+    let fonts = String::from_utf8_lossy(&fonts.stdout).into_owned();
+    assert!(
+        fonts.lines().skip(2).all(|l| l.contains(" yes ")),
+        "{fonts}"
+    );
+    let o = tool("pdftotext", &[&s(&pdf), "-"], tmp);
+    (String::from_utf8_lossy(&o.stdout).into_owned(), pdf)
 }
 
 fn openssl_verifies(dir: &Path) -> bool {
@@ -142,6 +188,34 @@ async fn a_guomi_disc_carries_sm3_manifests_and_an_sm2_signature_others_can_chec
         let o = tool("sha256sum", &["-c", "--strict", m], dir);
         assert!(o.status.success(), "{m}");
     }
+    // The 四性 report of the clean image, signed.
+    let (said, pdf) = four_properties(&d.iso, &d.agency, tmp.path(), "clean");
+    for part in [
+        "电子档案四性检测报告",
+        "一、真实性",
+        "二、完整性",
+        "三、可用性",
+        "四、安全性",
+        "通过（VALID）",
+        "【通过】国密SM2副签名与SM3清单",
+    ] {
+        assert!(
+            said.replace(' ', "").contains(&part.replace(' ', "")),
+            "{part}: {said}"
+        );
+    }
+    assert!(!said.contains("不通过"), "{said}");
+    let mut bytes = std::fs::read(&pdf).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 1;
+    std::fs::write(&pdf, bytes).unwrap();
+    let o = tool(
+        "minisign",
+        &["-Vm", &s(&pdf), "-P", &report_key(tmp.path())],
+        tmp.path(),
+    );
+    assert!(!o.status.success(), "a changed report must not verify");
+
     // The disc's own page (SHA-256 and Ed25519 only) agrees.
     let port = free_port();
     let _driver = driver(Engine::Chromium, port);
@@ -190,6 +264,12 @@ async fn a_guomi_disc_carries_sm3_manifests_and_an_sm2_signature_others_can_chec
     assert!(
         text.contains("SEAL_INVALID") && text.contains("tagmanifest-sm3.txt.sm2"),
         "{text}"
+    );
+    let (said, _) = four_properties(&forged, &d.agency, tmp.path(), "forged");
+    assert!(said.contains("不通过（INVALID）"), "{said}");
+    assert!(
+        said.contains("【不通过】封签") || said.contains("SEAL_INVALID"),
+        "{said}"
     );
 
     // A payload byte changed and the SHA-256 side re-made by a forger who

@@ -13,9 +13,10 @@ use std::process::ExitCode;
 use clap::Parser;
 use fieldcase_shared::casebag;
 use fieldcase_shared::docref::DocRef;
-use fieldcase_shared::keys::PublicKey;
+use fieldcase_shared::keys::{DeviceKey, PublicKey};
 
 mod draw;
+mod report;
 
 /// Verify a fieldcase case bundle (one case, one disc) without any server.
 #[derive(Debug, Parser)]
@@ -56,6 +57,22 @@ struct Args {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// Also write the 四性检测 report (DA/T 70: authenticity, integrity,
+    /// usability, security) of what was verified to this PDF/A file, with
+    /// its minisign signature beside it (FILE.minisig).
+    #[arg(long, value_name = "FILE.pdf", requires = "report_key")]
+    report: Option<PathBuf>,
+    /// The key that signs the report: a 32-byte Ed25519 key file (mode
+    /// 0600), made if missing; its public key is printed.
+    #[arg(long, value_name = "KEYFILE")]
+    report_key: Option<PathBuf>,
+    /// The CJK font of the report (default: fonts-noto-cjk's Noto Sans
+    /// Mono CJK SC).
+    #[arg(long, value_name = "FONT", default_value = fieldcase_documents::pdf::DEFAULT_FONT)]
+    font: PathBuf,
+    /// The face of --font in a collection (.ttc).
+    #[arg(long, default_value_t = fieldcase_documents::pdf::DEFAULT_FONT_INDEX)]
+    font_index: u32,
 }
 
 /// The largest document file read.
@@ -204,6 +221,21 @@ fn main() -> ExitCode {
             Err(e) => return unverifiable(args.json, &e),
         }
     }
+    // The report's key and font are checked before the long read.
+    let report_with = match (&args.report, &args.report_key) {
+        (Some(out), Some(k)) => {
+            let key = match DeviceKey::load_or_create(k) {
+                Ok(key) => key,
+                Err(e) => return unverifiable(args.json, &format!("--report-key: {e}")),
+            };
+            let font = match fieldcase_documents::ReportFont::load(&args.font, args.font_index) {
+                Ok(f) => f,
+                Err(e) => return unverifiable(args.json, &format!("--font: {e}")),
+            };
+            Some((out.clone(), key, font))
+        }
+        _ => None,
+    };
     let paths: Vec<&std::path::Path> = args.paths.iter().map(|p| p.as_path()).collect();
     let sources = match casebag::open_all(&paths) {
         Ok(s) => s,
@@ -218,12 +250,35 @@ fn main() -> ExitCode {
         .map(|(arg, r)| check_document(arg, r, &report))
         .collect();
     let documents_ok = checks.iter().all(|c| c.matches);
+    let mut report_line = String::new();
+    let mut report_json = serde_json::Value::Null;
+    if let Some((path, key, font)) = &report_with {
+        let labels: Vec<String> = report.discs.iter().map(|d| d.label.clone()).collect();
+        match report::write(&report, &trust, &labels, (path, key, font)) {
+            Ok(sha) => {
+                report_json = serde_json::json!({
+                    "file": path.display().to_string(),
+                    "sha256": sha,
+                    "signer": key.public().to_string(),
+                });
+                report_line = format!(
+                    "report: {} (SHA-256 {sha}), signed by {} — check: minisign -Vm {} -P {}\n",
+                    path.display(),
+                    key.public(),
+                    path.display(),
+                    fieldcase_shared::seal::minisign_public_key(&key.public())
+                )
+            }
+            Err(e) => return unverifiable(args.json, &format!("--report: {e}")),
+        }
+    }
     let mut out = String::new();
     if args.json {
         let v = serde_json::json!({
             "result": if valid { "VALID" } else { "INVALID" },
             "report": report,
             "documents": checks,
+            "four_properties_report": report_json,
         });
         out = serde_json::to_string_pretty(&v).unwrap_or_default();
         out.push('\n');
@@ -291,6 +346,7 @@ fn main() -> ExitCode {
             "checked {} files, {} bytes\n",
             report.files_checked, report.bytes_checked
         ));
+        out.push_str(&report_line);
         for c in &checks {
             out.push_str(&format!(
                 "document {} of {}: {} — {}\n",

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod dossier;
 pub mod fill;
 pub mod pdf;
 pub mod qr;

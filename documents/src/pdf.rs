@@ -295,24 +295,64 @@ pub fn render(
     paper: Paper,
     font: &ReportFont,
 ) -> Result<Vec<u8>, PdfError> {
+    let qr_text = crate::qr::payload(filled);
+    let mut doc = new_document(
+        &template.title,
+        filled.signed_at,
+        "fieldcase",
+        vec![qr_text],
+    )?;
+    render_into(&mut doc, (template, filled), paper, font, None)?;
+    doc.finish().map_err(|e| PdfError::Write(format!("{e:?}")))
+}
+
+/// The pages an A4 document takes (what [`render_into`] will draw).
+pub fn page_count(template: &Template, filled: &Filled) -> usize {
+    let g = Paper::A4.geometry();
+    let page_h = g.height.unwrap_or(f32::MAX);
+    let mut pages = 1;
+    let mut y = g.margin;
+    for (h, _) in layout(template, filled, &g) {
+        if y + h > page_h - g.margin {
+            pages += 1;
+            y = g.margin;
+        }
+        y += h;
+    }
+    pages
+}
+
+/// Draws the document's pages into `doc`; with `numbered` = `Some(n)`,
+/// each A4 page carries its number in a case file from `n` on (第 n 页).
+/// Returns the pages drawn.
+pub fn render_into(
+    doc: &mut Document,
+    (template, filled): (&Template, &Filled),
+    paper: Paper,
+    font: &ReportFont,
+    numbered: Option<usize>,
+) -> Result<usize, PdfError> {
     let g = paper.geometry();
     let items = layout(template, filled, &g);
     let qr_text = crate::qr::payload(filled);
     let qr = qrcode::QrCode::with_error_correction_level(qr_text.as_bytes(), qrcode::EcLevel::M)
         .map_err(|_| PdfError::Qr(qr_text.len()))?;
-    let mut doc = new_document(
-        &template.title,
-        filled.signed_at,
-        "fieldcase",
-        vec![qr_text.clone()],
-    )?;
     let total: f32 = items.iter().map(|(h, _)| h).sum::<f32>() + 2.0 * g.margin;
     // A roll is one page cut to the document's length.
     let page_h = g.height.unwrap_or(total.max(200.0) + g.leading);
     let settings = PageSettings::from_wh(g.width, page_h)
         .ok_or_else(|| PdfError::Write("page size".into()))?;
+    let number = |s: &mut Surface<'_>, k: usize| {
+        if let Some(first) = numbered {
+            let text = format!("第 {} 页", first + k);
+            let x = (g.width - cells(&text) as f32 * 4.5) / 2.0;
+            font.draw(s, x, page_h - g.margin / 2.0, 9.0, &text);
+        }
+    };
+    let mut pages = 1;
     let mut page = doc.start_page_with(settings.clone());
     let mut s = page.surface();
+    number(&mut s, 0);
     let mut y = g.margin;
     for (h, item) in &items {
         if g.height.is_some() && y + h > page_h - g.margin {
@@ -320,6 +360,8 @@ pub fn render(
             page.finish();
             page = doc.start_page_with(settings.clone());
             s = page.surface();
+            number(&mut s, pages);
+            pages += 1;
             y = g.margin;
         }
         match item {
@@ -343,7 +385,7 @@ pub fn render(
     }
     s.finish();
     page.finish();
-    doc.finish().map_err(|e| PdfError::Write(format!("{e:?}")))
+    Ok(pages)
 }
 
 /// A QR symbol as filled squares with its four-module quiet zone, `side`

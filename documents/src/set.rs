@@ -6,7 +6,8 @@ use fieldcase_shared::hash::Digest;
 use fieldcase_shared::procedure::Paper as Form;
 use fieldcase_shared::record::RecordBody;
 
-use crate::fill::{fill, Pick, Signed};
+use crate::fill::{fill, Filled, Pick, Signed};
+use crate::template::Template;
 use crate::{Kind, Paper, PdfError, ReportFont, TemplateError};
 
 /// One document made.
@@ -62,16 +63,12 @@ pub fn kind_of(body: &RecordBody) -> Option<Kind> {
     })
 }
 
-/// Renders every document `records` (in signing order) produce, in that
+/// Fills every document `records` (in signing order) produce, in that
 /// order: the on-the-spot decision of a simple-procedure case at its
 /// closing record, then one per writing, service and bureau act. A record
 /// its document cannot be filled from (a case without a decision, a
 /// general-procedure case's closing) gives none.
-pub fn render_all(
-    records: &[Signed],
-    agency: &str,
-    font: &ReportFont,
-) -> Result<Vec<Made>, SetError> {
+pub fn fill_all(records: &[Signed], agency: &str) -> Result<Vec<(Template, Filled)>, SetError> {
     let decision = fill(Kind::OnTheSpotDecision, records, agency, Pick::Latest).ok();
     let mut out = Vec::new();
     for r in records {
@@ -82,12 +79,24 @@ pub fn render_all(
             }
         };
         let Some(filled) = filled else { continue };
-        let template = filled.kind.template()?;
+        out.push((filled.kind.template()?, filled));
+    }
+    Ok(out)
+}
+
+/// Renders every document [`fill_all`] fills, A4, in its order.
+pub fn render_all(
+    records: &[Signed],
+    agency: &str,
+    font: &ReportFont,
+) -> Result<Vec<Made>, SetError> {
+    let mut out = Vec::new();
+    for (template, filled) in fill_all(records, agency)? {
         let pdf = crate::pdf::render(&template, &filled, Paper::A4, font)?;
         out.push(Made {
             kind: filled.kind,
             title: template.title,
-            record: r.digest,
+            record: filled.record,
             pdf,
         });
     }

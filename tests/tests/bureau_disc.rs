@@ -163,6 +163,65 @@ fn the_bureau_builds_a_disc_the_custodian_verifies_after_the_terminal_pruned() {
             "{name}: {text}"
         );
     }
+    // The 卷宗: one PDF/A in the archive order, every page numbered, the
+    // contents' page numbers true, staff by name and login, the evidence
+    // by SHA-256.
+    let file = docs
+        .iter()
+        .find(|p| s(p).contains("-case_file-"))
+        .expect("the case file (卷宗) on the disc");
+    let o = tool("pdftotext", &["-layout", &s(file), "-"], tmp.path());
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let order = [
+        "行政处罚案卷",
+        "卷内文件目录",
+        "现场笔录",
+        "证据目录",
+        "保管与操作记录",
+        "卷内备考表",
+    ];
+    let mut at = 0;
+    for part in order {
+        let found = text[at..]
+            .find(part)
+            .unwrap_or_else(|| panic!("{part} after byte {at} of the case file: {text}"));
+        at += found + part.len();
+    }
+    for part in [
+        "审核员甲（审核人员，shen）",
+        "档案员丙（dang）",
+        "（北京时间）",
+        "SHA-256 ",
+    ] {
+        assert!(text.contains(part), "{part}: {text}");
+    }
+    let info = tool("pdfinfo", &[&s(file)], tmp.path());
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap();
+    assert!(
+        text.contains(&format!("，{pages} 页")),
+        "the cover says {pages} pages: {text}"
+    );
+    assert!(
+        text.contains(&format!("第 {pages} 页")),
+        "the last page is numbered"
+    );
+    // The 目录 names the page the 卷内备考表 starts on: the last.
+    let contents_line = text
+        .lines()
+        .find(|l| l.contains("卷内备考表") && l.trim_end().ends_with(&pages.to_string()))
+        .unwrap_or_else(|| panic!("the contents give page {pages} for the 卷内备考表: {text}"));
+    assert!(!contents_line.is_empty());
+    let fonts = tool("pdffonts", &[&s(file)], tmp.path());
+    let fonts = String::from_utf8_lossy(&fonts.stdout).into_owned();
+    assert!(
+        fonts.lines().skip(2).all(|l| l.contains(" yes ")),
+        "{fonts}"
+    );
     let readme = std::fs::read_to_string(ext.join("README.TXT")).unwrap();
     assert!(readme.contains(&format!("--ca {agency}")), "{readme}");
     // The folder verifies as the image does.

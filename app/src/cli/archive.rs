@@ -54,6 +54,10 @@ pub(super) fn disc_build(
         paths.join(" "),
         term.public_key()
     );
+    eprintln!(
+        "print on the disc label — key fingerprint (the disc's index.html asks for it): {}",
+        term.public_key().fingerprint()
+    );
     Ok(())
 }
 

@@ -355,7 +355,9 @@ fn guomi_files(
     ])
 }
 
-fn custody_action(body: &RecordBody) -> (&'static str, String) {
+/// The custody event a record is (`custody.json`): its action code and the
+/// object it acts on.
+pub fn custody_action(body: &RecordBody) -> (&'static str, String) {
     match body {
         RecordBody::CaseOpened(c) => ("open-case", format!("case:{}", c.case_no)),
         RecordBody::EvidenceAdded(e) => ("acquire-evidence", format!("sha256:{}", e.sha256)),

@@ -490,7 +490,8 @@ fn pretty_json<T: Serialize>(v: &T) -> Vec<u8> {
 mod build;
 mod human;
 pub mod tool;
-pub use human::human_size;
+pub use build::custody_action;
+pub use human::{action_label, human_size};
 mod write;
 pub use build::{plan, plan_with, Content, Disc, DiscFile};
 

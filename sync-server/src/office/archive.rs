@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use fieldcase_documents::fill::Signed;
-use fieldcase_documents::{set, ReportFont};
+use fieldcase_documents::{dossier, set, ReportFont};
 use fieldcase_shared::casebag::{
     self, BlobReader, Blobs, CaseDocument, CaseExport, CaseTool, ChainFile, Disc, Medium,
     OtherSigner,
@@ -229,6 +229,32 @@ fn certificate(
     Ok((d.key, bytes))
 }
 
+/// Every staff member's name, login and roles, from their certificates.
+fn signer_names(store: &dyn Store) -> Result<BTreeMap<DeviceId, dossier::SignerName>, DiscError> {
+    let mut out = BTreeMap::new();
+    for cert in staff_certs(store)?.into_values() {
+        let Ok(env) = Envelope::from_json(&cert) else {
+            continue;
+        };
+        if let Ok(c) = serde_json::from_slice::<DeviceCert>(&env.payload) {
+            out.insert(
+                c.device,
+                dossier::SignerName {
+                    name: c.name,
+                    login: c.officer,
+                    roles: c
+                        .roles
+                        .iter()
+                        .map(|r| r.zh())
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
 fn staff_certs(store: &dyn Store) -> Result<BTreeMap<DeviceId, Vec<u8>>, DiscError> {
     let mut out = BTreeMap::new();
     for u in store.staff_list().map_err(failed)? {
@@ -385,9 +411,10 @@ fn stored_tool(blobs: &dyn BlobStore, t: &SealedTool) -> Result<CaseTool, DiscEr
 /// blob store under its SHA-256 (where the sealing record's list finds it
 /// again for every later download); returns the list the seal names.
 fn keep_documents(
-    blobs: &dyn BlobStore,
+    (store, blobs): (&dyn Store, &dyn BlobStore),
     records: &[Held],
     papers: &Papers<'_>,
+    filed: (DeviceId, DateTime<Utc>),
 ) -> Result<Vec<SealedDocument>, DiscError> {
     if papers.agency.trim().is_empty() {
         tracing::warn!("agency_name is not set: the disc carries no documents");
@@ -402,6 +429,27 @@ fn keep_documents(
         .collect();
     let made = set::render_all(&signed, papers.agency, papers.font).map_err(failed)?;
     let mut out = Vec::new();
+    // The 卷宗 first: the whole file in archive order, the documents in it.
+    if let Some(last) = signed.last() {
+        let names = signer_names(store)?;
+        let pdf = dossier::render(
+            &dossier::Dossier {
+                records: &signed,
+                agency: papers.agency,
+                signers: &names,
+                filed: (filed.0, filed.1.fixed_offset()),
+            },
+            papers.font,
+        )
+        .map_err(failed)?;
+        out.push(SealedDocument {
+            kind: dossier::KIND.to_owned(),
+            title: dossier::TITLE.to_owned(),
+            record: last.digest,
+            sha256: keep_blob(blobs, &pdf, "case file")?,
+            size: pdf.len() as u64,
+        });
+    }
     for m in made {
         let sha256 = keep_blob(blobs, &m.pdf, "document")?;
         out.push(SealedDocument {
@@ -459,7 +507,12 @@ pub fn build(
             }
         }
     }
-    let documents = keep_documents(blobs.as_ref(), &records, papers)?;
+    let documents = keep_documents(
+        (store, blobs.as_ref()),
+        &records,
+        papers,
+        (archivist.public().device_id(), now),
+    )?;
     let tools = keep_tools(blobs.as_ref(), papers)?;
     let body = RecordBody::CaseSealed(CaseSealed {
         case_id,

@@ -37,6 +37,9 @@ pub enum GuomiError {
     /// The signature does not verify.
     #[error("the SM2 signature does not verify")]
     Mismatch,
+    /// The key file cannot be read, made or used.
+    #[error("{0}")]
+    KeyFile(String),
 }
 
 /// SM3 of `bytes` (32 bytes, shown as 64 hex digits like a SHA-256).
@@ -109,14 +112,15 @@ impl Sm2Key {
 
     /// Loads the key file at `path` (32 bytes, mode 0600), creating it
     /// first if there is none.
-    pub fn load_or_create(path: &std::path::Path) -> Result<Self, KeyError> {
+    pub fn load_or_create(path: &std::path::Path) -> Result<Self, GuomiError> {
+        let file = |e: KeyError| GuomiError::KeyFile(e.to_string());
         if !path.exists() {
-            crate::keys::write_secret_file(path, &Self::generate().secret())?;
+            crate::keys::write_secret_file(path, &Self::generate().secret()).map_err(file)?;
         }
-        let secret = crate::keys::read_secret_file(path)?;
+        let secret = crate::keys::read_secret_file(path).map_err(file)?;
         Self::from_secret(&secret).ok_or_else(|| {
-            KeyError::BadPublicKey(format!(
-                "{} does not hold an SM2 secret key (a scalar in 1..n-1)",
+            GuomiError::KeyFile(format!(
+                "{} does not hold an SM2 secret key (a scalar in 1..n-1); restore it from the backup",
                 path.display()
             ))
         })

@@ -224,6 +224,13 @@ fn main() -> ExitCode {
     // The report's key and font are checked before the long read.
     let report_with = match (&args.report, &args.report_key) {
         (Some(out), Some(k)) => {
+            let dir = out.parent().filter(|d| !d.as_os_str().is_empty());
+            if dir.is_some_and(|d| !d.is_dir()) {
+                return unverifiable(
+                    args.json,
+                    &format!("--report: {} is not a folder", dir.unwrap_or(out).display()),
+                );
+            }
             let key = match DeviceKey::load_or_create(k) {
                 Ok(key) => key,
                 Err(e) => return unverifiable(args.json, &format!("--report-key: {e}")),

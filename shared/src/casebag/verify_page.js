@@ -928,11 +928,17 @@
       verdict.textContent = "核验中… Checking…";
       table.textContent = "";
       const bar = $("fc-progress");
-      const r = await verify(picked, $("fc-pin").value, (done, total) => {
-        bar.max = total || 1;
-        bar.value = done;
-        status(`${(done / 1048576).toFixed(1)} / ${(total / 1048576).toFixed(1)} MiB`);
-      });
+      let r;
+      try {
+        r = await verify(picked, $("fc-pin").value, (done, total) => {
+          bar.max = total || 1;
+          bar.value = done;
+          status(`${(done / 1048576).toFixed(1)} / ${(total / 1048576).toFixed(1)} MiB`);
+        });
+      } catch (err) {
+        // Whatever the folder holds, the reader gets an answer.
+        r = { valid: false, problems: [], unverifiable: `无法核验 UNVERIFIABLE：${printable(err && err.message ? err.message : err)}；请用 README.TXT 所述的其他方法核验。` };
+      }
       form.dataset.result = JSON.stringify(r);
       if (r.unverifiable) {
         verdict.className = "bad";

@@ -489,6 +489,7 @@ fn pretty_json<T: Serialize>(v: &T) -> Vec<u8> {
 
 mod build;
 mod human;
+mod readme;
 pub mod tool;
 pub use build::custody_action;
 pub use human::{action_label, human_size};

@@ -615,6 +615,104 @@
 
   const kindOf = (r) => r.p && r.p.body && r.p.body.kind;
 
+  // Every file a signed record names is on the disc with its bytes (on
+  // a disc of a set, the parts on this disc). Returns the paths accounted.
+  function checkEvidence(facts, recs, { evidence, set, disc }, problems) {
+    const digests = new Map(); // digest -> path, for payload files that are complete
+    const manifestOk = new Map();
+    for (const [p, f] of facts) if (p.startsWith("data/") && !f.error) { digests.set(f.digest, p); manifestOk.set(p, f.digest); }
+    const located = new Map(evidence.map((e) => [e.sha256, e.path]));
+    const setItems = new Map(((set && set.items) || []).map((it) => [it.sha256, it]));
+    const referenced = new Set();
+    for (const r of recs) {
+      for (const blob of r.p.blobs || []) {
+        const it = setItems.get(blob);
+        if (it) {
+          for (const part of (it.parts || []).filter((p) => p.disc === disc)) {
+            referenced.add(part.path);
+            if (manifestOk.has(part.path)) {
+              if (manifestOk.get(part.path) !== part.sha256) problems.add(part.path, "MODIFIED", part.sha256, manifestOk.get(part.path));
+            } else if (!facts.has(part.path)) problems.add(part.path, "MISSING", part.sha256, "no such file");
+          }
+          continue;
+        }
+        if (digests.has(blob)) {
+          referenced.add(digests.get(blob));
+          for (const e of evidence)
+            if (e.sha256 === blob && e.record_seq === r.seq && manifestOk.get(e.path) === blob) referenced.add(e.path);
+          continue;
+        }
+        const p = located.get(blob);
+        if (p) {
+          referenced.add(p);
+          if (manifestOk.has(p)) problems.add(p, "MODIFIED", blob, manifestOk.get(p));
+          else if (!facts.has(p)) problems.add(p, "MISSING", blob, "no such file");
+        } else problems.add(`evidence ${blob}`, "MISSING", `named by record seq ${r.seq}`, "no file with these bytes");
+      }
+    }
+    return referenced;
+  }
+
+  // The documents the sealing record names, each with its bytes, each
+  // filled from a verified record. Returns the paths accounted.
+  function checkDocuments(facts, sealRec, cs, have, problems) {
+    const sealedDocs = (sealRec && sealRec.p.body.documents) || [];
+    const listedDocs = (cs && Array.isArray(cs.documents)) ? cs.documents : [];
+    const docPaths = new Set();
+    // A case.json entry is the sealed document with its path beside it.
+    const docOf = (e) => ({ kind: e.kind, title: e.title, record: e.record, sha256: e.sha256, size: e.size });
+    for (const entry of listedDocs) {
+      const d = docOf(entry);
+      if (!sealedDocs.some((s) => sameJson(s, d))) {
+        problems.add(entry.path, "UNEXPECTED", "only documents the sealing record names", `${d.kind} ${d.sha256} not named by it`);
+        continue;
+      }
+      docPaths.add(entry.path);
+      if (!have.has(d.record)) problems.add(entry.path, "MISSING", `record ${d.record} the document is filled from`, "not among the verified records");
+      const f = facts.get(entry.path);
+      if (!f) problems.add(entry.path, "MISSING", d.sha256, "no such file");
+      else if (f.digest !== d.sha256) problems.add(entry.path, "MODIFIED", d.sha256, f.digest);
+    }
+    for (const d of sealedDocs)
+      if (!listedDocs.some((e) => sameJson(docOf(e), d))) problems.add(DOCS, "MISSING", `${d.kind} ${d.sha256} named by the sealing record`, "not listed in case.json");
+    return docPaths;
+  }
+
+  // The programs beside the bag are those the sealing record names.
+  function checkTools(facts, sealRec, problems) {
+    const tools = (sealRec && sealRec.p.body.tools) || [];
+    for (const t of tools) {
+      const f = facts.get(t.path);
+      if (!f) problems.add(t.path, "MISSING", t.sha256, "no such file");
+      else if (!f.error && f.digest !== t.sha256) problems.add(t.path, "MODIFIED", t.sha256, f.digest);
+    }
+    for (const p of facts.keys())
+      if (p.startsWith("tools/") && !tools.some((t) => t.path === p))
+        problems.add(p, "UNEXPECTED", "only programs the sealing record names", "a program no signed record names");
+  }
+
+  // Every payload file is accounted for by a signed record or the
+  // summary, as disc.rs says.
+  function checkUnaccounted(facts, { referenced, docPaths, evidence, set, signers, recs, recordFiles, bureau }, problems) {
+    const claimedSeq = new Map(evidence.map((e) => [e.path, e.record_seq]));
+    const thumbs = new Set(evidence.map((e) => e.thumbnail).filter(Boolean));
+    const recordDirs = new Set(recordFiles.map((p) => recordPlace(p)[0]).filter((d) => d !== null));
+    const seqs = new Set(recs.map((r) => r.seq));
+    for (const p of [...facts.keys()].filter((p) => p.startsWith("data/"))) {
+      let known;
+      if (p.startsWith(EVIDENCE)) known = referenced.has(p) || problems.has(p, "MODIFIED") || (claimedSeq.has(p) && !seqs.has(claimedSeq.get(p)));
+      else if (p.startsWith(THUMBS)) known = thumbs.has(p);
+      else if (p.startsWith(DOCS)) known = docPaths.has(p);
+      else if (p.startsWith(RECORDS)) known = true;
+      else if (p.startsWith(CHAINS) || p.startsWith(CERTS)) {
+        const id = p.slice(p.startsWith(CHAINS) ? CHAINS.length : CERTS.length).replace(/\.json$/, "");
+        known = bureau && p.endsWith(".json") && isDevice(id) && (signers.has(id) || recordDirs.has(id));
+      } else if (p === AGENCY || p === AGENCY_PUB) known = bureau;
+      else known = [CASE, CHAIN, KEY, KEY_PUB, CERT].includes(p) || (p === SET && !!set);
+      if (!known) problems.add(p, "UNEXPECTED", "only files the case accounts for", "a file no record or summary names");
+    }
+  }
+
   // One disc, as shared/src/casebag/verify/disc.rs checks it.
   async function checkDisc(facts, trust, problems) {
     const { info } = checkBag(facts, problems);
@@ -703,92 +801,17 @@
     }
 
     // Evidence: every file a signed record names is here with its bytes.
-    const digests = new Map(); // digest -> path, for payload files that are complete
-    const manifestOk = new Map();
-    for (const [p, f] of facts) if (p.startsWith("data/") && !f.error) { digests.set(f.digest, p); manifestOk.set(p, f.digest); }
     const evidence = (cs && Array.isArray(cs.evidence)) ? cs.evidence : [];
-    const located = new Map(evidence.map((e) => [e.sha256, e.path]));
     const set = facts.has(SET) ? parseJson(facts, SET, "a disc set", new Problems()) : null;
     const disc = Number((/^(\d+) of/.exec(info.get("Bag-Count") || "") || [0, 1])[1]);
-    const setItems = new Map(((set && set.items) || []).map((it) => [it.sha256, it]));
-    const referenced = new Set();
-    for (const r of recs) {
-      for (const blob of r.p.blobs || []) {
-        const it = setItems.get(blob);
-        if (it) {
-          for (const part of (it.parts || []).filter((p) => p.disc === disc)) {
-            referenced.add(part.path);
-            if (manifestOk.has(part.path)) {
-              if (manifestOk.get(part.path) !== part.sha256) problems.add(part.path, "MODIFIED", part.sha256, manifestOk.get(part.path));
-            } else if (!facts.has(part.path)) problems.add(part.path, "MISSING", part.sha256, "no such file");
-          }
-          continue;
-        }
-        if (digests.has(blob)) {
-          referenced.add(digests.get(blob));
-          for (const e of evidence)
-            if (e.sha256 === blob && e.record_seq === r.seq && manifestOk.get(e.path) === blob) referenced.add(e.path);
-          continue;
-        }
-        const p = located.get(blob);
-        if (p) {
-          referenced.add(p);
-          if (manifestOk.has(p)) problems.add(p, "MODIFIED", blob, manifestOk.get(p));
-          else if (!facts.has(p)) problems.add(p, "MISSING", blob, "no such file");
-        } else problems.add(`evidence ${blob}`, "MISSING", `named by record seq ${r.seq}`, "no file with these bytes");
-      }
-    }
+    const referenced = checkEvidence(facts, recs, { evidence, set, disc }, problems);
 
-    // Documents: those the sealing record names, each with its bytes.
-    const sealedDocs = (sealRec && sealRec.p.body.documents) || [];
-    const listedDocs = (cs && Array.isArray(cs.documents)) ? cs.documents : [];
-    const docPaths = new Set();
-    // A case.json entry is the sealed document with its path beside it.
-    const docOf = (e) => ({ kind: e.kind, title: e.title, record: e.record, sha256: e.sha256, size: e.size });
-    for (const entry of listedDocs) {
-      const d = docOf(entry);
-      if (!sealedDocs.some((s) => sameJson(s, d))) {
-        problems.add(entry.path, "UNEXPECTED", "only documents the sealing record names", `${d.kind} ${d.sha256} not named by it`);
-        continue;
-      }
-      docPaths.add(entry.path);
-      if (!have.has(d.record)) problems.add(entry.path, "MISSING", `record ${d.record} the document is filled from`, "not among the verified records");
-      const f = facts.get(entry.path);
-      if (!f) problems.add(entry.path, "MISSING", d.sha256, "no such file");
-      else if (f.digest !== d.sha256) problems.add(entry.path, "MODIFIED", d.sha256, f.digest);
-    }
-    for (const d of sealedDocs)
-      if (!listedDocs.some((e) => sameJson(docOf(e), d))) problems.add(DOCS, "MISSING", `${d.kind} ${d.sha256} named by the sealing record`, "not listed in case.json");
-
-    // The programs beside the bag are those the sealing record names.
-    const tools = (sealRec && sealRec.p.body.tools) || [];
-    for (const t of tools) {
-      const f = facts.get(t.path);
-      if (!f) problems.add(t.path, "MISSING", t.sha256, "no such file");
-      else if (!f.error && f.digest !== t.sha256) problems.add(t.path, "MODIFIED", t.sha256, f.digest);
-    }
-    for (const p of facts.keys())
-      if (p.startsWith("tools/") && !tools.some((t) => t.path === p))
-        problems.add(p, "UNEXPECTED", "only programs the sealing record names", "a program no signed record names");
+    const docPaths = checkDocuments(facts, sealRec, cs, have, problems);
+    checkTools(facts, sealRec, problems);
 
     // Files no signed record or summary accounts for.
-    const claimedSeq = new Map(evidence.map((e) => [e.path, e.record_seq]));
-    const thumbs = new Set(evidence.map((e) => e.thumbnail).filter(Boolean));
-    const recordDirs = new Set(recordFiles.map((p) => recordPlace(p)[0]).filter((d) => d !== null));
-    const seqs = new Set(recs.map((r) => r.seq));
-    for (const p of [...facts.keys()].filter((p) => p.startsWith("data/"))) {
-      let known;
-      if (p.startsWith(EVIDENCE)) known = referenced.has(p) || problems.has(p, "MODIFIED") || (claimedSeq.has(p) && !seqs.has(claimedSeq.get(p)));
-      else if (p.startsWith(THUMBS)) known = thumbs.has(p);
-      else if (p.startsWith(DOCS)) known = docPaths.has(p);
-      else if (p.startsWith(RECORDS)) known = true;
-      else if (p.startsWith(CHAINS) || p.startsWith(CERTS)) {
-        const id = p.slice(p.startsWith(CHAINS) ? CHAINS.length : CERTS.length).replace(/\.json$/, "");
-        known = bureau && p.endsWith(".json") && isDevice(id) && (signers.has(id) || recordDirs.has(id));
-      } else if (p === AGENCY || p === AGENCY_PUB) known = bureau;
-      else known = [CASE, CHAIN, KEY, KEY_PUB, CERT].includes(p) || (p === SET && !!set);
-      if (!known) problems.add(p, "UNEXPECTED", "only files the case accounts for", "a file no record or summary names");
-    }
+    const accounted = { referenced, docPaths, evidence, set, signers, recs, recordFiles, bureau };
+    checkUnaccounted(facts, accounted, problems);
 
     // The summary agrees with the signed records.
     if (cs && caseNo !== null && cs.case_no !== caseNo) problems.add(CASE, "MODIFIED", `case number ${caseNo}`, `case number ${cs.case_no}`);

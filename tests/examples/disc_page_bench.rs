@@ -17,11 +17,9 @@ use std::time::{Duration, Instant};
 
 use fieldcase_e2e::browser::{browser, driver, Engine};
 use fieldcase_e2e::disc_page::{verify_cli, verify_page};
-use fieldcase_e2e::office::{archive_disc_on, curl, get_info, link_after};
-use fieldcase_e2e::{free_port, office_login, run_ok, seeded_terminal, tool, Server};
+use fieldcase_e2e::free_port;
+use fieldcase_e2e::office::bureau_disc_on;
 use fieldcase_shared::keys::PublicKey;
-
-const PW: &str = "bench password 1";
 
 fn files(dir: &Path, out: &mut Vec<String>) {
     for e in std::fs::read_dir(dir).unwrap() {
@@ -41,46 +39,9 @@ async fn main() {
         .map(|a| a.parse().expect("MiB"))
         .unwrap_or(1024);
     let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(&tmp.path().join("server"));
-    let term = tmp.path().join("term");
-    let key = seeded_terminal(&term, 1, mib * 1024);
-    server.register(&key, "执法终端 01");
-    run_ok(
-        "fieldcase",
-        &[
-            "--data-dir",
-            &term.to_string_lossy(),
-            "sync",
-            "--server",
-            &server.url,
-        ],
-    );
-    server.add_staff("shen", "reviewer", "", PW);
-    server.add_staff("dang", "archivist", "", PW);
-    let base = server.url.clone();
-    let reviewer = office_login(&base, "shen", PW);
-    let archivist = office_login(&base, "dang", PW);
-    let inbox = curl(&["-H", &reviewer, &format!("{base}/office/cases")]);
-    let case = link_after(&inbox, "/office/cases/")
-        .trim_start_matches("/office/cases/")
-        .to_owned();
-    let iso = tmp.path().join("disc.iso");
-    archive_disc_on(&base, &reviewer, &archivist, &case, "dvd", &iso);
-    let agency = get_info(&base)["server_key"].as_str().unwrap().to_owned();
-    let dir = tmp.path().join("disc");
-    let o = tool(
-        "osirrox",
-        &[
-            "-indev",
-            &iso.to_string_lossy(),
-            "-extract",
-            "/",
-            &dir.to_string_lossy(),
-        ],
-        tmp.path(),
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    std::fs::remove_file(&iso).unwrap();
+    let d = bureau_disc_on(tmp.path(), "", mib * 1024, "dvd");
+    std::fs::remove_file(&d.iso).unwrap();
+    let (dir, agency) = (d.dir, d.agency);
     let mut all = Vec::new();
     files(&dir, &mut all);
     let bytes: u64 = all

@@ -102,6 +102,11 @@ pub struct BureauDisc {
 /// server started with `config` (TOML), reviewed, archived on a CD by the
 /// archivist, downloaded to `tmp/disc.iso` and extracted to `tmp/clean`.
 pub fn bureau_disc(tmp: &Path, config: &str, video_kib: u32) -> BureauDisc {
+    bureau_disc_on(tmp, config, video_kib, "cd")
+}
+
+/// [`bureau_disc`] on `medium` (`cd`, `dvd`, …).
+pub fn bureau_disc_on(tmp: &Path, config: &str, video_kib: u32, medium: &str) -> BureauDisc {
     use crate::{office_login, run_ok, seeded_terminal, tool, Server};
     const PW: &str = "a long password 1";
     let s = |p: &Path| p.to_string_lossy().into_owned();
@@ -125,7 +130,7 @@ pub fn bureau_disc(tmp: &Path, config: &str, video_kib: u32) -> BureauDisc {
         .trim_start_matches("/office/cases/")
         .to_owned();
     let iso = tmp.join("disc.iso");
-    archive_disc(&base, &reviewer, &archivist, &case, &iso);
+    archive_disc_on(&base, &reviewer, &archivist, &case, medium, &iso);
     let agency = get_info(&base)["server_key"]
         .as_str()
         .expect("the server key")
